@@ -1,0 +1,53 @@
+import { badInput } from '../../core/errors.ts';
+import { evaluate } from '../../core/eval/evaluate.ts';
+import { createOrtRunner } from '../../core/eval/ort-runner.ts';
+import type { Command } from '../command.ts';
+import { intOption, readDataset, readModelArg } from '../io.ts';
+import { loadOrt, type EngineName } from '../ort.ts';
+
+const pct = (x: number) => (100 * x).toFixed(2);
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Measure top-1/top-5 accuracy with onnxruntime on a dataset (bundled Fashion-MNIST test set by default).',
+  usage: 'edgefold eval <model.onnx> [--data <manifest.json>] [--split test] [--limit N] [--batch N] [--engine wasm|native] [--json]',
+  options: {
+    data: { type: 'string' },
+    split: { type: 'string' },
+    limit: { type: 'string' },
+    batch: { type: 'string' },
+    engine: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run([path], values, io) {
+    const engine = (values.engine ?? 'wasm') as EngineName;
+    if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "wasm" or "native", got "${engine}".`, 'engine');
+    const limit = intOption(values.limit, 'limit');
+    const batchSize = intOption(values.batch, 'batch');
+    const { bytes, loaded } = await readModelArg(path);
+    const data = await readDataset(values.data as string | undefined, (values.split as string | undefined) ?? 'test');
+    const input = loaded.summary.inputs[0];
+    const runner = await createOrtRunner(await loadOrt(engine), bytes);
+    try {
+      const result = await evaluate(runner, data, input.shape, { limit, batchSize });
+      if (values.json) {
+        const { confusion, perClass, ...rest } = result;
+        io.out(JSON.stringify({ model: loaded.summary.name, engine, ...rest, perClass, confusion }, null, 2));
+      } else {
+        io.out(
+          [
+            `model     ${loaded.summary.name}`,
+            `data      ${data.name} (${data.split}), ${result.n} images`,
+            `top-1     ${pct(result.top1)} %  (95 % CI ${pct(result.ci95[0])} - ${pct(result.ci95[1])})`,
+            `top-5     ${pct(result.top5)} %`,
+            `loss      ${result.loss.toFixed(4)}`,
+            `speed     ${result.imagesPerSecond.toFixed(0)} images/s (onnxruntime ${engine})`,
+          ].join('\n'),
+        );
+      }
+    } finally {
+      await runner.release();
+    }
+    return 0;
+  },
+};

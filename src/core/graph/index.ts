@@ -1,0 +1,35 @@
+import { decodeModel, type ModelProto } from '../onnx/model.ts';
+import { Graph } from './graph.ts';
+import type { LayerInfo } from './layer.ts';
+import { layerView, summarize, type ModelSummary } from './layers.ts';
+import { inferShapes, type ShapeProblem } from './shapes.ts';
+
+export { Graph } from './graph.ts';
+export type { GraphNode, ConstantValue } from './graph.ts';
+export type { LayerInfo, LayerKind, Shape } from './layer.ts';
+export { layerView, summarize, isKnownOp } from './layers.ts';
+export type { ModelSummary, TensorSummary } from './layers.ts';
+export { inferShapes, windowGeometry } from './shapes.ts';
+export type { ShapeProblem } from './shapes.ts';
+
+/** A decoded model with its graph IR, shapes, layer view and totals. */
+export interface LoadedModel {
+  model: ModelProto;
+  graph: Graph;
+  layers: LayerInfo[];
+  summary: ModelSummary;
+  /** Nodes whose output shapes could not be inferred (never fatal). */
+  shapeProblems: ShapeProblem[];
+}
+
+export function analyzeModel(model: ModelProto, fileName = 'model'): LoadedModel {
+  const graph = new Graph(model);
+  const shapeProblems = inferShapes(graph);
+  const layers = layerView(graph);
+  return { model, graph, layers, summary: summarize(graph, layers, fileName.replace(/\.onnx$/i, '')), shapeProblems };
+}
+
+/** Decode ONNX bytes and analyse them; throws EdgefoldError with a user-facing message on bad input. */
+export function loadModel(bytes: Uint8Array, fileName = 'model.onnx'): LoadedModel {
+  return analyzeModel(decodeModel(bytes, fileName), fileName);
+}

@@ -1,0 +1,42 @@
+/** The layer view: what every consumer (UI table, CLI, pruning, hardware model) sees of a model. */
+
+/** Shapes are NCHW for 4-D tensors. `null` marks a dynamic dimension (e.g. batch). */
+export type Shape = (number | null)[];
+
+export type LayerKind =
+  | 'conv' // standard convolution (group 1, kernel > 1 or any kernel with group 1 and not 1x1)
+  | 'pointwise' // 1x1 convolution, group 1
+  | 'depthwise' // group == input channels (== output channels / multiplier)
+  | 'grouped' // any other group count
+  | 'fc' // Gemm / MatMul with a constant weight
+  | 'pool' // MaxPool / AveragePool / GlobalAveragePool / GlobalMaxPool
+  | 'elementwise' // Add / Mul / Sub / Div on two activations
+  | 'unsupported'; // an op the graph core does not understand
+
+export interface LayerInfo {
+  /** Unique name: the ONNX node name, or `<op>_<index>` when the node has none. */
+  name: string;
+  /** ONNX op type, e.g. "Conv". */
+  op: string;
+  kind: LayerKind;
+  /** Pooling sub-type when kind === 'pool'. */
+  poolType?: 'max' | 'avg' | 'global-avg' | 'global-max';
+  inputShape: Shape;
+  outputShape: Shape;
+  /** [kh, kw]; [1, 1] for fc and elementwise. */
+  kernel: [number, number];
+  /** [sh, sw]; [1, 1] for fc and elementwise. */
+  stride: [number, number];
+  /** [top, left, bottom, right] padding in pixels (0 for fc). */
+  pads: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+  /** Weight + bias parameter count. */
+  params: number;
+  /** Multiply-accumulates per inference (batch 1). Pooling/elementwise: 0 MACs (they count ops). */
+  macs: number;
+  /** Whether a bias is present (conv/fc). */
+  hasBias: boolean;
+  /** Why the layer is unsupported, when kind === 'unsupported'. */
+  reason?: string;
+}
