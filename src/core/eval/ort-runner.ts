@@ -21,7 +21,7 @@ export async function createOrtRunner(
   modelBytes: Uint8Array,
   options: Ort.InferenceSession.SessionOptions = {},
 ): Promise<OrtRunner> {
-  const session = await ort.InferenceSession.create(modelBytes, { graphOptimizationLevel: 'all', ...options });
+  const session = await ort.InferenceSession.create(modelBytes, { graphOptimizationLevel: 'all', logSeverityLevel: 3, ...options });
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
   return {

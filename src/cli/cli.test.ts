@@ -1,0 +1,84 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL, KWS, dataMissing, defaultModelMissing, readBytes, thirdPartyMissing } from '../../test/fixtures.ts';
+import { main } from './main.ts';
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') });
+  return { code, out, err };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'edgefold-cli-'));
+
+describe('edgefold CLI', () => {
+  it('prints help listing the commands', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/inspect/);
+    expect(out).toMatch(/eval/);
+  });
+
+  it('the installed bin runs (npx edgefold --help)', () => {
+    const out = execFileSync(process.execPath, [resolve(import.meta.dirname, '../../bin/edgefold.mjs'), '--help'], { encoding: 'utf8' });
+    expect(out).toMatch(/Usage: edgefold <command>/);
+  });
+
+  it.skipIf(thirdPartyMissing)('inspect --json gives the model and its layers', async () => {
+    const { code, out } = await run(['inspect', KWS, '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.model).toMatchObject({ opset: 13, irVersion: 7, params: 22604, macs: 2656768, ops: 5313536 });
+    expect(json.model.inputs[0]).toEqual({ name: 'input_1', shape: [1, 49, 10, 1] });
+    expect(json.layers).toHaveLength(11);
+    expect(Object.keys(json.layers[0]).sort()).toEqual(
+      ['name', 'op', 'kind', 'inputShape', 'outputShape', 'kernel', 'stride', 'groups', 'params', 'macs'].sort(),
+    );
+  });
+
+  it.skipIf(thirdPartyMissing)('inspect prints a readable table', async () => {
+    const { code, out } = await run(['inspect', KWS]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/params\s+22,604/);
+    expect(out).toMatch(/depthwise/);
+  });
+
+  it('bad input exits 2 with a message on stderr and no stack trace', async () => {
+    const garbage = join(tmp, 'garbage.onnx');
+    writeFileSync(garbage, 'this is not a model');
+    for (const args of [['inspect', garbage], ['inspect', join(tmp, 'missing.onnx')], ['inspect'], ['eval', garbage], ['nope'], ['inspect', '--bogus']]) {
+      const { code, err, out } = await run(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(err).toMatch(/edgefold/);
+      expect(err).not.toMatch(/\n\s+at /);
+      expect(out).toBe('');
+    }
+  });
+
+  it.skipIf(thirdPartyMissing || dataMissing)('eval refuses a model whose input does not fit the data', async () => {
+    const { code, err } = await run(['eval', KWS, '--limit', '10']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/expects input \[1, 49, 10, 1\]/);
+  });
+
+  it.skipIf(defaultModelMissing)('eval --json measures the default model', async () => {
+    const { code, out } = await run(['eval', DEFAULT_MODEL, '--limit', '500', '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.n).toBe(500);
+    expect(json.top1).toBeGreaterThan(0.85);
+    expect(json.ci95[0]).toBeLessThan(json.top1);
+    expect(json.imagesPerSecond).toBeGreaterThan(0);
+    expect(readBytes(DEFAULT_MODEL).length).toBeGreaterThan(0);
+  });
+
+  it('process exit code is 2 for bad input when run as a binary', () => {
+    const r = spawnSync(process.execPath, [resolve(import.meta.dirname, '../../bin/edgefold.mjs'), 'inspect', '/definitely/not/here.onnx'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot read model/);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Matrix-vector unit (FINN's MVAU): standard conv (after the sliding window), pointwise conv, FC.
+ * Thresholds are a separate engine (FINN's standalone_thresholds=True, which the RTL MVU needs).
+ *
+ * Sources, Xilinx/finn @ 39f0c9a6b:
+ * - cycles: src/finn/custom_op/fpgadataflow/matrixvectoractivation.py get_exp_cycles
+ * - BRAM: same file, bram_estimation (internal_decoupled memory)
+ * - LUT: src/finn/custom_op/fpgadataflow/hls/matrixvectoractivation_hls.py lut_estimation (FINN-R)
+ * - DSP: hls/matrixvectoractivation_hls.py dsp_estimation, rtl/matrixvectoractivation_rtl.py
+ *   dsp_estimation and the kernels finn-rtllib/mvu/mvu_8sx8u_dsp48.sv, mvu_4sx4u.sv,
+ *   mvu_vvu_8sx9_dsp58.sv (see engines/common.ts dspPacking)
+ */
+import { lutram64, ramb18 } from '../memory.ts';
+import type { EngineCost, EngineDevice, LayerBits, MemStyle, MulStyle } from '../types.ts';
+import {
+  accumulatorBits,
+  assertFold,
+  dspPacking,
+  dspPerProduct,
+  lutMultiplier,
+  resolveMulStyle,
+  resolveWeightMem,
+  type Folding,
+} from './common.ts';
+
+export interface MvauShape {
+  /** Matrix width: k*k*Cin for a conv, input features for FC. */
+  mw: number;
+  /** Matrix height: output channels / features. */
+  mh: number;
+  /** Input vectors per frame: Hout*Wout for a conv, 1 for FC. */
+  numVectors: number;
+}
+
+export interface MvauOptions {
+  mulStyle?: MulStyle;
+  memStyle?: MemStyle;
+}
+
+export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, device: EngineDevice, opts: MvauOptions = {}): EngineCost {
+  const { mw, mh, numVectors } = shape;
+  const { pe, simd } = fold;
+  assertFold('MVAU', mh, pe, 'PE');
+  assertFold('MVAU', mw, simd, 'SIMD');
+  const W = bits.weightBits;
+  const A = bits.actBits;
+  const notes: string[] = [];
+
+  // FINN: exp_cycles = (MH/PE) * (MW/SIMD) * prod(numInputVectors)
+  const cycles = (mh / pe) * (mw / simd) * numVectors;
+
+  // Weight memory: WMEM words of PE*SIMD*W bits.
+  const wmem = (mw * mh) / (pe * simd);
+  const memWidth = pe * simd * W;
+  const mem = resolveWeightMem(opts.memStyle ?? 'auto', wmem);
+  const bram18 = mem === 'bram' ? ramb18(memWidth, wmem) : 0;
+  const lutramLuts = mem === 'lutram' ? lutram64(memWidth, wmem) : 0;
+  notes.push(`weights ${wmem} x ${memWidth} b in ${mem === 'bram' ? `${bram18} RAMB18` : `${lutramLuts} LUTRAM`}`);
+
+  // Multipliers.
+  const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
+  let dsp = 0;
+  if (mul === 'dsp') {
+    if (device.dspType === 'DSP58' && W <= 8 && A <= 9) {
+      dsp = pe * Math.ceil(simd / 3); // mvu_vvu_8sx9_dsp58: 3-element dot product per DSP58
+      notes.push('DSP58: PE*ceil(SIMD/3) (mvu_vvu_8sx9_dsp58)');
+    } else {
+      const packing = dspPacking(W, A, device);
+      if (packing.lanes > 1) {
+        dsp = Math.ceil(pe / packing.lanes) * simd;
+      } else {
+        dsp = pe * simd * dspPerProduct(W, A, device.dspMultiplier);
+      }
+      notes.push(packing.note);
+    }
+  }
+
+  // FINN-R LUT model: 300 + 1.1 * PE * (mult + adder tree + accumulator) (+ LUTRAM weights).
+  const accBits = accumulatorBits(mw, W, A, bits.actSigned);
+  const multLuts = mul === 'lut' ? simd * lutMultiplier(W, A) : 0;
+  const adderLuts = (W + A) * (2 * simd - 1);
+  const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits)) + lutramLuts;
+
+  // FF: FINN has no FF estimate. Structural count of the datapath registers (ours).
+  const ff = 64 + simd * A + pe * simd * W + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0);
+
+  return {
+    cycles,
+    dsp,
+    bram18,
+    lut,
+    ff,
+    weightMemBits: mw * mh * W,
+    fillWords: mw / simd,
+    inWords: numVectors * (mw / simd),
+    outWords: numVectors * (mh / pe),
+    outWidth: pe * accBits,
+    notes,
+  };
+}

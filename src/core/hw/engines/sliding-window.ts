@@ -1,0 +1,197 @@
+/**
+ * Sliding-window generator (FINN's ConvolutionInputGenerator_rtl, the default), plus the two
+ * small stream reshapers FINN puts in front of or instead of it: FMPadding (FINN pads in a
+ * separate engine) and DownSampler (1x1 conv with stride > 1).
+ *
+ * Sources, Xilinx/finn @ 39f0c9a6b:
+ * - src/finn/custom_op/fpgadataflow/rtl/convolutioninputgenerator_rtl.py: get_buffer_depth,
+ *   get_exp_cycles, bram_estimation, lut_estimation, select_impl_style
+ * - src/finn/custom_op/fpgadataflow/convolutioninputgenerator.py: get_1d_conv_attrs_normalized,
+ *   default ram_style "distributed"
+ * - src/finn/custom_op/fpgadataflow/fmpadding.py get_exp_cycles
+ * - src/finn/custom_op/fpgadataflow/downsampler.py get_exp_cycles
+ * Departure: FINN's estimate uses whatever ram_style is set (default distributed = LUTs, with
+ * 'auto' counted as BRAM). Our 'auto' picks whichever of LUTRAM and BRAM is the smaller share of
+ * the device, and we always report the line buffer's cost and FF.
+ */
+import { swgRamb18 } from '../memory.ts';
+import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
+import { cheaperMemory } from './common.ts';
+
+export interface SlidingWindowShape {
+  channels: number;
+  ifmDim: [number, number];
+  ofmDim: [number, number];
+  kernel: [number, number];
+  stride: [number, number];
+  dilation: [number, number];
+  depthwise: boolean;
+}
+
+export interface SlidingWindowFold {
+  simd: number;
+  /** FINN's parallel_window mode (M*k*k outputs per cycle); forced for 1x1 kernels. */
+  parallelWindow?: boolean;
+}
+
+export function slidingWindowStyle(shape: SlidingWindowShape, fold: SlidingWindowFold): 'default' | 'parallel' {
+  const [kh, kw] = shape.kernel;
+  return fold.parallelWindow || (kh === 1 && kw === 1) ? 'parallel' : 'default';
+}
+
+/** FINN get_buffer_depth (mmv_in = mmv_out = 1 in the default style). */
+export function slidingWindowBufferDepth(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
+  const [kh, kw] = shape.kernel;
+  const w = shape.ifmDim[1];
+  const [sh, sw] = shape.stride;
+  const [dh, dw] = shape.dilation;
+  const cf = shape.channels / fold.simd;
+  if (slidingWindowStyle(shape, fold) === 'default') {
+    const min = ((kh - 1) * dh * w + (kw - 1) * dw + 1) * cf;
+    return min + Math.max(0, (sw - 1 - kh * kw) * cf) + Math.max(0, ((sh - 1) * w - kh * kw) * cf);
+  }
+  return ((kh - 1) * dh * w + (kw - 1) * dw) * cf + 1 + 1;
+}
+
+/** FINN get_exp_cycles of the RTL sliding window. */
+export function slidingWindowCycles(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
+  const cf = shape.channels / fold.simd;
+  let [ifmH, ifmW] = shape.ifmDim;
+  if (slidingWindowStyle(shape, fold) === 'parallel') return ifmH * ifmW * cf + 2;
+  let [ofmH, ofmW] = shape.ofmDim;
+  let [kh, kw] = shape.kernel;
+  let [sh, sw] = shape.stride;
+  let [dh, dw] = shape.dilation;
+  if (ifmH === 1 || ifmW === 1) {
+    // 1-D: normalise to [1, D] (get_1d_conv_attrs_normalized swaps when IFMDim[1] == 1).
+    if (ifmW === 1) {
+      [ifmH, ifmW] = [ifmW, ifmH];
+      [ofmH, ofmW] = [ofmW, ofmH];
+      [kh, kw] = [kw, kh];
+      [sh, sw] = [sw, sh];
+      [dh, dw] = [dw, dh];
+    }
+    if (shape.depthwise) return Math.trunc(ofmW * kw * cf + cf * (kw - 1) * (sw - 1) - (kw - 1) + 2);
+    return Math.trunc(ofmW * kw * cf + 2);
+  }
+  const bufferMin = ((kh - 1) * dh * ifmW + (kw - 1) * dw + 1) * cf;
+  const writeBlock = ofmW * kw * kh * cf;
+  const readBlock = sw * ifmW * cf;
+  let maxCycles = Math.max(writeBlock, readBlock);
+  if (shape.depthwise) maxCycles += ofmW * (sw - 1) * (cf - 1);
+  let cycles = bufferMin + ofmH * maxCycles;
+  if (shape.depthwise) cycles += (sh - 1) * ifmW * cf;
+  return Math.trunc(cycles);
+}
+
+export function slidingWindowCost(
+  shape: SlidingWindowShape,
+  actBits: number,
+  fold: SlidingWindowFold,
+  device: EngineDevice,
+  memStyle: MemStyle = 'auto',
+): EngineCost {
+  const { channels: C, kernel, ifmDim, ofmDim, dilation } = shape;
+  const { simd } = fold;
+  if (!Number.isInteger(simd) || simd < 1 || C % simd !== 0) throw new RangeError(`sliding window: SIMD=${simd} does not divide ${C}`);
+  const style = slidingWindowStyle(shape, fold);
+  const [kh, kw] = kernel;
+  const cf = C / simd;
+  const width = simd * actBits;
+  const depth = slidingWindowBufferDepth(shape, fold);
+  const notes: string[] = [`${style} style, buffer ${depth} x ${width} b`];
+
+  // BRAM option (bram_estimation for ram_style block/auto).
+  let bramDepth = depth;
+  let bramCount = 1;
+  if (style === 'parallel') {
+    if (ifmDim[0] === 1 || ifmDim[1] === 1) bramCount = 0;
+    const kernelWidth = (kw - 1) * dilation[1] + 1;
+    bramDepth = ifmDim[1] - kernelWidth + ifmDim[1] * (dilation[0] - 1);
+    bramCount = bramCount === 0 ? 0 : kh - 1;
+  }
+  const bramOption = bramDepth > 0 ? swgRamb18(width, bramDepth, bramCount) : 0;
+  // LUTRAM option (lut_estimation for ram_style distributed): buffer_width * ceil(depth / 38).
+  const lutOption = width * Math.ceil(depth / 38);
+  const mem = memStyle === 'auto' ? cheaperMemory(lutOption, bramOption, device) : memStyle;
+  const bram18 = mem === 'bram' ? bramOption : 0;
+  const lut = 300 + (mem === 'lutram' ? lutOption : 0);
+  notes.push(mem === 'bram' ? `line buffer in ${bram18} RAMB18` : `line buffer in ${lutOption} LUTRAM`);
+  const outWidth = style === 'parallel' ? width * kh * kw : width;
+  const ff = 64 + outWidth + (style === 'parallel' ? width * kh * kw : width) + 4 * Math.ceil(Math.log2(depth + 1));
+
+  const ofmPixels = ofmDim[0] * ofmDim[1];
+  const bufferMin =
+    style === 'default'
+      ? ((kh - 1) * dilation[0] * ifmDim[1] + (kw - 1) * dilation[1] + 1) * cf
+      : ((kh - 1) * dilation[0] * ifmDim[1] + (kw - 1) * dilation[1]) * cf + 1;
+  return {
+    cycles: slidingWindowCycles(shape, fold),
+    dsp: 0,
+    bram18,
+    lut,
+    ff,
+    weightMemBits: 0,
+    fillWords: bufferMin,
+    inWords: ifmDim[0] * ifmDim[1] * cf,
+    outWords: style === 'parallel' ? ofmPixels * cf : ofmPixels * kh * kw * cf,
+    outWidth,
+    notes,
+  };
+}
+
+export interface FmPaddingShape {
+  channels: number;
+  imgDim: [number, number];
+  /** [top, left, bottom, right] */
+  pads: [number, number, number, number];
+}
+
+/** FINN fmpadding.py: exp_cycles = (C / SIMD) * padded_H * padded_W. No resource estimate in FINN. */
+export function fmPaddingCost(shape: FmPaddingShape, actBits: number, simd: number): EngineCost {
+  const { channels: C, imgDim, pads } = shape;
+  if (C % simd !== 0) throw new RangeError(`FMPadding: SIMD=${simd} does not divide ${C}`);
+  const oh = imgDim[0] + pads[0] + pads[2];
+  const ow = imgDim[1] + pads[1] + pads[3];
+  const width = simd * actBits;
+  return {
+    cycles: (C / simd) * oh * ow,
+    dsp: 0,
+    bram18: 0,
+    lut: 40 + width, // ours: output mux + counters
+    ff: 40 + width,
+    weightMemBits: 0,
+    fillWords: 1,
+    inWords: imgDim[0] * imgDim[1] * (C / simd),
+    outWords: oh * ow * (C / simd),
+    outWidth: width,
+    notes: ['FMPadding (cycles: fmpadding.py); resources ours (FINN gives none)'],
+  };
+}
+
+export interface DownSamplerShape {
+  channels: number;
+  imgDim: number;
+  stride: number;
+}
+
+/** FINN downsampler.py (2-D, square): exp_cycles = C / SIMD * ImgDim^2. */
+export function downSamplerCost(shape: DownSamplerShape, actBits: number, simd: number): EngineCost {
+  const { channels: C, imgDim, stride } = shape;
+  if (C % simd !== 0) throw new RangeError(`DownSampler: SIMD=${simd} does not divide ${C}`);
+  const odim = Math.floor((imgDim - 1) / stride) + 1;
+  const width = simd * actBits;
+  return {
+    cycles: Math.trunc((C / simd) * imgDim * imgDim),
+    dsp: 0,
+    bram18: 0,
+    lut: 40 + width,
+    ff: 40 + width,
+    weightMemBits: 0,
+    fillWords: 1,
+    inWords: imgDim * imgDim * (C / simd),
+    outWords: odim * odim * (C / simd),
+    outWidth: width,
+    notes: ['DownSampler (cycles: downsampler.py); resources ours (FINN gives none)'],
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Vector-vector unit (FINN's VVAU): depthwise convolution after a depthwise sliding window.
+ * PE folds channels, SIMD folds the k*k window.
+ *
+ * Sources, Xilinx/finn @ 39f0c9a6b:
+ * - cycles: src/finn/custom_op/fpgadataflow/vectorvectoractivation.py get_exp_cycles
+ * - BRAM: same file, bram_estimation (8/16/32-bit port widths, <= 128 deep -> LUTRAM under 'auto')
+ * - LUT: hls/vectorvectoractivation_hls.py lut_estimation (FINN-R constants)
+ * - DSP: hls/vectorvectoractivation_hls.py dsp_estimation is PE*ceil((W+A)/48), which ignores
+ *   SIMD; the hardware has PE*SIMD multipliers with no shared operand, so we count PE*SIMD
+ *   products (DSP58: PE*ceil(SIMD/3), rtl/vectorvectoractivation_rtl.py).
+ */
+import { lutram64, ramb18NoParity } from '../memory.ts';
+import type { EngineCost, EngineDevice, LayerBits } from '../types.ts';
+import {
+  accumulatorBits,
+  assertFold,
+  dspPerProduct,
+  lutMultiplier,
+  resolveMulStyle,
+  resolveWeightMem,
+  type Folding,
+} from './common.ts';
+import type { MvauOptions } from './mvau.ts';
+
+export interface VvauShape {
+  channels: number;
+  kernel: [number, number];
+  /** Output feature-map dims [H, W]. */
+  outDim: [number, number];
+}
+
+export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, device: EngineDevice, opts: MvauOptions = {}): EngineCost {
+  const { channels: C, kernel, outDim } = shape;
+  const k2 = kernel[0] * kernel[1];
+  const { pe, simd } = fold;
+  assertFold('VVAU', C, pe, 'PE');
+  assertFold('VVAU', k2, simd, 'SIMD');
+  const W = bits.weightBits;
+  const A = bits.actBits;
+  const pixels = outDim[0] * outDim[1];
+  const notes: string[] = [];
+
+  // FINN: exp_cycles = ((Channels * k_h * k_w) / PE / SIMD) * dim_h * dim_w
+  const cycles = ((C * k2) / pe / simd) * pixels;
+
+  const wmem = (k2 * C) / pe / simd;
+  const memWidth = simd * pe * W;
+  const mem = resolveWeightMem(opts.memStyle ?? 'auto', wmem);
+  const bram18 = mem === 'bram' ? ramb18NoParity(memWidth, wmem) : 0;
+  const lutramLuts = mem === 'lutram' ? lutram64(memWidth, wmem) : 0;
+  notes.push(`weights ${wmem} x ${memWidth} b in ${mem === 'bram' ? `${bram18} RAMB18` : `${lutramLuts} LUTRAM`}`);
+
+  const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
+  let dsp = 0;
+  if (mul === 'dsp') {
+    if (device.dspType === 'DSP58' && W <= 8 && A <= 9) {
+      dsp = pe * Math.ceil(simd / 3);
+      notes.push('DSP58: PE*ceil(SIMD/3) (rtl/vectorvectoractivation_rtl.py)');
+    } else {
+      dsp = pe * simd * dspPerProduct(W, A, device.dspMultiplier);
+      notes.push('PE*SIMD products, one per DSP (no shared operand to pack; FINN HLS estimate ignores SIMD)');
+    }
+  }
+
+  const accBits = accumulatorBits(k2, W, A, bits.actSigned);
+  const multLuts = mul === 'lut' ? simd * lutMultiplier(W, A) : 0;
+  const adderLuts = (W + A) * (2 * simd - 1);
+  const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits)) + lutramLuts;
+  const ff = 64 + pe * simd * (A + W) + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0);
+
+  return {
+    cycles,
+    dsp,
+    bram18,
+    lut,
+    ff,
+    weightMemBits: k2 * C * W,
+    fillWords: k2 / simd,
+    inWords: pixels * (k2 / simd) * (C / pe),
+    outWords: pixels * (C / pe),
+    outWidth: pe * accBits,
+    notes,
+  };
+}

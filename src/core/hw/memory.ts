@@ -1,0 +1,107 @@
+/**
+ * Memory mapping rules (RAMB18 aspect ratios, LUTRAM) as FINN's estimators apply them.
+ * Sources (Xilinx/finn @ 39f0c9a6b): custom_op/fpgadataflow/matrixvectoractivation.py
+ * (bram_estimation), vectorvectoractivation.py (bram_estimation), streamingfifo.py
+ * (bram_estimation), rtl/convolutioninputgenerator_rtl.py (bram_estimation),
+ * util/basic.py (memutil / mem_primitives_versal). Re-implemented, not copied.
+ */
+
+const ceil = Math.ceil;
+
+/**
+ * RAMB18 count for a width x depth memory in simple-dual-port mode (UG573 aspect ratios
+ * 16Kx1, 8Kx2, 4Kx4, 2Kx9, 1Kx18, 512x36), as FINN's MVAU and StreamingFIFO estimate it.
+ * Note FINN's quirk: any memory deeper than 512 uses the 1Kx18 shape, even when wider than 18.
+ */
+export function ramb18(width: number, depth: number): number {
+  if (width <= 0 || depth <= 0) return 0;
+  if (width === 1) return ceil(depth / 16384);
+  if (width === 2) return ceil(depth / 8192);
+  if (width <= 4) return ceil(depth / 4096) * ceil(width / 4);
+  if (width <= 9) return ceil(depth / 2048) * ceil(width / 9);
+  if (width <= 18 || depth > 512) return ceil(depth / 1024) * ceil(width / 18);
+  return ceil(depth / 512) * ceil(width / 36);
+}
+
+/**
+ * FINN's VVAU variant: weights are packed without the parity bits, so the widths per block
+ * are 8/16/32 instead of 9/18/36 (vectorvectoractivation.py bram_estimation).
+ */
+export function ramb18NoParity(width: number, depth: number): number {
+  if (width <= 0 || depth <= 0) return 0;
+  if (width === 1) return ceil(depth / 16384);
+  if (width === 2) return ceil(depth / 8192);
+  if (width <= 4) return ceil(depth / 4096) * ceil(width / 4);
+  if (width <= 9) return ceil(depth / 2048) * ceil(width / 8);
+  if (width <= 18 || depth > 512) return ceil(depth / 1024) * ceil(width / 16);
+  return ceil(depth / 512) * ceil(width / 32);
+}
+
+/** Sliding-window buffer: port width picked from the depth, then cascaded (convolutioninputgenerator_rtl.py). */
+function swgPortWidth(depth: number): number {
+  if (depth <= 512) return 36;
+  if (depth <= 1024) return 18;
+  if (depth <= 2048) return 9;
+  if (depth <= 4096) return 4;
+  if (depth <= 8192) return 2;
+  return 1;
+}
+
+export function swgRamb18(width: number, depth: number, count = 1): number {
+  if (width <= 0 || depth <= 0 || count <= 0) return 0;
+  const cascadeDepth = ceil(depth / 16384);
+  const cascadeWidth = ceil(width / swgPortWidth(depth));
+  let savings = 0;
+  if (depth > 16384) {
+    const rem = depth % 16384;
+    savings = cascadeWidth - ceil(width / swgPortWidth(rem));
+  }
+  return (cascadeDepth * cascadeWidth - savings) * count;
+}
+
+/** LUTRAM in 6-input LUTs: one LUT holds 64 x 1 bit (FINN MVAU/VVAU: P*Q*W*ceil(WMEM/64)). */
+export function lutram64(width: number, depth: number): number {
+  if (width <= 0 || depth <= 0) return 0;
+  return width * ceil(depth / 64);
+}
+
+/** Result of FINN's minimum-waste primitive choice (util/basic.py memutil). */
+export interface PrimitiveChoice {
+  bram18: number;
+  uram: number;
+  lutram: number;
+}
+
+const PRIMITIVES: { name: 'uram' | 'bram18' | 'lutram'; width: number; depth: number }[] = [
+  { name: 'uram', width: 72, depth: 4096 },
+  { name: 'uram', width: 36, depth: 8192 },
+  { name: 'uram', width: 18, depth: 16384 },
+  { name: 'uram', width: 9, depth: 32768 },
+  { name: 'bram18', width: 36, depth: 512 },
+  { name: 'bram18', width: 18, depth: 1024 },
+  { name: 'bram18', width: 9, depth: 2048 },
+  { name: 'lutram', width: 1, depth: 64 },
+];
+
+/**
+ * Picks the primitive that wastes the fewest bits for a width x depth memory, as FINN's
+ * Thresholding_rtl does, restricted to the allowed kinds. Ties keep FINN's list order
+ * (URAM, then BRAM, then LUTRAM; Python's sort is stable).
+ */
+export function minWastePrimitive(
+  width: number,
+  depth: number,
+  allowed: { uram: boolean; bram18: boolean; lutram: boolean },
+): PrimitiveChoice {
+  const out: PrimitiveChoice = { bram18: 0, uram: 0, lutram: 0 };
+  if (width <= 0 || depth <= 0) return out;
+  let best: { name: keyof PrimitiveChoice; count: number; waste: number } | undefined;
+  for (const p of PRIMITIVES) {
+    if (!allowed[p.name]) continue;
+    const count = ceil(width / p.width) * ceil(depth / p.depth);
+    const waste = count * p.width * p.depth - width * depth;
+    if (!best || waste < best.waste) best = { name: p.name, count, waste };
+  }
+  if (best) out[best.name] = best.count;
+  return out;
+}

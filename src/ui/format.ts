@@ -1,0 +1,13 @@
+import type { Shape } from '../core/graph/layer.ts';
+
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
+export const formatShape = (s: Shape): string => (s.length ? `${s.map((d) => d ?? 'N').join('×')}` : '?');
+export const formatPercent = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)} %`;
+
+/** 1234567 -> "1.23 M". */
+export function formatCompact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}

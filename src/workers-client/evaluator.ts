@@ -1,0 +1,59 @@
+import * as Comlink from 'comlink';
+import { EdgefoldError } from '../core/errors.ts';
+import type { EvalProgress } from '../core/eval/evaluate.ts';
+import type { Shape } from '../core/graph/layer.ts';
+import type { DatasetRef, EvaluatorApi, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
+
+export type { DatasetRef, WorkerEvalResult };
+
+let remote: Comlink.Remote<EvaluatorApi> | undefined;
+let jobCounter = 0;
+
+function evaluator(): Comlink.Remote<EvaluatorApi> {
+  remote ??= Comlink.wrap<EvaluatorApi>(
+    new Worker(new URL('../../workers/evaluator.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-evaluator' }),
+  );
+  return remote;
+}
+
+/** Turns the worker's "code: message" errors back into EdgefoldErrors. */
+function restoreError(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /^(bad-input|unsupported|cancelled|internal): (.*)$/s.exec(message);
+  return match ? new EdgefoldError(match[1] as EdgefoldError['code'], match[2]) : new Error(message);
+}
+
+export interface EvaluateModelOptions {
+  modelBytes: Uint8Array;
+  inputShape: Shape;
+  data: DatasetRef;
+  limit?: number;
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: EvalProgress) => void;
+}
+
+/** Measures accuracy in the evaluator worker; aborting the signal cancels the job between batches. */
+export async function evaluateInWorker(options: EvaluateModelOptions): Promise<WorkerEvalResult> {
+  const worker = evaluator();
+  const jobId = `eval-${++jobCounter}`;
+  const onAbort = () => void worker.cancel(jobId);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await worker.evaluate(
+      {
+        jobId,
+        modelBytes: options.modelBytes,
+        inputShape: options.inputShape,
+        data: options.data,
+        limit: options.limit,
+        batchSize: options.batchSize,
+      },
+      options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
+    );
+  } catch (error) {
+    throw restoreError(error);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,89 @@
+import * as Comlink from 'comlink';
+import { EdgefoldError } from '../src/core/errors.ts';
+import { loadDataset, validateManifest, type Dataset } from '../src/core/eval/dataset.ts';
+import { evaluate, type EvalProgress, type EvalResult } from '../src/core/eval/evaluate.ts';
+import { createOrtRunner } from '../src/core/eval/ort-runner.ts';
+import type { Shape } from '../src/core/graph/layer.ts';
+import { ortThreads, ortWeb } from './ort-web.ts';
+
+export interface DatasetRef {
+  /** URL of a dataset manifest (public/data/*.json), resolved against the page. */
+  manifestUrl: string;
+  split: string;
+}
+
+export interface EvaluateRequest {
+  jobId: string;
+  modelBytes: Uint8Array;
+  inputShape: Shape;
+  data: DatasetRef;
+  limit?: number;
+  batchSize?: number;
+}
+
+export interface WorkerEvalResult extends EvalResult {
+  threads: number;
+}
+
+const datasets = new Map<string, Promise<Dataset>>();
+const jobs = new Map<string, AbortController>();
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${url} (HTTP ${response.status}).`, url);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function dataset(ref: DatasetRef): Promise<Dataset> {
+  const key = `${ref.manifestUrl}#${ref.split}`;
+  let pending = datasets.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const manifest = validateManifest(JSON.parse(new TextDecoder().decode(await fetchBytes(ref.manifestUrl))), ref.manifestUrl);
+      return loadDataset(manifest, ref.split, (relative) => fetchBytes(new URL(relative, ref.manifestUrl).href));
+    })();
+    pending.catch(() => datasets.delete(key));
+    datasets.set(key, pending);
+  }
+  return pending;
+}
+
+/** Errors cross the comlink boundary as plain Errors; keep the code in the message prefix. */
+function rethrow(error: unknown): never {
+  if (error instanceof EdgefoldError) throw new Error(`${error.code}: ${error.message}`);
+  throw error;
+}
+
+const api = {
+  async evaluate(request: EvaluateRequest, onProgress?: (p: EvalProgress) => void): Promise<WorkerEvalResult> {
+    const controller = new AbortController();
+    jobs.set(request.jobId, controller);
+    try {
+      const data = await dataset(request.data);
+      const runner = await createOrtRunner(ortWeb(), request.modelBytes);
+      try {
+        const result = await evaluate(runner, data, request.inputShape, {
+          limit: request.limit,
+          batchSize: request.batchSize,
+          signal: controller.signal,
+          onProgress,
+        });
+        return { ...result, threads: ortThreads() };
+      } finally {
+        await runner.release();
+      }
+    } catch (error) {
+      rethrow(error);
+    } finally {
+      jobs.delete(request.jobId);
+    }
+  },
+  cancel(jobId: string): void {
+    jobs.get(jobId)?.abort();
+  },
+};
+
+export type EvaluatorApi = typeof api;
+
+// onnxruntime starts its wasm threads from this module's URL; only the real worker exposes the API.
+if (!self.name?.startsWith('em-pthread')) Comlink.expose(api);
