@@ -8,6 +8,7 @@ import { DEFAULT_MODEL_URL, useApp } from './store.ts';
 
 export function App() {
   const model = useApp((s) => s.model);
+  const loadingModel = useApp((s) => s.loadingModel);
   const openModelUrl = useApp((s) => s.openModelUrl);
   const runBaseline = useApp((s) => s.runBaseline);
 
@@ -38,7 +39,7 @@ export function App() {
             <LayerTable />
           </>
         ) : (
-          <p className="empty">Loading the default model…</p>
+          <p className="empty">{loadingModel ? 'Loading the default model…' : 'No model open. Open an .onnx file to begin.'}</p>
         )}
       </main>
     </ModelOpener>
