@@ -95,7 +95,7 @@ describe('datasets', () => {
     expect(() => validateManifest({ ...manifest, classes: ['one'] })).toThrow(/"classes"/);
     expect(() => validateManifest({ ...manifest, preprocessing: { scale: 1, mean: [0, 0], std: [1] } })).toThrow(/"preprocessing"/);
     await expect(loadDataset(manifest, 'train', read)).rejects.toThrow(/no split "train"/);
-    const badLabels = { ...files, 'lbl.idx': idx([4], [0, 1, 7, 0]) };
+    const badLabels: Record<string, Uint8Array> = { ...files, 'lbl.idx': idx([4], [0, 1, 7, 0]) };
     await expect(loadDataset(manifest, 'test', async (p) => badLabels[p])).rejects.toThrow(/label 7 at index 2 is out of range/);
   });
 

@@ -88,7 +88,7 @@ export type EngineSpec =
     }
   | { kind: 'fmpadding'; channels: number; imgDim: [number, number]; pads: [number, number, number, number] }
   | { kind: 'downsampler'; channels: number; imgDim: number; stride: number }
-  | { kind: 'thresholding'; channels: number; numVectors: number; thresholdBits: number }
+  | { kind: 'thresholding'; channels: number; numVectors: number; thresholdBits: number; outBits: number }
   | { kind: 'pool'; fn: 'max' | 'avg'; channels: number; kernel: [number, number]; outDim: [number, number] }
   | { kind: 'streaming-maxpool'; channels: number; imgDim: [number, number]; poolDim: [number, number] }
   | { kind: 'global-acc-pool'; channels: number; inDim: [number, number] }

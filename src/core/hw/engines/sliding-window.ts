@@ -56,23 +56,20 @@ export function slidingWindowBufferDepth(shape: SlidingWindowShape, fold: Slidin
 /** FINN get_exp_cycles of the RTL sliding window. */
 export function slidingWindowCycles(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
   const cf = shape.channels / fold.simd;
-  let [ifmH, ifmW] = shape.ifmDim;
+  const [ifmH, ifmW] = shape.ifmDim;
   if (slidingWindowStyle(shape, fold) === 'parallel') return ifmH * ifmW * cf + 2;
-  let [ofmH, ofmW] = shape.ofmDim;
-  let [kh, kw] = shape.kernel;
-  let [sh, sw] = shape.stride;
-  let [dh, dw] = shape.dilation;
+  const [ofmH, ofmW] = shape.ofmDim;
+  const [kh, kw] = shape.kernel;
+  const [sh, sw] = shape.stride;
+  const [dh, dw] = shape.dilation;
   if (ifmH === 1 || ifmW === 1) {
     // 1-D: normalise to [1, D] (get_1d_conv_attrs_normalized swaps when IFMDim[1] == 1).
-    if (ifmW === 1) {
-      [ifmH, ifmW] = [ifmW, ifmH];
-      [ofmH, ofmW] = [ofmW, ofmH];
-      [kh, kw] = [kw, kh];
-      [sh, sw] = [sw, sh];
-      [dh, dw] = [dw, dh];
-    }
-    if (shape.depthwise) return Math.trunc(ofmW * kw * cf + cf * (kw - 1) * (sw - 1) - (kw - 1) + 2);
-    return Math.trunc(ofmW * kw * cf + 2);
+    const swap = ifmW === 1;
+    const oW = swap ? ofmH : ofmW;
+    const kW = swap ? kh : kw;
+    const sW = swap ? sh : sw;
+    if (shape.depthwise) return Math.trunc(oW * kW * cf + cf * (kW - 1) * (sW - 1) - (kW - 1) + 2);
+    return Math.trunc(oW * kW * cf + 2);
   }
   const bufferMin = ((kh - 1) * dh * ifmW + (kw - 1) * dw + 1) * cf;
   const writeBlock = ofmW * kw * kh * cf;

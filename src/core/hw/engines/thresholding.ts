@@ -8,10 +8,14 @@
  *   output bit x, a memory of (threshold bits) x (C/PE * 2^x), each mapped to the primitive with
  *   the least waste (util/basic.py memutil). FINN's lut_estimation is the LUTRAM count only.
  * Departures: URAM is not offered (FINN always lists the Versal URAM primitives; the model
- * does not budget URAM); comparator logic (PE * B * threshold bits LUTs) and FF are ours.
+ * does not budget URAM); under 'auto' each stage goes to BRAM or LUTRAM, whichever is the
+ * smaller share of the device (FINN: least waste, i.e. LUTRAM for nearly every depth; our
+ * 'lutram' and 'bram' styles reproduce FINN's choice restricted to that primitive);
+ * comparator logic (PE * B * threshold bits LUTs) and FF are ours.
  */
-import { minWastePrimitive } from '../memory.ts';
+import { lutram64, minWastePrimitive, ramb18 } from '../memory.ts';
 import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
+import { cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 
 export interface ThresholdingShape {
   channels: number;
@@ -25,21 +29,26 @@ export function thresholdingCost(
   shape: ThresholdingShape,
   outBits: number,
   pe: number,
-  _device: EngineDevice,
+  device: EngineDevice,
   memStyle: MemStyle = 'auto',
 ): EngineCost {
   const { channels: C, numVectors, thresholdBits: T } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`thresholding: PE=${pe} does not divide ${C}`);
   const cf = C / pe;
-  const allowed = {
-    uram: false,
-    bram18: memStyle !== 'lutram',
-    lutram: memStyle !== 'bram',
-  };
   let bram18 = 0;
   let lutram = 0;
   for (let x = 0; x < outBits; x++) {
-    const choice = minWastePrimitive(T, cf * 2 ** x, allowed);
+    const depth = cf * 2 ** x;
+    let choice;
+    if (memStyle === 'auto') {
+      // Ours: the cheaper share of the device (FINN's least-waste rule picks LUTRAM for almost
+      // every power-of-two depth, which makes 8-bit thresholds LUT-bound).
+      const asBram = minWastePrimitive(T, depth, { uram: false, bram18: true, lutram: false });
+      const asLut = minWastePrimitive(T, depth, { uram: false, bram18: false, lutram: true });
+      choice = cheaperMemory(asLut.lutram, asBram.bram18, device) === 'bram' ? asBram : asLut;
+    } else {
+      choice = minWastePrimitive(T, depth, { uram: false, bram18: memStyle === 'bram', lutram: memStyle === 'lutram' });
+    }
     bram18 += pe * choice.bram18;
     lutram += pe * choice.lutram;
   }
@@ -56,5 +65,46 @@ export function thresholdingCost(
     outWords: numVectors * cf,
     outWidth: pe * outBits,
     notes,
+  };
+}
+
+/**
+ * Multiply-shift requantiser (ours, not FINN): out = clip((acc * scale_c + bias_c) >> s) with a
+ * 16-bit per-channel scale. Same stream and cycles as Thresholding (numVectors * C / PE).
+ * Used for outputs wider than 4 bits by default, because FINN's 2^B - 1 thresholds per channel
+ * (255 at 8 bits) cost more memory than the weights of a small network; this is how 8-bit
+ * accelerators such as the reference paper's requantise. Choose 'thresholds' to get FINN's cost.
+ */
+export function requantCost(
+  shape: ThresholdingShape,
+  outBits: number,
+  pe: number,
+  device: EngineDevice,
+  memStyle: MemStyle = 'auto',
+  mulStyle: 'auto' | 'lut' | 'dsp' = 'auto',
+): EngineCost {
+  const { channels: C, numVectors, thresholdBits: T } = shape;
+  if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`requant: PE=${pe} does not divide ${C}`);
+  const cf = C / pe;
+  const scaleBits = 16;
+  const paramWidth = pe * (scaleBits + T);
+  const mem = resolveWeightMem(memStyle, cf);
+  const bram18 = mem === 'bram' ? ramb18(paramWidth, cf) : 0;
+  const memLuts = mem === 'lutram' ? lutram64(paramWidth, cf) : 0;
+  const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
+  const dsp = mul === 'dsp' ? pe * dspPerProduct(T, scaleBits, device.dspMultiplier) : 0;
+  const multLuts = mul === 'lut' ? pe * lutMultiplier(T, scaleBits) : 0;
+  return {
+    cycles: numVectors * cf,
+    dsp,
+    bram18,
+    lut: 50 + pe * (T + scaleBits + outBits) + memLuts + multLuts,
+    ff: 32 + 2 * pe * (T + scaleBits),
+    weightMemBits: C * (scaleBits + T),
+    fillWords: 1,
+    inWords: numVectors * cf,
+    outWords: numVectors * cf,
+    outWidth: pe * outBits,
+    notes: [`multiply-shift requant to ${outBits} b (ours): ${dsp} DSP, params ${mem === 'bram' ? `${bram18} RAMB18` : `${memLuts} LUTRAM`}`],
   };
 }

@@ -1,0 +1,60 @@
+/**
+ * Stream FIFOs between engines (FINN's StreamingFIFO).
+ *
+ * Sources, Xilinx/finn @ 39f0c9a6b:
+ * - src/finn/custom_op/fpgadataflow/streamingfifo.py lut_estimation / bram_estimation
+ *   (rtl = Q_srl shift-register FIFO: 2*ceil(log2 depth) + ceil(depth/32)*ceil(width/2) LUTs;
+ *   vivado FIFO: BRAM by the RAMB18 aspect table, depth rounded up to a power of two,
+ *   rtl/streamingfifo_rtl.py get_adjusted_depth)
+ * - src/finn/transformation/fpgadataflow/set_fifo_depths.py: optimize_depth (<= 2 -> 2, <= 32 ->
+ *   32), max_qsrl_depth = 256 (deeper FIFOs use the Vivado FIFO in BRAM/LUTRAM)
+ * - insert_fifo.py: no FIFO is inserted for depth <= 2
+ * - cycles: StreamingFIFO has no get_exp_cycles, so FINN counts 0 (hwcustomop.py default).
+ * FINN sizes FIFOs by RTL simulation after its resource report, so its totals leave FIFOs out;
+ * edgefold adds them (depths from the heuristic in pipeline.ts).
+ */
+import { ramb18 } from '../memory.ts';
+import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
+import { cheaperMemory } from './common.ts';
+
+export const MAX_QSRL_DEPTH = 256;
+
+/** FINN optimize_depth: shallow FIFOs are not worth making smaller than 32 (Q_srl). */
+export function optimizeFifoDepth(depth: number): number {
+  if (depth <= 2) return 2;
+  if (depth <= 32) return 32;
+  return Math.ceil(depth);
+}
+
+export function fifoCost(depth: number, width: number, device: EngineDevice, memStyle: MemStyle = 'auto'): EngineCost {
+  const base: EngineCost = {
+    cycles: 0,
+    dsp: 0,
+    bram18: 0,
+    lut: 0,
+    ff: 0,
+    weightMemBits: 0,
+    fillWords: 0,
+    inWords: 0,
+    outWords: 0,
+    outWidth: width,
+    notes: [],
+  };
+  if (depth <= 2 || width <= 0) return { ...base, notes: ['no FIFO (depth <= 2)'] };
+  if (depth <= MAX_QSRL_DEPTH) {
+    const lut = 2 * Math.ceil(Math.log2(depth)) + Math.ceil(depth / 32) * Math.ceil(width / 2);
+    return { ...base, lut, ff: width + 2 * Math.ceil(Math.log2(depth)), notes: [`Q_srl FIFO ${depth} x ${width} b`] };
+  }
+  const d = 2 ** Math.ceil(Math.log2(depth));
+  const address = 2 * Math.ceil(Math.log2(d));
+  const bramOption = ramb18(width, d);
+  const lutOption = Math.ceil(d / 32) * Math.ceil(width / 2);
+  const mem = memStyle === 'auto' ? cheaperMemory(lutOption, bramOption, device) : memStyle;
+  return {
+    ...base,
+    bram18: mem === 'bram' ? bramOption : 0,
+    lut: address + (mem === 'lutram' ? lutOption : 0),
+    ff: width + 2 * address,
+    notes: [`Vivado FIFO ${d} x ${width} b in ${mem === 'bram' ? `${bramOption} RAMB18` : 'LUTRAM'}`],
+  };
+}

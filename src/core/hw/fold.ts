@@ -1,0 +1,350 @@
+/**
+ * Automatic folding (design-space exploration).
+ *
+ * 1. FINN SetFolding-style balancing (Xilinx/finn @ 39f0c9a6b,
+ *    src/finn/transformation/fpgadataflow/set_folding.py): for a target cycle count T, each layer
+ *    takes the least parallelism whose main engine needs <= T cycles, raising parallelism in
+ *    FINN's order (MVAU: SIMD while the weight stream per PE stays <= 36 bits, then PE, then the
+ *    rest of SIMD; VVAU: PE, then SIMD; pooling / add: PE). Auxiliary engines (sliding windows,
+ *    thresholds) are folded to the pipeline's slowest main engine by `estimate`.
+ *    Sweeping T geometrically gives a family of balanced designs.
+ * 2. Better than FINN: from the fastest balanced design that fits, spend the leftover budget on
+ *    the bottleneck: repeatedly give the slowest engine's layer its next parallelism step while
+ *    the design still fits.
+ * All evaluated designs are reduced to the FPS-vs-resources Pareto front the UI plots.
+ */
+import type { HwFolding, HwLayerConfig } from './config.ts';
+import type { Device } from './devices.ts';
+import { divisors } from './folding.ts';
+import { estimate, type Estimate, type EstimateOptions, type Resource } from './pipeline.ts';
+import { slidingWindowCycles } from './engines/sliding-window.ts';
+import type { HwLayer, MemStyle, MulStyle } from './types.ts';
+
+export type FoldObjective = 'max-fps' | { targetFps: number };
+
+export interface AutoFoldOptions {
+  /** Fraction of each resource the design may use (default 0.8), or per resource. */
+  budget?: number | Partial<Record<Resource, number>>;
+  objective?: FoldObjective;
+  mulStyle?: MulStyle;
+  memStyle?: MemStyle;
+  /** Weight-stream width cap per PE for the SIMD-first phase (FINN mvau_wwidth_max, default 36). */
+  mvauWwidthMax?: number;
+  /** Passed to every estimate (requantiser style, FIFO depth, activity). */
+  estimate?: EstimateOptions;
+}
+
+export interface ParetoPoint {
+  fps: number;
+  maxCycles: number;
+  lut: number;
+  ff: number;
+  dsp: number;
+  bram18: number;
+  utilization: Record<Resource, number | null>;
+  /** Largest utilization over the resources with a known budget: the x axis of the curve. */
+  maxUtilization: number;
+  fitsBudget: boolean;
+  folding: HwFolding;
+}
+
+export interface AutoFoldResult {
+  objective: FoldObjective;
+  folding: HwFolding;
+  estimate: Estimate;
+  /** Whether the objective was met within the budget (max-fps: something fits at all). */
+  met: boolean;
+  message: string;
+  /** FPS-vs-resources Pareto front, increasing in both resources and FPS. */
+  pareto: ParetoPoint[];
+  evaluated: number;
+}
+
+interface Step {
+  pe: number;
+  simd: number;
+  cycles: number;
+}
+
+/** The layer's parallelism steps in FINN's order, cycles strictly decreasing. */
+function layerSteps(layer: HwLayer, wwidthMax: number): Step[] {
+  if (!layer.mappable) return [{ pe: 1, simd: 1, cycles: 0 }];
+  const spec = layer.engines[layer.main];
+  const peDivs = divisors(layer.fold.pe);
+  const simdDivs = divisors(layer.fold.simd);
+  const raw: { pe: number; simd: number }[] = [];
+  if (spec.kind === 'mvau') {
+    const w = layer.bits.weightBits;
+    const narrow = simdDivs.filter((s) => s * w <= wwidthMax);
+    const sCap = narrow[narrow.length - 1] ?? 1;
+    for (const s of narrow) raw.push({ pe: 1, simd: s });
+    for (const p of peDivs.slice(1)) raw.push({ pe: p, simd: sCap });
+    for (const s of simdDivs.filter((x) => x > sCap)) raw.push({ pe: layer.fold.pe, simd: s });
+  } else if (spec.kind === 'vvau') {
+    for (const p of peDivs) raw.push({ pe: p, simd: 1 });
+    for (const s of simdDivs.slice(1)) raw.push({ pe: layer.fold.pe, simd: s });
+  } else {
+    for (const p of peDivs) raw.push({ pe: p, simd: 1 });
+  }
+  const cyclesOf = (pe: number, simd: number): number => {
+    switch (spec.kind) {
+      case 'mvau':
+        return (spec.mh / pe) * (spec.mw / simd) * spec.numVectors;
+      case 'vvau': {
+        const vv = ((spec.channels * spec.kernel[0] * spec.kernel[1]) / pe / simd) * spec.outDim[0] * spec.outDim[1];
+        // The depthwise window follows the VVAU's PE, and goes parallel when SIMD > 1.
+        const swg = layer.engines.find((e) => e.kind === 'sliding-window');
+        if (swg && swg.kind === 'sliding-window') return Math.max(vv, slidingWindowCycles(swg, { simd: pe, parallelWindow: simd > 1 }));
+        return vv;
+      }
+      case 'pool': {
+        const pl = ((spec.channels * spec.kernel[0] * spec.kernel[1]) / pe) * spec.outDim[0] * spec.outDim[1];
+        const swg = layer.engines.find((e) => e.kind === 'sliding-window');
+        if (swg && swg.kind === 'sliding-window') return Math.max(pl, slidingWindowCycles(swg, { simd: pe }));
+        return pl;
+      }
+      case 'global-acc-pool':
+        return spec.inDim[0] * spec.inDim[1] * (spec.channels / pe) + spec.channels / pe;
+      case 'add-streams':
+        return spec.numVectors * (spec.channels / pe);
+      case 'streaming-maxpool':
+        return Math.trunc(spec.imgDim[1] * spec.imgDim[1] * (1 + 1 / (spec.poolDim[1] * spec.poolDim[1])));
+      default:
+        return 0;
+    }
+  };
+  const steps: Step[] = [];
+  for (const r of raw) {
+    const cycles = cyclesOf(r.pe, r.simd);
+    if (steps.length === 0 || cycles < steps[steps.length - 1].cycles) steps.push({ ...r, cycles });
+  }
+  return steps;
+}
+
+function budgetOf(b: AutoFoldOptions['budget']): Record<Resource, number> {
+  if (typeof b === 'number' || b === undefined) {
+    const f = b ?? 0.8;
+    if (!(f > 0 && f <= 1)) throw new RangeError(`budget must be in (0, 1], got ${f}`);
+    return { lut: f, ff: f, dsp: f, bram: f };
+  }
+  return { lut: b.lut ?? 0.8, ff: b.ff ?? 0.8, dsp: b.dsp ?? 0.8, bram: b.bram ?? 0.8 };
+}
+
+function overBudget(e: Estimate, budget: Record<Resource, number>): Resource[] {
+  return (Object.keys(budget) as Resource[]).filter((r) => {
+    const u = e.resources[r].utilization;
+    return u !== null && u > budget[r] + 1e-12;
+  });
+}
+
+function fitsBudget(e: Estimate, budget: Record<Resource, number>): boolean {
+  return overBudget(e, budget).length === 0;
+}
+
+function toPoint(e: Estimate, folding: HwFolding, budget: Record<Resource, number>): ParetoPoint {
+  const utilization = {} as Record<Resource, number | null>;
+  let maxU = 0;
+  for (const r of ['lut', 'ff', 'dsp', 'bram'] as Resource[]) {
+    utilization[r] = e.resources[r].utilization;
+    if (utilization[r] !== null) maxU = Math.max(maxU, utilization[r] as number);
+  }
+  return {
+    fps: e.fps,
+    maxCycles: e.maxCycles,
+    lut: e.totals.lut,
+    ff: e.totals.ff,
+    dsp: e.totals.dsp,
+    bram18: e.totals.bram18,
+    utilization,
+    maxUtilization: maxU,
+    fitsBudget: fitsBudget(e, budget),
+    folding,
+  };
+}
+
+/** Pareto front: no other point has >= FPS with <= max utilization (one strictly better). */
+export function paretoFront(points: ParetoPoint[]): ParetoPoint[] {
+  const sorted = [...points].sort((a, b) => a.maxUtilization - b.maxUtilization || b.fps - a.fps);
+  const front: ParetoPoint[] = [];
+  for (const p of sorted) {
+    if (front.length === 0 || p.fps > front[front.length - 1].fps) front.push(p);
+  }
+  return front;
+}
+
+/**
+ * Finds per-layer folding on a device at a clock: the highest FPS within the budget
+ * ('max-fps'), or the fewest resources reaching a target FPS ({targetFps}).
+ */
+export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, options: AutoFoldOptions = {}): AutoFoldResult {
+  const objective = options.objective ?? 'max-fps';
+  const budget = budgetOf(options.budget);
+  const mulStyle = options.mulStyle ?? 'auto';
+  const memStyle = options.memStyle ?? 'auto';
+  const steps = layers.map((l) => layerSteps(l, options.mvauWwidthMax ?? 36));
+  const points: ParetoPoint[] = [];
+  let evaluated = 0;
+
+  type Styles = { mul: MulStyle[]; mem: MemStyle[] };
+  const baseStyles = (): Styles => ({ mul: layers.map(() => mulStyle), mem: layers.map(() => memStyle) });
+  const configsFor = (idx: number[], st: Styles): HwLayerConfig[] =>
+    idx.map((s, i) => ({ pe: steps[i][s].pe, simd: steps[i][s].simd, mulStyle: st.mul[i], memStyle: st.mem[i] }));
+  const foldingFor = (idx: number[], st: Styles): HwFolding => {
+    const out: HwFolding = {};
+    idx.forEach((s, i) => {
+      if (layers[i].mappable) out[layers[i].name] = { pe: steps[i][s].pe, simd: steps[i][s].simd, mulStyle: st.mul[i], memStyle: st.mem[i] };
+    });
+    return out;
+  };
+  const evaluate = (idx: number[], st: Styles): Estimate => {
+    evaluated++;
+    const e = estimate(layers, configsFor(idx, st), device, clockMHz, options.estimate);
+    points.push(toPoint(e, foldingFor(idx, st), budget));
+    return e;
+  };
+  /**
+   * Evaluates a folding, then trades resources when one is over budget and another has room
+   * (ours, beyond FINN): DSP -> LUT multipliers, BRAM -> LUTRAM, LUT -> DSP / BRAM, taking the
+   * layer that uses the most of the scarce resource first.
+   */
+  const run = (idx: number[]): { e: Estimate; st: Styles } => {
+    const st = baseStyles();
+    let e = evaluate(idx, st);
+    for (let guard = 0; guard < 2 * layers.length; guard++) {
+      const over = overBudget(e, budget);
+      if (over.length === 0) break;
+      const room = (r: Resource) => !over.includes(r);
+      const pick = (amount: (i: number) => number, ok: (i: number) => boolean): number => {
+        let best = -1;
+        for (let i = 0; i < layers.length; i++) if (ok(i) && amount(i) > 0 && (best < 0 || amount(i) > amount(best))) best = i;
+        return best;
+      };
+      const row = (i: number) => e.layers[i];
+      let changed = -1;
+      if (over.includes('dsp') && room('lut')) {
+        changed = pick((i) => row(i).dsp, (i) => st.mul[i] !== 'lut');
+        if (changed >= 0) st.mul[changed] = 'lut';
+      } else if (over.includes('bram') && room('lut')) {
+        changed = pick((i) => row(i).bram18, (i) => st.mem[i] !== 'lutram');
+        if (changed >= 0) st.mem[changed] = 'lutram';
+      } else if (over.includes('lut') && room('dsp')) {
+        changed = pick((i) => row(i).lut, (i) => st.mul[i] !== 'dsp' && layers[i].mappable && layers[i].engines[layers[i].main].kind.endsWith('vau'));
+        if (changed >= 0) st.mul[changed] = 'dsp';
+      }
+      if (changed < 0 && over.includes('lut') && room('bram')) {
+        changed = pick((i) => row(i).lut, (i) => st.mem[i] !== 'bram');
+        if (changed >= 0) st.mem[changed] = 'bram';
+      }
+      if (changed < 0) break;
+      e = evaluate(idx, st);
+    }
+    return { e, st };
+  };
+  /** SetFolding: least parallelism with main-engine cycles <= target. */
+  const balanced = (target: number): number[] =>
+    steps.map((s) => {
+      const i = s.findIndex((st) => st.cycles <= target);
+      return i < 0 ? s.length - 1 : i;
+    });
+
+  // 1. Target sweep, from the fully folded design down to the fastest one.
+  const slowest = Math.max(1, ...steps.map((s) => s[0].cycles));
+  const fastest = Math.max(1, ...steps.map((s) => s[s.length - 1].cycles));
+  const sweep: number[] = [];
+  for (let t = slowest; t > fastest; t = Math.floor(t * 0.8)) sweep.push(t);
+  sweep.push(fastest);
+  let bestFit: { idx: number[]; e: Estimate; st: Styles } | null = null;
+  const seen = new Set<string>();
+  for (const t of sweep) {
+    const idx = balanced(t);
+    const key = idx.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { e, st } = run(idx);
+    if (fitsBudget(e, budget) && (!bestFit || e.fps > bestFit.e.fps)) bestFit = { idx, e, st };
+  }
+
+  let chosen: { idx: number[]; e: Estimate; st: Styles };
+  let met = false;
+  let message: string;
+  if (objective === 'max-fps') {
+    // 2. Spend the leftover budget on the bottleneck.
+    if (bestFit) {
+      let cur = bestFit;
+      for (let guard = 0; guard < 4 * layers.length + 200; guard++) {
+        const b = cur.e.bottleneck;
+        if (!b) break;
+        const li = layers.findIndex((l) => l.name === b.layer);
+        if (li < 0 || cur.idx[li] >= steps[li].length - 1) break;
+        const next = [...cur.idx];
+        next[li]++;
+        const key = next.join(',');
+        if (seen.has(key)) break;
+        seen.add(key);
+        const { e, st } = run(next);
+        if (!fitsBudget(e, budget) || e.fps < cur.e.fps) break;
+        cur = { idx: next, e, st };
+      }
+      chosen = cur;
+      met = true;
+      message = `max FPS within ${JSON.stringify(budget)} of ${device.id}: ${cur.e.fps.toFixed(1)} FPS, bottleneck ${cur.e.bottleneck?.layer ?? '-'}`;
+    } else {
+      const idx = steps.map(() => 0);
+      chosen = { idx, ...run(idx) };
+      message = `even the fully folded design does not fit the budget on ${device.id} (over budget: ${overBudget(chosen.e, budget).join(', ')})`;
+    }
+  } else {
+    const targetFps = objective.targetFps;
+    if (!(targetFps > 0)) throw new RangeError(`target FPS must be positive, got ${targetFps}`);
+    const targetCycles = Math.floor((clockMHz * 1e6) / targetFps);
+    const idx = balanced(targetCycles);
+    let cur = { idx, ...run(idx) };
+    let e = cur.e;
+    // Auxiliary engines or impossible layers can leave the target unmet: relieve the bottleneck.
+    for (let guard = 0; guard < 4 * layers.length + 200 && e.maxCycles > targetCycles; guard++) {
+      const li = layers.findIndex((l) => l.name === e.bottleneck?.layer);
+      if (li < 0 || cur.idx[li] >= steps[li].length - 1) break;
+      const next = [...cur.idx];
+      next[li]++;
+      cur = { idx: next, ...run(next) };
+      e = cur.e;
+    }
+    chosen = cur;
+    met = cur.e.fps >= targetFps * (1 - 1e-9) && fitsBudget(cur.e, budget);
+    message = met
+      ? `${targetFps} FPS reached with the least parallelism found: ${cur.e.fps.toFixed(1)} FPS`
+      : cur.e.fps < targetFps
+        ? `${targetFps} FPS is out of reach at ${clockMHz} MHz: best ${cur.e.fps.toFixed(1)} FPS (bottleneck ${cur.e.bottleneck?.layer ?? '-'})`
+        : `${targetFps} FPS needs more than the budget on ${device.id} (over budget: ${overBudget(cur.e, budget).join(', ')})`;
+  }
+  // Any evaluated design that is as fast (or reaches the target) with a smaller largest
+  // utilization is better: take the cheapest such point of the whole exploration.
+  let folding = foldingFor(chosen.idx, chosen.st);
+  let chosenEstimate = chosen.e;
+  const chosenPoint = toPoint(chosen.e, folding, budget);
+  const floorFps = objective === 'max-fps' ? chosen.e.fps : Math.min(chosen.e.fps, objective.targetFps);
+  let cheapest: ParetoPoint | null = null;
+  for (const p of points) {
+    if (!p.fitsBudget || p.fps < floorFps) continue;
+    if (!cheapest || p.maxUtilization < cheapest.maxUtilization || (p.maxUtilization === cheapest.maxUtilization && p.fps > cheapest.fps)) cheapest = p;
+  }
+  if (cheapest && (chosenPoint.fitsBudget || objective !== 'max-fps') && cheapest.maxUtilization < chosenPoint.maxUtilization - 1e-12) {
+    folding = cheapest.folding;
+    chosenEstimate = estimate(layers, folding, device, clockMHz, options.estimate);
+    const fps = chosenEstimate.fps.toFixed(1);
+    message =
+      objective === 'max-fps'
+        ? `max FPS within ${JSON.stringify(budget)} of ${device.id}: ${fps} FPS, bottleneck ${chosenEstimate.bottleneck?.layer ?? '-'}`
+        : `${objective.targetFps} FPS reached with the least resources found: ${fps} FPS`;
+    met = objective === 'max-fps' || chosenEstimate.fps >= objective.targetFps * (1 - 1e-9);
+  }
+  return {
+    objective,
+    folding,
+    estimate: chosenEstimate,
+    met,
+    message,
+    pareto: paretoFront(points),
+    evaluated,
+  };
+}

@@ -1,0 +1,444 @@
+/**
+ * The whole streaming pipeline: per-layer engine costs at a folding, FIFOs between engines,
+ * throughput, latency, resource totals against the device, ops and GOPS, power.
+ * Pure and synchronous (the UI calls it on every slider move).
+ *
+ * Throughput: FPS = f_clk / max over engines of cycles per frame (Xilinx/finn @ 39f0c9a6b,
+ * src/finn/analysis/fpgadataflow/dataflow_performance.py max_cycles and
+ * src/finn/builder/build_dataflow_steps.py estimated_throughput_fps).
+ * Latency: see `latency` below and docs/hardware-model.md.
+ */
+import type { HwFolding, HwLayerConfig } from './config.ts';
+import { lutFactor, toEngineDevice, bramInDeviceBlocks, type Device } from './devices.ts';
+import type { Folding } from './engines/common.ts';
+import { addStreamsCost } from './engines/add-streams.ts';
+import { fifoCost, optimizeFifoDepth } from './engines/fifo.ts';
+import { mvauCost } from './engines/mvau.ts';
+import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './engines/pool.ts';
+import { downSamplerCost, fmPaddingCost, slidingWindowCost, slidingWindowCycles } from './engines/sliding-window.ts';
+import { requantCost, thresholdingCost } from './engines/thresholding.ts';
+import { vvauCost } from './engines/vvau.ts';
+import { divisors, validateFolding } from './folding.ts';
+import { estimatePower, type PowerEstimate } from './power.ts';
+import type { EngineCost, EngineDevice, EngineKind, EngineSpec, HwLayer } from './types.ts';
+
+export type Resource = 'lut' | 'ff' | 'dsp' | 'bram';
+
+export interface EngineRow extends EngineCost {
+  kind: EngineKind;
+  /** Folding this engine got: its own PE/SIMD (auxiliary engines are balanced automatically). */
+  pe: number;
+  simd: number;
+  parallelWindow?: boolean;
+  /** Cycles from its first input word to its first output word, at the first-frame stream rate. */
+  fillCycles: number;
+}
+
+export interface FifoRow {
+  from: string;
+  to: string;
+  depth: number;
+  width: number;
+  lut: number;
+  ff: number;
+  bram18: number;
+  bypass: boolean;
+}
+
+export interface LayerRow {
+  name: string;
+  op: string;
+  layerKind: HwLayer['layerKind'];
+  mappable: boolean;
+  reason?: string;
+  /** The engine the layer's PE/SIMD fold, e.g. 'mvau'. */
+  engine: EngineKind | null;
+  config: HwLayerConfig;
+  /** Slowest engine of the layer. */
+  cycles: number;
+  dsp: number;
+  bram18: number;
+  /** In the device's LUT unit (converted from LUT6). */
+  lut: number;
+  ff: number;
+  weightMemBits: number;
+  engines: EngineRow[];
+  /** FIFOs at this layer's inputs (including a residual bypass FIFO). */
+  fifos: FifoRow[];
+  isBottleneck: boolean;
+}
+
+export interface ResourceUse {
+  used: number;
+  available: number | null;
+  /** used / available, null when the device number is unknown. */
+  utilization: number | null;
+}
+
+export interface Estimate {
+  device: { id: string; name: string; lutInputs: number; lutFactor: number };
+  clockMHz: number;
+  layers: LayerRow[];
+  /** Cycles per frame of the slowest engine. */
+  maxCycles: number;
+  bottleneck: { layer: string; engine: EngineKind } | null;
+  fps: number;
+  latency: { cycles: number; ms: number; method: string };
+  /** FINN's pessimistic latency: the sum of every engine's cycles on the critical path. */
+  finnCriticalPathCycles: number;
+  totals: { lut: number; ff: number; dsp: number; bram18: number; bramDevice: string; weightMemBits: number; fifoLut: number; fifoBram18: number };
+  resources: Record<Resource, ResourceUse>;
+  /** true / false when every used resource's budget is known; null when a used budget is unknown. */
+  fits: boolean | null;
+  overflowing: Resource[];
+  /** The resource with the highest utilization: the first to overflow as parallelism grows. */
+  firstToOverflow: Resource | null;
+  opsPerFrame: number;
+  gops: number;
+  power: PowerEstimate;
+  gopsPerWatt: number;
+  unmapped: { name: string; reason: string }[];
+  warnings: string[];
+}
+
+export interface EstimateOptions {
+  /** Toggle rate for dynamic power (default 0.125, XPE's default). */
+  activity?: number;
+  /** Depth of ordinary FIFOs between engines (default 32, FINN's optimize_depth floor). */
+  fifoDepth?: number;
+  /**
+   * How outputs are requantised: FINN's thresholds, a multiply-shift requantiser, or 'auto'
+   * (thresholds up to 4 output bits, multiply-shift above; see engines/thresholding.ts).
+   */
+  requant?: RequantStyle;
+}
+
+export type RequantStyle = 'auto' | 'thresholds' | 'multiply';
+
+interface Planned {
+  spec: EngineSpec;
+  cost: EngineCost;
+  pe: number;
+  simd: number;
+  parallelWindow?: boolean;
+}
+
+function mainCost(layer: HwLayer, cfg: HwLayerConfig, dev: EngineDevice): EngineCost {
+  const spec = layer.engines[layer.main];
+  const fold: Folding = { pe: cfg.pe, simd: cfg.simd };
+  const opts = { mulStyle: cfg.mulStyle, memStyle: cfg.memStyle };
+  const A = layer.bits.actBits;
+  switch (spec.kind) {
+    case 'mvau':
+      return mvauCost(spec, layer.bits, fold, dev, opts);
+    case 'vvau':
+      return vvauCost(spec, layer.bits, fold, dev, opts);
+    case 'pool':
+      return poolCost(spec, A, cfg.pe);
+    case 'global-acc-pool':
+      return globalAccPoolCost(spec, A, cfg.pe);
+    case 'streaming-maxpool':
+      return streamingMaxPoolCost(spec, A);
+    case 'add-streams':
+      return addStreamsCost(spec, A, cfg.pe);
+    default:
+      throw new Error(`engine ${spec.kind} cannot be a layer's main engine`);
+  }
+}
+
+/** Smallest divisor of n whose cycles(d) <= target, else n. */
+function smallestFolding(n: number, target: number, cycles: (d: number) => number): number {
+  for (const d of divisors(n)) if (cycles(d) <= target) return d;
+  return n;
+}
+
+/** Folds the auxiliary engines of a layer to the pipeline target, FINN SetFolding-style. */
+function planLayer(layer: HwLayer, cfg: HwLayerConfig, main: EngineCost, target: number, dev: EngineDevice, requant: RequantStyle): Planned[] {
+  const mainSpec = layer.engines[layer.main];
+  const A = layer.bits.actBits;
+  const planned: Planned[] = [];
+  // The depthwise window follows its consumer's PE (FINN SetFolding: depthwise_op_exceptions);
+  // a VVAU with SIMD > 1 needs the window's parallel_window mode.
+  const followsMain = mainSpec.kind === 'vvau' || mainSpec.kind === 'pool';
+  let windowSimd = 1;
+  let parallelWindow = false;
+  const swg = layer.engines.find((e) => e.kind === 'sliding-window');
+  if (swg && swg.kind === 'sliding-window') {
+    if (followsMain) {
+      windowSimd = cfg.pe;
+      parallelWindow = mainSpec.kind === 'vvau' && cfg.simd > 1;
+    } else {
+      windowSimd = smallestFolding(swg.channels, target, (s) => slidingWindowCycles(swg, { simd: s }));
+      if (windowSimd === swg.channels && slidingWindowCycles(swg, { simd: windowSimd }) > target) {
+        parallelWindow = slidingWindowCycles(swg, { simd: windowSimd, parallelWindow: true }) < slidingWindowCycles(swg, { simd: windowSimd });
+      }
+    }
+  }
+  layer.engines.forEach((spec, i) => {
+    if (i === layer.main) {
+      planned.push({ spec, cost: main, pe: cfg.pe, simd: cfg.simd });
+      return;
+    }
+    switch (spec.kind) {
+      case 'fmpadding':
+        planned.push({ spec, cost: fmPaddingCost(spec, A, windowSimd), pe: 1, simd: windowSimd });
+        return;
+      case 'sliding-window':
+        planned.push({
+          spec,
+          cost: slidingWindowCost(spec, A, { simd: windowSimd, parallelWindow }, dev, cfg.memStyle),
+          pe: 1,
+          simd: windowSimd,
+          parallelWindow,
+        });
+        return;
+      case 'downsampler': {
+        const s = smallestFolding(spec.channels, target, (d) => downSamplerCost(spec, A, d).cycles);
+        planned.push({ spec, cost: downSamplerCost(spec, A, s), pe: 1, simd: s });
+        return;
+      }
+      case 'thresholding': {
+        const p = smallestFolding(spec.channels, target, (d) => spec.numVectors * (spec.channels / d));
+        const multiply = requant === 'multiply' || (requant === 'auto' && spec.outBits > 4);
+        const cost = multiply
+          ? requantCost(spec, spec.outBits, p, dev, cfg.memStyle, cfg.mulStyle)
+          : thresholdingCost(spec, spec.outBits, p, dev, cfg.memStyle);
+        planned.push({ spec, cost, pe: p, simd: 1 });
+        return;
+      }
+      default:
+        throw new Error(`unexpected auxiliary engine ${spec.kind}`);
+    }
+  });
+  return planned;
+}
+
+const DEVICE_RES: Record<Resource, (d: Device) => number | null> = {
+  lut: (d) => d.lut,
+  ff: (d) => d.ff,
+  dsp: (d) => d.dsp,
+  bram: (d) => d.bram18,
+};
+
+/**
+ * Estimates a folded pipeline on a device at a clock. `folding` is keyed by layer name (or
+ * resolved configs aligned with `layers`); invalid folding throws a bad-input EdgefoldError
+ * naming the layer and the allowed values.
+ */
+export function estimate(
+  layers: HwLayer[],
+  folding: HwFolding | HwLayerConfig[],
+  device: Device,
+  clockMHz: number,
+  options: EstimateOptions = {},
+): Estimate {
+  if (!(clockMHz > 0)) throw new RangeError(`clock must be positive, got ${clockMHz} MHz`);
+  const configs = Array.isArray(folding) ? folding : validateFolding(layers, folding);
+  const dev = toEngineDevice(device);
+  const factor = lutFactor(device);
+  const warnings: string[] = [];
+
+  // Pass 1: main engines; their slowest sets the target the auxiliary engines are folded to.
+  const mains = layers.map((l, i) => (l.mappable ? mainCost(l, configs[i], dev) : null));
+  let target = 1;
+  for (const m of mains) if (m && m.cycles > target) target = m.cycles;
+
+  // Pass 2: auxiliary engines, then the stream (flattened engine list).
+  const requant = options.requant ?? 'auto';
+  const plans = layers.map((l, i) => (l.mappable ? planLayer(l, configs[i], mains[i] as EngineCost, target, dev, requant) : []));
+  let maxCycles = 0;
+  let bottleneck: Estimate['bottleneck'] = null;
+  plans.forEach((p, li) =>
+    p.forEach((e) => {
+      if (e.cost.cycles > maxCycles) {
+        maxCycles = e.cost.cycles;
+        bottleneck = { layer: layers[li].name, engine: e.spec.kind };
+      }
+    }),
+  );
+
+  // Latency: first-output delays at the first-frame stream rate, plus the bottleneck interval.
+  let pace = 0; // slowest frame interval seen so far along the stream
+  let fillSum = 0;
+  let finnPath = 0;
+  const fillAtLayerEnd: number[] = [];
+  const engineFill: number[][] = plans.map((p) =>
+    p.map((e) => {
+      pace = Math.max(pace, e.cost.cycles);
+      const fill = e.cost.inWords > 0 ? (e.cost.fillWords * pace) / e.cost.inWords : 0;
+      fillSum += fill;
+      finnPath += e.cost.cycles;
+      return fill;
+    }),
+  );
+  plans.forEach((_, li) => (fillAtLayerEnd[li] = (li > 0 ? fillAtLayerEnd[li - 1] : 0) + engineFill[li].reduce((s, f) => s + f, 0)));
+
+  // FIFOs: one between consecutive engines, plus a bypass FIFO on each residual Add.
+  const fifoDepth = options.fifoDepth ?? 32;
+  const fifosByLayer: FifoRow[][] = layers.map(() => []);
+  let prev: { name: string; cost: EngineCost } | null = null;
+  plans.forEach((p, li) => {
+    p.forEach((e, ei) => {
+      if (prev) {
+        const f = fifoCost(optimizeFifoDepth(fifoDepth), prev.cost.outWidth, dev);
+        fifosByLayer[li].push({ from: prev.name, to: `${layers[li].name}/${e.spec.kind}`, depth: optimizeFifoDepth(fifoDepth), width: prev.cost.outWidth, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: false });
+      }
+      prev = { name: `${layers[li].name}/${e.spec.kind}`, cost: e.cost };
+      void ei;
+    });
+    const layer = layers[li];
+    if (layer.mappable && layer.skipFrom !== undefined) {
+      const src = layer.skipFrom;
+      const srcPlan = src >= 0 ? plans[src] : [];
+      const srcCost = srcPlan.length > 0 ? srcPlan[srcPlan.length - 1].cost : null;
+      const words = srcCost ? srcCost.outWords : (p[0]?.cost.inWords ?? 0);
+      const width = srcCost ? srcCost.outWidth : (p[0]?.cost.outWidth ?? layer.bits.actBits);
+      // Words the skip branch must hold while the other branch fills, at the bottleneck rate.
+      const branchFill = (li > 0 ? fillAtLayerEnd[li - 1] : 0) - (src >= 0 ? fillAtLayerEnd[src] : 0);
+      const raw = maxCycles > 0 ? Math.ceil((branchFill * words) / maxCycles) + 32 : 32;
+      const depth = optimizeFifoDepth(Math.min(Math.max(raw, 32), Math.max(words, 32)));
+      const f = fifoCost(depth, width, dev);
+      fifosByLayer[li].push({ from: src >= 0 ? layers[src].name : 'input', to: `${layer.name} (bypass)`, depth, width, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: true });
+      if (src < 0) warnings.push(`${layer.name}: skip input not found in the layer view; bypass FIFO sized from the network input.`);
+    }
+  });
+
+  // Rows and totals.
+  const totals = { lut: 0, ff: 0, dsp: 0, bram18: 0, bramDevice: '', weightMemBits: 0, fifoLut: 0, fifoBram18: 0 };
+  let lut6Total = 0;
+  const unmapped: Estimate['unmapped'] = [];
+  let macs = 0;
+  const rows: LayerRow[] = layers.map((layer, li) => {
+    const p = plans[li];
+    const engines: EngineRow[] = p.map((e, ei) => {
+      const c = e.cost;
+      // Explicit fields: object spread here was the hot spot of the whole estimate.
+      const row: EngineRow = {
+        kind: e.spec.kind,
+        pe: e.pe,
+        simd: e.simd,
+        cycles: c.cycles,
+        dsp: c.dsp,
+        bram18: c.bram18,
+        lut: c.lut,
+        ff: c.ff,
+        weightMemBits: c.weightMemBits,
+        fillWords: c.fillWords,
+        inWords: c.inWords,
+        outWords: c.outWords,
+        outWidth: c.outWidth,
+        notes: c.notes,
+        fillCycles: Math.round(engineFill[li][ei]),
+      };
+      if (e.parallelWindow) row.parallelWindow = true;
+      return row;
+    });
+    const fifos = fifosByLayer[li];
+    let lut6 = 0;
+    let ff = 0;
+    let dsp = 0;
+    let bram18 = 0;
+    let wbits = 0;
+    let cycles = 0;
+    for (const e of engines) {
+      lut6 += e.lut;
+      ff += e.ff;
+      dsp += e.dsp;
+      bram18 += e.bram18;
+      wbits += e.weightMemBits;
+      cycles = Math.max(cycles, e.cycles);
+    }
+    for (const f of fifos) {
+      lut6 += f.lut;
+      ff += f.ff;
+      bram18 += f.bram18;
+      totals.fifoLut += f.lut * factor;
+      totals.fifoBram18 += f.bram18;
+    }
+    lut6Total += lut6;
+    totals.ff += ff;
+    totals.dsp += dsp;
+    totals.bram18 += bram18;
+    totals.weightMemBits += wbits;
+    if (!layer.mappable) unmapped.push({ name: layer.name, reason: layer.reason ?? 'not mappable' });
+    else macs += layer.macs;
+    const b = bottleneck as Estimate['bottleneck'];
+    return {
+      name: layer.name,
+      op: layer.op,
+      layerKind: layer.layerKind,
+      mappable: layer.mappable,
+      ...(layer.reason ? { reason: layer.reason } : {}),
+      engine: layer.mappable ? layer.engines[layer.main].kind : null,
+      config: configs[li],
+      cycles,
+      dsp,
+      bram18,
+      lut: Math.round(lut6 * factor),
+      ff,
+      weightMemBits: wbits,
+      engines,
+      fifos,
+      isBottleneck: b !== null && b.layer === layer.name,
+    };
+  });
+  totals.lut = Math.round(lut6Total * factor);
+  totals.fifoLut = Math.round(totals.fifoLut);
+  totals.bramDevice = bramInDeviceBlocks(totals.bram18, device);
+  if (unmapped.length > 0) warnings.push(`${unmapped.length} layer(s) cannot be mapped and are left out of every total.`);
+
+  const used: Record<Resource, number> = { lut: totals.lut, ff: totals.ff, dsp: totals.dsp, bram: totals.bram18 };
+  const resources = {} as Record<Resource, ResourceUse>;
+  const overflowing: Resource[] = [];
+  let firstToOverflow: Resource | null = null;
+  let worst = -1;
+  let unknownUsed = false;
+  for (const r of ['lut', 'ff', 'dsp', 'bram'] as Resource[]) {
+    const available = DEVICE_RES[r](device);
+    const utilization = available === null ? null : available === 0 ? (used[r] > 0 ? Infinity : 0) : used[r] / available;
+    resources[r] = { used: used[r], available, utilization };
+    if (utilization === null) {
+      if (used[r] > 0) unknownUsed = true;
+      continue;
+    }
+    if (utilization > 1) overflowing.push(r);
+    if (utilization > worst) {
+      worst = utilization;
+      firstToOverflow = r;
+    }
+  }
+  const fits = overflowing.length > 0 ? false : unknownUsed ? null : true;
+  if (unknownUsed) warnings.push(`${device.id}: some budgets are unknown (null in the catalog); fit is only checked for known resources.`);
+
+  const fps = maxCycles > 0 ? (clockMHz * 1e6) / maxCycles : 0;
+  const latencyCycles = Math.round(fillSum + maxCycles);
+  const opsPerFrame = 2 * macs;
+  const gops = (opsPerFrame * fps) / 1e9;
+  const power = estimatePower({ lut: totals.lut, ff: totals.ff, dsp: totals.dsp, bram18: totals.bram18 }, device, clockMHz, options.activity);
+  return {
+    device: { id: device.id, name: device.name, lutInputs: device.lutInputs, lutFactor: factor },
+    clockMHz,
+    layers: rows,
+    maxCycles,
+    bottleneck,
+    fps,
+    latency: {
+      cycles: latencyCycles,
+      ms: latencyCycles / (clockMHz * 1e3),
+      method:
+        'sum over engines of (input words needed before the first output) x (first-frame stream interval per word), plus the bottleneck interval',
+    },
+    finnCriticalPathCycles: finnPath,
+    totals,
+    resources,
+    fits,
+    overflowing,
+    firstToOverflow,
+    opsPerFrame,
+    gops,
+    power,
+    gopsPerWatt: power.totalW > 0 ? gops / power.totalW : 0,
+    unmapped,
+    warnings,
+  };
+}

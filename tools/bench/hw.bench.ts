@@ -1,0 +1,61 @@
+/**
+ * Hardware-model timings: one `estimate` and one `autoFold` of the default model (or, until
+ * public/models/dscnn-fmnist.onnx exists, the hand-built reference-like network) on XC7Z020 at
+ * 100 MHz. Targets (issue 4): estimate well under 1 ms, autoFold well under 100 ms.
+ * Run: node --import tsx tools/bench/hw.bench.ts   (or through tools/bench/run.ts)
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../../src/core/graph/index.ts';
+import type { LayerInfo } from '../../src/core/graph/layer.ts';
+import { referenceLikeLayers } from '../../src/core/hw/fixtures.ts';
+import { autoFold, estimate, getDevice, hwLayersFromLayerView } from '../../src/core/hw/index.ts';
+
+export interface HwBenchResult {
+  model: string;
+  layers: number;
+  estimateMs: number;
+  autoFoldMs: number;
+  autoFoldEvaluated: number;
+}
+
+function time(fn: () => void, minMs: number): number {
+  for (let i = 0; i < 20; i++) fn(); // warm-up
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs || n < 5) {
+    fn();
+    n++;
+  }
+  return (performance.now() - start) / n;
+}
+
+export function runHwBench(): HwBenchResult {
+  const root = resolve(fileURLToPath(import.meta.url), '../../..');
+  const modelPath = resolve(root, 'public/models/dscnn-fmnist.onnx');
+  let layers: LayerInfo[];
+  let model: string;
+  if (existsSync(modelPath)) {
+    layers = loadModel(new Uint8Array(readFileSync(modelPath)), 'dscnn-fmnist.onnx').layers;
+    model = 'public/models/dscnn-fmnist.onnx';
+  } else {
+    layers = referenceLikeLayers();
+    model = 'reference-like fixture (default model not found)';
+  }
+  const hw = hwLayersFromLayerView(layers);
+  const device = getDevice('XC7Z020');
+  const estimateMs = time(() => estimate(hw, {}, device, 100), 500);
+  let evaluated = 0;
+  const autoFoldMs = time(() => {
+    evaluated = autoFold(hw, device, 100).evaluated;
+  }, 2000);
+  return { model, layers: layers.length, estimateMs, autoFoldMs, autoFoldEvaluated: evaluated };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const r = runHwBench();
+  console.log(`hw bench on ${r.model} (${r.layers} layers), XC7Z020 @ 100 MHz`);
+  console.log(`  estimate  ${(r.estimateMs * 1000).toFixed(1)} us per call (target < 1 ms)`);
+  console.log(`  autoFold  ${r.autoFoldMs.toFixed(1)} ms per call, ${r.autoFoldEvaluated} designs evaluated (target < 100 ms)`);
+}
