@@ -3,7 +3,6 @@ import { devicesCommand } from './devices.ts';
 import { estimateCommand } from './estimate.ts';
 import { evalCommand } from './eval.ts';
 import { inspectCommand } from './inspect.ts';
-import { refitHeadCommand } from './refit-head.ts';
 
 /** Every CLI command, in the order `edgefold --help` lists them. */
-export const commands: Command[] = [inspectCommand, evalCommand, estimateCommand, devicesCommand, refitHeadCommand];
+export const commands: Command[] = [inspectCommand, evalCommand, estimateCommand, devicesCommand];
