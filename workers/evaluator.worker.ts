@@ -3,6 +3,9 @@ import { EdgefoldError } from '../src/core/errors.ts';
 import { loadDataset, validateManifest, type Dataset } from '../src/core/eval/dataset.ts';
 import { evaluate, type EvalProgress, type EvalResult } from '../src/core/eval/evaluate.ts';
 import { createOrtRunner } from '../src/core/eval/ort-runner.ts';
+import { applyConfig, calibrateConfig, parseCompressionConfig, type CompressionConfig, type CompressionReport } from '../src/core/config/compression.ts';
+import { decodeModel } from '../src/core/onnx/model.ts';
+import { ortBatchSource } from '../src/core/quant/ort-calibration.ts';
 import type { Shape } from '../src/core/graph/layer.ts';
 import { ortThreads, ortWeb } from './ort-web.ts';
 
@@ -23,6 +26,39 @@ export interface EvaluateRequest {
 
 export interface WorkerEvalResult extends EvalResult {
   threads: number;
+}
+
+/** Compress the model with a config (calibrating on `calibration` when activations are quantized), then evaluate it. */
+export interface EvaluateConfigRequest extends EvaluateRequest {
+  config: CompressionConfig;
+  calibration: DatasetRef;
+}
+
+export interface ConfigEvalResult extends WorkerEvalResult {
+  /** Size of the compressed ONNX file. */
+  compressedBytes: number;
+  calibrationImages: number;
+}
+
+export interface CompressedModel {
+  bytes: Uint8Array<ArrayBuffer>;
+  report: CompressionReport;
+  calibrationImages: number;
+}
+
+/** applyConfig in the worker, calibrating activations on the calibration split when the config quantizes them. */
+async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>, signal: AbortSignal): Promise<CompressedModel> {
+  const model = decodeModel(request.modelBytes);
+  const config = parseCompressionConfig(request.config);
+  const calibrationData = await dataset(request.calibration);
+  const calibration = await calibrateConfig(
+    model,
+    config,
+    ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images }),
+    signal,
+  );
+  const { bytes, report } = applyConfig(model, config, calibration);
+  return { bytes, report, calibrationImages: calibration?.images ?? 0 };
 }
 
 const datasets = new Map<string, Promise<Dataset>>();
@@ -72,6 +108,42 @@ const api = {
       } finally {
         await runner.release();
       }
+    } catch (error) {
+      rethrow(error);
+    } finally {
+      jobs.delete(request.jobId);
+    }
+  },
+  async evaluateConfig(request: EvaluateConfigRequest, onProgress?: (p: EvalProgress) => void): Promise<ConfigEvalResult> {
+    const controller = new AbortController();
+    jobs.set(request.jobId, controller);
+    try {
+      const compressed = await compress(request, controller.signal);
+      const runner = await createOrtRunner(ortWeb(), compressed.bytes);
+      try {
+        const result = await evaluate(runner, await dataset(request.data), request.inputShape, {
+          limit: request.limit,
+          batchSize: request.batchSize,
+          signal: controller.signal,
+          onProgress,
+        });
+        return { ...result, threads: ortThreads(), compressedBytes: compressed.bytes.byteLength, calibrationImages: compressed.calibrationImages };
+      } finally {
+        await runner.release();
+      }
+    } catch (error) {
+      rethrow(error);
+    } finally {
+      jobs.delete(request.jobId);
+    }
+  },
+  /** The compressed model and its report (scales, ranges), for export. */
+  async compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>): Promise<CompressedModel> {
+    const controller = new AbortController();
+    jobs.set(request.jobId, controller);
+    try {
+      const result = await compress(request, controller.signal);
+      return Comlink.transfer(result, [result.bytes.buffer]);
     } catch (error) {
       rethrow(error);
     } finally {

@@ -1,33 +1,60 @@
 import { useEffect } from 'react';
+import { AccuracyFpsChart } from './charts/AccuracyFpsChart.tsx';
+import { CyclesChart } from './charts/CyclesChart.tsx';
+import { ParetoChart } from './charts/ParetoChart.tsx';
+import { ResourceChart } from './charts/ResourceChart.tsx';
 import { BaselineCard } from './components/BaselineCard.tsx';
+import { DesignControls } from './components/DesignControls.tsx';
+import { DesignPoints } from './components/DesignPoints.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
+import { JobsBar } from './components/JobsBar.tsx';
 import { LayerTable } from './components/LayerTable.tsx';
 import { ModelOpener } from './components/ModelOpener.tsx';
 import { ModelSummaryCard } from './components/ModelSummaryCard.tsx';
-import { DEFAULT_MODEL_URL, useApp } from './store.ts';
+import { SessionBar } from './components/SessionBar.tsx';
+import { SummaryCards } from './components/SummaryCards.tsx';
+import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
+import { restoreSession, startPersisting } from './store/persist.ts';
+
+/** Measured accuracy of the exact current design follows edits after a pause (debounced, superseded jobs cancelled). */
+function useAutoMeasure() {
+  const design = useApp((s) => s.design);
+  const evalLimit = useApp((s) => s.evalLimit);
+  const baselineStatus = useApp((s) => s.baseline.status);
+  const model = useApp((s) => s.model);
+  useEffect(() => {
+    if (!model || baselineStatus === 'running' || baselineStatus === 'idle') return;
+    const timer = setTimeout(() => void useApp.getState().measureDesign(), 700);
+    return () => clearTimeout(timer);
+  }, [design.compression, evalLimit, baselineStatus, model]);
+}
 
 export function App() {
   const model = useApp((s) => s.model);
   const loadingModel = useApp((s) => s.loadingModel);
-  const openModelUrl = useApp((s) => s.openModelUrl);
   const runBaseline = useApp((s) => s.runBaseline);
 
-  // The default model opens by itself on first load.
+  // Restore the saved session, or open the default model; then keep saving.
   useEffect(() => {
-    if (!useApp.getState().model) void openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
-  }, [openModelUrl]);
+    let stop: (() => void) | undefined;
+    void (async () => {
+      const restored = await restoreSession();
+      if (!restored && !useApp.getState().model) await useApp.getState().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
+      stop = startPersisting();
+    })();
+    return () => stop?.();
+  }, []);
 
-  // Every newly opened model gets its baseline accuracy measured.
+  // Every newly opened model gets its float accuracy measured.
   useEffect(() => {
     if (model) void runBaseline();
   }, [model, runBaseline]);
 
+  useAutoMeasure();
+
   return (
     <ModelOpener>
-      <header className="app-header">
-        <h1>edgefold</h1>
-        <p className="tagline">prune · quantize · fold depthwise-separable CNNs onto FPGA pipelines</p>
-      </header>
+      <SessionBar />
       <ErrorBanner />
       <main>
         {model ? (
@@ -36,7 +63,17 @@ export function App() {
               <ModelSummaryCard />
               <BaselineCard />
             </div>
+            <DesignControls />
+            <SummaryCards />
+            <JobsBar />
             <LayerTable />
+            <div className="charts">
+              <AccuracyFpsChart />
+              <CyclesChart />
+              <ResourceChart />
+              <ParetoChart />
+            </div>
+            <DesignPoints />
           </>
         ) : (
           <p className="empty">{loadingModel ? 'Loading the default model…' : 'No model open. Open an .onnx file to begin.'}</p>

@@ -2,9 +2,10 @@ import * as Comlink from 'comlink';
 import { EdgefoldError } from '../core/errors.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
-import type { DatasetRef, EvaluatorApi, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
+import type { CompressionConfig } from '../core/config/compression.ts';
+import type { CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
 
-export type { DatasetRef, WorkerEvalResult };
+export type { CompressedModel, ConfigEvalResult, DatasetRef, WorkerEvalResult };
 
 let remote: Comlink.Remote<EvaluatorApi> | undefined;
 let jobCounter = 0;
@@ -55,5 +56,52 @@ export async function evaluateInWorker(options: EvaluateModelOptions): Promise<W
     throw restoreError(error);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface EvaluateConfigOptions extends EvaluateModelOptions {
+  config: CompressionConfig;
+  calibration: DatasetRef;
+}
+
+/** Compresses the model with `config` in the worker (calibrating when needed) and measures its accuracy. */
+export async function evaluateConfigInWorker(options: EvaluateConfigOptions): Promise<ConfigEvalResult> {
+  const worker = evaluator();
+  const jobId = `config-${++jobCounter}`;
+  const onAbort = () => void worker.cancel(jobId);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await worker.evaluateConfig(
+      {
+        jobId,
+        modelBytes: options.modelBytes,
+        inputShape: options.inputShape,
+        data: options.data,
+        calibration: options.calibration,
+        config: options.config,
+        limit: options.limit,
+        batchSize: options.batchSize,
+      },
+      options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
+    );
+  } catch (error) {
+    throw restoreError(error);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Builds the compressed ONNX model (and its quantization report) in the worker. */
+export async function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'>): Promise<CompressedModel> {
+  try {
+    return await evaluator().compress({
+      jobId: `compress-${++jobCounter}`,
+      modelBytes: options.modelBytes,
+      inputShape: options.inputShape,
+      config: options.config,
+      calibration: options.calibration,
+    });
+  } catch (error) {
+    throw restoreError(error);
   }
 }

@@ -1,5 +1,5 @@
 import { formatPercent } from '../format.ts';
-import { useApp } from '../store.ts';
+import { useApp } from '../store/index.ts';
 
 export function BaselineCard() {
   const baseline = useApp((s) => s.baseline);

@@ -1,4 +1,4 @@
-import { useApp } from '../store.ts';
+import { useApp } from '../store/index.ts';
 
 export function ErrorBanner() {
   const error = useApp((s) => s.loadError);

@@ -1,5 +1,5 @@
 import { formatCompact, formatCount, formatShape } from '../format.ts';
-import { useApp } from '../store.ts';
+import { useApp } from '../store/index.ts';
 
 export function ModelSummaryCard() {
   const model = useApp((s) => s.model)!;

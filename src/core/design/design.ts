@@ -1,0 +1,109 @@
+/**
+ * A design point: the compression config plus the hardware settings, and what it costs. This is
+ * what the explorer edits on every slider move and what the CLI estimates: one pure function,
+ * `evaluateDesign`, turns (model, design) into pruned layers, a hardware estimate and totals.
+ */
+import { resolveConfig, type CompressionConfig, type ResolvedConfig } from '../config/compression.ts';
+import type { LoadedModel } from '../graph/index.ts';
+import type { LayerInfo } from '../graph/layer.ts';
+import type { HwFolding, HwLayerConfig } from '../hw/config.ts';
+import { getDevice, type Device } from '../hw/devices.ts';
+import { allowedFoldings } from '../hw/folding.ts';
+import { hwLayersFromLayerView } from '../hw/layers.ts';
+import { estimate, type Estimate } from '../hw/pipeline.ts';
+import type { HwLayer, LayerBits } from '../hw/types.ts';
+import { analyzeChannels, type ChannelAnalysis } from '../prune/index.ts';
+import { prunedLayerView } from './pruned-layers.ts';
+
+export interface HardwareSettings {
+  /** Device id from the catalog, or a custom device's id. */
+  device: string;
+  clockMHz: number;
+  /** Fraction of each resource the design may use (auto-fold and the "fits" verdict). */
+  budget: number;
+  /** Per-layer folding and implementation styles, keyed by layer name. */
+  layers: HwFolding;
+}
+
+export interface Design {
+  compression: CompressionConfig;
+  hardware: HardwareSettings;
+}
+
+export const DEFAULT_HARDWARE: HardwareSettings = { device: 'XC7Z020', clockMHz: 100, budget: 0.8, layers: {} };
+
+/** The starting design: nothing pruned, 8-bit weights and activations per channel, fully folded. */
+export function defaultDesign(): Design {
+  return {
+    compression: {
+      version: 1,
+      prune: { criterion: 'l1', ratio: 0, roundTo: 1 },
+      quant: { weightBits: 8, activationBits: 8, granularity: 'per-channel', scale: 'float', rounding: 'half-even' },
+      layers: {},
+    },
+    hardware: { ...DEFAULT_HARDWARE, layers: {} },
+  };
+}
+
+/** What a model needs analysed once, before any design is evaluated. */
+export interface DesignContext {
+  loaded: LoadedModel;
+  analysis: ChannelAnalysis;
+}
+
+export function designContext(loaded: LoadedModel): DesignContext {
+  return { loaded, analysis: analyzeChannels(loaded.model) };
+}
+
+export interface DesignMetrics {
+  resolved: ResolvedConfig;
+  /** The layer view after pruning (before quantization). */
+  layers: LayerInfo[];
+  bits: Record<string, LayerBits>;
+  hwLayers: HwLayer[];
+  /** Folding actually used: the design's, with values no longer valid after pruning snapped down. */
+  folding: HwLayerConfig[];
+  estimate: Estimate;
+  device: Device;
+  params: number;
+  macs: number;
+  warnings: string[];
+}
+
+/** Largest allowed value not above `wanted` (allowed always contains 1). */
+const snapDown = (allowed: number[], wanted: number) => allowed.filter((v) => v <= wanted).at(-1) ?? 1;
+
+export function evaluateDesign(ctx: DesignContext, design: Design, customDevices: readonly Device[] = []): DesignMetrics {
+  const resolved = resolveConfig(ctx.loaded.model, design.compression, ctx.analysis);
+  const layers = prunedLayerView(ctx.analysis, ctx.loaded.layers, resolved.plan.keep);
+  const bits: Record<string, LayerBits> = {};
+  for (const [name, spec] of Object.entries(resolved.quant)) {
+    bits[name] = { weightBits: spec.weightBits, actBits: spec.activationBits ?? 16 };
+  }
+  const hwLayers = hwLayersFromLayerView(layers, bits);
+  const warnings: string[] = [];
+  const folding = hwLayers.map((layer) => {
+    const cfg: HwLayerConfig = { pe: 1, simd: 1, mulStyle: 'auto', memStyle: 'auto', ...design.hardware.layers[layer.name] };
+    const allowed = allowedFoldings(layer);
+    const pe = snapDown(allowed.pe, cfg.pe);
+    const simd = snapDown(allowed.simd, cfg.simd);
+    if (pe !== cfg.pe || simd !== cfg.simd) {
+      warnings.push(`${layer.name}: PE ${cfg.pe} / SIMD ${cfg.simd} no longer divide its channels; using ${pe} / ${simd}.`);
+    }
+    return { ...cfg, pe, simd };
+  });
+  const device = getDevice(design.hardware.device, customDevices);
+  const est = estimate(hwLayers, folding, device, design.hardware.clockMHz);
+  return {
+    resolved,
+    layers,
+    bits,
+    hwLayers,
+    folding,
+    estimate: est,
+    device,
+    params: layers.reduce((n, l) => n + l.params, 0),
+    macs: layers.reduce((n, l) => n + l.macs, 0),
+    warnings: [...warnings, ...est.warnings],
+  };
+}

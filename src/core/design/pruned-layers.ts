@@ -1,0 +1,58 @@
+import type { LayerInfo } from '../graph/layer.ts';
+import type { ChannelAnalysis } from '../prune/groups.ts';
+import { keptSize } from '../prune/plan.ts';
+
+const CONV_KINDS = new Set(['conv', 'pointwise', 'depthwise', 'grouped']);
+
+/**
+ * The layer view as it will be after keeping `keep` channels, computed from the original graph
+ * without doing the surgery (cheap enough for every slider move). Shapes, groups, params and
+ * MACs follow the layer view's conventions, so they equal loadModel() of the pruned file.
+ */
+export function prunedLayerView(analysis: ChannelAnalysis, layers: readonly LayerInfo[], keep: ReadonlyMap<string, readonly number[]>): LayerInfo[] {
+  if (keep.size === 0) return [...layers];
+  const graph = analysis.graph;
+  const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
+  const kept = (tensor: string) => keptSize(analysis, tensor, keep);
+  return layers.map((layer) => {
+    const node = nodes.get(layer.name);
+    if (!node || layer.kind === 'unsupported') return layer;
+    const withChannels = (shape: LayerInfo['inputShape'], channels: number) =>
+      shape.length >= 2 ? [shape[0], channels, ...shape.slice(2)] : shape;
+    if (CONV_KINDS.has(layer.kind)) {
+      const cin = kept(node.inputs[0]);
+      const cout = kept(node.outputs[0]);
+      const k = layer.kernel[0] * layer.kernel[1];
+      const groups = layer.kind === 'depthwise' ? cin : layer.groups;
+      const pixels = layer.outputShape.slice(2).reduce<number>((a, d) => a * (d ?? 1), 1);
+      return {
+        ...layer,
+        inputShape: withChannels(layer.inputShape, cin),
+        outputShape: withChannels(layer.outputShape, cout),
+        groups,
+        params: cout * (cin / groups) * k + (layer.hasBias ? cout : 0),
+        macs: cout * pixels * (cin / groups) * k,
+      };
+    }
+    if (layer.kind === 'fc') {
+      const inF = analysis.layouts.has(node.inputs[0]) ? kept(node.inputs[0]) : (layer.inputShape.at(-1) ?? 0);
+      const outF = analysis.layouts.has(node.outputs[0]) ? kept(node.outputs[0]) : (layer.outputShape.at(-1) ?? 0);
+      const rows = layer.outputShape.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1);
+      return {
+        ...layer,
+        inputShape: [...layer.inputShape.slice(0, -1), inF],
+        outputShape: [...layer.outputShape.slice(0, -1), outF],
+        params: (inF as number) * (outF as number) + (layer.hasBias ? (outF as number) : 0),
+        macs: rows * (inF as number) * (outF as number),
+      };
+    }
+    // Pooling and elementwise layers keep their geometry; only the channel count moves.
+    const cin = analysis.layouts.has(node.inputs[0]) ? kept(node.inputs[0]) : layer.inputShape[1];
+    const cout = analysis.layouts.has(node.outputs[0]) ? kept(node.outputs[0]) : layer.outputShape[1];
+    return {
+      ...layer,
+      inputShape: withChannels(layer.inputShape, cin ?? 0),
+      outputShape: withChannels(layer.outputShape, cout ?? 0),
+    };
+  });
+}

@@ -1,0 +1,30 @@
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { useApp } from '../store/index.ts';
+import { ChartCard } from './ChartCard.tsx';
+import { Provenance } from '../components/Provenance.tsx';
+
+/** The FPS-vs-resource Pareto curve that auto-fold explored. */
+export function ParetoChart() {
+  const result = useApp((s) => s.autoFold.result);
+  if (!result) return null;
+  const data = result.pareto.map((p) => ({ util: Math.round(p.maxUtilization * 1000) / 10, fps: Math.round(p.fps * 10) / 10, dsp: p.dsp, lut: p.lut, bram18: p.bram18 }));
+  return (
+    <ChartCard
+      id="pareto"
+      title={
+        <>
+          Auto-fold: FPS vs resources <Provenance kind="estimated" />
+        </>
+      }
+      note={`${result.message} (${result.evaluated} foldings evaluated). x: the most-used resource in % of the device.`}
+    >
+      <LineChart width={580} height={240} data={data} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="util" type="number" unit=" %" label={{ value: 'max utilization', position: 'insideBottom', offset: -8 }} />
+        <YAxis dataKey="fps" width={70} label={{ value: 'FPS', angle: -90, position: 'insideLeft' }} />
+        <Tooltip formatter={(v, n) => [v, n]} />
+        <Line type="stepAfter" dataKey="fps" stroke="#2459c9" dot isAnimationActive={false} />
+      </LineChart>
+    </ChartCard>
+  );
+}

@@ -1,0 +1,67 @@
+import { useRef } from 'react';
+import { useApp } from '../store/index.ts';
+import { exportCompressedModel, exportDeploymentConfig, exportFinnFolding, importDeploymentConfigFile } from '../export.ts';
+import { openModelFile } from './ModelOpener.tsx';
+
+/** Title, open model, export / import of the deployment config, new session. */
+export function SessionBar() {
+  const modelInput = useRef<HTMLInputElement>(null);
+  const configInput = useRef<HTMLInputElement>(null);
+  const model = useApp((s) => s.model);
+  return (
+    <header className="app-header">
+      <h1>edgefold</h1>
+      <p className="tagline">prune · quantize · fold depthwise-separable CNNs onto FPGA pipelines</p>
+      <div className="toolbar">
+        <button type="button" onClick={() => modelInput.current?.click()}>
+          Open ONNX model…
+        </button>
+        <input
+          ref={modelInput}
+          type="file"
+          accept=".onnx"
+          hidden
+          data-testid="model-file-input"
+          aria-label="Open ONNX model file"
+          onChange={(e) => {
+            void openModelFile(e.target.files?.[0]);
+            e.target.value = '';
+          }}
+        />
+        <span className="hint">or drop one on the page</span>
+        <button type="button" disabled={!model} onClick={() => void exportDeploymentConfig()} data-testid="export-config">
+          Export config
+        </button>
+        <button type="button" disabled={!model} onClick={() => void exportCompressedModel()}>
+          Export compressed ONNX
+        </button>
+        <button type="button" disabled={!model} onClick={() => void exportFinnFolding()}>
+          Export FINN folding
+        </button>
+        <button type="button" disabled={!model} onClick={() => configInput.current?.click()}>
+          Import config…
+        </button>
+        <input
+          ref={configInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          data-testid="config-file-input"
+          aria-label="Import deployment config file"
+          onChange={(e) => {
+            void importDeploymentConfigFile(e.target.files?.[0]);
+            e.target.value = '';
+          }}
+        />
+        <button
+          type="button"
+          onClick={() => {
+            if (confirm('Start a new session? The current design, design points and sweeps are cleared.')) void useApp.getState().newSession();
+          }}
+        >
+          New session
+        </button>
+      </div>
+    </header>
+  );
+}

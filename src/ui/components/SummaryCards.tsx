@@ -1,0 +1,79 @@
+import { formatCompact, formatCount, formatPercent } from '../format.ts';
+import { designKey, useApp } from '../store/index.ts';
+import { useDesignMetrics } from '../store/derived.ts';
+import { Provenance, type ProvenanceKind } from './Provenance.tsx';
+
+function Card({ label, value, detail, kind, testId }: { label: string; value: string; detail?: string; kind: ProvenanceKind; testId: string }) {
+  return (
+    <div className="metric" data-testid={testId}>
+      <div className="metric-label">
+        {label} <Provenance kind={kind} />
+      </div>
+      <div className="metric-value">{value}</div>
+      {detail && <div className="metric-detail">{detail}</div>}
+    </div>
+  );
+}
+
+export function SummaryCards() {
+  const { metrics, error } = useDesignMetrics();
+  const baseline = useApp((s) => s.baseline);
+  const measured = useApp((s) => s.measured);
+  const design = useApp((s) => s.design);
+  const evalLimit = useApp((s) => s.evalLimit);
+  const model = useApp((s) => s.model);
+  if (error) return <p className="warning" role="alert">The design cannot be evaluated: {error}</p>;
+  if (!metrics || !model) return null;
+  const e = metrics.estimate;
+  const own = measured.result && measured.result.designKey === designKey(design, evalLimit) ? measured.result : null;
+  const base = model.loaded.summary;
+  const util = (r: 'dsp' | 'bram' | 'lut' | 'ff') => {
+    const u = e.resources[r].utilization;
+    return u === null ? 'budget unknown' : formatPercent(u, 0);
+  };
+  return (
+    <section className="metrics" aria-label="Design summary">
+      <Card
+        testId="metric-params"
+        label="params"
+        value={formatCompact(metrics.params)}
+        detail={`${formatCount(metrics.params)} of ${formatCount(base.params)}`}
+        kind="estimated"
+      />
+      <Card testId="metric-macs" label="MACs / ops" value={formatCompact(metrics.macs)} detail={`${formatCompact(2 * metrics.macs)} ops (2 × MACs)`} kind="estimated" />
+      <div className="metric" data-testid="metric-accuracy">
+        <div className="metric-label">
+          top-1 <Provenance kind="measured" />
+        </div>
+        <div className="metric-value">
+          {own ? formatPercent(own.top1) : measured.status === 'running' ? `${Math.round((100 * measured.progress.done) / Math.max(1, measured.progress.total))} %…` : '—'}
+        </div>
+        <div className="metric-detail">
+          {own
+            ? `95 % CI ${formatPercent(own.ci95[0], 1)}–${formatPercent(own.ci95[1], 1)}, ${formatCount(own.n)} images`
+            : measured.status === 'error'
+              ? `not measured: ${measured.error}`
+              : baseline.result
+                ? `float model: ${formatPercent(baseline.result.top1)}`
+                : 'measuring…'}
+        </div>
+      </div>
+      <Card testId="metric-fps" label="FPS" value={e.fps.toFixed(1)} detail={`${design.hardware.clockMHz} MHz / ${formatCount(e.maxCycles)} cycles`} kind="estimated" />
+      <Card testId="metric-latency" label="latency" value={`${e.latency.ms.toFixed(3)} ms`} detail={`${formatCount(e.latency.cycles)} cycles`} kind="estimated" />
+      <Card
+        testId="metric-power"
+        label="power"
+        value={`${e.power.totalW.toFixed(2)} W`}
+        detail={`${e.power.rangeW[0].toFixed(2)}–${e.power.rangeW[1].toFixed(2)} W · ${e.gopsPerWatt.toFixed(1)} GOPS/W`}
+        kind="estimated"
+      />
+      <Card
+        testId="metric-resources"
+        label="resources"
+        value={e.fits === null ? 'fit unknown' : e.fits ? 'fits' : 'does not fit'}
+        detail={`DSP ${formatCount(e.totals.dsp)} (${util('dsp')}) · BRAM18 ${e.totals.bram18} (${util('bram')}) · LUT ${formatCompact(e.totals.lut)} (${util('lut')})`}
+        kind="estimated"
+      />
+    </section>
+  );
+}

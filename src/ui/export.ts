@@ -1,0 +1,89 @@
+import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, parseDeploymentConfig } from '../core/config/deployment.ts';
+import { compressInWorker } from '../workers-client/evaluator.ts';
+import { downloadBlob, downloadText } from './download.ts';
+import { CALIBRATION_DATA, DEFAULT_DATA, designKey, useApp } from './store/index.ts';
+import { deriveDesign } from './store/derived.ts';
+
+const baseName = (fileName: string) => fileName.replace(/\.onnx$/i, '');
+
+function current() {
+  const state = useApp.getState();
+  const { metrics, error } = deriveDesign(state);
+  if (!state.model || !metrics) throw new Error(error ?? 'No model is open.');
+  return { state, model: state.model, metrics };
+}
+
+async function compressed() {
+  const { state, model } = current();
+  return compressInWorker({
+    modelBytes: model.bytes,
+    inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
+    config: state.design.compression,
+    calibration: CALIBRATION_DATA,
+  });
+}
+
+/** The deployment config of the current design, with weight scales and activation ranges from the compressed model. */
+export async function currentDeploymentConfig() {
+  const { state, model, metrics } = current();
+  const { report } = await compressed();
+  const own = state.measured.result && state.measured.result.designKey === designKey(state.design, state.evalLimit) ? state.measured.result : null;
+  return buildDeploymentConfig({
+    model: { name: model.loaded.summary.name, file: model.fileName, sha256: model.sha256, context: model.context },
+    design: state.design,
+    metrics,
+    dataset: { name: 'Fashion-MNIST', split: DEFAULT_DATA.split, images: state.evalLimit, calibrationSplit: CALIBRATION_DATA.split },
+    quantReport: report.quant,
+    accuracy: own ? { top1: own.top1, top5: own.top5, ci95: own.ci95, n: own.n, engine: `onnxruntime-web wasm, ${own.threads} thread(s)` } : null,
+    customDevices: state.customDevices,
+  });
+}
+
+async function guarded(work: () => Promise<void>) {
+  try {
+    await work();
+  } catch (error) {
+    useApp.setState({ loadError: `Export failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+export const exportDeploymentConfig = () =>
+  guarded(async () => {
+    const config = await currentDeploymentConfig();
+    downloadText(JSON.stringify(config, null, 2), `${baseName(config.model.file)}.deployment.json`);
+  });
+
+export const exportCompressedModel = () =>
+  guarded(async () => {
+    const { model } = current();
+    const { bytes } = await compressed();
+    downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), `${baseName(model.fileName)}.compressed.onnx`);
+  });
+
+export const exportFinnFolding = () =>
+  guarded(async () => {
+    const { model, metrics } = current();
+    downloadText(JSON.stringify(finnFoldingConfig(metrics), null, 2), `${baseName(model.fileName)}.finn-folding.json`);
+  });
+
+/** Imports a deployment config: validated against the schema and the open model; on any error nothing changes. */
+export async function importDeploymentConfigFile(file: File | undefined): Promise<void> {
+  if (!file) return;
+  const state = useApp.getState();
+  try {
+    if (!state.model) throw new Error('Open the model the config belongs to first.');
+    let json: unknown;
+    try {
+      json = JSON.parse(await file.text());
+    } catch (error) {
+      throw new Error(`${file.name} is not valid JSON (${(error as Error).message}).`, { cause: error });
+    }
+    const imported = designFromDeploymentConfig(parseDeploymentConfig(json), state.model, state.customDevices);
+    if (imported.customDevice) state.addCustomDevice(imported.customDevice);
+    state.setEvalLimit(imported.evalLimit);
+    state.loadDesign(imported.design);
+    useApp.setState({ loadError: null });
+  } catch (error) {
+    useApp.setState({ loadError: `Import of ${file.name} failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}

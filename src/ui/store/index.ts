@@ -1,0 +1,234 @@
+import { create } from 'zustand';
+import { EdgefoldError, isAbortError } from '../../core/errors.ts';
+import { defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
+import { loadModel } from '../../core/graph/index.ts';
+import { autoFold } from '../../core/hw/fold.ts';
+import { sha256Hex } from '../../core/hash.ts';
+import { evaluateConfigInWorker, evaluateInWorker, type DatasetRef } from '../../workers-client/evaluator.ts';
+import * as edits from './design-edits.ts';
+import { clearSavedSession } from './persist-key.ts';
+import type { AppState, DesignPoint, JobState } from './types.ts';
+
+export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy } from './types.ts';
+export { designKey } from './design-edits.ts';
+
+const base = import.meta.env?.BASE_URL ?? '/';
+const pageUrl = globalThis.location?.href ?? 'http://localhost/';
+export const DEFAULT_MODEL_URL = `${base}models/dscnn-fmnist.onnx`;
+export const DEFAULT_DATA: DatasetRef = { manifestUrl: new URL(`${base}data/fmnist.json`, pageUrl).href, split: 'test' };
+export const CALIBRATION_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl, split: 'calibration' };
+
+const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
+const controllers = new Map<string, AbortController>();
+
+/** Starts a job slot: cancels the previous job of that kind and returns a check that this one is still current. */
+function startJob(kind: string): { signal: AbortSignal; current: () => boolean } {
+  controllers.get(kind)?.abort();
+  const controller = new AbortController();
+  controllers.set(kind, controller);
+  return { signal: controller.signal, current: () => controllers.get(kind) === controller && !controller.signal.aborted };
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const useApp = create<AppState>()((set, get) => {
+  /** Applies a pure design edit; measured accuracy of the old design no longer applies. */
+  const editDesign = (edit: (d: Design) => Design) => {
+    controllers.get('measure')?.abort();
+    set((s) => ({ design: edit(s.design), measured: idle() }));
+  };
+
+  return {
+    model: null,
+    loadError: null,
+    loadingModel: false,
+    baseline: idle(),
+    evalLimit: 10_000,
+    design: defaultDesign(),
+    customDevices: [],
+    selectedLayers: [],
+    measured: idle(),
+    autoFold: idle(),
+    points: [],
+    compare: null,
+
+    async openModelBytes(bytes, fileName) {
+      let model;
+      try {
+        const loaded = loadModel(bytes, fileName);
+        model = { fileName, bytes, loaded, context: designContext(loaded), sha256: await sha256Hex(bytes) };
+      } catch (error) {
+        // The previous model, its results and the rest of the session stay as they were.
+        set({ loadError: message(error) });
+        return false;
+      }
+      for (const c of controllers.values()) c.abort();
+      const sameModel = get().model?.sha256 === model.sha256;
+      set((s) => ({
+        model,
+        loadError: null,
+        baseline: idle(),
+        measured: idle(),
+        autoFold: idle(),
+        selectedLayers: [],
+        design: sameModel ? s.design : { ...defaultDesign(), hardware: { ...defaultDesign().hardware, device: s.design.hardware.device, clockMHz: s.design.hardware.clockMHz } },
+      }));
+      return true;
+    },
+
+    async openModelUrl(url, fileName) {
+      set({ loadingModel: true });
+      try {
+        const response = await fetch(url);
+        if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${fileName} (HTTP ${response.status}).`);
+        await get().openModelBytes(new Uint8Array(await response.arrayBuffer()), fileName);
+      } catch (error) {
+        set({ loadError: message(error) });
+      } finally {
+        set({ loadingModel: false });
+      }
+    },
+
+    dismissError: () => set({ loadError: null }),
+
+    async runBaseline() {
+      const model = get().model;
+      if (!model) return;
+      const job = startJob('baseline');
+      set({ baseline: { status: 'running', progress: { done: 0, total: get().evalLimit } } });
+      try {
+        const result = await evaluateInWorker({
+          modelBytes: model.bytes,
+          inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
+          data: DEFAULT_DATA,
+          limit: get().evalLimit,
+          signal: job.signal,
+          onProgress: (progress) => job.current() && set((s) => ({ baseline: { ...s.baseline, progress } })),
+        });
+        if (job.current()) set({ baseline: { status: 'done', progress: { done: result.n, total: result.n }, result } });
+      } catch (error) {
+        if (!job.current() && !isAbortError(error)) return;
+        set((s) => ({ baseline: { ...s.baseline, status: isAbortError(error) ? 'cancelled' : 'error', error: message(error) } }));
+      }
+    },
+
+    cancelBaseline: () => controllers.get('baseline')?.abort(),
+
+    setEvalLimit(n) {
+      controllers.get('measure')?.abort();
+      set({ evalLimit: n, measured: idle() });
+    },
+
+    setPruneKeep: (layers, keep) => editDesign((d) => edits.setPruneKeep(d, layers, keep)),
+    setPruneRatio: (layers, ratio) => editDesign((d) => edits.setPruneRatio(d, layers, ratio)),
+    setBits: (layers, bits) => editDesign((d) => edits.setBits(d, layers, bits)),
+    setScheme: (scheme) => editDesign((d) => edits.setScheme(d, scheme)),
+    setRoundTo: (n) => editDesign((d) => edits.setRoundTo(d, n)),
+    setFolding: (layer, config) => set((s) => ({ design: edits.setFolding(s.design, layer, config) })),
+    setDevice: (id) => set((s) => ({ design: { ...s.design, hardware: { ...s.design.hardware, device: id } } })),
+    setClock: (mhz) => set((s) => ({ design: { ...s.design, hardware: { ...s.design.hardware, clockMHz: mhz } } })),
+    setBudget: (fraction) => set((s) => ({ design: { ...s.design, hardware: { ...s.design.hardware, budget: fraction } } })),
+    addCustomDevice: (device) => set((s) => ({ customDevices: [...s.customDevices.filter((d) => d.id !== device.id), device] })),
+    resetDesign: () => editDesign(() => defaultDesign()),
+    selectLayers: (names) => set({ selectedLayers: names }),
+
+    async measureDesign() {
+      const { model, design, evalLimit } = get();
+      if (!model) return;
+      const job = startJob('measure');
+      const key = edits.designKey(design, evalLimit);
+      set({ measured: { status: 'running', progress: { done: 0, total: evalLimit } } });
+      try {
+        const result = await evaluateConfigInWorker({
+          modelBytes: model.bytes,
+          inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
+          data: DEFAULT_DATA,
+          calibration: CALIBRATION_DATA,
+          config: design.compression,
+          limit: evalLimit,
+          signal: job.signal,
+          onProgress: (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } })),
+        });
+        if (job.current()) set({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result: { ...result, designKey: key } } });
+      } catch (error) {
+        if (!job.current() && !isAbortError(error)) return;
+        if (!job.current()) return; // superseded by a newer design: nothing stale is kept
+        set((s) => ({ measured: { ...s.measured, status: isAbortError(error) ? 'cancelled' : 'error', error: message(error) } }));
+      }
+    },
+
+    cancelMeasure() {
+      controllers.get('measure')?.abort();
+      set((s) => ({ measured: { ...s.measured, status: 'cancelled' } }));
+    },
+
+    runAutoFold(objective) {
+      const { model, design, customDevices } = get();
+      if (!model) return;
+      set({ autoFold: { status: 'running', progress: { done: 0, total: 1 } } });
+      try {
+        const metrics = evaluateDesign(model.context, design, customDevices);
+        const result = autoFold(metrics.hwLayers, metrics.device, design.hardware.clockMHz, { budget: design.hardware.budget, objective });
+        set((s) => ({
+          autoFold: { status: 'done', progress: { done: 1, total: 1 }, result },
+          design: { ...s.design, hardware: { ...s.design.hardware, layers: result.folding } },
+        }));
+      } catch (error) {
+        set({ autoFold: { status: 'error', progress: { done: 0, total: 1 }, error: message(error) } });
+      }
+    },
+
+    savePoint(name) {
+      const { model, design, customDevices, measured, evalLimit } = get();
+      if (!model) return;
+      const m = evaluateDesign(model.context, design, customDevices);
+      const own = measured.result && measured.result.designKey === edits.designKey(design, evalLimit) ? measured.result : null;
+      const point: DesignPoint = {
+        id: `p${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+        name: name.trim() || `Design ${get().points.length + 1}`,
+        createdAt: new Date().toISOString(),
+        modelSha256: model.sha256,
+        design: structuredClone(design),
+        metrics: pointMetrics(m, own),
+      };
+      set((s) => ({ points: [...s.points, point] }));
+    },
+    renamePoint: (id, name) => set((s) => ({ points: s.points.map((p) => (p.id === id ? { ...p, name } : p)) })),
+    deletePoint: (id) =>
+      set((s) => ({ points: s.points.filter((p) => p.id !== id), compare: s.compare?.includes(id) ? null : s.compare })),
+    restorePoint(id) {
+      const point = get().points.find((p) => p.id === id);
+      if (point) editDesign(() => structuredClone(point.design));
+    },
+    setCompare: (pair) => set({ compare: pair }),
+
+    loadDesign: (design) => editDesign(() => structuredClone(design)),
+
+    async newSession() {
+      for (const c of controllers.values()) c.abort();
+      await clearSavedSession();
+      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), autoFold: idle(), selectedLayers: [], customDevices: [] });
+      await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
+    },
+  };
+});
+
+export function pointMetrics(m: DesignMetrics, measured: { top1: number; ci95: [number, number]; n: number } | null): DesignPoint['metrics'] {
+  const e = m.estimate;
+  return {
+    params: m.params,
+    macs: m.macs,
+    fps: e.fps,
+    latencyMs: e.latency.ms,
+    powerW: e.power.totalW,
+    gopsPerWatt: e.gopsPerWatt,
+    dsp: e.totals.dsp,
+    bram18: e.totals.bram18,
+    lut: e.totals.lut,
+    ff: e.totals.ff,
+    fits: e.fits,
+    measuredTop1: measured?.top1 ?? null,
+    measuredCi95: measured?.ci95 ?? null,
+    measuredImages: measured?.n ?? null,
+  };
+}

@@ -1,0 +1,120 @@
+import type { EvalProgress } from '../../core/eval/evaluate.ts';
+import type { Design, DesignContext } from '../../core/design/design.ts';
+import type { AutoFoldResult } from '../../core/hw/fold.ts';
+import type { HwLayerConfig } from '../../core/hw/config.ts';
+import type { Device } from '../../core/hw/devices.ts';
+import type { Granularity, Rounding, ScaleType } from '../../core/quant/grid.ts';
+import type { LoadedModel } from '../../core/graph/index.ts';
+import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
+
+export interface OpenModel {
+  fileName: string;
+  bytes: Uint8Array;
+  /** sha256 of the bytes, hex: the model's identity in configs, caches and sessions. */
+  sha256: string;
+  loaded: LoadedModel;
+  context: DesignContext;
+}
+
+export type JobStatus = 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+
+export interface JobState<T> {
+  status: JobStatus;
+  progress: EvalProgress;
+  result?: T;
+  error?: string;
+}
+
+/** Accuracy measured for one exact design (compression config) in the worker. */
+export interface MeasuredAccuracy extends WorkerEvalResult {
+  /** Key of the design it was measured for (see designKey). */
+  designKey: string;
+}
+
+export interface DesignPointMetrics {
+  params: number;
+  macs: number;
+  fps: number;
+  latencyMs: number;
+  powerW: number;
+  gopsPerWatt: number;
+  dsp: number;
+  bram18: number;
+  lut: number;
+  ff: number;
+  fits: boolean | null;
+  /** Measured top-1 (fraction) with its CI, when it was measured for exactly this design. */
+  measuredTop1: number | null;
+  measuredCi95: [number, number] | null;
+  measuredImages: number | null;
+}
+
+export interface DesignPoint {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** The model the point was designed for. */
+  modelSha256: string;
+  design: Design;
+  metrics: DesignPointMetrics;
+}
+
+export interface SchemeSettings {
+  granularity: Granularity;
+  scale: ScaleType;
+  rounding: Rounding;
+}
+
+export interface AppState {
+  // --- session: the open model
+  model: OpenModel | null;
+  loadError: string | null;
+  loadingModel: boolean;
+  /** Float accuracy of the open model, measured in a worker. */
+  baseline: JobState<WorkerEvalResult>;
+  /** Images used for measured accuracy (a prefix of the test split). */
+  evalLimit: number;
+
+  // --- the design being edited
+  design: Design;
+  customDevices: Device[];
+  selectedLayers: string[];
+  measured: JobState<MeasuredAccuracy>;
+  autoFold: JobState<AutoFoldResult>;
+  points: DesignPoint[];
+  compare: [string, string] | null;
+
+  // --- actions
+  openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean>;
+  openModelUrl(url: string, fileName: string): Promise<void>;
+  dismissError(): void;
+  runBaseline(): Promise<void>;
+  cancelBaseline(): void;
+  setEvalLimit(n: number): void;
+
+  setPruneKeep(layers: string[], keep: number | null): void;
+  setPruneRatio(layers: string[], ratio: number): void;
+  setBits(layers: string[], bits: { weightBits?: number; activationBits?: number | null }): void;
+  setScheme(scheme: Partial<SchemeSettings>): void;
+  setRoundTo(n: number): void;
+  setFolding(layer: string, config: Partial<HwLayerConfig>): void;
+  setDevice(id: string): void;
+  setClock(mhz: number): void;
+  setBudget(fraction: number): void;
+  addCustomDevice(device: Device): void;
+  resetDesign(): void;
+  selectLayers(names: string[]): void;
+
+  measureDesign(): Promise<void>;
+  cancelMeasure(): void;
+  runAutoFold(objective: 'max-fps' | { targetFps: number }): void;
+
+  savePoint(name: string): void;
+  renamePoint(id: string, name: string): void;
+  deletePoint(id: string): void;
+  restorePoint(id: string): void;
+  setCompare(pair: [string, string] | null): void;
+
+  loadDesign(design: Design): void;
+  newSession(): Promise<void>;
+}
