@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL, ULTRAFACE, defaultModelMissing, readBytes, thirdPartyMissing } from '../../../test/fixtures.ts';
+import { applyConfig } from '../config/compression.ts';
+import { loadModel } from '../graph/index.ts';
+import { decodeModel } from '../onnx/model.ts';
+import { defaultDesign, designContext, evaluateDesign, type Design } from './design.ts';
+import { diffDesigns } from './diff.ts';
+import { paretoMax } from './pareto.ts';
+
+function pruned(design: Design, ratio: number, roundTo: number, layers: Design['compression']['layers'] = {}): Design {
+  return { ...design, compression: { version: 1, prune: { ratio, roundTo }, layers } };
+}
+
+describe.skipIf(defaultModelMissing)('evaluateDesign on the default model', () => {
+  const bytes = defaultModelMissing ? new Uint8Array() : readBytes(DEFAULT_MODEL);
+  const loaded = defaultModelMissing ? null! : loadModel(bytes);
+  const ctx = defaultModelMissing ? null! : designContext(loaded);
+
+  it('an unpruned design keeps the model layer view and totals', () => {
+    const m = evaluateDesign(ctx, defaultDesign());
+    expect(m.params).toBe(loaded.summary.params);
+    expect(m.macs).toBe(loaded.summary.macs);
+    expect(m.estimate.fps).toBeGreaterThan(0);
+    expect(m.estimate.bottleneck?.layer).toBe('/blocks/blocks.5/pw/conv/Conv');
+  });
+
+  it('the predicted pruned layer view equals the layer view of the really pruned ONNX file', () => {
+    const design = pruned(defaultDesign(), 0.3, 8, { '/blocks/blocks.5/pw/conv/Conv': { prune: { keep: 100 } } });
+    const m = evaluateDesign(ctx, design);
+    const real = loadModel(applyConfig(decodeModel(bytes), design.compression).bytes).layers;
+    expect(m.layers.map((l) => [l.name, l.outputShape, l.params, l.macs, l.groups])).toEqual(real.map((l) => [l.name, l.outputShape, l.params, l.macs, l.groups]));
+    expect(m.params).toBeLessThan(loaded.summary.params);
+  });
+
+  it('snaps a folding that no longer divides the pruned channels, and says so', () => {
+    const layer = '/blocks/blocks.0/pw/conv/Conv'; // 48 outputs; PE 16 divides 48 but not 40
+    const design = pruned(defaultDesign(), 0, 1, { [layer]: { prune: { keep: 40 } } });
+    design.hardware.layers = { [layer]: { pe: 16, simd: 1 } };
+    const m = evaluateDesign(ctx, design);
+    const i = m.hwLayers.findIndex((l) => l.name === layer);
+    expect(m.folding[i].pe).toBe(10); // largest divisor of 40 not above 16
+    expect(m.warnings.join('\n')).toMatch(/PE 16.*no longer divide.*using 10/);
+  });
+
+  it('4-bit weights and activations cost less weight memory and fewer DSPs than 8-bit', () => {
+    const eight = evaluateDesign(ctx, defaultDesign());
+    const four = defaultDesign();
+    four.compression.quant = { ...four.compression.quant, weightBits: 4, activationBits: 4 };
+    const m4 = evaluateDesign(ctx, four);
+    expect(m4.estimate.totals.weightMemBits).toBeLessThan(eight.estimate.totals.weightMemBits);
+    // below FINN's RTL threshold the multipliers move to LUTs, so DSPs drop (LUTs may grow)
+    expect(m4.estimate.totals.dsp).toBeLessThan(eight.estimate.totals.dsp);
+  });
+});
+
+describe.skipIf(thirdPartyMissing)('evaluateDesign on a third-party detector', () => {
+  it('evaluates UltraFace with pruning and gives a finite estimate', () => {
+    const ctx = designContext(loadModel(readBytes(ULTRAFACE)));
+    const m = evaluateDesign(ctx, pruned(defaultDesign(), 0.25, 4));
+    expect(m.params).toBeLessThan(ctx.loaded.summary.params);
+    expect(Number.isFinite(m.estimate.fps)).toBe(true);
+  });
+});
+
+describe('design helpers', () => {
+  it('paretoMax keeps exactly the non-dominated points', () => {
+    const pts = [
+      { x: 1, y: 5 },
+      { x: 2, y: 4 },
+      { x: 2, y: 3 }, // dominated by (2,4)
+      { x: 3, y: 1 },
+      { x: 0.5, y: 4.5 }, // dominated by (1,5)
+    ];
+    expect(paretoMax(pts, (p) => p.x, (p) => p.y)).toEqual([pts[0], pts[1], pts[3]]);
+  });
+
+  it('diffDesigns lists per-layer and global differences', () => {
+    const a = defaultDesign();
+    const b = defaultDesign();
+    b.compression.layers = { conv1: { weightBits: 4 } };
+    b.hardware.layers = { conv1: { pe: 2 } };
+    b.hardware.clockMHz = 150;
+    expect(diffDesigns(a, b)).toEqual([
+      { layer: 'conv1', field: 'weightBits', a: undefined, b: 4 },
+      { layer: 'hardware', field: 'clockMHz', a: 100, b: 150 },
+      { layer: 'conv1', field: 'pe', a: undefined, b: 2 },
+    ]);
+  });
+});
