@@ -1,0 +1,106 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL, defaultModelMissing, readBytes } from '../../../test/fixtures.ts';
+import { defaultDesign } from '../../core/design/design.ts';
+import { designKey, stableStringify } from './design-edits.ts';
+import { useApp } from './index.ts';
+import { deriveDesign } from './derived.ts';
+
+const LAST_PW = '/blocks/blocks.5/pw/conv/Conv';
+const FIRST_PW = '/blocks/blocks.0/pw/conv/Conv';
+
+describe('design keys', () => {
+  it('do not depend on key order and change with the evaluation size', () => {
+    expect(stableStringify({ b: 1, a: { d: [1, 2], c: null } })).toBe(stableStringify({ a: { c: null, d: [1, 2] }, b: 1 }));
+    const d = defaultDesign();
+    expect(designKey(d, 500)).not.toBe(designKey(d, 1000));
+  });
+});
+
+describe.skipIf(defaultModelMissing)('the app store', () => {
+  const initial = useApp.getState();
+  beforeEach(async () => {
+    useApp.setState(initial, true);
+    expect(await useApp.getState().openModelBytes(readBytes(DEFAULT_MODEL), 'dscnn-fmnist.onnx')).toBe(true);
+  });
+  const metrics = () => deriveDesign(useApp.getState()).metrics!;
+
+  it('opens a model with its sha256 and a default design', () => {
+    const s = useApp.getState();
+    expect(s.model?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.design).toEqual(defaultDesign());
+    expect(metrics().params).toBe(s.model!.loaded.summary.params);
+  });
+
+  it('a broken file sets an error and keeps the open model and design', async () => {
+    const s = useApp.getState();
+    s.setBits([LAST_PW], { weightBits: 4 });
+    const before = useApp.getState();
+    expect(await s.openModelBytes(new TextEncoder().encode('not onnx'), 'broken.onnx')).toBe(false);
+    const after = useApp.getState();
+    expect(after.loadError).toMatch(/broken.onnx is not an ONNX model/);
+    expect(after.model).toBe(before.model);
+    expect(after.design).toBe(before.design);
+  });
+
+  it('pruning edits change the derived layer view; null removes the setting', () => {
+    const s = useApp.getState();
+    s.setPruneKeep([LAST_PW], 128);
+    const m = metrics();
+    expect(m.layers.find((l) => l.name === LAST_PW)!.outputShape[1]).toBe(128);
+    expect(m.params).toBeLessThan(s.model!.loaded.summary.params);
+    s.setPruneKeep([LAST_PW], null);
+    expect(useApp.getState().design.compression.layers).toEqual({});
+  });
+
+  it('bulk bit edits apply to every named layer, and an edit drops the stale measurement', () => {
+    const s = useApp.getState();
+    useApp.setState({ measured: { status: 'done', progress: { done: 1, total: 1 } } });
+    s.setBits([LAST_PW, FIRST_PW], { weightBits: 3, activationBits: null });
+    const st = useApp.getState();
+    expect(st.measured.status).toBe('idle');
+    expect(st.design.compression.layers![LAST_PW]).toEqual({ weightBits: 3, activationBits: null });
+    expect(metrics().resolved.quant[FIRST_PW]).toMatchObject({ weightBits: 3, activationBits: null });
+  });
+
+  it('auto-fold writes a folding that fits the budget and raises FPS', () => {
+    const fps0 = metrics().estimate.fps;
+    useApp.getState().runAutoFold('max-fps');
+    const st = useApp.getState();
+    expect(st.autoFold.status).toBe('done');
+    expect(Object.keys(st.design.hardware.layers).length).toBeGreaterThan(0);
+    expect(metrics().estimate.fps).toBeGreaterThan(fps0);
+    expect(metrics().estimate.fits).toBe(true);
+  });
+
+  it('design points: save, rename, restore, compare, delete', () => {
+    const s = useApp.getState();
+    s.savePoint('baseline');
+    s.setPruneKeep([LAST_PW], 64);
+    s.savePoint('');
+    let st = useApp.getState();
+    expect(st.points.map((p) => p.name)).toEqual(['baseline', 'Design 2']);
+    expect(st.points[1].metrics.params).toBeLessThan(st.points[0].metrics.params);
+    expect(st.points[0].metrics.measuredTop1).toBeNull(); // nothing was measured for it
+    s.renamePoint(st.points[1].id, 'half of the last layer');
+    s.restorePoint(st.points[0].id);
+    expect(useApp.getState().design).toEqual(st.points[0].design);
+    s.setCompare([st.points[0].id, st.points[1].id]);
+    s.deletePoint(st.points[0].id);
+    st = useApp.getState();
+    expect(st.points.map((p) => p.name)).toEqual(['half of the last layer']);
+    expect(st.compare).toBeNull();
+  });
+
+  it('a saved point records the measured accuracy only when it was measured for exactly that design', () => {
+    const s = useApp.getState();
+    const key = designKey(useApp.getState().design, useApp.getState().evalLimit);
+    const result = { top1: 0.9, top5: 1, ci95: [0.88, 0.92] as [number, number], n: 500, loss: 0.3, perClass: [], confusion: [], dataset: 'd', split: 't', imagesPerSecond: 1, seconds: 1, threads: 1, compressedBytes: 1, calibrationImages: 1 };
+    useApp.setState({ measured: { status: 'done', progress: { done: 500, total: 500 }, result: { ...result, designKey: key } } });
+    s.savePoint('measured');
+    useApp.setState({ measured: { status: 'done', progress: { done: 500, total: 500 }, result: { ...result, designKey: 'other' } } });
+    s.savePoint('stale');
+    const [a, b] = useApp.getState().points;
+    expect(a.metrics.measuredTop1).toBe(0.9);
+    expect(b.metrics.measuredTop1).toBeNull();
+  });
+});
