@@ -3,6 +3,7 @@ import { AccuracyFpsChart } from './charts/AccuracyFpsChart.tsx';
 import { CyclesChart } from './charts/CyclesChart.tsx';
 import { ParetoChart } from './charts/ParetoChart.tsx';
 import { ResourceChart } from './charts/ResourceChart.tsx';
+import { SensitivityCharts } from './charts/SensitivityCharts.tsx';
 import { BaselineCard } from './components/BaselineCard.tsx';
 import { DesignControls } from './components/DesignControls.tsx';
 import { DesignPoints } from './components/DesignPoints.tsx';
@@ -68,6 +69,7 @@ export function App() {
             <JobsBar />
             <LayerTable />
             <div className="charts">
+              <SensitivityCharts />
               <AccuracyFpsChart />
               <CyclesChart />
               <ResourceChart />

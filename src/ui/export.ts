@@ -1,5 +1,6 @@
 import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, parseDeploymentConfig } from '../core/config/deployment.ts';
 import { compressInWorker } from '../workers-client/evaluator.ts';
+import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
 import { CALIBRATION_DATA, DEFAULT_DATA, designKey, useApp } from './store/index.ts';
 import { deriveDesign } from './store/derived.ts';
@@ -87,3 +88,12 @@ export async function importDeploymentConfigFile(file: File | undefined): Promis
     useApp.setState({ loadError: `Import of ${file.name} failed: ${error instanceof Error ? error.message : String(error)}` });
   }
 }
+
+export const exportSweep = (format: 'csv' | 'json') =>
+  guarded(async () => {
+    const { state, model } = current();
+    const sweep = state.sweep.result;
+    if (!sweep || state.sweep.modelSha256 !== model.sha256) throw new Error('There is no sensitivity sweep of this model yet.');
+    if (format === 'csv') downloadText(sweepToCsv(sweep), `${baseName(model.fileName)}.sensitivity.csv`, 'text/csv');
+    else downloadText(sweepToJson(sweep), `${baseName(model.fileName)}.sensitivity.json`);
+  });

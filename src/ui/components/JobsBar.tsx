@@ -2,6 +2,117 @@ import { useState } from 'react';
 import { useApp } from '../store/index.ts';
 
 /** The long jobs: measure the current design, auto-fold. Each shows progress and can be cancelled. */
+function SweepJob() {
+  const sweep = useApp((s) => s.sweep);
+  const model = useApp((s) => s.model);
+  const { runSweep, cancelSweep } = useApp.getState();
+  const [limit, setLimit] = useState(1000);
+  const [bits, setBits] = useState(true);
+  const [acts, setActs] = useState(false);
+  const [earlyStop, setEarlyStop] = useState(false);
+  const p = sweep.progress;
+  const have = sweep.result && sweep.modelSha256 === model?.sha256;
+  return (
+    <div className="job-group">
+      <span className="job-title">Sensitivity</span>
+      {sweep.status === 'running' ? (
+        <>
+          <progress value={p?.workDone ?? 0} max={p?.workTotal || 1} aria-label="Sensitivity sweep progress" data-testid="sweep-progress" />
+          <span data-testid="sweep-status">
+            {p ? `${p.pointsDone} / ${p.pointsTotal} points${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}` : 'starting…'}
+          </span>
+          <button type="button" onClick={cancelSweep} data-testid="sweep-cancel">
+            Cancel
+          </button>
+        </>
+      ) : (
+        <>
+          <label>
+            images
+            <select value={limit} onChange={(e) => setLimit(Number(e.target.value))} data-testid="sweep-limit">
+              {[200, 500, 1000, 2000, 10000].map((n) => (
+                <option key={n} value={n}>
+                  {n.toLocaleString('en-US')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={bits} onChange={(e) => setBits(e.target.checked)} /> weight bits
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={acts} onChange={(e) => setActs(e.target.checked)} /> activation bits
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={earlyStop} onChange={(e) => setEarlyStop(e.target.checked)} /> stop a curve after a 10 pp drop
+          </label>
+          <button
+            type="button"
+            data-testid="sweep-button"
+            onClick={() => void runSweep({ limit, prune: true, weightBits: bits, activationBits: acts, earlyStopDrop: earlyStop ? 0.1 : null })}
+          >
+            Run sweeps
+          </button>
+        </>
+      )}
+      <span className="muted" data-testid="sweep-summary">
+        {sweep.status === 'error'
+          ? `failed: ${sweep.error}`
+          : sweep.status === 'cancelled'
+            ? 'cancelled; nothing partial kept'
+            : have
+              ? `${sweep.result!.points.length} points on ${sweep.result!.data.n} images in ${sweep.result!.stats.seconds.toFixed(1)} s (${sweep.result!.stats.cached} from cache)`
+              : ''}
+      </span>
+    </div>
+  );
+}
+
+function AllocateJob() {
+  const sweep = useApp((s) => s.sweep);
+  const model = useApp((s) => s.model);
+  const allocation = useApp((s) => s.allocation);
+  const runAllocate = useApp((s) => s.runAllocate);
+  const [mode, setMode] = useState<'drop' | 'macs'>('drop');
+  const [drop, setDrop] = useState(1);
+  const [macsPct, setMacsPct] = useState(50);
+  const have = sweep.result && sweep.modelSha256 === model?.sha256;
+  return (
+    <div className="job-group">
+      <span className="job-title">Auto-allocate</span>
+      <select value={mode} onChange={(e) => setMode(e.target.value as 'drop' | 'macs')} aria-label="Allocation target">
+        <option value="drop">max accuracy drop</option>
+        <option value="macs">target MACs</option>
+      </select>
+      {mode === 'drop' ? (
+        <label>
+          pp
+          <input type="number" min={0} max={50} step={0.1} value={drop} onChange={(e) => setDrop(Number(e.target.value))} style={{ width: 70 }} data-testid="allocate-drop" />
+        </label>
+      ) : (
+        <label>
+          % of MACs
+          <input type="number" min={1} max={100} value={macsPct} onChange={(e) => setMacsPct(Number(e.target.value))} style={{ width: 70 }} />
+        </label>
+      )}
+      <button
+        type="button"
+        disabled={!have}
+        title={have ? undefined : 'Run a sensitivity sweep first'}
+        data-testid="allocate-button"
+        onClick={() => runAllocate(mode === 'drop' ? { maxDrop: drop / 100 } : { targetMacs: Math.round((model!.loaded.summary.macs * macsPct) / 100) })}
+      >
+        Allocate
+      </button>
+      <span className="muted" data-testid="allocate-status">
+        {allocation
+          ? `${allocation.met ? 'target met' : 'target not reachable with the swept settings'}: predicted ${(100 * allocation.prediction.top1).toFixed(2)} % top-1, ${(allocation.predicted.macs / 1e6).toFixed(2)} M MACs`
+          : ''}
+      </span>
+    </div>
+  );
+}
+
 export function JobsBar() {
   const measured = useApp((s) => s.measured);
   const autoFoldJob = useApp((s) => s.autoFold);
@@ -11,6 +122,8 @@ export function JobsBar() {
   const pct = (p: { done: number; total: number }) => Math.round((100 * p.done) / Math.max(1, p.total));
   return (
     <section className="jobs" aria-label="Jobs">
+      <SweepJob />
+      <AllocateJob />
       <div className="job-group">
         <span className="job-title">Measured accuracy</span>
         {measured.status === 'running' ? (

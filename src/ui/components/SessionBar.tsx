@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { useApp } from '../store/index.ts';
-import { exportCompressedModel, exportDeploymentConfig, exportFinnFolding, importDeploymentConfigFile } from '../export.ts';
+import { exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
 import { openModelFile } from './ModelOpener.tsx';
 
 /** Title, open model, export / import of the deployment config, new session. */
@@ -8,6 +8,7 @@ export function SessionBar() {
   const modelInput = useRef<HTMLInputElement>(null);
   const configInput = useRef<HTMLInputElement>(null);
   const model = useApp((s) => s.model);
+  const hasSweep = useApp((s) => Boolean(s.sweep.result && s.sweep.modelSha256 === s.model?.sha256));
   return (
     <header className="app-header">
       <h1>edgefold</h1>
@@ -37,6 +38,9 @@ export function SessionBar() {
         </button>
         <button type="button" disabled={!model} onClick={() => void exportFinnFolding()}>
           Export FINN folding
+        </button>
+        <button type="button" disabled={!hasSweep} onClick={() => void exportSweep('csv')} data-testid="export-sweep-csv">
+          Export sensitivity CSV
         </button>
         <button type="button" disabled={!model} onClick={() => configInput.current?.click()}>
           Import config…

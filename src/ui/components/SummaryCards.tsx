@@ -1,6 +1,6 @@
 import { formatCompact, formatCount, formatPercent } from '../format.ts';
 import { designKey, useApp } from '../store/index.ts';
-import { useDesignMetrics } from '../store/derived.ts';
+import { useDesignMetrics, usePrediction } from '../store/derived.ts';
 import { Provenance, type ProvenanceKind } from './Provenance.tsx';
 
 function Card({ label, value, detail, kind, testId }: { label: string; value: string; detail?: string; kind: ProvenanceKind; testId: string }) {
@@ -22,6 +22,7 @@ export function SummaryCards() {
   const design = useApp((s) => s.design);
   const evalLimit = useApp((s) => s.evalLimit);
   const model = useApp((s) => s.model);
+  const prediction = usePrediction();
   if (error) return <p className="warning" role="alert">The design cannot be evaluated: {error}</p>;
   if (!metrics || !model) return null;
   const e = metrics.estimate;
@@ -41,6 +42,17 @@ export function SummaryCards() {
         kind="estimated"
       />
       <Card testId="metric-macs" label="MACs / ops" value={formatCompact(metrics.macs)} detail={`${formatCompact(2 * metrics.macs)} ops (2 × MACs)`} kind="estimated" />
+      <div className="metric" data-testid="metric-predicted">
+        <div className="metric-label">
+          top-1 <Provenance kind="predicted" />
+        </div>
+        <div className="metric-value">{prediction ? formatPercent(prediction.top1) : '—'}</div>
+        <div className="metric-detail">
+          {prediction
+            ? `baseline ${formatPercent(prediction.baseline, 1)} − ${(100 * prediction.drop).toFixed(2)} pp from the curves${prediction.warnings.length ? ' (extrapolated)' : ''}`
+            : 'run a sensitivity sweep to predict'}
+        </div>
+      </div>
       <div className="metric" data-testid="metric-accuracy">
         <div className="metric-label">
           top-1 <Provenance kind="measured" />

@@ -1,6 +1,7 @@
 import { useApp } from './index.ts';
 import { evaluateDesign, type DesignMetrics } from '../../core/design/design.ts';
 import type { AppState } from './types.ts';
+import { predictAccuracy, type Prediction } from '../../core/sensitivity/predictor.ts';
 
 export interface DerivedDesign {
   metrics: DesignMetrics | null;
@@ -30,4 +31,29 @@ export function useDesignMetrics(): DerivedDesign {
   const design = useApp((s) => s.design);
   const customDevices = useApp((s) => s.customDevices);
   return deriveDesign({ model, design, customDevices });
+}
+
+let lastPrediction: { sweep: unknown; design: unknown; value: Prediction | null } | null = null;
+
+/** Accuracy of the current design predicted from the sensitivity curves (null without a sweep of this model). */
+export function derivePrediction(state: Pick<AppState, 'sweep' | 'design' | 'model'>): Prediction | null {
+  const sweep = state.sweep.result && state.sweep.modelSha256 === state.model?.sha256 ? state.sweep.result : null;
+  if (lastPrediction && lastPrediction.sweep === sweep && lastPrediction.design === state.design) return lastPrediction.value;
+  let value: Prediction | null = null;
+  if (sweep) {
+    try {
+      value = predictAccuracy(sweep, state.design.compression);
+    } catch {
+      value = null;
+    }
+  }
+  lastPrediction = { sweep, design: state.design, value };
+  return value;
+}
+
+export function usePrediction(): Prediction | null {
+  const sweep = useApp((s) => s.sweep);
+  const design = useApp((s) => s.design);
+  const model = useApp((s) => s.model);
+  return derivePrediction({ sweep, design, model });
 }

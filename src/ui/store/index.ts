@@ -5,11 +5,14 @@ import { loadModel } from '../../core/graph/index.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
 import { evaluateConfigInWorker, evaluateInWorker, type DatasetRef } from '../../workers-client/evaluator.ts';
+import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
+import { allocate } from '../../core/sensitivity/allocator.ts';
+import { DEFAULT_RATIOS, DEFAULT_BITS } from '../../core/sensitivity/types.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
-import type { AppState, DesignPoint, JobState } from './types.ts';
+import type { AppState, DesignPoint, JobState, SweepState } from './types.ts';
 
-export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy } from './types.ts';
+export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
 export { designKey } from './design-edits.ts';
 
 const base = import.meta.env?.BASE_URL ?? '/';
@@ -19,6 +22,7 @@ export const DEFAULT_DATA: DatasetRef = { manifestUrl: new URL(`${base}data/fmni
 export const CALIBRATION_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl, split: 'calibration' };
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
+const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null });
 const controllers = new Map<string, AbortController>();
 
 /** Starts a job slot: cancels the previous job of that kind and returns a check that this one is still current. */
@@ -51,6 +55,8 @@ export const useApp = create<AppState>()((set, get) => {
     autoFold: idle(),
     points: [],
     compare: null,
+    sweep: noSweep(),
+    allocation: null,
 
     async openModelBytes(bytes, fileName) {
       let model;
@@ -71,6 +77,8 @@ export const useApp = create<AppState>()((set, get) => {
         measured: idle(),
         autoFold: idle(),
         selectedLayers: [],
+        sweep: sameModel ? { ...s.sweep, status: s.sweep.result ? 'done' : 'idle', progress: null } : noSweep(),
+        allocation: sameModel ? s.allocation : null,
         design: sameModel ? s.design : { ...defaultDesign(), hardware: { ...defaultDesign().hardware, device: s.design.hardware.device, clockMHz: s.design.hardware.clockMHz } },
       }));
       return true;
@@ -178,6 +186,52 @@ export const useApp = create<AppState>()((set, get) => {
       }
     },
 
+    async runSweep(options) {
+      const { model, design } = get();
+      if (!model) return;
+      const job = startJob('sweep');
+      set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
+      const quant = design.compression.quant ?? {};
+      try {
+        const result = await runSweepInWorkers(
+          {
+            modelBytes: model.bytes,
+            modelName: model.loaded.summary.name,
+            data: DEFAULT_DATA,
+            calibration: CALIBRATION_DATA,
+            request: {
+              ...(options.prune ? { prune: { ratios: [...DEFAULT_RATIOS], roundTo: design.compression.prune?.roundTo ?? 1 } } : {}),
+              ...(options.weightBits ? { weightBits: { bits: [...DEFAULT_BITS] } } : {}),
+              ...(options.activationBits ? { activationBits: { bits: [...DEFAULT_BITS] } } : {}),
+              scheme: { granularity: quant.granularity ?? 'per-channel', scale: quant.scale ?? 'float', rounding: quant.rounding ?? 'half-even' },
+              limit: options.limit,
+              ...(options.earlyStopDrop !== null ? { earlyStop: { maxDrop: options.earlyStopDrop } } : {}),
+            },
+          },
+          { signal: job.signal, onProgress: (progress) => job.current() && set((s) => ({ sweep: { ...s.sweep, progress } })) },
+        );
+        if (job.current()) set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256 } });
+      } catch (error) {
+        if (!job.current() && !isAbortError(error)) return;
+        // A cancelled sweep keeps the previous complete result, never a partial one.
+        set((s) => ({ sweep: { ...s.sweep, status: isAbortError(error) ? 'cancelled' : 'error', progress: null, error: message(error) } }));
+      }
+    },
+
+    cancelSweep: () => controllers.get('sweep')?.abort(),
+
+    runAllocate(target) {
+      const { sweep, design } = get();
+      if (!sweep.result) return;
+      try {
+        const allocation = allocate(sweep.result, target);
+        set({ allocation });
+        editDesign(() => ({ ...design, compression: { ...allocation.config, quant: { ...design.compression.quant, ...allocation.config.quant } } }));
+      } catch (error) {
+        set({ loadError: `Auto-allocation failed: ${message(error)}` });
+      }
+    },
+
     savePoint(name) {
       const { model, design, customDevices, measured, evalLimit } = get();
       if (!model) return;
@@ -207,7 +261,7 @@ export const useApp = create<AppState>()((set, get) => {
     async newSession() {
       for (const c of controllers.values()) c.abort();
       await clearSavedSession();
-      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), autoFold: idle(), selectedLayers: [], customDevices: [] });
+      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
     },
   };

@@ -13,6 +13,7 @@ interface SavedSession {
   points: AppState['points'];
   evalLimit: number;
   customDevices: AppState['customDevices'];
+  sweep?: { result: NonNullable<AppState['sweep']['result']>; modelSha256: string } | null;
 }
 
 /** Restores the last session from IndexedDB; false when there is none (or it cannot be read). */
@@ -26,7 +27,14 @@ export async function restoreSession(): Promise<boolean> {
   if (!saved || saved.version !== 1) return false;
   const opened = await useApp.getState().openModelBytes(saved.modelBytes, saved.fileName);
   if (!opened) return false;
-  useApp.setState({ design: saved.design, points: saved.points, evalLimit: saved.evalLimit, customDevices: saved.customDevices });
+  const sweep = saved.sweep && saved.sweep.modelSha256 === useApp.getState().model?.sha256 ? saved.sweep : null;
+  useApp.setState({
+    design: saved.design,
+    points: saved.points,
+    evalLimit: saved.evalLimit,
+    customDevices: saved.customDevices,
+    ...(sweep ? { sweep: { status: 'done', progress: null, result: sweep.result, modelSha256: sweep.modelSha256 } } : {}),
+  });
   return true;
 }
 
@@ -44,6 +52,7 @@ export function startPersisting(): () => void {
       points: s.points,
       evalLimit: s.evalLimit,
       customDevices: s.customDevices,
+      sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256 } : null,
     };
     try {
       await set(KEY, session);
@@ -52,7 +61,7 @@ export function startPersisting(): () => void {
     }
   };
   const unsubscribe = useApp.subscribe((state, previous) => {
-    if (state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices) return;
+    if (state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices && state.sweep.result === previous.sweep.result) return;
     clearTimeout(timer);
     timer = setTimeout(() => void save(), 300);
   });

@@ -6,6 +6,8 @@ import type { Device } from '../../core/hw/devices.ts';
 import type { Granularity, Rounding, ScaleType } from '../../core/quant/grid.ts';
 import type { LoadedModel } from '../../core/graph/index.ts';
 import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
+import type { SweepProgress, SweepResult } from '../../core/sensitivity/types.ts';
+import type { Allocation, AllocationTarget } from '../../core/sensitivity/allocator.ts';
 
 export interface OpenModel {
   fileName: string;
@@ -83,6 +85,9 @@ export interface AppState {
   autoFold: JobState<AutoFoldResult>;
   points: DesignPoint[];
   compare: [string, string] | null;
+  /** Sensitivity sweep of the open model (kept only when complete), and the running job. */
+  sweep: SweepState;
+  allocation: Allocation | null;
 
   // --- actions
   openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean>;
@@ -109,6 +114,10 @@ export interface AppState {
   cancelMeasure(): void;
   runAutoFold(objective: 'max-fps' | { targetFps: number }): void;
 
+  runSweep(options: SweepOptions): Promise<void>;
+  cancelSweep(): void;
+  runAllocate(target: AllocationTarget): void;
+
   savePoint(name: string): void;
   renamePoint(id: string, name: string): void;
   deletePoint(id: string): void;
@@ -117,4 +126,23 @@ export interface AppState {
 
   loadDesign(design: Design): void;
   newSession(): Promise<void>;
+}
+
+export interface SweepOptions {
+  /** Test images per point. */
+  limit: number;
+  prune: boolean;
+  weightBits: boolean;
+  activationBits: boolean;
+  /** Stop a curve once top-1 fell this far (fraction), or null. */
+  earlyStopDrop: number | null;
+}
+
+export interface SweepState {
+  status: JobStatus;
+  progress: SweepProgress | null;
+  /** The last complete sweep for the open model (by sha256). */
+  result: SweepResult | null;
+  modelSha256: string | null;
+  error?: string;
 }

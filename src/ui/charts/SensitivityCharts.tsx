@@ -1,0 +1,101 @@
+import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis } from 'recharts';
+import { configSettings, sweepCurves } from '../../core/sensitivity/predictor.ts';
+import type { SweepKind, SweepResult } from '../../core/sensitivity/types.ts';
+import { useApp } from '../store/index.ts';
+import { ChartCard } from './ChartCard.tsx';
+import { Provenance } from '../components/Provenance.tsx';
+
+const COLORS = ['#2459c9', '#c62828', '#1f7a3d', '#8a5a00', '#5a4fb3', '#00838f', '#ad1457', '#6d4c41', '#546e7a', '#f57c00', '#2e7d32', '#283593', '#9e9d24'];
+
+function curveChart(sweep: SweepResult, kind: SweepKind, current: Map<string, number>, selected: string[]) {
+  const curves = [...sweepCurves(sweep)].filter(([key]) => key.startsWith(`${kind}|`));
+  const shown = curves.filter(([key]) => !selected.length || selected.some((s) => key.endsWith(`|${s}`) || sweep.groups.find((g) => key.endsWith(`|${g.id}`))?.producers.includes(s)));
+  const list = shown.length ? shown : curves;
+  // Bit curves carry the float baseline at x = 32; the axis stops at the widest swept width.
+  const xs = [...new Set(list.flatMap(([, c]) => c.x))].filter((x) => kind === 'prune' || x <= 16).sort((a, b) => a - b);
+  const label = (key: string) => {
+    const target = key.slice(kind.length + 1);
+    const index = sweep.layers.findIndex((l) => l.name === target || l.outGroup === target);
+    return index >= 0 ? `#${index + 1}` : target;
+  };
+  const data = xs.map((x) => {
+    const row: Record<string, number> = { x };
+    for (const [key, c] of list) {
+      const i = c.x.indexOf(x);
+      if (i >= 0) row[label(key)] = Math.round(c.y[i] * 10000) / 100;
+    }
+    return row;
+  });
+  const markers = list.flatMap(([key, c], i) => {
+    const x = current.get(key.slice(kind.length + 1)) ?? (kind === 'prune' ? 0 : undefined);
+    if (x !== undefined && kind !== 'prune' && x > 16) return [];
+    if (x === undefined) return [];
+    const j = c.x.reduce((best, v, k) => (Math.abs(v - x) < Math.abs(c.x[best] - x) ? k : best), 0);
+    return [{ key, x: c.x[j], y: Math.round(c.y[j] * 10000) / 100, color: COLORS[i % COLORS.length] }];
+  });
+  return (
+    <LineChart width={580} height={260} data={data} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
+      <CartesianGrid strokeDasharray="3 3" />
+      <XAxis
+        dataKey="x"
+        type="number"
+        domain={kind === 'prune' ? [0, 1] : ['dataMin', 'dataMax']}
+        ticks={kind === 'prune' ? [0, 0.2, 0.4, 0.6, 0.8, 1] : xs}
+        tickFormatter={(v: number) => (kind === 'prune' ? v.toFixed(1) : String(v))}
+        label={{ value: kind === 'prune' ? 'prune ratio' : 'bits', position: 'insideBottom', offset: -8 }} />
+      <YAxis width={60} unit=" %" domain={['auto', 'auto']} />
+      <Tooltip />
+      <Legend />
+      {list.map(([key], i) => (
+        <Line key={key} dataKey={label(key)} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls />
+      ))}
+      {markers.map((m) => (
+        <ReferenceDot key={m.key} x={m.x} y={m.y} r={5} fill={m.color} stroke="black" />
+      ))}
+    </LineChart>
+  );
+}
+
+/** Per-layer sensitivity curves (measured), with the current design's setting of each layer marked. */
+export function SensitivityCharts() {
+  const sweep = useApp((s) => s.sweep);
+  const model = useApp((s) => s.model);
+  const design = useApp((s) => s.design);
+  const selected = useApp((s) => s.selectedLayers);
+  const result = sweep.result && sweep.modelSha256 === model?.sha256 ? sweep.result : null;
+  if (!result) return null;
+  const settings = configSettings(result, design.compression);
+  const note = `Top-1 on ${result.data.n.toLocaleString('en-US')} ${result.data.name} images, one layer changed at a time; dots mark the current design.${
+    selected.length ? ' Showing the selected layers.' : ' Select rows in the layer table to show only those.'
+  }`;
+  return (
+    <>
+      {result.settings.prune && (
+        <ChartCard
+          id="sensitivity-prune"
+          title={
+            <>
+              Prune sensitivity <Provenance kind="measured" />
+            </>
+          }
+          note={note}
+        >
+          {curveChart(result, 'prune', settings.prune, selected)}
+        </ChartCard>
+      )}
+      {result.settings.weightBits && (
+        <ChartCard
+          id="sensitivity-bits"
+          title={
+            <>
+              Weight-bit sensitivity <Provenance kind="measured" />
+            </>
+          }
+          note={note}
+        >
+          {curveChart(result, 'weight-bits', settings.weightBits, selected)}
+        </ChartCard>
+      )}
+    </>
+  );
+}
