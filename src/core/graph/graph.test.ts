@@ -28,6 +28,17 @@ describe('shape inference', () => {
     expect(graph.shape('d')).toEqual([null, 4, 2, 2]);
   });
 
+  it('broadcasting keeps a dynamic batch dimension dynamic', () => {
+    const model = buildModel({
+      inputs: [tensorInfo('a', ['N', 4, 2, 2]), tensorInfo('b', ['N', 4, 2, 2]), tensorInfo('c', [4, 1, 1])],
+      outputs: [tensorInfo('z')],
+      nodes: [node('Add', ['a', 'b'], ['s']), node('Mul', ['s', 'c'], ['z'])],
+    });
+    const { graph } = analyzeModel(model);
+    expect(graph.shape('s')).toEqual([null, 4, 2, 2]);
+    expect(graph.shape('z')).toEqual([null, 4, 2, 2]);
+  });
+
   it('handles dilation and ceil_mode pooling', () => {
     const model = buildModel({
       inputs: [tensorInfo('x', [1, 2, 10, 10])],

@@ -51,7 +51,8 @@ function broadcast(shapes: Shape[]): Shape {
   for (let i = 0; i < rank; i++) {
     let dim: number | null = 1;
     for (const s of shapes) {
-      const d = s[s.length - rank + i] ?? 1;
+      const at = s.length - rank + i;
+      const d = at < 0 ? 1 : s[at]; // null (dynamic) stays null; a missing leading dim broadcasts as 1
       if (d === null) dim = dim === 1 || dim === null ? null : dim;
       else if (d !== 1) {
         if (dim !== 1 && dim !== null && dim !== d) throw new Error(`cannot broadcast ${JSON.stringify(shapes)}`);

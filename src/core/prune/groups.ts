@@ -1,0 +1,560 @@
+/**
+ * Channel-group discovery: which output channels of which layers must be removed together.
+ *
+ * Every activation tensor gets a channel layout along axis 1 (ONNX's channel axis): a list of
+ * segments, each a whole "source" of channels (the output of a conv or FC layer, the graph
+ * input, or the output of an op whose channel semantics are unknown). Ops that keep channel c
+ * as channel c (BN, activations, pooling, depthwise convs) pass the layout through; a residual
+ * Add unions its inputs' sources index by index; Concat on the channel axis concatenates
+ * layouts; Flatten/Reshape after a pool widens each channel to a block of `inner` features
+ * (the FC input rows). A group is a union of sources. A group is not prunable when any tensor
+ * carrying it reaches a graph input or output or an op whose channel semantics are unknown;
+ * the reasons say which.
+ */
+import { attrInt, attrInts, type Graph, type GraphNode } from '../graph/graph.ts';
+import { paramRef } from './params.ts';
+
+export type MemberRole =
+  /** Conv filters producing the channels: weight axis 0 and bias. */
+  | 'conv-out'
+  /** Conv (group 1) reading the channels: weight axis 1. */
+  | 'conv-in'
+  /** Depthwise conv: channel c in -> channel c out; weight axis 0, bias, `group` attribute. */
+  | 'depthwise'
+  /** BatchNormalization: scale, B, mean, var. */
+  | 'batchnorm'
+  /** Gemm / MatMul producing the channels as output features: weight columns and bias. */
+  | 'fc-out'
+  /** Gemm / MatMul reading the channels as input features (weight rows), `inner` rows per channel. */
+  | 'fc-in'
+  /** A per-channel constant operand (Mul/Add/PRelu slope/...): sliced on `axis`. */
+  | 'constant'
+  /** Reshape whose stored target shape holds the channel or feature count. */
+  | 'reshape'
+  /** Elementwise op joining several activations (residual Add): ties their channels. */
+  | 'join'
+  /** Concat on the channel axis: this group occupies a channel range of the output. */
+  | 'concat'
+  /** Ops that carry channels through unchanged (activations, pooling, flatten). */
+  | 'passthrough';
+
+export interface GroupMember {
+  node: string;
+  op: string;
+  role: MemberRole;
+  /** The tensor whose axis-1 elements this member sees (the node's input or output). */
+  tensor: string;
+  /** Element offset along axis 1 of `tensor` where this group's channel 0 starts. */
+  offset: number;
+  /** Consecutive elements per channel along axis 1 (H*W after a Flatten, otherwise 1). */
+  inner: number;
+  /** 'constant' members: which node input holds the constant, and its axis to slice. */
+  input?: number;
+  axis?: number;
+}
+
+export interface ChannelGroup {
+  /** The first producing layer's name (or the source tensor's name when no layer produces it). */
+  id: string;
+  /** Channels in the group. */
+  size: number;
+  /** Layers whose filters produce the channels (conv-out / fc-out members), in graph order. */
+  producers: string[];
+  members: GroupMember[];
+  /** Activation tensors carrying (some of) these channels. */
+  tensors: string[];
+  prunable: boolean;
+  /** Why the group is not prunable (empty when it is). */
+  reasons: string[];
+}
+
+/** A run of channels of one group inside a tensor's channel axis. */
+export interface Segment {
+  group: string;
+  size: number;
+  /** Element offset of channel 0 along axis 1. */
+  offset: number;
+  inner: number;
+}
+
+export interface ChannelAnalysis {
+  graph: Graph;
+  groups: ChannelGroup[];
+  /** Channel layout of every activation tensor that has one. */
+  layouts: Map<string, Segment[]>;
+  /** Layer (node) name -> the group its output channels belong to. */
+  layerGroup: Map<string, string>;
+}
+
+interface RawSeg {
+  src: number;
+  size: number;
+  inner: number;
+}
+
+interface RawMember extends Omit<GroupMember, 'offset' | 'inner'> {
+  src: number;
+  offset: number;
+  inner: number;
+}
+
+const PASSTHROUGH = new Set([
+  'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign',
+  'Mish', 'Gelu', 'Erf', 'Identity', 'Dropout', 'Round', 'Floor', 'Ceil', 'Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal',
+  'Cast', 'Clip', 'Sign', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool',
+  'QuantizeLinear', 'DequantizeLinear',
+]);
+/** Roles that touch stored parameters or attributes (what makes a group worth listing). */
+export const PARAMETRIC = new Set<MemberRole>(['conv-out', 'conv-in', 'depthwise', 'batchnorm', 'fc-out', 'fc-in', 'constant', 'reshape']);
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Pow', 'PRelu']);
+const REDUCE = new Set(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']);
+
+const prod = (dims: readonly (number | null)[]): number | null =>
+  dims.some((d) => d === null) ? null : (dims as number[]).reduce((a, b) => a * b, 1);
+
+class GroupBuilder {
+  private parent: number[] = [];
+  private sizes: number[] = [];
+  private reasons: Set<string>[] = [];
+  private origin: string[] = [];
+  readonly members: RawMember[] = [];
+  readonly layouts = new Map<string, RawSeg[]>();
+
+  constructor(readonly graph: Graph) {}
+
+  /** A new source of channels; `register` false leaves it out of the tensor layouts (a constant's channels). */
+  source(tensor: string, size: number, reason?: string, register = true): RawSeg[] {
+    const id = this.parent.length;
+    this.parent.push(id);
+    this.sizes.push(size);
+    this.reasons.push(new Set(reason ? [reason] : []));
+    this.origin.push(tensor);
+    const layout = [{ src: id, size, inner: 1 }];
+    if (register) this.layouts.set(tensor, layout);
+    return layout;
+  }
+
+  find(a: number): number {
+    while (this.parent[a] !== a) {
+      this.parent[a] = this.parent[this.parent[a]];
+      a = this.parent[a];
+    }
+    return a;
+  }
+
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    const [keep, drop] = ra < rb ? [ra, rb] : [rb, ra];
+    this.parent[drop] = keep;
+    for (const r of this.reasons[drop]) this.reasons[keep].add(r);
+  }
+
+  poison(layout: RawSeg[] | undefined, reason: string): void {
+    for (const seg of layout ?? []) this.reasons[this.find(seg.src)].add(reason);
+  }
+
+  /** An output whose channels edgefold cannot follow: a fresh source that can never be pruned. */
+  opaque(name: string, reason: string): void {
+    if (!name) return;
+    const shape = this.graph.shape(name);
+    if (!shape || shape.length < 2) return;
+    this.source(name, shape[1] ?? 0, reason);
+  }
+
+  /** Records `node` as a member of every group in `layout`; offsets count from `base` along axis 1 of `tensor`. */
+  member(node: GraphNode, role: MemberRole, tensor: string, layout: RawSeg[], extra: Partial<RawMember> = {}, base = 0): void {
+    let offset = base;
+    for (const seg of layout) {
+      this.members.push({ node: node.name, op: node.op, role, tensor, src: seg.src, offset, inner: seg.inner, ...extra });
+      offset += seg.size * seg.inner;
+    }
+  }
+
+  finish(): ChannelAnalysis {
+    const graph = this.graph;
+    const idOf = new Map<number, string>();
+    const groups: ChannelGroup[] = [];
+    const byRoot = new Map<number, ChannelGroup>();
+    const used = new Set<string>();
+    for (let s = 0; s < this.parent.length; s++) {
+      const root = this.find(s);
+      if (byRoot.has(root)) continue;
+      const producers = this.members
+        .filter((m) => this.find(m.src) === root && (m.role === 'conv-out' || m.role === 'fc-out'))
+        .map((m) => m.node);
+      let id = producers[0] ?? this.origin[root];
+      for (let k = 2; used.has(id); k++) id = `${producers[0] ?? this.origin[root]}#${k}`;
+      used.add(id);
+      const size = this.sizes[root];
+      const reasons = [...this.reasons[root]];
+      if (!reasons.length && size <= 1) reasons.push('it has a single channel (at least one must stay)');
+      const group: ChannelGroup = { id, size, producers: [...new Set(producers)], members: [], tensors: [], prunable: reasons.length === 0, reasons };
+      byRoot.set(root, group);
+      idOf.set(root, id);
+      groups.push(group);
+    }
+    for (const m of this.members) {
+      const { src, ...rest } = m;
+      byRoot.get(this.find(src))!.members.push(rest);
+    }
+    // Tensors whose axis 1 is not a channel axis at all (after a Transpose, a mixing Reshape) own
+    // "groups" no layer reads or writes: they stay in the layouts but are not listed.
+    const listed = groups.filter((g) => g.members.some((m) => PARAMETRIC.has(m.role)));
+    const byId = new Map(groups.map((g) => [g.id, g]));
+    const layouts = new Map<string, Segment[]>();
+    for (const [tensor, raw] of this.layouts) {
+      let offset = 0;
+      const segs = raw.map((seg) => {
+        const out = { group: idOf.get(this.find(seg.src))!, size: seg.size, offset, inner: seg.inner };
+        offset += seg.size * seg.inner;
+        return out;
+      });
+      layouts.set(tensor, segs);
+      for (const seg of segs) {
+        const g = byId.get(seg.group)!;
+        if (!g.tensors.includes(tensor)) g.tensors.push(tensor);
+      }
+    }
+    const layerGroup = new Map<string, string>();
+    for (const node of graph.nodes) {
+      if (node.op !== 'Conv' && node.op !== 'Gemm' && node.op !== 'MatMul') continue;
+      const segs = layouts.get(node.outputs[0]);
+      if (segs?.length === 1) layerGroup.set(node.name, segs[0].group);
+    }
+    return { graph, groups: listed, layouts, layerGroup };
+  }
+}
+
+const sameStructure = (a: RawSeg[], b: RawSeg[]) =>
+  a.length === b.length && a.every((s, i) => s.size === b[i].size && s.inner === b[i].inner);
+
+const total = (layout: RawSeg[]) => layout.reduce((n, s) => n + s.size * s.inner, 0);
+
+/** Finds the coupled channel groups of a graph whose shapes have been inferred. */
+export function findChannelGroups(graph: Graph): ChannelAnalysis {
+  const b = new GroupBuilder(graph);
+  const layoutOf = (name: string | undefined): RawSeg[] | undefined =>
+    !name || graph.constant(name) ? undefined : b.layouts.get(name);
+
+  for (const input of graph.inputs) {
+    const shape = graph.shape(input.name);
+    if (shape && shape.length >= 2) b.source(input.name, shape[1] ?? 0, `it carries the graph input "${input.name}"`);
+  }
+
+  for (const node of graph.nodes) {
+    const acts = node.inputs.map((i) => layoutOf(i));
+    const x = acts[0];
+    const label = `${node.op} "${node.name}"`;
+    /** Give up on this node: its activation inputs' groups become unprunable, its outputs opaque. */
+    const unknown = (why: string) => {
+      acts.forEach((l) => b.poison(l, `it is consumed by ${label}, ${why}`));
+      node.outputs.forEach((o) => b.opaque(o, `it is produced by ${label}, ${why}`));
+    };
+    const pass = (layout: RawSeg[], output = node.outputs[0]) => {
+      if (output) b.layouts.set(output, layout.map((s) => ({ ...s })));
+    };
+    const needParam = (name: string | undefined, layouts: (RawSeg[] | undefined)[]): boolean => {
+      if (!name) return true;
+      const ref = paramRef(graph, name);
+      if (typeof ref === 'string') {
+        layouts.forEach((l) => b.poison(l, `${label} cannot be edited: ${ref}`));
+        return false;
+      }
+      return true;
+    };
+
+    if (acts.every((l) => !l)) {
+      // Works on constants only (shape arithmetic, weight dequantization): no channels involved.
+      continue;
+    }
+    if (node.domain !== '' && node.domain !== 'ai.onnx') {
+      unknown(`an operator from domain "${node.domain}" whose channel semantics are unknown`);
+      continue;
+    }
+
+    switch (node.op) {
+      case 'Conv': {
+        const wShape = graph.shape(node.inputs[1]);
+        const out = node.outputs[0];
+        if (!x || acts[1] || acts[2] || !wShape || wShape.some((d) => d === null)) {
+          unknown('whose weights are not constant');
+          break;
+        }
+        const [cout, cinPerGroup] = wShape as number[];
+        const group = attrInt(node, 'group', 1);
+        const cin = total(x);
+        if (group === 1) {
+          b.member(node, 'conv-in', node.inputs[0], x);
+          const layout = b.source(out, cout);
+          b.member(node, 'conv-out', out, layout);
+          needParam(node.inputs[1], [x, layout]);
+          needParam(node.inputs[2], [layout]);
+        } else if (group === cin && cout === cin && cinPerGroup === 1 && cin > 1) {
+          pass(x);
+          b.member(node, 'depthwise', out, x);
+          needParam(node.inputs[1], [x]);
+          needParam(node.inputs[2], [x]);
+        } else {
+          const what = cout !== cin && group === cin ? `a depthwise conv with channel multiplier ${cout / cin}` : `a grouped conv (group=${group})`;
+          unknown(`${what}, which edgefold does not prune`);
+        }
+        break;
+      }
+      case 'Gemm':
+      case 'MatMul': {
+        const aShape = graph.shape(node.inputs[0]);
+        const bShape = graph.shape(node.inputs[1]);
+        const transA = node.op === 'Gemm' && attrInt(node, 'transA', 0) === 1;
+        if (!x || acts[1] || acts[2] || transA || aShape?.length !== 2 || bShape?.length !== 2) {
+          unknown(node.op === 'MatMul' ? 'which is not a 2-D activation times a constant matrix' : 'which is not activation x constant weights');
+          break;
+        }
+        b.member(node, 'fc-in', node.inputs[0], x);
+        const outShape = graph.shape(node.outputs[0]);
+        const layout = b.source(node.outputs[0], outShape?.[1] ?? 0);
+        b.member(node, 'fc-out', node.outputs[0], layout);
+        needParam(node.inputs[1], [x, layout]);
+        const c = node.inputs[2];
+        if (c) {
+          const cShape = graph.shape(c) ?? [];
+          if (cShape.length && cShape[cShape.length - 1] !== 1) needParam(c, [layout]);
+        }
+        break;
+      }
+      case 'BatchNormalization': {
+        if (!x || acts.slice(1).some(Boolean)) {
+          unknown('whose parameters are not constant');
+          break;
+        }
+        if (node.outputs.slice(1).some(Boolean)) {
+          unknown('in training mode');
+          break;
+        }
+        pass(x);
+        b.member(node, 'batchnorm', node.inputs[0], x);
+        for (const p of node.inputs.slice(1)) needParam(p, [x]);
+        break;
+      }
+      case 'Concat': {
+        const outShape = graph.shape(node.outputs[0]);
+        const rank = outShape?.length ?? 0;
+        const raw = attrInt(node, 'axis', 0);
+        const axis = raw < 0 ? raw + rank : raw;
+        if (axis === 1) {
+          const layout: RawSeg[] = [];
+          node.inputs.forEach((name, i) => {
+            const l = acts[i];
+            if (l) {
+              b.member(node, 'concat', node.outputs[0], l, {}, total(layout));
+              layout.push(...l.map((s) => ({ ...s })));
+            } else {
+              const c = graph.shape(name)?.[1] ?? 0;
+              layout.push(...b.source(name, c, `its channels come from a constant input of ${label}`, false));
+            }
+          });
+          pass(layout);
+        } else {
+          joinLike(node, label);
+        }
+        break;
+      }
+      case 'Flatten':
+      case 'Reshape': {
+        const inShape = graph.shape(node.inputs[0]);
+        const outShape = graph.shape(node.outputs[0]);
+        if (!x || !inShape || !outShape || inShape.length < 2 || outShape.length < 2) {
+          unknown('whose shapes are unknown');
+          break;
+        }
+        const rest = prod(inShape.slice(2));
+        let factor: number | null = null;
+        if (node.op === 'Flatten') {
+          const raw = attrInt(node, 'axis', 1);
+          if ((raw < 0 ? raw + inShape.length : raw) === 1) factor = rest;
+        } else if (outShape[0] === inShape[0]) {
+          if (outShape[1] === inShape[1] && prod(outShape.slice(2)) === rest) factor = 1;
+          else if (outShape.length === 2 && rest !== null && outShape[1] === (inShape[1] ?? NaN) * rest) factor = rest;
+        }
+        if (factor === null) {
+          unknown(`which reshapes [${inShape.map((d) => d ?? 'N')}] to [${outShape.map((d) => d ?? 'N')}] and mixes channels`);
+          break;
+        }
+        if (node.op === 'Reshape') {
+          const target = graph.constant(node.inputs[1]);
+          const literal = target?.values[1];
+          if (literal !== undefined && literal > 0) {
+            if (!graph.isInitializer(node.inputs[1])) {
+              unknown('whose target shape (computed in the graph) holds the channel count');
+              break;
+            }
+            b.member(node, 'reshape', node.inputs[0], x);
+          }
+        }
+        const f = factor;
+        pass(x.map((s) => ({ ...s, inner: s.inner * f })));
+        b.member(node, 'passthrough', node.inputs[0], x);
+        break;
+      }
+      case 'Squeeze':
+      case 'Unsqueeze': {
+        const rank = (graph.shape(node.outputs[0]) ?? []).length;
+        const inRank = (graph.shape(node.inputs[0]) ?? []).length;
+        const raw = attrInts(node, 'axes') ?? (node.inputs[1] ? Array.from(graph.constant(node.inputs[1])?.values ?? []) : undefined);
+        const axes = raw?.map((a) => (a < 0 ? a + (node.op === 'Squeeze' ? inRank : rank) : a));
+        if (!x || !axes || axes.some((a) => a <= 1)) {
+          unknown('which touches the batch or channel axis');
+          break;
+        }
+        pass(x);
+        break;
+      }
+      case 'Transpose': {
+        const perm = attrInts(node, 'perm');
+        if (!x || !perm || perm[0] !== 0 || perm[1] !== 1) {
+          unknown('which moves the channel axis');
+          break;
+        }
+        pass(x);
+        break;
+      }
+      case 'Pad': {
+        const rank = (graph.shape(node.inputs[0]) ?? []).length;
+        const pads = attrInts(node, 'pads') ?? (node.inputs[1] ? Array.from(graph.constant(node.inputs[1])?.values ?? []) : undefined);
+        if (!x || !pads || pads.length !== 2 * rank || pads[1] !== 0 || pads[1 + rank] !== 0 || node.inputs[3]) {
+          unknown('which may pad the channel axis');
+          break;
+        }
+        pass(x);
+        break;
+      }
+      case 'Softmax':
+      case 'LogSoftmax':
+      case 'Hardmax': {
+        const rank = (graph.shape(node.inputs[0]) ?? []).length;
+        const raw = attrInt(node, 'axis', graph.opset >= 13 ? -1 : 1);
+        const axis = raw < 0 ? raw + rank : raw;
+        const mixes = graph.opset >= 13 ? axis === 1 : axis <= 1;
+        if (!x || mixes) {
+          unknown('which normalizes across channels');
+          break;
+        }
+        pass(x);
+        break;
+      }
+      case 'Shape': {
+        const readers = graph.consumers.get(node.outputs[0]) ?? [];
+        const batchOnly = readers.every((r) => {
+          if (r.op !== 'Gather' || r.inputs[0] !== node.outputs[0]) return false;
+          const idx = graph.constant(r.inputs[1]);
+          return Boolean(idx) && Array.from(idx!.values).every((v) => v === 0);
+        });
+        if (!batchOnly) b.poison(x, `its channel count is read at run time by Shape "${node.name}"`);
+        break;
+      }
+      default: {
+        if (PASSTHROUGH.has(node.op)) {
+          if (!x || acts.slice(1).some(Boolean)) {
+            unknown('with several activation inputs');
+            break;
+          }
+          if ((node.op === 'QuantizeLinear' || node.op === 'DequantizeLinear') && (graph.shape(node.inputs[1]) ?? []).some((d) => d !== 1)) {
+            unknown('which quantizes per channel');
+            break;
+          }
+          pass(x);
+          if (node.op === 'Dropout') pass(x, node.outputs[1]);
+          if (node.op === 'MaxPool' && node.outputs[1]) b.opaque(node.outputs[1], `it holds MaxPool "${node.name}" indices`);
+        } else if (ELEMENTWISE.has(node.op)) {
+          elementwise(node, label);
+        } else if (REDUCE.has(node.op)) {
+          const raw = attrInts(node, 'axes') ?? (node.inputs[1] ? Array.from(graph.constant(node.inputs[1])?.values ?? []) : undefined);
+          const rank = (graph.shape(node.inputs[0]) ?? []).length;
+          const axes = raw?.map((a) => (a < 0 ? a + rank : a));
+          if (!x || !axes?.length || axes.some((a) => a <= 1)) {
+            unknown('which reduces over the channel axis');
+            break;
+          }
+          pass(x);
+        } else {
+          unknown('whose channel semantics edgefold does not know');
+        }
+      }
+    }
+  }
+
+  /** Concat on a non-channel axis: inputs must line up channel for channel, like an Add. */
+  function joinLike(node: GraphNode, label: string) {
+    const acts = node.inputs.map((i) => layoutOf(i)).filter((l): l is RawSeg[] => Boolean(l));
+    const base = acts[0];
+    if (acts.some((l) => !sameStructure(l, base)) || node.inputs.some((i) => i && !layoutOf(i))) {
+      acts.forEach((l) => b.poison(l, `${label} joins tensors whose channels do not line up`));
+      node.outputs.forEach((o) => b.opaque(o, `it is produced by ${label}, which joins tensors whose channels do not line up`));
+      return;
+    }
+    for (const l of acts.slice(1)) l.forEach((s, k) => b.union(base[k].src, s.src));
+    node.inputs.forEach((name) => b.member(node, 'join', name, layoutOf(name)!));
+    b.layouts.set(node.outputs[0], base.map((s) => ({ ...s })));
+  }
+
+  /** Broadcasting elementwise op: full-channel inputs are tied, per-channel constants are members. */
+  function elementwise(node: GraphNode, label: string) {
+    const outShape = graph.shape(node.outputs[0]);
+    const acts = node.inputs.map((i) => layoutOf(i));
+    const bad = (why: string) => {
+      acts.forEach((l) => b.poison(l, `${label} ${why}`));
+      node.outputs.forEach((o) => b.opaque(o, `it is produced by ${label}, which ${why.replace(/^\w+ /, '')}`));
+    };
+    if (!outShape || outShape.length < 2 || outShape[1] === null) return bad('has an unknown output shape');
+    const rank = outShape.length;
+    const outC = outShape[1];
+    const full: { name: string; layout: RawSeg[] }[] = [];
+    for (let i = 0; i < node.inputs.length; i++) {
+      const name = node.inputs[i];
+      if (!name) continue;
+      const shape = graph.shape(name);
+      if (!shape) return bad('has an input of unknown shape');
+      const p = 1 - (rank - shape.length);
+      const dim = p >= 0 ? shape[p] : 1;
+      const layout = acts[i];
+      if (layout) {
+        if (shape.length !== rank) return bad('broadcasts an activation across ranks');
+        if (dim === outC && total(layout) === outC) full.push({ name, layout });
+        else if (dim !== 1) return bad('mixes tensors of different channel counts');
+      } else if (dim !== 1 && dim !== null) {
+        if (dim !== outC) return bad('has a constant that does not line up with the channels');
+        const ref = paramRef(graph, name);
+        if (typeof ref === 'string') return bad(`has a per-channel constant that cannot be edited: ${ref}`);
+      }
+    }
+    if (!full.length) return bad('broadcasts a single channel across channels');
+    const base = full[0].layout;
+    if (full.some((f) => !sameStructure(f.layout, base))) return bad('joins tensors whose channel ranges do not line up');
+    for (const f of full.slice(1)) f.layout.forEach((s, k) => b.union(base[k].src, s.src));
+    if (full.length > 1) full.forEach((f) => b.member(node, 'join', f.name, f.layout));
+    node.inputs.forEach((name, i) => {
+      if (!name || acts[i]) return;
+      const shape = graph.shape(name)!;
+      const p = 1 - (rank - shape.length);
+      if (p >= 0 && shape[p] === outC && outC > 1) b.member(node, 'constant', node.outputs[0], base, { input: i, axis: p });
+    });
+    if (full.length === 1) b.member(node, 'passthrough', full[0].name, base);
+    b.layouts.set(node.outputs[0], base.map((s) => ({ ...s })));
+  }
+
+  for (const output of graph.outputs) b.poison(b.layouts.get(output.name), `it reaches the graph output "${output.name}"`);
+  return b.finish();
+}
+
+/** Kept element indices along axis 1 of a tensor, given each group's kept channel indices. */
+export function keptAxisIndices(layout: readonly Segment[], keep: ReadonlyMap<string, readonly number[]>): number[] {
+  const out: number[] = [];
+  for (const seg of layout) {
+    const kept = keep.get(seg.group) ?? range(seg.size);
+    for (const c of kept) for (let i = 0; i < seg.inner; i++) out.push(seg.offset + c * seg.inner + i);
+  }
+  return out;
+}
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

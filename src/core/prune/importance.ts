@@ -1,0 +1,75 @@
+/** Channel importance: how much each channel of a group is worth keeping. */
+import { attrInt } from '../graph/graph.ts';
+import type { ChannelAnalysis, ChannelGroup } from './groups.ts';
+
+/**
+ * - `l1`: sum of |w| of each producing filter (conv output filter, FC output column) - the default.
+ * - `l2`: Euclidean norm of each producing filter.
+ * - `bn-gamma`: |gamma| of the group's BatchNormalization nodes (network slimming); groups without
+ *   a BatchNormalization node (e.g. BN already folded) fall back to `l1`.
+ * With several producers (a residual Add ties them) the per-producer scores are summed.
+ */
+export type Criterion = 'l1' | 'l2' | 'bn-gamma';
+export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn-gamma'];
+
+export interface Importance {
+  /** One score per channel of the group. */
+  scores: number[];
+  /** The criterion actually used (bn-gamma falls back to l1 without BN nodes). */
+  criterion: Criterion;
+}
+
+export function channelImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion = 'l1'): Importance {
+  const graph = analysis.graph;
+  const scores = new Array<number>(group.size).fill(0);
+  if (criterion === 'bn-gamma') {
+    const bns = group.members.filter((m) => m.role === 'batchnorm');
+    if (bns.length) {
+      for (const m of bns) {
+        const gamma = graph.constant(graph.node(m.node)!.inputs[1])!.values;
+        for (let c = 0; c < group.size; c++) {
+          for (let i = 0; i < m.inner; i++) scores[c] += Math.abs(gamma[m.offset + c * m.inner + i]);
+        }
+      }
+      return { scores, criterion };
+    }
+    criterion = 'l1';
+  }
+  const norm = criterion === 'l2' ? (sumSq: number) => Math.sqrt(sumSq) : (sumAbs: number) => sumAbs;
+  const add = criterion === 'l2' ? (acc: number, w: number) => acc + w * w : (acc: number, w: number) => acc + Math.abs(w);
+  for (const m of group.members) {
+    if (m.role !== 'conv-out' && m.role !== 'fc-out') continue;
+    const node = graph.node(m.node)!;
+    const w = graph.constant(node.inputs[1]);
+    if (!w) continue;
+    if (m.role === 'conv-out') {
+      const per = w.values.length / w.dims[0];
+      for (let c = 0; c < group.size; c++) {
+        let acc = 0;
+        for (let i = 0; i < per; i++) acc = add(acc, w.values[(m.offset + c) * per + i]);
+        scores[c] += norm(acc);
+      }
+    } else {
+      // Gemm: B is [K, N] (transB = 0) or [N, K]; MatMul: B is [K, N].
+      const transB = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 1;
+      const [rows, cols] = w.dims;
+      for (let c = 0; c < group.size; c++) {
+        let acc = 0;
+        const j = m.offset + c;
+        if (transB) for (let k = 0; k < cols; k++) acc = add(acc, w.values[j * cols + k]);
+        else for (let k = 0; k < rows; k++) acc = add(acc, w.values[k * cols + j]);
+        scores[c] += norm(acc);
+      }
+    }
+  }
+  return { scores, criterion };
+}
+
+/**
+ * The `keep` most important channels, in ascending index order. Ranking is by score (highest
+ * first); equal scores keep the lower channel index, so plans are deterministic.
+ */
+export function topChannels(scores: readonly number[], keep: number): number[] {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+  return order.slice(0, keep).sort((a, b) => a - b);
+}
