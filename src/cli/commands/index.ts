@@ -1,8 +1,13 @@
 import type { Command } from '../command.ts';
+import { allocateCommand } from './allocate.ts';
+import { sensitivityCommand } from './sensitivity.ts';
+import { applyCommand } from './apply.ts';
 import { devicesCommand } from './devices.ts';
 import { estimateCommand } from './estimate.ts';
+import { groupsCommand } from './groups.ts';
 import { evalCommand } from './eval.ts';
 import { inspectCommand } from './inspect.ts';
+import { refitHeadCommand } from './refit-head.ts';
 
 /** Every CLI command, in the order `edgefold --help` lists them. */
-export const commands: Command[] = [inspectCommand, evalCommand, estimateCommand, devicesCommand];
+export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, devicesCommand, refitHeadCommand, sensitivityCommand, allocateCommand];

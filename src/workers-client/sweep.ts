@@ -1,0 +1,193 @@
+/**
+ * Browser client for sensitivity sweeps: a pool of sweep workers (one per core), the IndexedDB
+ * result cache, and `runSweep`, the one call the UI needs.
+ *
+ *   const result = await runSweep(
+ *     { modelBytes, modelName, data: { manifestUrl: '/data/fmnist.json', split: 'test' }, request: { prune: { ratios }, weightBits: { bits }, limit: 1000 } },
+ *     { onProgress, onPoint, signal },
+ *   );
+ *   const predicted = predictAccuracy(result, config); // pure, from src/core/sensitivity
+ */
+import * as Comlink from 'comlink';
+import { EdgefoldError } from '../core/errors.ts';
+import { loadDataset, validateManifest, type Dataset } from '../core/eval/dataset.ts';
+import { executeSweep, type SweepExecutor } from '../core/sensitivity/schedule.ts';
+import { isPointMetrics, type SweepCache } from '../core/sensitivity/cache.ts';
+import { prepareSweep } from '../core/sensitivity/run.ts';
+import type { PointMetrics, PointResult, SweepProgress, SweepRequest, SweepResult } from '../core/sensitivity/types.ts';
+import type { SweepWorkerApi } from '../../workers/sweep.worker.ts';
+import type { DatasetRef } from './evaluator.ts';
+
+export type { SweepProgress, SweepResult, PointResult, SweepRequest };
+
+export interface SweepJobInput {
+  modelBytes: Uint8Array;
+  modelName?: string;
+  /** The split to evaluate on (e.g. { manifestUrl: '/data/fmnist.json', split: 'test' }) or a loaded Dataset. */
+  data: SweepDataRef;
+  /** Needed only for activation sweeps (default: the 'calibration' split of the same manifest). */
+  calibration?: SweepDataRef;
+  request: SweepRequest;
+  /** Workers (default navigator.hardwareConcurrency). */
+  workers?: number;
+}
+
+export interface SweepCallbacks {
+  onProgress?: (progress: SweepProgress) => void;
+  /** Each finished point as soon as its curve is done (cached points first). */
+  onPoint?: (point: PointResult) => void;
+  signal?: AbortSignal;
+  /** Defaults to the IndexedDB cache; pass null to disable caching. */
+  cache?: SweepCache | null;
+}
+
+// ---- IndexedDB cache ------------------------------------------------------------------------
+
+const DB_NAME = 'edgefold';
+const STORE = 'sensitivity';
+
+function openDb(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, 1);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** A tiny IndexedDB key-value store for sweep results (falls back to no caching when IndexedDB is unavailable). */
+export class IndexedDbCache implements SweepCache {
+  private db?: Promise<IDBDatabase | undefined>;
+  private database(): Promise<IDBDatabase | undefined> {
+    this.db ??= typeof indexedDB === 'undefined' ? Promise.resolve(undefined) : openDb().catch(() => undefined);
+    return this.db;
+  }
+  private async request<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest): Promise<T | undefined> {
+    const db = await this.database();
+    if (!db) return undefined;
+    return new Promise((resolve) => {
+      const req = run(db.transaction(STORE, mode).objectStore(STORE));
+      req.onsuccess = () => resolve(req.result as T);
+      req.onerror = () => resolve(undefined);
+    });
+  }
+  async get(key: string): Promise<PointMetrics | undefined> {
+    const value = await this.request<unknown>('readonly', (s) => s.get(key));
+    return isPointMetrics(value) ? value : undefined;
+  }
+  async set(key: string, value: PointMetrics): Promise<void> {
+    await this.request('readwrite', (s) => s.put(value, key));
+  }
+  async clear(): Promise<void> {
+    await this.request('readwrite', (s) => s.clear());
+  }
+}
+
+export const sweepCache = new IndexedDbCache();
+
+// ---- worker pool ----------------------------------------------------------------------------
+
+interface PoolWorker {
+  worker: Worker;
+  remote: Comlink.Remote<SweepWorkerApi>;
+}
+
+const pool: PoolWorker[] = [];
+let jobCounter = 0;
+
+function workers(count: number): PoolWorker[] {
+  while (pool.length < count) {
+    const worker = new Worker(new URL('../../workers/sweep.worker.ts', import.meta.url), { type: 'module', name: `edgefold-sweep-${pool.length + 1}` });
+    pool.push({ worker, remote: Comlink.wrap<SweepWorkerApi>(worker) });
+  }
+  return pool.slice(0, count);
+}
+
+/** Terminates the sweep workers (they are kept between sweeps otherwise). */
+export function disposeSweepWorkers(): void {
+  for (const w of pool.splice(0)) {
+    w.remote[Comlink.releaseProxy]();
+    w.worker.terminate();
+  }
+}
+
+function restoreError(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /^(bad-input|unsupported|cancelled|internal): (.*)$/s.exec(message);
+  return match ? new EdgefoldError(match[1] as EdgefoldError['code'], match[2]) : new Error(message);
+}
+
+const datasets = new Map<string, Promise<Dataset>>();
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${url} (HTTP ${response.status}).`, url);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A manifest split, an imported dataset ({ inline }, as the evaluator takes it) or a loaded Dataset. */
+export type SweepDataRef = DatasetRef | { inline: Dataset } | Dataset;
+
+function resolveData(ref: SweepDataRef): Promise<Dataset> {
+  if ('inline' in ref) return Promise.resolve(ref.inline);
+  if ('pixels' in ref) return Promise.resolve(ref);
+  const url = new URL(ref.manifestUrl, location.href).href;
+  const key = `${url}#${ref.split}`;
+  let pending = datasets.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const manifest = validateManifest(JSON.parse(new TextDecoder().decode(await fetchBytes(url))), url);
+      return loadDataset(manifest, ref.split, (relative) => fetchBytes(new URL(relative, url).href));
+    })();
+    pending.catch(() => datasets.delete(key));
+    datasets.set(key, pending);
+  }
+  return pending;
+}
+
+/**
+ * Runs a sensitivity sweep on a pool of workers. Resolves with the complete result; rejects with
+ * EdgefoldError('cancelled') when `signal` aborts (finished curves stay cached, nothing partial is kept).
+ */
+export async function runSweep(input: SweepJobInput, callbacks: SweepCallbacks = {}): Promise<SweepResult> {
+  const data = await resolveData(input.data);
+  const calibRef = input.calibration ?? (input.request.activationBits && 'manifestUrl' in input.data ? { ...input.data, split: 'calibration' } : undefined);
+  const calibrationData = calibRef ? await resolveData(calibRef) : undefined;
+  const prepared = await prepareSweep(input.modelBytes, data, input.request, 'wasm');
+  const size = Math.max(1, Math.min(input.workers ?? navigator.hardwareConcurrency ?? 1, prepared.plan.units.length));
+  const members = workers(size);
+  await Promise.all(members.map((m) => m.remote.init({ modelBytes: input.modelBytes, modelKey: prepared.modelHash, data, calibrationData })));
+  const executors: SweepExecutor[] = members.map((m) => ({
+    async runUnit(unit, { baselineTop1, onProgress, signal }) {
+      const jobId = `sweep-${++jobCounter}`;
+      const onAbort = () => void m.remote.cancel(jobId);
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await m.remote.runUnit(
+          { jobId, unit, settings: prepared.plan.settings, limit: prepared.images, baselineTop1 },
+          onProgress ? Comlink.proxy(onProgress) : undefined,
+        );
+      } catch (error) {
+        throw restoreError(error);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
+  }));
+  return executeSweep(prepared.plan, executors, {
+    scope: prepared.scope,
+    images: prepared.images,
+    model: { name: input.modelName ?? 'model' },
+    data: { name: data.name, split: data.split, classes: data.classes.length },
+    cache: callbacks.cache === null ? undefined : (callbacks.cache ?? sweepCache),
+    signal: callbacks.signal,
+    onProgress: callbacks.onProgress,
+    onPoint: callbacks.onPoint,
+  });
+}
+
+export { predictAccuracy } from '../core/sensitivity/predictor.ts';
+export { allocate } from '../core/sensitivity/allocator.ts';
+export { sweepToCsv, sweepToJson, parseSweepResult } from '../core/sensitivity/format.ts';
