@@ -25,6 +25,18 @@ test.describe('the explorer', () => {
   test('prune by mouse and keyboard, 4-bit layer, auto-fold, design points, export, import, reload', async ({ page, browser }, testInfo) => {
     test.setTimeout(300_000);
     await openFresh(page);
+
+    // A small sensitivity sweep on two selected layers: curves and a predicted accuracy appear.
+    await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).check();
+    await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).check();
+    await page.getByTestId('sweep-limit').selectOption('100');
+    await page.getByTestId('sweep-button').click();
+    await expect(page.getByTestId('sweep-summary')).toContainText('points on 100 images', { timeout: 180_000 });
+    await expect(page.getByTestId('chart-sensitivity-prune')).toBeVisible();
+    await expect(page.getByTestId('chart-sensitivity-bits')).toBeVisible();
+    await expect(page.getByTestId('metric-predicted').locator('.metric-value')).toHaveText(/^\d+\.\d\d %$/);
+    await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).uncheck();
+    await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).uncheck();
     const params0 = await metricValue(page, 'metric-params');
     const fps0 = await metricValue(page, 'metric-fps');
     const resources0 = await text(page, 'metric-resources');

@@ -5,6 +5,7 @@ import { useApp } from '../store/index.ts';
 function SweepJob() {
   const sweep = useApp((s) => s.sweep);
   const model = useApp((s) => s.model);
+  const selected = useApp((s) => s.selectedLayers);
   const { runSweep, cancelSweep } = useApp.getState();
   const [limit, setLimit] = useState(1000);
   const [bits, setBits] = useState(true);
@@ -30,7 +31,7 @@ function SweepJob() {
           <label>
             images
             <select value={limit} onChange={(e) => setLimit(Number(e.target.value))} data-testid="sweep-limit">
-              {[200, 500, 1000, 2000, 10000].map((n) => (
+              {[100, 200, 500, 1000, 2000, 10000].map((n) => (
                 <option key={n} value={n}>
                   {n.toLocaleString('en-US')}
                 </option>
@@ -49,9 +50,9 @@ function SweepJob() {
           <button
             type="button"
             data-testid="sweep-button"
-            onClick={() => void runSweep({ limit, prune: true, weightBits: bits, activationBits: acts, earlyStopDrop: earlyStop ? 0.1 : null })}
+            onClick={() => void runSweep({ limit, prune: true, weightBits: bits, activationBits: acts, earlyStopDrop: earlyStop ? 0.1 : null, layers: selected })}
           >
-            Run sweeps
+            {selected.length ? `Run sweeps on ${selected.length} selected layer${selected.length > 1 ? 's' : ''}` : 'Run sweeps on all layers'}
           </button>
         </>
       )}
