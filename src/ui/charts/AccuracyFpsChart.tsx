@@ -1,3 +1,4 @@
+import { useDeferredValue } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis, Legend } from 'recharts';
 import { paretoMax } from '../../core/design/pareto.ts';
 import { designKey, useApp } from '../store/index.ts';
@@ -18,7 +19,7 @@ export function AccuracyFpsChart() {
   const measured = useApp((s) => s.measured);
   const design = useApp((s) => s.design);
   const evalLimit = useApp((s) => s.evalLimit);
-  const { metrics } = useDesignMetrics();
+  const metrics = useDeferredValue(useDesignMetrics().metrics);
   const mine = points.filter((p) => p.modelSha256 === model?.sha256 && p.metrics.measuredTop1 !== null);
   const data: Point[] = mine.map((p) => ({
     name: p.name,

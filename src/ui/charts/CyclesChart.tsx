@@ -1,11 +1,17 @@
+import { memo, useDeferredValue } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
+import type { DesignMetrics } from '../../core/design/design.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
 import { Provenance } from '../components/Provenance.tsx';
 
+/** Charts render at a lower priority than the table and cards (useDeferredValue), so a slider stays responsive. */
 export function CyclesChart() {
-  const { metrics } = useDesignMetrics();
-  if (!metrics) return null;
+  const metrics = useDeferredValue(useDesignMetrics().metrics);
+  return metrics ? <CyclesChartView metrics={metrics} /> : null;
+}
+
+const CyclesChartView = memo(function CyclesChartView({ metrics }: { metrics: DesignMetrics }) {
   const data = metrics.estimate.layers
     .map((l, i) => ({ index: i + 1, name: l.name, cycles: l.cycles, bottleneck: l.isBottleneck }))
     .filter((d) => d.cycles > 0);
@@ -32,4 +38,4 @@ export function CyclesChart() {
       </BarChart>
     </ChartCard>
   );
-}
+});

@@ -1,4 +1,6 @@
+import { memo, useDeferredValue } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import type { DesignMetrics } from '../../core/design/design.ts';
 import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
@@ -7,9 +9,12 @@ import { Provenance } from '../components/Provenance.tsx';
 const LABELS = { dsp: 'DSP', bram: 'BRAM18', lut: 'LUT', ff: 'FF' } as const;
 
 export function ResourceChart() {
-  const { metrics } = useDesignMetrics();
+  const metrics = useDeferredValue(useDesignMetrics().metrics);
   const budget = useApp((s) => s.design.hardware.budget);
-  if (!metrics) return null;
+  return metrics ? <ResourceChartView metrics={metrics} budget={budget} /> : null;
+}
+
+const ResourceChartView = memo(function ResourceChartView({ metrics, budget }: { metrics: DesignMetrics; budget: number }) {
   const e = metrics.estimate;
   const data = (Object.keys(LABELS) as (keyof typeof LABELS)[]).map((r) => ({
     resource: LABELS[r],
@@ -52,4 +57,4 @@ export function ResourceChart() {
       </BarChart>
     </ChartCard>
   );
-}
+});

@@ -1,4 +1,6 @@
+import { memo, useDeferredValue } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis } from 'recharts';
+import type { CompressionConfig } from '../../core/config/compression.ts';
 import { configSettings, sweepCurves } from '../../core/sensitivity/predictor.ts';
 import type { SweepKind, SweepResult } from '../../core/sensitivity/types.ts';
 import { useApp } from '../store/index.ts';
@@ -60,11 +62,22 @@ function curveChart(sweep: SweepResult, kind: SweepKind, current: Map<string, nu
 export function SensitivityCharts() {
   const sweep = useApp((s) => s.sweep);
   const model = useApp((s) => s.model);
-  const design = useApp((s) => s.design);
+  const compression = useDeferredValue(useApp((s) => s.design.compression));
   const selected = useApp((s) => s.selectedLayers);
   const result = sweep.result && sweep.modelSha256 === model?.sha256 ? sweep.result : null;
-  if (!result) return null;
-  const settings = configSettings(result, design.compression);
+  return result ? <SensitivityChartsView result={result} compression={compression} selected={selected} /> : null;
+}
+
+const SensitivityChartsView = memo(function SensitivityChartsView({
+  result,
+  compression,
+  selected,
+}: {
+  result: SweepResult;
+  compression: CompressionConfig;
+  selected: string[];
+}) {
+  const settings = configSettings(result, compression);
   const note = `Top-1 on ${result.data.n.toLocaleString('en-US')} ${result.data.name} images, one layer changed at a time; dots mark the current design.${
     selected.length ? ' Showing the selected layers.' : ' Select rows in the layer table to show only those.'
   }`;
@@ -98,4 +111,4 @@ export function SensitivityCharts() {
       )}
     </>
   );
-}
+});

@@ -1,6 +1,5 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { allowedFoldings } from '../../core/hw/folding.ts';
-import type { ChannelGroup } from '../../core/prune/groups.ts';
 import { formatCount, formatShape } from '../format.ts';
 import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
@@ -18,9 +17,9 @@ export function allowedKeeps(size: number, roundTo: number): number[] {
   return values;
 }
 
-function PruneSlider({ layer, group, kept, roundTo }: { layer: string; group: ChannelGroup; kept: number; roundTo: number }) {
+function PruneSlider({ layer, size, kept, roundTo }: { layer: string; size: number; kept: number; roundTo: number }) {
   const setPruneKeep = useApp((s) => s.setPruneKeep);
-  const keeps = allowedKeeps(group.size, roundTo);
+  const keeps = allowedKeeps(size, roundTo);
   const index = Math.max(0, keeps.findIndex((k) => k >= kept));
   return (
     <input
@@ -31,21 +30,156 @@ function PruneSlider({ layer, group, kept, roundTo }: { layer: string; group: Ch
       step={1}
       value={index}
       aria-label={`Channels kept in ${layer}`}
-      aria-valuetext={`${keeps[index]} of ${group.size} channels kept`}
+      aria-valuetext={`${keeps[index]} of ${size} channels kept`}
       data-testid={`prune-${layer}`}
       onChange={(e) => {
         const keep = keeps[Number(e.target.value)];
-        setPruneKeep([layer], keep === group.size ? null : keep);
+        setPruneKeep([layer], keep === size ? null : keep);
       }}
     />
   );
 }
 
+interface RowProps {
+  index: number;
+  name: string;
+  kind: string;
+  reason: string;
+  output: string;
+  channels: string;
+  params: number;
+  macs: number;
+  selected: boolean;
+  /** "slider:size:kept", "fixed:reasons", "follows:index:producer" or "" (primitive, so rows memoize). */
+  prune: string;
+  roundTo: number;
+  weightBits: number | null;
+  activationBits: number | 'float' | null;
+  mappable: boolean;
+  peOptions: string;
+  simdOptions: string;
+  peLabel: string;
+  simdLabel: string;
+  pe: number;
+  simd: number;
+  cycles: number | null;
+  bottleneck: boolean;
+}
+
+const numbers = (list: string) => list.split(',').map(Number);
+
+/** One layer; memoized on primitive props so a slider move re-renders only the rows it changes. */
+const LayerRow = memo(function LayerRow(p: RowProps) {
+  const { setBits, setFolding, selectLayers } = useApp.getState();
+  const [pruneKind, ...rest] = p.prune.split(':');
+  const toggle = () => {
+    const selected = useApp.getState().selectedLayers;
+    selectLayers(selected.includes(p.name) ? selected.filter((n) => n !== p.name) : [...selected, p.name]);
+  };
+  return (
+    <tr className={[p.kind === 'unsupported' ? 'unsupported' : '', p.bottleneck ? 'bottleneck' : ''].join(' ')}>
+      <td>
+        <input type="checkbox" checked={p.selected} onChange={toggle} aria-label={`Select ${p.name}`} />
+      </td>
+      <td>{p.index + 1}</td>
+      <td className="name" title={p.name}>
+        {p.name}
+      </td>
+      <td>
+        <span className={`kind kind-${p.kind}`}>{p.kind}</span>
+        {p.reason && <span className="reason"> — {p.reason}</span>}
+      </td>
+      <td>{p.output}</td>
+      <td className="num" data-testid={`channels-${p.name}`}>
+        {p.channels}
+      </td>
+      <td>
+        {pruneKind === 'slider' ? (
+          <PruneSlider layer={p.name} size={Number(rest[0])} kept={Number(rest[1])} roundTo={p.roundTo} />
+        ) : pruneKind === 'fixed' ? (
+          <span className="muted" title={rest.join(':')}>
+            fixed
+          </span>
+        ) : pruneKind === 'follows' ? (
+          <span className="muted" title={`Output channels follow ${rest.slice(1).join(':')}`}>
+            follows #{rest[0]}
+          </span>
+        ) : null}
+      </td>
+      <td className="num">{formatCount(p.params)}</td>
+      <td className="num">{formatCount(p.macs)}</td>
+      <td>
+        {p.weightBits !== null && (
+          <select
+            value={p.weightBits}
+            aria-label={`Weight bits of ${p.name}`}
+            data-testid={`wbits-${p.name}`}
+            onChange={(e) => setBits([p.name], { weightBits: Number(e.target.value) })}
+          >
+            {BIT_OPTIONS.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        )}
+      </td>
+      <td>
+        {p.activationBits !== null && (
+          <select
+            value={p.activationBits}
+            aria-label={`Activation bits of ${p.name}`}
+            onChange={(e) => setBits([p.name], { activationBits: e.target.value === 'float' ? null : Number(e.target.value) })}
+          >
+            {BIT_OPTIONS.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+            <option value="float">float</option>
+          </select>
+        )}
+      </td>
+      <td>
+        {p.mappable && (
+          <select value={p.pe} aria-label={`PE of ${p.name} (${p.peLabel})`} data-testid={`pe-${p.name}`} onChange={(e) => setFolding(p.name, { pe: Number(e.target.value) })}>
+            {numbers(p.peOptions).map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        )}
+      </td>
+      <td>
+        {p.mappable && p.simdOptions !== '1' && (
+          <select value={p.simd} aria-label={`SIMD of ${p.name} (${p.simdLabel})`} onChange={(e) => setFolding(p.name, { simd: Number(e.target.value) })}>
+            {numbers(p.simdOptions).map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        )}
+      </td>
+      <td className="num">
+        {p.cycles === null ? '—' : formatCount(p.cycles)}
+        {p.bottleneck && (
+          <span className="bottleneck-mark" title="Bottleneck: the slowest engine sets the frame rate">
+            {' '}
+            ◀ bottleneck
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+});
+
 export function LayerTable() {
   const model = useApp((s) => s.model)!;
   const design = useApp((s) => s.design);
   const selected = useApp((s) => s.selectedLayers);
-  const { selectLayers, setBits, setFolding, setPruneRatio, setPruneKeep, resetDesign } = useApp.getState();
+  const { setBits, setPruneRatio, setPruneKeep, resetDesign } = useApp.getState();
   const { metrics } = useDesignMetrics();
   const [bulkRatio, setBulkRatio] = useState('0.3');
   const [bulkBits, setBulkBits] = useState('4');
@@ -60,7 +194,6 @@ export function LayerTable() {
   });
   const computeNames = original.filter((l) => COMPUTE.has(l.kind)).map((l) => l.name);
   const targets = selected.length ? selected : null;
-  const toggle = (name: string) => selectLayers(selected.includes(name) ? selected.filter((n) => n !== name) : [...selected, name]);
 
   return (
     <section className="card wide" aria-labelledby="layers-title">
@@ -156,112 +289,38 @@ export function LayerTable() {
               const quant = metrics.resolved.quant[layer.name];
               const folds = allowedFoldings(hw);
               const cfg = metrics.folding[i];
-              const channels = (s: typeof layer.outputShape) => s[1] ?? '?';
+              let prune: RowProps['prune'] = '';
+              if (group?.prunable && group.producers[0] === layer.name && kept !== null) prune = `slider:${group.size}:${kept}`;
+              else if (group && !group.prunable && group.producers[0] === layer.name) prune = `fixed:${group.reasons.join('; ')}`;
+              else if (group && group.producers[0] !== layer.name && COMPUTE.has(layer.kind)) {
+                prune = `follows:${original.findIndex((l) => l.name === group.producers[0]) + 1}:${group.producers[0]}`;
+              }
               return (
-                <tr key={layer.name} className={[layer.kind === 'unsupported' ? 'unsupported' : '', row?.isBottleneck ? 'bottleneck' : ''].join(' ')}>
-                  <td>
-                    <input type="checkbox" checked={selected.includes(layer.name)} onChange={() => toggle(layer.name)} aria-label={`Select ${layer.name}`} />
-                  </td>
-                  <td>{i + 1}</td>
-                  <td className="name" title={layer.name}>
-                    {layer.name}
-                  </td>
-                  <td>
-                    <span className={`kind kind-${layer.kind}`}>{layer.kind}</span>
-                    {layer.reason && <span className="reason"> — {layer.reason}</span>}
-                  </td>
-                  <td>{formatShape(now.outputShape)}</td>
-                  <td className="num" data-testid={`channels-${layer.name}`}>
-                    {channels(now.outputShape)} / {channels(layer.outputShape)}
-                  </td>
-                  <td>
-                    {group?.prunable && group.producers[0] === layer.name && kept !== null ? (
-                      <PruneSlider layer={layer.name} group={group} kept={kept} roundTo={roundTo} />
-                    ) : group && !group.prunable && group.producers[0] === layer.name ? (
-                      <span className="muted" title={group.reasons.join('; ')}>
-                        fixed
-                      </span>
-                    ) : group && group.producers[0] !== layer.name && COMPUTE.has(layer.kind) ? (
-                      <span className="muted" title={`Output channels follow ${group.producers[0]}`}>
-                        follows #{original.findIndex((l) => l.name === group.producers[0]) + 1}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td className="num">{formatCount(now.params)}</td>
-                  <td className="num">{formatCount(now.macs)}</td>
-                  <td>
-                    {quant && (
-                      <select
-                        value={quant.weightBits}
-                        aria-label={`Weight bits of ${layer.name}`}
-                        data-testid={`wbits-${layer.name}`}
-                        onChange={(e) => setBits([layer.name], { weightBits: Number(e.target.value) })}
-                      >
-                        {BIT_OPTIONS.map((b) => (
-                          <option key={b} value={b}>
-                            {b}
-                          </option>
-                        ))}
-                      </select>
-                    )}
-                  </td>
-                  <td>
-                    {quant && (
-                      <select
-                        value={quant.activationBits ?? 'float'}
-                        aria-label={`Activation bits of ${layer.name}`}
-                        onChange={(e) => setBits([layer.name], { activationBits: e.target.value === 'float' ? null : Number(e.target.value) })}
-                      >
-                        {BIT_OPTIONS.map((b) => (
-                          <option key={b} value={b}>
-                            {b}
-                          </option>
-                        ))}
-                        <option value="float">float</option>
-                      </select>
-                    )}
-                  </td>
-                  <td>
-                    {hw.mappable && (
-                      <select
-                        value={cfg.pe}
-                        aria-label={`PE of ${layer.name} (${folds.peLabel})`}
-                        data-testid={`pe-${layer.name}`}
-                        onChange={(e) => setFolding(layer.name, { pe: Number(e.target.value) })}
-                      >
-                        {folds.pe.map((v) => (
-                          <option key={v} value={v}>
-                            {v}
-                          </option>
-                        ))}
-                      </select>
-                    )}
-                  </td>
-                  <td>
-                    {hw.mappable && folds.simd.length > 1 && (
-                      <select
-                        value={cfg.simd}
-                        aria-label={`SIMD of ${layer.name} (${folds.simdLabel})`}
-                        onChange={(e) => setFolding(layer.name, { simd: Number(e.target.value) })}
-                      >
-                        {folds.simd.map((v) => (
-                          <option key={v} value={v}>
-                            {v}
-                          </option>
-                        ))}
-                      </select>
-                    )}
-                  </td>
-                  <td className="num">
-                    {row?.mappable ? formatCount(row.cycles) : '—'}
-                    {row?.isBottleneck && (
-                      <span className="bottleneck-mark" title="Bottleneck: the slowest engine sets the frame rate">
-                        {' '}
-                        ◀ bottleneck
-                      </span>
-                    )}
-                  </td>
-                </tr>
+                <LayerRow
+                  key={layer.name}
+                  index={i}
+                  name={layer.name}
+                  kind={layer.kind}
+                  reason={layer.reason ?? ''}
+                  output={formatShape(now.outputShape)}
+                  channels={`${now.outputShape[1] ?? '?'} / ${layer.outputShape[1] ?? '?'}`}
+                  params={now.params}
+                  macs={now.macs}
+                  selected={selected.includes(layer.name)}
+                  prune={prune}
+                  roundTo={roundTo}
+                  weightBits={quant ? quant.weightBits : null}
+                  activationBits={quant ? (quant.activationBits ?? 'float') : null}
+                  mappable={hw.mappable}
+                  peOptions={folds.pe.join(',')}
+                  simdOptions={folds.simd.join(',')}
+                  peLabel={folds.peLabel}
+                  simdLabel={folds.simdLabel}
+                  pe={cfg.pe}
+                  simd={cfg.simd}
+                  cycles={row?.mappable ? row.cycles : null}
+                  bottleneck={Boolean(row?.isBottleneck)}
+                />
               );
             })}
           </tbody>
