@@ -15,11 +15,19 @@ export interface DatasetRef {
   split: string;
 }
 
+/** An imported dataset sent with the request (the client transfers a copy of its pixel buffer). */
+export interface InlineDatasetRef {
+  inline: Dataset;
+}
+
+/** Where evaluation and calibration images come from: a bundled manifest split, or imported data. */
+export type AnyDatasetRef = DatasetRef | InlineDatasetRef;
+
 export interface EvaluateRequest {
   jobId: string;
   modelBytes: Uint8Array;
   inputShape: Shape;
-  data: DatasetRef;
+  data: AnyDatasetRef;
   limit?: number;
   batchSize?: number;
 }
@@ -31,7 +39,7 @@ export interface WorkerEvalResult extends EvalResult {
 /** Compress the model with a config (calibrating on `calibration` when activations are quantized), then evaluate it. */
 export interface EvaluateConfigRequest extends EvaluateRequest {
   config: CompressionConfig;
-  calibration: DatasetRef;
+  calibration: AnyDatasetRef;
 }
 
 export interface ConfigEvalResult extends WorkerEvalResult {
@@ -70,7 +78,8 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function dataset(ref: DatasetRef): Promise<Dataset> {
+function dataset(ref: AnyDatasetRef): Promise<Dataset> {
+  if ('inline' in ref) return Promise.resolve(ref.inline);
   const key = `${ref.manifestUrl}#${ref.split}`;
   let pending = datasets.get(key);
   if (!pending) {

@@ -14,6 +14,7 @@ import { ModelOpener } from './components/ModelOpener.tsx';
 import { ModelSummaryCard } from './components/ModelSummaryCard.tsx';
 import { SessionBar } from './components/SessionBar.tsx';
 import { SummaryCards } from './components/SummaryCards.tsx';
+import { DataPanel } from './data/DataPanel.tsx';
 import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
 import { restoreSession, startPersisting } from './store/persist.ts';
 
@@ -68,6 +69,7 @@ export function App() {
             <SummaryCards />
             <JobsBar />
             <LayerTable />
+            <DataPanel />
             <div className="charts">
               <SensitivityCharts />
               <AccuracyFpsChart />

@@ -2,7 +2,8 @@ import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, p
 import { compressInWorker } from '../workers-client/evaluator.ts';
 import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
-import { CALIBRATION_DATA, DEFAULT_DATA, designKey, useApp } from './store/index.ts';
+import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, designKey, useApp } from './store/index.ts';
+import { currentRecoverySteps, deploymentDataset } from './store/data-slice.ts';
 import { deriveDesign } from './store/derived.ts';
 
 const baseName = (fileName: string) => fileName.replace(/\.onnx$/i, '');
@@ -20,7 +21,7 @@ async function compressed() {
     modelBytes: model.bytes,
     inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
     config: state.design.compression,
-    calibration: CALIBRATION_DATA,
+    calibration: calibrationData(state),
   });
 }
 
@@ -33,10 +34,11 @@ export async function currentDeploymentConfig() {
     model: { name: model.loaded.summary.name, file: model.fileName, sha256: model.sha256, context: model.context },
     design: state.design,
     metrics,
-    dataset: { name: 'Fashion-MNIST', split: DEFAULT_DATA.split, images: state.evalLimit, calibrationSplit: CALIBRATION_DATA.split },
+    dataset: deploymentDataset(state) ?? { name: 'Fashion-MNIST', split: DEFAULT_DATA.split, images: state.evalLimit, calibrationSplit: CALIBRATION_DATA.split },
     quantReport: report.quant,
     accuracy: own ? { top1: own.top1, top5: own.top5, ci95: own.ci95, n: own.n, engine: `onnxruntime-web wasm, ${own.threads} thread(s)` } : null,
     customDevices: state.customDevices,
+    recovery: currentRecoverySteps(state),
   });
 }
 

@@ -3,9 +3,9 @@ import { EdgefoldError } from '../core/errors.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { CompressionConfig } from '../core/config/compression.ts';
-import type { CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
+import type { AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, InlineDatasetRef, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
 
-export type { CompressedModel, ConfigEvalResult, DatasetRef, WorkerEvalResult };
+export type { AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
 
 let remote: Comlink.Remote<EvaluatorApi> | undefined;
 let jobCounter = 0;
@@ -15,6 +15,27 @@ function evaluator(): Comlink.Remote<EvaluatorApi> {
     new Worker(new URL('../../workers/evaluator.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-evaluator' }),
   );
   return remote;
+}
+
+/**
+ * An inline dataset crosses to the worker as a copy whose pixel and label buffers are transferred
+ * (one copy, no structured clone of a second one), so the caller's dataset stays usable.
+ */
+function sendable(ref: AnyDatasetRef, transfers: Transferable[]): AnyDatasetRef {
+  if (!('inline' in ref)) return ref;
+  const pixels = ref.inline.pixels.slice();
+  const labels = ref.inline.labels.slice();
+  transfers.push(pixels.buffer, labels.buffer);
+  return { inline: { ...ref.inline, pixels, labels } };
+}
+
+/** The request with its inline datasets made sendable, marked for transfer. */
+function withTransfers<T extends { data?: AnyDatasetRef; calibration?: AnyDatasetRef }>(request: T): T {
+  const transfers: Transferable[] = [];
+  const out = { ...request };
+  if (out.data) out.data = sendable(out.data, transfers);
+  if (out.calibration) out.calibration = sendable(out.calibration, transfers);
+  return transfers.length ? Comlink.transfer(out, transfers) : out;
 }
 
 /** Turns the worker's "code: message" errors back into EdgefoldErrors. */
@@ -27,7 +48,7 @@ function restoreError(error: unknown): Error {
 export interface EvaluateModelOptions {
   modelBytes: Uint8Array;
   inputShape: Shape;
-  data: DatasetRef;
+  data: AnyDatasetRef;
   limit?: number;
   batchSize?: number;
   signal?: AbortSignal;
@@ -42,14 +63,14 @@ export async function evaluateInWorker(options: EvaluateModelOptions): Promise<W
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await worker.evaluate(
-      {
+      withTransfers({
         jobId,
         modelBytes: options.modelBytes,
         inputShape: options.inputShape,
         data: options.data,
         limit: options.limit,
         batchSize: options.batchSize,
-      },
+      }),
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
     );
   } catch (error) {
@@ -61,7 +82,7 @@ export async function evaluateInWorker(options: EvaluateModelOptions): Promise<W
 
 export interface EvaluateConfigOptions extends EvaluateModelOptions {
   config: CompressionConfig;
-  calibration: DatasetRef;
+  calibration: AnyDatasetRef;
 }
 
 /** Compresses the model with `config` in the worker (calibrating when needed) and measures its accuracy. */
@@ -72,7 +93,7 @@ export async function evaluateConfigInWorker(options: EvaluateConfigOptions): Pr
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await worker.evaluateConfig(
-      {
+      withTransfers({
         jobId,
         modelBytes: options.modelBytes,
         inputShape: options.inputShape,
@@ -81,7 +102,7 @@ export async function evaluateConfigInWorker(options: EvaluateConfigOptions): Pr
         config: options.config,
         limit: options.limit,
         batchSize: options.batchSize,
-      },
+      }),
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
     );
   } catch (error) {
@@ -94,13 +115,15 @@ export async function evaluateConfigInWorker(options: EvaluateConfigOptions): Pr
 /** Builds the compressed ONNX model (and its quantization report) in the worker. */
 export async function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'>): Promise<CompressedModel> {
   try {
-    return await evaluator().compress({
-      jobId: `compress-${++jobCounter}`,
-      modelBytes: options.modelBytes,
-      inputShape: options.inputShape,
-      config: options.config,
-      calibration: options.calibration,
-    });
+    return await evaluator().compress(
+      withTransfers({
+        jobId: `compress-${++jobCounter}`,
+        modelBytes: options.modelBytes,
+        inputShape: options.inputShape,
+        config: options.config,
+        calibration: options.calibration,
+      }),
+    );
   } catch (error) {
     throw restoreError(error);
   }

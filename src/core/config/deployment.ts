@@ -12,6 +12,7 @@ import type { HwLayerConfig } from '../hw/config.ts';
 import { validateDevice, type Device } from '../hw/devices.ts';
 import { validateFolding } from '../hw/folding.ts';
 import type { QuantReport } from '../quant/quantize.ts';
+import type { RecoveryStepRecord } from '../transfer/recover.ts';
 import { parseCompressionConfig, type CompressionConfig } from './compression.ts';
 
 export const DEPLOYMENT_CONFIG_VERSION = 1;
@@ -62,7 +63,8 @@ export interface DeploymentConfig {
     macs: number;
   };
   accuracy: { provenance: 'measured'; top1: number; top5: number; ci95: [number, number]; images: number; engine?: string } | null;
-  recovery: object[];
+  /** Recovery steps applied after compression (bias correction, head re-fit), in order, each with its measured accuracy. */
+  recovery: RecoveryStepRecord[];
 }
 
 export interface BuildInput {
@@ -75,6 +77,8 @@ export interface BuildInput {
   accuracy?: { top1: number; top5: number; ci95: [number, number]; n: number; engine?: string } | null;
   customDevices?: readonly Device[];
   name?: string;
+  /** Recovery steps applied to the compressed model (src/core/transfer/recover.ts). */
+  recovery?: readonly RecoveryStepRecord[];
 }
 
 export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
@@ -149,7 +153,7 @@ export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
     accuracy: input.accuracy
       ? { provenance: 'measured', top1: input.accuracy.top1, top5: input.accuracy.top5, ci95: input.accuracy.ci95, images: input.accuracy.n, ...(input.accuracy.engine ? { engine: input.accuracy.engine } : {}) }
       : null,
-    recovery: [],
+    recovery: structuredClone([...(input.recovery ?? [])]),
   };
 }
 

@@ -4,10 +4,11 @@ import { defaultDesign, designContext, evaluateDesign, type Design, type DesignM
 import { loadModel } from '../../core/graph/index.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
-import { evaluateConfigInWorker, evaluateInWorker, type DatasetRef } from '../../workers-client/evaluator.ts';
+import { evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
 import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
 import { allocate } from '../../core/sensitivity/allocator.ts';
 import { DEFAULT_RATIOS, DEFAULT_BITS } from '../../core/sensitivity/types.ts';
+import { calibrationRef, createDataSlice, evaluationRef, importedCalibrationData, importedEvaluationData } from './data-slice.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
 import type { AppState, DesignPoint, JobState, SweepState } from './types.ts';
@@ -20,6 +21,9 @@ const pageUrl = globalThis.location?.href ?? 'http://localhost/';
 export const DEFAULT_MODEL_URL = `${base}models/dscnn-fmnist.onnx`;
 export const DEFAULT_DATA: DatasetRef = { manifestUrl: new URL(`${base}data/fmnist.json`, pageUrl).href, split: 'test' };
 export const CALIBRATION_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl, split: 'calibration' };
+/** What evaluations and calibration use: the bundled splits above, or the imported dataset when the user chose it (data slice). */
+export const evaluationData = (state: AppState): AnyDatasetRef => evaluationRef(state) ?? DEFAULT_DATA;
+export const calibrationData = (state: AppState): AnyDatasetRef => calibrationRef(state) ?? CALIBRATION_DATA;
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null });
@@ -43,6 +47,7 @@ export const useApp = create<AppState>()((set, get) => {
   };
 
   return {
+    ...createDataSlice(set, get),
     model: null,
     loadError: null,
     loadingModel: false,
@@ -108,7 +113,7 @@ export const useApp = create<AppState>()((set, get) => {
         const result = await evaluateInWorker({
           modelBytes: model.bytes,
           inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
-          data: DEFAULT_DATA,
+          data: evaluationData(get()),
           limit: get().evalLimit,
           signal: job.signal,
           onProgress: (progress) => job.current() && set((s) => ({ baseline: { ...s.baseline, progress } })),
@@ -150,8 +155,8 @@ export const useApp = create<AppState>()((set, get) => {
         const result = await evaluateConfigInWorker({
           modelBytes: model.bytes,
           inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
-          data: DEFAULT_DATA,
-          calibration: CALIBRATION_DATA,
+          data: evaluationData(get()),
+          calibration: calibrationData(get()),
           config: design.compression,
           limit: evalLimit,
           signal: job.signal,
@@ -192,17 +197,25 @@ export const useApp = create<AppState>()((set, get) => {
       const job = startJob('sweep');
       set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
       const quant = design.compression.quant ?? {};
+      const analysis = model.context.analysis;
+      const computeKinds = new Set(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
+      const layers = options.layers.length
+        ? options.layers.filter((name) => computeKinds.has(model.loaded.layers.find((l) => l.name === name)?.kind ?? ''))
+        : null;
+      const groups = options.layers.length
+        ? [...new Set(options.layers.map((name) => analysis.layerGroup.get(name)).filter((g): g is string => !!g && !!analysis.groups.find((x) => x.id === g)?.prunable))]
+        : null;
       try {
         const result = await runSweepInWorkers(
           {
             modelBytes: model.bytes,
             modelName: model.loaded.summary.name,
-            data: DEFAULT_DATA,
-            calibration: CALIBRATION_DATA,
+            data: importedEvaluationData(get()) ?? DEFAULT_DATA,
+            calibration: importedCalibrationData(get()) ?? CALIBRATION_DATA,
             request: {
-              ...(options.prune ? { prune: { ratios: [...DEFAULT_RATIOS], roundTo: design.compression.prune?.roundTo ?? 1 } } : {}),
-              ...(options.weightBits ? { weightBits: { bits: [...DEFAULT_BITS] } } : {}),
-              ...(options.activationBits ? { activationBits: { bits: [...DEFAULT_BITS] } } : {}),
+              ...(options.prune ? { prune: { ratios: [...DEFAULT_RATIOS], roundTo: design.compression.prune?.roundTo ?? 1, ...(groups ? { groups } : {}) } } : {}),
+              ...(options.weightBits ? { weightBits: { bits: [...DEFAULT_BITS], ...(layers ? { layers } : {}) } } : {}),
+              ...(options.activationBits ? { activationBits: { bits: [...DEFAULT_BITS], ...(layers ? { layers } : {}) } } : {}),
               scheme: { granularity: quant.granularity ?? 'per-channel', scale: quant.scale ?? 'float', rounding: quant.rounding ?? 'half-even' },
               limit: options.limit,
               ...(options.earlyStopDrop !== null ? { earlyStop: { maxDrop: options.earlyStopDrop } } : {}),

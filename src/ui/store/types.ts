@@ -8,6 +8,7 @@ import type { LoadedModel } from '../../core/graph/index.ts';
 import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
 import type { SweepProgress, SweepResult } from '../../core/sensitivity/types.ts';
 import type { Allocation, AllocationTarget } from '../../core/sensitivity/allocator.ts';
+import type { DataSlice } from './data-slice.ts';
 
 export interface OpenModel {
   fileName: string;
@@ -67,7 +68,7 @@ export interface SchemeSettings {
   rounding: Rounding;
 }
 
-export interface AppState {
+export interface AppState extends DataSlice {
   // --- session: the open model
   model: OpenModel | null;
   loadError: string | null;
@@ -136,6 +137,8 @@ export interface SweepOptions {
   activationBits: boolean;
   /** Stop a curve once top-1 fell this far (fraction), or null. */
   earlyStopDrop: number | null;
+  /** Sweep only these layers (their channel groups and their bits); empty = every layer. */
+  layers: string[];
 }
 
 export interface SweepState {
