@@ -76,6 +76,22 @@ describe('edgefold CLI', () => {
     expect(readBytes(DEFAULT_MODEL).length).toBeGreaterThan(0);
   });
 
+  it.skipIf(defaultModelMissing)('estimate applies a compression config the way the explorer does, and refuses an invalid folding', async () => {
+    const plain = JSON.parse((await run(['estimate', DEFAULT_MODEL, '--device', 'XC7Z020', '--json'])).out);
+    const cfgPath = join(tmp, 'prune.json');
+    writeFileSync(cfgPath, JSON.stringify({ version: 1, prune: { ratio: 0.3, roundTo: 8 } }));
+    const pruned = await run(['estimate', DEFAULT_MODEL, '--device', 'XC7Z020', '--config', cfgPath, '--json']);
+    expect(pruned.code).toBe(0);
+    const e = JSON.parse(pruned.out).estimate;
+    expect(e.opsPerFrame).toBeLessThan(plain.estimate.opsPerFrame);
+    expect(e.fps).toBeGreaterThan(plain.estimate.fps);
+    const badPath = join(tmp, 'bad-fold.json');
+    writeFileSync(badPath, JSON.stringify({ hardware: { layers: { '/fc/Gemm': { pe: 7 } } } }));
+    const bad = await run(['estimate', DEFAULT_MODEL, '--device', 'XC7Z020', '--config', badPath]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/PE=7 must divide 10.*Allowed PE: 1, 2, 5, 10/);
+  });
+
   it('process exit code is 2 for bad input when run as a binary', () => {
     const r = spawnSync(process.execPath, [resolve(import.meta.dirname, '../../bin/edgefold.mjs'), 'inspect', '/definitely/not/here.onnx'], { encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -1,11 +1,11 @@
 import { badInput } from '../../core/errors.ts';
-import type { LayerInfo } from '../../core/graph/layer.ts';
+import { parseCompressionConfig, type CompressionConfig } from '../../core/config/compression.ts';
+import { designContext, evaluateDesign, type Design } from '../../core/design/design.ts';
+import { validateFolding } from '../../core/hw/folding.ts';
 import { parseHwFolding, type HwFolding } from '../../core/hw/config.ts';
 import { getDevice, validateDevice, type Device } from '../../core/hw/devices.ts';
 import { autoFold, type AutoFoldResult } from '../../core/hw/fold.ts';
-import { hwLayersFromLayerView, type BitsInput } from '../../core/hw/layers.ts';
-import { estimate, type Estimate, type Resource } from '../../core/hw/pipeline.ts';
-import type { LayerBits } from '../../core/hw/types.ts';
+import type { Estimate, Resource } from '../../core/hw/pipeline.ts';
 import type { Command, ParsedValues } from '../command.ts';
 import { formatCount, readJsonFile, readModelArg, table } from '../io.ts';
 
@@ -20,28 +20,28 @@ function num(value: unknown, name: string, min: number, max = Infinity): number 
 }
 
 interface ConfigFile {
+  compression?: CompressionConfig;
   folding: HwFolding;
-  bits?: BitsInput;
   device?: string;
   clockMHz?: number;
+  budget?: number;
 }
 
 /**
- * Reads the hardware part of a config file. Accepted shapes: the deployment config with a
- * `hardware: { layers, bits?, device?, clockMHz? }` section, or that section on its own.
+ * Reads a config file: a deployment config (compression + hardware), a compression config alone
+ * (pruning and bits change the layers), or a hardware section alone (`{ layers, device?, clockMHz? }`).
  */
 function parseConfig(json: unknown, path: string): ConfigFile {
   if (typeof json !== 'object' || json === null) throw badInput(`config "${path}" must be a JSON object.`, 'config');
   const root = json as Record<string, unknown>;
-  const hw = (typeof root.hardware === 'object' && root.hardware !== null ? root.hardware : root) as Record<string, unknown>;
+  const isCompression = root.compression !== undefined || (root.version !== undefined && root.hardware === undefined && root.layers === undefined) || root.prune !== undefined || root.quant !== undefined;
+  const compression = isCompression ? parseCompressionConfig(root) : undefined;
+  const hw = (typeof root.hardware === 'object' && root.hardware !== null ? root.hardware : isCompression ? {} : root) as Record<string, unknown>;
   const folding = hw.layers === undefined ? {} : parseHwFolding(hw.layers, root.hardware ? 'hardware.layers' : 'layers');
-  const out: ConfigFile = { folding };
-  if (hw.bits !== undefined) {
-    if (typeof hw.bits !== 'object' || hw.bits === null) throw badInput('config bits must map layer names to {weightBits, actBits}.', 'config');
-    out.bits = hw.bits as Record<string, Partial<LayerBits>>;
-  }
+  const out: ConfigFile = { compression, folding };
   if (typeof hw.device === 'string') out.device = hw.device;
   if (typeof hw.clockMHz === 'number') out.clockMHz = hw.clockMHz;
+  if (typeof hw.budget === 'number') out.budget = hw.budget;
   return out;
 }
 
@@ -109,21 +109,27 @@ export const estimateCommand: Command = {
     if (!deviceId) throw badInput('--device is required (see "edgefold devices").', 'device');
     const device = getDevice(deviceId, await customDevices(values['device-file']));
     const clockMHz = num(values.clock, 'clock', 1, 2000) ?? cfg.clockMHz ?? 100;
-    const budget = num(values.budget, 'budget', 0.01, 1) ?? 0.8;
+    const budget = num(values.budget, 'budget', 0.01, 1) ?? cfg.budget ?? 0.8;
     const autoMode = values['auto-fold'] as string | undefined;
     const targetFps = num(values['target-fps'], 'target-fps', 1e-6);
     if (autoMode !== undefined && autoMode !== 'max-fps') throw badInput(`--auto-fold takes "max-fps" (or use --target-fps N), got "${autoMode}".`, 'auto-fold');
     if (autoMode && targetFps !== undefined) throw badInput('use either --auto-fold max-fps or --target-fps, not both.', 'auto-fold');
 
-    const layers: LayerInfo[] = loaded.layers;
-    const hw = hwLayersFromLayerView(layers, cfg.bits);
+    // The same path as the explorer: the design's pruning and bits change the layers, then the estimate.
+    const design: Design = {
+      compression: cfg.compression ?? { version: 1 },
+      hardware: { device: device.id, clockMHz, budget, layers: cfg.folding },
+    };
+    const metrics = evaluateDesign(designContext(loaded), design, [device]);
+    validateFolding(metrics.hwLayers, cfg.folding);
+    const hw = metrics.hwLayers;
     let fold: AutoFoldResult | null = null;
     let e: Estimate;
     if (autoMode || targetFps !== undefined) {
       fold = autoFold(hw, device, clockMHz, { budget, objective: targetFps !== undefined ? { targetFps } : 'max-fps' });
       e = fold.estimate;
     } else {
-      e = estimate(hw, cfg.folding, device, clockMHz);
+      e = metrics.estimate;
     }
     if (values.json) {
       io.out(
