@@ -131,7 +131,8 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   expect(config.dataset.name).toBe('groups');
   expect(config.dataset.split).toBe('validation');
   expect(config.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
-  expect(config.dataset.preprocessing.identity).toBe(datasetId);
+  expect(config.dataset.identity.id).toBe(datasetId);
+  expect(config.dataset.identity.counts).toBeTruthy();
   expect(config.recovery.map((s: { step: string }) => s.step)).toEqual(['bias-correction', 'head-refit']);
   expect(config.recovery[1].accuracyAfter.provenance).toBe('measured');
 

@@ -4,7 +4,7 @@ import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
 import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, designKey, useApp } from './store/index.ts';
 import { currentRecoverySteps, deploymentDataset } from './store/data-slice.ts';
-import { deriveDesign } from './store/derived.ts';
+import { activeSweep, deriveDesign } from './store/derived.ts';
 
 const baseName = (fileName: string) => fileName.replace(/\.onnx$/i, '');
 
@@ -94,8 +94,8 @@ export async function importDeploymentConfigFile(file: File | undefined): Promis
 export const exportSweep = (format: 'csv' | 'json') =>
   guarded(async () => {
     const { state, model } = current();
-    const sweep = state.sweep.result;
-    if (!sweep || state.sweep.modelSha256 !== model.sha256) throw new Error('There is no sensitivity sweep of this model yet.');
+    const sweep = activeSweep(state);
+    if (!sweep) throw new Error('There is no sensitivity sweep of this model on the current data yet.');
     if (format === 'csv') downloadText(sweepToCsv(sweep), `${baseName(model.fileName)}.sensitivity.csv`, 'text/csv');
     else downloadText(sweepToJson(sweep), `${baseName(model.fileName)}.sensitivity.json`);
   });

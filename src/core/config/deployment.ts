@@ -27,7 +27,7 @@ export interface DeploymentConfig {
   createdAt: string;
   name?: string;
   model: { name: string; file: string; sha256: string; params: number; macs: number; opset: number; inputs: { name: string; shape: (number | null)[] }[] };
-  dataset: { name: string; split: string; images: number; calibrationSplit?: string; sha256?: string; preprocessing?: object };
+  dataset: { name: string; split: string; images: number; calibrationSplit?: string; sha256?: string; preprocessing?: object; identity?: object };
   compression: CompressionConfig;
   prunePlan: { criterion: string; roundTo: number; groups: { group: string; producers: string[]; size: number; kept: number[] }[] };
   quantization: {

@@ -4,6 +4,7 @@ import type { CompressionConfig } from '../../core/config/compression.ts';
 import { configSettings, sweepCurves } from '../../core/sensitivity/predictor.ts';
 import type { SweepKind, SweepResult } from '../../core/sensitivity/types.ts';
 import { useApp } from '../store/index.ts';
+import { useActiveSweep } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
 import { Provenance } from '../components/Provenance.tsx';
 
@@ -60,11 +61,9 @@ function curveChart(sweep: SweepResult, kind: SweepKind, current: Map<string, nu
 
 /** Per-layer sensitivity curves (measured), with the current design's setting of each layer marked. */
 export function SensitivityCharts() {
-  const sweep = useApp((s) => s.sweep);
-  const model = useApp((s) => s.model);
+  const result = useActiveSweep();
   const compression = useDeferredValue(useApp((s) => s.design.compression));
   const selected = useApp((s) => s.selectedLayers);
-  const result = sweep.result && sweep.modelSha256 === model?.sha256 ? sweep.result : null;
   return result ? <SensitivityChartsView result={result} compression={compression} selected={selected} /> : null;
 }
 

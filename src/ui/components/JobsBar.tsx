@@ -1,18 +1,18 @@
 import { useState } from 'react';
 import { useApp } from '../store/index.ts';
+import { useActiveSweep } from '../store/derived.ts';
 
 /** The long jobs: measure the current design, auto-fold. Each shows progress and can be cancelled. */
 function SweepJob() {
   const sweep = useApp((s) => s.sweep);
-  const model = useApp((s) => s.model);
   const selected = useApp((s) => s.selectedLayers);
+  const have = Boolean(useActiveSweep());
   const { runSweep, cancelSweep } = useApp.getState();
   const [limit, setLimit] = useState(1000);
   const [bits, setBits] = useState(true);
   const [acts, setActs] = useState(false);
   const [earlyStop, setEarlyStop] = useState(false);
   const p = sweep.progress;
-  const have = sweep.result && sweep.modelSha256 === model?.sha256;
   return (
     <div className="job-group">
       <span className="job-title">Sensitivity</span>
@@ -70,14 +70,13 @@ function SweepJob() {
 }
 
 function AllocateJob() {
-  const sweep = useApp((s) => s.sweep);
   const model = useApp((s) => s.model);
   const allocation = useApp((s) => s.allocation);
   const runAllocate = useApp((s) => s.runAllocate);
   const [mode, setMode] = useState<'drop' | 'macs'>('drop');
   const [drop, setDrop] = useState(1);
   const [macsPct, setMacsPct] = useState(50);
-  const have = sweep.result && sweep.modelSha256 === model?.sha256;
+  const have = Boolean(useActiveSweep());
   return (
     <div className="job-group">
       <span className="job-title">Auto-allocate</span>

@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useApp } from '../store/index.ts';
+import { useActiveSweep } from '../store/derived.ts';
 import { exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
 import { openModelFile } from './ModelOpener.tsx';
 
@@ -8,7 +9,7 @@ export function SessionBar() {
   const modelInput = useRef<HTMLInputElement>(null);
   const configInput = useRef<HTMLInputElement>(null);
   const model = useApp((s) => s.model);
-  const hasSweep = useApp((s) => Boolean(s.sweep.result && s.sweep.modelSha256 === s.model?.sha256));
+  const hasSweep = Boolean(useActiveSweep());
   return (
     <header className="app-header">
       <h1>edgefold</h1>

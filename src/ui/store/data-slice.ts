@@ -294,7 +294,7 @@ export function calibrationRef(state: Pick<AppState, 'dataset'>): AnyDatasetRef 
 
 /** The dataset identity for the deployment config, when evaluations use imported data. */
 export function deploymentDataset(state: Pick<AppState, 'model' | 'dataset' | 'evalLimit'>):
-  | { name: string; split: string; images: number; calibrationSplit: string; sha256: string; preprocessing: object }
+  | { name: string; split: string; images: number; calibrationSplit: string; sha256: string; preprocessing: object; identity: object }
   | null {
   const { source, imported } = state.dataset;
   if (source !== 'imported' || !imported) return null;
@@ -306,14 +306,14 @@ export function deploymentDataset(state: Pick<AppState, 'model' | 'dataset' | 'e
     images: Math.max(1, Math.min(state.evalLimit, evaluation.count)),
     calibrationSplit: 'calibration',
     sha256: imported.identity.contentSha256,
-    preprocessing: {
-      ...imported.identity.preprocessing,
-      split: imported.identity.split,
-      counts: imported.identity.counts,
+    preprocessing: { ...imported.identity.preprocessing },
+    identity: {
+      id: imported.identity.id,
       format: imported.identity.format,
       classes: imported.identity.classes,
+      counts: imported.identity.counts,
+      split: imported.identity.split,
       labelMapping: mapping ? { toModel: mapping.toModel, basis: mapping.basis } : null,
-      identity: imported.identity.id,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { useApp } from './index.ts';
+import { evaluationDataKey, useApp } from './index.ts';
 import { evaluateDesign, type DesignMetrics } from '../../core/design/design.ts';
 import type { AppState } from './types.ts';
 import { predictAccuracy, type Prediction } from '../../core/sensitivity/predictor.ts';
@@ -36,8 +36,21 @@ export function useDesignMetrics(): DerivedDesign {
 let lastPrediction: { sweep: unknown; design: unknown; value: Prediction | null } | null = null;
 
 /** Accuracy of the current design predicted from the sensitivity curves (null without a sweep of this model). */
-export function derivePrediction(state: Pick<AppState, 'sweep' | 'design' | 'model'>): Prediction | null {
-  const sweep = state.sweep.result && state.sweep.modelSha256 === state.model?.sha256 ? state.sweep.result : null;
+/** The sweep that belongs to the open model and the current evaluation data, if any. */
+export function activeSweep(state: Pick<AppState, 'sweep' | 'model' | 'dataset'>) {
+  const { sweep } = state;
+  return sweep.result && sweep.modelSha256 === state.model?.sha256 && sweep.dataKey === evaluationDataKey(state) ? sweep.result : null;
+}
+
+export function useActiveSweep() {
+  const sweep = useApp((s) => s.sweep);
+  const model = useApp((s) => s.model);
+  const dataset = useApp((s) => s.dataset);
+  return activeSweep({ sweep, model, dataset });
+}
+
+export function derivePrediction(state: Pick<AppState, 'sweep' | 'design' | 'model' | 'dataset'>): Prediction | null {
+  const sweep = activeSweep(state);
   if (lastPrediction && lastPrediction.sweep === sweep && lastPrediction.design === state.design) return lastPrediction.value;
   let value: Prediction | null = null;
   if (sweep) {
@@ -55,5 +68,6 @@ export function usePrediction(): Prediction | null {
   const sweep = useApp((s) => s.sweep);
   const design = useApp((s) => s.design);
   const model = useApp((s) => s.model);
-  return derivePrediction({ sweep, design, model });
+  const dataset = useApp((s) => s.dataset);
+  return derivePrediction({ sweep, design, model, dataset });
 }

@@ -16,6 +16,11 @@ import type { AppState, DesignPoint, JobState, SweepState } from './types.ts';
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
 export { designKey } from './design-edits.ts';
 
+/** Identifies the data evaluations run on: the bundled test set, or an imported dataset by its id. */
+export function evaluationDataKey(state: Pick<AppState, 'dataset'>): string {
+  return state.dataset.source === 'imported' && state.dataset.imported ? `imported:${state.dataset.imported.identity.id}` : 'bundled';
+}
+
 const base = import.meta.env?.BASE_URL ?? '/';
 const pageUrl = globalThis.location?.href ?? 'http://localhost/';
 export const DEFAULT_MODEL_URL = `${base}models/dscnn-fmnist.onnx`;
@@ -26,7 +31,7 @@ export const evaluationData = (state: AppState): AnyDatasetRef => evaluationRef(
 export const calibrationData = (state: AppState): AnyDatasetRef => calibrationRef(state) ?? CALIBRATION_DATA;
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
-const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null });
+const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
 const controllers = new Map<string, AbortController>();
 
 /** Starts a job slot: cancels the previous job of that kind and returns a check that this one is still current. */
@@ -223,7 +228,7 @@ export const useApp = create<AppState>()((set, get) => {
           },
           { signal: job.signal, onProgress: (progress) => job.current() && set((s) => ({ sweep: { ...s.sweep, progress } })) },
         );
-        if (job.current()) set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256 } });
+        if (job.current()) set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256, dataKey: evaluationDataKey(get()) } });
       } catch (error) {
         if (!job.current() && !isAbortError(error)) return;
         // A cancelled sweep keeps the previous complete result, never a partial one.

@@ -13,7 +13,7 @@ interface SavedSession {
   points: AppState['points'];
   evalLimit: number;
   customDevices: AppState['customDevices'];
-  sweep?: { result: NonNullable<AppState['sweep']['result']>; modelSha256: string } | null;
+  sweep?: { result: NonNullable<AppState['sweep']['result']>; modelSha256: string; dataKey: string | null } | null;
 }
 
 /** Restores the last session from IndexedDB; false when there is none (or it cannot be read). */
@@ -33,7 +33,7 @@ export async function restoreSession(): Promise<boolean> {
     points: saved.points,
     evalLimit: saved.evalLimit,
     customDevices: saved.customDevices,
-    ...(sweep ? { sweep: { status: 'done', progress: null, result: sweep.result, modelSha256: sweep.modelSha256 } } : {}),
+    ...(sweep ? { sweep: { status: 'done', progress: null, result: sweep.result, modelSha256: sweep.modelSha256, dataKey: sweep.dataKey ?? 'bundled' } } : {}),
   });
   return true;
 }
@@ -52,7 +52,7 @@ export function startPersisting(): () => void {
       points: s.points,
       evalLimit: s.evalLimit,
       customDevices: s.customDevices,
-      sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256 } : null,
+      sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256, dataKey: s.sweep.dataKey } : null,
     };
     try {
       await set(KEY, session);

@@ -147,5 +147,7 @@ export interface SweepState {
   /** The last complete sweep for the open model (by sha256). */
   result: SweepResult | null;
   modelSha256: string | null;
+  /** Which evaluation data it was measured on (see evaluationDataKey). */
+  dataKey: string | null;
   error?: string;
 }
