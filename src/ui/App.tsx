@@ -18,8 +18,11 @@ import { DataPanel } from './data/DataPanel.tsx';
 import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
 import { restoreSession, startPersisting } from './store/persist.ts';
 
-/** Measured accuracy of the exact current design follows edits after a pause (debounced, superseded jobs cancelled). */
-function useAutoMeasure() {
+/**
+ * Measured accuracy of the exact current design follows edits after a pause (debounced, superseded
+ * jobs cancelled). A component of its own so that design edits do not re-render the whole App.
+ */
+function AutoMeasure() {
   const design = useApp((s) => s.design);
   const evalLimit = useApp((s) => s.evalLimit);
   const baselineStatus = useApp((s) => s.baseline.status);
@@ -29,6 +32,7 @@ function useAutoMeasure() {
     const timer = setTimeout(() => void useApp.getState().measureDesign(), 700);
     return () => clearTimeout(timer);
   }, [design.compression, evalLimit, baselineStatus, model]);
+  return null;
 }
 
 export function App() {
@@ -52,10 +56,9 @@ export function App() {
     if (model) void runBaseline();
   }, [model, runBaseline]);
 
-  useAutoMeasure();
-
   return (
     <ModelOpener>
+      <AutoMeasure />
       <SessionBar />
       <ErrorBanner />
       <main>

@@ -1,7 +1,7 @@
-import { useDeferredValue } from 'react';
+import { memo, useDeferredValue } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis, Legend } from 'recharts';
 import { paretoMax } from '../../core/design/pareto.ts';
-import { designKey, useApp } from '../store/index.ts';
+import { designKey, useApp, type DesignPoint } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
 
@@ -15,11 +15,30 @@ interface Point {
 /** Saved design points (measured accuracy vs estimated FPS), their Pareto front, and the current design. */
 export function AccuracyFpsChart() {
   const points = useApp((s) => s.points);
-  const model = useApp((s) => s.model);
+  const modelSha256 = useApp((s) => s.model?.sha256 ?? null);
   const measured = useApp((s) => s.measured);
   const design = useApp((s) => s.design);
   const evalLimit = useApp((s) => s.evalLimit);
   const metrics = useDeferredValue(useDesignMetrics().metrics);
+  const own = measured.result && measured.result.designKey === designKey(design, evalLimit) ? measured.result : null;
+  const currentFps = metrics && own ? Math.round(metrics.estimate.fps * 10) / 10 : null;
+  const currentTop1 = own ? Math.round(own.top1 * 10000) / 100 : null;
+  return <AccuracyFpsView points={points} modelSha256={modelSha256} currentFps={currentFps} currentTop1={currentTop1} />;
+}
+
+/** Memoized on primitive props: a slider move (no measurement yet) does not re-draw the scatter. */
+const AccuracyFpsView = memo(function AccuracyFpsView({
+  points,
+  modelSha256,
+  currentFps,
+  currentTop1,
+}: {
+  points: DesignPoint[];
+  modelSha256: string | null;
+  currentFps: number | null;
+  currentTop1: number | null;
+}) {
+  const model = { sha256: modelSha256 };
   const mine = points.filter((p) => p.modelSha256 === model?.sha256 && p.metrics.measuredTop1 !== null);
   const data: Point[] = mine.map((p) => ({
     name: p.name,
@@ -28,9 +47,7 @@ export function AccuracyFpsChart() {
     detail: `${p.metrics.params.toLocaleString('en-US')} params, DSP ${p.metrics.dsp}, ${p.metrics.powerW.toFixed(2)} W`,
   }));
   const front = paretoMax(data, (d) => d.fps, (d) => d.top1).sort((a, b) => a.fps - b.fps);
-  const own = measured.result && measured.result.designKey === designKey(design, evalLimit) ? measured.result : null;
-  const current: Point[] =
-    metrics && own ? [{ name: 'current design', fps: Math.round(metrics.estimate.fps * 10) / 10, top1: Math.round(own.top1 * 10000) / 100, detail: 'not saved yet' }] : [];
+  const current: Point[] = currentFps !== null && currentTop1 !== null ? [{ name: 'current design', fps: currentFps, top1: currentTop1, detail: 'not saved yet' }] : [];
   const unmeasured = points.filter((p) => p.modelSha256 === model?.sha256).length - mine.length;
   return (
     <ChartCard
@@ -70,4 +87,4 @@ export function AccuracyFpsChart() {
       </ScatterChart>
     </ChartCard>
   );
-}
+});
