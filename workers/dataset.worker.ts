@@ -1,5 +1,7 @@
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../src/core/errors.ts';
+import { JobRegistry } from './jobs.ts';
+import { fetchBytes } from '../src/core/eval/remote-dataset.ts';
+import { EdgefoldError, toTransferable } from '../src/core/errors.ts';
 import { importIdx, importLoadedDatasets, importNpy, importNpz, type ArrayLayout } from '../src/core/data/arrays.ts';
 import { detectFormat } from '../src/core/data/detect.ts';
 import { importImageFolder, importImageZip, IMAGE_EXTENSIONS, type InputFile } from '../src/core/data/image-folder.ts';
@@ -41,7 +43,7 @@ export interface PrepareAnswer {
 }
 
 const imported = new Map<string, ImportedDataset>();
-const jobs = new Map<string, AbortController>();
+const jobs = new JobRegistry();
 let keys = 0;
 
 /** Browser decoding: createImageBitmap + OffscreenCanvas, with no colour management or premultiplying. */
@@ -63,11 +65,6 @@ const decodeInBrowser: ImageDecoder = async (bytes, fileName): Promise<DecodedIm
 
 const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
-  if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${url} (HTTP ${response.status}).`, url);
-  return new Uint8Array(await response.arrayBuffer());
-}
 
 async function importInput(input: DatasetInput, signal: AbortSignal, onProgress?: (p: ImportProgress) => void): Promise<ImportedDataset> {
   switch (input.kind) {
@@ -104,23 +101,7 @@ async function importInput(input: DatasetInput, signal: AbortSignal, onProgress?
   }
 }
 
-/** Errors cross the comlink boundary as plain Errors; keep the code and field in the message. */
-function rethrow(error: unknown): never {
-  if (error instanceof EdgefoldError) throw new Error(`${error.code}: ${error.message}`);
-  throw error;
-}
-
-async function job<T>(jobId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  jobs.set(jobId, controller);
-  try {
-    return await work(controller.signal);
-  } catch (error) {
-    rethrow(error);
-  } finally {
-    jobs.delete(jobId);
-  }
-}
+const job = <T>(jobId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> => jobs.run(jobId, work);
 
 function stored(key: string): ImportedDataset {
   const data = imported.get(key);
@@ -144,7 +125,7 @@ const api = {
     try {
       return defaultPreprocessing(inputShape, stored(key), hint);
     } catch (error) {
-      rethrow(error);
+      throw toTransferable(error);
     }
   },
 
@@ -179,7 +160,7 @@ const api = {
   },
 
   cancel(jobId: string): void {
-    jobs.get(jobId)?.abort();
+    jobs.cancel(jobId);
   },
 };
 

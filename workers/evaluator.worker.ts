@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../src/core/errors.ts';
-import { loadDataset, validateManifest, type Dataset } from '../src/core/eval/dataset.ts';
+import { JobRegistry } from './jobs.ts';
+import { datasetFromUrl } from '../src/core/eval/remote-dataset.ts';
+import type { Dataset } from '../src/core/eval/dataset.ts';
 import { evaluate, type EvalProgress, type EvalResult } from '../src/core/eval/evaluate.ts';
 import { createOrtRunner } from '../src/core/eval/ort-runner.ts';
 import { applyConfig, calibrateConfig, parseCompressionConfig, type CompressionConfig, type CompressionReport } from '../src/core/config/compression.ts';
@@ -69,98 +70,41 @@ async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 
   return { bytes, report, calibrationImages: calibration?.images ?? 0 };
 }
 
-const datasets = new Map<string, Promise<Dataset>>();
-const jobs = new Map<string, AbortController>();
+const jobs = new JobRegistry();
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
-  if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${url} (HTTP ${response.status}).`, url);
-  return new Uint8Array(await response.arrayBuffer());
-}
+const dataset = (ref: AnyDatasetRef): Promise<Dataset> => ('inline' in ref ? Promise.resolve(ref.inline) : datasetFromUrl(ref.manifestUrl, ref.split));
 
-function dataset(ref: AnyDatasetRef): Promise<Dataset> {
-  if ('inline' in ref) return Promise.resolve(ref.inline);
-  const key = `${ref.manifestUrl}#${ref.split}`;
-  let pending = datasets.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const manifest = validateManifest(JSON.parse(new TextDecoder().decode(await fetchBytes(ref.manifestUrl))), ref.manifestUrl);
-      return loadDataset(manifest, ref.split, (relative) => fetchBytes(new URL(relative, ref.manifestUrl).href));
-    })();
-    pending.catch(() => datasets.delete(key));
-    datasets.set(key, pending);
+async function evaluateBytes(bytes: Uint8Array, request: EvaluateRequest, signal: AbortSignal, onProgress?: (p: EvalProgress) => void): Promise<WorkerEvalResult> {
+  const data = await dataset(request.data);
+  const runner = await createOrtRunner(ortWeb(), bytes);
+  try {
+    const result = await evaluate(runner, data, request.inputShape, { limit: request.limit, batchSize: request.batchSize, signal, onProgress });
+    return { ...result, threads: ortThreads() };
+  } finally {
+    await runner.release();
   }
-  return pending;
-}
-
-/** Errors cross the comlink boundary as plain Errors; keep the code in the message prefix. */
-function rethrow(error: unknown): never {
-  if (error instanceof EdgefoldError) throw new Error(`${error.code}: ${error.message}`);
-  throw error;
 }
 
 const api = {
-  async evaluate(request: EvaluateRequest, onProgress?: (p: EvalProgress) => void): Promise<WorkerEvalResult> {
-    const controller = new AbortController();
-    jobs.set(request.jobId, controller);
-    try {
-      const data = await dataset(request.data);
-      const runner = await createOrtRunner(ortWeb(), request.modelBytes);
-      try {
-        const result = await evaluate(runner, data, request.inputShape, {
-          limit: request.limit,
-          batchSize: request.batchSize,
-          signal: controller.signal,
-          onProgress,
-        });
-        return { ...result, threads: ortThreads() };
-      } finally {
-        await runner.release();
-      }
-    } catch (error) {
-      rethrow(error);
-    } finally {
-      jobs.delete(request.jobId);
-    }
+  evaluate(request: EvaluateRequest, onProgress?: (p: EvalProgress) => void): Promise<WorkerEvalResult> {
+    return jobs.run(request.jobId, (signal) => evaluateBytes(request.modelBytes, request, signal, onProgress));
   },
-  async evaluateConfig(request: EvaluateConfigRequest, onProgress?: (p: EvalProgress) => void): Promise<ConfigEvalResult> {
-    const controller = new AbortController();
-    jobs.set(request.jobId, controller);
-    try {
-      const compressed = await compress(request, controller.signal);
-      const runner = await createOrtRunner(ortWeb(), compressed.bytes);
-      try {
-        const result = await evaluate(runner, await dataset(request.data), request.inputShape, {
-          limit: request.limit,
-          batchSize: request.batchSize,
-          signal: controller.signal,
-          onProgress,
-        });
-        return { ...result, threads: ortThreads(), compressedBytes: compressed.bytes.byteLength, calibrationImages: compressed.calibrationImages };
-      } finally {
-        await runner.release();
-      }
-    } catch (error) {
-      rethrow(error);
-    } finally {
-      jobs.delete(request.jobId);
-    }
+  evaluateConfig(request: EvaluateConfigRequest, onProgress?: (p: EvalProgress) => void): Promise<ConfigEvalResult> {
+    return jobs.run(request.jobId, async (signal) => {
+      const compressed = await compress(request, signal);
+      const result = await evaluateBytes(compressed.bytes, request, signal, onProgress);
+      return { ...result, compressedBytes: compressed.bytes.byteLength, calibrationImages: compressed.calibrationImages };
+    });
   },
   /** The compressed model and its report (scales, ranges), for export. */
-  async compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>): Promise<CompressedModel> {
-    const controller = new AbortController();
-    jobs.set(request.jobId, controller);
-    try {
-      const result = await compress(request, controller.signal);
+  compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>): Promise<CompressedModel> {
+    return jobs.run(request.jobId, async (signal) => {
+      const result = await compress(request, signal);
       return Comlink.transfer(result, [result.bytes.buffer]);
-    } catch (error) {
-      rethrow(error);
-    } finally {
-      jobs.delete(request.jobId);
-    }
+    });
   },
   cancel(jobId: string): void {
-    jobs.get(jobId)?.abort();
+    jobs.cancel(jobId);
   },
 };
 

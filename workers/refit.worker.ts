@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../src/core/errors.ts';
+import { JobRegistry } from './jobs.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
 import { biasCorrect, type BiasCorrectionOptions, type BiasCorrectionProgress, type BiasCorrectionResult } from '../src/core/transfer/bias-correction.ts';
 import { refitHead, type RefitOptions, type RefitProgress, type RefitResult } from '../src/core/transfer/refit.ts';
@@ -24,24 +24,9 @@ export interface BiasCorrectionRequest {
   options?: Omit<BiasCorrectionOptions, 'signal' | 'onProgress'>;
 }
 
-const jobs = new Map<string, AbortController>();
+const jobs = new JobRegistry();
 
-function rethrow(error: unknown): never {
-  if (error instanceof EdgefoldError) throw new Error(`${error.code}: ${error.message}`);
-  throw error;
-}
-
-async function job<T>(jobId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  jobs.set(jobId, controller);
-  try {
-    return await work(controller.signal);
-  } catch (error) {
-    rethrow(error);
-  } finally {
-    jobs.delete(jobId);
-  }
-}
+const job = <T>(jobId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> => jobs.run(jobId, work);
 
 const api = {
   /** Features with onnxruntime-web, softmax regression, new head written; cancel changes nothing. */
@@ -63,7 +48,7 @@ const api = {
   },
 
   cancel(jobId: string): void {
-    jobs.get(jobId)?.abort();
+    jobs.cancel(jobId);
   },
 };
 

@@ -3,19 +3,13 @@
  * each (the pool runs one worker per core). Driven by src/workers-client/sweep.ts with comlink.
  */
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../src/core/errors.ts';
+import { toTransferable } from '../src/core/errors.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
 import type { UnitResult } from '../src/core/sensitivity/engine.ts';
 import { SweepService, type ServiceInit, type UnitJob } from '../src/core/sensitivity/service.ts';
 import { ortWeb } from './ort-web.ts';
 
 let service: SweepService | undefined;
-
-/** Errors cross the comlink boundary as plain Errors; keep the code in the message prefix. */
-function rethrow(error: unknown): never {
-  if (error instanceof EdgefoldError) throw new Error(`${error.code}: ${error.message}`);
-  throw error;
-}
 
 const api = {
   init(init: ServiceInit): void {
@@ -27,7 +21,7 @@ const api = {
     try {
       return await service.runUnit(job, onProgress);
     } catch (error) {
-      rethrow(error);
+      throw toTransferable(error);
     }
   },
   cancel(jobId: string): void {

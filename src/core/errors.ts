@@ -27,3 +27,19 @@ export function isAbortError(error: unknown): boolean {
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new EdgefoldError('cancelled', 'Cancelled.');
 }
+
+/**
+ * Errors cross a worker boundary (comlink) as plain Errors; the code travels as a message prefix.
+ * `toTransferable` runs in the worker, `fromTransferred` on the caller's side.
+ */
+const TRANSFER_PREFIX = /^(bad-input|unsupported|cancelled|internal): (.*)$/s;
+
+export function toTransferable(error: unknown): unknown {
+  return error instanceof EdgefoldError ? new Error(`${error.code}: ${error.message}`) : error;
+}
+
+export function fromTransferred(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = TRANSFER_PREFIX.exec(message);
+  return match ? new EdgefoldError(match[1] as ErrorCode, match[2]) : new Error(message);
+}

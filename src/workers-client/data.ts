@@ -4,7 +4,7 @@
  * EdgefoldError of code 'cancelled'), onProgress reports as the work goes.
  */
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../core/errors.ts';
+import { EdgefoldError, fromTransferred } from '../core/errors.ts';
 import type { PreprocessSpec } from '../core/data/preprocess.ts';
 import type { SplitSpec } from '../core/data/split.ts';
 import type { ImportProgress } from '../core/data/types.ts';
@@ -35,12 +35,7 @@ function refitWorker(): Comlink.Remote<RefitWorkerApi> {
   return refitRemote;
 }
 
-/** Turns the worker's "code: message" errors back into EdgefoldErrors. */
-function restoreError(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^(bad-input|unsupported|cancelled|internal): (.*)$/s.exec(message);
-  return match ? new EdgefoldError(match[1] as EdgefoldError['code'], match[2]) : new Error(message);
-}
+const restoreError = fromTransferred;
 
 async function withJob<T>(prefix: string, cancel: (jobId: string) => unknown, signal: AbortSignal | undefined, run: (jobId: string) => Promise<T>): Promise<T> {
   const jobId = `${prefix}-${++jobCounter}`;

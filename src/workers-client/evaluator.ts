@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../core/errors.ts';
+import { fromTransferred } from '../core/errors.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { CompressionConfig } from '../core/config/compression.ts';
@@ -38,12 +38,7 @@ function withTransfers<T extends { data?: AnyDatasetRef; calibration?: AnyDatase
   return transfers.length ? Comlink.transfer(out, transfers) : out;
 }
 
-/** Turns the worker's "code: message" errors back into EdgefoldErrors. */
-function restoreError(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^(bad-input|unsupported|cancelled|internal): (.*)$/s.exec(message);
-  return match ? new EdgefoldError(match[1] as EdgefoldError['code'], match[2]) : new Error(message);
-}
+const restoreError = fromTransferred;
 
 export interface EvaluateModelOptions {
   modelBytes: Uint8Array;

@@ -9,8 +9,9 @@
  *   const predicted = predictAccuracy(result, config); // pure, from src/core/sensitivity
  */
 import * as Comlink from 'comlink';
-import { EdgefoldError } from '../core/errors.ts';
-import { loadDataset, validateManifest, type Dataset } from '../core/eval/dataset.ts';
+import { fromTransferred } from '../core/errors.ts';
+import type { Dataset } from '../core/eval/dataset.ts';
+import { datasetFromUrl } from '../core/eval/remote-dataset.ts';
 import { executeSweep, type SweepExecutor } from '../core/sensitivity/schedule.ts';
 import { isPointMetrics, type SweepCache } from '../core/sensitivity/cache.ts';
 import { prepareSweep } from '../core/sensitivity/run.ts';
@@ -113,19 +114,7 @@ export function disposeSweepWorkers(): void {
   }
 }
 
-function restoreError(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^(bad-input|unsupported|cancelled|internal): (.*)$/s.exec(message);
-  return match ? new EdgefoldError(match[1] as EdgefoldError['code'], match[2]) : new Error(message);
-}
-
-const datasets = new Map<string, Promise<Dataset>>();
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
-  if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${url} (HTTP ${response.status}).`, url);
-  return new Uint8Array(await response.arrayBuffer());
-}
+const restoreError = fromTransferred;
 
 /** A manifest split, an imported dataset ({ inline }, as the evaluator takes it) or a loaded Dataset. */
 export type SweepDataRef = DatasetRef | { inline: Dataset } | Dataset;
@@ -133,18 +122,7 @@ export type SweepDataRef = DatasetRef | { inline: Dataset } | Dataset;
 function resolveData(ref: SweepDataRef): Promise<Dataset> {
   if ('inline' in ref) return Promise.resolve(ref.inline);
   if ('pixels' in ref) return Promise.resolve(ref);
-  const url = new URL(ref.manifestUrl, location.href).href;
-  const key = `${url}#${ref.split}`;
-  let pending = datasets.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const manifest = validateManifest(JSON.parse(new TextDecoder().decode(await fetchBytes(url))), url);
-      return loadDataset(manifest, ref.split, (relative) => fetchBytes(new URL(relative, url).href));
-    })();
-    pending.catch(() => datasets.delete(key));
-    datasets.set(key, pending);
-  }
-  return pending;
+  return datasetFromUrl(new URL(ref.manifestUrl, location.href).href, ref.split);
 }
 
 /**

@@ -36,3 +36,37 @@ export const timingTable = (timings: Timing[], target?: (t: Timing) => string): 
         `| ${t.name} | ${t.runs} | ${t.medianMs.toFixed(3)} ms | ${t.minMs.toFixed(3)} ms | ${t.maxMs.toFixed(3)} ms |${target ? ` ${target(t)} |` : ''}`,
     ),
   ].join('\n');
+
+// ---- browser benchmarks -----------------------------------------------------------------------
+
+/** Debian's Chromium with the launch arguments of playwright.config.ts. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Builds with Vite (the app, or another `vite.config`), serves it with `vite preview` on a port, runs `work`, stops the server. */
+export async function withPreview<T>(options: { port: number; config?: string }, work: (url: string) => Promise<T>): Promise<T> {
+  const { execFileSync, spawn } = await import('node:child_process');
+  const { resolve } = await import('node:path');
+  const root = resolve(import.meta.dirname, '../..');
+  const configArgs = options.config ? ['--config', options.config] : [];
+  execFileSync('npx', ['vite', 'build', ...configArgs, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const server = spawn('npx', ['vite', 'preview', ...configArgs, '--host', '127.0.0.1', '--port', String(options.port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
+  const url = `http://127.0.0.1:${options.port}/`;
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(url)).ok) break;
+      } catch {
+        if (i > 100) throw new Error('vite preview did not start');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return await work(url);
+  } finally {
+    try {
+      process.kill(-server.pid!);
+    } catch {
+      server.kill();
+    }
+  }
+}

@@ -7,7 +7,6 @@
  *   npm run bench -- sweep-browser
  * SWEEP_BENCH_NAIVE_POINTS=N times only the first N naive points and extrapolates (0 or unset: all).
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
@@ -15,13 +14,11 @@ import { loadDataset, validateManifest } from '../../src/core/eval/dataset.ts';
 import { evaluate } from '../../src/core/eval/evaluate.ts';
 import { createOrtRunner, type OrtModule } from '../../src/core/eval/ort-runner.ts';
 import { loadModel } from '../../src/core/graph/index.ts';
-import type { BenchSection } from './harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, withPreview, type BenchSection } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const PORT = 4318;
 const IMAGES = 1000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function nativeImagesPerSecond(threads: number): Promise<number> {
   const bytes = new Uint8Array(readFileSync(resolve(root, 'public/models/dscnn-fmnist.onnx')));
@@ -40,18 +37,7 @@ export async function run(): Promise<BenchSection> {
   const title = 'Sensitivity sweep in headless Chromium (full default sweep, 1,000 images)';
   if (!existsSync(CHROMIUM)) return { title, body: `Not run: no Chromium at ${CHROMIUM} (node tools/ensure-chromium.mjs installs it).` };
   const config = resolve(import.meta.dirname, 'browser/vite.config.ts');
-  execFileSync('npx', ['vite', 'build', '--config', config, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', '--config', config, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
-  const url = `http://127.0.0.1:${PORT}/`;
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(url)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('vite preview did not start');
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  return withPreview({ port: PORT, config }, async (url) => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const page = await browser.newPage();
@@ -95,7 +81,5 @@ export async function run(): Promise<BenchSection> {
     } finally {
       await browser.close();
     }
-  } finally {
-    if (server.pid) process.kill(-server.pid, 'SIGTERM');
-  }
+  });
 }

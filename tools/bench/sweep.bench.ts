@@ -28,6 +28,7 @@ import {
   type SweepResult,
 } from '../../src/core/sensitivity/index.ts';
 import { runSensitivity, sweepTables } from '../../src/cli/commands/sensitivity.ts';
+import { mulberry32 } from '../../src/core/data/random.ts';
 import type { BenchSection } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -35,16 +36,6 @@ const IMAGES = 1000;
 const CONFIGS = 24;
 const REQUEST: SweepRequest = { prune: { ratios: [...DEFAULT_RATIOS] }, weightBits: { bits: [...DEFAULT_BITS] }, limit: IMAGES, batchSize: 100 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function data(split: string): Promise<Dataset> {
   const manifestPath = resolve(root, 'public/data/fmnist.json');

@@ -3,33 +3,17 @@
  * painted frame (store update, estimate on the main thread, React render of the table, cards and
  * charts), on the default model. Target: within one frame (16.7 ms at 60 Hz).
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import type { BenchSection } from './harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, withPreview, type BenchSection } from './harness.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const PORT = 4319;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SLIDER = '[data-testid="prune-/blocks/blocks.5/pw/conv/Conv"]';
 
 export async function run(): Promise<BenchSection> {
   const title = 'Explorer: slider move to painted frame (headless Chromium, default model)';
   if (!existsSync(CHROMIUM)) return { title, body: `Not run: no Chromium at ${CHROMIUM}.` };
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
-  const url = `http://127.0.0.1:${PORT}/`;
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(url)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('vite preview did not start');
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  return withPreview({ port: PORT }, async (url) => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -71,11 +55,5 @@ export async function run(): Promise<BenchSection> {
     } finally {
       await browser.close();
     }
-  } finally {
-    try {
-      process.kill(-server.pid!);
-    } catch {
-      server.kill();
-    }
-  }
+  });
 }

@@ -6,18 +6,10 @@ import type * as Ort from 'onnxruntime-web';
 import { buildModel, node, tensorInfo } from '../onnx/builder.ts';
 import type { ModelProto } from '../onnx/model.ts';
 import { floatTensor } from '../onnx/tensor.ts';
+import { mulberry32 } from '../data/random.ts';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1) (the project's one, in src/core/data/random.ts). */
+export const seeded = mulberry32;
 
 export const randomValues = (rand: () => number, n: number, scale = 1, offset = 0): number[] =>
   Array.from({ length: n }, () => (rand() * 2 - 1) * scale + offset);
