@@ -4,6 +4,7 @@
  * EdgefoldError of code 'cancelled'), onProgress reports as the work goes.
  */
 import * as Comlink from 'comlink';
+import { withJob } from './job.ts';
 import { EdgefoldError, fromTransferred } from '../core/errors.ts';
 import type { PreprocessSpec } from '../core/data/preprocess.ts';
 import type { SplitSpec } from '../core/data/split.ts';
@@ -19,7 +20,6 @@ export type { DatasetInput, ImportAnswer, PrepareAnswer, WorkerRefitResult };
 
 let datasetRemote: Comlink.Remote<DatasetWorkerApi> | undefined;
 let refitRemote: Comlink.Remote<RefitWorkerApi> | undefined;
-let jobCounter = 0;
 
 function datasetWorker(): Comlink.Remote<DatasetWorkerApi> {
   datasetRemote ??= Comlink.wrap<DatasetWorkerApi>(
@@ -36,20 +36,6 @@ function refitWorker(): Comlink.Remote<RefitWorkerApi> {
 }
 
 const restoreError = fromTransferred;
-
-async function withJob<T>(prefix: string, cancel: (jobId: string) => unknown, signal: AbortSignal | undefined, run: (jobId: string) => Promise<T>): Promise<T> {
-  const jobId = `${prefix}-${++jobCounter}`;
-  if (signal?.aborted) throw new EdgefoldError('cancelled', 'Cancelled.');
-  const onAbort = () => void cancel(jobId);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await run(jobId);
-  } catch (error) {
-    throw restoreError(error);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
 
 const proxied = <F extends (...args: never[]) => unknown>(f: F | undefined) => (f ? Comlink.proxy(f) : undefined);
 

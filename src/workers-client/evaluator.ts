@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { fromTransferred } from '../core/errors.ts';
+import { withJob } from './job.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { CompressionConfig } from '../core/config/compression.ts';
@@ -8,7 +8,6 @@ import type { AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, Eval
 export type { AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
 
 let remote: Comlink.Remote<EvaluatorApi> | undefined;
-let jobCounter = 0;
 
 function evaluator(): Comlink.Remote<EvaluatorApi> {
   remote ??= Comlink.wrap<EvaluatorApi>(
@@ -38,8 +37,6 @@ function withTransfers<T extends { data?: AnyDatasetRef; calibration?: AnyDatase
   return transfers.length ? Comlink.transfer(out, transfers) : out;
 }
 
-const restoreError = fromTransferred;
-
 export interface EvaluateModelOptions {
   modelBytes: Uint8Array;
   inputShape: Shape;
@@ -51,28 +48,14 @@ export interface EvaluateModelOptions {
 }
 
 /** Measures accuracy in the evaluator worker; aborting the signal cancels the job between batches. */
-export async function evaluateInWorker(options: EvaluateModelOptions): Promise<WorkerEvalResult> {
+export function evaluateInWorker(options: EvaluateModelOptions): Promise<WorkerEvalResult> {
   const worker = evaluator();
-  const jobId = `eval-${++jobCounter}`;
-  const onAbort = () => void worker.cancel(jobId);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await worker.evaluate(
-      withTransfers({
-        jobId,
-        modelBytes: options.modelBytes,
-        inputShape: options.inputShape,
-        data: options.data,
-        limit: options.limit,
-        batchSize: options.batchSize,
-      }),
+  return withJob('eval', (id) => worker.cancel(id), options.signal, (jobId) =>
+    worker.evaluate(
+      withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, data: options.data, limit: options.limit, batchSize: options.batchSize }),
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
-    );
-  } catch (error) {
-    throw restoreError(error);
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+    ),
+  );
 }
 
 export interface EvaluateConfigOptions extends EvaluateModelOptions {
@@ -81,13 +64,10 @@ export interface EvaluateConfigOptions extends EvaluateModelOptions {
 }
 
 /** Compresses the model with `config` in the worker (calibrating when needed) and measures its accuracy. */
-export async function evaluateConfigInWorker(options: EvaluateConfigOptions): Promise<ConfigEvalResult> {
+export function evaluateConfigInWorker(options: EvaluateConfigOptions): Promise<ConfigEvalResult> {
   const worker = evaluator();
-  const jobId = `config-${++jobCounter}`;
-  const onAbort = () => void worker.cancel(jobId);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await worker.evaluateConfig(
+  return withJob('config', (id) => worker.cancel(id), options.signal, (jobId) =>
+    worker.evaluateConfig(
       withTransfers({
         jobId,
         modelBytes: options.modelBytes,
@@ -99,27 +79,14 @@ export async function evaluateConfigInWorker(options: EvaluateConfigOptions): Pr
         batchSize: options.batchSize,
       }),
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
-    );
-  } catch (error) {
-    throw restoreError(error);
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+    ),
+  );
 }
 
 /** Builds the compressed ONNX model (and its quantization report) in the worker. */
-export async function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'>): Promise<CompressedModel> {
-  try {
-    return await evaluator().compress(
-      withTransfers({
-        jobId: `compress-${++jobCounter}`,
-        modelBytes: options.modelBytes,
-        inputShape: options.inputShape,
-        config: options.config,
-        calibration: options.calibration,
-      }),
-    );
-  } catch (error) {
-    throw restoreError(error);
-  }
+export function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'>): Promise<CompressedModel> {
+  const worker = evaluator();
+  return withJob('compress', (id) => worker.cancel(id), undefined, (jobId) =>
+    worker.compress(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration })),
+  );
 }
