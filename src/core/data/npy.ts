@@ -1,5 +1,6 @@
 import { unzipSync } from 'fflate';
 import { badInput, EdgefoldError } from '../errors.ts';
+import { halfToFloat } from '../onnx/tensor.ts';
 
 /** A decoded .npy array. Numbers come as a typed array; string arrays ('<U', '|S') as string[]. */
 export interface NpyArray {
@@ -114,15 +115,6 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
     }
   }
   return { dtype: descr, shape, data };
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 /** Parses an .npz (zip of .npy, stored or deflated); keys are the array names without ".npy". */

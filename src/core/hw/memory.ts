@@ -105,3 +105,18 @@ export function minWastePrimitive(
   if (best) out[best.name] = best.count;
   return out;
 }
+
+/**
+ * A weight memory of `depth` words x `width` bits in the chosen style: RAMB18s mapped with the
+ * engine's aspect-ratio table (MVAU: with parity widths, VVAU: without), or LUTRAM.
+ */
+export function weightMemory(
+  width: number,
+  depth: number,
+  style: 'bram' | 'lutram',
+  mapBram: (width: number, depth: number) => number,
+): { bram18: number; lutramLuts: number; note: string } {
+  const bram18 = style === 'bram' ? mapBram(width, depth) : 0;
+  const lutramLuts = style === 'lutram' ? lutram64(width, depth) : 0;
+  return { bram18, lutramLuts, note: `weights ${depth} x ${width} b in ${style === 'bram' ? `${bram18} RAMB18` : `${lutramLuts} LUTRAM`}` };
+}

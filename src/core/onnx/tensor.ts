@@ -11,7 +11,8 @@ function rawView(t: TensorProto): DataView {
   return new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
 }
 
-function halfToFloat(h: number): number {
+/** IEEE 754 half-precision bits to a number (ONNX FLOAT16 tensors, numpy float16 arrays). */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

@@ -10,7 +10,7 @@
  *   dsp_estimation and the kernels finn-rtllib/mvu/mvu_8sx8u_dsp48.sv, mvu_4sx4u.sv,
  *   mvu_vvu_8sx9_dsp58.sv (see engines/common.ts dspPacking)
  */
-import { lutram64, ramb18 } from '../memory.ts';
+import { ramb18, weightMemory } from '../memory.ts';
 import type { EngineCost, EngineDevice, LayerBits, MemStyle, MulStyle } from '../types.ts';
 import {
   accumulatorBits,
@@ -53,9 +53,8 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   const wmem = (mw * mh) / (pe * simd);
   const memWidth = pe * simd * W;
   const mem = resolveWeightMem(opts.memStyle ?? 'auto', wmem);
-  const bram18 = mem === 'bram' ? ramb18(memWidth, wmem) : 0;
-  const lutramLuts = mem === 'lutram' ? lutram64(memWidth, wmem) : 0;
-  notes.push(`weights ${wmem} x ${memWidth} b in ${mem === 'bram' ? `${bram18} RAMB18` : `${lutramLuts} LUTRAM`}`);
+  const { bram18, lutramLuts, note } = weightMemory(memWidth, wmem, mem, ramb18);
+  notes.push(note);
 
   // Multipliers.
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);

@@ -10,7 +10,7 @@
  *   SIMD; the hardware has PE*SIMD multipliers with no shared operand, so we count PE*SIMD
  *   products (DSP58: PE*ceil(SIMD/3), rtl/vectorvectoractivation_rtl.py).
  */
-import { lutram64, ramb18NoParity } from '../memory.ts';
+import { ramb18NoParity, weightMemory } from '../memory.ts';
 import type { EngineCost, EngineDevice, LayerBits } from '../types.ts';
 import {
   accumulatorBits,
@@ -47,9 +47,8 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
   const wmem = (k2 * C) / pe / simd;
   const memWidth = simd * pe * W;
   const mem = resolveWeightMem(opts.memStyle ?? 'auto', wmem);
-  const bram18 = mem === 'bram' ? ramb18NoParity(memWidth, wmem) : 0;
-  const lutramLuts = mem === 'lutram' ? lutram64(memWidth, wmem) : 0;
-  notes.push(`weights ${wmem} x ${memWidth} b in ${mem === 'bram' ? `${bram18} RAMB18` : `${lutramLuts} LUTRAM`}`);
+  const { bram18, lutramLuts, note } = weightMemory(memWidth, wmem, mem, ramb18NoParity);
+  notes.push(note);
 
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   let dsp = 0;
