@@ -139,10 +139,11 @@ export class NodeSweepPool {
 
 // ---- thread side ----------------------------------------------------------------------------
 
-async function loadEngine(engine: PoolEngine): Promise<{ ort: OrtModule; sessionOptions: object }> {
+async function loadEngine(engine: PoolEngine): Promise<{ ort: OrtModule; sessionOptions: object; lateCuts?: boolean }> {
   if (engine === 'native') {
     const name = 'onnxruntime-node';
-    return { ort: (await import(/* @vite-ignore */ name)) as OrtModule, sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 } };
+    // Late prune cuts are bit-exact only in the wasm kernels (see EngineContext.lateCuts).
+    return { ort: (await import(/* @vite-ignore */ name)) as OrtModule, sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 }, lateCuts: false };
   }
   const web = (await import('onnxruntime-web')) as unknown as OrtModule & { env: { wasm: { numThreads?: number }; logLevel?: string } };
   web.env.wasm.numThreads = 1;
@@ -154,7 +155,7 @@ if (!isMainThread && (workerData as { edgefoldSweepWorker?: boolean } | null)?.e
   const port = parentPort!;
   const post = (m: FromWorker) => port.postMessage(m);
   const engine = (workerData as { engine: PoolEngine }).engine;
-  const ready = loadEngine(engine).then(({ ort, sessionOptions }) => new SweepService(ort, sessionOptions));
+  const ready = loadEngine(engine).then(({ ort, sessionOptions, lateCuts }) => new SweepService(ort, sessionOptions, { lateCuts }));
   port.on('message', async (m: ToWorker) => {
     try {
       const service = await ready;

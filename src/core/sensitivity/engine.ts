@@ -16,8 +16,8 @@ import type { OrtModule } from '../eval/ort-runner.ts';
 import { encodeModel } from '../onnx/model.ts';
 import type { CalibrationData } from '../quant/calibrate.ts';
 import type { SweepModel } from './plan.ts';
-import { buildPointModel, quantizedWeights, weightInputName } from './points.ts';
-import { cutBefore, prefixModel, suffixModel } from './split.ts';
+import { buildPointModel, prunedChannels, quantizedWeights, weightInputName } from './points.ts';
+import { cutBefore, gatherIndices, prefixModel, pruneCut, suffixInputNames, suffixModel } from './split.ts';
 import type { PointMetrics, SweepSettings, SweepUnit } from './types.ts';
 
 export interface EngineContext {
@@ -32,6 +32,12 @@ export interface EngineContext {
   sessionOptions?: Ort.InferenceSession.SessionOptions;
   /** Feed varied weights as inputs of one shared session (default true). */
   reuseSessions?: boolean;
+  /**
+   * Start prune suffixes after the group's channel-local ops (see pruneCut; default true). Bit-exact
+   * in onnxruntime-web's wasm kernels (tested); not in onnxruntime-node, whose x86 blocked convs
+   * round a conv's outputs differently with the channel count, so the native engine turns it off.
+   */
+  lateCuts?: boolean;
   /** Early-stop mode keeps the cut activations in memory up to this size (default 512 MiB). */
   memoryBudgetBytes?: number;
 }
@@ -85,7 +91,7 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
   const signal = options.signal;
   throwIfAborted(signal);
   const { model: base, graph } = sm.base(unit.base);
-  const cut = cutBefore(graph, unit.cutIndex);
+  const cut = unit.kind === 'prune' && ctx.lateCuts !== false ? pruneCut(sm.analysis, unit.target) : cutBefore(graph, unit.cutIndex);
   const images = imagePlan(ctx);
   const sessionOptions: Ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3, ...ctx.sessionOptions };
   const sessions: Session[] = [];
@@ -98,6 +104,7 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
     const prefixProto = prefixModel(base, cut);
     const prefix = prefixProto ? await open(encodeModel(prefixProto)) : undefined;
     const inputName = graph.inputs[0].name;
+    const feedNames = suffixInputNames(cut);
     const classes = data.classes.length;
 
     // One entry per distinct model of the unit, in order of increasing severity.
@@ -106,7 +113,7 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
       const first = buildPointModel(sm, settings, unit.points[0]);
       const wName = weightInputName(first, unit.target);
       const dims = first.graph!.initializer.find((t) => t.name === wName)!.dims.map(Number);
-      const session = await open(encodeModel(suffixModel(first, cut, [wName])));
+      const session = await open(encodeModel(suffixModel(first, cut, { weightInputs: [wName] })));
       for (const p of unit.points) {
         const weights = new ort.Tensor('float32', quantizedWeights(sm, settings, unit.target, p.value), dims);
         entries.push({ modelKey: p.modelKey, session, extra: { [wName]: weights }, metrics: new MetricsAccumulator(classes) });
@@ -115,7 +122,8 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
       for (const p of unit.points) {
         throwIfAborted(signal);
         const pointModel = buildPointModel(sm, settings, p, ctx.calibration);
-        entries.push({ modelKey: p.modelKey, session: await open(encodeModel(suffixModel(pointModel, cut))), extra: {}, metrics: new MetricsAccumulator(classes) });
+        const gather = cut.gathered ? gatherIndices(sm.analysis, cut, prunedChannels(sm, settings, p)) : undefined;
+        entries.push({ modelKey: p.modelKey, session: await open(encodeModel(suffixModel(pointModel, cut, { gather }))), extra: {}, metrics: new MetricsAccumulator(classes) });
       }
     }
 
@@ -123,7 +131,7 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
       const x = new ort.Tensor('float32', batchTensor(data, start, count, images.layout), images.dims(count));
       if (!prefix) return { [inputName]: x };
       const out = await prefix.run({ [inputName]: x }, cut.tensors);
-      return Object.fromEntries(cut.tensors.map((t) => [t, out[t]]));
+      return Object.fromEntries(cut.tensors.map((t, i) => [feedNames[i], out[t]]));
     };
     const runEntry = async (e: Entry, feeds: Record<string, Ort.Tensor>, start: number, count: number) => {
       const session = e.session;

@@ -10,6 +10,7 @@ import type { ModelProto } from '../onnx/model.ts';
 import { analyzeChannels, keptCount, type ChannelAnalysis } from '../prune/index.ts';
 import { isComputeLayer } from '../quant/calibrate.ts';
 import { foldBatchNorm } from '../quant/fold.ts';
+import { pruneCut } from './split.ts';
 import { BITS_MAX, BITS_MIN } from '../quant/grid.ts';
 import {
   DEFAULT_SCHEME,
@@ -188,7 +189,9 @@ export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
       if (!distinct.length) continue;
       const group = sm.analysis.groups.find((x) => x.id === g.id)!;
       const cutIndex = Math.min(...group.members.map((m) => sm.originalGraph.node(m.node)?.index ?? Infinity));
-      units.push({ id: `prune:${g.id}`, kind: 'prune', target: g.id, base: 'original', cutIndex, points: distinct, cost: cost(sm.originalGraph, cutIndex, distinct.length) });
+      // Cost as the wasm engine runs it: suffixes start after the group's channel-local ops.
+      const suffixStart = pruneCut(sm.analysis, g.id).index;
+      units.push({ id: `prune:${g.id}`, kind: 'prune', target: g.id, base: 'original', cutIndex, points: distinct, cost: cost(sm.originalGraph, suffixStart, distinct.length) });
     }
   }
 

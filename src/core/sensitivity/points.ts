@@ -55,13 +55,18 @@ function specOf(settings: SweepSettings, point: SweepPoint): LayerQuantSpec {
     : { weightBits: ACT_SWEEP_WEIGHT_BITS, activationBits: point.value, granularity: s.granularity, scale: s.scale, rounding: s.rounding };
 }
 
+/** A prune point's kept channel indices (group id -> indices), as applyConfig would choose them. */
+export function prunedChannels(sm: SweepModel, settings: SweepSettings, point: SweepPoint): ReadonlyMap<string, readonly number[]> {
+  const prune = settings.prune!;
+  return makePrunePlan(sm.analysis, { criterion: prune.criterion, roundTo: prune.roundTo, groups: { [point.target]: { ratio: point.value } } }).keep;
+}
+
 /** Builds the point's model from the shared analyses (no re-analysis of the original). */
 export function buildPointModel(sm: SweepModel, settings: SweepSettings, point: SweepPoint, calibration?: CalibrationData): ModelProto {
   if (point.modelKey === 'baseline') return sm.original;
   if (point.kind === 'prune') {
-    const prune = settings.prune!;
-    const plan = makePrunePlan(sm.analysis, { criterion: prune.criterion, roundTo: prune.roundTo, groups: { [point.target]: { ratio: point.value } } });
-    return plan.keep.size ? applyPruning(sm.original, sm.analysis, plan.keep) : sm.original;
+    const keep = prunedChannels(sm, settings, point);
+    return keep.size ? applyPruning(sm.original, sm.analysis, keep) : sm.original;
   }
   if (point.kind === 'act-bits' && !calibration) throw new EdgefoldError('internal', 'Activation sweeps need calibration statistics.');
   const s = settings.scheme.calibration;

@@ -11,7 +11,7 @@ import type { OrtModule } from '../eval/ort-runner.ts';
 import { decodeModel, encodeModel } from '../onnx/model.ts';
 import { activationTaps, calibrate, type CalibrationData } from '../quant/calibrate.ts';
 import { ortBatchSource } from '../quant/ort-calibration.ts';
-import { runUnit, type UnitResult } from './engine.ts';
+import { runUnit, type EngineContext, type UnitResult } from './engine.ts';
 import { SweepModel } from './plan.ts';
 import type { SweepSettings, SweepUnit } from './types.ts';
 
@@ -43,6 +43,7 @@ export class SweepService {
   constructor(
     private readonly ort: OrtModule,
     private readonly sessionOptions: Ort.InferenceSession.SessionOptions = {},
+    private readonly engineOptions: Pick<EngineContext, 'lateCuts'> = {},
   ) {}
 
   /** Loads the model and data once; calling it again with the same model key keeps the analyses. */
@@ -80,7 +81,7 @@ export class SweepService {
       const sm = this.model.sm;
       const calibration = job.unit.kind === 'act-bits' ? await this.calibrationFor(job.settings, sm) : undefined;
       return await runUnit(
-        { ort: this.ort, sm, settings: job.settings, data: this.data, limit: job.limit, calibration, sessionOptions: this.sessionOptions },
+        { ort: this.ort, sm, settings: job.settings, data: this.data, limit: job.limit, calibration, sessionOptions: this.sessionOptions, ...this.engineOptions },
         job.unit,
         { signal: controller.signal, onProgress, baselineTop1: job.baselineTop1 },
       );

@@ -14,7 +14,10 @@ import { ModelProtoSchema, GraphProtoSchema, type ModelProto, type ValueInfoProt
 import { EdgefoldError } from '../errors.ts';
 import { Graph } from '../graph/graph.ts';
 import { inferShapes } from '../graph/shapes.ts';
-import { tensorInfo } from '../onnx/builder.ts';
+import { attrInt } from '../graph/graph.ts';
+import { node as onnxNode, tensorInfo } from '../onnx/builder.ts';
+import { int64Tensor } from '../onnx/tensor.ts';
+import { keptAxisIndices, type ChannelAnalysis } from '../prune/index.ts';
 
 /** Ops whose outputs are not float32 activations; a cut never crosses them. */
 const NON_FLOAT = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'Cast', 'Equal', 'Greater', 'Less', 'Not', 'And', 'Or']);
@@ -30,7 +33,18 @@ export interface Cut {
   trivial: boolean;
   /** Per-image floats the cut tensors hold (for memory budgets). */
   floatsPerImage: number;
+  /**
+   * Cut tensors that carry a pruned group's channels (prune cuts only): the prefix computes them in
+   * full, and each point's suffix gathers its kept channels from them.
+   */
+  gathered?: string[];
 }
+
+/** The name under which the suffix reads a gathered cut tensor in full. */
+export const fullTensorName = (tensor: string): string => `${tensor}::full`;
+
+/** Graph input names of a suffix, one per cut tensor (in `cut.tensors` order). */
+export const suffixInputNames = (cut: Cut): string[] => cut.tensors.map((t) => (cut.gathered?.includes(t) ? fullTensorName(t) : t));
 
 /** Tensors that depend on a graph input (the others are constants the suffix can recompute). */
 function dynamicTensors(graph: Graph): Set<string> {
@@ -75,6 +89,79 @@ export function cutBefore(graph: Graph, index: number): Cut {
   if (unusable || (tensors.length === 1 && tensors[0] === input)) return trivial();
   const fixed = shapes as (number | null)[][];
   return { index, tensors, shapes: fixed, trivial: false, floatsPerImage: fixed.reduce((n, s) => n + perImage(s), 0) };
+}
+
+/**
+ * Ops where output channel c depends only on input channel c (and on per-channel constants that
+ * pruning slices alike): removing channels before them equals removing the same channels after.
+ */
+const CHANNEL_LOCAL = new Set([
+  'BatchNormalization', 'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'PRelu',
+  'Mul', 'Add', 'Sub', 'Div', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Identity', 'Dropout', 'Flatten',
+]);
+
+/**
+ * The cut for a prune sweep of one channel group: as late as channels stay separate. Pruning
+ * output channels of a conv leaves every kept channel's values unchanged through the conv itself
+ * and through channel-local ops after it (BN, activations, depthwise convs, pooling), so those
+ * run once in the prefix on all channels; each point's suffix starts at the first op that mixes
+ * channels (the next conv or FC) and gathers its kept channels from the full tensor. Falls back to
+ * the plain cut in front of the group's first member when the group's path is anything else.
+ */
+export function pruneCut(analysis: ChannelAnalysis, groupId: string): Cut {
+  const graph = analysis.graph;
+  const group = analysis.groups.find((g) => g.id === groupId);
+  if (!group) throw new EdgefoldError('internal', `No channel group "${groupId}".`);
+  const roles = new Map<string, Set<string>>();
+  for (const m of group.members) (roles.get(m.node) ?? roles.set(m.node, new Set()).get(m.node)!).add(m.role);
+  const start = Math.min(...group.members.map((m) => graph.node(m.node)?.index ?? Infinity));
+  const plain = cutBefore(graph, start);
+  if (graph.inputs.length !== 1 || !Number.isFinite(start)) return plain;
+
+  const dynamic = dynamicTensors(graph);
+  type State = 'same' | 'sliced' | 'changed';
+  const state = new Map<string, State>(graph.inputs.map((i) => [i.name, 'same' as State]));
+  const carriesGroup = (t: string) => analysis.layouts.get(t)?.some((s) => s.group === groupId) ?? false;
+  const classify = (node: (typeof graph.nodes)[number]): State => {
+    const ins = node.inputs.filter((i) => i && dynamic.has(i)).map((i) => state.get(i) ?? 'changed');
+    const nodeRoles = roles.get(node.name);
+    if (node.index < start) return 'same';
+    if (ins.includes('changed')) return 'changed';
+    if (ins.every((s) => s === 'same')) {
+      if (!nodeRoles) return 'same';
+      // The producer: output channels of a conv are computed independently of each other.
+      const producer = node.op === 'Conv' && nodeRoles.size === 1 && nodeRoles.has('conv-out');
+      return producer && node.outputs.every((o) => !o || carriesGroup(o)) ? 'sliced' : 'changed';
+    }
+    if (!ins.every((s) => s === 'sliced')) return 'changed';
+    const depthwise = node.op === 'Conv' && nodeRoles?.has('depthwise') && attrInt(node, 'group', 1) > 1;
+    if (!CHANNEL_LOCAL.has(node.op) && !depthwise) return 'changed';
+    return node.outputs.every((o) => !o || carriesGroup(o)) ? 'sliced' : 'changed';
+  };
+  let firstChanged = Infinity;
+  for (const node of graph.nodes) {
+    if (!node.inputs.some((i) => i && dynamic.has(i))) continue;
+    const s = classify(node);
+    if (s === 'changed') firstChanged = Math.min(firstChanged, node.index);
+    for (const o of node.outputs) if (o) state.set(o, s);
+  }
+  const tensors: string[] = [];
+  for (const node of graph.nodes) {
+    if (!node.inputs.some((i) => i && dynamic.has(i)) || state.get(node.outputs[0]) !== 'changed') continue;
+    for (const i of node.inputs) if (i && dynamic.has(i) && state.get(i) !== 'changed' && !tensors.includes(i)) tensors.push(i);
+  }
+  if (graph.outputs.some((o) => state.get(o.name) !== 'changed')) return plain;
+  const gathered = tensors.filter((t) => state.get(t) === 'sliced');
+  if (!gathered.length) return plain;
+  const shapes = tensors.map((t) => graph.shape(t));
+  const unusable = tensors.some((t, i) => {
+    const p = graph.producer.get(t);
+    const s = shapes[i];
+    return (p && NON_FLOAT.has(p.op)) || !s || s.length < 2 || s.slice(1).some((d) => d === null) || (tensors.length === 1 && t === graph.inputs[0].name);
+  });
+  if (unusable) return plain;
+  const fixed = shapes as (number | null)[][];
+  return { index: firstChanged, tensors, shapes: fixed, trivial: false, floatsPerImage: fixed.reduce((n, s) => n + perImage(s), 0), gathered };
 }
 
 const perImage = (shape: readonly (number | null)[]): number => shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
@@ -137,18 +224,40 @@ export function prefixModel(base: ModelProto, cut: Cut): ModelProto | undefined 
   return extractSubgraph(base, inputs, cut.tensors, cut.tensors.map((t, i) => batchInfo(t, cut.shapes[i])));
 }
 
+/** Kept element indices along axis 1 of each gathered cut tensor, for one point's kept channels. */
+export function gatherIndices(analysis: ChannelAnalysis, cut: Cut, keep: ReadonlyMap<string, readonly number[]>): Map<string, number[]> {
+  return new Map((cut.gathered ?? []).map((t) => [t, keptAxisIndices(analysis.layouts.get(t)!, keep)]));
+}
+
+export interface SuffixOptions {
+  /** Initializers turned into graph inputs (fed per run), so one session serves every point that only changes those values. */
+  weightInputs?: string[];
+  /** Per gathered cut tensor, the element indices along axis 1 the point keeps (see gatherIndices). */
+  gather?: ReadonlyMap<string, readonly number[]>;
+}
+
 /**
  * The suffix of a point model (the base with edits at or after the cut): the cut tensors ->
- * the first graph output. `weightInputs` turns initializers into graph inputs (fed per run),
- * so one session can serve every point that only changes those values.
+ * the first graph output. A gathered cut tensor is read in full (under fullTensorName) and a
+ * Gather in front selects the point's kept channels.
  */
-export function suffixModel(point: ModelProto, cut: Cut, weightInputs: string[] = []): ModelProto {
+export function suffixModel(point: ModelProto, cut: Cut, options: SuffixOptions = {}): ModelProto {
   const out = point.graph!.output[0];
   if (!out) throw new EdgefoldError('unsupported', 'The model has no graph output.');
   const inputs = cut.tensors.map((t, i) => (cut.trivial ? (point.graph!.input.find((x) => x.name === t) ?? batchInfo(t, cut.shapes[i])) : batchInfo(t, cut.shapes[i])));
   const sub = extractSubgraph(point, inputs, [out.name]);
-  if (!weightInputs.length) return sub;
   const g = sub.graph!;
+  for (const [i, t] of cut.tensors.entries()) {
+    if (!cut.gathered?.includes(t)) continue;
+    const indices = options.gather?.get(t);
+    if (!indices) throw new EdgefoldError('internal', `No kept channels given for the cut tensor "${t}".`);
+    const full = fullTensorName(t);
+    g.input[i] = batchInfo(full, cut.shapes[i]);
+    g.node.unshift(onnxNode('Gather', [full, `${t}::kept`], [t], { axis: 1 }, `${t}::gather`));
+    g.initializer.push(int64Tensor(`${t}::kept`, [indices.length], indices));
+  }
+  const weightInputs = options.weightInputs ?? [];
+  if (!weightInputs.length) return sub;
   for (const name of weightInputs) {
     const t = g.initializer.find((x) => x.name === name);
     if (!t) throw new EdgefoldError('internal', `Cannot feed "${name}": it is not an initializer of the suffix.`);
