@@ -2,8 +2,8 @@
  * The CLI's sweep worker pool: N Node worker threads, each with its own onnxruntime (the wasm
  * build the browser uses, one thread each, or onnxruntime-node with one intra-op thread) and its
  * own SweepService. The same file is the threads' entry point. The coordinator (executeSweep in
- * src/core/sensitivity) hands units to whichever thread is free; cancelling aborts the running
- * unit in every thread between two batches.
+ * src/core/sensitivity) hands tasks to whichever thread is free; cancelling aborts the running
+ * task in every thread between two batches.
  *
  * The browser pool is the same idea with Web Workers and comlink: src/workers-client/sweep.ts
  * over workers/sweep.worker.ts.
@@ -13,21 +13,21 @@ import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { EdgefoldError } from '../src/core/errors.ts';
 import type { OrtModule } from '../src/core/eval/ort-runner.ts';
-import type { UnitResult } from '../src/core/sensitivity/engine.ts';
+import type { TaskResult } from '../src/core/sensitivity/engine.ts';
 import type { SweepExecutor } from '../src/core/sensitivity/schedule.ts';
-import { SweepService, type ServiceInit, type UnitJob } from '../src/core/sensitivity/service.ts';
+import { SweepService, type ServiceInit, type TaskJob } from '../src/core/sensitivity/service.ts';
 
 export type PoolEngine = 'wasm' | 'native';
 
-type ToWorker = { type: 'init'; init: ServiceInit } | { type: 'run'; job: UnitJob } | { type: 'cancel'; jobId: string };
+type ToWorker = { type: 'init'; init: ServiceInit } | { type: 'run'; job: TaskJob } | { type: 'cancel'; jobId: string };
 type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; jobId: string; work: number }
-  | { type: 'done'; jobId: string; result: UnitResult }
+  | { type: 'done'; jobId: string; result: TaskResult }
   | { type: 'error'; jobId?: string; code?: string; message: string };
 
 interface Pending {
-  resolve: (r: UnitResult) => void;
+  resolve: (r: TaskResult) => void;
   reject: (e: Error) => void;
   onProgress?: (work: number) => void;
 }
@@ -67,10 +67,10 @@ class ThreadExecutor implements SweepExecutor {
     this.pending.clear();
   }
 
-  runUnit: SweepExecutor['runUnit'] = (unit, { baselineTop1, onProgress, signal }) => {
+  runTask: SweepExecutor['runTask'] = (task, { baselineTop1, onProgress, signal }) => {
     if (this.failed) return Promise.reject(this.failed);
     const jobId = `w${this.id}-${++this.jobs}`;
-    return new Promise<UnitResult>((resolve, reject) => {
+    return new Promise<TaskResult>((resolve, reject) => {
       const onAbort = () => this.worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker);
       signal.addEventListener('abort', onAbort, { once: true });
       const done = () => signal.removeEventListener('abort', onAbort);
@@ -79,12 +79,12 @@ class ThreadExecutor implements SweepExecutor {
         reject: (e) => (done(), reject(e)),
         onProgress,
       });
-      this.worker.postMessage({ type: 'run', job: { ...this.job, jobId, unit, baselineTop1 } } satisfies ToWorker);
+      this.worker.postMessage({ type: 'run', job: { ...this.job, jobId, task, baselineTop1 } } satisfies ToWorker);
     });
   };
 
-  /** Settings and image limit shared by every unit of the sweep (set by the pool). */
-  job: Omit<UnitJob, 'jobId' | 'unit' | 'baselineTop1'> = { settings: undefined as never };
+  /** Settings and image limit shared by every task of the sweep (set by the pool). */
+  job: Omit<TaskJob, 'jobId' | 'task' | 'baselineTop1'> = { settings: undefined as never };
 }
 
 /** Threads run this TypeScript file through tsx (as the CLI itself does): register it, then import us. */
@@ -123,7 +123,7 @@ export class NodeSweepPool {
   }
 
   /** Executors for executeSweep; every unit runs with these settings and image limit. */
-  executors(job: Omit<UnitJob, 'jobId' | 'unit' | 'baselineTop1'>): SweepExecutor[] {
+  executors(job: Omit<TaskJob, 'jobId' | 'task' | 'baselineTop1'>): SweepExecutor[] {
     for (const t of this.threads) t.job = job;
     return this.threads;
   }
@@ -169,7 +169,7 @@ if (!isMainThread && (workerData as { edgefoldSweepWorker?: boolean } | null)?.e
         let last = 0;
         let lastAt = 0;
         try {
-          const result = await service.runUnit(m.job, (work) => {
+          const result = await service.runTask(m.job, (work) => {
             // Progress at most every 100 ms keeps the message traffic small.
             const now = performance.now();
             if (now - lastAt > 100 || work < last) {

@@ -5,8 +5,8 @@
 import * as Comlink from 'comlink';
 import { toTransferable } from '../src/core/errors.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
-import type { UnitResult } from '../src/core/sensitivity/engine.ts';
-import { SweepService, type ServiceInit, type UnitJob } from '../src/core/sensitivity/service.ts';
+import type { TaskResult } from '../src/core/sensitivity/engine.ts';
+import { SweepService, type ServiceInit, type TaskJob } from '../src/core/sensitivity/service.ts';
 import { ortWeb } from './ort-web.ts';
 
 let service: SweepService | undefined;
@@ -16,10 +16,10 @@ const api = {
     service ??= new SweepService(ortWeb(1));
     service.init(init);
   },
-  async runUnit(job: UnitJob, onProgress?: (work: number) => void): Promise<UnitResult> {
+  async runTask(job: TaskJob, onProgress?: (work: number) => void): Promise<TaskResult> {
     if (!service) throw new Error('internal: the sweep worker was not initialised');
     try {
-      return await service.runUnit(job, onProgress);
+      return await service.runTask(job, onProgress);
     } catch (error) {
       throw toTransferable(error);
     }

@@ -138,13 +138,13 @@ export async function runSweep(input: SweepJobInput, callbacks: SweepCallbacks =
   const members = workers(size);
   await Promise.all(members.map((m) => m.remote.init({ modelBytes: input.modelBytes, modelKey: prepared.modelHash, data, calibrationData })));
   const executors: SweepExecutor[] = members.map((m) => ({
-    async runUnit(unit, { baselineTop1, onProgress, signal }) {
+    async runTask(task, { baselineTop1, onProgress, signal }) {
       const jobId = `sweep-${++jobCounter}`;
       const onAbort = () => void m.remote.cancel(jobId);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        return await m.remote.runUnit(
-          { jobId, unit, settings: prepared.plan.settings, limit: prepared.images, baselineTop1 },
+        return await m.remote.runTask(
+          { jobId, task, settings: prepared.plan.settings, limit: prepared.images, baselineTop1 },
           onProgress ? Comlink.proxy(onProgress) : undefined,
         );
       } catch (error) {

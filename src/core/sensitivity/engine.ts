@@ -1,10 +1,10 @@
 /**
- * Runs one sweep unit (one curve) in onnxruntime: the prefix once per batch, then each point's
- * suffix on the cut activations. Weight-only bit-width points share one suffix session whose
- * varied weights are graph inputs. Works with any onnxruntime flavour (web/wasm, node) passed in,
- * so the browser workers, the CLI's worker threads and the tests share this code.
+ * Runs one sweep task (one or more curves) in onnxruntime: the shared prefix once per batch, then
+ * each point's suffix on the cut activations. Weight-only bit-width points share one suffix
+ * session whose varied weights are graph inputs. Works with any onnxruntime flavour (web/wasm,
+ * node) passed in, so the browser workers, the CLI's worker threads and the tests share this code.
  *
- * Results are returned only for models evaluated on every requested image; a cancelled unit
+ * Results are returned only for models evaluated on every requested image; a cancelled task
  * throws EdgefoldError('cancelled') and returns nothing.
  */
 import type * as Ort from 'onnxruntime-web';
@@ -17,8 +17,8 @@ import { encodeModel } from '../onnx/model.ts';
 import type { CalibrationData } from '../quant/calibrate.ts';
 import type { SweepModel } from './plan.ts';
 import { buildPointModel, prunedChannels, quantizedWeights, weightInputName } from './points.ts';
-import { cutBefore, gatherIndices, prefixModel, pruneCut, suffixInputNames, suffixModel } from './split.ts';
-import type { PointMetrics, SweepSettings, SweepUnit } from './types.ts';
+import { cutBefore, gatherIndices, mergeCuts, prefixModel, pruneCut, suffixInputNames, suffixModel, type Cut } from './split.ts';
+import type { PointMetrics, SweepSettings, SweepTask, SweepUnit } from './types.ts';
 
 export interface EngineContext {
   ort: OrtModule;
@@ -42,16 +42,16 @@ export interface EngineContext {
   memoryBudgetBytes?: number;
 }
 
-export interface UnitRunOptions {
+export interface TaskRunOptions {
   signal?: AbortSignal;
-  /** Cumulative work of this unit: images x evaluated models. */
+  /** Cumulative work of this task: images x evaluated models. */
   onProgress?: (work: number) => void;
   /** Top-1 of the baseline, for early stop. */
   baselineTop1?: number;
 }
 
-export interface UnitResult {
-  unit: string;
+export interface TaskResult {
+  task: string;
   /** modelKey -> metrics, for every model evaluated on all images. */
   results: Record<string, PointMetrics>;
   /** modelKeys not evaluated because the curve stopped early. */
@@ -59,7 +59,7 @@ export interface UnitResult {
   seconds: number;
 }
 
-/** Images a unit evaluates and how they are batched. */
+/** Images a task evaluates and how they are batched. */
 export function imagePlan(ctx: Pick<EngineContext, 'sm' | 'data' | 'limit' | 'settings'>): { total: number; batch: number; layout: 'NCHW' | 'NHWC'; dims: (count: number) => number[] } {
   const graph = ctx.sm.originalGraph;
   const inputShape = graph.shape(graph.inputs[0].name) ?? [];
@@ -77,6 +77,8 @@ interface Entry {
   modelKey: string;
   session: Session;
   extra: Record<string, Ort.Tensor>;
+  /** This point's suffix inputs, from the batch's input and cut tensors. */
+  pick: (values: Record<string, Ort.Tensor>) => Record<string, Ort.Tensor>;
   metrics: MetricsAccumulator;
 }
 
@@ -85,13 +87,29 @@ export function toPointMetrics(m: MetricsAccumulator): PointMetrics {
   return { top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, ci95: r.ci95 };
 }
 
-export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: UnitRunOptions = {}): Promise<UnitResult> {
+/** The cut each point of a unit is evaluated from. */
+function unitCut(ctx: EngineContext, unit: SweepUnit): Cut {
+  const { graph } = ctx.sm.base(unit.base);
+  return unit.kind === 'prune' && ctx.lateCuts !== false ? pruneCut(ctx.sm.analysis, unit.target) : cutBefore(graph, unit.cutIndex);
+}
+
+/**
+ * Runs a task: one or more curves of the same base model. One prefix computes every cut tensor
+ * the curves need once per batch; then every point's suffix runs on that batch. Early stop needs
+ * the curve order, so it runs one curve per task.
+ */
+export async function runTask(ctx: EngineContext, task: SweepTask, options: TaskRunOptions = {}): Promise<TaskResult> {
   const started = performance.now();
   const { ort, sm, settings, data } = ctx;
   const signal = options.signal;
   throwIfAborted(signal);
-  const { model: base, graph } = sm.base(unit.base);
-  const cut = unit.kind === 'prune' && ctx.lateCuts !== false ? pruneCut(sm.analysis, unit.target) : cutBefore(graph, unit.cutIndex);
+  const units = task.units;
+  if (!units.length || units.some((u) => u.base !== units[0].base)) throw new EdgefoldError('internal', `Task ${task.id} needs one or more units of one base model.`);
+  const earlyStop = settings.earlyStop && !units.every((u) => u.kind === 'baseline') ? settings.earlyStop : null;
+  if (earlyStop && units.length > 1) throw new EdgefoldError('internal', 'Early stop runs one curve per task.');
+  const { model: base, graph } = sm.base(units[0].base);
+  const cuts = units.map((u) => unitCut(ctx, u));
+  const shared = mergeCuts(cuts);
   const images = imagePlan(ctx);
   const sessionOptions: Ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3, ...ctx.sessionOptions };
   const sessions: Session[] = [];
@@ -101,42 +119,46 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
     return s;
   };
   try {
-    const prefixProto = prefixModel(base, cut);
+    const prefixProto = prefixModel(base, shared);
     const prefix = prefixProto ? await open(encodeModel(prefixProto)) : undefined;
     const inputName = graph.inputs[0].name;
-    const feedNames = suffixInputNames(cut);
     const classes = data.classes.length;
 
-    // One entry per distinct model of the unit, in order of increasing severity.
+    // One entry per distinct model, curve by curve, each in order of increasing severity.
     const entries: Entry[] = [];
-    if (unit.kind === 'weight-bits' && ctx.reuseSessions !== false) {
-      const first = buildPointModel(sm, settings, unit.points[0]);
-      const wName = weightInputName(first, unit.target);
-      const dims = first.graph!.initializer.find((t) => t.name === wName)!.dims.map(Number);
-      const session = await open(encodeModel(suffixModel(first, cut, { weightInputs: [wName] })));
-      for (const p of unit.points) {
-        const weights = new ort.Tensor('float32', quantizedWeights(sm, settings, unit.target, p.value), dims);
-        entries.push({ modelKey: p.modelKey, session, extra: { [wName]: weights }, metrics: new MetricsAccumulator(classes) });
-      }
-    } else {
-      for (const p of unit.points) {
-        throwIfAborted(signal);
-        const pointModel = buildPointModel(sm, settings, p, ctx.calibration);
-        const gather = cut.gathered ? gatherIndices(sm.analysis, cut, prunedChannels(sm, settings, p)) : undefined;
-        entries.push({ modelKey: p.modelKey, session: await open(encodeModel(suffixModel(pointModel, cut, { gather }))), extra: {}, metrics: new MetricsAccumulator(classes) });
+    for (const [u, unit] of units.entries()) {
+      const cut = cuts[u];
+      const names = suffixInputNames(cut);
+      const pick = (values: Record<string, Ort.Tensor>) => Object.fromEntries(cut.tensors.map((t, i) => [names[i], values[t]]));
+      if (unit.kind === 'weight-bits' && ctx.reuseSessions !== false) {
+        const first = buildPointModel(sm, settings, unit.points[0]);
+        const wName = weightInputName(first, unit.target);
+        const dims = first.graph!.initializer.find((t) => t.name === wName)!.dims.map(Number);
+        const session = await open(encodeModel(suffixModel(first, cut, { weightInputs: [wName] })));
+        for (const p of unit.points) {
+          const weights = new ort.Tensor('float32', quantizedWeights(sm, settings, unit.target, p.value), dims);
+          entries.push({ modelKey: p.modelKey, session, extra: { [wName]: weights }, pick, metrics: new MetricsAccumulator(classes) });
+        }
+      } else {
+        for (const p of unit.points) {
+          throwIfAborted(signal);
+          const pointModel = buildPointModel(sm, settings, p, ctx.calibration);
+          const gather = cut.gathered ? gatherIndices(sm.analysis, cut, prunedChannels(sm, settings, p)) : undefined;
+          entries.push({ modelKey: p.modelKey, session: await open(encodeModel(suffixModel(pointModel, cut, { gather }))), extra: {}, pick, metrics: new MetricsAccumulator(classes) });
+        }
       }
     }
 
-    const feedsFor = async (start: number, count: number): Promise<Record<string, Ort.Tensor>> => {
+    /** The batch's input and every cut tensor any curve reads. */
+    const valuesFor = async (start: number, count: number): Promise<Record<string, Ort.Tensor>> => {
       const x = new ort.Tensor('float32', batchTensor(data, start, count, images.layout), images.dims(count));
       if (!prefix) return { [inputName]: x };
-      const out = await prefix.run({ [inputName]: x }, cut.tensors);
-      return Object.fromEntries(cut.tensors.map((t, i) => [feedNames[i], out[t]]));
+      return { [inputName]: x, ...(await prefix.run({ [inputName]: x }, shared.tensors)) };
     };
-    const runEntry = async (e: Entry, feeds: Record<string, Ort.Tensor>, start: number, count: number) => {
+    const runEntry = async (e: Entry, values: Record<string, Ort.Tensor>, start: number, count: number) => {
       const session = e.session;
       const outName = session.outputNames[0];
-      const result = await session.run({ ...feeds, ...e.extra }, [outName]);
+      const result = await session.run({ ...e.pick(values), ...e.extra }, [outName]);
       const scores = result[outName].data as Float32Array;
       e.metrics.add(scores, data.labels.subarray(start, start + count), count);
       result[outName].dispose?.();
@@ -144,16 +166,15 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
 
     const results: Record<string, PointMetrics> = {};
     const skipped: string[] = [];
-    const earlyStop = settings.earlyStop && unit.kind !== 'baseline' ? settings.earlyStop : null;
     if (!earlyStop) {
       // Interleaved: every batch goes through the prefix once and then through every point.
       for (let start = 0; start < images.total; start += images.batch) {
         throwIfAborted(signal);
         const count = Math.min(images.batch, images.total - start);
-        const feeds = await feedsFor(start, count);
+        const values = await valuesFor(start, count);
         for (const e of entries) {
           throwIfAborted(signal);
-          await runEntry(e, feeds, start, count);
+          await runEntry(e, values, start, count);
         }
         options.onProgress?.((start + count) * entries.length);
       }
@@ -163,7 +184,7 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
       // Curve by curve: a point is finished before the next, harsher one starts, so the curve can stop.
       if (options.baselineTop1 === undefined) throw new EdgefoldError('internal', 'Early stop needs the baseline accuracy.');
       const budget = ctx.memoryBudgetBytes ?? 512 * 2 ** 20;
-      const keepFeeds = cut.trivial || images.total * cut.floatsPerImage * 4 <= budget;
+      const keepValues = shared.trivial || images.total * shared.floatsPerImage * 4 <= budget;
       const stored: Record<string, Ort.Tensor>[] = [];
       let work = 0;
       let stopped = false;
@@ -175,12 +196,12 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
         for (let start = 0, b = 0; start < images.total; start += images.batch, b++) {
           throwIfAborted(signal);
           const count = Math.min(images.batch, images.total - start);
-          let feeds = keepFeeds ? stored[b] : undefined;
-          if (!feeds) {
-            feeds = await feedsFor(start, count);
-            if (keepFeeds) stored[b] = feeds;
+          let values = keepValues ? stored[b] : undefined;
+          if (!values) {
+            values = await valuesFor(start, count);
+            if (keepValues) stored[b] = values;
           }
-          await runEntry(e, feeds, start, count);
+          await runEntry(e, values, start, count);
           work += count;
           options.onProgress?.(work);
         }
@@ -189,7 +210,7 @@ export async function runUnit(ctx: EngineContext, unit: SweepUnit, options: Unit
         if (options.baselineTop1 - results[e.modelKey].top1 > earlyStop.maxDrop && i < entries.length - 1) stopped = true;
       }
     }
-    return { unit: unit.id, results, skipped, seconds: (performance.now() - started) / 1000 };
+    return { task: task.id, results, skipped, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
   }

@@ -167,9 +167,13 @@ export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
     }
     return sum;
   };
-  const cost = (graph: Graph, index: number, n: number) => before(graph, index) + n * (macs - before(graph, index));
+  const cost = (graph: Graph, index: number, n: number) => {
+    const prefixCost = before(graph, index);
+    const pointCost = macs - prefixCost;
+    return { cost: prefixCost + n * pointCost, prefixCost, pointCost };
+  };
 
-  units.push({ id: 'baseline', kind: 'baseline', target: '', base: 'original', cutIndex: 0, points: [{ kind: 'prune', target: '', layer: '', value: 0, modelKey: 'baseline' }], cost: macs });
+  units.push({ id: 'baseline', kind: 'baseline', target: '', base: 'original', cutIndex: 0, points: [{ kind: 'prune', target: '', layer: '', value: 0, modelKey: 'baseline' }], cost: macs, prefixCost: 0, pointCost: macs });
 
   if (settings.prune) {
     const { ratios, roundTo, criterion } = settings.prune;
@@ -191,7 +195,7 @@ export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
       const cutIndex = Math.min(...group.members.map((m) => sm.originalGraph.node(m.node)?.index ?? Infinity));
       // Cost as the wasm engine runs it: suffixes start after the group's channel-local ops.
       const suffixStart = pruneCut(sm.analysis, g.id).index;
-      units.push({ id: `prune:${g.id}`, kind: 'prune', target: g.id, base: 'original', cutIndex, points: distinct, cost: cost(sm.originalGraph, suffixStart, distinct.length) });
+      units.push({ id: `prune:${g.id}`, kind: 'prune', target: g.id, base: 'original', cutIndex, points: distinct, ...cost(sm.originalGraph, suffixStart, distinct.length) });
     }
   }
 
@@ -217,7 +221,7 @@ export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
       }));
       points.push(...curve);
       const cutIndex = folded.node(name)!.index;
-      units.push({ id: `${kind}:${name}`, kind, target: name, base: 'folded', cutIndex, points: curve, cost: cost(folded, cutIndex, curve.length) });
+      units.push({ id: `${kind}:${name}`, kind, target: name, base: 'folded', cutIndex, points: curve, ...cost(folded, cutIndex, curve.length) });
     }
   };
   bitUnits('weight-bits', settings.weightBits, request.weightBits?.layers);

@@ -37,12 +37,12 @@ export async function prepareSweep(modelBytes: Uint8Array, data: Dataset, reques
 export function serviceExecutor(service: SweepService, prepared: PreparedSweep, limit: number): SweepExecutor {
   let n = 0;
   return {
-    runUnit: async (unit, { baselineTop1, onProgress, signal }) => {
+    runTask: async (task, { baselineTop1, onProgress, signal }) => {
       const jobId = `local-${++n}`;
       const onAbort = () => service.cancel(jobId);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        return await service.runUnit({ jobId, unit, settings: prepared.plan.settings, limit, baselineTop1 }, onProgress);
+        return await service.runTask({ jobId, task, settings: prepared.plan.settings, limit, baselineTop1 }, onProgress);
       } finally {
         signal.removeEventListener('abort', onAbort);
       }

@@ -1,18 +1,52 @@
 /**
- * Runs a planned sweep on a set of executors (one per worker): cached models are skipped, units
- * are handed out longest first to whichever executor is free, results are cached as soon as a
- * unit completes, progress is reported as points and work (images x models) with time left.
- * Cancelling rejects with EdgefoldError('cancelled'); only whole, finished units ever reach the
- * cache or `onPoint`, so nothing partial survives a cancel.
+ * Runs a planned sweep on a set of executors (one per worker): cached models are skipped, the
+ * remaining curves are merged into tasks that share a prefix, tasks are handed out longest first
+ * to whichever executor is free, results are cached as soon as a task completes, progress is
+ * reported as points and work (images x models) with time left. Cancelling rejects with
+ * EdgefoldError('cancelled'); only whole, finished tasks ever reach the cache or `onPoint`, so
+ * nothing partial survives a cancel.
  */
 import { EdgefoldError, isAbortError, throwIfAborted } from '../errors.ts';
 import { cacheKey, type CacheScope, type SweepCache } from './cache.ts';
-import type { UnitResult } from './engine.ts';
+import type { TaskResult } from './engine.ts';
 import type { SweepPlan } from './plan.ts';
-import type { PointMetrics, PointResult, SweepProgress, SweepResult, SweepUnit } from './types.ts';
+import type { PointMetrics, PointResult, SweepProgress, SweepResult, SweepTask, SweepUnit } from './types.ts';
 
 export interface SweepExecutor {
-  runUnit(unit: SweepUnit, options: { baselineTop1?: number; onProgress?: (work: number) => void; signal: AbortSignal }): Promise<UnitResult>;
+  runTask(task: SweepTask, options: { baselineTop1?: number; onProgress?: (work: number) => void; signal: AbortSignal }): Promise<TaskResult>;
+}
+
+/** Tasks per executor when curves are merged: fewer share more prefix work, more balance the workers better. */
+const TASKS_PER_EXECUTOR = 4;
+
+/**
+ * Merges curves into tasks: per base model, in the order of where their suffixes start, a run of
+ * neighbouring curves shares one prefix (computed once per batch up to the latest of their cuts).
+ * Runs are cut at about equal suffix work, `TASKS_PER_EXECUTOR` per executor. With early stop
+ * every curve is its own task (a curve must finish point by point).
+ */
+export function makeTasks(units: readonly SweepUnit[], executors: number, earlyStop: boolean): SweepTask[] {
+  const single = (u: SweepUnit): SweepTask => ({ id: u.id, units: [u], cost: u.cost });
+  if (earlyStop) return units.map(single);
+  const pointWork = (u: SweepUnit) => u.points.length * u.pointCost;
+  const target = units.reduce((n, u) => n + pointWork(u), 0) / Math.max(1, executors * TASKS_PER_EXECUTOR);
+  const tasks: SweepTask[] = [];
+  for (const base of new Set(units.map((u) => u.base))) {
+    const ordered = units.filter((u) => u.base === base).sort((a, b) => a.prefixCost - b.prefixCost);
+    let run: SweepUnit[] = [];
+    const close = () => {
+      if (!run.length) return;
+      const prefix = Math.max(...run.map((u) => u.prefixCost));
+      tasks.push({ id: run.map((u) => u.id).join(' + '), units: run, cost: prefix + run.reduce((n, u) => n + pointWork(u), 0) });
+      run = [];
+    };
+    for (const u of ordered) {
+      run.push(u);
+      if (run.reduce((n, x) => n + pointWork(x), 0) >= target) close();
+    }
+    close();
+  }
+  return tasks;
 }
 
 export interface ExecuteOptions {
@@ -80,7 +114,7 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
       points.push(p);
     }
     if (!points.length) return undefined;
-    return { ...unit, points, cost: (unit.cost * points.length) / unit.points.length };
+    return { ...unit, points, cost: unit.prefixCost + points.length * unit.pointCost };
   };
 
   const controller = new AbortController();
@@ -101,7 +135,7 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
       etaSeconds: workDone > 0 && workTotal > 0 ? (elapsed * (workTotal - workDone)) / workDone : workTotal === 0 ? 0 : null,
     });
   };
-  const record = async (result: UnitResult) => {
+  const record = async (result: TaskResult) => {
     for (const [key, metrics] of Object.entries(result.results)) {
       known.set(key, { metrics, cached: false });
       await cache?.set(cacheKey(scope, key), metrics);
@@ -109,9 +143,9 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
     for (const key of result.skipped) skipped.add(key);
     emit();
   };
-  const run = async (executor: SweepExecutor, unit: SweepUnit, baselineTop1?: number) => {
+  const run = async (executor: SweepExecutor, task: SweepTask, baselineTop1?: number) => {
     let last = 0;
-    const result = await executor.runUnit(unit, {
+    const result = await executor.runTask(task, {
       baselineTop1,
       signal: controller.signal,
       onProgress: (work) => {
@@ -122,7 +156,8 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
     });
     throwIfAborted(controller.signal);
     workTotal -= result.skipped.length * images;
-    workDone += unit.points.length * images - result.skipped.length * images - last;
+    const models = task.units.reduce((n, u) => n + u.points.length, 0);
+    workDone += models * images - result.skipped.length * images - last;
     await record(result);
     report();
   };
@@ -132,14 +167,12 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
     if (earlyStop && !known.has('baseline')) {
       workTotal += images;
       report();
-      await run(executors[0], baselineUnit);
+      await run(executors[0], { id: baselineUnit.id, units: [baselineUnit], cost: baselineUnit.cost });
     }
     const baselineTop1 = known.get('baseline')?.metrics.top1;
-    const queue = plan.units
-      .map((u) => pending(u, baselineTop1))
-      .filter((u): u is SweepUnit => !!u)
-      .sort((a, b) => b.cost - a.cost);
-    workTotal += queue.reduce((n, u) => n + u.points.length * images, 0);
+    const units = plan.units.map((u) => pending(u, baselineTop1)).filter((u): u is SweepUnit => !!u);
+    const queue = makeTasks(units, executors.length, !!earlyStop).sort((a, b) => b.cost - a.cost);
+    workTotal += units.reduce((n, u) => n + u.points.length * images, 0);
     emit();
     report();
     let failure: unknown;
@@ -147,10 +180,10 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
       executors.map(async (executor) => {
         for (;;) {
           if (failure || controller.signal.aborted) return;
-          const unit = queue.shift();
-          if (!unit) return;
+          const task = queue.shift();
+          if (!task) return;
           try {
-            await run(executor, unit, known.get('baseline')?.metrics.top1 ?? baselineTop1);
+            await run(executor, task, known.get('baseline')?.metrics.top1 ?? baselineTop1);
           } catch (error) {
             if (!failure) failure = error;
             controller.abort();

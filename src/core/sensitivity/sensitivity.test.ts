@@ -15,6 +15,8 @@ import { ortBatchSource } from '../quant/ort-calibration.ts';
 import {
   MemoryCache,
   SweepModel,
+  SweepService,
+  makeTasks,
   allocate,
   buildPointModel,
   parseSweepResult,
@@ -155,6 +157,33 @@ describe.skipIf(defaultModelMissing)('sensitivity sweeps on the default model', 
     expect(compared).toBe(5);
     // The points really changed the model (2-bit weights and 60 % pruning of the stem cost accuracy).
     expect(sweep.points.find((p) => p.kind === 'prune' && p.target === '/stem/conv/Conv' && p.value === 0.6)!.metrics!.top1).toBeLessThan(sweep.baseline.top1);
+  });
+
+  it('merges neighbouring curves into tasks that share a prefix, with the numbers of one curve per task', async () => {
+    const request: SweepRequest = { prune: { ratios: [0.3, 0.7] }, weightBits: { bits: [3] }, limit: 100 };
+    const plan = planSweep(sm, request);
+    const curves = plan.units.filter((u) => u.kind !== 'baseline');
+    const tasks = makeTasks(curves, 2, false);
+    expect(tasks.length).toBeGreaterThan(1);
+    expect(tasks.length).toBeLessThan(curves.length);
+    // Every curve in exactly one task; a task holds one base model, in cut order.
+    expect(tasks.flatMap((t) => t.units.map((u) => u.id)).sort()).toEqual(curves.map((u) => u.id).sort());
+    for (const t of tasks) {
+      expect(new Set(t.units.map((u) => u.base)).size).toBe(1);
+      expect(t.units.map((u) => u.prefixCost)).toEqual([...t.units.map((u) => u.prefixCost)].sort((a, b) => a - b));
+    }
+    expect(makeTasks(curves, 2, true).every((t) => t.units.length === 1)).toBe(true);
+
+    const service = new SweepService(ort);
+    service.init({ modelBytes: bytes, modelKey: 'default', data: test });
+    const merged = tasks.find((t) => t.units.length >= 3 && t.units.some((u) => u.kind === 'prune'))!;
+    expect(merged).toBeDefined();
+    const together = await service.runTask({ jobId: 'all', task: merged, settings: plan.settings, limit: 100 });
+    for (const unit of merged.units) {
+      const alone = await service.runTask({ jobId: unit.id, task: { id: unit.id, units: [unit], cost: unit.cost }, settings: plan.settings, limit: 100 });
+      for (const p of unit.points) expect(together.results[p.modelKey]).toEqual(alone.results[p.modelKey]);
+    }
+    expect(Object.keys(together.results)).toHaveLength(merged.units.reduce((n, u) => n + u.points.length, 0));
   });
 
   it('cancelled mid-sweep: nothing partial is cached or reported; a re-run reuses what finished, identical to a fresh run', async () => {

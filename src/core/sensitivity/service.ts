@@ -1,6 +1,6 @@
 /**
  * The per-worker sweep service: holds one onnxruntime module, the decoded model with its
- * analyses, the datasets and the calibration statistics, and runs units by job id with
+ * analyses, the datasets and the calibration statistics, and runs tasks by job id with
  * cancellation. The browser worker exposes it with comlink; the CLI's worker threads drive it
  * with plain messages; tests call it directly.
  */
@@ -11,9 +11,9 @@ import type { OrtModule } from '../eval/ort-runner.ts';
 import { decodeModel, encodeModel } from '../onnx/model.ts';
 import { activationTaps, calibrate, type CalibrationData } from '../quant/calibrate.ts';
 import { ortBatchSource } from '../quant/ort-calibration.ts';
-import { runUnit, type EngineContext, type UnitResult } from './engine.ts';
+import { runTask, type EngineContext, type TaskResult } from './engine.ts';
 import { SweepModel } from './plan.ts';
-import type { SweepSettings, SweepUnit } from './types.ts';
+import type { SweepSettings, SweepTask } from './types.ts';
 
 export interface ServiceInit {
   modelBytes: Uint8Array;
@@ -24,9 +24,9 @@ export interface ServiceInit {
   calibrationData?: Dataset;
 }
 
-export interface UnitJob {
+export interface TaskJob {
   jobId: string;
-  unit: SweepUnit;
+  task: SweepTask;
   settings: SweepSettings;
   limit?: number;
   baselineTop1?: number;
@@ -73,16 +73,16 @@ export class SweepService {
     return this.calibration;
   }
 
-  async runUnit(job: UnitJob, onProgress?: (work: number) => void): Promise<UnitResult> {
+  async runTask(job: TaskJob, onProgress?: (work: number) => void): Promise<TaskResult> {
     if (!this.model || !this.data) throw new EdgefoldError('internal', 'The sweep worker was not initialised.');
     const controller = new AbortController();
     this.jobs.set(job.jobId, controller);
     try {
       const sm = this.model.sm;
-      const calibration = job.unit.kind === 'act-bits' ? await this.calibrationFor(job.settings, sm) : undefined;
-      return await runUnit(
+      const calibration = job.task.units.some((u) => u.kind === 'act-bits') ? await this.calibrationFor(job.settings, sm) : undefined;
+      return await runTask(
         { ort: this.ort, sm, settings: job.settings, data: this.data, limit: job.limit, calibration, sessionOptions: this.sessionOptions, ...this.engineOptions },
-        job.unit,
+        job.task,
         { signal: controller.signal, onProgress, baselineTop1: job.baselineTop1 },
       );
     } finally {

@@ -224,6 +224,22 @@ export function prefixModel(base: ModelProto, cut: Cut): ModelProto | undefined 
   return extractSubgraph(base, inputs, cut.tensors, cut.tensors.map((t, i) => batchInfo(t, cut.shapes[i])));
 }
 
+/** One prefix for several cuts of the same base: every tensor any of them hands over. */
+export function mergeCuts(cuts: readonly Cut[]): Cut {
+  const real = cuts.filter((c) => !c.trivial);
+  if (!real.length) return cuts[0];
+  const tensors: string[] = [];
+  const shapes: (number | null)[][] = [];
+  for (const c of real) {
+    c.tensors.forEach((t, i) => {
+      if (tensors.includes(t)) return;
+      tensors.push(t);
+      shapes.push(c.shapes[i]);
+    });
+  }
+  return { index: Math.min(...real.map((c) => c.index)), tensors, shapes, trivial: false, floatsPerImage: shapes.reduce((n, s) => n + perImage(s), 0) };
+}
+
 /** Kept element indices along axis 1 of each gathered cut tensor, for one point's kept channels. */
 export function gatherIndices(analysis: ChannelAnalysis, cut: Cut, keep: ReadonlyMap<string, readonly number[]>): Map<string, number[]> {
   return new Map((cut.gathered ?? []).map((t) => [t, keptAxisIndices(analysis.layouts.get(t)!, keep)]));

@@ -99,7 +99,23 @@ export interface SweepUnit {
   cutIndex: number;
   /** Distinct models to evaluate, in order of increasing severity. */
   points: SweepPoint[];
-  /** Estimated work (MACs per image of the evaluated suffixes), for scheduling. */
+  /** Estimated work (MACs per image of the prefix and of every point's suffix), for scheduling. */
+  cost: number;
+  /** MACs per image in front of where each point's suffix starts (the prefix). */
+  prefixCost: number;
+  /** MACs per image of one point's suffix. */
+  pointCost: number;
+}
+
+/**
+ * What one worker runs at a time: one or more curves of the same base model, sharing one prefix
+ * (the activations every curve is cut at are computed once per batch). The scheduler merges
+ * curves whose cuts are close; early stop runs one curve per task.
+ */
+export interface SweepTask {
+  id: string;
+  units: SweepUnit[];
+  /** Estimated work (MACs per image), for scheduling. */
   cost: number;
 }
 
