@@ -2,9 +2,9 @@
  * How fast can an exact sweep be? Times, on one wasm thread (onnxruntime-web in Node), what each
  * point of the full default sweep must run at the least: its suffix from the first activation the
  * point changes (the engine's cuts), and what the naive run evaluates: the whole modified model.
- * Every point is a different model and its numbers must equal a direct evaluation, so no exact
- * engine does less than "one pass for the shared activations + every point's suffix". The ratio
- * naive / that floor bounds the speedup any such engine can reach on this model and sweep.
+ * Every point is a different model and its numbers must equal a direct evaluation, so an exact
+ * engine on the same kernels does no less than "one pass for the shared activations + every
+ * point's suffix". The ratio naive / that floor bounds its speedup on this model and sweep.
  *
  *   npm run bench -- sweep-bound
  */
@@ -109,7 +109,7 @@ export async function run(): Promise<BenchSection> {
       `| floor: one full pass + every distinct point's suffix from its first changed activation | ${s(floor)} | ${(naive / floor).toFixed(2)}x |`,
       `| the engine's tasks without merging: every curve's own prefix + suffixes | ${s(suffixes + prefixes)} | ${(naive / (suffixes + prefixes)).toFixed(2)}x |`,
       '',
-      `One full pass: ${s(full)} s. The suffixes alone are ${((100 * suffixes) / naive).toFixed(0)} % of the naive work: a weight-bit point of the first layers runs nearly the whole model, and a pruned point still runs everything after the conv that reads the pruned channels. No engine whose points equal a direct evaluation of the modified model can beat naive by more than ${(naive / floor).toFixed(2)}x on this sweep; the engine's merged tasks (src/core/sensitivity/schedule.ts) share prefixes to get close to the floor.`,
+      `One full pass: ${s(full)} s. The suffixes alone are ${((100 * suffixes) / naive).toFixed(0)} % of the naive work: a weight-bit point of the first layers runs nearly the whole model, and a pruned point still runs everything after the conv that reads the pruned channels. With these kernels, an engine whose every point equals a direct evaluation of the modified model (so each point's suffix runs in full) cannot beat naive by more than ${(naive / floor).toFixed(2)}x on this sweep; the engine's merged tasks (src/core/sensitivity/schedule.ts) share prefixes to get close to that floor.`,
     ].join('\n'),
   };
 }

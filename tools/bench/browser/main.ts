@@ -17,7 +17,7 @@ const log = (text: string) => {
 interface BenchOptions {
   images: number;
   naive: boolean;
-  /** Only the first N points in the naive run (the rest are extrapolated); 0 = all. */
+  /** Only N points, spread evenly over the sweep, in the naive run (the rest are extrapolated); 0 = all. */
   naivePoints?: number;
 }
 
@@ -52,7 +52,8 @@ async function bench(options: BenchOptions) {
   if (options.naive) {
     const sm = new SweepModel(decodeModel(modelBytes));
     const plan = planSweep(sm, request);
-    const points = options.naivePoints ? plan.points.slice(0, options.naivePoints) : plan.points;
+    const every = options.naivePoints ? Math.max(1, Math.floor(plan.points.length / options.naivePoints)) : 1;
+    const points = plan.points.filter((_, i) => i % every === 0).slice(0, options.naivePoints || undefined);
     let maxDiff = 0;
     t0 = performance.now();
     for (const p of points) {
