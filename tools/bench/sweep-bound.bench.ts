@@ -28,12 +28,13 @@ import {
   pruneCut,
   suffixInputNames,
   suffixModel,
+  type SweepPoint,
 } from '../../src/core/sensitivity/index.ts';
 import type { BenchSection } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const BATCH = 100;
-const RUNS = 3;
+const RUNS = 5;
 
 /** Milliseconds per 1,000 images of a model on fixed feeds (median of RUNS after one warm-up run). */
 async function msPerThousand(model: ModelProto, feeds: Record<string, ort.Tensor>): Promise<number> {
@@ -74,6 +75,18 @@ export async function run(): Promise<BenchSection> {
   const x = new ort.Tensor('float32', batchTensor(data, 0, BATCH, 'NCHW'), [BATCH, ...data.shape]);
 
   const full = await msPerThousand(sm.original, { [inputName]: x });
+  // Each point's suffix and its naive model are timed back to back, so a change in machine load
+  // shifts both sides alike.
+  const naiveOf = new Map<string, number>();
+  const naiveTime = async (p: SweepPoint) => {
+    if (p.modelKey === 'baseline') return full;
+    let ms = naiveOf.get(p.modelKey);
+    if (ms === undefined) {
+      ms = await msPerThousand(decodeModel(applyConfig(sm.original, pointConfig(sm, plan.settings, p)).bytes), { [inputName]: x });
+      naiveOf.set(p.modelKey, ms);
+    }
+    return ms;
+  };
   let suffixes = 0;
   let prefixes = 0;
   let distinct = 0;
@@ -89,13 +102,12 @@ export async function run(): Promise<BenchSection> {
       const model = buildPointModel(sm, plan.settings, p);
       const gather = cut.gathered ? gatherIndices(sm.analysis, cut, prunedChannels(sm, plan.settings, p)) : undefined;
       suffixes += unit.kind === 'baseline' ? full : await msPerThousand(suffixModel(model, cut, { gather }), feeds);
+      await naiveTime(p);
       distinct++;
     }
   }
   let naive = 0;
-  for (const p of plan.points) {
-    naive += p.modelKey === 'baseline' ? full : await msPerThousand(decodeModel(applyConfig(sm.original, pointConfig(sm, plan.settings, p)).bytes), { [inputName]: x });
-  }
+  for (const p of plan.points) naive += await naiveTime(p);
   const s = (ms: number) => (ms / 1000).toFixed(1);
   const floor = suffixes + full;
   return {

@@ -226,7 +226,9 @@ export async function run(): Promise<BenchSection> {
       ...(single ? [`| engine, 1 worker (split graph, shared prefix, weight feeds, dedup) | ${single.seconds.toFixed(1)} | ${((points * IMAGES) / single.seconds).toFixed(0)} | ${(naiveSeconds / single.seconds).toFixed(1)}x |`] : []),
       `| engine, ${workers} workers | ${pooled.seconds.toFixed(1)} | ${((points * IMAGES) / pooled.seconds).toFixed(0)} | ${speedup.toFixed(1)}x |`,
       '',
-      `Targets: under 60 s (aim 20 s): ${pooled.seconds < 60 ? 'met' : 'NOT met'} (${pooled.seconds.toFixed(1)} s); at least 3x faster than naive: ${speedup >= 3 ? 'met' : 'NOT met'} (${speedup.toFixed(1)}x).`,
+      `Targets: under 60 s (aim 20 s): ${pooled.seconds < 60 ? 'met' : 'NOT met'} (${pooled.seconds.toFixed(1)} s). At least 3x faster than naive on the same cores: ${
+        single ? `${naiveSeconds / single.seconds >= 3 ? 'met' : 'NOT met'} (1 worker vs the 1-thread naive run: ${(naiveSeconds / single.seconds).toFixed(1)}x)` : 'not measured (SWEEP_BENCH_SKIP_SINGLE)'
+      }. The ${workers}-worker row uses ${workers} cores against this naive run's one, so its ${speedup.toFixed(1)}x is not that comparison; the browser section runs naive on 2 threads too.`,
       `Largest |difference| in top-1 or loss between a naive point and the same engine point: ${maxDiff} (the engine's numbers are the naive numbers).`,
       `Predictor on ${CONFIGS} harsh random configs: mean |error| ${(100 * meanError).toFixed(2)} pp, max ${(100 * maxError).toFixed(2)} pp; on ${CONFIGS} mild ones ${(100 * regimeRows.mild.mean).toFixed(2)} / ${(100 * regimeRows.mild.max).toFixed(2)} pp (docs/sensitivity-results.md).`,
     ].join('\n'),
