@@ -26,30 +26,36 @@ export async function run(): Promise<BenchSection> {
         const slider = document.querySelector('${SLIDER}');
         const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
         const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-        const times = [];
+        const frame = [];
+        const work = [];
         const max = Number(slider.max);
-        for (let i = 0; i < 40; i++) {
+        for (let i = 0; i < 80; i++) {
           await nextFrame();
           const t0 = performance.now();
           setValue.call(slider, String(i % 2 ? max : Math.floor(max / 2) - (i % 7)));
+          // React renders and commits a discrete event's update before dispatchEvent returns.
           slider.dispatchEvent(new Event('input', { bubbles: true }));
+          work.push(performance.now() - t0);
           await nextFrame();
-          times.push(performance.now() - t0);
+          frame.push(performance.now() - t0);
         }
-        return times;
-      })()`)) as number[];
-      const sorted = [...samples].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)];
-      const p90 = sorted[Math.floor(sorted.length * 0.9)];
+        return { frame, work };
+      })()`)) as { frame: number[]; work: number[] };
+      const stats = (values: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return `${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms | ${sorted[Math.floor(sorted.length * 0.9)].toFixed(1)} ms | ${sorted.at(-1)!.toFixed(1)} ms`;
+      };
       return {
         title,
         body: [
-          `${samples.length} slider moves on the last pointwise layer (the measured-accuracy worker is debounced and idle during the moves).`,
-          'Time from the input event to the first animation frame after it (React render and paint included).',
+          `${samples.frame.length} slider moves on the last pointwise layer (the measured-accuracy worker is debounced and idle during the moves).`,
+          'Work: from the input event to React having rendered and committed the update (JavaScript only). To frame: to the first animation frame after it, paint included;',
+          'it moves in whole frames, so its median jumps between about one and two frames from run to run when the work is close to a frame.',
           '',
-          '| median | 90th percentile | max | target |',
-          '|---|---|---|---|',
-          `| ${median.toFixed(1)} ms | ${p90.toFixed(1)} ms | ${sorted.at(-1)!.toFixed(1)} ms | one frame (16.7 ms) |`,
+          '| measure | median | 90th percentile | max | target |',
+          '|---|---|---|---|---|',
+          `| work (render + commit) | ${stats(samples.work)} | under one frame (16.7 ms) |`,
+          `| to frame (paint included) | ${stats(samples.frame)} | one frame (16.7 ms) |`,
         ].join('\n'),
       };
     } finally {
