@@ -137,5 +137,16 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   expect(config.recovery[1].accuracyAfter.provenance).toBe('measured');
 
   await page.screenshot({ path: testInfo.outputPath('data-final.png'), fullPage: true });
+
+  // The session keeps the imported dataset: after a reload it is imported again from the saved
+  // files, with the same identity, evaluation source and (re-fitted) model.
+  await page.waitForTimeout(1_000); // the session is saved 300 ms after the last change
+  await page.reload();
+  await expect(page.getByTestId('model-summary')).toContainText('dscnn-fmnist.refit.onnx', { timeout: 60_000 });
+  await expect(page.getByTestId('data-name')).toHaveText('groups', { timeout: 60_000 });
+  await expect(page.getByTestId('data-id')).toHaveAttribute('title', datasetId!);
+  await expect(page.getByTestId('eval-source-imported')).toBeChecked();
+  await expect(page.getByTestId('baseline')).toContainText('(groups, validation)', { timeout: 60_000 });
+  expect(await percent(page, 'baseline-top1')).toBeCloseTo(after, 1);
   expect(pageErrors).toEqual([]);
 });

@@ -139,9 +139,20 @@ export interface DataSliceState {
   recovery: RecoveryState;
 }
 
+/** What a saved session keeps of the imported dataset: the files themselves and the user's settings. */
+export interface SavedDataset {
+  input: DatasetInput;
+  spec: PreprocessSpec;
+  split: SplitSpec;
+  source: EvaluationSource;
+  mappingOverride: DataSliceState['dataset']['mappingOverride'];
+}
+
 export interface DataSliceActions {
   /** Imports and prepares a dataset; on any error the previous dataset stays (and false comes back). */
   importData(input: DatasetInput | (() => Promise<DatasetInput>)): Promise<boolean>;
+  /** Imports a saved dataset again with its saved preprocessing, split, label mapping and source. */
+  restoreData(saved: SavedDataset): Promise<boolean>;
   /** Preprocesses and splits the imported data again with new settings. */
   prepareData(spec: PreprocessSpec, split: SplitSpec): Promise<boolean>;
   cancelDataJob(): void;
@@ -177,8 +188,17 @@ interface Held {
   mapped: Map<string, Dataset>;
   /** The recovered model of the last recovery run, by recovery key. */
   recovered: { key: string; bytes: Uint8Array; fileName: string } | null;
+  /** What the imported dataset was imported from (files are kept by reference), for saving the session. */
+  input: DatasetInput | null;
 }
-const held: Held = { id: null, mapped: new Map(), recovered: null };
+const held: Held = { id: null, mapped: new Map(), recovered: null, input: null };
+
+/** The imported dataset with what re-importing it needs, or null (for the saved session). */
+export function savedDataset(state: Pick<AppState, 'dataset'>): SavedDataset | null {
+  const { imported, source, mappingOverride } = state.dataset;
+  if (!imported || !held.input) return null;
+  return { input: held.input, spec: imported.spec, split: imported.split, source, mappingOverride };
+}
 
 const base = import.meta.env?.BASE_URL ?? '/';
 const pageUrl = globalThis.location?.href ?? 'http://localhost/';
@@ -454,12 +474,24 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         const spec = await suggestPreprocessing(key, inputShapeOf(model), hint);
         const ok = await prepare(key, answer, spec, spec, get().dataset.imported?.split ?? { ...DEFAULT_SPLIT }, job);
         if (!ok) void releaseDataset(key).catch(() => undefined);
+        else held.input = input;
         return ok;
       } catch (error) {
         if (key) void releaseDataset(key).catch(() => undefined);
         if (job.current() || isAbortError(error)) fail(error, `Import of ${name} failed`);
         return false;
       }
+    },
+
+    async restoreData(saved) {
+      const s = get();
+      if (!(await s.importData(saved.input))) return false;
+      const imported = get().dataset.imported!;
+      const same = JSON.stringify([imported.spec, imported.split]) === JSON.stringify([saved.spec, saved.split]);
+      if (!same && !(await get().prepareData(saved.spec, saved.split))) return false;
+      setDataset({ mappingOverride: saved.mappingOverride });
+      if (saved.source === 'imported') get().setEvaluationSource('imported');
+      return true;
     },
 
     async prepareData(spec, split) {
@@ -482,7 +514,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const { imported, source } = get().dataset;
       controllers.get('data')?.abort();
       if (imported) void releaseDataset(imported.key).catch(() => undefined);
-      Object.assign(held, { id: null, all: undefined, calibration: undefined, training: undefined, validation: undefined });
+      Object.assign(held, { id: null, all: undefined, calibration: undefined, training: undefined, validation: undefined, input: null });
       held.mapped.clear();
       setDataset({ imported: null, job: idleJob(), source: 'bundled', mappingOverride: null });
       if (source === 'imported') remeasure();

@@ -1,6 +1,7 @@
 import { get, set } from 'idb-keyval';
 import { SESSION_KEY as KEY } from './persist-key.ts';
 import { useApp } from './index.ts';
+import { savedDataset, type SavedDataset } from './data-slice.ts';
 import type { AppState } from './types.ts';
 
 
@@ -14,7 +15,11 @@ interface SavedSession {
   evalLimit: number;
   customDevices: AppState['customDevices'];
   sweep?: { result: NonNullable<AppState['sweep']['result']>; modelSha256: string; dataKey: string | null } | null;
+  /** The imported dataset (its files, stored by IndexedDB) and its settings; re-imported on restore. */
+  dataset?: SavedDataset | null;
 }
+
+let restoringDataset: SavedDataset | null = null;
 
 /** Restores the last session from IndexedDB; false when there is none (or it cannot be read). */
 export async function restoreSession(): Promise<boolean> {
@@ -35,6 +40,15 @@ export async function restoreSession(): Promise<boolean> {
     customDevices: saved.customDevices,
     ...(sweep ? { sweep: { status: 'done', progress: null, result: sweep.result, modelSha256: sweep.modelSha256, dataKey: sweep.dataKey ?? 'bundled' } } : {}),
   });
+  // Re-imported in the background with the usual progress; a failure shows in the data panel.
+  // Until it is back, saves keep the saved dataset (a reload meanwhile must not lose it).
+  if (saved.dataset) {
+    restoringDataset = saved.dataset;
+    void useApp
+      .getState()
+      .restoreData(saved.dataset)
+      .finally(() => (restoringDataset = null));
+  }
   return true;
 }
 
@@ -53,6 +67,7 @@ export function startPersisting(): () => void {
       evalLimit: s.evalLimit,
       customDevices: s.customDevices,
       sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256, dataKey: s.sweep.dataKey } : null,
+      dataset: savedDataset(s) ?? restoringDataset,
     };
     try {
       await set(KEY, session);
@@ -61,7 +76,8 @@ export function startPersisting(): () => void {
     }
   };
   const unsubscribe = useApp.subscribe((state, previous) => {
-    if (state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices && state.sweep.result === previous.sweep.result) return;
+    const datasetSame = state.dataset.imported === previous.dataset.imported && state.dataset.source === previous.dataset.source && state.dataset.mappingOverride === previous.dataset.mappingOverride;
+    if (datasetSame && state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices && state.sweep.result === previous.sweep.result) return;
     clearTimeout(timer);
     timer = setTimeout(() => void save(), 300);
   });
