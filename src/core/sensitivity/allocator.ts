@@ -13,7 +13,7 @@
  */
 import type { CompressionConfig } from '../config/compression.ts';
 import { badInput } from '../errors.ts';
-import { predictAccuracy, type Prediction } from './predictor.ts';
+import { combineTop1, predictAccuracy, type Prediction } from './predictor.ts';
 import type { SweepResult } from './types.ts';
 
 export interface AllocationTarget {
@@ -112,8 +112,11 @@ export function allocate(sweep: SweepResult, target: AllocationTarget, options: 
     }
     return { macs, params, weightBits, bops };
   };
-  const dropNow = () =>
-    [...ratioIdx].reduce((n, [g, i]) => n + groupOptions.get(g)![i].drop, 0) + [...bitsIdx].reduce((n, [l, i]) => n + layerOptions.get(l)![i].drop, 0);
+  // The predicted drop of the current choice, combined as predictAccuracy combines it.
+  const dropNow = () => {
+    const singles = [...[...ratioIdx].map(([g, i]) => groupOptions.get(g)![i].drop), ...[...bitsIdx].map(([l, i]) => layerOptions.get(l)![i].drop)].filter((d) => d !== 0).map((d) => base - d);
+    return base - combineTop1(base, singles, sweep.data.classes);
+  };
   const baseline = costs();
   const steps: string[] = [];
 
