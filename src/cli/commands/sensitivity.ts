@@ -83,7 +83,7 @@ export function requestFromOptions(values: ParsedValues): SweepRequest {
       calibration: { method: (choice(values.calibration, CALIBRATION_METHODS, 'calibration') ?? 'minmax') as CalibrationMethod, percentile: 99.99 },
     },
     limit: intOption(values.limit, 'limit') ?? 1000,
-    batchSize: intOption(values.batch, 'batch') ?? 100,
+    batchSize: intOption(values.batch, 'batch'),
     ...(earlyStop !== undefined ? { earlyStop: { maxDrop: earlyStop / 100 } } : {}),
   };
 }

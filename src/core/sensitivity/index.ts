@@ -4,7 +4,7 @@
  * curves and a greedy allocator. See docs/sensitivity.md.
  */
 export * from './types.ts';
-export { planSweep, resolveScheme, layerCosts, SweepModel } from './plan.ts';
+export { planSweep, resolveScheme, layerCosts, autoBatchSize, SweepModel } from './plan.ts';
 export type { SweepPlan } from './plan.ts';
 export { pointConfig, buildPointModel, prunedChannels, quantizedWeights, ACT_SWEEP_WEIGHT_BITS } from './points.ts';
 export { cutBefore, pruneCut, mergeCuts, gatherIndices, suffixInputNames, prefixModel, suffixModel, extractSubgraph } from './split.ts';

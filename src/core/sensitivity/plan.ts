@@ -121,9 +121,30 @@ export function layerCosts(sm: SweepModel): { layers: LayerCost[]; groups: Group
   return { layers, groups };
 }
 
+/** Floats of the largest activation a batch may hold (16 MiB): keeps every worker's memory bounded for large inputs. */
+const BATCH_ACTIVATION_FLOATS = 4 * 2 ** 20;
+const MAX_BATCH = 100;
+
+/**
+ * Images per run when the request does not say: 100, or fewer when one image's largest
+ * activation is big (a 224 x 224 MobileNet gets about 10), so that a worker holding several
+ * suffix sessions stays far from the 4 GiB of wasm memory.
+ */
+export function autoBatchSize(graph: Graph): number {
+  let largest = 1;
+  for (const node of graph.nodes) {
+    for (const t of node.outputs) {
+      const shape = t ? graph.shape(t) : undefined;
+      if (!shape || shape.length < 2) continue;
+      largest = Math.max(largest, shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1));
+    }
+  }
+  return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_ACTIVATION_FLOATS / largest)));
+}
+
 export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
   const scheme = resolveScheme(request.scheme);
-  const batchSize = request.batchSize ?? 100;
+  const batchSize = request.batchSize ?? autoBatchSize(sm.originalGraph);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw badInput(`batchSize must be a positive integer, got ${batchSize}.`, 'batchSize');
   if (request.limit !== undefined && (!Number.isInteger(request.limit) || request.limit < 1)) {
     throw badInput(`limit must be a positive integer, got ${request.limit}.`, 'limit');

@@ -16,6 +16,7 @@ import {
   MemoryCache,
   SweepModel,
   SweepService,
+  autoBatchSize,
   makeTasks,
   allocate,
   buildPointModel,
@@ -100,6 +101,9 @@ describe.skipIf(defaultModelMissing)('sensitivity sweeps on the default model', 
       [0.5, 16, false],
     ]);
     expect(plan.units[0].kind).toBe('baseline');
+    // Largest activation 48 x 28 x 28 = 37,632 floats per image: 100 images stay under 4 Mi floats.
+    expect(autoBatchSize(sm.originalGraph)).toBe(100);
+    expect(plan.settings.batchSize).toBe(100);
     expect(plan.units.find((u) => u.id === 'prune:/stem/conv/Conv')!.points).toHaveLength(1);
     expect(plan.units.filter((u) => u.kind === 'weight-bits')).toHaveLength(14);
     expect(() => planSweep(sm, { prune: { ratios: [1] } })).toThrow(/ratio/);
@@ -317,6 +321,10 @@ describe.skipIf(thirdPartyMissing)('third-party fixtures', () => {
     const sm = new SweepModel(model);
     const plan = planSweep(sm, { prune: { ratios: [0, 0.5] }, weightBits: { bits: [8, 4] } });
     expect(plan.groups.length).toBe(15);
+    // Its largest activation is 32 x 120 x 160 = 614,400 floats per image: 6 images per run, not 100.
+    expect(plan.settings.batchSize).toBe(6);
+    expect(autoBatchSize(sm.originalGraph)).toBe(Math.floor((4 * 2 ** 20) / 614_400));
+    expect(planSweep(sm, { prune: { ratios: [0.5] }, batchSize: 50 }).settings.batchSize).toBe(50);
     // A detector has no classification accuracy: synthetic curves (drop grows with ratio and falls with bits) stand in for measurements.
     const rand = seeded(11);
     const points: PointResult[] = plan.points.map((p) => {

@@ -40,7 +40,7 @@ export interface SweepRequest {
   scheme?: Partial<QuantScheme>;
   /** Images of the dataset split to use (default: all). */
   limit?: number;
-  /** Images per onnxruntime run (default 100). */
+  /** Images per onnxruntime run (default: autoBatchSize, at most 100). */
   batchSize?: number;
   /**
    * Stop a curve once a point's top-1 has dropped more than `maxDrop` (a fraction, 0.05 = 5 pp)
