@@ -220,6 +220,8 @@ export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
     }
   }
 
+  // Without BN to fold the folded model is the original: bit curves then share tasks (and prefixes) with prune curves.
+  const bitBase = sm.folded.model === sm.original ? 'original' : 'folded';
   const bitUnits = (kind: SweepKind, bits: number[] | null, only: string[] | undefined) => {
     if (!bits) return;
     const folded = sm.folded.graph;
@@ -242,7 +244,7 @@ export function planSweep(sm: SweepModel, request: SweepRequest): SweepPlan {
       }));
       points.push(...curve);
       const cutIndex = folded.node(name)!.index;
-      units.push({ id: `${kind}:${name}`, kind, target: name, base: 'folded', cutIndex, points: curve, ...cost(folded, cutIndex, curve.length) });
+      units.push({ id: `${kind}:${name}`, kind, target: name, base: bitBase, cutIndex, points: curve, ...cost(folded, cutIndex, curve.length) });
     }
   };
   bitUnits('weight-bits', settings.weightBits, request.weightBits?.layers);
