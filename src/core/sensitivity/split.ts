@@ -80,15 +80,24 @@ export function cutBefore(graph: Graph, index: number): Cut {
     for (const i of node.inputs) if (i && prefixOut.has(i) && !tensors.includes(i)) tensors.push(i);
   }
   for (const o of graph.outputs) if (prefixOut.has(o.name) && !tensors.includes(o.name)) tensors.push(o.name);
+  return handOver(graph, index, tensors) ?? trivial();
+}
+
+/**
+ * The cut handing `tensors` to the suffix, or undefined when they cannot be fed: a non-float
+ * tensor, an unknown per-image shape, or nothing but the graph input itself.
+ */
+function handOver(graph: Graph, index: number, tensors: string[], gathered?: string[]): Cut | undefined {
+  if (tensors.length === 1 && tensors[0] === graph.inputs[0].name) return undefined;
   const shapes = tensors.map((t) => graph.shape(t));
   const unusable = tensors.some((t, i) => {
     const p = graph.producer.get(t);
     const s = shapes[i];
-    return (p && NON_FLOAT.has(p.op)) || !s || s.length < 1 || s.slice(1).some((d) => d === null);
+    return (p && NON_FLOAT.has(p.op)) || !s || s.length < (gathered?.includes(t) ? 2 : 1) || s.slice(1).some((d) => d === null);
   });
-  if (unusable || (tensors.length === 1 && tensors[0] === input)) return trivial();
+  if (unusable) return undefined;
   const fixed = shapes as (number | null)[][];
-  return { index, tensors, shapes: fixed, trivial: false, floatsPerImage: fixed.reduce((n, s) => n + perImage(s), 0) };
+  return { index, tensors, shapes: fixed, trivial: false, floatsPerImage: fixed.reduce((n, s) => n + perImage(s), 0), ...(gathered ? { gathered } : {}) };
 }
 
 /**
@@ -153,15 +162,7 @@ export function pruneCut(analysis: ChannelAnalysis, groupId: string): Cut {
   if (graph.outputs.some((o) => state.get(o.name) !== 'changed')) return plain;
   const gathered = tensors.filter((t) => state.get(t) === 'sliced');
   if (!gathered.length) return plain;
-  const shapes = tensors.map((t) => graph.shape(t));
-  const unusable = tensors.some((t, i) => {
-    const p = graph.producer.get(t);
-    const s = shapes[i];
-    return (p && NON_FLOAT.has(p.op)) || !s || s.length < 2 || s.slice(1).some((d) => d === null) || (tensors.length === 1 && t === graph.inputs[0].name);
-  });
-  if (unusable) return plain;
-  const fixed = shapes as (number | null)[][];
-  return { index: firstChanged, tensors, shapes: fixed, trivial: false, floatsPerImage: fixed.reduce((n, s) => n + perImage(s), 0), gathered };
+  return handOver(graph, firstChanged, tensors, gathered) ?? plain;
 }
 
 const perImage = (shape: readonly (number | null)[]): number => shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
