@@ -6,6 +6,7 @@
  * the prepared pixel buffers and recovered model bytes live in this module (`held`), and the state
  * carries what views show (summary, identity, preview tiles, curves, accuracies).
  */
+import { errorMessage, jobSlots } from './job-slots.ts';
 import type { StoreApi } from 'zustand';
 import { datasetForModel, defaultLabelMapping, type LabelMapping } from '../../core/data/labels.ts';
 import type { DatasetIdentity, PreviewTile } from '../../core/data/prepare.ts';
@@ -205,15 +206,8 @@ const pageUrl = globalThis.location?.href ?? 'http://localhost/';
 const bundledManifestUrl = () => new URL(`${base}data/fmnist.json`, pageUrl).href;
 const bundledRef = (split: string): DatasetRef => ({ manifestUrl: bundledManifestUrl(), split });
 
-const controllers = new Map<string, AbortController>();
-function startJob(kind: string): { signal: AbortSignal; current: () => boolean } {
-  controllers.get(kind)?.abort();
-  const controller = new AbortController();
-  controllers.set(kind, controller);
-  return { signal: controller.signal, current: () => controllers.get(kind) === controller && !controller.signal.aborted };
-}
+const jobs = jobSlots();
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const idleJob = (): DataJob => ({ status: 'idle', stage: null, progress: { done: 0, total: 0 } });
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { optimizer: 'lbfgs', weightDecay: 0.01, maxIterations: 300 };
@@ -445,7 +439,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
     setJob({
       status: cancelled ? 'cancelled' : 'error',
       stage: null,
-      error: cancelled ? undefined : `${what}: ${message(error)}${get().dataset.imported ? ` The dataset ${get().dataset.imported!.summary.name} is still in use.` : ''}`,
+      error: cancelled ? undefined : `${what}: ${errorMessage(error)}${get().dataset.imported ? ` The dataset ${get().dataset.imported!.summary.name} is still in use.` : ''}`,
     });
   };
 
@@ -453,7 +447,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
     ...initialState(),
 
     async importData(inputOrPicker) {
-      const job = startJob('data');
+      const job = jobs.start('data');
       setJob({ status: 'running', stage: 'importing', progress: { done: 0, total: 0 }, file: undefined, error: undefined });
       let key: string | undefined;
       let name = 'the data';
@@ -497,7 +491,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
     async prepareData(spec, split) {
       const imported = get().dataset.imported;
       if (!imported) return false;
-      const job = startJob('data');
+      const job = jobs.start('data');
       setJob({ status: 'running', stage: 'preparing', progress: { done: 0, total: imported.summary.count }, error: undefined });
       try {
         return await prepare(imported.key, imported, spec, imported.suggested, split, job);
@@ -507,12 +501,12 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       }
     },
 
-    cancelDataJob: () => controllers.get('data')?.abort(),
+    cancelDataJob: () => jobs.cancel('data'),
     dismissDataError: () => setJob({ error: undefined, status: get().dataset.imported ? 'done' : 'idle' }),
 
     removeDataset() {
       const { imported, source } = get().dataset;
-      controllers.get('data')?.abort();
+      jobs.cancel('data');
       if (imported) void releaseDataset(imported.key).catch(() => undefined);
       Object.assign(held, { id: null, all: undefined, calibration: undefined, training: undefined, validation: undefined, input: null });
       held.mapped.clear();
@@ -549,7 +543,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const { model } = state;
       const imported = state.dataset.imported;
       if (!model || !imported) return;
-      const job = startJob('refit');
+      const job = jobs.start('refit');
       const settings = state.headRefit.settings;
       set((s) => ({ headRefit: { ...s.headRefit, status: 'running', phase: 'features', progress: { done: 0, total: 0 }, curve: [], error: undefined } }));
       // What the open model scores on the same validation images, when it was just measured on them.
@@ -598,11 +592,11 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       } catch (error) {
         if (!job.current() && !isAbortError(error)) return;
         // Cancelled or failed: the open model (and its head) is unchanged.
-        set((s) => ({ headRefit: { ...s.headRefit, status: isAbortError(error) ? 'cancelled' : 'error', phase: null, error: isAbortError(error) ? undefined : message(error) } }));
+        set((s) => ({ headRefit: { ...s.headRefit, status: isAbortError(error) ? 'cancelled' : 'error', phase: null, error: isAbortError(error) ? undefined : errorMessage(error) } }));
       }
     },
 
-    cancelHeadRefit: () => controllers.get('refit')?.abort(),
+    cancelHeadRefit: () => jobs.cancel('refit'),
 
     setRecoverySettings: (settings) => set((s) => ({ recovery: { ...s.recovery, settings: { ...s.recovery.settings, ...settings } } })),
 
@@ -610,7 +604,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const state = get();
       const { model, design, evalLimit } = state;
       if (!model) return;
-      const job = startJob('recovery');
+      const job = jobs.start('recovery');
       const settings = state.recovery.settings;
       const key = recoveryKey(state)!;
       const steps: RecoveryStepName[] = [...(settings.biasCorrection ? (['bias-correction'] as const) : []), ...(settings.headRefit ? (['head-refit'] as const) : [])];
@@ -686,10 +680,10 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         set((s) => ({ recovery: { ...s.recovery, status: 'done', stage: null, compressed: result.compressed, steps: result.steps } }));
       } catch (error) {
         if (!job.current() && !isAbortError(error)) return;
-        set((s) => ({ recovery: { ...s.recovery, status: isAbortError(error) ? 'cancelled' : 'error', stage: null, error: isAbortError(error) ? undefined : message(error) } }));
+        set((s) => ({ recovery: { ...s.recovery, status: isAbortError(error) ? 'cancelled' : 'error', stage: null, error: isAbortError(error) ? undefined : errorMessage(error) } }));
       }
     },
 
-    cancelRecovery: () => controllers.get('recovery')?.abort(),
+    cancelRecovery: () => jobs.cancel('recovery'),
   };
 }

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { errorMessage, jobSlots } from './job-slots.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
 import { defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
 import { loadModel } from '../../core/graph/index.ts';
@@ -32,22 +33,13 @@ export const calibrationData = (state: AppState): AnyDatasetRef => calibrationRe
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
-const controllers = new Map<string, AbortController>();
+const jobs = jobSlots();
 
-/** Starts a job slot: cancels the previous job of that kind and returns a check that this one is still current. */
-function startJob(kind: string): { signal: AbortSignal; current: () => boolean } {
-  controllers.get(kind)?.abort();
-  const controller = new AbortController();
-  controllers.set(kind, controller);
-  return { signal: controller.signal, current: () => controllers.get(kind) === controller && !controller.signal.aborted };
-}
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const useApp = create<AppState>()((set, get) => {
   /** Applies a pure design edit; measured accuracy of the old design no longer applies. */
   const editDesign = (edit: (d: Design) => Design) => {
-    controllers.get('measure')?.abort();
+    jobs.cancel('measure');
     set((s) => ({ design: edit(s.design), measured: idle() }));
   };
 
@@ -75,10 +67,10 @@ export const useApp = create<AppState>()((set, get) => {
         model = { fileName, bytes, loaded, context: designContext(loaded), sha256: await sha256Hex(bytes) };
       } catch (error) {
         // The previous model, its results and the rest of the session stay as they were.
-        set({ loadError: message(error) });
+        set({ loadError: errorMessage(error) });
         return false;
       }
-      for (const c of controllers.values()) c.abort();
+      jobs.cancelAll();
       const sameModel = get().model?.sha256 === model.sha256;
       set((s) => ({
         model,
@@ -101,7 +93,7 @@ export const useApp = create<AppState>()((set, get) => {
         if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${fileName} (HTTP ${response.status}).`);
         await get().openModelBytes(new Uint8Array(await response.arrayBuffer()), fileName);
       } catch (error) {
-        set({ loadError: message(error) });
+        set({ loadError: errorMessage(error) });
       } finally {
         set({ loadingModel: false });
       }
@@ -112,7 +104,7 @@ export const useApp = create<AppState>()((set, get) => {
     async runBaseline() {
       const model = get().model;
       if (!model) return;
-      const job = startJob('baseline');
+      const job = jobs.start('baseline');
       set({ baseline: { status: 'running', progress: { done: 0, total: get().evalLimit } } });
       try {
         const result = await evaluateInWorker({
@@ -126,14 +118,14 @@ export const useApp = create<AppState>()((set, get) => {
         if (job.current()) set({ baseline: { status: 'done', progress: { done: result.n, total: result.n }, result } });
       } catch (error) {
         if (!job.current() && !isAbortError(error)) return;
-        set((s) => ({ baseline: { ...s.baseline, status: isAbortError(error) ? 'cancelled' : 'error', error: message(error) } }));
+        set((s) => ({ baseline: { ...s.baseline, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
       }
     },
 
-    cancelBaseline: () => controllers.get('baseline')?.abort(),
+    cancelBaseline: () => jobs.cancel('baseline'),
 
     setEvalLimit(n) {
-      controllers.get('measure')?.abort();
+      jobs.cancel('measure');
       set({ evalLimit: n, measured: idle() });
     },
 
@@ -153,7 +145,7 @@ export const useApp = create<AppState>()((set, get) => {
     async measureDesign() {
       const { model, design, evalLimit } = get();
       if (!model) return;
-      const job = startJob('measure');
+      const job = jobs.start('measure');
       const key = edits.designKey(design, evalLimit);
       set({ measured: { status: 'running', progress: { done: 0, total: evalLimit } } });
       try {
@@ -171,12 +163,12 @@ export const useApp = create<AppState>()((set, get) => {
       } catch (error) {
         if (!job.current() && !isAbortError(error)) return;
         if (!job.current()) return; // superseded by a newer design: nothing stale is kept
-        set((s) => ({ measured: { ...s.measured, status: isAbortError(error) ? 'cancelled' : 'error', error: message(error) } }));
+        set((s) => ({ measured: { ...s.measured, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
       }
     },
 
     cancelMeasure() {
-      controllers.get('measure')?.abort();
+      jobs.cancel('measure');
       set((s) => ({ measured: { ...s.measured, status: 'cancelled' } }));
     },
 
@@ -192,14 +184,14 @@ export const useApp = create<AppState>()((set, get) => {
           design: { ...s.design, hardware: { ...s.design.hardware, layers: result.folding } },
         }));
       } catch (error) {
-        set({ autoFold: { status: 'error', progress: { done: 0, total: 1 }, error: message(error) } });
+        set({ autoFold: { status: 'error', progress: { done: 0, total: 1 }, error: errorMessage(error) } });
       }
     },
 
     async runSweep(options) {
       const { model, design } = get();
       if (!model) return;
-      const job = startJob('sweep');
+      const job = jobs.start('sweep');
       set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
       const quant = design.compression.quant ?? {};
       const analysis = model.context.analysis;
@@ -232,11 +224,11 @@ export const useApp = create<AppState>()((set, get) => {
       } catch (error) {
         if (!job.current() && !isAbortError(error)) return;
         // A cancelled sweep keeps the previous complete result, never a partial one.
-        set((s) => ({ sweep: { ...s.sweep, status: isAbortError(error) ? 'cancelled' : 'error', progress: null, error: message(error) } }));
+        set((s) => ({ sweep: { ...s.sweep, status: isAbortError(error) ? 'cancelled' : 'error', progress: null, error: errorMessage(error) } }));
       }
     },
 
-    cancelSweep: () => controllers.get('sweep')?.abort(),
+    cancelSweep: () => jobs.cancel('sweep'),
 
     runAllocate(target) {
       const { sweep, design } = get();
@@ -246,7 +238,7 @@ export const useApp = create<AppState>()((set, get) => {
         set({ allocation });
         editDesign(() => ({ ...design, compression: { ...allocation.config, quant: { ...design.compression.quant, ...allocation.config.quant } } }));
       } catch (error) {
-        set({ loadError: `Auto-allocation failed: ${message(error)}` });
+        set({ loadError: `Auto-allocation failed: ${errorMessage(error)}` });
       }
     },
 
@@ -277,7 +269,7 @@ export const useApp = create<AppState>()((set, get) => {
     loadDesign: (design) => editDesign(() => structuredClone(design)),
 
     async newSession() {
-      for (const c of controllers.values()) c.abort();
+      jobs.cancelAll();
       await clearSavedSession();
       set({ design: defaultDesign(), points: [], compare: null, measured: idle(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
