@@ -34,6 +34,9 @@ export interface PowerCoefficients {
  */
 const BASE_28 = { kLut: 0.08, kFf: 0.015, kDsp: 8, kBram18: 12 };
 
+/** The 28 nm dynamic coefficients scaled for another node. */
+const scaled28 = (factor: number) => ({ kLut: BASE_28.kLut * factor, kFf: BASE_28.kFf * factor, kDsp: BASE_28.kDsp * factor, kBram18: BASE_28.kBram18 * factor });
+
 export const POWER_FAMILIES: Record<string, PowerCoefficients> = {
   'xilinx-28nm': {
     label: 'Xilinx 7-series, 28 nm',
@@ -45,20 +48,14 @@ export const POWER_FAMILIES: Record<string, PowerCoefficients> = {
   'xilinx-16nm': {
     label: 'Xilinx UltraScale+, 16 nm',
     staticMwPerKLut6: 3.5,
-    kLut: BASE_28.kLut * 0.6,
-    kFf: BASE_28.kFf * 0.6,
-    kDsp: BASE_28.kDsp * 0.6,
-    kBram18: BASE_28.kBram18 * 0.6,
+    ...scaled28(0.6),
     uncertainty: 0.5,
     source: '28 nm coefficients scaled by V^2 (0.85 V / 1.0 V) and node capacitance; static from XPE-class PL static of a ZU3EG (~0.25 W)',
   },
   'generic-40-55nm': {
     label: '40-55 nm low-cost FPGA (Anlogic EG4, Gowin GW2A, Pango Logos)',
     staticMwPerKLut6: 4,
-    kLut: BASE_28.kLut * 2,
-    kFf: BASE_28.kFf * 2,
-    kDsp: BASE_28.kDsp * 2,
-    kBram18: BASE_28.kBram18 * 2,
+    ...scaled28(2),
     uncertainty: 0.6,
     source: '28 nm coefficients scaled x2 for 1.1-1.2 V core and larger capacitance; checked against the reference paper (docs/hardware-model.md)',
   },
