@@ -76,6 +76,15 @@ describe('edgefold CLI', () => {
     expect(readBytes(DEFAULT_MODEL).length).toBeGreaterThan(0);
   });
 
+  it.skipIf(defaultModelMissing)('eval --engine native (onnxruntime-node) gives the wasm engine\'s accuracy', async () => {
+    const wasm = JSON.parse((await run(['eval', DEFAULT_MODEL, '--limit', '300', '--json'])).out);
+    const { code, out } = await run(['eval', DEFAULT_MODEL, '--limit', '300', '--json', '--engine', 'native']);
+    expect(code).toBe(0);
+    const native = JSON.parse(out);
+    expect(native.n).toBe(300);
+    expect(native.top1).toBeCloseTo(wasm.top1, 2);
+  });
+
   it.skipIf(defaultModelMissing)('estimate applies a compression config the way the explorer does, and refuses an invalid folding', async () => {
     const plain = JSON.parse((await run(['estimate', DEFAULT_MODEL, '--device', 'XC7Z020', '--json'])).out);
     const cfgPath = join(tmp, 'prune.json');

@@ -4,7 +4,7 @@ export type EngineName = 'wasm' | 'native';
 
 /**
  * onnxruntime for the CLI: the same wasm build the browser uses by default (so accuracies agree),
- * or onnxruntime-node when it is installed (about 4x faster, used as a baseline in benchmarks).
+ * or onnxruntime-node (a dependency: its bundled CPU library, about 4-6x faster on one thread).
  */
 export async function loadOrt(engine: EngineName = 'wasm'): Promise<OrtModule> {
   if (engine === 'native') {
@@ -12,7 +12,7 @@ export async function loadOrt(engine: EngineName = 'wasm'): Promise<OrtModule> {
       const name = 'onnxruntime-node';
       return (await import(/* @vite-ignore */ name)) as OrtModule;
     } catch {
-      throw new Error('the native engine needs onnxruntime-node: install it with ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node');
+      throw new Error('the native engine needs onnxruntime-node, which did not load: run npm install in the project (its .npmrc skips the package\'s CUDA download)');
     }
   }
   return (await import('onnxruntime-web')) as OrtModule;

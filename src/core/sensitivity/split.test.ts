@@ -14,11 +14,8 @@ ort.env.logLevel = 'error';
 const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
 type Engine = typeof ort;
-/** onnxruntime-node is optional (a devDependency): the native checks skip, saying so, without it. */
-const native = (await import('onnxruntime-node').catch((e: unknown) => {
-  console.warn(`[edgefold tests] skipping native prune-cut checks: onnxruntime-node did not load (${String(e)})`);
-  return null;
-})) as Engine | null;
+/** onnxruntime-node is a dependency (the CLI's native engine): its checks never skip. */
+const native = (await import('onnxruntime-node')) as unknown as Engine;
 
 async function runOnce(engine: Engine, bytes: Uint8Array, feeds: Record<string, ort.Tensor>, outputs?: string[]) {
   const session = await engine.InferenceSession.create(bytes, opts);
@@ -88,8 +85,8 @@ describe.skipIf(defaultModelMissing)('prune cuts on the default model', () => {
 
   // onnxruntime-node's x86 blocked convs round a conv's outputs differently with its channel count,
   // so the native engine cuts in front of the producer (lateCuts off); that cut is exact there.
-  it.skipIf(!native)('onnxruntime-node (the CLI\'s native engine): the cut in front of the producer is bit for bit', async () => {
-    const r = await checkPruneSplits(native!, readBytes(DEFAULT_MODEL), [0.1, 0.5, 0.9], 8, 5, false);
+  it('onnxruntime-node (the CLI\'s native engine): the cut in front of the producer is bit for bit', async () => {
+    const r = await checkPruneSplits(native, readBytes(DEFAULT_MODEL), [0.1, 0.5, 0.9], 8, 5, false);
     expect(r).toEqual({ groups: 7, gathered: 0 });
   });
 });
