@@ -57,10 +57,10 @@ const api = {
   },
 
   /** Layer-wise least-squares reconstruction of a pruned model against the unpruned float one. */
-  reconstruct(request: ReconstructRequest, onProgress?: (p: ReconstructProgress) => void): Promise<ReconstructionResult> {
+  reconstruct(request: ReconstructRequest, onProgress?: (p: ReconstructProgress) => void): Promise<ReconstructionResult & { threads: number }> {
     return job(request.jobId, async (signal) => {
       const result = await reconstruct(ortWeb(), request.floatBytes, request.compressedBytes, request.calibration, { ...request.options, signal, onProgress });
-      return Comlink.transfer(result, [result.modelBytes.buffer]);
+      return Comlink.transfer({ ...result, threads: ortThreads() }, [result.modelBytes.buffer]);
     });
   },
 

@@ -184,7 +184,7 @@ export interface ReconstructInWorkerOptions {
 }
 
 /** Layer-wise least-squares reconstruction of a pruned model, in the re-fit worker. Cancelling leaves the caller's model as it was. */
-export function reconstructInWorker(options: ReconstructInWorkerOptions): Promise<ReconstructionResult> {
+export function reconstructInWorker(options: ReconstructInWorkerOptions): Promise<ReconstructionResult & { threads: number }> {
   const worker = refitWorker();
   return withJob('reconstruct', (id) => worker.cancel(id), options.signal, (jobId) =>
     worker.reconstruct(

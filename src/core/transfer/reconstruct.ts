@@ -17,15 +17,15 @@
  * quantized again with the layer's spec, the bias is re-solved for the quantized weights and put on
  * the accumulator grid (input scale x new weight scale).
  */
-import { badInput, throwIfAborted } from '../errors.ts';
+import { badInput, EdgefoldError, throwIfAborted } from '../errors.ts';
 import { batchTensor, type Dataset } from '../eval/dataset.ts';
 import { planInput } from '../eval/evaluate.ts';
 import type { OrtModule } from '../eval/ort-runner.ts';
 import { attrFloat, attrInt, attrInts, Graph, type GraphNode } from '../graph/graph.ts';
 import { analyzeModel } from '../graph/index.ts';
-import { cloneModel, decodeModel, encodeModel, type ModelProto } from '../onnx/model.ts';
+import { cloneModel, decodeModel, encodeModel, onnxOpset, type ModelProto } from '../onnx/model.ts';
 import { buildModel, node as onnxNode, tensorInfo } from '../onnx/builder.ts';
-import { floatTensor, int64Tensor } from '../onnx/tensor.ts';
+import { DataType, floatTensor, int64Tensor } from '../onnx/tensor.ts';
 import { quantizeWeights, roundHalfEven } from '../quant/grid.ts';
 import type { LayerQuantSpec } from '../quant/quantize.ts';
 import { cutAt } from './graph-edit.ts';
@@ -105,7 +105,6 @@ interface LayerPlan {
   shift: Float64Array;
 }
 
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 /** Inference-mode BN right after `tensor` (its only reader), or undefined. */
 function followingBatchNorm(graph: Graph, tensor: string): GraphNode | undefined {
@@ -208,12 +207,97 @@ function writeInput(model: ModelProto, graph: Graph, node: GraphNode, index: num
   node.proto.input[index] = fresh;
 }
 
-/** The model cut at `tensors`, as an onnxruntime session (QDQ chains kept as written: no graph optimizations). */
-async function cutSession(ort: OrtModule, model: ModelProto, tensors: string[]) {
-  const cut = cloneModel(model);
-  cutAt(cut, tensors);
-  const quantized = cut.graph!.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
-  return ort.InferenceSession.create(encodeModel(cut), { graphOptimizationLevel: quantized ? 'disabled' : 'all', logSeverityLevel: 3 });
+/**
+ * One model per layer: the compressed model cut at the layer's input, the float model cut at its
+ * target (tensors and initializers renamed under "reference/", both read the same image input),
+ * and the products of the two (productNodes) as the only outputs. One onnxruntime run per batch;
+ * the activations never leave the session.
+ */
+export function layerModel(model: ModelProto, floatModel: ModelProto, inputTensor: string, floatTensor: string, inputs: number, map: readonly number[]): ModelProto {
+  const merged = cloneModel(model);
+  cutAt(merged, [inputTensor]);
+  const reference = cloneModel(floatModel);
+  cutAt(reference, [floatTensor]);
+  const g = merged.graph!;
+  const r = reference.graph!;
+  if (r.node.some((n) => n.attribute.some((a) => a.g || a.graphs.length))) throw new EdgefoldError('unsupported', 'reconstruction does not handle models with subgraphs (If / Loop).');
+  const imageInput = new Graph(merged).inputs[0]?.name;
+  const referenceInput = new Graph(reference).inputs[0]?.name;
+  if (!imageInput || !referenceInput) throw badInput('the models have no image input.', 'input');
+  const rename = (name: string) => (!name ? name : name === referenceInput ? imageInput : `reference/${name}`);
+  for (const n of r.node) {
+    n.name = `reference/${n.name || n.opType}`;
+    n.input = n.input.map(rename);
+    n.output = n.output.map(rename);
+    g.node.push(n);
+  }
+  for (const t of r.initializer) {
+    t.name = rename(t.name);
+    g.initializer.push(t);
+  }
+  const opset = Math.max(onnxOpset(merged) ?? 13, onnxOpset(reference) ?? 13);
+  const products = productNodes(inputTensor, rename(floatTensor), inputs, map, opset);
+  g.node.push(...products.nodes);
+  g.initializer.push(...products.initializers);
+  g.output = PRODUCT_OUTPUTS.map((name) => tensorInfo(name, undefined, name === 'pixels' ? DataType.INT64 : DataType.FLOAT));
+  g.valueInfo = [];
+  for (const o of merged.opsetImport) if (!o.domain || o.domain === 'ai.onnx') o.version = BigInt(opset);
+  for (const o of reference.opsetImport) if (o.domain && o.domain !== 'ai.onnx' && !merged.opsetImport.some((m) => m.domain === o.domain)) merged.opsetImport.push(o);
+  // IR 4 and later need no graph input per initializer
+  merged.irVersion = merged.irVersion > reference.irVersion ? merged.irVersion : reference.irVersion;
+  if (merged.irVersion < 4n) merged.irVersion = 4n;
+  g.input = g.input.filter((i) => i.name === imageInput);
+  return merged;
+}
+
+const PRODUCT_OUTPUTS = ['xx', 'xy', 'xs', 'ys', 'yy', 'pixels'] as const;
+
+/**
+ * Nodes computing the products one image contributes to the normal equations (float32 sums over
+ * one image's pixels; ridge.ts adds the images up in float64): x [N, C, ...] is the layer's input,
+ * y [N, C', ...] the float model's output, of which the channels `map` are fitted. Outputs
+ * xx [N, C, C], xy [N, C, K], xs [N, C] (Σx), ys [N, K] (Σy), yy [N, K] (Σy²), pixels (x's shape
+ * as [N, C, pixels per image]). ReduceSum's axes are an input from opset 13, an attribute before.
+ */
+function productNodes(x: string, y: string, inputs: number, map: readonly number[], opset: number) {
+  const k = map.length;
+  const sum = (input: string, output: string) =>
+    opset >= 13 ? onnxNode('ReduceSum', [input, 'products/axis2'], [output], { keepdims: 0 }) : onnxNode('ReduceSum', [input], [output], { axes: [2], keepdims: 0 });
+  return {
+    initializers: [
+      int64Tensor('products/x_shape', [3], [0, inputs, -1]),
+      int64Tensor('products/y_shape', [3], [0, k, -1]),
+      int64Tensor('products/kept', [k], map),
+      int64Tensor('products/axis2', [1], [2]),
+    ],
+    nodes: [
+      onnxNode('Reshape', [x, 'products/x_shape'], ['products/x3']),
+      onnxNode('Gather', [y, 'products/kept'], ['products/y_kept'], { axis: 1 }),
+      onnxNode('Reshape', ['products/y_kept', 'products/y_shape'], ['products/y3']),
+      onnxNode('Transpose', ['products/x3'], ['products/xt'], { perm: [0, 2, 1] }),
+      onnxNode('Transpose', ['products/y3'], ['products/yt'], { perm: [0, 2, 1] }),
+      onnxNode('MatMul', ['products/x3', 'products/xt'], ['xx']),
+      onnxNode('MatMul', ['products/x3', 'products/yt'], ['xy']),
+      sum('products/x3', 'xs'),
+      sum('products/y3', 'ys'),
+      onnxNode('Mul', ['products/y3', 'products/y3'], ['products/y_squared']),
+      sum('products/y_squared', 'yy'),
+      onnxNode('Shape', ['products/x3'], ['pixels']),
+    ],
+  };
+}
+
+/** The products alone, for inputs x and y (tests compare them with direct sums). */
+export function productsModel(inputs: number, map: readonly number[]): ModelProto {
+  const { nodes, initializers } = productNodes('x', 'y', inputs, map, 13);
+  return buildModel({
+    name: 'reconstruction-products',
+    opset: 13,
+    inputs: [tensorInfo('x'), tensorInfo('y')],
+    outputs: PRODUCT_OUTPUTS.map((name) => tensorInfo(name, undefined, name === 'pixels' ? DataType.INT64 : DataType.FLOAT)),
+    initializers,
+    nodes,
+  });
 }
 
 /**
@@ -272,78 +356,35 @@ export async function reconstruct(
     throwIfAborted(options.signal);
     // the node as it is now (an earlier layer's write may have renamed nothing here, but re-read)
     const node = graph.node(layer.node.name)!;
-    const inputIsGraphInput = graph.inputs.some((i) => i.name === layer.inputTensor);
-    const pruned = inputIsGraphInput ? undefined : await cutSession(ort, model, [layer.inputTensor]);
-    const reference = await cutSession(ort, floatModel, [layer.floatTensor]);
+    const merged = layerModel(model, floatModel, layer.inputTensor, layer.floatTensor, layer.report.inputs, layer.map);
+    // QDQ chains run as written (onnxruntime's QDQ fusions would change the numbers)
+    const quantized = merged.graph!.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
+    const session = await ort.InferenceSession.create(encodeModel(merged), { graphOptimizationLevel: quantized ? 'disabled' : 'all', logSeverityLevel: 3 });
     const acc = new RidgeAccumulator(layer.report.inputs, layer.map.length, layer.intercept);
-    const products = await ort.InferenceSession.create(encodeModel(productsModel(layer.report.inputs, layer.map)), { logSeverityLevel: 3 });
     try {
       for (let start = 0; start + (plan.fixedBatch ?? 1) <= total; start += batch) {
         throwIfAborted(options.signal);
         const count = Math.min(batch, total - start);
         const dims = plan.layout === 'NCHW' ? [count, c, h, w] : [count, h, w, c];
         const input = new ort.Tensor('float32', batchTensor(calibration, start, count, plan.layout), dims);
-        const xOut = pruned ? (await pruned.run({ [pruned.inputNames[0]]: input }))[layer.inputTensor] : input;
-        const yOut = (await reference.run({ [reference.inputNames[0]]: input }))[layer.floatTensor];
-        const inner = product(xOut.dims.slice(2));
-        if (xOut.dims[1] !== layer.report.inputs) throw badInput(`"${node.name}" reads ${xOut.dims[1]} channels, its weight expects ${layer.report.inputs}.`, node.name);
-        if (product(yOut.dims.slice(2)) !== inner || yOut.dims[0] !== xOut.dims[0]) {
-          throw badInput(`"${node.name}": the float model's output has ${yOut.dims.join('x')} values, the layer's input ${xOut.dims.join('x')}.`, node.name);
-        }
-        const p = await products.run({ x: xOut, y: yOut });
-        const images = xOut.dims[0];
+        const p = await session.run({ [session.inputNames[0]]: input });
+        const [images, , pixels] = Array.from(p.pixels.data as BigInt64Array, Number);
         acc.addProducts(
           { xx: p.xx.data as Float32Array, xy: p.xy.data as Float32Array, x: p.xs.data as Float32Array, y: p.ys.data as Float32Array, yy: p.yy.data as Float32Array },
           images,
-          images * inner,
+          images * pixels,
         );
-        for (const t of [xOut, yOut, ...Object.values(p)]) if (t !== input) t.dispose?.();
+        for (const t of Object.values(p)) t.dispose?.();
         done += count;
         progress(node.name);
       }
     } finally {
-      await pruned?.release();
-      await reference.release();
-      await products.release();
+      await session.release();
     }
     solveAndWrite(model, graph, node, layer, acc, ridge, options.quant?.[node.name]);
     graph = new Graph(model);
   }
   return { modelBytes: encodeModel(model), layers, images: imagesPerPass };
-}
-
-/**
- * The products one image contributes to the normal equations, computed by onnxruntime (float32
- * sums over one image's pixels; ridge.ts adds the images up in float64): x [N, C, ...] is the
- * layer's input, y [N, C', ...] the float model's output, of which the channels `map` are fitted.
- * Outputs xx [N, C, C], xy [N, C, K], x [N, C] (Σx), y [N, K] (Σy), yy [N, K] (Σy²).
- */
-export function productsModel(inputs: number, map: readonly number[]): ModelProto {
-  const k = map.length;
-  return buildModel({
-    name: 'reconstruction-products',
-    opset: 13,
-    inputs: [tensorInfo('x'), tensorInfo('y')],
-    outputs: ['xx', 'xy', 'xs', 'ys', 'yy'].map((name) => tensorInfo(name)),
-    initializers: [
-      int64Tensor('x_shape', [3], [0, inputs, -1]),
-      int64Tensor('y_shape', [3], [0, k, -1]),
-      int64Tensor('kept', [k], map),
-      int64Tensor('pixels', [1], [2]),
-    ],
-    nodes: [
-      onnxNode('Reshape', ['x', 'x_shape'], ['x3']),
-      onnxNode('Gather', ['y', 'kept'], ['y_kept'], { axis: 1 }),
-      onnxNode('Reshape', ['y_kept', 'y_shape'], ['y3']),
-      onnxNode('Transpose', ['x3'], ['xt'], { perm: [0, 2, 1] }),
-      onnxNode('Transpose', ['y3'], ['yt'], { perm: [0, 2, 1] }),
-      onnxNode('MatMul', ['x3', 'xt'], ['xx']),
-      onnxNode('MatMul', ['x3', 'yt'], ['xy']),
-      onnxNode('ReduceSum', ['x3', 'pixels'], ['xs'], { keepdims: 0 }),
-      onnxNode('ReduceSum', ['y3', 'pixels'], ['ys'], { keepdims: 0 }),
-      onnxNode('ReduceSumSquare', ['y3'], ['yy'], { axes: [2], keepdims: 0 }),
-    ],
-  });
 }
 
 function solveAndWrite(model: ModelProto, graph: Graph, node: GraphNode, layer: LayerPlan, acc: RidgeAccumulator, ridge: number, quant?: ReconstructQuant): void {
