@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { JobRegistry } from './jobs.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
 import { biasCorrect, type BiasCorrectionOptions, type BiasCorrectionProgress, type BiasCorrectionResult } from '../src/core/transfer/bias-correction.ts';
+import { reconstruct, type ReconstructOptions, type ReconstructProgress, type ReconstructionResult } from '../src/core/transfer/reconstruct.ts';
 import { refitHead, type RefitOptions, type RefitProgress, type RefitResult } from '../src/core/transfer/refit.ts';
 import { ortThreads, ortWeb } from './ort-web.ts';
 
@@ -24,6 +25,14 @@ export interface BiasCorrectionRequest {
   options?: Omit<BiasCorrectionOptions, 'signal' | 'onProgress'>;
 }
 
+export interface ReconstructRequest {
+  jobId: string;
+  floatBytes: Uint8Array;
+  compressedBytes: Uint8Array;
+  calibration: Dataset;
+  options?: Omit<ReconstructOptions, 'signal' | 'onProgress'>;
+}
+
 const jobs = new JobRegistry();
 
 const job = <T>(jobId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> => jobs.run(jobId, work);
@@ -44,6 +53,14 @@ const api = {
     return job(request.jobId, async (signal) => {
       const result = await biasCorrect(ortWeb(), request.floatBytes, request.compressedBytes, request.calibration, { ...request.options, signal, onProgress });
       return Comlink.transfer(result, [result.modelBytes.buffer]);
+    });
+  },
+
+  /** Layer-wise least-squares reconstruction of a pruned model against the unpruned float one. */
+  reconstruct(request: ReconstructRequest, onProgress?: (p: ReconstructProgress) => void): Promise<ReconstructionResult & { threads: number }> {
+    return job(request.jobId, async (signal) => {
+      const result = await reconstruct(ortWeb(), request.floatBytes, request.compressedBytes, request.calibration, { ...request.options, signal, onProgress });
+      return Comlink.transfer({ ...result, threads: ortThreads() }, [result.modelBytes.buffer]);
     });
   },
 

@@ -12,6 +12,7 @@ import type { ImportProgress } from '../core/data/types.ts';
 import type { Dataset, Preprocessing } from '../core/eval/dataset.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { BiasCorrectionOptions, BiasCorrectionProgress, BiasCorrectionResult } from '../core/transfer/bias-correction.ts';
+import type { ReconstructOptions, ReconstructProgress, ReconstructionResult } from '../core/transfer/reconstruct.ts';
 import type { RefitOptions, RefitProgress } from '../core/transfer/refit.ts';
 import type { DatasetInput, DatasetWorkerApi, ImportAnswer, PrepareAnswer } from '../../workers/dataset.worker.ts';
 import type { RefitWorkerApi, WorkerRefitResult } from '../../workers/refit.worker.ts';
@@ -166,6 +167,27 @@ export function biasCorrectInWorker(options: BiasCorrectInWorkerOptions): Promis
   const worker = refitWorker();
   return withJob('bias', (id) => worker.cancel(id), options.signal, (jobId) =>
     worker.biasCorrect(
+      { jobId, floatBytes: options.floatBytes, compressedBytes: options.compressedBytes, calibration: options.calibration, options: options.options },
+      proxied(options.onProgress),
+    ),
+  );
+}
+
+export interface ReconstructInWorkerOptions {
+  floatBytes: Uint8Array;
+  compressedBytes: Uint8Array;
+  calibration: Dataset;
+  options?: Omit<ReconstructOptions, 'signal' | 'onProgress'>;
+  signal?: AbortSignal;
+  /** Images pushed through the layers so far / planned, and the layer being solved. */
+  onProgress?: (p: ReconstructProgress) => void;
+}
+
+/** Layer-wise least-squares reconstruction of a pruned model, in the re-fit worker. Cancelling leaves the caller's model as it was. */
+export function reconstructInWorker(options: ReconstructInWorkerOptions): Promise<ReconstructionResult & { threads: number }> {
+  const worker = refitWorker();
+  return withJob('reconstruct', (id) => worker.cancel(id), options.signal, (jobId) =>
+    worker.reconstruct(
       { jobId, floatBytes: options.floatBytes, compressedBytes: options.compressedBytes, calibration: options.calibration, options: options.options },
       proxied(options.onProgress),
     ),

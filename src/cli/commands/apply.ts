@@ -32,7 +32,9 @@ function recoveryText(r: RecoveryResult): string[] {
   if (r.compressed) lines.push(`  compressed          top-1 ${acc(r.compressed)}`);
   for (const s of r.steps) {
     const what =
-      s.step === 'bias-correction'
+      s.step === 'reconstruct'
+        ? `${s.layersReconstructed} layers re-solved (ridge ${s.ridge}), output error vs the float model ${s.meanErrorBefore?.toFixed(3)} -> ${s.meanErrorAfter?.toFixed(3)}, ${s.data.images} calibration images, ${s.computeSeconds?.toFixed(1)} s`
+        : s.step === 'bias-correction'
         ? `${s.layersCorrected} layers corrected (${s.mode}, against the ${s.reference}), ${s.data.images} calibration images`
         : `${s.iterations} iterations on ${s.data.images} images (${s.data.dataset} ${s.data.split})${s.headQuantization ? `, head quantized again to ${s.headQuantization.weightBits} bits` : ''}`;
     lines.push(`  + ${s.step.padEnd(17)} top-1 ${acc(s.accuracyAfter)}   ${what}`);
@@ -99,7 +101,7 @@ export const applyCommand: Command = {
   summary: 'Prune and quantize a model with a compression config; write the new ONNX and report sizes, bits and accuracy.',
   usage:
     'edgefold apply <model.onnx> --config <cfg.json> -o <out.onnx> [--eval] [--json] [--data <manifest.json>] [--calib-split calibration] [--split test] [--limit N] [--engine wasm|native] ' +
-    '[--recover all|bias-correction,head-refit] [--bias-reference pruned-float|original]',
+    '[--recover all|reconstruct,bias-correction,head-refit] [--bias-reference pruned-float|original] [--ridge 1e-3]',
   options: {
     config: { type: 'string', short: 'c' },
     output: { type: 'string', short: 'o' },
@@ -112,6 +114,7 @@ export const applyCommand: Command = {
     engine: { type: 'string' },
     recover: { type: 'string' },
     'bias-reference': { type: 'string' },
+    ridge: { type: 'string' },
   },
   async run([path], values, io) {
     const configPath = values.config as string | undefined;
@@ -139,19 +142,22 @@ export const applyCommand: Command = {
     }
     const result = applyConfig(loaded.model, config, calibration);
 
-    // Recovery: bias correction on the calibration split, head re-fit on it, each step measured with --eval.
+    // Recovery: reconstruction and bias correction on the calibration split, head re-fit on it, each step measured with --eval.
     let recovery: RecoveryResult | undefined;
     if (values.recover !== undefined) {
       const steps = recoverySteps(values.recover);
-      const reference = (values['bias-reference'] ?? 'pruned-float') as BiasReference;
-      if (reference !== 'pruned-float' && reference !== 'original') throw badInput(`--bias-reference must be "pruned-float" or "original", got "${reference}".`, 'bias-reference');
+      const ridge = values.ridge === undefined ? undefined : Number(values.ridge);
+      if (ridge !== undefined && !(ridge >= 0)) throw badInput(`--ridge must be a number >= 0, got "${String(values.ridge)}".`, 'ridge');
+      // no --bias-reference: the original model after reconstruction, else the float model pruned alike
+      const reference = values['bias-reference'] as BiasReference | undefined;
+      if (reference !== undefined && reference !== 'pruned-float' && reference !== 'original') throw badInput(`--bias-reference must be "pruned-float" or "original", got "${reference}".`, 'bias-reference');
       const calibrationData = await readDataset(manifest, (values['calib-split'] as string | undefined) ?? 'calibration');
       const evaluation = values.eval ? await readDataset(manifest, (values.split as string | undefined) ?? 'test') : undefined;
       const level = config.quant?.format === 'qcdq' ? 'disabled' : 'all';
       recovery = await recoverCompressed(
         localRecoveryEngines(await loadOrt(engine), evaluation, { limit, graphOptimizationLevel: level }),
         { floatBytes: inputBytes, compressedBytes: result.bytes, config, quantReport: result.report.quant, calibration: calibrationData, training: calibrationData },
-        { steps, biasCorrection: { reference } },
+        { steps, biasCorrection: reference ? { reference } : {}, reconstruct: ridge === undefined ? {} : { ridge } },
       );
     }
     await writeFile(output, recovery?.modelBytes ?? result.bytes);

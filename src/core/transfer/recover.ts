@@ -1,7 +1,7 @@
 /**
- * Accuracy recovery after compression: bias correction of the compressed model against its float
- * original, then a re-fit of the classifier head on the compressed model's own features, each
- * step measured. One orchestration for every caller: the CLI and tools run the steps with
+ * Accuracy recovery after compression: layer-wise least-squares reconstruction of the layers whose
+ * inputs were pruned, bias correction of the compressed model against its float original, then a
+ * re-fit of the classifier head on the compressed model's own features, each step measured. One orchestration for every caller: the CLI and tools run the steps with
  * onnxruntime in-process (`localRecoveryEngines`), the browser hands in its worker clients.
  *
  * What stays true of the result: a quantized model stays on its grids. A corrected bias is put
@@ -25,11 +25,13 @@ import { quantizeWeights, roundHalfEven } from '../quant/grid.ts';
 import type { LayerQuantSpec, QuantReport } from '../quant/quantize.ts';
 import { biasCorrect, type BiasCorrectionOptions, type BiasCorrectionResult } from './bias-correction.ts';
 import { findHead } from './head.ts';
+import { DEFAULT_RIDGE, reconstruct, type ReconstructOptions, type ReconstructQuant, type ReconstructionResult } from './reconstruct.ts';
 import { refitHead, type RefitOptions, type RefitProgress, type RefitResult } from './refit.ts';
 import { DEFAULT_WEIGHT_DECAY } from './softmax.ts';
 
-export type RecoveryStepName = 'bias-correction' | 'head-refit';
-export const RECOVERY_STEPS: readonly RecoveryStepName[] = ['bias-correction', 'head-refit'];
+export type RecoveryStepName = 'reconstruct' | 'bias-correction' | 'head-refit';
+/** In the order they run. */
+export const RECOVERY_STEPS: readonly RecoveryStepName[] = ['reconstruct', 'bias-correction', 'head-refit'];
 
 /** Accuracy of one model on the evaluation data (what the deployment config records). */
 export interface RecoveryAccuracy {
@@ -49,7 +51,14 @@ export interface RecoveryStepRecord {
   accuracyAfter?: RecoveryAccuracy;
   /** The data the step learned from: dataset name, split, images and (imported data) identity hash. */
   data: { dataset: string; split: string; images: number; id?: string };
-  // bias-correction
+  // reconstruct
+  /** Ridge strength relative to mean diag(XᵀX). */
+  ridge?: number;
+  layersReconstructed?: number;
+  /** Mean over reconstructed layers of the relative squared error of their output against the float model's, before and after. */
+  meanErrorBefore?: number;
+  meanErrorAfter?: number;
+  // bias-correction (layersSkipped: reconstruct too)
   mode?: 'sequential' | 'all-at-once';
   /** What the compressed layers were compared against. */
   reference?: string;
@@ -69,11 +78,14 @@ export interface RecoveryStepRecord {
   headQuantization?: { weightBits: number; granularity: string; scale: string; rounding: string; weightSqnrDb: number; biasOnGrid: boolean } | null;
   /** sha256 of the model this step produced. */
   modelSha256?: string;
+  /** Wall time of the step including the measurement after it, and of the step's own work. */
   seconds?: number;
+  computeSeconds?: number;
 }
 
 export interface RecoveryProgress {
   step: RecoveryStepName | 'measuring';
+  /** The step's work done / planned: reconstruct counts images x layers, bias correction passes, the re-fit phases. */
   /** Head re-fit progress (features, training iterations with losses, verifying). */
   refit?: RefitProgress;
   done: number;
@@ -86,6 +98,7 @@ export interface RecoveryProgress {
  * `refit` gets training labels that are already model outputs.
  */
 export interface RecoveryEngines {
+  reconstruct(floatBytes: Uint8Array, compressedBytes: Uint8Array, calibration: Dataset, options: ReconstructOptions): Promise<ReconstructionResult>;
   biasCorrect(floatBytes: Uint8Array, compressedBytes: Uint8Array, calibration: Dataset, options: BiasCorrectionOptions): Promise<BiasCorrectionResult>;
   refit(
     modelBytes: Uint8Array,
@@ -104,7 +117,7 @@ export interface RecoveryInput {
   config: CompressionConfig;
   /** The compressed model's quantization report (scales), to keep corrected biases and the new head on their grids. */
   quantReport: QuantReport | null;
-  /** Bias correction's calibration images (labels unused). */
+  /** Reconstruction's and bias correction's calibration images (labels unused). */
   calibration?: Dataset;
   /** Head re-fit: labels must be model outputs (see datasetForModel); classes name the outputs. */
   training?: Dataset;
@@ -115,6 +128,7 @@ export interface RecoveryInput {
 
 export interface RecoveryOptions {
   steps?: readonly RecoveryStepName[];
+  reconstruct?: Omit<ReconstructOptions, 'signal' | 'onProgress' | 'channelMaps' | 'quant'>;
   biasCorrection?: Omit<BiasCorrectionOptions, 'signal' | 'onProgress' | 'channelMaps'> & { reference?: BiasReference };
   refit?: Omit<RefitOptions, 'signal' | 'onProgress'>;
   signal?: AbortSignal;
@@ -130,6 +144,8 @@ export interface RecoveryResult {
   steps: RecoveryStepRecord[];
   /** Per-layer details of the bias correction, when it ran. */
   biasCorrection?: BiasCorrectionResult['layers'];
+  /** Per-layer details of the reconstruction, when it ran. */
+  reconstruction?: ReconstructionResult['layers'];
 }
 
 /**
@@ -243,14 +259,41 @@ export function quantizeHead(model: ModelProto, spec: LayerQuantSpec, activation
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
+/** Each quantized layer's spec and input scale, so reconstructed weights go back on their grids. */
+export function reconstructQuant(model: ModelProto, config: CompressionConfig, report: QuantReport | null): Record<string, ReconstructQuant> {
+  if (!config.quant) return {};
+  const scales = new Map(report?.layers.map((l) => [l.layer, l.activation?.scale]) ?? []);
+  return Object.fromEntries(
+    Object.entries(resolveConfig(model, config).quant).map(([layer, spec]) => [layer, { spec, ...(scales.get(layer) !== undefined ? { activationScale: scales.get(layer) } : {}) }]),
+  );
+}
+
+/** The quantization report with the weight scales reconstruction chose (later steps snap biases to these). */
+function withNewWeightScales(report: QuantReport | null, layers: ReconstructionResult['layers']): QuantReport | null {
+  if (!report) return report;
+  const changed = new Map(layers.filter((l) => l.applied && l.weightScales).map((l) => [l.layer, l]));
+  if (!changed.size) return report;
+  return {
+    ...report,
+    layers: report.layers.map((l) => {
+      const r = changed.get(l.layer);
+      if (!r) return l;
+      return { ...l, weightScales: r.weightScales!, weightSqnrDb: r.weightSqnrDb ?? l.weightSqnrDb, ...(r.weightFracBits ? { weightFracBits: r.weightFracBits } : {}) };
+    }),
+  };
+}
+
 /**
- * Runs the recovery steps in order (bias correction, then head re-fit: the head is trained on the
- * features the corrected layers produce), measuring the model before and after each step when the
+ * Runs the recovery steps in order (reconstruction, bias correction, then head re-fit: each works
+ * on the model the step before produced), measuring the model before and after each step when the
  * engines can measure. Cancelling throws 'cancelled'; nothing the caller holds is changed.
+ * After reconstruction (which matches the unpruned model), bias correction compares against the
+ * original float model unless a reference is given.
  */
 export async function recoverCompressed(engines: RecoveryEngines, input: RecoveryInput, options: RecoveryOptions = {}): Promise<RecoveryResult> {
   const steps = RECOVERY_STEPS.filter((s) => (options.steps ?? RECOVERY_STEPS).includes(s));
-  if (!steps.length) throw badInput('choose at least one recovery step (bias correction, head re-fit).', 'steps');
+  if (!steps.length) throw badInput('choose at least one recovery step (reconstruction, bias correction, head re-fit).', 'steps');
+  if (steps.includes('reconstruct') && !input.calibration?.count) throw badInput('reconstruction needs calibration images.', 'calibration');
   if (steps.includes('bias-correction') && !input.calibration?.count) throw badInput('bias correction needs calibration images.', 'calibration');
   if (steps.includes('head-refit') && !input.training?.count) throw badInput('the head re-fit needs training images.', 'training');
   const { signal } = options;
@@ -266,15 +309,42 @@ export async function recoverCompressed(engines: RecoveryEngines, input: Recover
   let current = compressed;
   const records: RecoveryStepRecord[] = [];
   let biasLayers: BiasCorrectionResult['layers'] | undefined;
+  let reconstruction: ReconstructionResult['layers'] | undefined;
+  let quantReport = input.quantReport;
 
   for (const step of steps) {
     throwIfAborted(signal);
     const t0 = performance.now();
     let record: RecoveryStepRecord;
-    if (step === 'bias-correction') {
+    if (step === 'reconstruct') {
+      const calibration = input.calibration!;
+      const ridge = options.reconstruct?.ridge ?? DEFAULT_RIDGE;
+      const result = await engines.reconstruct(input.floatBytes, bytes, calibration, {
+        ...options.reconstruct,
+        ridge,
+        channelMaps: channelMapsFor(floatModel, input.config),
+        quant: reconstructQuant(floatModel, input.config, quantReport),
+        signal,
+        onProgress: (p) => options.onProgress?.({ step, done: p.done, total: p.total, layer: p.layer }),
+      });
+      bytes = result.modelBytes;
+      reconstruction = result.layers;
+      quantReport = withNewWeightScales(quantReport, result.layers);
+      const applied = result.layers.filter((l) => l.applied);
+      record = {
+        step,
+        data: { dataset: calibration.name, split: calibration.split, images: result.images, ...(input.datasetId ? { id: input.datasetId } : {}) },
+        reference: `original float model${floatModel.graph!.node.some((n) => n.opType === 'BatchNormalization') ? ' (pre-activation outputs after BatchNorm)' : ''}`,
+        ridge,
+        layersReconstructed: applied.length,
+        layersSkipped: result.layers.filter((l) => !l.applied).map((l) => ({ layer: l.layer, reason: l.reason ?? 'not applied' })),
+        meanErrorBefore: mean(applied.map((l) => l.errorBefore ?? 0)),
+        meanErrorAfter: mean(applied.map((l) => l.errorAfter ?? 0)),
+      };
+    } else if (step === 'bias-correction') {
       const calibration = input.calibration!;
       const mode = options.biasCorrection?.mode ?? 'sequential';
-      const reference = options.biasCorrection?.reference ?? 'pruned-float';
+      const reference = options.biasCorrection?.reference ?? (steps.includes('reconstruct') ? 'original' : 'pruned-float');
       const bcOptions = { ...options.biasCorrection };
       delete bcOptions.reference;
       const result = await engines.biasCorrect(recoveryReference(input.floatBytes, input.config, reference), bytes, calibration, {
@@ -286,7 +356,7 @@ export async function recoverCompressed(engines: RecoveryEngines, input: Recover
       });
       const model = decodeModel(result.modelBytes, 'corrected model');
       const applied = result.layers.filter((l) => l.applied);
-      snapBiasesToGrid(model, input.quantReport, applied.map((l) => l.layer));
+      snapBiasesToGrid(model, quantReport, applied.map((l) => l.layer));
       bytes = encodeModel(model);
       biasLayers = result.layers;
       record = {
@@ -318,7 +388,7 @@ export async function recoverCompressed(engines: RecoveryEngines, input: Recover
       const refitted = decodeModel(result.modelBytes, 're-fitted model');
       let headQuantization: RecoveryStepRecord['headQuantization'] = null;
       if (spec) {
-        const activationScale = input.quantReport?.layers.find((l) => l.layer === headName)?.activation?.scale;
+        const activationScale = quantReport?.layers.find((l) => l.layer === headName)?.activation?.scale;
         const q = quantizeHead(refitted, spec, activationScale);
         headQuantization = { weightBits: spec.weightBits, granularity: spec.granularity, scale: spec.scale, rounding: spec.rounding, ...q };
       }
@@ -335,6 +405,7 @@ export async function recoverCompressed(engines: RecoveryEngines, input: Recover
         headQuantization,
       };
     }
+    record.computeSeconds = (performance.now() - t0) / 1000;
     record.modelSha256 = sha256Hex(bytes);
     const after = await measure(bytes);
     record.seconds = (performance.now() - t0) / 1000;
@@ -344,7 +415,13 @@ export async function recoverCompressed(engines: RecoveryEngines, input: Recover
     records.push(record);
     options.onStep?.(record, bytes);
   }
-  return { modelBytes: bytes, ...(compressed ? { compressed } : {}), steps: records, ...(biasLayers ? { biasCorrection: biasLayers } : {}) };
+  return {
+    modelBytes: bytes,
+    ...(compressed ? { compressed } : {}),
+    steps: records,
+    ...(biasLayers ? { biasCorrection: biasLayers } : {}),
+    ...(reconstruction ? { reconstruction } : {}),
+  };
 }
 
 /** Turns an evaluation result into the recorded accuracy. */
@@ -361,6 +438,7 @@ export function localRecoveryEngines(
   options: { limit?: number; batchSize?: number; graphOptimizationLevel?: 'disabled' | 'all' } = {},
 ): RecoveryEngines {
   return {
+    reconstruct: (floatBytes, compressedBytes, calibration, o) => reconstruct(ort, floatBytes, compressedBytes, calibration, o),
     biasCorrect: (floatBytes, compressedBytes, calibration, o) => biasCorrect(ort, floatBytes, compressedBytes, calibration, o),
     refit: (modelBytes, data, o) => refitHead(ort, modelBytes, data, o),
     measure: evaluation

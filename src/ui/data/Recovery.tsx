@@ -6,7 +6,7 @@ import { recoveredModel, recoveryKey } from '../store/data-slice.ts';
 import { useApp } from '../store/index.ts';
 import { TrainingCurves } from './TrainingCurves.tsx';
 
-const STEP_NAMES = { 'bias-correction': '+ bias correction', 'head-refit': '+ head re-fit' } as const;
+const STEP_NAMES = { reconstruct: '+ reconstruction', 'bias-correction': '+ bias correction', 'head-refit': '+ head re-fit' } as const;
 
 function describeDesign(compression: ReturnType<typeof useApp.getState>['design']['compression']): string {
   const parts: string[] = [];
@@ -36,6 +36,11 @@ function Row({ label, accuracy, previous, detail, testId }: { label: string; acc
 }
 
 function stepDetail(step: RecoveryStepRecord): string {
+  if (step.step === 'reconstruct') {
+    if (!step.layersReconstructed) return `no layer with pruned inputs to re-solve${step.layersSkipped?.length ? ` (${step.layersSkipped.length} skipped)` : ''}`;
+    const skipped = step.layersSkipped?.length ? `, ${step.layersSkipped.length} skipped` : '';
+    return `${step.layersReconstructed} layers re-solved${skipped}, output error vs float ${step.meanErrorBefore?.toFixed(3)} → ${step.meanErrorAfter?.toFixed(3)}; ${step.data.images} images`;
+  }
   if (step.step === 'bias-correction') {
     const skipped = step.layersSkipped?.length ? `, ${step.layersSkipped.length} skipped` : '';
     return `${step.layersCorrected} layers corrected${skipped} (${step.mode}), mean |shift| ${step.meanShiftBefore?.toFixed(4)} → ${step.meanShiftAfter?.toFixed(4)}; ${step.data.images} images`;
@@ -57,25 +62,31 @@ export function Recovery() {
   const currentKey = recoveryKey({ model, design, evalLimit, dataset });
   const stale = recovery.key !== null && recovery.key !== currentKey;
   const recovered = recovery.status === 'done' ? recoveredModel(useApp.getState()) : null;
-  const nothing = !settings.biasCorrection && !settings.headRefit;
+  const nothing = !settings.reconstruct && !settings.biasCorrection && !settings.headRefit;
   const before = [recovery.compressed, ...recovery.steps.map((s) => s.accuracyAfter)];
   return (
     <section className="data-section" aria-labelledby="recovery-title" data-testid="recovery">
       <h3 id="recovery-title">Recovery after compression</h3>
       <p className="muted">
-        Builds the current design&apos;s compressed model ({describeDesign(design.compression)}), then corrects its biases against the float model
+        Builds the current design&apos;s compressed model ({describeDesign(design.compression)}), re-solves by least squares every pointwise conv
+        and the classifier whose inputs were pruned so that they match the unpruned model on calibration images (reconstruction), then corrects its biases against the float model
         (per-channel output means on calibration images, layer by layer, as in DFQ / AIMET) and re-fits the classifier head on the compressed model&apos;s
         own features; the new head is quantized again with the layer&apos;s bits. Every row is measured on the evaluation data (
         {dataset.source === 'imported' && dataset.imported ? `${dataset.imported.summary.name}, validation split` : 'Fashion-MNIST test split'}).
       </p>
       <div className="data-row">
         <label className="data-check">
+          <input type="checkbox" checked={settings.reconstruct} onChange={(e) => setRecoverySettings({ reconstruct: e.target.checked })} disabled={running} data-testid="recovery-reconstruct" />
+          reconstruction
+        </label>
+        <label className="data-check">
           <input type="checkbox" checked={settings.biasCorrection} onChange={(e) => setRecoverySettings({ biasCorrection: e.target.checked })} disabled={running} />
           bias correction
         </label>
         <label>
           corrected against
-          <select value={settings.reference} onChange={(e) => setRecoverySettings({ reference: e.target.value as BiasReference })} disabled={running || !settings.biasCorrection}>
+          <select value={settings.reference} onChange={(e) => setRecoverySettings({ reference: e.target.value as BiasReference | 'auto' })} disabled={running || !settings.biasCorrection}>
+            <option value="auto">automatic (original after reconstruction, else pruned alike)</option>
             <option value="pruned-float">float model, pruned alike (quantization error only)</option>
             <option value="original">original float model (pruning shift too)</option>
           </select>
@@ -148,7 +159,7 @@ export function Recovery() {
           </table>
           {recovery.data && (
             <p className="muted">
-              Calibration and bias correction: {recovery.data.calibration}. Head re-fit: {recovery.data.training}.
+              Calibration, reconstruction and bias correction: {recovery.data.calibration}. Head re-fit: {recovery.data.training}.
             </p>
           )}
         </>

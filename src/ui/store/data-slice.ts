@@ -22,6 +22,7 @@ import {
   biasCorrectInWorker,
   importDataset,
   prepareImportedDataset,
+  reconstructInWorker,
   refitInWorker,
   releaseDataset,
   suggestPreprocessing,
@@ -102,10 +103,12 @@ export interface RefitState {
 }
 
 export interface RecoverySettings {
+  reconstruct: boolean;
   biasCorrection: boolean;
   headRefit: boolean;
   mode: 'sequential' | 'all-at-once';
-  reference: BiasReference;
+  /** 'auto': the original model after reconstruction, else the float model pruned alike (recoverCompressed decides). */
+  reference: BiasReference | 'auto';
 }
 
 export interface RecoveryState {
@@ -220,7 +223,7 @@ function initialState(): DataSliceState {
       status: 'idle',
       stage: null,
       progress: { done: 0, total: 0 },
-      settings: { biasCorrection: true, headRefit: true, mode: 'sequential', reference: 'pruned-float' },
+      settings: { reconstruct: true, biasCorrection: true, headRefit: true, mode: 'sequential', reference: 'auto' },
       key: null,
       steps: [],
       curve: [],
@@ -607,7 +610,11 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const job = jobs.start('recovery');
       const settings = state.recovery.settings;
       const key = recoveryKey(state)!;
-      const steps: RecoveryStepName[] = [...(settings.biasCorrection ? (['bias-correction'] as const) : []), ...(settings.headRefit ? (['head-refit'] as const) : [])];
+      const steps: RecoveryStepName[] = [
+        ...(settings.reconstruct ? (['reconstruct'] as const) : []),
+        ...(settings.biasCorrection ? (['bias-correction'] as const) : []),
+        ...(settings.headRefit ? (['head-refit'] as const) : []),
+      ];
       const progress = (stage: string, p: { done: number; total: number }) =>
         job.current() && set((s) => ({ recovery: { ...s.recovery, stage, progress: p } }));
       set((s) => ({
@@ -640,6 +647,8 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         const curve: CurvePoint[] = [];
         const result = await recoverCompressed(
           {
+            reconstruct: (floatBytes, compressedBytes, data, { signal, onProgress, ...options }) =>
+              reconstructInWorker({ floatBytes, compressedBytes, calibration: data, options, signal, onProgress }),
             biasCorrect: (floatBytes, compressedBytes, data, { signal, onProgress, ...options }) =>
               biasCorrectInWorker({ floatBytes, compressedBytes, calibration: data, options, signal, onProgress }),
             refit: (modelBytes, data, { signal, onProgress, ...options }) =>
@@ -661,7 +670,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
           },
           {
             steps,
-            biasCorrection: { mode: settings.mode, reference: settings.reference },
+            biasCorrection: { mode: settings.mode, ...(settings.reference !== 'auto' ? { reference: settings.reference } : {}) },
             refit: state.headRefit.settings,
             signal: job.signal,
             onProgress: (p) => {
@@ -670,7 +679,13 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
                 curve.push({ iteration: t.iteration, trainLoss: t.trainLoss, trainAccuracy: t.trainAccuracy, valLoss: t.valLoss, valAccuracy: t.valAccuracy });
                 if (job.current()) set((s) => ({ recovery: { ...s.recovery, curve: [...curve] } }));
               }
-              progress(p.step === 'measuring' ? 'measuring' : p.refit ? `head re-fit: ${p.refit.phase}` : `bias correction${p.layer ? `: ${p.layer}` : ''}`, { done: p.done, total: p.total });
+              const stage =
+                p.step === 'measuring'
+                  ? 'measuring'
+                  : p.refit
+                    ? `head re-fit: ${p.refit.phase}`
+                    : `${p.step === 'reconstruct' ? 'reconstruction' : 'bias correction'}${p.layer ? `: ${p.layer}` : ''}`;
+              progress(stage, { done: p.done, total: p.total });
             },
             onStep: (record) => job.current() && set((s) => ({ recovery: { ...s.recovery, steps: [...s.recovery.steps, record], compressed: s.recovery.compressed ?? record.accuracyBefore } })),
           },

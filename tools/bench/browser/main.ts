@@ -1,9 +1,12 @@
 /**
- * Browser side of the sweep benchmark: the full default sweep with the worker pool (runSweep),
+ * Browser side of the sweep and reconstruction benchmarks. Sweep: the full default sweep with the worker pool (runSweep),
  * the naive run (applyConfig + the evaluator worker per point), and wasm throughput with 1
  * thread (a sweep worker) and 2 threads (the evaluator worker when cross-origin isolated).
  */
-import { applyConfig } from '../../../src/core/config/compression.ts';
+import { applyConfig, type CompressionConfig } from '../../../src/core/config/compression.ts';
+import { loadDataset, validateManifest } from '../../../src/core/eval/dataset.ts';
+import { channelMapsFor } from '../../../src/core/transfer/recover.ts';
+import { reconstructInWorker } from '../../../src/workers-client/data.ts';
 import { decodeModel } from '../../../src/core/onnx/model.ts';
 import { loadModel } from '../../../src/core/graph/index.ts';
 import { SweepModel, planSweep, pointConfig, DEFAULT_BITS, DEFAULT_RATIOS, type SweepRequest } from '../../../src/core/sensitivity/index.ts';
@@ -72,5 +75,52 @@ async function bench(options: BenchOptions) {
   return out;
 }
 
-(window as unknown as { edgefoldBench: typeof bench }).edgefoldBench = bench;
+/**
+ * Reconstruction of the default model pruned 25 % (L1) on the 1,000 calibration images, in the
+ * re-fit worker (as the Recovery panel runs it), `runs` times; then the reconstructed model and a
+ * reference (one evaluation pass of the float model over the same 1,000 images, evaluator worker)
+ * are measured.
+ */
+async function reconstructBench(options: { runs: number; ratio: number; testImages: number }) {
+  const floatBytes = new Uint8Array(await (await fetch('/models/dscnn-fmnist.onnx')).arrayBuffer());
+  const manifest = validateManifest(await (await fetch('/data/fmnist.json')).json());
+  const calibration = await loadDataset(manifest, 'calibration', async (p) => new Uint8Array(await (await fetch(`/data/${p}`)).arrayBuffer()));
+  const config: CompressionConfig = { version: 1, prune: { criterion: 'l1', ratio: options.ratio } };
+  const model = decodeModel(floatBytes);
+  const compressed = applyConfig(model, config);
+  const channelMaps = channelMapsFor(model, config);
+  const seconds: number[] = [];
+  let result;
+  for (let i = 0; i < options.runs; i++) {
+    const t0 = performance.now();
+    result = await reconstructInWorker({ floatBytes, compressedBytes: compressed.bytes, calibration, options: { channelMaps } });
+    seconds.push((performance.now() - t0) / 1000);
+    log(`reconstruction run ${i + 1}: ${seconds.at(-1)!.toFixed(1)} s`);
+  }
+  const inputShape = loadModel(floatBytes).summary.inputs[0].shape;
+  const calibrationRef = { manifestUrl: new URL('/data/fmnist.json', location.href).href, split: 'calibration' };
+  await evaluateInWorker({ modelBytes: floatBytes, inputShape, data: calibrationRef, limit: 200, batchSize: 100 });
+  const t0 = performance.now();
+  const pass = await evaluateInWorker({ modelBytes: floatBytes, inputShape, data: calibrationRef, batchSize: 100 });
+  const passSeconds = (performance.now() - t0) / 1000;
+  const test = { manifestUrl: new URL('/data/fmnist.json', location.href).href, split: 'test' };
+  const after = await evaluateInWorker({ modelBytes: result!.modelBytes, inputShape, data: test, limit: options.testImages, batchSize: 100 });
+  return {
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated: self.crossOriginIsolated,
+    userAgent: navigator.userAgent,
+    seconds,
+    layers: result!.layers.filter((l) => l.applied).length,
+    threads: result!.threads,
+    images: result!.images,
+    passSeconds,
+    passImages: pass.n,
+    evaluatorThreads: pass.threads,
+    top1: after.top1,
+    testImages: after.n,
+  };
+}
+
+(window as unknown as { edgefoldBench: typeof bench; edgefoldReconstructBench: typeof reconstructBench }).edgefoldBench = bench;
+(window as unknown as { edgefoldReconstructBench: typeof reconstructBench }).edgefoldReconstructBench = reconstructBench;
 log('ready');
