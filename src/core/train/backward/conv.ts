@@ -56,22 +56,21 @@ function denseWeightGrad(b: GraphBuilder, x: string, dy: string, g: ConvGeometry
   return b.transpose(cropped, [1, 0, 2, 3]);
 }
 
-/** dW for a depthwise conv (one input channel per group, multiplier 1): a sum per kernel tap. */
+/**
+ * dW for a depthwise conv (one input channel per group, multiplier 1): channels become groups and
+ * the batch becomes each group's input channels, so one grouped Conv sums over batch and pixels.
+ */
 function depthwiseWeightGrad(b: GraphBuilder, x: string, dy: string, g: ConvGeometry): string {
   const [kh, kw] = g.kernel;
-  const [ho, wo] = g.outSize;
-  const padded = g.pads.some((p) => p > 0) ? b.op('Pad', [x, b.int64([0, 0, g.pads[0], g.pads[1], 0, 0, g.pads[2], g.pads[3]])]) : x;
-  const taps: string[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const top = i * g.dilation[0];
-      const left = j * g.dilation[1];
-      const window = b.slice(padded, [top, left], [top + (ho - 1) * g.stride[0] + 1, left + (wo - 1) * g.stride[1] + 1], [2, 3], g.stride);
-      taps.push(b.reduceSum(b.mul(window, dy), [0, 2, 3], false));
-    }
-  }
-  const stacked = b.op('Concat', taps.map((t) => b.reshape(t, [-1, 1])), { axis: 1 });
-  return b.reshape(stacked, [g.outChannels, 1, kh, kw]);
+  const [h, w] = g.inSize;
+  const stacked = b.reshape(b.transpose(x, [1, 0, 2, 3]), [1, -1, h, w]);
+  const full = b.op('Conv', [stacked, b.transpose(dy, [1, 0, 2, 3])], {
+    group: g.outChannels,
+    strides: g.dilation,
+    dilations: g.stride,
+    pads: g.pads,
+  });
+  return b.reshape(b.slice(full, [0, 0], [kh, kw], [2, 3]), [g.outChannels, 1, kh, kw]);
 }
 
 export const convRule: OpRule = {
@@ -82,7 +81,20 @@ export const convRule: OpRule = {
     const g = geometry(ctx);
     const [x, w] = node.inputs;
     const grads: (string | undefined)[] = [];
-    if (needs[0]) {
+    const depthwise = g.group > 1 && g.inChannels === g.group && g.outChannels === g.group;
+    const unitStride = g.stride.every((v) => v === 1);
+    if (needs[0] && depthwise && unitStride) {
+      // Stride 1: the transposed conv is a conv with the kernel flipped, on the fast depthwise path.
+      const [kh, kw] = g.kernel;
+      const flipped = b.slice(w, [kh - 1, kw - 1], [-kh - 1, -kw - 1], [2, 3], [-1, -1]);
+      const reach = (a: number) => (g.kernel[a] - 1) * g.dilation[a];
+      grads[0] = b.op('Conv', [dy, flipped], {
+        group: g.group,
+        dilations: g.dilation,
+        kernel_shape: g.kernel,
+        pads: [reach(0) - g.pads[0], reach(1) - g.pads[1], reach(0) - g.pads[2], reach(1) - g.pads[3]],
+      });
+    } else if (needs[0]) {
       const [h, wd] = g.inSize;
       const outputPadding = [0, 1].map((a) => {
         const covered = (g.outSize[a] - 1) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + 1 - g.pads[a] - g.pads[a + 2];

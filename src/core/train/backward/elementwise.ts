@@ -17,7 +17,7 @@ export function unbroadcast(b: GraphBuilder, dy: string, out: Shape, input: Shap
 }
 
 export const reluRule: OpRule = {
-  // PyTorch: grad * (output > 0).
+  // PyTorch: grad * (output > 0). (Where measured faster than Mul by Sign(output) in onnxruntime-node.)
   backward: ({ b, node, gradOut }) => [gradOut[0] && b.op('Where', [b.op('Greater', [node.outputs[0], b.float([0])]), gradOut[0], b.float([0])])],
 };
 
