@@ -47,7 +47,7 @@ export interface RetrainOptions {
 export const DEFAULT_RETRAIN: RetrainOptions = {
   epochs: 3,
   batchSize: 128,
-  lr: 1e-3,
+  lr: 3e-3,
   optimizer: 'adamw',
   weightDecay: 1e-4,
   momentum: 0.9,
