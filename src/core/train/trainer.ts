@@ -81,6 +81,7 @@ export interface TrainResult {
   epochs: EpochRecord[];
   steps: number;
   seconds: number;
+  /** Over all steps after the first (session warm-up excluded); images seen, not distinct images. */
   imagesPerSecond: number;
 }
 
@@ -119,6 +120,8 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
   const started = performance.now();
   const epochs: EpochRecord[] = [];
   let step = 0;
+  let afterFirstStep = 0;
+  let imagesAfterFirst = 0;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       shuffleInPlace(order, shuffle);
@@ -159,6 +162,8 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
           if (best === data.labels[indices[i]]) correct++;
         }
         step++;
+        if (step === 1) afterFirstStep = performance.now();
+        else imagesAfterFirst += n;
         const last = start + n >= count;
         if (options.onProgress && (step % (options.progressEvery ?? 5) === 0 || last)) {
           const elapsed = (performance.now() - started) / 1000;
@@ -182,7 +187,9 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
     await session.release();
   }
   const seconds = (performance.now() - started) / 1000;
-  return { values: new Map([...masters, ...running]), epochs, steps: step, seconds, imagesPerSecond: (count * options.epochs) / seconds };
+  const steady = (performance.now() - afterFirstStep) / 1000;
+  const imagesPerSecond = imagesAfterFirst > 0 ? imagesAfterFirst / steady : (count * options.epochs) / seconds;
+  return { values: new Map([...masters, ...running]), epochs, steps: step, seconds, imagesPerSecond };
 }
 
 /** A copy of the model with the given initializers replaced (same names and dims). */
