@@ -10,6 +10,8 @@ files are byte-reproducible):
     fmnist-test-labels-idx1-ubyte.gz   10,000 test labels
     fmnist-calib-images-idx3-ubyte.gz  1,000 calibration images from the TRAIN split
     fmnist-calib-labels-idx1-ubyte.gz  1,000 calibration labels
+    fmnist-train-images-idx3-ubyte.gz  10,000 fine-tuning images from the TRAIN split
+    fmnist-train-labels-idx1-ubyte.gz  10,000 fine-tuning labels
     fmnist.json                        manifest (paths relative to the manifest)
 
 Calibration split: stratified, 100 images per class. For each class c the
@@ -17,6 +19,12 @@ train indices with label c (ascending) are permuted with
 numpy.random.RandomState(seed).permutation, the first 100 are kept; the
 1,000 chosen indices are then sorted ascending (so they keep the original
 train-file order).
+
+Training split (for fine-tuning / QAT): stratified, 1,000 images per class,
+disjoint from the calibration split. For each class c the train indices with
+label c that are NOT calibration indices (ascending) are permuted with
+numpy.random.RandomState(train_seed).permutation, the first 1,000 are kept;
+the union is sorted ascending.
 """
 import argparse
 import hashlib
@@ -41,12 +49,25 @@ def calib_indices(labels, per_class, seed):
     return np.sort(np.concatenate(chosen))
 
 
+def train_indices(labels, exclude, per_class, seed):
+    rng = np.random.RandomState(seed)
+    excluded = np.zeros(len(labels), dtype=bool)
+    excluded[exclude] = True
+    chosen = []
+    for c in range(10):
+        cls = np.flatnonzero((labels == c) & ~excluded)
+        chosen.append(cls[rng.permutation(len(cls))[:per_class]])
+    return np.sort(np.concatenate(chosen))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=idx.DEFAULT_DIR)
     ap.add_argument("--out-dir", default=os.path.join(REPO, "public", "data"))
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--per-class", type=int, default=100)
+    ap.add_argument("--train-seed", type=int, default=20261203)
+    ap.add_argument("--train-per-class", type=int, default=1000)
     args = ap.parse_args()
 
     xtr, ytr = idx.load_fmnist("train", args.data_dir)
@@ -58,12 +79,19 @@ def main():
     xc, yc = xtr[sel], ytr[sel]
     assert len(sel) == 10 * args.per_class and np.all(np.bincount(yc, minlength=10) == args.per_class)
 
+    tsel = train_indices(ytr, sel, args.train_per_class, args.train_seed)
+    xt, yt = xtr[tsel], ytr[tsel]
+    assert len(np.intersect1d(tsel, sel)) == 0
+    assert np.all(np.bincount(yt, minlength=10) == args.train_per_class)
+
     os.makedirs(args.out_dir, exist_ok=True)
     files = {
         "fmnist-test-images-idx3-ubyte.gz": xte,
         "fmnist-test-labels-idx1-ubyte.gz": yte,
         "fmnist-calib-images-idx3-ubyte.gz": xc,
         "fmnist-calib-labels-idx1-ubyte.gz": yc,
+        "fmnist-train-images-idx3-ubyte.gz": xt,
+        "fmnist-train-labels-idx1-ubyte.gz": yt,
     }
     sha = {}
     for name, arr in files.items():
@@ -99,6 +127,19 @@ def main():
                 "selection": "stratified: per class numpy.random.RandomState(seed).permutation over that "
                              "class's train indices (classes 0..9 in order, one RandomState), first perClass "
                              "kept, union sorted ascending",
+            },
+            "train": {
+                "images": "fmnist-train-images-idx3-ubyte.gz",
+                "labels": "fmnist-train-labels-idx1-ubyte.gz",
+                "count": int(len(yt)),
+                "drawnFrom": "train",
+                "seed": args.train_seed,
+                "perClass": args.train_per_class,
+                "disjointFrom": ["calibration"],
+                "selection": "stratified: per class numpy.random.RandomState(seed).permutation over that "
+                             "class's train indices that are not calibration indices (classes 0..9 in order, "
+                             "one RandomState), first perClass kept, union sorted ascending; for fine-tuning "
+                             "and quantization-aware training",
             },
         },
         "shape": [1, 28, 28],

@@ -8,6 +8,7 @@ import { groupsCommand } from './groups.ts';
 import { evalCommand } from './eval.ts';
 import { inspectCommand } from './inspect.ts';
 import { refitHeadCommand } from './refit-head.ts';
+import { retrainCommand } from './retrain.ts';
 
 /** Every CLI command, in the order `edgefold --help` lists them. */
-export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, devicesCommand, refitHeadCommand, sensitivityCommand, allocateCommand];
+export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, devicesCommand, refitHeadCommand, retrainCommand, sensitivityCommand, allocateCommand];

@@ -11,5 +11,11 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  build: { target: 'es2022', outDir: resolve(import.meta.dirname, '../../../node_modules/.cache/edgefold-bench-dist'), emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    rollupOptions: { input: { index: resolve(import.meta.dirname, 'index.html'), train: resolve(import.meta.dirname, 'train.html') } },
+    outDir: resolve(import.meta.dirname, '../../../node_modules/.cache/edgefold-bench-dist'),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+  },
 });

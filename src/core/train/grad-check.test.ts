@@ -1,0 +1,100 @@
+/**
+ * Gradients of the generated training graph against PyTorch float64 (fixtures written by
+ * tools/train/grad_fixtures.py, not by this code). Per tensor: relative L2 error <=
+ * max(1e-4, 10 x PyTorch float32's own relative error); tensors whose float64 gradient has
+ * norm < 1e-12: absolute error <= 1e-6.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { DATA_MANIFEST, DEFAULT_MODEL, readBytes } from '../../../test/fixtures.ts';
+import { batchTensor, loadDataset, validateManifest } from '../eval/dataset.ts';
+import type { OrtModule } from '../eval/ort-runner.ts';
+import { decodeModel } from '../onnx/model.ts';
+import { tensorFloat32 } from '../onnx/tensor.ts';
+import { createTrainingSession } from './session.ts';
+import { buildTrainingGraph } from './training-graph.ts';
+
+const FIXTURES = resolve(import.meta.dirname, '../../../test/fixtures/train-grad');
+
+interface ParamFixture {
+  name: string;
+  shape: number[];
+  norm64: number;
+  torchFloat32RelError: number | null;
+  offset: number;
+  length: number;
+}
+interface Fixture {
+  case: string;
+  batchNorm: 'train' | 'frozen';
+  classes: number;
+  batch: number;
+  inputShape: number[];
+  loss64: number;
+  labels: number[];
+  input?: { offset: number; length: number };
+  teacher?: { offset: number; length: number };
+  kd?: { weight: number; temperature: number };
+  data?: { split: string; first: number };
+  params: ParamFixture[];
+}
+
+async function loadCase(name: string) {
+  const meta = JSON.parse(readFileSync(resolve(FIXTURES, `${name}.json`), 'utf8')) as Fixture;
+  const bin = readFileSync(resolve(FIXTURES, `${name}.bin`));
+  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  const part = (p: { offset: number; length: number }) => floats.subarray(p.offset, p.offset + p.length);
+  const modelPath = meta.data ? DEFAULT_MODEL : resolve(FIXTURES, `${name}.onnx`);
+  let images: Float32Array;
+  if (meta.data) {
+    const manifest = validateManifest(JSON.parse(readFileSync(DATA_MANIFEST, 'utf8')));
+    const data = await loadDataset(manifest, meta.data.split, async (rel) => readBytes(resolve(DATA_MANIFEST, '..', rel)));
+    images = batchTensor(data, 0, meta.data.first);
+  } else images = Float32Array.from(part(meta.input!));
+  return { meta, model: decodeModel(readBytes(modelPath)), images, teacher: meta.teacher && Float32Array.from(part(meta.teacher)), grad: (p: ParamFixture) => part(p) };
+}
+
+const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0));
+
+async function check(name: string, ort: OrtModule) {
+  const { meta, model, images, teacher, grad } = await loadCase(name);
+  const graph = buildTrainingGraph(model, { batchNorm: meta.batchNorm, kd: meta.kd });
+  const session = await createTrainingSession(ort, graph, { intraOpNumThreads: 1 });
+  const inits = new Map(model.graph!.initializer.map((t) => [t.name, tensorFloat32(t)]));
+  const labels = new Float32Array(meta.batch * meta.classes);
+  meta.labels.forEach((l, i) => (labels[i * meta.classes + l] = 1));
+  const out = await session.step({ images, dims: meta.inputShape, labels, teacherLogits: teacher, params: new Map(graph.params.map((p) => [p.name, inits.get(p.name)!])) });
+  await session.release();
+  expect(Math.abs(out.loss - meta.loss64) / meta.loss64).toBeLessThan(1e-5);
+  expect(graph.params.map((p) => p.name).sort()).toEqual(meta.params.map((p) => p.name).sort());
+  const report: string[] = [];
+  for (const p of meta.params) {
+    const ours = out.gradients.get(p.name)!;
+    const ref = grad(p);
+    const diff = ours.map((v, i) => v - ref[i]);
+    if (p.norm64 < 1e-12) {
+      const worst = Math.max(...Array.from(diff, Math.abs));
+      report.push(`${p.name}: |g64| ${p.norm64.toExponential(1)}, max abs error ${worst.toExponential(2)} (limit 1e-6)`);
+      expect(worst, p.name).toBeLessThanOrEqual(1e-6);
+    } else {
+      const rel = norm(diff) / p.norm64;
+      const limit = Math.max(1e-4, 10 * (p.torchFloat32RelError ?? 0));
+      report.push(`${p.name}: rel L2 ${rel.toExponential(2)} (torch f32 ${p.torchFloat32RelError?.toExponential(2)}, limit ${limit.toExponential(1)})`);
+      expect(rel, p.name).toBeLessThanOrEqual(limit);
+    }
+  }
+  if (process.env.EDGEFOLD_GRAD_REPORT) console.log(`${name}\n  ${report.join('\n  ')}`);
+}
+
+const cases = ['dscnn-fmnist', 'bn-train', 'residual-concat-kd', 'bn-frozen'];
+const missing = !existsSync(resolve(FIXTURES, 'bn-train.json'));
+
+describe.skipIf(missing)('training graph gradients match PyTorch float64', () => {
+  for (const name of cases) {
+    it(`${name} (onnxruntime-node)`, () => check(name, ortNode as unknown as OrtModule));
+    it(`${name} (onnxruntime-web wasm)`, () => check(name, ortWeb as unknown as OrtModule));
+  }
+});

@@ -1,0 +1,220 @@
+/**
+ * Retraining a compressed design: prune by the config, optionally reconstruct (a hook for the
+ * layer-wise least-squares step in src/core/transfer), calibrate activations, fine-tune (float)
+ * or quantization-aware train, export the compressed ONNX with the trained weights, and measure
+ * it with the evaluation code. CLI (`edgefold retrain`) and the train worker both call `retrain`.
+ */
+import type * as Ort from 'onnxruntime-web';
+import type { ModelProto } from 'onnx-buf';
+import { calibrationPlan, parseCompressionConfig, resolveConfig, type CompressionConfig } from '../config/compression.ts';
+import { badInput, throwIfAborted } from '../errors.ts';
+import type { Dataset } from '../eval/dataset.ts';
+import { evaluate, type EvalResult } from '../eval/evaluate.ts';
+import { createOrtRunner, type OrtModule } from '../eval/ort-runner.ts';
+import { Graph } from '../graph/graph.ts';
+import { inferShapes } from '../graph/shapes.ts';
+import { sha256Hex } from '../hash.ts';
+import { encodeModel } from '../onnx/model.ts';
+import { calibrate, type CalibrationData } from '../quant/calibrate.ts';
+import { ortBatchSource } from '../quant/ort-calibration.ts';
+import { quantizeModel, type QuantReport } from '../quant/quantize.ts';
+import type { AugmentOptions } from './augment.ts';
+import type { DistillationOptions } from './loss.ts';
+import type { OptimizerName } from './optimizer.ts';
+import { floatValues, prepareQat, type QuantSettings } from './qat.ts';
+import { train, writeParameters, type EpochRecord, type TrainProgress } from './trainer.ts';
+
+export interface RetrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerName;
+  weightDecay: number;
+  momentum: number;
+  seed: number;
+  /** Distil from the uncompressed model; null trains on labels only. */
+  kd: DistillationOptions | null;
+  /** Fake-quantize in the forward pass (needs a quant section in the config). */
+  qat: boolean;
+  augment: AugmentOptions;
+  warmupSteps: number;
+  /** Train on the first N images of the training split. */
+  limit?: number;
+  /** BatchNormalization kept in the pruned model trains with batch statistics or stays frozen. */
+  batchNorm: 'train' | 'frozen';
+}
+
+export const DEFAULT_RETRAIN: RetrainOptions = {
+  epochs: 3,
+  batchSize: 128,
+  lr: 3e-3,
+  optimizer: 'adamw',
+  weightDecay: 1e-4,
+  momentum: 0.9,
+  seed: 1,
+  kd: { weight: 0.7, temperature: 4 },
+  qat: false,
+  augment: { pad: 2, flip: true },
+  warmupSteps: 0,
+  batchNorm: 'train',
+};
+
+export interface RetrainEngine {
+  ort: OrtModule;
+  /** Options for the training and evaluation sessions (e.g. intraOpNumThreads). */
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
+}
+
+export interface RetrainInput {
+  /** The uncompressed float model (also the distillation teacher). */
+  model: ModelProto;
+  config: CompressionConfig | unknown;
+  train: Dataset;
+  /** For activation calibration (default: the training split's first 1,000 images). */
+  calibration?: Dataset;
+  /** Measured before and after training when given. */
+  evaluation?: Dataset;
+  evaluationLimit?: number;
+  /**
+   * Runs on the pruned float model before calibration and training (the place for layer-wise
+   * least-squares reconstruction); returns the model to train from.
+   */
+  reconstruct?: (pruned: ModelProto, signal?: AbortSignal) => Promise<ModelProto>;
+}
+
+export type RetrainPhase = 'prepare' | 'calibrate' | 'train' | 'export' | 'evaluate';
+
+export interface RetrainProgress {
+  phase: RetrainPhase;
+  training?: TrainProgress;
+  message?: string;
+}
+
+export interface RetrainResult {
+  model: ModelProto;
+  bytes: Uint8Array<ArrayBuffer>;
+  sha256: string;
+  options: RetrainOptions;
+  quant: QuantReport | null;
+  epochs: EpochRecord[];
+  trainSeconds: number;
+  imagesPerSecond: number;
+  /** Accuracy of the compressed design without retraining, and after. */
+  accuracy?: { before: EvalResult; after: EvalResult };
+  data: { train: { dataset: string; split: string; images: number }; calibration?: { dataset: string; split: string; images: number } };
+}
+
+export async function retrain(
+  engine: RetrainEngine,
+  input: RetrainInput,
+  options: RetrainOptions,
+  control: { signal?: AbortSignal; onProgress?: (p: RetrainProgress) => void } = {},
+): Promise<RetrainResult> {
+  const { signal, onProgress } = control;
+  const config = parseCompressionConfig(input.config);
+  if (options.qat && !config.quant) throw badInput('--qat needs a "quant" section in the config (the bits to train for).', 'qat');
+  onProgress?.({ phase: 'prepare' });
+  const plan = calibrationPlan(input.model, config);
+  const inputShape = shapeOfInput(input.model);
+  let pruned = plan.model;
+  if (input.reconstruct) pruned = await input.reconstruct(pruned, signal);
+  throwIfAborted(signal);
+
+  const calibrationData = input.calibration ?? input.train;
+  const calibrateOn = async (m: ModelProto): Promise<CalibrationData | undefined> => {
+    if (!plan.taps.length) return undefined;
+    onProgress?.({ phase: 'calibrate' });
+    const images = config.quant?.calibration?.images ?? Math.min(1000, calibrationData.count);
+    const source = ortBatchSource(engine.ort, calibrationData, inputShape, { batchSize: 100, limit: images });
+    return calibrate(m, plan.taps, source, encodeModel, { key: plan.key, maxImages: images, signal });
+  };
+  const quantSettings = (calibration: CalibrationData | undefined): QuantSettings | undefined =>
+    config.quant && {
+      layers: resolveConfig(input.model, config).quant,
+      calibration,
+      method: config.quant.calibration?.method ?? 'minmax',
+      percentile: config.quant.calibration?.percentile ?? 99.99,
+      format: config.quant.format ?? 'float',
+    };
+  const calibrationBefore = await calibrateOn(pruned);
+  const before = quantSettings(calibrationBefore);
+  const compressedBefore = before ? quantizeModel(pruned, before).model : pruned;
+
+  const measure = async (m: ModelProto) => {
+    if (!input.evaluation) return undefined;
+    onProgress?.({ phase: 'evaluate' });
+    const level = config.quant?.format === 'qcdq' ? 'disabled' : 'all';
+    const runner = await createOrtRunner(engine.ort, encodeModel(m), { ...engine.sessionOptions, graphOptimizationLevel: level });
+    try {
+      return await evaluate(runner, input.evaluation, inputShape, { limit: input.evaluationLimit, batchSize: 250, signal });
+    } finally {
+      await runner.release();
+    }
+  };
+  const accuracyBefore = await measure(compressedBefore);
+
+  // Train: on the fake-quant graph (QAT) or on the pruned float model.
+  const teacher = options.kd ? await createOrtRunner(engine.ort, encodeModel(input.model), engine.sessionOptions) : undefined;
+  const qat = options.qat && before ? prepareQat(pruned, before) : undefined;
+  let trained;
+  try {
+    trained = await train(
+      { ort: engine.ort, sessionOptions: engine.sessionOptions, teacher },
+      qat?.model ?? pruned,
+      input.train,
+      {
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        lr: options.lr,
+        optimizer: { name: options.optimizer, weightDecay: options.weightDecay, momentum: options.momentum },
+        warmupSteps: options.warmupSteps,
+        seed: options.seed,
+        augment: options.augment,
+        kd: options.kd ?? undefined,
+        batchNorm: options.batchNorm,
+        limit: options.limit,
+        signal,
+        onProgress: (training) => onProgress?.({ phase: 'train', training }),
+      },
+      qat?.bindings,
+    );
+  } finally {
+    await teacher?.release();
+  }
+
+  onProgress?.({ phase: 'export' });
+  const trainedFloat = writeParameters(pruned, qat ? floatValues(qat, trained.values) : trained.values);
+  let result = trainedFloat;
+  let quant: QuantReport | null = null;
+  if (config.quant) {
+    // QAT keeps the scales it trained with; a float fine-tune is calibrated again.
+    const settings = qat ? before! : quantSettings(await calibrateOn(trainedFloat))!;
+    const q = quantizeModel(trainedFloat, settings);
+    result = q.model;
+    quant = q.report;
+  }
+  const bytes = encodeModel(result);
+  const accuracyAfter = await measure(result);
+  const trainImages = Math.min(options.limit ?? input.train.count, input.train.count);
+  return {
+    model: result,
+    bytes,
+    sha256: await sha256Hex(bytes),
+    options,
+    quant,
+    epochs: trained.epochs,
+    trainSeconds: trained.seconds,
+    imagesPerSecond: trained.imagesPerSecond,
+    ...(accuracyBefore && accuracyAfter ? { accuracy: { before: accuracyBefore, after: accuracyAfter } } : {}),
+    data: {
+      train: { dataset: input.train.name, split: input.train.split, images: trainImages },
+      ...(plan.taps.length ? { calibration: { dataset: calibrationData.name, split: calibrationData.split, images: Math.min(1000, calibrationData.count) } } : {}),
+    },
+  };
+}
+
+function shapeOfInput(model: ModelProto) {
+  const graph = new Graph(model);
+  inferShapes(graph);
+  return graph.shape(graph.inputs[0].name) ?? [];
+}
