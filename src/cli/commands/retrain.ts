@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { EdgefoldError, badInput, isAbortError } from '../../core/errors.ts';
+import { badInput, isAbortError } from '../../core/errors.ts';
 import type { EvalResult } from '../../core/eval/evaluate.ts';
+import { parseCompressionConfig } from '../../core/config/compression.ts';
+import { reconstructHook } from '../../core/transfer/recover.ts';
+import type { ReconstructionResult } from '../../core/transfer/reconstruct.ts';
 import { DEFAULT_RETRAIN, OPTIMIZERS, retrain, type OptimizerName, type RetrainOptions, type RetrainProgress } from '../../core/train/index.ts';
 import type { Command } from '../command.ts';
 import { intOption, readDataset, readJsonFile, readModelArg } from '../io.ts';
@@ -67,13 +70,10 @@ export const retrainCommand: Command = {
     if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "native" or "wasm", got "${engine}".`, 'engine');
     const optimizer = (values.optimizer ?? DEFAULT_RETRAIN.optimizer) as OptimizerName;
     if (!OPTIMIZERS.includes(optimizer)) throw badInput(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}".`, 'optimizer');
-    if (values.reconstruct) {
-      throw new EdgefoldError('unsupported', '--reconstruct: layer-wise reconstruction is not part of this build yet (it plugs into retrain() as input.reconstruct).', 'reconstruct');
-    }
     const kd = kdOption(values.kd);
     const options: RetrainOptions = {
       ...DEFAULT_RETRAIN,
-      epochs: intOption(values.epochs, 'epochs') ?? DEFAULT_RETRAIN.epochs,
+      epochs: intOption(values.epochs, 'epochs', 0) ?? DEFAULT_RETRAIN.epochs,
       lr: numberOption(values.lr, 'lr', 1e-8, 10) ?? DEFAULT_RETRAIN.lr,
       batchSize: intOption(values.batch, 'batch') ?? DEFAULT_RETRAIN.batchSize,
       optimizer,
@@ -110,9 +110,17 @@ export const retrainCommand: Command = {
           `${Math.round(t.imagesPerSecond)} img/s, ${clock(t.secondsLeft)} left`,
       );
     };
+    if (options.epochs === 0 && !values.reconstruct) throw badInput('--epochs 0 trains nothing: add --reconstruct, or train for at least one epoch.', 'epochs');
+    let reconstruction: ReconstructionResult | undefined;
+    const reconstruct = values.reconstruct
+      ? reconstructHook(ort, loaded.model, parseCompressionConfig(config), calibration, {
+          onProgress: (p) => p.done === p.total && io.err(`retrain: reconstructed ${p.layer ?? ''} (${p.done}/${p.total})`),
+          onResult: (r) => (reconstruction = r),
+        })
+      : undefined;
     let result;
     try {
-      result = await retrain({ ort, sessionOptions }, { model: loaded.model, config, train: trainData, calibration, evaluation, evaluationLimit: intOption(values.limit, 'limit') }, options, {
+      result = await retrain({ ort, sessionOptions }, { model: loaded.model, config, train: trainData, calibration, evaluation, evaluationLimit: intOption(values.limit, 'limit'), reconstruct }, options, {
         signal: controller.signal,
         onProgress,
       });
@@ -135,12 +143,21 @@ export const retrainCommand: Command = {
             output,
             sha256: result.sha256,
             engine,
-            recipe: { ...result.options, config },
+            recipe: { ...result.options, reconstruct: Boolean(values.reconstruct), config },
+            ...(reconstruction ? { reconstruction: { images: reconstruction.images, layers: reconstruction.layers } } : {}),
             data: result.data,
             epochs: result.epochs,
             trainSeconds: result.trainSeconds,
             imagesPerSecond: result.imagesPerSecond,
-            ...(result.accuracy ? { accuracy: { before: strip(result.accuracy.before), after: strip(result.accuracy.after) } } : {}),
+            ...(result.accuracy
+              ? {
+                  accuracy: {
+                    ...(result.accuracy.compressed ? { compressed: strip(result.accuracy.compressed) } : {}),
+                    before: strip(result.accuracy.before),
+                    after: strip(result.accuracy.after),
+                  },
+                }
+              : {}),
             quant: result.quant,
           },
           null,
@@ -157,8 +174,12 @@ export const retrainCommand: Command = {
       ...result.epochs.map((e) => `  epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${pct(e.accuracy)} % (${e.seconds.toFixed(1)} s)`),
     ];
     if (result.accuracy) {
-      const { before, after } = result.accuracy;
-      lines.push(`accuracy  top-1 ${pct(before.top1)} % (compressed, no retraining) -> ${pct(after.top1)} % on ${after.dataset} ${after.split}, ${after.n} images`);
+      const { compressed, before, after } = result.accuracy;
+      const steps = [
+        ...(compressed ? [`${pct(compressed.top1)} % (compressed)`, `${pct(before.top1)} % (reconstructed)`] : [`${pct(before.top1)} % (compressed, no retraining)`]),
+        ...(options.epochs > 0 ? [`${pct(after.top1)} % (${options.qat ? 'QAT' : 'fine-tuned'})`] : []),
+      ];
+      lines.push(`accuracy  top-1 ${steps.join(' -> ')} on ${after.dataset} ${after.split}, ${after.n} images`);
     }
     io.out(lines.join('\n'));
     return 0;

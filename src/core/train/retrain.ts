@@ -22,7 +22,7 @@ import type { AugmentOptions } from './augment.ts';
 import type { DistillationOptions } from './loss.ts';
 import type { OptimizerName } from './optimizer.ts';
 import { floatValues, prepareQat, type QuantSettings } from './qat.ts';
-import { train, writeParameters, type EpochRecord, type TrainProgress } from './trainer.ts';
+import { train, writeParameters, type EpochRecord, type TrainProgress, type TrainResult } from './trainer.ts';
 
 export interface RetrainOptions {
   epochs: number;
@@ -76,13 +76,13 @@ export interface RetrainInput {
   evaluation?: Dataset;
   evaluationLimit?: number;
   /**
-   * Runs on the pruned float model before calibration and training (the place for layer-wise
-   * least-squares reconstruction); returns the model to train from.
+   * Runs on the pruned float model before calibration and training (layer-wise least-squares
+   * reconstruction: `reconstructHook` in src/core/transfer/recover.ts); returns the model to train from.
    */
   reconstruct?: (pruned: ModelProto, signal?: AbortSignal) => Promise<ModelProto>;
 }
 
-export type RetrainPhase = 'prepare' | 'calibrate' | 'train' | 'export' | 'evaluate';
+export type RetrainPhase = 'prepare' | 'reconstruct' | 'calibrate' | 'train' | 'export' | 'evaluate';
 
 export interface RetrainProgress {
   phase: RetrainPhase;
@@ -99,8 +99,11 @@ export interface RetrainResult {
   epochs: EpochRecord[];
   trainSeconds: number;
   imagesPerSecond: number;
-  /** Accuracy of the compressed design without retraining, and after. */
-  accuracy?: { before: EvalResult; after: EvalResult };
+  /**
+   * Accuracy of the compressed design before training (after reconstruction when it ran) and
+   * after; `compressed` is the design with no recovery at all, measured when reconstruction ran.
+   */
+  accuracy?: { compressed?: EvalResult; before: EvalResult; after: EvalResult };
   data: { train: { dataset: string; split: string; images: number }; calibration?: { dataset: string; split: string; images: number } };
 }
 
@@ -117,7 +120,11 @@ export async function retrain(
   const plan = calibrationPlan(input.model, config);
   const inputShape = shapeOfInput(input.model);
   let pruned = plan.model;
-  if (input.reconstruct) pruned = await input.reconstruct(pruned, signal);
+  const unreconstructed = pruned;
+  if (input.reconstruct) {
+    onProgress?.({ phase: 'reconstruct' });
+    pruned = await input.reconstruct(pruned, signal);
+  }
   throwIfAborted(signal);
 
   const calibrationData = input.calibration ?? input.train;
@@ -138,7 +145,8 @@ export async function retrain(
     };
   const calibrationBefore = await calibrateOn(pruned);
   const before = quantSettings(calibrationBefore);
-  const compressedBefore = before ? quantizeModel(pruned, before).model : pruned;
+  const quantizedBefore = before ? quantizeModel(pruned, before) : undefined;
+  const compressedBefore = quantizedBefore?.model ?? pruned;
 
   const measure = async (m: ModelProto) => {
     if (!input.evaluation) return undefined;
@@ -152,46 +160,58 @@ export async function retrain(
     }
   };
   const accuracyBefore = await measure(compressedBefore);
+  // With reconstruction, also the design with no recovery at all (what the explorer shows as "raw").
+  const accuracyCompressed =
+    input.reconstruct && input.evaluation
+      ? await measure(config.quant ? quantizeModel(unreconstructed, quantSettings(await calibrateOn(unreconstructed))!).model : unreconstructed)
+      : undefined;
 
-  // Train: on the fake-quant graph (QAT) or on the pruned float model.
-  const teacher = options.kd ? await createOrtRunner(engine.ort, encodeModel(input.model), engine.sessionOptions) : undefined;
-  const qat = options.qat && before ? prepareQat(pruned, before) : undefined;
-  let trained;
-  try {
-    trained = await train(
-      { ort: engine.ort, sessionOptions: engine.sessionOptions, teacher },
-      qat?.model ?? pruned,
-      input.train,
-      {
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        lr: options.lr,
-        optimizer: { name: options.optimizer, weightDecay: options.weightDecay, momentum: options.momentum },
-        warmupSteps: options.warmupSteps,
-        seed: options.seed,
-        augment: options.augment,
-        kd: options.kd ?? undefined,
-        batchNorm: options.batchNorm,
-        limit: options.limit,
-        signal,
-        onProgress: (training) => onProgress?.({ phase: 'train', training }),
-      },
-      qat?.bindings,
-    );
-  } finally {
-    await teacher?.release();
-  }
+  // Train: on the fake-quant graph (QAT) or on the pruned float model. Zero epochs: reconstruction only.
+  let trained: Pick<TrainResult, 'epochs' | 'seconds' | 'imagesPerSecond'> = { epochs: [], seconds: 0, imagesPerSecond: 0 };
+  let result = compressedBefore;
+  let quant: QuantReport | null = quantizedBefore?.report ?? null;
+  if (options.epochs > 0) {
+    const teacher = options.kd ? await createOrtRunner(engine.ort, encodeModel(input.model), engine.sessionOptions) : undefined;
+    const qat = options.qat && before ? prepareQat(pruned, before) : undefined;
+    let values;
+    try {
+      const run = await train(
+        { ort: engine.ort, sessionOptions: engine.sessionOptions, teacher },
+        qat?.model ?? pruned,
+        input.train,
+        {
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          lr: options.lr,
+          optimizer: { name: options.optimizer, weightDecay: options.weightDecay, momentum: options.momentum },
+          warmupSteps: options.warmupSteps,
+          seed: options.seed,
+          augment: options.augment,
+          kd: options.kd ?? undefined,
+          batchNorm: options.batchNorm,
+          limit: options.limit,
+          signal,
+          onProgress: (training) => onProgress?.({ phase: 'train', training }),
+        },
+        qat?.bindings,
+      );
+      trained = run;
+      values = qat ? floatValues(qat, run.values) : run.values;
+    } finally {
+      await teacher?.release();
+    }
 
-  onProgress?.({ phase: 'export' });
-  const trainedFloat = writeParameters(pruned, qat ? floatValues(qat, trained.values) : trained.values);
-  let result = trainedFloat;
-  let quant: QuantReport | null = null;
-  if (config.quant) {
-    // QAT keeps the scales it trained with; a float fine-tune is calibrated again.
-    const settings = qat ? before! : quantSettings(await calibrateOn(trainedFloat))!;
-    const q = quantizeModel(trainedFloat, settings);
-    result = q.model;
-    quant = q.report;
+    onProgress?.({ phase: 'export' });
+    const trainedFloat = writeParameters(pruned, values);
+    result = trainedFloat;
+    quant = null;
+    if (config.quant) {
+      // QAT keeps the scales it trained with; a float fine-tune is calibrated again.
+      const settings = qat ? before! : quantSettings(await calibrateOn(trainedFloat))!;
+      const q = quantizeModel(trainedFloat, settings);
+      result = q.model;
+      quant = q.report;
+    }
   }
   const bytes = encodeModel(result);
   const accuracyAfter = await measure(result);
@@ -205,7 +225,7 @@ export async function retrain(
     epochs: trained.epochs,
     trainSeconds: trained.seconds,
     imagesPerSecond: trained.imagesPerSecond,
-    ...(accuracyBefore && accuracyAfter ? { accuracy: { before: accuracyBefore, after: accuracyAfter } } : {}),
+    ...(accuracyBefore && accuracyAfter ? { accuracy: { ...(accuracyCompressed ? { compressed: accuracyCompressed } : {}), before: accuracyBefore, after: accuracyAfter } } : {}),
     data: {
       train: { dataset: input.train.name, split: input.train.split, images: trainImages },
       ...(plan.taps.length ? { calibration: { dataset: calibrationData.name, split: calibrationData.split, images: Math.min(1000, calibrationData.count) } } : {}),

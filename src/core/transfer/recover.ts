@@ -454,3 +454,24 @@ export function localRecoveryEngines(
       : undefined,
   };
 }
+
+export interface ReconstructHookOptions extends Omit<ReconstructOptions, 'signal' | 'channelMaps' | 'quant'> {
+  /** Receives the per-layer report once the model is reconstructed. */
+  onResult?: (result: ReconstructionResult) => void;
+}
+
+/**
+ * retrain()'s `reconstruct` hook (src/core/train/retrain.ts): layer-wise least-squares
+ * reconstruction of the pruned float model against the original, on calibration images, before
+ * any calibration of activations or training.
+ */
+export function reconstructHook(ort: OrtModule, floatModel: ModelProto, config: CompressionConfig, calibration: Dataset, options: ReconstructHookOptions = {}) {
+  const floatBytes = encodeModel(floatModel);
+  const channelMaps = channelMapsFor(floatModel, config);
+  const { onResult, ...reconstructOptions } = options;
+  return async (pruned: ModelProto, signal?: AbortSignal): Promise<ModelProto> => {
+    const result = await reconstruct(ort, floatBytes, encodeModel(pruned), calibration, { ridge: DEFAULT_RIDGE, ...reconstructOptions, channelMaps, signal });
+    onResult?.(result);
+    return decodeModel(result.modelBytes, 'reconstructed model');
+  };
+}
