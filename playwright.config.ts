@@ -1,6 +1,19 @@
+import { createServer } from 'node:net';
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4317;
+/** A free loopback port, chosen once: the test workers inherit it through the environment. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+process.env.EDGEFOLD_E2E_PORT ??= String(await freePort());
+const PORT = Number(process.env.EDGEFOLD_E2E_PORT);
 
 // Debian's chromium, never a downloaded browser (tools/ensure-chromium.mjs installs it).
 export default defineConfig({

@@ -5,6 +5,10 @@ import { datasetFromUrl } from '../src/core/eval/remote-dataset.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
 import type { CompressionConfig } from '../src/core/config/compression.ts';
 import { decodeModel } from '../src/core/onnx/model.ts';
+import { parseCompressionConfig } from '../src/core/config/compression.ts';
+import { badInput } from '../src/core/errors.ts';
+import { reconstructHook } from '../src/core/transfer/recover.ts';
+import type { LayerReconstruction } from '../src/core/transfer/reconstruct.ts';
 import { retrain, DEFAULT_RETRAIN, type RetrainOptions, type RetrainProgress, type RetrainResult } from '../src/core/train/retrain.ts';
 import { ortThreads, ortWeb } from './ort-web.ts';
 
@@ -20,12 +24,18 @@ export interface RetrainRequest {
   /** Measured before and after retraining when given. */
   evaluation?: AnyDatasetRef;
   evaluationLimit?: number;
-  /** Overrides of DEFAULT_RETRAIN (epochs, lr, batchSize, optimizer, kd, qat, seed, limit, ...). */
+  /** Overrides of DEFAULT_RETRAIN (epochs, lr, batchSize, optimizer, kd, qat, seed, limit, ...); epochs 0 with reconstruct: reconstruction only. */
   options?: Partial<RetrainOptions>;
+  /** Layer-wise least-squares reconstruction of the pruned layers first, on the calibration images. */
+  reconstruct?: boolean;
 }
 
 /** What crosses back: the model bytes (transferred), recipe, history and accuracies; no ModelProto. */
-export type WorkerRetrainResult = Omit<RetrainResult, 'model'> & { threads: number };
+export type WorkerRetrainResult = Omit<RetrainResult, 'model'> & {
+  threads: number;
+  /** Per-layer report of the reconstruction, when it ran. */
+  reconstruction?: { images: number; layers: LayerReconstruction[] };
+};
 
 const jobs = new JobRegistry();
 const dataset = (ref: AnyDatasetRef): Promise<Dataset> => ('inline' in ref ? Promise.resolve(ref.inline) : datasetFromUrl(ref.manifestUrl, ref.split));
@@ -43,15 +53,22 @@ const api = {
         request.calibration ? dataset(request.calibration) : undefined,
         request.evaluation ? dataset(request.evaluation) : undefined,
       ]);
+      const model = decodeModel(request.modelBytes);
+      let reconstruction: WorkerRetrainResult['reconstruction'];
+      if (request.reconstruct && !calibration) throw badInput('reconstruction needs calibration images.', 'calibration');
+      const reconstruct =
+        request.reconstruct && calibration
+          ? reconstructHook(ort, model, parseCompressionConfig(request.config), calibration, { onResult: (r) => (reconstruction = { images: r.images, layers: r.layers }) })
+          : undefined;
       const result = await retrain(
         { ort },
-        { model: decodeModel(request.modelBytes), config: request.config, train, calibration, evaluation, evaluationLimit: request.evaluationLimit },
+        { model, config: request.config, train, calibration, evaluation, evaluationLimit: request.evaluationLimit, reconstruct },
         { ...DEFAULT_RETRAIN, ...request.options },
         { signal, onProgress },
       );
-      const { model, ...rest } = result;
-      void model; // the bytes carry it
-      return Comlink.transfer({ ...rest, threads: ortThreads() }, [rest.bytes.buffer]);
+      const { model: trained, ...rest } = result;
+      void trained; // the bytes carry it
+      return Comlink.transfer({ ...rest, reconstruction, threads: ortThreads() }, [rest.bytes.buffer]);
     });
   },
 

@@ -14,6 +14,7 @@ import { ModelOpener } from './components/ModelOpener.tsx';
 import { ModelSummaryCard } from './components/ModelSummaryCard.tsx';
 import { SessionBar } from './components/SessionBar.tsx';
 import { SummaryCards } from './components/SummaryCards.tsx';
+import { RecoveryControls } from './components/RecoveryControls.tsx';
 import { DataPanel } from './data/DataPanel.tsx';
 import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
 import { restoreSession, startPersisting } from './store/persist.ts';
@@ -31,7 +32,7 @@ function AutoMeasure() {
     if (!model || baselineStatus === 'running' || baselineStatus === 'idle') return;
     const timer = setTimeout(() => void useApp.getState().measureDesign(), 700);
     return () => clearTimeout(timer);
-  }, [design.compression, evalLimit, baselineStatus, model]);
+  }, [design.compression, design.recovery?.reconstruct, evalLimit, baselineStatus, model]);
   return null;
 }
 
@@ -70,6 +71,7 @@ export function App() {
             </div>
             <DesignControls />
             <SummaryCards />
+            <RecoveryControls />
             <JobsBar />
             <LayerTable />
             <DataPanel />

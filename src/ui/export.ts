@@ -2,7 +2,8 @@ import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, p
 import { compressInWorker } from '../workers-client/evaluator.ts';
 import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
-import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, designKey, useApp } from './store/index.ts';
+import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, currentAccuracy, useApp } from './store/index.ts';
+import { recoveredBytes } from './store/retrain-slice.ts';
 import { currentRecoverySteps, deploymentDataset } from './store/data-slice.ts';
 import { activeSweep, deriveDesign } from './store/derived.ts';
 
@@ -29,7 +30,7 @@ async function compressed() {
 export async function currentDeploymentConfig() {
   const { state, model, metrics } = current();
   const { report } = await compressed();
-  const own = state.measured.result && state.measured.result.designKey === designKey(state.design, state.evalLimit) ? state.measured.result : null;
+  const own = currentAccuracy(state);
   return buildDeploymentConfig({
     model: { name: model.loaded.summary.name, file: model.fileName, sha256: model.sha256, context: model.context },
     design: state.design,
@@ -38,7 +39,9 @@ export async function currentDeploymentConfig() {
     quantReport: report.quant,
     accuracy: own ? { top1: own.top1, top5: own.top5, ci95: own.ci95, n: own.n, engine: `onnxruntime-web wasm, ${own.threads} thread(s)` } : null,
     customDevices: state.customDevices,
-    recovery: currentRecoverySteps(state),
+    // The design's own recovery (reconstruction, retraining) when its measurement has it, else the Recovery panel's steps.
+    recovery: own?.recovery?.length ? own.recovery : currentRecoverySteps(state),
+    ...(own?.recovery?.length ? { recoveryRecipe: state.design.recovery, recoveredSha256: own.sha256 } : {}),
   });
 }
 
@@ -58,9 +61,11 @@ export const exportDeploymentConfig = () =>
 
 export const exportCompressedModel = () =>
   guarded(async () => {
-    const { model } = current();
-    const { bytes } = await compressed();
-    downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), `${baseName(model.fileName)}.compressed.onnx`);
+    const { model, state } = current();
+    // The recovered model when the current design's measurement was of one (its weights were re-solved or retrained).
+    const recovered = recoveredBytes(currentAccuracy(state)?.designKey);
+    const bytes = recovered?.bytes ?? (await compressed()).bytes;
+    downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `${baseName(model.fileName)}.${recovered ? 'recovered' : 'compressed'}.onnx`);
   });
 
 export const exportFinnFolding = () =>

@@ -6,7 +6,7 @@
 import { Ajv } from 'ajv';
 import schema from '../../../public/schema/deployment-config.v1.json';
 import { badInput } from '../errors.ts';
-import type { Design, DesignContext, DesignMetrics } from '../design/design.ts';
+import type { Design, DesignContext, DesignMetrics, RecoveryRecipe } from '../design/design.ts';
 import { evaluateDesign } from '../design/design.ts';
 import type { HwLayerConfig } from '../hw/config.ts';
 import { validateDevice, type Device } from '../hw/devices.ts';
@@ -65,6 +65,9 @@ export interface DeploymentConfig {
   accuracy: { provenance: 'measured'; top1: number; top5: number; ci95: [number, number]; images: number; engine?: string } | null;
   /** Recovery steps applied after compression (bias correction, head re-fit), in order, each with its measured accuracy. */
   recovery: RecoveryStepRecord[];
+  /** How the measured model was recovered (src/core/design/design.ts RecoveryRecipe), and its sha256. */
+  recoveryRecipe?: RecoveryRecipe;
+  recoveredSha256?: string;
 }
 
 export interface BuildInput {
@@ -79,6 +82,9 @@ export interface BuildInput {
   name?: string;
   /** Recovery steps applied to the compressed model (src/core/transfer/recover.ts). */
   recovery?: readonly RecoveryStepRecord[];
+  /** The design's recovery recipe and the sha256 of the model it produced, when the accuracy is of that model. */
+  recoveryRecipe?: RecoveryRecipe;
+  recoveredSha256?: string;
 }
 
 export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
@@ -154,6 +160,8 @@ export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
       ? { provenance: 'measured', top1: input.accuracy.top1, top5: input.accuracy.top5, ci95: input.accuracy.ci95, images: input.accuracy.n, ...(input.accuracy.engine ? { engine: input.accuracy.engine } : {}) }
       : null,
     recovery: structuredClone([...(input.recovery ?? [])]),
+    ...(input.recoveryRecipe ? { recoveryRecipe: structuredClone(input.recoveryRecipe) } : {}),
+    ...(input.recoveredSha256 ? { recoveredSha256: input.recoveredSha256 } : {}),
   };
 }
 
@@ -197,6 +205,7 @@ export function designFromDeploymentConfig(config: DeploymentConfig, model: { sh
   const design: Design = {
     compression: structuredClone(config.compression),
     hardware: { device: config.hardware.device, clockMHz: config.hardware.clockMHz, budget: config.hardware.budget, layers: structuredClone(config.hardware.layers) },
+    ...(config.recoveryRecipe ? { recovery: structuredClone(config.recoveryRecipe) } : {}),
   };
   const metrics = evaluateDesign(model.context, { ...design, hardware: { ...design.hardware, layers: {} } }, devices);
   validateFolding(metrics.hwLayers, design.hardware.layers);

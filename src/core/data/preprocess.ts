@@ -1,4 +1,5 @@
 import { badInput, EdgefoldError, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import type { Preprocessing } from '../eval/dataset.ts';
 import type { Shape } from '../graph/layer.ts';
 import { imageAt, imageCount, originOf } from './source.ts';
@@ -259,7 +260,7 @@ export async function preprocessAll(
     if ((i + 1) % 1000 === 0) {
       options.onProgress?.({ done: i + 1, total: n });
       // let a worker see a cancel message between chunks
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextMacrotask();
       throwIfAborted(options.signal);
     }
   }

@@ -25,9 +25,45 @@ export interface HardwareSettings {
   layers: HwFolding;
 }
 
+/**
+ * How a compressed design wins accuracy back (issue 13): layer-wise least-squares reconstruction
+ * (seconds, runs with every measurement when on), and fine-tuning / quantization-aware training
+ * (minutes, runs when the user asks). Part of the design: its measured accuracy, points and
+ * exports are of the recovered model.
+ */
+export interface RecoveryRecipe {
+  reconstruct: boolean;
+  retrain: RetrainRecipe;
+}
+
+/** The fine-tuning settings the explorer exposes (the rest are src/core/train's DEFAULT_RETRAIN). */
+export interface RetrainRecipe {
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  /** Distillation from the uncompressed model (weight of the soft loss, temperature), or null. */
+  kd: { weight: number; temperature: number } | null;
+  /** Quantization-aware training (fake quantization with a straight-through estimator) when the design quantizes. */
+  qat: boolean;
+  seed: number;
+  /** Train on the first N images of the training split (null: all). */
+  trainImages: number | null;
+}
+
 export interface Design {
   compression: CompressionConfig;
   hardware: HardwareSettings;
+  /** Absent in designs saved before recovery existed: read it with `recoveryOf`. */
+  recovery?: RecoveryRecipe;
+}
+
+/** Reference recipe (issue 13): AdamW 3e-3 cosine, batch 128, KD 0.7 at T 4, 3 epochs on the training split. */
+export const DEFAULT_RETRAIN_RECIPE: RetrainRecipe = { epochs: 3, lr: 3e-3, batchSize: 128, kd: { weight: 0.7, temperature: 4 }, qat: true, seed: 1, trainImages: null };
+
+export const DEFAULT_RECOVERY: RecoveryRecipe = { reconstruct: false, retrain: DEFAULT_RETRAIN_RECIPE };
+
+export function recoveryOf(design: Design): RecoveryRecipe {
+  return design.recovery ?? DEFAULT_RECOVERY;
 }
 
 export const DEFAULT_HARDWARE: HardwareSettings = { device: 'XC7Z020', clockMHz: 100, budget: 0.8, layers: {} };

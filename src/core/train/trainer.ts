@@ -4,6 +4,7 @@
  * knowledge distillation from a teacher runner, running BatchNormalization statistics, progress
  * with time left, and cancellation between steps (the caller's model is never modified).
  */
+import { nextMacrotask } from '../yield.ts';
 import type * as Ort from 'onnxruntime-web';
 import type { ModelProto } from 'onnx-buf';
 import { mulberry32, shuffleInPlace, subSeed } from '../data/random.ts';
@@ -130,6 +131,7 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
       let correct = 0;
       let seen = 0;
       for (let start = 0; start < count; start += batch) {
+        await nextMacrotask();
         throwIfAborted(options.signal);
         const n = Math.min(batch, count - start);
         const indices = order.subarray(start, start + n);

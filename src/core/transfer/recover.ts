@@ -44,8 +44,11 @@ export interface RecoveryAccuracy {
 }
 
 /** One applied step, as the deployment config's `recovery` array records it. */
+/** Steps a deployment config can record: the recovery steps above, and training (src/core/train/retrain.ts). */
+export type RecordedStepName = RecoveryStepName | 'fine-tune' | 'qat';
+
 export interface RecoveryStepRecord {
-  step: RecoveryStepName;
+  step: RecordedStepName;
   /** Accuracy of the model entering the step and of the model it produced (absent when not measured). */
   accuracyBefore?: RecoveryAccuracy;
   accuracyAfter?: RecoveryAccuracy;
@@ -67,6 +70,11 @@ export interface RecoveryStepRecord {
   /** Mean over corrected layers of the mean |shift| per channel, before and after correcting. */
   meanShiftBefore?: number;
   meanShiftAfter?: number;
+  // fine-tune / qat
+  /** The training recipe (optimizer, schedule, distillation, augmentation, seed). */
+  recipe?: { epochs: number; lr: number; batchSize: number; optimizer: string; weightDecay: number; kd: { weight: number; temperature: number } | null; augment: object; seed: number; qat: boolean };
+  /** Mean training loss and accuracy per epoch. */
+  history?: { epoch: number; loss: number; accuracy: number; seconds: number }[];
   // head-refit
   head?: string;
   optimizer?: 'lbfgs' | 'adam';

@@ -1,4 +1,5 @@
 import { badInput, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import { mulberry32, shuffleInPlace } from '../data/random.ts';
 
 /** λ when none is given: mean CE + λ/2 |W|^2 on standardised features. */
@@ -126,7 +127,6 @@ const dot = (a: Float64Array, b: Float64Array) => {
   return s;
 };
 const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 function standardise(features: Float32Array, n: number, d: number, on: boolean) {
   const mean = new Float64Array(d);
@@ -217,7 +217,7 @@ export async function trainSoftmaxRegression(
     const trial = new Float64Array(size);
     const trialGrad = new Float64Array(size);
     for (let it = 1; it <= maxIterations; it++) {
-      await nextTick();
+      await nextMacrotask();
       throwIfAborted(options.signal);
       // two-loop recursion: direction = -H g
       const q = Float64Array.from(grad);
@@ -295,7 +295,7 @@ export async function trainSoftmaxRegression(
     const g = new Float64Array(size);
     let t = 0;
     for (let epoch = 1; epoch <= maxIterations; epoch++) {
-      await nextTick();
+      await nextMacrotask();
       throwIfAborted(options.signal);
       shuffleInPlace(order, random);
       for (let start = 0; start < n; start += batch) {

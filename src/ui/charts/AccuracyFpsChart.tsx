@@ -1,7 +1,7 @@
 import { memo, useDeferredValue } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis, Legend } from 'recharts';
 import { paretoMax } from '../../core/design/pareto.ts';
-import { designKey, useApp, type DesignPoint } from '../store/index.ts';
+import { currentAccuracy, useApp, type DesignPoint } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
 
@@ -16,11 +16,8 @@ interface Point {
 export function AccuracyFpsChart() {
   const points = useApp((s) => s.points);
   const modelSha256 = useApp((s) => s.model?.sha256 ?? null);
-  const measured = useApp((s) => s.measured);
-  const design = useApp((s) => s.design);
-  const evalLimit = useApp((s) => s.evalLimit);
   const metrics = useDeferredValue(useDesignMetrics().metrics);
-  const own = measured.result && measured.result.designKey === designKey(design, evalLimit) ? measured.result : null;
+  const own = useApp(currentAccuracy);
   const currentFps = metrics && own ? Math.round(metrics.estimate.fps * 10) / 10 : null;
   const currentTop1 = own ? Math.round(own.top1 * 10000) / 100 : null;
   return <AccuracyFpsView points={points} modelSha256={modelSha256} currentFps={currentFps} currentTop1={currentTop1} />;

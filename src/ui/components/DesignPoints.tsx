@@ -7,6 +7,7 @@ function Compare({ a, b }: { a: DesignPoint; b: DesignPoint }) {
   const diff = diffDesigns(a.design, b.design);
   const rows: [string, number | null, number | null, (v: number) => string][] = [
     ['top-1 (measured)', a.metrics.measuredTop1, b.metrics.measuredTop1, (v) => formatPercent(v)],
+    ['top-1 without recovery', a.metrics.rawTop1 ?? null, b.metrics.rawTop1 ?? null, (v) => formatPercent(v)],
     ['params', a.metrics.params, b.metrics.params, formatCompact],
     ['MACs', a.metrics.macs, b.metrics.macs, formatCompact],
     ['FPS', a.metrics.fps, b.metrics.fps, (v) => v.toFixed(1)],
@@ -87,6 +88,7 @@ export function DesignPoints() {
               <th scope="col">compare</th>
               <th scope="col">name</th>
               <th scope="col">top-1</th>
+              <th scope="col">without recovery</th>
               <th scope="col">FPS</th>
               <th scope="col">params</th>
               <th scope="col">DSP</th>
@@ -107,7 +109,11 @@ export function DesignPoints() {
                 <td>
                   <input className="point-name" value={p.name} aria-label="Rename design point" onChange={(e) => renamePoint(p.id, e.target.value)} />
                 </td>
-                <td>{p.metrics.measuredTop1 === null ? 'not measured' : formatPercent(p.metrics.measuredTop1)}</td>
+                <td data-testid="point-top1" title={p.metrics.recovery ? `after ${p.metrics.recovery}` : undefined}>
+                  {p.metrics.measuredTop1 === null ? 'not measured' : formatPercent(p.metrics.measuredTop1)}
+                  {p.metrics.recovery ? <span className="muted"> ({p.metrics.recovery})</span> : null}
+                </td>
+                <td data-testid="point-raw-top1">{p.metrics.rawTop1 == null ? '—' : formatPercent(p.metrics.rawTop1)}</td>
                 <td>{p.metrics.fps.toFixed(1)}</td>
                 <td>{formatCompact(p.metrics.params)}</td>
                 <td>{p.metrics.dsp}</td>

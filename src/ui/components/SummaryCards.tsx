@@ -1,5 +1,7 @@
 import { formatCompact, formatCount, formatPercent } from '../format.ts';
-import { designKey, useApp } from '../store/index.ts';
+import { currentAccuracy, useApp } from '../store/index.ts';
+import { recoveryLabel } from '../store/retrain-slice.ts';
+import { recoveryOf } from '../../core/design/design.ts';
 import { useDesignMetrics, usePrediction } from '../store/derived.ts';
 import { Provenance, type ProvenanceKind } from './Provenance.tsx';
 
@@ -15,18 +17,26 @@ function Card({ label, value, detail, kind, testId }: { label: string; value: st
   );
 }
 
+/** A measured top-1 this far below the float model's counts as collapsed (the card offers recovery). */
+const COLLAPSE_DROP = 0.1;
+
 export function SummaryCards() {
   const { metrics, error } = useDesignMetrics();
   const baseline = useApp((s) => s.baseline);
   const measured = useApp((s) => s.measured);
   const design = useApp((s) => s.design);
-  const evalLimit = useApp((s) => s.evalLimit);
   const model = useApp((s) => s.model);
+  const own = useApp(currentAccuracy);
+  const retrainStatus = useApp((s) => s.retrain.status);
   const prediction = usePrediction();
   if (error) return <p className="warning" role="alert">The design cannot be evaluated: {error}</p>;
   if (!metrics || !model) return null;
   const e = metrics.estimate;
-  const own = measured.result && measured.result.designKey === designKey(design, evalLimit) ? measured.result : null;
+  const recovered = recoveryLabel(own);
+  // A design nobody would deploy: far below the float model, and nothing recovered it yet.
+  const collapsed = own && baseline.result && baseline.result.top1 - own.top1 >= COLLAPSE_DROP ? baseline.result.top1 - own.top1 : null;
+  const { setRecovery, retrainDesign } = useApp.getState();
+  const recipe = recoveryOf(design);
   const base = model.loaded.summary;
   const util = (r: 'dsp' | 'bram' | 'lut' | 'ff') => {
     const u = e.resources[r].utilization;
@@ -62,13 +72,29 @@ export function SummaryCards() {
         </div>
         <div className="metric-detail">
           {own
-            ? `95 % CI ${formatPercent(own.ci95[0], 1)}–${formatPercent(own.ci95[1], 1)}, ${formatCount(own.n)} images`
+            ? `95 % CI ${formatPercent(own.ci95[0], 1)}–${formatPercent(own.ci95[1], 1)}, ${formatCount(own.n)} images` +
+              (recovered ? `; after ${recovered}${own.raw ? ` (without: ${formatPercent(own.raw.top1)})` : ''}` : '')
             : measured.status === 'error'
               ? `not measured: ${measured.error}`
               : baseline.result
                 ? `float model: ${formatPercent(baseline.result.top1)}`
                 : 'measuring…'}
         </div>
+        {collapsed !== null && (
+          <div className="collapse-warning" role="alert" data-testid="collapse-warning">
+            {(100 * collapsed).toFixed(1)} pp below the float model: this design has collapsed.
+            <span className="collapse-actions">
+              {!recipe.reconstruct && (
+                <button type="button" onClick={() => setRecovery({ reconstruct: true })} data-testid="collapse-reconstruct">
+                  Reconstruct
+                </button>
+              )}
+              <button type="button" disabled={retrainStatus === 'running'} onClick={() => void retrainDesign()} data-testid="collapse-retrain">
+                Retrain {recipe.retrain.epochs} epoch{recipe.retrain.epochs === 1 ? '' : 's'}
+              </button>
+            </span>
+          </div>
+        )}
       </div>
       <Card testId="metric-fps" label="FPS" value={e.fps.toFixed(1)} detail={`${design.hardware.clockMHz} MHz / ${formatCount(e.maxCycles)} cycles`} kind="estimated" />
       <Card testId="metric-latency" label="latency" value={`${e.latency.ms.toFixed(3)} ms`} detail={`${formatCount(e.latency.cycles)} cycles`} kind="estimated" />

@@ -6,7 +6,7 @@ import { recoveredModel, recoveryKey } from '../store/data-slice.ts';
 import { useApp } from '../store/index.ts';
 import { TrainingCurves } from './TrainingCurves.tsx';
 
-const STEP_NAMES = { reconstruct: '+ reconstruction', 'bias-correction': '+ bias correction', 'head-refit': '+ head re-fit' } as const;
+const STEP_NAMES = { reconstruct: '+ reconstruction', 'bias-correction': '+ bias correction', 'head-refit': '+ head re-fit', 'fine-tune': '+ fine-tuning', qat: '+ QAT' } as const;
 
 function describeDesign(compression: ReturnType<typeof useApp.getState>['design']['compression']): string {
   const parts: string[] = [];

@@ -304,6 +304,12 @@ export function evaluationRef(state: Pick<AppState, 'model' | 'dataset'>): AnyDa
   return data ? { inline: data } : null;
 }
 
+/** The imported training split (labels mapped to model outputs) when evaluations use imported data; null for the bundled data. */
+export function trainingRef(state: Pick<AppState, 'model' | 'dataset'>): AnyDatasetRef | null {
+  if (state.dataset.source !== 'imported' || !state.dataset.imported) return null;
+  return { inline: mappedSplit(state, 'training') };
+}
+
 export function calibrationRef(state: Pick<AppState, 'dataset'>): AnyDatasetRef | null {
   const data = importedCalibrationData(state);
   return data ? { inline: data } : null;

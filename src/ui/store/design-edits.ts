@@ -63,7 +63,7 @@ export function setFolding(design: Design, name: string, config: Partial<HwLayer
 
 /** A stable text key of everything measured accuracy depends on. */
 export function designKey(design: Design, evalLimit: number): string {
-  return `${stableStringify(design.compression)}|${evalLimit}`;
+  return `${stableStringify(design.compression)}|${evalLimit}|${design.recovery?.reconstruct ? 'reconstructed' : 'raw'}`;
 }
 
 export function stableStringify(value: unknown): string {

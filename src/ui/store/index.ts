@@ -9,10 +9,12 @@ import { evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type Data
 import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
 import { allocate } from '../../core/sensitivity/allocator.ts';
 import { DEFAULT_RATIOS, DEFAULT_BITS } from '../../core/sensitivity/types.ts';
-import { calibrationRef, createDataSlice, evaluationRef, importedCalibrationData, importedEvaluationData } from './data-slice.ts';
+import { calibrationRef, createDataSlice, evaluationRef, importedCalibrationData, importedEvaluationData, trainingRef } from './data-slice.ts';
+import { createRetrainSlice, currentMeasurement, idleRetrain, measureReconstructed, recoveryLabel } from './retrain-slice.ts';
+import { recoveryOf } from '../../core/design/design.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
-import type { AppState, DesignPoint, JobState, SweepState } from './types.ts';
+import type { AppState, DesignPoint, JobState, MeasuredAccuracy, SweepState } from './types.ts';
 
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
 export { designKey } from './design-edits.ts';
@@ -30,6 +32,11 @@ export const CALIBRATION_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifest
 /** What evaluations and calibration use: the bundled splits above, or the imported dataset when the user chose it (data slice). */
 export const evaluationData = (state: AppState): AnyDatasetRef => evaluationRef(state) ?? DEFAULT_DATA;
 export const calibrationData = (state: AppState): AnyDatasetRef => calibrationRef(state) ?? CALIBRATION_DATA;
+export const TRAINING_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl, split: 'train' };
+/** What retraining learns from: the bundled training split, or the imported dataset's training split. */
+export const trainingData = (state: AppState): AnyDatasetRef => trainingRef(state) ?? TRAINING_DATA;
+/** The measurement the views show for the current design: a retrain of it, else its own measurement. */
+export const currentAccuracy = (state: AppState) => currentMeasurement(state, evaluationDataKey(state));
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
@@ -45,6 +52,14 @@ export const useApp = create<AppState>()((set, get) => {
 
   return {
     ...createDataSlice(set, get),
+    ...createRetrainSlice(set, get, {
+      jobs,
+      data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state), key: evaluationDataKey(state) }),
+      remeasure: () => {
+        jobs.cancel('measure');
+        set({ measured: idle() });
+      },
+    }),
     model: null,
     loadError: null,
     loadingModel: false,
@@ -149,6 +164,13 @@ export const useApp = create<AppState>()((set, get) => {
       const key = edits.designKey(design, evalLimit);
       set({ measured: { status: 'running', progress: { done: 0, total: evalLimit } } });
       try {
+        if (recoveryOf(design).reconstruct) {
+          const state = get();
+          const input = { modelBytes: model.bytes, design, evalLimit, train: calibrationData(state), calibration: calibrationData(state), evaluation: evaluationData(state), signal: job.signal };
+          const result = await measureReconstructed(input, key, (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } })));
+          if (job.current()) set({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result } });
+          return;
+        }
         const result = await evaluateConfigInWorker({
           modelBytes: model.bytes,
           inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
@@ -243,10 +265,10 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     savePoint(name) {
-      const { model, design, customDevices, measured, evalLimit } = get();
+      const { model, design, customDevices } = get();
       if (!model) return;
       const m = evaluateDesign(model.context, design, customDevices);
-      const own = measured.result && measured.result.designKey === edits.designKey(design, evalLimit) ? measured.result : null;
+      const own = currentAccuracy(get());
       const point: DesignPoint = {
         id: `p${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
         name: name.trim() || `Design ${get().points.length + 1}`,
@@ -271,13 +293,13 @@ export const useApp = create<AppState>()((set, get) => {
     async newSession() {
       jobs.cancelAll();
       await clearSavedSession();
-      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), allocation: null });
+      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
     },
   };
 });
 
-export function pointMetrics(m: DesignMetrics, measured: { top1: number; ci95: [number, number]; n: number } | null): DesignPoint['metrics'] {
+export function pointMetrics(m: DesignMetrics, measured: MeasuredAccuracy | null): DesignPoint['metrics'] {
   const e = m.estimate;
   return {
     params: m.params,
@@ -294,5 +316,7 @@ export function pointMetrics(m: DesignMetrics, measured: { top1: number; ci95: [
     measuredTop1: measured?.top1 ?? null,
     measuredCi95: measured?.ci95 ?? null,
     measuredImages: measured?.n ?? null,
+    rawTop1: measured?.raw?.top1 ?? null,
+    recovery: recoveryLabel(measured),
   };
 }

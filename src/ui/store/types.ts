@@ -9,6 +9,8 @@ import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
 import type { SweepProgress, SweepResult } from '../../core/sensitivity/types.ts';
 import type { Allocation, AllocationTarget } from '../../core/sensitivity/allocator.ts';
 import type { DataSlice } from './data-slice.ts';
+import type { RetrainSliceActions, RetrainState } from './retrain-slice.ts';
+import type { RecoveryStepRecord } from '../../core/transfer/recover.ts';
 
 export interface OpenModel {
   fileName: string;
@@ -30,8 +32,14 @@ export interface JobState<T> {
 
 /** Accuracy measured for one exact design (compression config) in the worker. */
 export interface MeasuredAccuracy extends WorkerEvalResult {
-  /** Key of the design it was measured for (see designKey). */
+  /** Key of the design it was measured for (see designKey, retrainKey). */
   designKey: string;
+  /** The same design with no recovery, measured in the same run (when a recovery step ran). */
+  raw?: { top1: number; ci95: [number, number]; n: number };
+  /** The recovery steps that produced the measured model, each with its data and accuracy. */
+  recovery?: RecoveryStepRecord[];
+  /** sha256 of the measured (recovered) model, when it was built in the run. */
+  sha256?: string;
 }
 
 export interface DesignPointMetrics {
@@ -50,6 +58,10 @@ export interface DesignPointMetrics {
   measuredTop1: number | null;
   measuredCi95: [number, number] | null;
   measuredImages: number | null;
+  /** Top-1 of the design with no recovery, when the measured one is after recovery. */
+  rawTop1?: number | null;
+  /** What recovered the measured model ("reconstruction + 3 epochs QAT with KD"), or null. */
+  recovery?: string | null;
 }
 
 export interface DesignPoint {
@@ -68,7 +80,9 @@ export interface SchemeSettings {
   rounding: Rounding;
 }
 
-export interface AppState extends DataSlice {
+export interface AppState extends DataSlice, RetrainSliceActions {
+  /** A retrain of the current design (fine-tuning / QAT in the train worker). */
+  retrain: RetrainState;
   // --- session: the open model
   model: OpenModel | null;
   loadError: string | null;
