@@ -71,7 +71,9 @@ export function RecoveryControls() {
               ? `Retrain failed: ${retrain.error}`
               : label && own
                 ? `measured after ${label}: ${formatPercent(own.top1)}${own.raw ? ` (without recovery ${formatPercent(own.raw.top1)})` : ''}`
-                : 'fine-tunes the compressed design on the training split (AdamW, cosine schedule, crop + flip)'}
+                : retrain.result
+                  ? `stale: the last retrain (${formatPercent(retrain.result.top1)}) was of an earlier design or recipe; retrain this one`
+                  : 'fine-tunes the compressed design on the training split (AdamW, cosine schedule, crop + flip)'}
         {label && own && !running && <Provenance kind="measured" />}
       </span>
       {retrain.curve.length > 1 && <TrainingCurves id="retrain" curve={retrain.curve} title="Retrain" />}
