@@ -122,7 +122,7 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   await page.getByTestId('recovery-run').click();
   await expect(page.getByTestId('recovery-row-head-refit')).toContainText('%', { timeout: 120_000 });
   await expect(page.getByTestId('recovery-download')).toBeVisible();
-  for (const row of ['recovery-row-compressed', 'recovery-row-bias-correction', 'recovery-row-head-refit']) await expect(page.getByTestId(row)).toContainText('80 images');
+  for (const row of ['recovery-row-compressed', 'recovery-row-reconstruct', 'recovery-row-bias-correction', 'recovery-row-head-refit']) await expect(page.getByTestId(row)).toContainText('80 images');
   await page.getByTestId('recovery').screenshot({ path: testInfo.outputPath('data-recovery.png') });
 
   // The deployment config names the imported dataset and lists the recovery steps.
@@ -133,8 +133,10 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   expect(config.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
   expect(config.dataset.identity.id).toBe(datasetId);
   expect(config.dataset.identity.counts).toBeTruthy();
-  expect(config.recovery.map((s: { step: string }) => s.step)).toEqual(['bias-correction', 'head-refit']);
-  expect(config.recovery[1].accuracyAfter.provenance).toBe('measured');
+  expect(config.recovery.map((s: { step: string }) => s.step)).toEqual(['reconstruct', 'bias-correction', 'head-refit']);
+  // nothing is pruned in this design: reconstruction finds no layer to re-solve and says so
+  expect(config.recovery[0].layersReconstructed).toBe(0);
+  expect(config.recovery[2].accuracyAfter.provenance).toBe('measured');
 
   await page.screenshot({ path: testInfo.outputPath('data-final.png'), fullPage: true });
 

@@ -16,7 +16,7 @@ import { applyConfig, type CompressionConfig } from '../../src/core/config/compr
 import { loadDataset, validateManifest, type Dataset } from '../../src/core/eval/dataset.ts';
 import { evaluate } from '../../src/core/eval/evaluate.ts';
 import { createOrtRunner, type OrtModule } from '../../src/core/eval/ort-runner.ts';
-import { loadModel } from '../../src/core/graph/index.ts';
+import { analyzeModel, loadModel } from '../../src/core/graph/index.ts';
 import { decodeModel } from '../../src/core/onnx/model.ts';
 import { reconstruct } from '../../src/core/transfer/reconstruct.ts';
 import { channelMapsFor } from '../../src/core/transfer/recover.ts';
@@ -108,6 +108,18 @@ export async function run(): Promise<BenchSection> {
   rows.push(await nodeTiming('onnxruntime-node 1.30, default threads (Node)', native, floatBytes, compressedBytes, channelMaps));
   const browser = await browserTiming();
 
+  // The step's own onnxruntime work, in float passes: per re-solved layer, the float model up to
+  // the layer's output and the pruned model up to its input (MACs of the layers run).
+  const floatLayers = analyzeModel(model).layers;
+  const prunedLayers = analyzeModel(decodeModel(compressedBytes)).layers;
+  const macsUpTo = (layers: typeof floatLayers, name: string, inclusive: boolean) => {
+    const at = layers.findIndex((l) => l.name === name);
+    return layers.slice(0, at + (inclusive ? 1 : 0)).reduce((a, l) => a + l.macs, 0);
+  };
+  const floatMacs = floatLayers.reduce((a, l) => a + l.macs, 0);
+  const resolved = ['/blocks/blocks.0/pw/conv/Conv', '/blocks/blocks.1/pw/conv/Conv', '/blocks/blocks.2/pw/conv/Conv', '/blocks/blocks.3/pw/conv/Conv', '/blocks/blocks.4/pw/conv/Conv', '/blocks/blocks.5/pw/conv/Conv', '/fc/Gemm'];
+  const passes = resolved.reduce((a, name) => a + macsUpTo(floatLayers, name, true) + macsUpTo(prunedLayers, name, false), 0) / floatMacs;
+
   const line = (engine: string, seconds: number[], pass: number, layers: number, top1: number, testImages: number, loadAtStart: string) => {
     const m = median(seconds);
     return `| ${engine} | ${m.toFixed(1)} | ${seconds.map((s) => s.toFixed(1)).join(', ')} | ${pass.toFixed(2)} | ${(m / pass).toFixed(1)}x | ${layers} | ${(100 * top1).toFixed(2)} % (${testImages}) | ${loadAtStart} |`;
@@ -143,6 +155,7 @@ export async function run(): Promise<BenchSection> {
       `Default model pruned ${RATIO * 100} % (L1, every group), reconstructed on the 1,000 bundled calibration images (7 layers: six pointwise convs and the classifier), ${RUNS} runs per engine. ` +
         'Reference measured in the same run on the same engine: one evaluation pass of the float model over the same 1,000 images (batch 100). ' +
         'The machine is shared with other jobs (load average in the last column; 2 cores): absolute seconds vary with it.',
+      `Work floor of the method: per re-solved layer the float model runs up to the layer's output and the pruned model up to its input, ${passes.toFixed(1)} float passes of MACs in all for this design (from the layers' MACs), plus the products XᵀX and XᵀY.`,
       ...(header ? ['', header] : []),
       '',
       ...table,

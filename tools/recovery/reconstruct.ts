@@ -4,7 +4,10 @@
  * split (1,000 training-set images), measured on the complete Fashion-MNIST test set.
  *
  *   node --import tsx tools/recovery/reconstruct.ts [--ratios 0.25,0.5] [--bits 8] [--ridge 1e-3]
- *       [--engine wasm|native] [--limit N] [--calib N] [--json out.json]
+ *       [--engine wasm|native] [--limit N] [--calib N] [--steps reconstruct,bias-correction,head-refit] [--json out.json]
+ *
+ * Later steps (with --steps) learn from the same calibration split (the head re-fit too, as the
+ * app and `edgefold apply --recover` do with the bundled data).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,7 +16,7 @@ import { applyConfig, calibrateConfig, type CompressionConfig } from '../../src/
 import { loadDataset, validateManifest } from '../../src/core/eval/dataset.ts';
 import { decodeModel } from '../../src/core/onnx/model.ts';
 import { ortBatchSource } from '../../src/core/quant/ort-calibration.ts';
-import { localRecoveryEngines, recoverCompressed, type RecoveryAccuracy } from '../../src/core/transfer/recover.ts';
+import { localRecoveryEngines, recoverCompressed, type RecoveryAccuracy, type RecoveryStepName } from '../../src/core/transfer/recover.ts';
 import { loadOrt, type EngineName } from '../../src/cli/ort.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     calib: { type: 'string' },
     json: { type: 'string' },
+    steps: { type: 'string', default: 'reconstruct' },
   },
 });
 const engine = values.engine as EngineName;
@@ -56,9 +60,10 @@ for (const ratio of values.ratios!.split(',').map(Number)) {
   const applied = applyConfig(floatModel, config, calib);
   const result = await recoverCompressed(
     engines,
-    { floatBytes, compressedBytes: applied.bytes, config, quantReport: applied.report.quant, calibration },
-    { steps: ['reconstruct'], reconstruct: { ridge, limit: values.calib ? Number(values.calib) : undefined } },
+    { floatBytes, compressedBytes: applied.bytes, config, quantReport: applied.report.quant, calibration, training: calibration },
+    { steps: values.steps!.split(',') as RecoveryStepName[], reconstruct: { ridge, limit: values.calib ? Number(values.calib) : undefined } },
   );
+  for (const s of result.steps.slice(1)) console.log(`   then ${s.step}: ${pct(s.accuracyAfter)} %`);
   const step = result.steps[0];
   const row = {
     ratio,
@@ -66,6 +71,7 @@ for (const ratio of values.ratios!.split(',').map(Number)) {
     ridge: step.ridge,
     compressed: result.compressed,
     reconstructed: step.accuracyAfter,
+    steps: result.steps.map((s) => ({ step: s.step, accuracyAfter: s.accuracyAfter, computeSeconds: s.computeSeconds })),
     reconstructSeconds: step.computeSeconds,
     stepSeconds: step.seconds,
     layers: result.reconstruction,

@@ -86,6 +86,18 @@ describe('edgefold apply', () => {
     expect(json.report.quant.layers).toHaveLength(7);
   });
 
+  it('--recover names the steps (reconstruct first), checks --ridge, and writes nothing on a bad one', async () => {
+    const config = writeConfig('prune.json', { version: 1, prune: { ratio: 0.5 } });
+    const output = join(tmp, 'never.onnx');
+    const unknown = await run(['apply', residual, '--config', config, '-o', output, '--recover', 'reconstruction']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown step "reconstruction" \(steps: reconstruct, bias-correction, head-refit, or all\)/);
+    const ridge = await run(['apply', residual, '--config', config, '-o', output, '--recover', 'reconstruct', '--ridge=-1']);
+    expect(ridge.code).toBe(2);
+    expect(ridge.err).toMatch(/--ridge must be a number >= 0, got "-1"/);
+    expect(existsSync(output)).toBe(false);
+  });
+
   it.skipIf(defaultModelMissing)('calibrates, quantizes and measures accuracy (--eval, first 500 test images)', async () => {
     const output = join(tmp, 'w8a8.onnx');
     const config = writeConfig('w8a8.json', { version: 1, quant: { weightBits: 8, activationBits: 8, scale: 'po2', calibration: { images: 200 } } });

@@ -225,8 +225,8 @@ export function layerModel(model: ModelProto, floatModel: ModelProto, inputTenso
   const referenceInput = new Graph(reference).inputs[0]?.name;
   if (!imageInput || !referenceInput) throw badInput('the models have no image input.', 'input');
   const rename = (name: string) => (!name ? name : name === referenceInput ? imageInput : `reference/${name}`);
-  for (const n of r.node) {
-    n.name = `reference/${n.name || n.opType}`;
+  for (const [i, n] of r.node.entries()) {
+    n.name = `reference/${i}/${n.name || n.opType}`;
     n.input = n.input.map(rename);
     n.output = n.output.map(rename);
     g.node.push(n);

@@ -49,6 +49,36 @@ export interface RidgeSolution {
   lambda: number;
 }
 
+/**
+ * out[offset + j] += Σ_p a[p] rows[j][p] for j >= start, four rows at a time (a is read once per
+ * four products); zeros of a (after ReLU, often half) are skipped.
+ */
+function addDots(a: Float32Array, rows: readonly Float32Array[], start: number, count: number, out: Float64Array, offset: number): void {
+  let j = start;
+  for (; j + 3 < rows.length; j += 4) {
+    const b0 = rows[j], b1 = rows[j + 1], b2 = rows[j + 2], b3 = rows[j + 3];
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let p = 0; p < count; p++) {
+      const v = a[p];
+      if (v === 0) continue;
+      s0 += v * b0[p];
+      s1 += v * b1[p];
+      s2 += v * b2[p];
+      s3 += v * b3[p];
+    }
+    out[offset + j] += s0;
+    out[offset + j + 1] += s1;
+    out[offset + j + 2] += s2;
+    out[offset + j + 3] += s3;
+  }
+  for (; j < rows.length; j++) {
+    const b = rows[j];
+    let s = 0;
+    for (let p = 0; p < count; p++) s += a[p] * b[p];
+    out[offset + j] += s;
+  }
+}
+
 /** Streams samples into the normal equations of a multi-output ridge regression. */
 export class RidgeAccumulator {
   readonly inputs: number;
@@ -78,64 +108,18 @@ export class RidgeAccumulator {
 
   /**
    * Adds `count` samples given channel-major: xs[i][p] is input channel i of sample p, ys[k][p]
-   * output k. Products are summed in float64; a zero input (after ReLU, often half of them) is skipped.
+   * output k, summed in float64 in JavaScript (reconstruct.ts has onnxruntime compute the products
+   * and uses addProducts; this is the reference the tests hold it to).
    */
   add(xs: readonly Float32Array[], ys: readonly Float32Array[], count: number): void {
     const { inputs: n, outputs: m, size, gram, cross } = this;
     if (xs.length !== n || ys.length !== m) throw new EdgefoldError('internal', `ridge: got ${xs.length} inputs and ${ys.length} outputs, expected ${n} and ${m}.`);
     for (let i = 0; i < n; i++) {
-      const a = xs[i];
-      let j = i;
-      for (; j + 3 < n; j += 4) {
-        const b0 = xs[j], b1 = xs[j + 1], b2 = xs[j + 2], b3 = xs[j + 3];
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let p = 0; p < count; p++) {
-          const v = a[p];
-          if (v === 0) continue;
-          s0 += v * b0[p];
-          s1 += v * b1[p];
-          s2 += v * b2[p];
-          s3 += v * b3[p];
-        }
-        const row = i * size + j;
-        gram[row] += s0;
-        gram[row + 1] += s1;
-        gram[row + 2] += s2;
-        gram[row + 3] += s3;
-      }
-      for (; j < n; j++) {
-        const b = xs[j];
-        let s = 0;
-        for (let p = 0; p < count; p++) s += a[p] * b[p];
-        gram[i * size + j] += s;
-      }
-      let k = 0;
-      for (; k + 3 < m; k += 4) {
-        const b0 = ys[k], b1 = ys[k + 1], b2 = ys[k + 2], b3 = ys[k + 3];
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let p = 0; p < count; p++) {
-          const v = a[p];
-          if (v === 0) continue;
-          s0 += v * b0[p];
-          s1 += v * b1[p];
-          s2 += v * b2[p];
-          s3 += v * b3[p];
-        }
-        const row = i * m + k;
-        cross[row] += s0;
-        cross[row + 1] += s1;
-        cross[row + 2] += s2;
-        cross[row + 3] += s3;
-      }
-      for (; k < m; k++) {
-        const b = ys[k];
-        let s = 0;
-        for (let p = 0; p < count; p++) s += a[p] * b[p];
-        cross[i * m + k] += s;
-      }
+      addDots(xs[i], xs, i, count, gram, i * size);
+      addDots(xs[i], ys, 0, count, cross, i * m);
       if (this.intercept) {
         let s = 0;
-        for (let p = 0; p < count; p++) s += a[p];
+        for (let p = 0; p < count; p++) s += xs[i][p];
         gram[i * size + n] += s;
       }
     }
