@@ -130,6 +130,8 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
       let correct = 0;
       let seen = 0;
       for (let start = 0; start < count; start += batch) {
+        // A macrotask turn per step lets a worker receive its cancel message while training.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         throwIfAborted(options.signal);
         const n = Math.min(batch, count - start);
         const indices = order.subarray(start, start + n);
