@@ -16,7 +16,7 @@ import { chromium } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS as ARGS, withPreview, type BenchSection } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const PORT = 4319;
+const PORT = 4391;
 const STEPS = Number(process.env.TRAIN_BENCH_STEPS ?? 10);
 
 function torchImagesPerSecond(): number {
@@ -33,8 +33,8 @@ function nodeRun(): { imagesPerSecond: number; peakRssMiB: number } {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-/** Peak RSS (VmHWM) of every process below `pid`, by pid. */
-function descendantsPeakMiB(pid: number): number[] {
+/** Peak RSS (VmHWM) of every Chromium process below `pid`. */
+function chromiumPeaksMiB(pid: number): number[] {
   const parent = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -50,6 +50,7 @@ function descendantsPeakMiB(pid: number): number[] {
   for (const p of parent.keys()) {
     if (p === pid || !below(p)) continue;
     try {
+      if (!/chrom/i.test(readFileSync(`/proc/${p}/comm`, 'utf8'))) continue;
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) out.push(Number(m[1]) / 1024);
     } catch {
@@ -66,11 +67,11 @@ async function chromiumRun(): Promise<Record<string, unknown> & { peakRendererMi
     try {
       const page = await browser.newPage();
       page.on('console', (m) => m.type() === 'error' && console.log(`   [page] ${m.text()}`));
+      page.on('pageerror', (e) => console.log(`   [page error] ${e.message}`));
       await page.goto(`${url}train.html`);
       await page.waitForFunction(() => 'edgefoldTrainBench' in window, undefined, { timeout: 60_000 });
       const out = (await page.evaluate((opts) => (window as unknown as { edgefoldTrainBench: (o: unknown) => Promise<unknown> }).edgefoldTrainBench(opts), { steps: STEPS })) as Record<string, unknown>;
-      const pid = (browser as unknown as { process?: () => { pid?: number } }).process?.()?.pid;
-      const peaks = pid ? descendantsPeakMiB(pid) : [];
+      const peaks = chromiumPeaksMiB(process.pid);
       return { ...out, peakRendererMiB: peaks.length ? Math.max(...peaks) : NaN };
     } finally {
       await browser.close();

@@ -128,10 +128,11 @@ export async function retrain(
   throwIfAborted(signal);
 
   const calibrationData = input.calibration ?? input.train;
+  const calibrationImages = Math.min(config.quant?.calibration?.images ?? 1000, calibrationData.count);
   const calibrateOn = async (m: ModelProto): Promise<CalibrationData | undefined> => {
     if (!plan.taps.length) return undefined;
     onProgress?.({ phase: 'calibrate' });
-    const images = config.quant?.calibration?.images ?? Math.min(1000, calibrationData.count);
+    const images = calibrationImages;
     const source = ortBatchSource(engine.ort, calibrationData, inputShape, { batchSize: 100, limit: images });
     return calibrate(m, plan.taps, source, encodeModel, { key: plan.key, maxImages: images, signal });
   };
@@ -228,7 +229,7 @@ export async function retrain(
     ...(accuracyBefore && accuracyAfter ? { accuracy: { ...(accuracyCompressed ? { compressed: accuracyCompressed } : {}), before: accuracyBefore, after: accuracyAfter } } : {}),
     data: {
       train: { dataset: input.train.name, split: input.train.split, images: trainImages },
-      ...(plan.taps.length ? { calibration: { dataset: calibrationData.name, split: calibrationData.split, images: Math.min(1000, calibrationData.count) } } : {}),
+      ...(plan.taps.length ? { calibration: { dataset: calibrationData.name, split: calibrationData.split, images: calibrationImages } } : {}),
     },
   };
 }

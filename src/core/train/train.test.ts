@@ -157,6 +157,33 @@ describe.skipIf(dataMissing)('QAT and retrain on the default model', () => {
     expect(b.sha256).toBe(a.sha256);
   }, 120_000);
 
+  it('retrain --qat (W4A4) exports weights on the 4-bit grid with the calibrated activation quantizers', async () => {
+    const model = decodeModel(readBytes(DEFAULT_MODEL));
+    const [trainSplit, calibration] = await Promise.all([split('train'), split('calibration')]);
+    const config = { version: 1, quant: { weightBits: 4, activationBits: 4, calibration: { images: 200 } } };
+    const r = await retrain(engine, { model, config, train: trainSplit, calibration }, { ...DEFAULT_RETRAIN, epochs: 1, limit: 256, qat: true, lr: 1e-3 });
+    const layers = r.quant!.layers;
+    expect(layers.length).toBe(14);
+    const inits = new Map(r.model.graph!.initializer.map((t) => [t.name, t]));
+    for (const layer of layers) {
+      const node = r.model.graph!.node.find((n) => n.name === layer.layer)!;
+      const w = inits.get(node.input[1])!;
+      const values = tensorFloat32(w);
+      // Conv and Gemm(transB) weights have output channels first: value / channel scale is an integer in [-8, 7].
+      const perChannel = values.length / layer.weightScales.length;
+      let worst = 0;
+      values.forEach((v, i) => {
+        const q = v / layer.weightScales[Math.floor(i / perChannel)];
+        worst = Math.max(worst, Math.abs(q - Math.round(q)));
+        expect(q).toBeGreaterThanOrEqual(-8.001);
+        expect(q).toBeLessThanOrEqual(7.001);
+      });
+      expect(worst, layer.layer).toBeLessThan(1e-4);
+      expect(layer.activation?.bits).toBe(4);
+    }
+    expect(r.model.graph!.node.filter((n) => n.opType === 'Round').length).toBe(14);
+  }, 120_000);
+
   it('retrain refuses --qat without a quant section', async () => {
     const model = decodeModel(readBytes(DEFAULT_MODEL));
     const trainSplit = await split('calibration');
