@@ -91,7 +91,14 @@ describe('edgefold apply', () => {
     const output = join(tmp, 'never.onnx');
     const unknown = await run(['apply', residual, '--config', config, '-o', output, '--recover', 'reconstruction']);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/unknown step "reconstruction" \(steps: reconstruct, bias-correction, head-refit, or all\)/);
+    expect(unknown.err).toMatch(/unknown step "reconstruction" \(steps: reconstruct, bias-correction, head-refit, fine-tune, qat, or all\)/);
+    // Training steps run the retraining pipeline: they combine only with reconstruction, and QAT needs bits to train for.
+    const mixed = await run(['apply', residual, '--config', config, '-o', output, '--recover', 'bias-correction,fine-tune']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/"bias-correction" does not combine with fine-tune \/ qat/);
+    const qat = await run(['apply', residual, '--config', config, '-o', output, '--recover', 'reconstruct,qat']);
+    expect(qat.code).toBe(2);
+    expect(qat.err).toMatch(/--qat needs a "quant" section in the config/);
     const ridge = await run(['apply', residual, '--config', config, '-o', output, '--recover', 'reconstruct', '--ridge=-1']);
     expect(ridge.code).toBe(2);
     expect(ridge.err).toMatch(/--ridge must be a number >= 0, got "-1"/);

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { retrainCommand } from './retrain.ts';
 import { applyConfig, calibrationPlan, parseCompressionConfig, type CompressionReport } from '../../core/config/compression.ts';
 import { badInput } from '../../core/errors.ts';
 import { evaluate, type EvalResult } from '../../core/eval/evaluate.ts';
@@ -17,13 +18,25 @@ const shorten = (name: string, max = 40) => (name.length > max ? '…' + name.sl
 const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'exact');
 const num = (x: number) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3));
 
+/** Steps that train (src/core/train): `--recover` with one of them runs the retraining pipeline (`edgefold retrain`). */
+const TRAINING_STEPS = ['fine-tune', 'qat'] as const;
+
 /** `--recover` takes "all" or a comma-separated list of steps. */
 function recoverySteps(value: unknown): RecoveryStepName[] {
   const names = String(value).split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length || names.includes('all')) return [...RECOVERY_STEPS];
   const bad = names.find((n) => !RECOVERY_STEPS.includes(n as RecoveryStepName));
-  if (bad) throw badInput(`--recover: unknown step "${bad}" (steps: ${RECOVERY_STEPS.join(', ')}, or all).`, 'recover');
+  if (bad) throw badInput(`--recover: unknown step "${bad}" (steps: ${[...RECOVERY_STEPS, ...TRAINING_STEPS].join(', ')}, or all).`, 'recover');
   return names as RecoveryStepName[];
+}
+
+/** The training steps named in `--recover`, after checking they combine only with reconstruction (which runs first). */
+function trainingSteps(value: unknown): { reconstruct: boolean; qat: boolean } | null {
+  const names = String(value ?? '').split(',').map((s) => s.trim());
+  if (!names.some((n) => (TRAINING_STEPS as readonly string[]).includes(n))) return null;
+  const other = names.find((n) => n && n !== 'reconstruct' && !(TRAINING_STEPS as readonly string[]).includes(n));
+  if (other) throw badInput(`--recover: "${other}" does not combine with fine-tune / qat; they run as reconstruct (optional), then training (see edgefold retrain).`, 'recover');
+  return { reconstruct: names.includes('reconstruct'), qat: names.includes('qat') };
 }
 
 function recoveryText(r: RecoveryResult): string[] {
@@ -101,7 +114,7 @@ export const applyCommand: Command = {
   summary: 'Prune and quantize a model with a compression config; write the new ONNX and report sizes, bits and accuracy.',
   usage:
     'edgefold apply <model.onnx> --config <cfg.json> -o <out.onnx> [--eval] [--json] [--data <manifest.json>] [--calib-split calibration] [--split test] [--limit N] [--engine wasm|native] ' +
-    '[--recover all|reconstruct,bias-correction,head-refit] [--bias-reference pruned-float|original] [--ridge 1e-3]',
+    '[--recover all|reconstruct,bias-correction,head-refit|reconstruct,fine-tune|reconstruct,qat] [--bias-reference pruned-float|original] [--ridge 1e-3]',
   options: {
     config: { type: 'string', short: 'c' },
     output: { type: 'string', short: 'o' },
@@ -123,6 +136,11 @@ export const applyCommand: Command = {
     if (!output) throw badInput('-o <out.onnx> is required.', 'output');
     const engine = (values.engine ?? 'wasm') as EngineName;
     if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "wasm" or "native", got "${engine}".`, 'engine');
+    const training = trainingSteps(values.recover);
+    if (training) {
+      // Fine-tuning / QAT: the retraining pipeline with its default recipe (prune, reconstruct, calibrate, train, quantize).
+      return retrainCommand.run([path], { config: configPath, output, data: values.data, 'calib-split': values['calib-split'], split: values.split, limit: values.limit, engine, json: values.json, 'no-eval': !values.eval, ...training }, io);
+    }
     const limit = intOption(values.limit, 'limit');
     const manifest = values.data as string | undefined;
     const { bytes: inputBytes, loaded } = await readModelArg(path);
