@@ -24,7 +24,8 @@ describe.skipIf(defaultModelMissing)('edgefold retrain', () => {
       [['retrain', DEFAULT_MODEL, '--config', config], /-o/],
       [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--optimizer', 'adam'], /--optimizer must be one of adamw, sgd/],
       [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--kd', '2'], /--kd \(weight\)/],
-      [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--epochs', '0'], /--epochs must be an integer >= 1/],
+      [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--epochs', '0'], /--epochs 0 trains nothing: add --reconstruct/],
+      [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--epochs=-1'], /--epochs must be an integer >= 0/],
       [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--qat'], /needs a "quant" section/],
       [['retrain', DEFAULT_MODEL, '--config', config, '-o', out, '--split', 'train'], /same split/],
     ] as const) {

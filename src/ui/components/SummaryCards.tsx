@@ -80,21 +80,6 @@ export function SummaryCards() {
                 ? `float model: ${formatPercent(baseline.result.top1)}`
                 : 'measuring…'}
         </div>
-        {collapsed !== null && (
-          <div className="collapse-warning" role="alert" data-testid="collapse-warning">
-            {(100 * collapsed).toFixed(1)} pp below the float model: this design has collapsed.
-            <span className="collapse-actions">
-              {!recipe.reconstruct && (
-                <button type="button" onClick={() => setRecovery({ reconstruct: true })} data-testid="collapse-reconstruct">
-                  Reconstruct
-                </button>
-              )}
-              <button type="button" disabled={retrainStatus === 'running'} onClick={() => void retrainDesign()} data-testid="collapse-retrain">
-                Retrain {recipe.retrain.epochs} epoch{recipe.retrain.epochs === 1 ? '' : 's'}
-              </button>
-            </span>
-          </div>
-        )}
       </div>
       <Card testId="metric-fps" label="FPS" value={e.fps.toFixed(1)} detail={`${design.hardware.clockMHz} MHz / ${formatCount(e.maxCycles)} cycles`} kind="estimated" />
       <Card testId="metric-latency" label="latency" value={`${e.latency.ms.toFixed(3)} ms`} detail={`${formatCount(e.latency.cycles)} cycles`} kind="estimated" />
@@ -112,6 +97,21 @@ export function SummaryCards() {
         detail={`DSP ${formatCount(e.totals.dsp)} (${util('dsp')}) · BRAM18 ${e.totals.bram18} (${util('bram')}) · LUT ${formatCompact(e.totals.lut)} (${util('lut')})`}
         kind="estimated"
       />
+      {collapsed !== null && (
+        <div className="collapse-warning" role="alert" data-testid="collapse-warning">
+          {(100 * collapsed).toFixed(1)} pp below the float model: the measured design has collapsed. Win it back:
+          <span className="collapse-actions">
+            {!recipe.reconstruct && (
+              <button type="button" onClick={() => setRecovery({ reconstruct: true })} data-testid="collapse-reconstruct">
+                Reconstruct
+              </button>
+            )}
+            <button type="button" disabled={retrainStatus === 'running'} onClick={() => void retrainDesign()} data-testid="collapse-retrain">
+              Retrain {recipe.retrain.epochs} epoch{recipe.retrain.epochs === 1 ? '' : 's'}
+            </button>
+          </span>
+        </div>
+      )}
     </section>
   );
 }
