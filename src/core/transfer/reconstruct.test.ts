@@ -215,6 +215,16 @@ describe('layer-wise least-squares reconstruction', () => {
         expect(Math.abs(b.values[k] / lsb - Math.round(b.values[k] / lsb))).toBeLessThan(1e-2);
       }
     }
+
+    // all steps: reconstruction first, then bias correction against the original model (what reconstruction matched)
+    const all = await recoverCompressed(
+      localRecoveryEngines(ort),
+      { floatBytes, compressedBytes: compressed.bytes, config, quantReport: compressed.report.quant, calibration, training: calibration },
+      { refit: { maxIterations: 20 } },
+    );
+    expect(all.steps.map((s) => s.step)).toEqual(['reconstruct', 'bias-correction', 'head-refit']);
+    expect(all.steps[1].reference).toMatch(/^original float model/);
+    expect(all.steps[0].modelSha256).not.toBe(all.steps[1].modelSha256);
   });
 
   it.skipIf(defaultModelMissing)('brings the default model pruned 25 % (L1) back from ~16 % to far above', async () => {
