@@ -24,7 +24,7 @@ export function RecoveryControls() {
     <section className="controls recovery-controls" aria-label="Recovery" data-testid="recovery-controls">
       <span className="job-title">Recovery</span>
       <label className="check">
-        <input type="checkbox" checked={recipe.reconstruct} onChange={(e) => setRecovery({ reconstruct: e.target.checked })} data-testid="recovery-reconstruct" />
+        <input type="checkbox" checked={recipe.reconstruct} onChange={(e) => setRecovery({ reconstruct: e.target.checked })} data-testid="design-reconstruct" />
         reconstruct pruned layers (least squares on the calibration images) in every measurement
       </label>
       <label>
