@@ -6,6 +6,7 @@
 import { Ajv } from 'ajv';
 import schema from '../../../public/schema/deployment-config.v1.json';
 import { badInput } from '../errors.ts';
+import { checkJsonValue, checkNumber, LIMITS } from '../limits.ts';
 import type { Design, DesignContext, DesignMetrics } from '../design/design.ts';
 import { evaluateDesign } from '../design/design.ts';
 import type { HwLayerConfig } from '../hw/config.ts';
@@ -162,6 +163,7 @@ const validateSchema = ajv.compile(schema);
 
 /** Checks a parsed JSON value against the shipped JSON Schema; the error names the offending field. */
 export function parseDeploymentConfig(value: unknown): DeploymentConfig {
+  checkJsonValue(value, 'Deployment config');
   if (!validateSchema(value)) {
     const err = validateSchema.errors?.[0];
     const path = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(root)';
@@ -192,6 +194,8 @@ export function designFromDeploymentConfig(config: DeploymentConfig, model: { sh
       'model.sha256',
     );
   }
+  checkNumber(config.hardware.clockMHz, 'hardware.clockMHz', LIMITS.range.clockMHz);
+  checkNumber(config.hardware.budget, 'hardware.budget', LIMITS.range.budget);
   const customDevice = config.hardware.customDevice ? validateDevice(config.hardware.customDevice, 'hardware.customDevice') : undefined;
   const devices = customDevice ? [...customDevices.filter((d) => d.id !== customDevice.id), customDevice] : customDevices;
   const design: Design = {
