@@ -146,6 +146,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function parseJsonText(text: string, what: string): unknown {
   const limits = LIMITS.config;
   if (text.length > limits.fileBytes) checkFileSize(text.length, limits.fileBytes, what);
+  prescanJson(text, what);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -154,6 +155,36 @@ export function parseJsonText(text: string, what: string): unknown {
   }
   checkJsonValue(value, what);
   return value;
+}
+
+/**
+ * One pass over the text before JSON.parse, which would otherwise spend seconds building a
+ * million-key object only to have it refused: nesting depth, entries per container and string
+ * lengths. Malformed text is left for JSON.parse to describe.
+ */
+function prescanJson(text: string, what: string): void {
+  const { depth: maxDepth, entries: maxEntries, stringChars } = LIMITS.config;
+  const counts: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote, minding escapes
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      if (i - start - 1 > stringChars) {
+        throw badInput(`${what} holds a string of ${(i - start - 1).toLocaleString('en-US')} characters (${quote(text.slice(start + 1, start + 41), 40)}…); the limit is ${stringChars}.`, what);
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      counts.push(1);
+      if (counts.length > maxDepth) throw badInput(`${what} is nested deeper than ${maxDepth} levels.`, what);
+    } else if (c === 0x7d || c === 0x5d) {
+      counts.pop();
+    } else if (c === 0x2c && counts.length) {
+      if (++counts[counts.length - 1] > maxEntries) {
+        throw badInput(`${what} has an object or array of more than ${maxEntries.toLocaleString('en-US')} entries, the limit (docs/limits.md).`, what);
+      }
+    }
+  }
 }
 
 /** The structural checks of parseJsonText, for a value that was already parsed. */

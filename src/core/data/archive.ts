@@ -1,8 +1,9 @@
 /**
- * Bounded decompression of untrusted archives (zip, npz, gzip). Sizes written in an archive's
- * headers can lie, so output is counted while it is produced: input goes to fflate's streaming
- * inflater in small slices and decompression stops as soon as the running total passes the limit
- * (LIMITS.data.decompressedBytes, shared by all entries of one archive).
+ * Bounded decompression of untrusted archives (zip, npz, gzip). The sizes an archive declares
+ * (zip central directory, gzip trailer) are checked against the limit before anything is
+ * inflated (LIMITS.data.decompressedBytes, shared by all entries of one archive); since they can
+ * lie, output is also counted while it is produced (input goes to fflate's streaming inflater in
+ * small slices) and inflating stops as soon as an entry passes its declared size.
  */
 import { Gunzip, Inflate } from 'fflate';
 import { badInput, EdgefoldError } from '../errors.ts';
@@ -26,15 +27,21 @@ function tooLarge(budget: Budget): EdgefoldError {
   );
 }
 
-/** Streams `input` through a fflate inflater, counting output against the budget. */
-function streamBounded(input: Uint8Array, budget: Budget, make: (ondata: (chunk: Uint8Array, final: boolean) => void) => Inflate | Gunzip, what: string): Uint8Array {
+/** Takes a declared size from the budget, refusing before any inflating when it does not fit. */
+function reserve(budget: Budget, declared: number): void {
+  if (declared > budget.left) throw tooLarge(budget);
+  budget.left -= declared;
+}
+
+/** Streams `input` through a fflate inflater; output past `declared` bytes stops it (the header lied). */
+function streamBounded(input: Uint8Array, declared: number, budget: Budget, make: (ondata: (chunk: Uint8Array, final: boolean) => void) => Inflate | Gunzip, what: string): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   let over = false;
   let done = false;
   const stream = make((chunk, final) => {
     total += chunk.length;
-    if (total > budget.left) over = true;
+    if (total > declared) over = true;
     else chunks.push(chunk);
     if (final) done = true;
   });
@@ -46,9 +53,8 @@ function streamBounded(input: Uint8Array, budget: Budget, make: (ondata: (chunk:
   } catch (error) {
     throw badInput(`${what}: compressed data is damaged (${clip((error as Error).message)}).`, budget.fileName);
   }
-  if (over) throw tooLarge(budget);
+  if (over) throw badInput(`${what} is damaged: it inflates past the ${declared.toLocaleString('en-US')} bytes its header declares (stopped there).`, budget.fileName);
   if (!done) throw badInput(`${what}: compressed data ends early (the file is truncated).`, budget.fileName);
-  budget.left -= total;
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let at = 0;
@@ -61,7 +67,12 @@ function streamBounded(input: Uint8Array, budget: Budget, make: (ondata: (chunk:
 
 /** Gunzips `bytes`, stopping at the decompressed-size limit. */
 export function gunzipBounded(bytes: Uint8Array, fileName: string, limit: number = LIMITS.data.decompressedBytes): Uint8Array {
-  return streamBounded(bytes, newBudget(fileName, limit), (ondata) => new Gunzip(ondata), fileName);
+  if (bytes.length < 18) throw badInput(`${fileName}: the gzip data is truncated.`, fileName);
+  // The trailer's ISIZE is the size modulo 4 GiB: a larger file wraps, which the running count catches.
+  const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+  const budget = newBudget(fileName, limit);
+  reserve(budget, declared);
+  return streamBounded(bytes, declared, budget, (ondata) => new Gunzip(ondata), fileName);
 }
 
 export interface ZipEntries {
@@ -108,6 +119,7 @@ export function unzipBounded(bytes: Uint8Array, fileName: string, kind = 'zip fi
     const flags = view.getUint16(at + 8, true);
     const method = view.getUint16(at + 10, true);
     const compressedSize = view.getUint32(at + 20, true);
+    const size = view.getUint32(at + 24, true);
     const nameLength = view.getUint16(at + 28, true);
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
@@ -126,11 +138,11 @@ export function unzipBounded(bytes: Uint8Array, fileName: string, kind = 'zip fi
     const compressed = bytes.subarray(dataStart, dataStart + compressedSize);
     let content: Uint8Array;
     if (method === 0) {
-      if (compressed.length > budget.left) throw tooLarge(budget);
-      budget.left -= compressed.length;
+      reserve(budget, compressed.length);
       content = compressed;
     } else if (method === 8) {
-      content = streamBounded(compressed, budget, (ondata) => new Inflate(ondata), `${fileName}:${clip(name, 80)}`);
+      reserve(budget, size);
+      content = streamBounded(compressed, size, budget, (ondata) => new Inflate(ondata), `${fileName}:${clip(name, 80)}`);
     } else {
       throw fail(`entry ${quote(name, 80)} uses compression method ${method} (only stored and deflate are read)`);
     }
