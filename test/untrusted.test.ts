@@ -318,3 +318,10 @@ describe.skipIf(defaultModelMissing)('CLI: bad input is exit 2 with one clear li
     expect(unknown.err.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('web: the shipped headers file', () => {
+  it('public/_headers is what tools/web/security-headers.ts says (one source for every server)', async () => {
+    const { headersFile } = await import('../tools/web/security-headers.ts');
+    expect(readFileSync(join(import.meta.dirname, '../public/_headers'), 'utf8')).toBe(headersFile());
+  });
+});

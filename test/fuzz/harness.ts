@@ -155,8 +155,8 @@ export function datasetCase(random: Random): { kind: string; run: () => Promise<
       return { kind: format, run: () => importImageZip(zip, 'f.zip', decodeImageNode) };
     }
     default: {
-      // 4 MiB of zeros compresses to ~4 KiB; the limit is checked while inflating, so this is cheap either way
-      const zip = zipSync({ 'x.npy': new Uint8Array(4 * 2 ** 20), 'y.npy': encodeNpy(labels, [n], '<i8') }, { level: 9 });
+      // 1 MiB of zeros in ~1 KiB, with its sizes and bytes mutated (unzipBounded's declared-size and running checks)
+      const zip = zipSync({ 'x.npy': new Uint8Array(2 ** 20), 'y.npy': encodeNpy(labels, [n], '<i8') }, { level: 9 });
       return { kind: format, run: () => importNpz(bytesMutation(zip), 'bomb.npz') };
     }
   }
