@@ -30,7 +30,7 @@ export const LIMITS = {
   },
   data: {
     /** Decompressed bytes of one archive (zip, npz, gzip IDX), all entries together. */
-    decompressedBytes: 2 ** 30,
+    decompressedBytes: 512 * MiB,
     /** Entries in one zip. */
     archiveEntries: 500_000,
     /** Images in one dataset. */

@@ -35,14 +35,16 @@ function reserve(budget: Budget, declared: number): void {
 
 /** Streams `input` through a fflate inflater; output past `declared` bytes stops it (the header lied). */
 function streamBounded(input: Uint8Array, declared: number, budget: Budget, make: (ondata: (chunk: Uint8Array, final: boolean) => void) => Inflate | Gunzip, what: string): Uint8Array {
-  const chunks: Uint8Array[] = [];
+  // Written straight into a buffer of the declared size: no second copy, and untouched pages of a
+  // size that was a lie cost no memory.
+  const out = new Uint8Array(declared);
   let total = 0;
   let over = false;
   let done = false;
   const stream = make((chunk, final) => {
+    if (total + chunk.length > declared) over = true;
+    else out.set(chunk, total);
     total += chunk.length;
-    if (total > declared) over = true;
-    else chunks.push(chunk);
     if (final) done = true;
   });
   try {
@@ -55,14 +57,7 @@ function streamBounded(input: Uint8Array, declared: number, budget: Budget, make
   }
   if (over) throw badInput(`${what} is damaged: it inflates past the ${declared.toLocaleString('en-US')} bytes its header declares (stopped there).`, budget.fileName);
   if (!done) throw badInput(`${what}: compressed data ends early (the file is truncated).`, budget.fileName);
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return total === declared ? out : out.subarray(0, total);
 }
 
 /** Gunzips `bytes`, stopping at the decompressed-size limit. */
