@@ -325,3 +325,10 @@ describe('web: the shipped headers file', () => {
     expect(readFileSync(join(import.meta.dirname, '../public/_headers'), 'utf8')).toBe(headersFile());
   });
 });
+
+describe('web: no run-time code generation (the CSP has no unsafe-eval)', () => {
+  it('the precompiled deployment-config validator matches the shipped schema', async () => {
+    const { compileDeploymentSchema, GENERATED_VALIDATOR } = await import('../tools/web/compile-schema.ts');
+    expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(compileDeploymentSchema());
+  });
+});

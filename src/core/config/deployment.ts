@@ -3,9 +3,8 @@
  * what the rest of a user's flow consumes. Its JSON Schema is public/schema/deployment-config.v1.json
  * (used here for validation); docs/deployment-config.md explains the fields.
  */
-import { Ajv } from 'ajv';
-import schema from '../../../public/schema/deployment-config.v1.json';
 import { badInput } from '../errors.ts';
+import { validate } from './deployment-schema.generated.js';
 import { checkJsonValue, checkNumber, LIMITS } from '../limits.ts';
 import type { Design, DesignContext, DesignMetrics } from '../design/design.ts';
 import { evaluateDesign } from '../design/design.ts';
@@ -158,8 +157,8 @@ export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
   };
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validateSchema = ajv.compile(schema);
+// Precompiled from the shipped schema (tools/web/compile-schema.ts): the app's CSP allows no run-time code generation.
+const validateSchema = validate;
 
 /** Checks a parsed JSON value against the shipped JSON Schema; the error names the offending field. */
 export function parseDeploymentConfig(value: unknown): DeploymentConfig {
