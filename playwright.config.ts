@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4317;
+// E2E_PORT lets several checkouts on one machine run their e2e at once.
+const PORT = Number(process.env.E2E_PORT ?? 4317);
 
 // Debian's chromium, never a downloaded browser (tools/ensure-chromium.mjs installs it).
 export default defineConfig({
