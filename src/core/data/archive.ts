@@ -22,7 +22,7 @@ const newBudget = (fileName: string, limit: number = LIMITS.data.decompressedByt
 
 function tooLarge(budget: Budget): EdgefoldError {
   return badInput(
-    `${budget.fileName} decompresses to more than ${formatBytes(budget.limit)}, the limit per archive (docs/limits.md); decompression was stopped there.`,
+    `${budget.fileName} decompresses to more than ${formatBytes(budget.limit)}, the limit per archive (docs/limits.md), by the sizes it declares; nothing was inflated.`,
     budget.fileName,
   );
 }
