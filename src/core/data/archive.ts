@@ -62,7 +62,7 @@ function streamBounded(input: Uint8Array, declared: number, budget: Budget, make
 
 /** Gunzips `bytes`, stopping at the decompressed-size limit. */
 export function gunzipBounded(bytes: Uint8Array, fileName: string, limit: number = LIMITS.data.decompressedBytes): Uint8Array {
-  if (bytes.length < 18) throw badInput(`${fileName}: the gzip data is truncated.`, fileName);
+  if (bytes.length < 18) throw badInput(`${fileName}: gzip data is damaged (shorter than a gzip header and trailer).`, fileName);
   // The trailer's ISIZE is the size modulo 4 GiB: a larger file wraps, which the running count catches.
   const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
   const budget = newBudget(fileName, limit);
