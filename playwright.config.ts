@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { defineConfig } from '@playwright/test';
 
-/** A free loopback port, chosen once: the test workers inherit it through the environment. */
+/** A free loopback port, chosen once (or E2E_PORT): the test workers inherit it through the environment. */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -12,8 +12,8 @@ async function freePort(): Promise<number> {
     });
   });
 }
-process.env.EDGEFOLD_E2E_PORT ??= String(await freePort());
-const PORT = Number(process.env.EDGEFOLD_E2E_PORT);
+process.env.E2E_PORT ??= String(await freePort());
+const PORT = Number(process.env.E2E_PORT);
 
 // Debian's chromium, never a downloaded browser (tools/ensure-chromium.mjs installs it).
 export default defineConfig({

@@ -4,6 +4,7 @@ import { fetchBytes } from '../src/core/eval/remote-dataset.ts';
 import { EdgefoldError, toTransferable } from '../src/core/errors.ts';
 import { importIdx, importLoadedDatasets, importNpy, importNpz, type ArrayLayout } from '../src/core/data/arrays.ts';
 import { detectFormat } from '../src/core/data/detect.ts';
+import { checkImageSize, imageHeaderSize } from '../src/core/data/image-header.ts';
 import { importImageFolder, importImageZip, IMAGE_EXTENSIONS, type InputFile } from '../src/core/data/image-folder.ts';
 import { prepareDataset, previewTiles, type DatasetIdentity, type PreviewTile } from '../src/core/data/prepare.ts';
 import { defaultPreprocessing, type PreprocessSpec } from '../src/core/data/preprocess.ts';
@@ -50,6 +51,7 @@ let keys = 0;
 const decodeInBrowser: ImageDecoder = async (bytes, fileName): Promise<DecodedImage> => {
   const ext = fileName.split('.').pop()!.toLowerCase();
   const type = ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : `image/${ext}`;
+  checkImageSize(imageHeaderSize(bytes), fileName); // before the browser allocates the bitmap
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { badInput } from '../core/errors.ts';
+import { badInput, EdgefoldError } from '../core/errors.ts';
+import { checkFileSize, clip, LIMITS, parseJsonText, quote } from '../core/limits.ts';
 import { loadModel, type LoadedModel } from '../core/graph/index.ts';
 import { loadDataset, validateManifest, type Dataset } from '../core/eval/dataset.ts';
 
@@ -10,14 +11,54 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../
 export const bundledManifestPath = resolve(projectRoot, 'public/data/fmnist.json');
 export const defaultModelPath = resolve(projectRoot, 'public/models/dscnn-fmnist.onnx');
 
-export async function readInputFile(path: string | undefined, what: string): Promise<Uint8Array> {
+/** Why a file operation failed, in words (the errno code when it has no better name). */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    ENAMETOOLONG: 'the path is too long',
+  };
+  return (code && known[code]) || clip((error as Error).message);
+}
+
+/** Reads a file, refusing it before reading when it is over `limit` bytes. */
+export async function readInputFile(path: string | undefined, what: string, limit: number = LIMITS.model.fileBytes): Promise<Uint8Array> {
   if (!path) throw badInput(`missing ${what} path.`, what);
   try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    checkFileSize(info.size, limit, `${what} ${quote(path)}`);
     return new Uint8Array(await readFile(path));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw badInput(`cannot read ${what} "${path}": ${reason}.`, what);
+    if (error instanceof EdgefoldError) throw error;
+    throw badInput(`cannot read ${what} ${quote(path)}: ${fileProblem(error)}.`, what);
+  }
+}
+
+/** Checks before any long work that `path` can be written: its folder exists and it is not itself a folder. */
+export async function checkOutputPath(path: string | undefined, what = 'output'): Promise<void> {
+  if (!path) return;
+  const fail = (why: string) => badInput(`cannot write ${what} ${quote(path)}: ${why}.`, what);
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw fail('it is a directory');
+  const folder = await stat(dirname(resolve(path))).catch((error: unknown) => {
+    throw fail(fileProblem(error));
+  });
+  if (!folder.isDirectory()) throw fail('a part of the path is not a directory');
+}
+
+/** Writes an output file; a missing folder, a directory or a read-only path is bad input (exit 2), not an internal error. */
+export async function writeOutputFile(path: string, data: string | Uint8Array, what = 'output'): Promise<void> {
+  try {
+    await writeFile(path, data);
+  } catch (error) {
+    throw badInput(`cannot write ${what} ${quote(path)}: ${fileProblem(error)}.`, what);
   }
 }
 
@@ -27,12 +68,8 @@ export async function readModelArg(path: string | undefined): Promise<{ bytes: U
 }
 
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const bytes = await readInputFile(path, what);
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw badInput(`${what} "${path}" is not valid JSON: ${(error as Error).message}.`, what);
-  }
+  const bytes = await readInputFile(path, what, LIMITS.config.fileBytes);
+  return parseJsonText(new TextDecoder().decode(bytes), `${what} ${quote(path)}`);
 }
 
 /** Loads a dataset split from a manifest file (the bundled Fashion-MNIST test set by default). */

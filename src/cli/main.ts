@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EdgefoldError } from '../core/errors.ts';
+import { clip, quote } from '../core/limits.ts';
 import type { CliIO, Command } from './command.ts';
 import { commands } from './commands/index.ts';
 
@@ -44,7 +45,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.err(`edgefold: unknown command "${name}".\n\n${helpText()}`);
+    io.err(`edgefold: unknown command ${quote(name, 60)}. Run "edgefold --help" for the list of commands.`);
     return 2;
   }
   let parsed;
@@ -56,7 +57,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       strict: true,
     });
   } catch (error) {
-    io.err(`edgefold ${name}: ${(error as Error).message}\nUsage: ${command.usage}`);
+    // One line and a hint: the full usage would bury the message.
+    io.err(`edgefold ${name}: ${clip((error as Error).message)}\nRun "edgefold ${name} --help" for its options.`);
     return 2;
   }
   if (parsed.values.help) {

@@ -1,4 +1,5 @@
 import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, parseDeploymentConfig } from '../core/config/deployment.ts';
+import { checkFileSize, LIMITS, parseJsonText } from '../core/limits.ts';
 import { compressInWorker } from '../workers-client/evaluator.ts';
 import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
@@ -80,12 +81,8 @@ export async function importDeploymentConfigFile(file: File | undefined): Promis
   const state = useApp.getState();
   try {
     if (!state.model) throw new Error('Open the model the config belongs to first.');
-    let json: unknown;
-    try {
-      json = JSON.parse(await file.text());
-    } catch (error) {
-      throw new Error(`${file.name} is not valid JSON (${(error as Error).message}).`, { cause: error });
-    }
+    checkFileSize(file.size, LIMITS.config.fileBytes, file.name);
+    const json = parseJsonText(await file.text(), file.name);
     const imported = designFromDeploymentConfig(parseDeploymentConfig(json), state.model, state.customDevices);
     if (imported.customDevice) state.addCustomDevice(imported.customDevice);
     state.setEvalLimit(imported.evalLimit);

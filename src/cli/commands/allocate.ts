@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { applyConfig } from '../../core/config/compression.ts';
 import { badInput } from '../../core/errors.ts';
 import { evaluate } from '../../core/eval/evaluate.ts';
@@ -6,7 +5,7 @@ import { createOrtRunner } from '../../core/eval/ort-runner.ts';
 import { decodeModel } from '../../core/onnx/model.ts';
 import { allocate, parseSweepResult, sha256Hex } from '../../core/sensitivity/index.ts';
 import type { Command } from '../command.ts';
-import { readDataset, readJsonFile, readModelArg, table, formatCount } from '../io.ts';
+import { checkOutputPath, readDataset, readJsonFile, readModelArg, table, formatCount, writeOutputFile } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -42,6 +41,7 @@ export const allocateCommand: Command = {
     const targetParams = positive(values['target-params'], 'target-params');
     if (maxDropPp === undefined && targetMacs === undefined && targetParams === undefined) throw badInput('Give --max-drop (percentage points), --target-macs or --target-params.', 'max-drop');
     const engine = (values.engine ?? 'wasm') as EngineName;
+    await checkOutputPath(values.output as string | undefined);
     const { bytes, loaded } = await readModelArg(path);
     const sweep = parseSweepResult(await readJsonFile(values.sweep as string, 'sweep'), values.sweep as string);
     const warnings: string[] = [];
@@ -65,7 +65,7 @@ export const allocateCommand: Command = {
       }
     }
     const output = values.output as string | undefined;
-    if (output) await writeFile(output, JSON.stringify(result.config, null, 2) + '\n');
+    if (output) await writeOutputFile(output, JSON.stringify(result.config, null, 2) + '\n');
     const summary = {
       target: { maxDrop: maxDropPp === undefined ? null : maxDropPp / 100, targetMacs: targetMacs ?? null, targetParams: targetParams ?? null },
       met: result.met,

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { retrainCommand } from './retrain.ts';
 import { applyConfig, calibrationPlan, parseCompressionConfig, type CompressionReport } from '../../core/config/compression.ts';
 import { badInput } from '../../core/errors.ts';
@@ -9,7 +8,7 @@ import { calibrate } from '../../core/quant/calibrate.ts';
 import { ortBatchSource } from '../../core/quant/ort-calibration.ts';
 import { localRecoveryEngines, recoverCompressed, RECOVERY_STEPS, type BiasReference, type RecoveryResult, type RecoveryStepName } from '../../core/transfer/recover.ts';
 import type { Command } from '../command.ts';
-import { formatCount, intOption, readDataset, readJsonFile, readModelArg, table } from '../io.ts';
+import { checkOutputPath, formatCount, intOption, readDataset, readJsonFile, readModelArg, table, writeOutputFile } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -134,6 +133,7 @@ export const applyCommand: Command = {
     const output = values.output as string | undefined;
     if (!configPath) throw badInput('--config <cfg.json> is required.', 'config');
     if (!output) throw badInput('-o <out.onnx> is required.', 'output');
+    await checkOutputPath(output);
     const engine = (values.engine ?? 'wasm') as EngineName;
     if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "wasm" or "native", got "${engine}".`, 'engine');
     const training = trainingSteps(values.recover);
@@ -178,7 +178,7 @@ export const applyCommand: Command = {
         { steps, biasCorrection: reference ? { reference } : {}, reconstruct: ridge === undefined ? {} : { ridge } },
       );
     }
-    await writeFile(output, recovery?.modelBytes ?? result.bytes);
+    await writeOutputFile(output, recovery?.modelBytes ?? result.bytes);
 
     let accuracy: { before: EvalResult; after: EvalResult } | undefined;
     if (values.eval) {

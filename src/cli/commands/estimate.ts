@@ -1,4 +1,5 @@
 import { badInput } from '../../core/errors.ts';
+import { checkNumber, LIMITS, quote, type NumberRange } from '../../core/limits.ts';
 import { parseCompressionConfig, type CompressionConfig } from '../../core/config/compression.ts';
 import { designContext, evaluateDesign, type Design } from '../../core/design/design.ts';
 import { validateFolding } from '../../core/hw/folding.ts';
@@ -12,10 +13,10 @@ import { formatCount, readJsonFile, readModelArg, table } from '../io.ts';
 const shorten = (name: string, max = 36) => (name.length > max ? '…' + name.slice(name.length - max + 1) : name);
 const pct = (u: number | null) => (u === null ? 'unknown' : `${(u * 100).toFixed(1)}%`);
 
-function num(value: unknown, name: string, min: number, max = Infinity): number | undefined {
+function num(value: unknown, name: string, range: NumberRange): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
-  if (!Number.isFinite(v) || v < min || v > max) throw badInput(`--${name} must be a number in [${min}, ${max}], got "${value}".`, name);
+  if (!Number.isFinite(v) || v < range.min || v > range.max) throw badInput(`--${name} must be a number from ${range.min} to ${range.max}, got ${quote(value)}.`, name);
   return v;
 }
 
@@ -39,9 +40,14 @@ function parseConfig(json: unknown, path: string): ConfigFile {
   const hw = (typeof root.hardware === 'object' && root.hardware !== null ? root.hardware : isCompression ? {} : root) as Record<string, unknown>;
   const folding = hw.layers === undefined ? {} : parseHwFolding(hw.layers, root.hardware ? 'hardware.layers' : 'layers');
   const out: ConfigFile = { compression, folding };
-  if (typeof hw.device === 'string') out.device = hw.device;
-  if (typeof hw.clockMHz === 'number') out.clockMHz = hw.clockMHz;
-  if (typeof hw.budget === 'number') out.budget = hw.budget;
+  const at = (key: string) => (root.hardware ? `hardware.${key}` : key);
+  if (hw.device !== undefined) {
+    if (typeof hw.device !== 'string') throw badInput(`config ${at('device')} must be a device id (a string), got ${quote(hw.device)}.`, at('device'));
+    out.device = hw.device;
+  }
+  // The same ranges as --clock and --budget: a config cannot set what the options refuse.
+  if (hw.clockMHz !== undefined) out.clockMHz = checkNumber(hw.clockMHz, `config ${at('clockMHz')}`, LIMITS.range.clockMHz);
+  if (hw.budget !== undefined) out.budget = checkNumber(hw.budget, `config ${at('budget')}`, LIMITS.range.budget);
   return out;
 }
 
@@ -108,10 +114,10 @@ export const estimateCommand: Command = {
     const deviceId = (values.device as string | undefined) ?? cfg.device;
     if (!deviceId) throw badInput('--device is required (see "edgefold devices").', 'device');
     const device = getDevice(deviceId, await customDevices(values['device-file']));
-    const clockMHz = num(values.clock, 'clock', 1, 2000) ?? cfg.clockMHz ?? 100;
-    const budget = num(values.budget, 'budget', 0.01, 1) ?? cfg.budget ?? 0.8;
+    const clockMHz = num(values.clock, 'clock', LIMITS.range.clockMHz) ?? cfg.clockMHz ?? 100;
+    const budget = num(values.budget, 'budget', LIMITS.range.budget) ?? cfg.budget ?? 0.8;
     const autoMode = values['auto-fold'] as string | undefined;
-    const targetFps = num(values['target-fps'], 'target-fps', 1e-6);
+    const targetFps = num(values['target-fps'], 'target-fps', LIMITS.range.targetFps);
     if (autoMode !== undefined && autoMode !== 'max-fps') throw badInput(`--auto-fold takes "max-fps" (or use --target-fps N), got "${autoMode}".`, 'auto-fold');
     if (autoMode && targetFps !== undefined) throw badInput('use either --auto-fold max-fps or --target-fps, not both.', 'auto-fold');
 

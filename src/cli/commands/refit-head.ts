@@ -20,7 +20,7 @@ import { refitHead, type RefitResult } from '../../core/transfer/refit.ts';
 import { DEFAULT_WEIGHT_DECAY } from '../../core/transfer/softmax.ts';
 import { modelClassNames } from '../../core/transfer/write-head.ts';
 import type { CliIO, Command, ParsedValues } from '../command.ts';
-import { intOption, readInputFile, readJsonFile, readModelArg } from '../io.ts';
+import { intOption, readInputFile, readJsonFile, readModelArg, writeOutputFile } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -239,7 +239,7 @@ export const refitHeadCommand: Command = {
       },
     });
     await mkdir(dirname(resolve(output)), { recursive: true });
-    await writeFile(output, result.modelBytes);
+    await writeOutputFile(output, result.modelBytes);
 
     const summary = {
       model: loaded.summary.name,

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { badInput, isAbortError } from '../../core/errors.ts';
 import type { EvalResult } from '../../core/eval/evaluate.ts';
 import { parseCompressionConfig } from '../../core/config/compression.ts';
@@ -6,7 +5,7 @@ import { reconstructHook } from '../../core/transfer/recover.ts';
 import type { ReconstructionResult } from '../../core/transfer/reconstruct.ts';
 import { DEFAULT_RETRAIN, OPTIMIZERS, retrain, type OptimizerName, type RetrainOptions, type RetrainProgress } from '../../core/train/index.ts';
 import type { Command } from '../command.ts';
-import { intOption, readDataset, readJsonFile, readModelArg } from '../io.ts';
+import { checkOutputPath, intOption, readDataset, readJsonFile, readModelArg, writeOutputFile } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -66,6 +65,7 @@ export const retrainCommand: Command = {
     const output = values.output as string | undefined;
     if (!configPath) throw badInput('--config <cfg.json> is required.', 'config');
     if (!output) throw badInput('-o <out.onnx> is required.', 'output');
+    await checkOutputPath(output);
     const engine = (values.engine ?? 'native') as EngineName;
     if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "native" or "wasm", got "${engine}".`, 'engine');
     const optimizer = (values.optimizer ?? DEFAULT_RETRAIN.optimizer) as OptimizerName;
@@ -133,7 +133,7 @@ export const retrainCommand: Command = {
     } finally {
       process.off('SIGINT', onSigint);
     }
-    await writeFile(output, result.bytes);
+    await writeOutputFile(output, result.bytes);
     const strip = (r: EvalResult) => ({ n: r.n, top1: r.top1, top5: r.top5, ci95: r.ci95, loss: r.loss, dataset: r.dataset, split: r.split });
     if (values.json) {
       io.out(

@@ -21,7 +21,7 @@ import {
 } from '../../core/sensitivity/index.ts';
 import { NodeSweepPool, type PoolEngine } from '../../../workers/pool.ts';
 import type { CliIO, Command, ParsedValues } from '../command.ts';
-import { bundledManifestPath, intOption, readDataset, readModelArg, table } from '../io.ts';
+import { bundledManifestPath, intOption, readDataset, readModelArg, table, checkOutputPath, writeOutputFile } from '../io.ts';
 
 /** The CLI's cache: one small JSON file per evaluated model in a directory. */
 export class DirectoryCache implements SweepCache {
@@ -179,6 +179,7 @@ export const sensitivityCommand: Command = {
     const request = requestFromOptions(values);
     if (!request.prune && !request.weightBits && !request.activationBits) throw badInput('Nothing to sweep: --prune, --bits and --act-bits are all "none".', 'prune');
     const workers = intOption(values.workers, 'workers') ?? availableParallelism();
+    await checkOutputPath(values.output as string | undefined);
     const { bytes, loaded } = await readModelArg(path);
     const manifest = (values.data as string | undefined) ?? bundledManifestPath;
     const data = await readDataset(manifest, (values.split as string | undefined) ?? 'test');
@@ -207,7 +208,7 @@ export const sensitivityCommand: Command = {
       const asCsv = values.csv || (!values.json && output?.toLowerCase().endsWith('.csv'));
       const text = asCsv ? sweepToCsv(result) : values.json || output ? sweepToJson(result) : sweepTables(result);
       if (output) {
-        await writeFile(output, text);
+        await writeOutputFile(output, text);
         if (!values.quiet) io.out(`${sweepTables(result)}\n\nwrote ${output}`);
       } else io.out(text);
       const s = result.stats;

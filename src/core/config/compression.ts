@@ -15,6 +15,7 @@
  *   }
  */
 import { badInput } from '../errors.ts';
+import { checkNumber, clip, LIMITS, quote } from '../limits.ts';
 import { analyzeModel } from '../graph/index.ts';
 import { layerView } from '../graph/layers.ts';
 import type { LayerInfo } from '../graph/layer.ts';
@@ -105,28 +106,28 @@ function bits(value: unknown, field: string, nullable: boolean): number | null |
   if (value === undefined) return undefined;
   if (value === null && nullable) return null;
   if (!Number.isInteger(value) || (value as number) < BITS_MIN || (value as number) > BITS_MAX) {
-    throw badInput(`${field} must be an integer from ${BITS_MIN} to ${BITS_MAX}${nullable ? ' (or null for float)' : ''}, got ${JSON.stringify(value)}.`, field);
+    throw badInput(`${field} must be an integer from ${BITS_MIN} to ${BITS_MAX}${nullable ? ' (or null for float)' : ''}, got ${quote(value)}.`, field);
   }
   return value as number;
 }
 
 function oneOf<T extends string>(value: unknown, options: readonly T[], field: string): T | undefined {
   if (value === undefined) return undefined;
-  if (!options.includes(value as T)) throw badInput(`${field} must be one of ${options.map((o) => `"${o}"`).join(', ')}, got ${JSON.stringify(value)}.`, field);
+  if (!options.includes(value as T)) throw badInput(`${field} must be one of ${options.map((o) => `"${o}"`).join(', ')}, got ${quote(value)}.`, field);
   return value as T;
 }
 
 function ratio(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw badInput(`${field} must be a number from 0 up to (not including) 1, got ${JSON.stringify(value)}: it is the fraction of channels removed, and a group cannot be emptied.`, field);
+    throw badInput(`${field} must be a number from 0 up to (not including) 1, got ${quote(value)}: it is the fraction of channels removed, and a group cannot be emptied.`, field);
   }
   return value;
 }
 
 function positiveInt(value: unknown, field: string, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || (value as number) < 1) throw badInput(`${field} must be an integer of at least 1 (${what}), got ${JSON.stringify(value)}.`, field);
+  if (!Number.isInteger(value) || (value as number) < 1) throw badInput(`${field} must be an integer of at least 1 (${what}), got ${quote(value)}.`, field);
   return value as number;
 }
 
@@ -146,7 +147,7 @@ export function parseCompressionConfig(input: unknown): CompressionConfig {
   if (!isObj(value)) throw badInput('The compression config must be a JSON object.', prefix.replace(/\.$/, '') || 'config');
   checkKeys(value, ['version', 'prune', 'quant', 'layers'], prefix.replace(/\.$/, ''), prefix ? new Set() : FOREIGN_TOP_KEYS);
   if (value.version !== COMPRESSION_CONFIG_VERSION) {
-    throw badInput(`${at('version')} must be ${COMPRESSION_CONFIG_VERSION} (this edgefold reads compression config version ${COMPRESSION_CONFIG_VERSION}), got ${JSON.stringify(value.version)}.`, at('version'));
+    throw badInput(`${at('version')} must be ${COMPRESSION_CONFIG_VERSION} (this edgefold reads compression config version ${COMPRESSION_CONFIG_VERSION}), got ${quote(value.version)}.`, at('version'));
   }
   const config: CompressionConfig = { version: 1 };
   if (value.prune !== undefined) {
@@ -156,7 +157,7 @@ export function parseCompressionConfig(input: unknown): CompressionConfig {
     config.prune = {
       criterion: oneOf(p.criterion, CRITERIA, at('prune.criterion')),
       ratio: ratio(p.ratio, at('prune.ratio')),
-      roundTo: positiveInt(p.roundTo, at('prune.roundTo'), 'kept channel counts become multiples of it'),
+      roundTo: p.roundTo === undefined ? undefined : checkNumber(p.roundTo, at('prune.roundTo'), LIMITS.range.roundTo, { integer: true, what: 'kept channel counts become multiples of it' }),
     };
   }
   if (value.quant !== undefined) {
@@ -176,7 +177,7 @@ export function parseCompressionConfig(input: unknown): CompressionConfig {
       if (!isObj(c)) throw badInput(`${at('quant.calibration')} must be an object.`, at('quant.calibration'));
       checkKeys(c, ['method', 'percentile', 'images'], at('quant.calibration'));
       if (c.percentile !== undefined && (typeof c.percentile !== 'number' || !(c.percentile > 50 && c.percentile <= 100))) {
-        throw badInput(`${at('quant.calibration.percentile')} must be a number above 50 and at most 100, got ${JSON.stringify(c.percentile)}.`, at('quant.calibration.percentile'));
+        throw badInput(`${at('quant.calibration.percentile')} must be a number above 50 and at most 100, got ${quote(c.percentile)}.`, at('quant.calibration.percentile'));
       }
       section.calibration = {
         method: oneOf(c.method, CALIBRATION_METHODS, at('quant.calibration.method')),
@@ -190,7 +191,8 @@ export function parseCompressionConfig(input: unknown): CompressionConfig {
     if (!isObj(value.layers)) throw badInput(`${at('layers')} must be an object keyed by layer name.`, at('layers'));
     config.layers = {};
     for (const [name, entry] of Object.entries(value.layers)) {
-      const f = at(`layers.${name}`);
+      const f = at(`layers.${clip(name, 80)}`);
+      if (name === '__proto__' || name === 'constructor' || name === 'prototype') throw badInput(`${at('layers')} has a layer named "${name}", which edgefold refuses (no ONNX layer is named so).`, at('layers'));
       if (!isObj(entry)) throw badInput(`${f} must be an object.`, f);
       checkKeys(entry, ['prune', 'quantize', 'weightBits', 'activationBits', 'granularity', 'scale', 'rounding'], f);
       const layer: LayerSection = {};
@@ -200,7 +202,7 @@ export function parseCompressionConfig(input: unknown): CompressionConfig {
         checkKeys(p, ['ratio', 'keep'], `${f}.prune`);
         if (p.ratio !== undefined && p.keep !== undefined) throw badInput(`${f}.prune sets both ratio and keep; give one.`, `${f}.prune`);
         if (p.keep !== undefined && (!Number.isInteger(p.keep) || (p.keep as number) < 1)) {
-          throw badInput(`${f}.prune.keep must be an integer of at least 1 (a pruning cannot leave a channel group empty), got ${JSON.stringify(p.keep)}.`, `${f}.prune.keep`);
+          throw badInput(`${f}.prune.keep must be an integer of at least 1 (a pruning cannot leave a channel group empty), got ${quote(p.keep)}.`, `${f}.prune.keep`);
         }
         layer.prune = { ratio: ratio(p.ratio, `${f}.prune.ratio`), keep: p.keep as number | undefined };
       }

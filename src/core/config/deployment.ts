@@ -3,9 +3,9 @@
  * what the rest of a user's flow consumes. Its JSON Schema is public/schema/deployment-config.v1.json
  * (used here for validation); docs/deployment-config.md explains the fields.
  */
-import { Ajv } from 'ajv';
-import schema from '../../../public/schema/deployment-config.v1.json';
 import { badInput } from '../errors.ts';
+import { validate } from './deployment-schema.generated.js';
+import { checkJsonValue, checkNumber, LIMITS } from '../limits.ts';
 import type { Design, DesignContext, DesignMetrics, RecoveryRecipe } from '../design/design.ts';
 import { evaluateDesign } from '../design/design.ts';
 import type { HwLayerConfig } from '../hw/config.ts';
@@ -165,11 +165,12 @@ export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
   };
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validateSchema = ajv.compile(schema);
+// Precompiled from the shipped schema (tools/web/compile-schema.ts): the app's CSP allows no run-time code generation.
+const validateSchema = validate;
 
 /** Checks a parsed JSON value against the shipped JSON Schema; the error names the offending field. */
 export function parseDeploymentConfig(value: unknown): DeploymentConfig {
+  checkJsonValue(value, 'Deployment config');
   if (!validateSchema(value)) {
     const err = validateSchema.errors?.[0];
     const path = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(root)';
@@ -200,6 +201,8 @@ export function designFromDeploymentConfig(config: DeploymentConfig, model: { sh
       'model.sha256',
     );
   }
+  checkNumber(config.hardware.clockMHz, 'hardware.clockMHz', LIMITS.range.clockMHz);
+  checkNumber(config.hardware.budget, 'hardware.budget', LIMITS.range.budget);
   const customDevice = config.hardware.customDevice ? validateDevice(config.hardware.customDevice, 'hardware.customDevice') : undefined;
   const devices = customDevice ? [...customDevices.filter((d) => d.id !== customDevice.id), customDevice] : customDevices;
   const design: Design = {

@@ -1,4 +1,6 @@
 import { badInput } from '../errors.ts';
+import { LIMITS } from '../limits.ts';
+import { checkImageSize } from './image-header.ts';
 import { parseIdx, type Dataset, type Preprocessing } from '../eval/dataset.ts';
 import { parseNpy, parseNpz, type NpyArray } from './npy.ts';
 import { checkLabels, contentHash } from './source.ts';
@@ -94,6 +96,8 @@ export function imagesFromArray(
   const warnings: string[] = [];
   const { n, h, w, c, nchw } = imageGeometry(array.shape, field, layout, warnings);
   if (n === 0) throw badInput(`${field} holds no images (shape [${array.shape.join(', ')}]).`, field);
+  if (n > LIMITS.data.images) throw badInput(`${field} holds ${n.toLocaleString('en-US')} images; edgefold imports up to ${LIMITS.data.images.toLocaleString('en-US')} per dataset (docs/limits.md).`, field);
+  checkImageSize({ width: w, height: h }, `${field} (shape [${array.shape.join(', ')}])`);
   const values = valueRange(array.data, field);
   const out = new Uint8Array(n * h * w * c);
   const plane = h * w;

@@ -1,5 +1,6 @@
-import { unzipSync } from 'fflate';
 import { badInput, throwIfAborted } from '../errors.ts';
+import { formatBytes, LIMITS } from '../limits.ts';
+import { unzipBounded } from './archive.ts';
 import { checkLabels, contentHash, packImages } from './source.ts';
 import type { DecodedImage, ImageDecoder, ImportedDataset, ImportOptions, ValueRange } from './types.ts';
 
@@ -83,6 +84,10 @@ export async function importImageFolder(files: InputFile[], decode: ImageDecoder
   const bytesByPath = new Map(files.map((f) => [splitPath(f.path).join('/'), f.bytes]));
   const items: DecodedImage[] = [];
   const total = plan.files.length;
+  if (total > LIMITS.data.images) {
+    throw badInput(`${total.toLocaleString('en-US')} images; edgefold imports up to ${LIMITS.data.images.toLocaleString('en-US')} per dataset (docs/limits.md).`, 'files');
+  }
+  let pixelBytes = 0;
   options.onProgress?.({ done: 0, total });
   for (let i = 0; i < total; i++) {
     throwIfAborted(options.signal);
@@ -95,6 +100,10 @@ export async function importImageFolder(files: InputFile[], decode: ImageDecoder
       throw badInput(`${path} could not be read as an image (${(error as Error).message}).`, path);
     }
     items.push(checkDecoded(image, path));
+    pixelBytes += image.data.length;
+    if (pixelBytes > LIMITS.data.arrayBytes) {
+      throw badInput(`the decoded images pass ${formatBytes(LIMITS.data.arrayBytes)} at ${path}, the limit per dataset (docs/limits.md).`, path);
+    }
     if ((i + 1) % 64 === 0 || i + 1 === total) options.onProgress?.({ done: i + 1, total, file: path });
   }
   throwIfAborted(options.signal);
@@ -124,19 +133,8 @@ export async function importImageFolder(files: InputFile[], decode: ImageDecoder
 
 /** Unzips an ImageFolder .zip (fflate) into files and directory entries. */
 export function unzipFolder(bytes: Uint8Array, fileName: string): { files: InputFile[]; directories: string[] } {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw badInput(`${fileName} is not a readable zip file: ${(error as Error).message}.`, fileName);
-  }
-  const files: InputFile[] = [];
-  const directories: string[] = [];
-  for (const [path, content] of Object.entries(entries)) {
-    if (path.endsWith('/')) directories.push(path);
-    else files.push({ path, bytes: content });
-  }
-  return { files, directories };
+  const { files, directories } = unzipBounded(bytes, fileName);
+  return { files: [...files].map(([path, content]) => ({ path, bytes: content })), directories };
 }
 
 /** Imports an ImageFolder .zip. */

@@ -5,12 +5,14 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { EdgefoldError } from '../errors.ts';
+import { checkImageSize, imageHeaderSize } from './image-header.ts';
 import type { DecodedImage, ImageDecoder } from './types.ts';
 
 const isPng = (b: Uint8Array) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b[0] === 0xff && b[1] === 0xd8;
 
 export const decodeImageNode: ImageDecoder = (bytes, fileName): DecodedImage => {
+  if (isPng(bytes) || isJpeg(bytes)) checkImageSize(imageHeaderSize(bytes), fileName);
   if (isPng(bytes)) {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };

@@ -1,6 +1,7 @@
-import { unzipSync } from 'fflate';
 import { badInput, EdgefoldError } from '../errors.ts';
+import { boundedProduct, clip, formatBytes, LIMITS, quote } from '../limits.ts';
 import { halfToFloat } from '../onnx/tensor.ts';
+import { unzipBounded } from './archive.ts';
 
 /** A decoded .npy array. Numbers come as a typed array; string arrays ('<U', '|S') as string[]. */
 export interface NpyArray {
@@ -16,15 +17,24 @@ function parseHeader(header: string, fileName: string): { descr: string; fortran
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw badInput(`${fileName}: the .npy header is not readable (${header.trim().slice(0, 80)}).`, fileName);
+    throw badInput(`${fileName}: the .npy header is not readable (${quote(header.trim(), 80)}).`, fileName);
   }
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw badInput(`${fileName}: bad shape (${shapeText}) in the .npy header.`, fileName);
+  if (shape.length > 32 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw badInput(`${fileName}: bad shape (${clip(shapeText, 80)}) in the .npy header.`, fileName);
   return { descr, fortran: fortran === 'True', shape };
+}
+
+/** Bytes of the typed array parseNpy makes for `count` elements of `descr` (64-bit integers become float64). */
+function checkArrayBytes(descr: string, count: number, fileName: string): void {
+  const kind = descr.slice(1);
+  const perElement = /^[ui]8$|^f8$/.test(kind) ? 8 : /^[uif]4$|^f2$/.test(kind) ? 4 : /^[ui]2$/.test(kind) ? 2 : 1;
+  if (count * perElement > LIMITS.data.arrayBytes) {
+    throw badInput(`${fileName}: ${count.toLocaleString('en-US')} elements of ${quote(descr, 40)} need ${formatBytes(count * perElement)} in memory; the limit per array is ${formatBytes(LIMITS.data.arrayBytes)} (docs/limits.md).`, fileName);
+  }
 }
 
 /** Parses a .npy file (format versions 1 to 3, C order, numeric or fixed-width string dtypes). */
@@ -32,12 +42,17 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) throw badInput(`${fileName} is not a .npy file (bad magic string).`, fileName);
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
-  if (major < 1 || major > 3 || headerStart + headerLength > bytes.length) throw badInput(`${fileName}: unsupported or damaged .npy header.`, fileName);
+  if (major < 1 || major > 3 || bytes.length < headerStart) throw badInput(`${fileName}: unsupported or damaged .npy header.`, fileName);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerStart + headerLength > bytes.length || headerLength > LIMITS.data.npyHeaderBytes) throw badInput(`${fileName}: unsupported or damaged .npy header.`, fileName);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
   const { descr, fortran, shape } = parseHeader(header, fileName);
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = boundedProduct(shape, LIMITS.data.arrayElements);
+  if (count === Infinity) {
+    throw badInput(`${fileName}: shape [${clip(shape.join(', '), 80)}] has more than ${LIMITS.data.arrayElements.toLocaleString('en-US')} elements, the limit per array (docs/limits.md).`, fileName);
+  }
+  checkArrayBytes(descr, count, fileName);
   if (fortran && shape.filter((d) => d > 1).length > 1) {
     throw badInput(`${fileName} is stored in Fortran order; save it with numpy.ascontiguousarray(...) first.`, fileName);
   }
@@ -101,6 +116,12 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
         throw new EdgefoldError('unsupported', `${fileName} holds ${what}; edgefold reads integer, float and string arrays.`, fileName);
       }
       const width = Number(str[2]);
+      if (width < 1 || width > LIMITS.data.stringChars) {
+        throw badInput(`${fileName}: string dtype ${quote(descr, 40)} has width ${width}; edgefold reads string widths from 1 to ${LIMITS.data.stringChars}.`, fileName);
+      }
+      if (count > LIMITS.data.stringElements) {
+        throw badInput(`${fileName}: ${count.toLocaleString('en-US')} strings; edgefold reads up to ${LIMITS.data.stringElements.toLocaleString('en-US')} (class names).`, fileName);
+      }
       const size = str[1] === 'U' ? 4 * width : width;
       const v = need(size);
       data = Array.from({ length: count }, (_, i) => {
@@ -119,14 +140,9 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
 
 /** Parses an .npz (zip of .npy, stored or deflated); keys are the array names without ".npy". */
 export function parseNpz(bytes: Uint8Array, fileName: string): Map<string, NpyArray> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw badInput(`${fileName} is not a readable .npz (zip) file: ${(error as Error).message}.`, fileName);
-  }
+  const { files } = unzipBounded(bytes, fileName, '.npz (zip) file');
   const arrays = new Map<string, NpyArray>();
-  for (const [path, content] of Object.entries(entries)) {
+  for (const [path, content] of files) {
     if (!path.endsWith('.npy')) continue;
     const key = path.slice(0, -4);
     arrays.set(key, parseNpy(content, `${fileName}:${key}`));

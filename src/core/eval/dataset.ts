@@ -1,5 +1,6 @@
-import { gunzipSync } from 'fflate';
 import { badInput } from '../errors.ts';
+import { gunzipBounded } from '../data/archive.ts';
+import { boundedProduct, clip, LIMITS, quote } from '../limits.ts';
 
 /** Preprocessing applied to uint8 pixels: x = (pixel * scale - mean[c]) / std[c]. */
 export interface Preprocessing {
@@ -43,20 +44,18 @@ const IDX_UBYTE = 0x08;
 /** Parses an IDX file (gzip or plain) of unsigned bytes; returns its dims and data. */
 export function parseIdx(bytes: Uint8Array, fileName: string): { dims: number[]; data: Uint8Array } {
   let raw = bytes;
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      raw = gunzipSync(raw);
-    } catch (error) {
-      throw badInput(`${fileName}: gzip data is damaged (${(error as Error).message}).`, fileName);
-    }
-  }
+  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipBounded(raw, fileName);
   if (raw.byteLength < 4 || raw[0] !== 0 || raw[1] !== 0) throw badInput(`${fileName} is not an IDX file (bad magic number).`, fileName);
   if (raw[2] !== IDX_UBYTE) throw badInput(`${fileName}: only unsigned-byte IDX files are supported (type 0x${raw[2].toString(16)}).`, fileName);
   const rank = raw[3];
+  const offset = 4 + 4 * rank;
+  if (raw.byteLength < offset) throw badInput(`${fileName}: the IDX header promises ${rank} dimensions but the file ends after ${raw.byteLength} bytes.`, fileName);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const offset = 4 + 4 * rank;
-  const count = dims.reduce((a, b) => a * b, 1);
+  const count = boundedProduct(dims, LIMITS.data.arrayElements);
+  if (count === Infinity) {
+    throw badInput(`${fileName}: dims [${clip(dims.join(', '), 80)}] hold more than ${LIMITS.data.arrayElements.toLocaleString('en-US')} elements, the limit per array (docs/limits.md).`, fileName);
+  }
   if (raw.byteLength - offset !== count) {
     throw badInput(`${fileName}: header promises ${count} bytes of data, file holds ${raw.byteLength - offset}.`, fileName);
   }
@@ -70,6 +69,11 @@ export function validateManifest(value: unknown, fileName = 'manifest'): Dataset
   if (m.format !== 'idx') throw fail('format', 'must be "idx"');
   if (!m.splits || typeof m.splits !== 'object' || !Object.keys(m.splits).length) throw fail('splits', 'must list at least one split');
   if (!Array.isArray(m.shape) || m.shape.length !== 3) throw fail('shape', 'must be [C, H, W]');
+  const [c, h, w] = m.shape as unknown[];
+  const side = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= LIMITS.data.imageSide;
+  if (![1, 3].includes(c as number) || !side(h) || !side(w) || (h as number) * (w as number) > LIMITS.data.imagePixels) {
+    throw fail('shape', `must be [C, H, W] with C 1 or 3 and H, W from 1 to ${LIMITS.data.imageSide} (got ${quote(m.shape)})`);
+  }
   if (!Array.isArray(m.classes) || m.classes.length < 2) throw fail('classes', 'must name at least two classes');
   const p = m.preprocessing;
   if (!p || typeof p.scale !== 'number' || !Array.isArray(p.mean) || !Array.isArray(p.std)) {
@@ -92,6 +96,7 @@ export async function loadDataset(
   const labels = parseIdx(labelsBytes, entry.labels);
   const [c, h, w] = manifest.shape;
   const n = images.dims[0];
+  if (!(n >= 1 && n <= LIMITS.data.images)) throw badInput(`${entry.images} holds ${n} images; edgefold reads 1 to ${LIMITS.data.images.toLocaleString('en-US')} per split (docs/limits.md).`, entry.images);
   if (labels.dims[0] !== n) throw badInput(`${entry.labels} has ${labels.dims[0]} labels for ${n} images.`, entry.labels);
   if (images.data.length !== n * c * h * w) throw badInput(`${entry.images}: images are not ${c}x${h}x${w}.`, entry.images);
   const bad = labels.data.findIndex((l) => l >= manifest.classes.length);

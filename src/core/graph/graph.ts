@@ -7,6 +7,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { badInput } from '../errors.ts';
+import { quote } from '../limits.ts';
 import { onnxOpset } from '../onnx/model.ts';
 import { tensorDims, tensorValues } from '../onnx/tensor.ts';
 import type { Shape } from './layer.ts';
@@ -94,8 +95,11 @@ export class Graph {
   }
 
   node(name: string): GraphNode | undefined {
-    return this.nodes.find((n) => n.name === name);
+    this.byName ??= new Map(this.nodes.map((n) => [n.name, n]));
+    return this.byName.get(name);
   }
+
+  private byName?: Map<string, GraphNode>;
 }
 
 export function declaredShape(info: ValueInfoProto): Shape | undefined {
@@ -121,8 +125,18 @@ function topologicalOrder(protos: NodeProto[], available: Set<string>): GraphNod
       proto,
     } satisfies GraphNode;
   });
+  // ONNX graphs are in SSA form: a tensor has one producer, and is not also an initializer or input.
   const producedBy = new Map<string, number>();
-  pending.forEach((n, i) => n.outputs.forEach((o) => o && producedBy.set(o, i)));
+  pending.forEach((n, i) =>
+    n.outputs.forEach((o) => {
+      if (!o) return;
+      if (producedBy.has(o) || available.has(o)) {
+        const other = producedBy.has(o) ? `node ${quote(pending[producedBy.get(o)!].name, 80)}` : 'an initializer or graph input';
+        throw badInput(`The graph is invalid: tensor ${quote(o, 80)} is produced by node ${quote(n.name, 80)} and also by ${other}.`);
+      }
+      producedBy.set(o, i);
+    }),
+  );
   const indegree = pending.map((n) =>
     n.inputs.filter((x) => x && !available.has(x) && producedBy.has(x)).length,
   );
@@ -136,15 +150,15 @@ function topologicalOrder(protos: NodeProto[], available: Set<string>): GraphNod
   // Kahn's algorithm; the queue keeps file order among ready nodes so the result is stable.
   const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
   const order: GraphNode[] = [];
-  while (ready.length) {
-    const i = ready.shift()!;
+  for (let head = 0; head < ready.length; head++) {
+    const i = ready[head];
     pending[i].index = order.length;
     order.push(pending[i]);
     for (const j of dependents[i]) if (--indegree[j] === 0) ready.push(j);
   }
   if (order.length !== pending.length) {
     const stuck = pending.find((n) => n.index < 0)!;
-    throw badInput(`The graph has a cycle or a missing input (node "${stuck.name}" can never run).`);
+    throw badInput(`The graph has a cycle or a missing input (node ${quote(stuck.name, 80)} can never run).`);
   }
   return order;
 }

@@ -1,3 +1,5 @@
+import { badInput } from '../errors.ts';
+import { quote } from '../limits.ts';
 import { decodeModel, type ModelProto } from '../onnx/model.ts';
 import { Graph } from './graph.ts';
 import type { LayerInfo } from './layer.ts';
@@ -26,7 +28,26 @@ export function analyzeModel(model: ModelProto, fileName = 'model'): LoadedModel
   const graph = new Graph(model);
   const shapeProblems = inferShapes(graph);
   const layers = layerView(graph);
+  checkCounts(layers, fileName);
   return { model, graph, layers, summary: summarize(graph, layers, fileName.replace(/\.onnx$/i, '')), shapeProblems };
+}
+
+/** The last line of defence: no layer is ever shown with NaN, Infinity, negative or unsafe counts. */
+function checkCounts(layers: LayerInfo[], fileName: string): void {
+  let params = 0;
+  let macs = 0;
+  for (const layer of layers) {
+    for (const [what, value] of [['parameters', layer.params], ['MACs', layer.macs]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        throw badInput(`${fileName}: layer ${quote(layer.name, 80)} (${layer.op}) would have ${value} ${what}; its shapes or attributes are invalid.`, layer.name);
+      }
+    }
+    params += layer.params;
+    macs += layer.macs;
+  }
+  if (!Number.isSafeInteger(params) || !Number.isSafeInteger(macs)) {
+    throw badInput(`${fileName}: the model's totals (${params} parameters, ${macs} MACs) are beyond what edgefold can count exactly.`, fileName);
+  }
 }
 
 /** Decode ONNX bytes and analyse them; throws EdgefoldError with a user-facing message on bad input. */

@@ -62,6 +62,7 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   const out = graph.shape(node.outputs[0]) ?? [];
   const [cout, cinPerGroup, ...k] = weight as number[];
   const groups = attrInt(node, 'group', 1);
+  if (!Number.isSafeInteger(groups) || groups < 1 || cout % groups !== 0) return unsupported(node, graph, `group ${groups} does not divide the ${cout} output channels`);
   const cin = cinPerGroup * groups;
   const kernel = attrInts(node, 'kernel_shape') ?? k;
   // A conv with one output channel is not depthwise unless group equals its input channels.

@@ -1,6 +1,8 @@
 import { attrFloat, attrInt, attrInts, attrString, attrTensor, type ConstantValue, type Graph, type GraphNode } from './graph.ts';
 import type { Shape } from './layer.ts';
 import { tensorDims, tensorValues } from '../onnx/tensor.ts';
+import { badInput, EdgefoldError } from '../errors.ts';
+import { clip, LIMITS, quote } from '../limits.ts';
 
 /** Kernel, stride, padding and dilation of a Conv or pooling node, with auto_pad resolved. */
 export interface WindowGeometry {
@@ -12,6 +14,17 @@ export interface WindowGeometry {
   outSpatial: (number | null)[];
 }
 
+/** Refuses window attributes no runtime accepts (they would give Infinity, NaN or negative counts). */
+function checkWindow(node: GraphNode, name: string, values: number[], length: number, min: number): void {
+  const bad = values.length !== length || values.some((v) => !Number.isSafeInteger(v) || v < min);
+  if (bad) {
+    throw badInput(
+      `${node.op} node ${quote(node.name, 80)}: attribute "${name}" is [${clip(values.join(', '), 80)}]; it needs ${length} integer${length === 1 ? '' : 's'} of at least ${min}.`,
+      node.name,
+    );
+  }
+}
+
 export function windowGeometry(node: GraphNode, inSpatial: (number | null)[], kernel: number[]): WindowGeometry {
   const rank = kernel.length;
   const stride = attrInts(node, 'strides') ?? Array(rank).fill(1);
@@ -19,6 +32,10 @@ export function windowGeometry(node: GraphNode, inSpatial: (number | null)[], ke
   const autoPad = attrString(node, 'auto_pad', 'NOTSET');
   const ceilMode = attrInt(node, 'ceil_mode', 0) === 1;
   let pads = attrInts(node, 'pads') ?? Array(2 * rank).fill(0);
+  checkWindow(node, 'kernel_shape', kernel, inSpatial.length || kernel.length, 1);
+  checkWindow(node, 'strides', stride, rank, 1);
+  checkWindow(node, 'dilations', dilation, rank, 1);
+  checkWindow(node, 'pads', pads, 2 * rank, 0);
   const outSpatial = inSpatial.map((size, i) => {
     if (size === null) return null;
     const span = dilation[i] * (kernel[i] - 1) + 1;
@@ -95,6 +112,15 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Conv: (ctx) => {
     const x = ctx.input(0);
     const w = ctx.input(1);
+    const group = attrInt(ctx.node, 'group', 1);
+    const where = `Conv node ${quote(ctx.node.name, 80)}`;
+    if (x.length < 3 || w.length !== x.length) throw badInput(`${where}: input rank ${x.length} and weight rank ${w.length} do not make a convolution.`, ctx.node.name);
+    if (!Number.isSafeInteger(group) || group < 1) throw badInput(`${where}: attribute "group" is ${group}; it must be an integer of at least 1.`, ctx.node.name);
+    const [cout, cinPerGroup] = w;
+    if (cout !== null && cout % group !== 0) throw badInput(`${where}: group ${group} does not divide its ${cout} output channels.`, ctx.node.name);
+    if (x[1] !== null && cinPerGroup !== null && x[1] !== cinPerGroup * group) {
+      throw badInput(`${where}: the input has ${x[1]} channels, but the weight expects ${cinPerGroup} per group x group ${group} = ${cinPerGroup * group}.`, ctx.node.name);
+    }
     const kernel = attrInts(ctx.node, 'kernel_shape') ?? (w.slice(2) as number[]);
     const g = windowGeometry(ctx.node, x.slice(2), kernel);
     return [[x[0], w[0], ...g.outSpatial]];
@@ -292,6 +318,15 @@ const CONSTANT_RULES: Record<string, (ctx: Ctx) => ConstantValue | undefined> = 
   },
 };
 
+/** A shape with a negative, fractional or absurd dim is not a shape: the rule's result is dropped. */
+function checkedShape(shape: Shape): Shape {
+  if (!Array.isArray(shape) || shape.length > LIMITS.model.rank) throw new Error(`inferred rank ${shape?.length} is out of range`);
+  for (const d of shape) {
+    if (d !== null && (!Number.isSafeInteger(d) || d < 0 || d > LIMITS.model.dim)) throw new Error(`inferred shape [${clip(shape.join(', '), 80)}] is invalid`);
+  }
+  return shape;
+}
+
 export interface ShapeProblem {
   node: string;
   op: string;
@@ -327,8 +362,10 @@ export function inferShapes(graph: Graph): ShapeProblem[] {
     let outputs: Shape[] | undefined;
     if (rule) {
       try {
-        outputs = rule(ctx);
+        outputs = rule(ctx)?.map((shape) => checkedShape(shape));
       } catch (error) {
+        // Attributes no runtime accepts refuse the model; anything else only leaves shapes unknown.
+        if (error instanceof EdgefoldError) throw error;
         problems.push({ node: node.name, op: node.op, message: (error as Error).message });
       }
     }

@@ -3,6 +3,7 @@
  * styles. The deployment config (src/core/config, owned elsewhere) embeds `HwConfig`.
  */
 import { badInput } from '../errors.ts';
+import { checkNumber, clip, LIMITS } from '../limits.ts';
 import type { MemStyle, MulStyle } from './types.ts';
 
 /** One layer's hardware settings. PE/SIMD fold the layer's main engine (see allowedFoldings). */
@@ -33,14 +34,14 @@ export function parseHwFolding(input: unknown, field = 'hardware.layers'): HwFol
   }
   const out: HwFolding = {};
   for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
-    const f = `${field}.${name}`;
+    const f = `${field}.${clip(name, 80)}`;
+    if (name === '__proto__' || name === 'constructor' || name === 'prototype') throw badInput(`${field} has a layer named "${name}", which edgefold refuses (no ONNX layer is named so).`, field);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput(`${f} must be an object.`, f);
     const v = value as Record<string, unknown>;
     const entry: Partial<HwLayerConfig> = {};
     for (const key of ['pe', 'simd'] as const) {
       if (v[key] === undefined) continue;
-      if (!Number.isInteger(v[key]) || (v[key] as number) < 1) throw badInput(`${f}.${key} must be a positive integer, got ${JSON.stringify(v[key])}.`, `${f}.${key}`);
-      entry[key] = v[key] as number;
+      entry[key] = checkNumber(v[key], `${f}.${key}`, LIMITS.range.foldFactor, { integer: true });
     }
     if (v.mulStyle !== undefined) {
       if (!MUL.includes(v.mulStyle as MulStyle)) throw badInput(`${f}.mulStyle must be one of ${MUL.join(', ')}.`, `${f}.mulStyle`);

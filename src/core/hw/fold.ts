@@ -14,6 +14,7 @@
  * All evaluated designs are reduced to the FPS-vs-resources Pareto front the UI plots.
  */
 import type { HwFolding, HwLayerConfig } from './config.ts';
+import { checkNumber, LIMITS } from '../limits.ts';
 import type { Device } from './devices.ts';
 import { divisors } from './folding.ts';
 import { estimate, type Estimate, type EstimateOptions, type Resource } from './pipeline.ts';
@@ -295,7 +296,7 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
     }
   } else {
     const targetFps = objective.targetFps;
-    if (!(targetFps > 0)) throw new RangeError(`target FPS must be positive, got ${targetFps}`);
+    checkNumber(targetFps, 'target FPS', LIMITS.range.targetFps);
     const targetCycles = Math.floor((clockMHz * 1e6) / targetFps);
     const idx = balanced(targetCycles);
     let cur = { idx, ...run(idx) };

@@ -9,6 +9,7 @@
  * Latency: see `latency` below and docs/hardware-model.md.
  */
 import type { HwFolding, HwLayerConfig } from './config.ts';
+import { checkNumber, LIMITS } from '../limits.ts';
 import { lutFactor, toEngineDevice, bramInDeviceBlocks, type Device } from './devices.ts';
 import type { Folding } from './engines/common.ts';
 import { addStreamsCost } from './engines/add-streams.ts';
@@ -232,7 +233,7 @@ export function estimate(
   clockMHz: number,
   options: EstimateOptions = {},
 ): Estimate {
-  if (!(clockMHz > 0)) throw new RangeError(`clock must be positive, got ${clockMHz} MHz`);
+  checkNumber(clockMHz, 'clock (MHz)', LIMITS.range.clockMHz);
   const configs = Array.isArray(folding) ? folding : validateFolding(layers, folding);
   const dev = toEngineDevice(device);
   const factor = lutFactor(device);

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema, TensorProto_DataType as DataType, type TensorProto } from 'onnx-buf';
-import { EdgefoldError } from '../errors.ts';
+import { badInput, EdgefoldError } from '../errors.ts';
+import { boundedProduct, clip, LIMITS, quote } from '../limits.ts';
 
 export { DataType };
 
@@ -23,7 +24,10 @@ export function halfToFloat(h: number): number {
 
 /** Reads any numeric tensor as float64 values, whether stored in raw_data or typed fields. */
 export function tensorValues(t: TensorProto): Float64Array {
-  const n = elementCount(tensorDims(t));
+  const n = boundedProduct(t.dims, LIMITS.model.tensorElements);
+  if (!Number.isFinite(n)) {
+    throw badInput(`Tensor ${quote(t.name)} has dims [${clip(t.dims.join(', '), 80)}]: not non-negative integers within ${LIMITS.model.tensorElements.toLocaleString('en-US')} elements.`);
+  }
   const out = new Float64Array(n);
   const raw = t.rawData.byteLength > 0;
   const view = raw ? rawView(t) : undefined;

@@ -178,12 +178,19 @@ class GroupBuilder {
     const groups: ChannelGroup[] = [];
     const byRoot = new Map<number, ChannelGroup>();
     const used = new Set<string>();
+    // One pass over the members (not one per group): the analysis stays linear in the graph size.
+    const producersOf = new Map<number, string[]>();
+    for (const m of this.members) {
+      if (m.role !== 'conv-out' && m.role !== 'fc-out') continue;
+      const root = this.find(m.src);
+      const list = producersOf.get(root);
+      if (list) list.push(m.node);
+      else producersOf.set(root, [m.node]);
+    }
     for (let s = 0; s < this.parent.length; s++) {
       const root = this.find(s);
       if (byRoot.has(root)) continue;
-      const producers = this.members
-        .filter((m) => this.find(m.src) === root && (m.role === 'conv-out' || m.role === 'fc-out'))
-        .map((m) => m.node);
+      const producers = producersOf.get(root) ?? [];
       let id = producers[0] ?? this.origin[root];
       for (let k = 2; used.has(id); k++) id = `${producers[0] ?? this.origin[root]}#${k}`;
       used.add(id);
@@ -212,9 +219,10 @@ class GroupBuilder {
         return out;
       });
       layouts.set(tensor, segs);
+      // Layouts are visited tensor by tensor, so a repeat of this tensor can only be the group's last entry.
       for (const seg of segs) {
         const g = byId.get(seg.group)!;
-        if (!g.tensors.includes(tensor)) g.tensors.push(tensor);
+        if (g.tensors[g.tensors.length - 1] !== tensor) g.tensors.push(tensor);
       }
     }
     const layerGroup = new Map<string, string>();

@@ -5,6 +5,7 @@ import { defaultDesign, designContext, evaluateDesign, type Design, type DesignM
 import { loadModel } from '../../core/graph/index.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
+import { checkModelOffThread } from '../../workers-client/model.ts';
 import { evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
 import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
 import { allocate } from '../../core/sensitivity/allocator.ts';
@@ -63,6 +64,7 @@ export const useApp = create<AppState>()((set, get) => {
     model: null,
     loadError: null,
     loadingModel: false,
+    openingModel: null,
     baseline: idle(),
     evalLimit: 10_000,
     design: defaultDesign(),
@@ -77,13 +79,22 @@ export const useApp = create<AppState>()((set, get) => {
 
     async openModelBytes(bytes, fileName) {
       let model;
+      const job = jobs.start('open-model');
+      set({ openingModel: fileName });
       try {
+        // Refused, slow or hostile files stop in the worker; only a model that passed is built here.
+        await checkModelOffThread(bytes, fileName, job.signal);
+        if (!job.current()) return false;
         const loaded = loadModel(bytes, fileName);
         model = { fileName, bytes, loaded, context: designContext(loaded), sha256: await sha256Hex(bytes) };
       } catch (error) {
         // The previous model, its results and the rest of the session stay as they were.
-        set({ loadError: errorMessage(error) });
+        // A cancel by the user is said; one by a newer open (which renamed openingModel) is not.
+        if (!isAbortError(error)) set({ loadError: errorMessage(error) });
+        else if (get().openingModel === fileName) set({ loadError: `Opening ${fileName} was cancelled; the open model stays.` });
         return false;
+      } finally {
+        set((s) => (s.openingModel === fileName ? { openingModel: null } : {}));
       }
       jobs.cancelAll();
       const sameModel = get().model?.sha256 === model.sha256;
@@ -115,6 +126,8 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     dismissError: () => set({ loadError: null }),
+
+    cancelModelOpen: () => jobs.cancel('open-model'),
 
     async runBaseline() {
       const model = get().model;

@@ -87,6 +87,8 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   model: OpenModel | null;
   loadError: string | null;
   loadingModel: boolean;
+  /** The file being opened (decoded and analysed in a worker), or null. */
+  openingModel: string | null;
   /** Float accuracy of the open model, measured in a worker. */
   baseline: JobState<WorkerEvalResult>;
   /** Images used for measured accuracy (a prefix of the test split). */
@@ -108,6 +110,8 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean>;
   openModelUrl(url: string, fileName: string): Promise<void>;
   dismissError(): void;
+  /** Stops opening a model (terminates its worker); the open model stays. */
+  cancelModelOpen(): void;
   runBaseline(): Promise<void>;
   cancelBaseline(): void;
   setEvalLimit(n: number): void;
