@@ -1,4 +1,5 @@
 import { badInput, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import type { Shape } from '../graph/layer.ts';
 import { batchTensor, type Dataset } from './dataset.ts';
 import { MetricsAccumulator, type ClassificationMetrics } from './metrics.ts';
@@ -65,6 +66,8 @@ export async function evaluate(
   const started = performance.now();
   options.onProgress?.({ done: 0, total });
   for (let start = 0; start < total; start += batchSize) {
+    // A macrotask turn per batch: in a worker, the cancel message of a superseded job gets handled.
+    await nextMacrotask();
     throwIfAborted(options.signal);
     const count = Math.min(batchSize, total - start);
     if (plan.fixedBatch !== null && count !== plan.fixedBatch) break; // a fixed batch cannot take a short tail

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema } from 'onnx-buf';
 import { badInput, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import { batchTensor, type Dataset } from '../eval/dataset.ts';
 import { planInput } from '../eval/evaluate.ts';
 import type { OrtModule } from '../eval/ort-runner.ts';
@@ -82,6 +83,7 @@ export async function channelMeans(
   const counts = new Map<string, number>();
   try {
     for (let start = 0; start + (plan.fixedBatch ?? 1) <= total; start += batch) {
+      await nextMacrotask(); // lets a worker handle a cancel between batches
       throwIfAborted(options.signal);
       const count = Math.min(batch, total - start);
       const dims = plan.layout === 'NCHW' ? [count, c, h, w] : [count, h, w, c];

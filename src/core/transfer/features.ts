@@ -1,4 +1,5 @@
 import { EdgefoldError, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import { batchTensor, type Dataset } from '../eval/dataset.ts';
 import { planInput } from '../eval/evaluate.ts';
 import type { OrtModule } from '../eval/ort-runner.ts';
@@ -49,6 +50,7 @@ export async function extractFeatures(ort: OrtModule, modelBytes: Uint8Array, da
     const outputName = session.outputNames[0];
     options.onProgress?.({ done: 0, total: data.count });
     for (let start = 0; start < data.count; start += batch) {
+      await nextMacrotask(); // lets a worker handle a cancel between batches
       throwIfAborted(options.signal);
       const count = Math.min(batch, data.count - start);
       let input = batchTensor(data, start, count, plan.layout);

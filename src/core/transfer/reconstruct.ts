@@ -18,6 +18,7 @@
  * the accumulator grid (input scale x new weight scale).
  */
 import { badInput, EdgefoldError, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import { batchTensor, type Dataset } from '../eval/dataset.ts';
 import { planInput } from '../eval/evaluate.ts';
 import type { OrtModule } from '../eval/ort-runner.ts';
@@ -363,6 +364,7 @@ export async function reconstruct(
     const acc = new RidgeAccumulator(layer.report.inputs, layer.map.length, layer.intercept);
     try {
       for (let start = 0; start + (plan.fixedBatch ?? 1) <= total; start += batch) {
+        await nextMacrotask(); // lets a worker handle a cancel between batches
         throwIfAborted(options.signal);
         const count = Math.min(batch, total - start);
         const dims = plan.layout === 'NCHW' ? [count, c, h, w] : [count, h, w, c];
