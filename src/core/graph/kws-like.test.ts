@@ -63,10 +63,11 @@ function kwsLike() {
 }
 
 describe('KWS-like model built in the project (no third-party fixture needed)', () => {
-  const model = kwsLike();
-  const { layers, summary, shapeProblems } = analyzeModel(model, 'kws-like.onnx');
+  // Built inside each test: Stryker switches mutants per test, not while the file is collected.
+  const setup = () => analyzeModel(kwsLike(), 'kws-like.onnx');
 
   it('params and MACs per layer and in total, by hand; grouped conv counts Cin/group inputs per output', () => {
+    const { layers, summary, shapeProblems } = setup();
     expect(shapeProblems).toEqual([]);
     // conv0: 8*1*10*4 + 8 = 328 params; 8 * 25*5 * 1*10*4 = 40,000 MACs
     expect(layers[0]).toMatchObject({ name: 'conv0', kind: 'conv', params: 328, macs: 40_000, kernel: [10, 4], stride: [2, 2], pads: [4, 1, 5, 2] });
@@ -86,6 +87,7 @@ describe('KWS-like model built in the project (no third-party fixture needed)', 
   });
 
   it('onnxruntime runs it and produces the inferred output shape', async () => {
+    const { model, summary } = setup();
     const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3 });
     const out = await session.run({ input: new ort.Tensor('float32', Float32Array.from(randomValues(seeded(1), 490, 1)), [1, 49, 10, 1]) });
     await session.release();
@@ -93,6 +95,7 @@ describe('KWS-like model built in the project (no third-party fixture needed)', 
   });
 
   it('the hardware view maps depthwise and standard convs and says a grouped conv has no FINN engine', () => {
+    const { layers } = setup();
     const hw = hwLayersFromLayerView(layers);
     expect(hw.map((l) => [l.name, l.mappable])).toEqual([
       ['conv0', true],

@@ -123,10 +123,14 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
   //   dw:      FMPadding 6400, sliding window 38336, VVAU 64*9*64 = 36864, thresholds 4096
   //   project: MVAU 16*64*64 = 65536, thresholds 1024
   //   add:     AddStreams 1024, thresholds 1024; gap: 16*64 + 16 = 1040; fc: 10*16 = 160
-  const hw = hwLayersFromLayerView(residualLayers());
-  const e = estimate(hw, {}, getDevice('XC7Z020'), 100);
+  // Built inside each test: Stryker switches mutants per test, not while the file is collected.
+  const setup = () => {
+    const hw = hwLayersFromLayerView(residualLayers());
+    return { hw, e: estimate(hw, {}, getDevice('XC7Z020'), 100) };
+  };
 
   it('FPS, ops and GOPS', () => {
+    const { e } = setup();
     expect(e.maxCycles).toBe(65536);
     expect(e.bottleneck).toEqual({ layer: 'expand', engine: 'mvau' });
     // 100 MHz / 65,536 cycles
@@ -139,6 +143,7 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
   });
 
   it('latency: sum of fill delays at the first-frame stream rate, plus one bottleneck interval, in cycles and ms', () => {
+    const { hw, e } = setup();
     // fill = words needed before the first output x (slowest interval so far / input words):
     //   stem:    1*300/192 + 69*1797/300 + 27*27648/1728 + 1*27648/1024 = 1.5625 + 413.31 + 432 + 27 = 873.8725
     //   expand:  16*65536/1024 + 1*65536/4096 = 1024 + 16
@@ -159,6 +164,7 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
   });
 
   it('bypass FIFO: words the skip branch holds while the other branch fills, plus a margin of 32', () => {
+    const { e } = setup();
     const add = e.layers.find((l) => l.name === 'add')!;
     const bypass = add.fifos.find((f) => f.bypass)!;
     // branch fill (expand + dw + project) = 1040 + 15121.28 + 1088 = 17249.28 cycles; the stem's
@@ -172,6 +178,7 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
   });
 
   it('stream FIFOs are optimize_depth(fifoDepth) deep and counted in the totals', () => {
+    const { hw, e } = setup();
     const stem = e.layers[0];
     // 32-deep Q_srl between engines: 2*5 + 1*ceil(8/2) = 14 LUTs (8-bit), 2*5 + ceil(21/2) = 21 (21-bit MVAU output)
     expect(stem.fifos.map((f) => [f.depth, f.width, f.lut])).toEqual([
@@ -186,6 +193,7 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
   });
 
   it('LUT totals are in the device LUT unit: x1.6 on a LUT4 device with the same budgets', () => {
+    const { hw } = setup();
     const lut6 = validateDevice({ id: 'SIX', vendor: 'Other', lut: 100000, lutInputs: 6, ff: 200000, dsp: 200, bram18: 200, processNm: 28 });
     const lut4 = validateDevice({ id: 'FOUR', vendor: 'Other', lut: 100000, lutInputs: 4, ff: 200000, dsp: 200, bram18: 200, processNm: 28 });
     const [a, b] = [estimate(hw, {}, lut6, 100), estimate(hw, {}, lut4, 100)];
@@ -195,6 +203,7 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
   });
 
   it('BRAM: RAMB18 per memory by hand, and in device blocks (18 Kb each over 36 Kb blocks, rounded up)', () => {
+    const { hw, e } = setup();
     // weights deeper than 128 words go to BRAM: stem 432 x 8 b, expand 1024 x 8, project 1024 x 8, fc 160 x 8
     // (2K x 9: one RAMB18 each); dw: VVAU 576 x 8 (no parity, 2K x 8: 1) and its line buffer 1472 x 8 (9-bit port: 1)
     expect(e.layers.map((l) => l.bram18)).toEqual([1, 1, 2, 1, 0, 0, 1]);

@@ -21,8 +21,9 @@ function thrown(fn: () => unknown): EdgefoldError {
 }
 
 describe('hwLayersFromLayerView', () => {
-  const hw = hwLayersFromLayerView(referenceLikeLayers());
-  const kinds = (name: string) => hw.find((l) => l.name === name)!.engines.map((e) => e.kind);
+  // Built inside each test: Stryker switches mutants per test, not while the file is collected.
+  const setup = () => ({ hw: hwLayersFromLayerView(referenceLikeLayers()) });
+  const kinds = (name: string) => setup().hw.find((l) => l.name === name)!.engines.map((e) => e.kind);
 
   it('maps each layer kind to the engine chain FINN builds', () => {
     expect(kinds('conv0')).toEqual(['fmpadding', 'sliding-window', 'mvau', 'thresholding']);
@@ -34,6 +35,7 @@ describe('hwLayersFromLayerView', () => {
   });
 
   it('sets matrix sizes from the shapes', () => {
+    const { hw } = setup();
     const conv0 = hw[0].engines[2];
     expect(conv0).toMatchObject({ kind: 'mvau', mw: 3 * 3 * 1, mh: 32, numVectors: 28 * 28 });
     const dw2 = hw[3].engines.find((e) => e.kind === 'sliding-window');
@@ -60,8 +62,10 @@ describe('hwLayersFromLayerView', () => {
 });
 
 describe('folding validation', () => {
-  const hw = hwLayersFromLayerView(referenceLikeLayers());
+  // Built inside each test: Stryker switches mutants per test, not while the file is collected.
+  const setup = () => ({ hw: hwLayersFromLayerView(referenceLikeLayers()) });
   it('lists the divisors as the allowed values', () => {
+    const { hw } = setup();
     expect(divisors(12)).toEqual([1, 2, 3, 4, 6, 12]);
     const pw1 = hw.find((l) => l.name === 'pw1')!;
     expect(allowedFoldings(pw1)).toMatchObject({ pe: [1, 2, 4, 8, 16, 32, 64], simd: [1, 2, 4, 8, 16, 32] });
@@ -69,6 +73,7 @@ describe('folding validation', () => {
     expect(allowedFoldings(dw1).simd).toEqual([1, 3, 9]);
   });
   it('rejects a PE that does not divide, naming the layer and the allowed values', () => {
+    const { hw } = setup();
     const e = thrown(() => estimate(hw, { pw1: { pe: 3 } }, z7020, 100));
     expect(e.code).toBe('bad-input');
     expect(e.message).toContain('"pw1"');
@@ -76,6 +81,7 @@ describe('folding validation', () => {
     expect(e.field).toBe('hardware.layers.pw1.pe');
   });
   it('rejects SIMD on a layer without SIMD, and unknown layer names', () => {
+    const { hw } = setup();
     expect(thrown(() => estimate(hw, { gap: { simd: 2 } }, z7020, 100)).message).toMatch(/SIMD must be 1/);
     expect(thrown(() => estimate(hw, { nope: { pe: 1 } }, z7020, 100)).message).toMatch(/"nope"/);
     expect(thrown(() => estimate(hw, { dw1: { simd: 2 } }, z7020, 100)).message).toContain('Allowed SIMD: 1, 3, 9');
@@ -115,10 +121,14 @@ describe('devices', () => {
 });
 
 describe('estimate', () => {
-  const hw = hwLayersFromLayerView(referenceLikeLayers());
-  const e = estimate(hw, { pw3: { pe: 4, simd: 4 } }, z7020, 100);
+  // Built inside each test: Stryker switches mutants per test, not while the file is collected.
+  const setup = () => {
+    const hw = hwLayersFromLayerView(referenceLikeLayers());
+    return { hw, e: estimate(hw, { pw3: { pe: 4, simd: 4 } }, z7020, 100) };
+  };
 
   it('FPS = f_clk / slowest engine, and names the bottleneck', () => {
+    const { e } = setup();
     const all = e.layers.flatMap((l) => l.engines.map((x) => x.cycles));
     expect(e.maxCycles).toBe(Math.max(...all));
     // 100 MHz / 1,605,632 cycles
@@ -130,6 +140,7 @@ describe('estimate', () => {
   });
 
   it('totals are the sums of the rows; utilization is against the device', () => {
+    const { e } = setup();
     expect(e.totals.dsp).toBe(e.layers.reduce((s, l) => s + l.dsp, 0));
     expect(e.totals.bram18).toBe(e.layers.reduce((s, l) => s + l.bram18, 0));
     expect(e.resources.dsp.utilization).toBeCloseTo(e.totals.dsp / 220);
@@ -143,16 +154,19 @@ describe('estimate', () => {
   });
 
   it('latency is at least one frame interval and below FINN\'s pessimistic sum', () => {
+    const { e } = setup();
     expect(e.latency.cycles).toBeGreaterThan(e.maxCycles);
     expect(e.latency.cycles).toBeLessThan(e.finnCriticalPathCycles);
   });
 
   it('folds auxiliary engines so they do not become the bottleneck', () => {
+    const { e } = setup();
     const conv0 = e.layers[0];
     for (const x of conv0.engines) expect(x.cycles).toBeLessThanOrEqual(e.maxCycles);
   });
 
   it('reports overflow and the first resource to overflow', () => {
+    const { hw } = setup();
     const tiny = validateDevice({ id: 'TINY', lut: 2000, lutInputs: 6, ff: 4000, dsp: 2, bram18: 4 });
     const t = estimate(hw, {}, tiny, 100);
     expect(t.fits).toBe(false);

@@ -14,9 +14,11 @@ import { buildPointModel } from './points.ts';
 import type { SweepRequest } from './types.ts';
 
 describe('sweep cache keys', () => {
-  const sm = new SweepModel(residualModel(3));
+  // Built inside each test: Stryker switches mutants per test, not while the file is collected.
+  const model = residualModel(3);
 
   it('two points with the same model key build the same model, across every sweep setting', async () => {
+    const sm = new SweepModel(model);
     // calibration statistics from fixed values (only the model built from them matters here)
     const source: BatchSource = async function* (_b, outputs) {
       for (let k = 0; k < 3; k++) yield { count: 1, values: Object.fromEntries(outputs.map((o, i) => [o, Float32Array.from({ length: 64 }, (_, j) => Math.sin(i * 7 + j * 0.37 + k) * (1 + i))])) };
@@ -58,6 +60,7 @@ describe('sweep cache keys', () => {
   }, 120_000);
 
   it('the settings in a point key: criterion, kept count, bits, granularity, scale, rounding, calibration', () => {
+    const sm = new SweepModel(model);
     const keys = (r: SweepRequest) => planSweep(sm, r).points.filter((p) => p.modelKey !== 'baseline').map((p) => p.modelKey);
     const prune = keys({ prune: { ratios: [0.5] } });
     expect(prune.length).toBeGreaterThan(0);
