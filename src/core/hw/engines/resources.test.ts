@@ -8,6 +8,9 @@ import type { EngineDevice } from '../types.ts';
 import { addStreamsCost } from './add-streams.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { requantCost, thresholdingCost } from './thresholding.ts';
+import { vvauCost } from './vvau.ts';
+import { accumulatorBits, assertFold, cheaperMemory, dspPacking, dspPerProduct, resolveWeightMem } from './common.ts';
+import { minWastePrimitive } from '../memory.ts';
 
 const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
 const GENERIC: EngineDevice = { lutInputs: 4, dspType: 'generic', dspMultiplier: [18, 18], lut: 12250, bram18: 60, dsp: 29, uram: 0 };
@@ -111,5 +114,87 @@ describe('multiply-shift requantizer', () => {
     expect(requantCost(shape, 8, 2, { ...Z7, dsp: 0 })).toMatchObject({ dsp: 0, lut: 1002 });
     // more than 128 channel folds go to BRAM by default: 256 channels at PE 1 -> 256 x 36 b: ceil(256/512)*ceil(36/36) = 1
     expect(requantCost({ ...shape, channels: 256 }, 8, 1, Z7)).toMatchObject({ bram18: 1 });
+  });
+});
+
+describe('VVAU full cost (vectorvectoractivation.py, FINN-R LUTs)', () => {
+  const shape = { channels: 32, kernel: [3, 3] as [number, number], outDim: [8, 6] as [number, number] };
+  const b8 = { weightBits: 8, actBits: 8 };
+  it('32 channels 3x3 to 8x6, PE 4, SIMD 3, 8-bit, on DSP48E1', () => {
+    // cycles (32*9/4/3) * 48 = 1152; WMEM 288/12 = 24 words of 3*4*8 = 96 b (<= 128 deep: LUTRAM 96 x ceil(24/64) = 96)
+    // DSP: PE*SIMD = 12; acc 20 b (9 taps of 8x8); LUT floor(300 + 1.1*4*(0 + 16*5 + 20)) + 96 = 740 + 96
+    // FF 64 + 4*3*16 + 2*4*20 = 416; in 48 * 3 * 8 = 1152 words, out 48 * 8 = 384 of 4*20 b
+    expect(vvauCost(shape, b8, { pe: 4, simd: 3 }, Z7)).toEqual({
+      cycles: 1152, dsp: 12, bram18: 0, lut: 836, ff: 416, weightMemBits: 2304, fillWords: 3, inWords: 1152, outWords: 384, outWidth: 80,
+      notes: ['weights 24 x 96 b in 96 LUTRAM', 'PE*SIMD products, one per DSP (no shared operand to pack; FINN HLS estimate ignores SIMD)'],
+    });
+  });
+  it('multipliers in LUTs, weights in BRAM, DSP58', () => {
+    // 3 LUT multipliers of 80: floor(300 + 1.1*4*(240 + 80 + 20)) + 96 = 1796 + 96; FF + 4*3*16 for the multiplier registers
+    expect(vvauCost(shape, b8, { pe: 4, simd: 3 }, Z7, { mulStyle: 'lut' })).toMatchObject({ dsp: 0, lut: 1892, ff: 608 });
+    // 24 x 96 b without parity: ceil(24/512) * ceil(96/32) = 3 RAMB18
+    expect(vvauCost(shape, b8, { pe: 4, simd: 3 }, Z7, { memStyle: 'bram' })).toMatchObject({ bram18: 3, lut: 740 });
+    // DSP58: PE * ceil(SIMD/3) = 2 * 3 for 8 x 9 bits; 10-bit activations: one per product, 2*9
+    const dsp58: EngineDevice = { ...Z7, dspType: 'DSP58', dspMultiplier: [27, 24] };
+    expect(vvauCost(shape, { weightBits: 8, actBits: 9 }, { pe: 2, simd: 9 }, dsp58).dsp).toBe(6);
+    expect(vvauCost(shape, { weightBits: 8, actBits: 10 }, { pe: 2, simd: 9 }, dsp58).dsp).toBe(18);
+    expect(vvauCost(shape, { weightBits: 9, actBits: 8 }, { pe: 2, simd: 9 }, dsp58).dsp).toBe(18);
+  });
+});
+
+describe('shared rules (engines/common.ts, memory.ts)', () => {
+  it('DSP packing lanes by DSP type and widths', () => {
+    expect(dspPacking(8, 8, Z7)).toEqual({ lanes: 2, note: '2 products/DSP48E1 sharing the activation (mvu_8sx8u_dsp48)' });
+    expect(dspPacking(8, 8, { ...Z7, dspType: 'DSP48E2' }).lanes).toBe(2);
+    expect(dspPacking(4, 4, Z7)).toEqual({ lanes: 4, note: '4 products/DSP48E1 (mvu_4sx4u, needs narrow-range weights)' });
+    expect(dspPacking(4, 4, { ...Z7, dspType: 'DSP48E2' })).toEqual({ lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' });
+    expect(dspPacking(4, 5, Z7).lanes).toBe(2);
+    expect(dspPacking(9, 8, Z7).lanes).toBe(1);
+    expect(dspPacking(8, 9, Z7).lanes).toBe(1);
+    expect(dspPacking(4, 4, GENERIC)).toEqual({ lanes: 1, note: 'one product per DSP multiplier (no packing known for this DSP)' });
+  });
+  it('DSP blocks per product: the wider operand on the wider port', () => {
+    // 20 x 30 on 25 x 18: ceil(30/25) * ceil(20/18) = 2 * 2 = 4, either operand order
+    expect(dspPerProduct(20, 30, [25, 18])).toBe(4);
+    expect(dspPerProduct(30, 20, [18, 25])).toBe(4);
+    // 26 x 10 on 27 x 18: 1; no multiplier size given: 18 x 18 -> ceil(26/18) = 2
+    expect(dspPerProduct(26, 10, [27, 18])).toBe(1);
+    expect(dspPerProduct(26, 10, null)).toBe(2);
+  });
+  it('accumulator width with signed activations: one bit less in alpha', () => {
+    // alpha = log2(64) + 8 + 8 - 1 - 1 = 20 -> ceil(20 + ~0 + 1) = 22 (unsigned: 23); capped at 32
+    expect(accumulatorBits(64, 8, 8, true)).toBe(22);
+    expect(accumulatorBits(64, 8, 8)).toBe(23);
+    expect(accumulatorBits(2 ** 20, 16, 16)).toBe(32);
+  });
+  it("'auto' memories: LUTRAM up to 128 words; the smaller device share, LUTRAM on ties or unknown budgets", () => {
+    expect(resolveWeightMem('auto', 128)).toBe('lutram');
+    expect(resolveWeightMem('auto', 129)).toBe('bram');
+    expect(resolveWeightMem('bram', 4)).toBe('bram');
+    expect(resolveWeightMem('lutram', 4096)).toBe('lutram');
+    // 100/1000 = 10 % vs 1/10 = 10 %: a tie keeps LUTRAM; 99 LUTs -> LUTRAM; 101 -> BRAM
+    const dev: EngineDevice = { ...Z7, lut: 1000, bram18: 10 };
+    expect(cheaperMemory(100, 1, dev)).toBe('lutram');
+    expect(cheaperMemory(101, 1, dev)).toBe('bram');
+    expect(cheaperMemory(1e6, 1, { ...dev, lut: 0 })).toBe('lutram');
+    expect(cheaperMemory(1e6, 1, { ...dev, bram18: 0 })).toBe('lutram');
+  });
+  it('folding guard: positive integers that divide', () => {
+    for (const v of [0, -4, 2.5, 3]) expect(() => assertFold('X', 8, v, 'PE')).toThrow(`X: PE=${v} does not divide 8`);
+    expect(() => assertFold('X', 8, 8, 'PE')).not.toThrow();
+  });
+  it("FINN's least-waste primitive: exact fits win, the fewest wasted bits, nothing for empty memories", () => {
+    const all = { uram: true, bram18: true, lutram: true };
+    expect(minWastePrimitive(36, 512, all)).toEqual({ uram: 0, bram18: 1, lutram: 0 });
+    expect(minWastePrimitive(72, 4096, all)).toEqual({ uram: 1, bram18: 0, lutram: 0 });
+    // 1 x 64: LUTRAM is exact
+    expect(minWastePrimitive(1, 64, all)).toEqual({ uram: 0, bram18: 0, lutram: 1 });
+    // 18 x 1000 in BRAM: 1K x 18 wastes 18,432 - 18,000 = 432 bits, 512 x 36 needs 2 and wastes 18,864
+    expect(minWastePrimitive(18, 1000, { uram: false, bram18: true, lutram: false })).toEqual({ uram: 0, bram18: 1, lutram: 0 });
+    // 9 x 2048: 2K x 9 is exact; with URAM allowed 32K x 9 would waste 15/16 of a block
+    expect(minWastePrimitive(9, 2048, all)).toEqual({ uram: 0, bram18: 1, lutram: 0 });
+    expect(minWastePrimitive(0, 10, all)).toEqual({ uram: 0, bram18: 0, lutram: 0 });
+    expect(minWastePrimitive(10, 0, all)).toEqual({ uram: 0, bram18: 0, lutram: 0 });
+    expect(minWastePrimitive(10, 10, { uram: false, bram18: false, lutram: false })).toEqual({ uram: 0, bram18: 0, lutram: 0 });
   });
 });
