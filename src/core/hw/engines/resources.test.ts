@@ -9,6 +9,7 @@ import { addStreamsCost } from './add-streams.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { requantCost, thresholdingCost } from './thresholding.ts';
 import { vvauCost } from './vvau.ts';
+import { slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, slidingWindowStyle, type SlidingWindowShape } from './sliding-window.ts';
 import { accumulatorBits, assertFold, cheaperMemory, dspPacking, dspPerProduct, resolveWeightMem } from './common.ts';
 import { minWastePrimitive } from '../memory.ts';
 
@@ -196,5 +197,61 @@ describe('shared rules (engines/common.ts, memory.ts)', () => {
     expect(minWastePrimitive(0, 10, all)).toEqual({ uram: 0, bram18: 0, lutram: 0 });
     expect(minWastePrimitive(10, 0, all)).toEqual({ uram: 0, bram18: 0, lutram: 0 });
     expect(minWastePrimitive(10, 10, { uram: false, bram18: false, lutram: false })).toEqual({ uram: 0, bram18: 0, lutram: 0 });
+  });
+});
+
+describe('sliding window corners (rtl/convolutioninputgenerator_rtl.py)', () => {
+  const base: SlidingWindowShape = { channels: 8, ifmDim: [10, 12], ofmDim: [6, 10], kernel: [3, 3], stride: [1, 1], dilation: [2, 1], depthwise: false };
+  it('dilation and a non-square map: buffer, cycles and the full cost', () => {
+    // SIMD 2 -> cf 4; buffer ((3-1)*2*12 + (3-1)*1 + 1) * 4 = 51 * 4 = 204
+    expect(slidingWindowBufferDepth(base, { simd: 2 })).toBe(204);
+    // dilation along the width instead: ((2*1*12) + 2*2 + 1) * 4 = 116
+    expect(slidingWindowBufferDepth({ ...base, dilation: [1, 2] }, { simd: 2 })).toBe(116);
+    // write block 10*3*3*4 = 360 > read block 1*12*4 = 48: 204 + 6*360 = 2364
+    // buffer 204 x 16 b: LUTRAM 16 * ceil(204/38) = 96 (0.18 % of LUTs) vs 1 RAMB18 (0.36 %) -> LUTRAM
+    // FF 64 + 16 + 16 + 4*ceil(log2 205) = 128; in 10*12*4 = 480 words; out 6*10 windows * 9 * 4 = 2160
+    expect(slidingWindowCost(base, 8, { simd: 2 }, Z7)).toEqual({
+      cycles: 2364, dsp: 0, bram18: 0, lut: 396, ff: 128, weightMemBits: 0, fillWords: 204, inWords: 480, outWords: 2160, outWidth: 16,
+      notes: ['default style, buffer 204 x 16 b', 'line buffer in 96 LUTRAM'],
+    });
+  });
+  it('depthwise with strides along one axis', () => {
+    const dw: SlidingWindowShape = { ...base, dilation: [1, 1], depthwise: true, stride: [1, 2], ofmDim: [8, 5] };
+    // buffer (2*12 + 2 + 1)*4 = 108; write 5*9*4 = 180 > read 2*12*4 = 96; + 5*(2-1)*(4-1) = 15 -> 195; 108 + 8*195
+    expect(slidingWindowCycles(dw, { simd: 2 })).toBe(1668);
+    // stride 2 down the height: write 10*9*4 = 360; 108 + 4*360 = 1548, + (2-1)*12*4 = 48 for the skipped rows
+    expect(slidingWindowCycles({ ...dw, stride: [2, 1], ofmDim: [4, 10] }, { simd: 2 })).toBe(1596);
+    // not depthwise: neither correction
+    expect(slidingWindowCycles({ ...dw, depthwise: false }, { simd: 2 })).toBe(108 + 8 * 180);
+  });
+  it('1-D along the height (W = 1) is normalised to 1 x D', () => {
+    const col: SlidingWindowShape = { channels: 8, ifmDim: [50, 1], ofmDim: [24, 1], kernel: [3, 1], stride: [2, 1], dilation: [1, 1], depthwise: true };
+    // depthwise: 24*3*4 + 4*(3-1)*(2-1) - (3-1) + 2 = 288 + 8 - 2 + 2 = 296; otherwise 24*3*4 + 2 = 290
+    expect(slidingWindowCycles(col, { simd: 2 })).toBe(296);
+    expect(slidingWindowCycles({ ...col, depthwise: false }, { simd: 2 })).toBe(290);
+  });
+  it('parallel window: forced for 1x1, its buffer and BRAM rows', () => {
+    const pw: SlidingWindowShape = { channels: 8, ifmDim: [6, 6], ofmDim: [6, 6], kernel: [1, 1], stride: [1, 1], dilation: [1, 1], depthwise: false };
+    expect(slidingWindowStyle(pw, { simd: 8 })).toBe('parallel');
+    expect(slidingWindowStyle({ ...pw, kernel: [1, 3] }, { simd: 8 })).toBe('default');
+    expect(slidingWindowStyle({ ...pw, kernel: [3, 1] }, { simd: 8 })).toBe('default');
+    // 1x1: buffer 0 + 1 + 1 = 2, cycles 36 + 2
+    expect(slidingWindowBufferDepth(pw, { simd: 8 })).toBe(2);
+    expect(slidingWindowCycles(pw, { simd: 8 })).toBe(38);
+    const dw: SlidingWindowShape = { channels: 32, ifmDim: [18, 18], ofmDim: [16, 16], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], depthwise: true };
+    // 3x3 in parallel, SIMD 32 (cf 1): buffer (2*18 + 2) + 2 = 40; BRAM rows: k-1 = 2 of 18 - 3 = 15 words x 256 b:
+    // 2 * ceil(256/36) = 16 RAMB18 (5.7 %) vs LUTRAM 256 * ceil(40/38) = 512 (0.96 %) -> LUTRAM
+    // window out 256 * 9 = 2304 b; FF 64 + 2304 + 2304 + 4*ceil(log2 41) = 4696; fill (2*18 + 2) + 1 = 39
+    expect(slidingWindowCost(dw, 8, { simd: 32, parallelWindow: true }, Z7)).toEqual({
+      cycles: 326, dsp: 0, bram18: 0, lut: 812, ff: 4696, weightMemBits: 0, fillWords: 39, inWords: 324, outWords: 256, outWidth: 2304,
+      notes: ['parallel style, buffer 40 x 256 b', 'line buffer in 512 LUTRAM'],
+    });
+    expect(slidingWindowCost(dw, 8, { simd: 32, parallelWindow: true }, Z7, 'bram')).toMatchObject({ bram18: 16, lut: 300, notes: ['parallel style, buffer 40 x 256 b', 'line buffer in 16 RAMB18'] });
+    // a 1-D map in parallel needs no BRAM rows
+    const row: SlidingWindowShape = { ...dw, ifmDim: [1, 18], ofmDim: [1, 16], kernel: [1, 3] };
+    expect(slidingWindowCost(row, 8, { simd: 32, parallelWindow: true }, Z7, 'bram').bram18).toBe(0);
+  });
+  it('SIMD must divide the channels', () => {
+    for (const simd of [0, 1.5, 3]) expect(() => slidingWindowCost(base, 8, { simd }, Z7)).toThrow(`sliding window: SIMD=${simd} does not divide 8`);
   });
 });
