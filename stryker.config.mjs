@@ -41,7 +41,7 @@ const config = {
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   concurrency: 1,
-  timeoutMS: 5_000,
+  timeoutMS: 30_000,
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
