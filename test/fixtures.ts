@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** Third-party models live beside the checkout in ../shared/fixtures/third_party (never copied in). */
-export const thirdPartyDir = resolve(import.meta.dirname, '../../shared/fixtures/third_party');
+/** Third-party models live beside the checkout in ../shared/fixtures/third_party (never copied in);
+ * EDGEFOLD_THIRD_PARTY_DIR points there from a copy elsewhere (Stryker's sandbox). */
+export const thirdPartyDir = process.env.EDGEFOLD_THIRD_PARTY_DIR || resolve(import.meta.dirname, '../../shared/fixtures/third_party');
 export const KWS = resolve(thirdPartyDir, 'mlperf-tiny-kws-dscnn-float32.onnx');
 export const ULTRAFACE = resolve(thirdPartyDir, 'ultraface-slim-320.onnx');
 export const thirdPartyMissing = !existsSync(KWS) || !existsSync(ULTRAFACE);

@@ -40,9 +40,12 @@ export function windowGeometry(node: GraphNode, inSpatial: (number | null)[], ke
     if (size === null) return null;
     const span = dilation[i] * (kernel[i] - 1) + 1;
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(size / stride[i]);
-    if (autoPad === 'VALID') return Math.floor((size - span) / stride[i]) + 1;
-    const round = ceilMode ? Math.ceil : Math.floor;
-    return round((size + pads[i] + pads[i + rank] - span) / stride[i]) + 1;
+    const [begin, end] = autoPad === 'VALID' ? [0, 0] : [pads[i], pads[i + rank]];
+    if (!ceilMode) return Math.floor((size + begin + end - span) / stride[i]) + 1;
+    // Pooling with ceil_mode, as onnxruntime computes it (VALID included): the last window may
+    // run past the end, but one that would start in the end padding is dropped.
+    const out = Math.ceil((size + begin + end - span) / stride[i]) + 1;
+    return (out - 1) * stride[i] >= size + begin ? out - 1 : out;
   });
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER' || autoPad === 'VALID') {
     pads = Array(2 * rank).fill(0);

@@ -171,7 +171,8 @@ export function chooseClip(
   if (stats.absMax === 0) return { limit: 0, sqnrDb: Infinity };
   let limit = stats.absMax;
   if (method === 'percentile') {
-    const target = (percentile / 100) * stats.count;
+    // percentile x count first: (99.9 / 100) * 1000 is 999.0000000000001 and would skip past the 999th value
+    const target = (percentile * stats.count) / 100;
     let seen = 0;
     for (let i = 0; i < HIST_BINS; i++) {
       if (seen + stats.hist[i] >= target) {

@@ -29,7 +29,7 @@ export function shortHash(text: string): string {
     const ch = text.charCodeAt(i);
     a = Math.imul(a ^ ch, 0x01000193) >>> 0;
     b = Math.imul(b ^ ch, 0x5bd1e995) >>> 0;
-    b ^= b >>> 13;
+    b = (b ^ (b >>> 13)) >>> 0;
   }
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }

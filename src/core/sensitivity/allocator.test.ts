@@ -1,0 +1,154 @@
+/**
+ * The allocator and the predictor on small hand-made sweeps whose right answers are worked out
+ * in the test (issue 14): the greedy order, the monotone-curve step, targets, and the predicted
+ * costs, without comparing the allocator's prediction with itself.
+ */
+import { describe, expect, it } from 'vitest';
+import { allocate } from './allocator.ts';
+import { combineTop1, interpolate, predictAccuracy } from './predictor.ts';
+import { DEFAULT_SCHEME, type LayerCost, type PointResult, type SweepResult } from './types.ts';
+
+const metrics = (top1: number) => ({ top1, top5: 1, loss: 0.5, n: 1000, ci95: [top1 - 0.01, top1 + 0.01] as [number, number] });
+
+function prunePoint(group: string, layer: string, ratio: number, top1: number, size = 10): PointResult {
+  const keep = Math.round(size * (1 - ratio));
+  return { kind: 'prune', target: group, layer, value: ratio, keep, size, modelKey: `prune|${group}|l1|${keep}`, status: 'complete', metrics: metrics(top1) };
+}
+function bitsPoint(layer: string, bits: number, top1: number): PointResult {
+  return { kind: 'weight-bits', target: layer, layer, value: bits, modelKey: `wbits|${layer}|${bits}`, status: 'complete', metrics: metrics(top1) };
+}
+
+/**
+ * Two layers, each its own 10-channel group: A (4000 MACs, 100 weights + 10 biases) and
+ * B (1000 MACs, 100 weights + 10 biases). Baseline 90 %, 10 classes.
+ */
+function sweep(points: PointResult[], bits: number[] | null = null): SweepResult {
+  const layers: LayerCost[] = [
+    { name: 'convA', kind: 'conv', macs: 4000, params: 110, weights: 100, outGroup: 'A', depthwise: false, quantizable: true },
+    { name: 'convB', kind: 'conv', macs: 1000, params: 110, weights: 100, outGroup: 'B', depthwise: false, quantizable: true },
+  ];
+  return {
+    format: 'edgefold-sensitivity',
+    version: 1,
+    model: { name: 'm', hash: 'h', params: 220, macs: 5000 },
+    data: { name: 'd', split: 'test', n: 1000, hash: 'x', classes: 10 },
+    engine: 'native',
+    settings: { prune: { ratios: [0, 0.25, 0.5], roundTo: 1, criterion: 'l1' }, weightBits: bits, activationBits: null, scheme: DEFAULT_SCHEME, batchSize: 100, earlyStop: null },
+    baseline: metrics(0.9),
+    groups: [
+      { id: 'A', size: 10, producers: ['convA'], layers: ['convA'] },
+      { id: 'B', size: 10, producers: ['convB'], layers: ['convB'] },
+    ],
+    layers,
+    points,
+    complete: true,
+    stats: { seconds: 0, evaluated: 0, cached: 0, skipped: 0, workers: 1 },
+  };
+}
+
+describe('allocate (hand-made sweeps)', () => {
+  it('MAC target: takes the step with the least drop per MAC removed, and stops once the target is met', () => {
+    // A to 50 % saves 2000 MACs for a 1-point drop; B to 50 % saves 500 for 10 points
+    const s = sweep([prunePoint('A', 'convA', 0.5, 0.89), prunePoint('B', 'convB', 0.5, 0.8)]);
+    const a = allocate(s, { targetMacs: 3000 });
+    expect(a.config).toEqual({ version: 1, prune: { criterion: 'l1', roundTo: 1 }, layers: { convA: { prune: { ratio: 0.5 } } } });
+    expect(a.met).toBe(true);
+    expect(a.steps).toEqual(['prune A to 0.5']);
+    // A: 4000 x 0.5 + B 1000; params: A 100 x 0.5 + 10 x 0.5 = 55, B 110
+    expect(a.predicted).toMatchObject({ macs: 3000, params: 165 });
+    expect(a.baseline).toMatchObject({ macs: 5000, params: 220 });
+    // The prediction is the measured point of A: 89 %
+    expect(a.prediction.top1).toBeCloseTo(0.89, 12);
+    // 2500 needs B as well: 2000 + 500
+    const both = allocate(s, { targetMacs: 2500 });
+    expect(both.predicted.macs).toBe(2500);
+    expect(both.steps).toEqual(['prune A to 0.5', 'prune B to 0.5']);
+    // Out of reach: everything swept is taken and the result says so
+    const far = allocate(s, { targetMacs: 100 });
+    expect(far.met).toBe(false);
+    expect(far.predicted.macs).toBe(2500);
+    // A parameter target: 165 after A; 110 needs both (55 + 55)
+    expect(allocate(s, { targetParams: 165 }).predicted.params).toBe(165);
+    expect(allocate(s, { targetParams: 110 }).steps).toHaveLength(2);
+  });
+
+  it('drops are read off monotone curves: a harsher ratio never counts as cheaper than a milder one', () => {
+    // A measured at 25 %: 1 point, at 50 %: 0.1 point (noise: better than 25 %). B at 50 %: 1.2 points.
+    // Budget 1.5 points. Greedy: A -> 25 % (1000 MACs per point), then A -> 50 % (no extra drop).
+    // Monotone, A at 50 % still counts 1 point, so B (1 + 1.2 combined > 1.5) does not fit;
+    // taking the noisy 0.1 at face value would let B in as well (0.1 + 1.2 < 1.5).
+    const s = sweep([prunePoint('A', 'convA', 0.25, 0.89), prunePoint('A', 'convA', 0.5, 0.899), prunePoint('B', 'convB', 0.5, 0.888)]);
+    const a = allocate(s, { maxDrop: 0.015 }, { bits: false });
+    expect(a.config.layers).toEqual({ convA: { prune: { ratio: 0.5 } } });
+    expect(a.steps).toEqual(['prune A to 0.25', 'prune A to 0.5']);
+    expect(a.predicted.macs).toBe(3000);
+    // the combined drop of 1 and 1.2 points on 90 % with 10 classes, as the log-odds rule gives it (> 1.5 points)
+    expect(0.9 - combineTop1(0.9, [0.89, 0.888], 10)).toBeGreaterThan(0.015);
+    expect(0.9 - combineTop1(0.9, [0.899, 0.888], 10)).toBeLessThan(0.015);
+  });
+
+  it('a drop budget with bit curves: lowers the bits where they cost least per bit-operation', () => {
+    // convA 8 -> 4 bits: 0.2 points for 4000 x 4 bit-ops; convB 8 -> 4: 3 points for 1000 x 4
+    const s = sweep([bitsPoint('convA', 8, 0.9), bitsPoint('convA', 4, 0.898), bitsPoint('convB', 8, 0.9), bitsPoint('convB', 4, 0.87)], [8, 4]);
+    s.settings.prune = null;
+    const a = allocate(s, { maxDrop: 0.01 });
+    expect(a.config.quant).toMatchObject({ weightBits: 8, format: 'float' });
+    expect(a.config.layers).toEqual({ convA: { weightBits: 4 } });
+    // bit-ops: A 4000 x 4 + B 1000 x 8 = 24000 (from 40000); weight bits: A 100 x 4 + 10 x 32, B 100 x 8 + 10 x 32
+    expect(a.predicted.bops).toBe(24000);
+    expect(a.baseline.bops).toBe(40000);
+    expect(a.predicted.weightBits).toBe(400 + 320 + 800 + 320);
+    expect(a.prediction.drop).toBeCloseTo(0.002, 12);
+    // a 5-point budget takes both
+    expect(allocate(s, { maxDrop: 0.05 }).config.layers).toEqual({ convA: { weightBits: 4 }, convB: { weightBits: 4 } });
+  });
+
+  it('refuses a missing or impossible target, and a MAC target without prune curves', () => {
+    const s = sweep([prunePoint('A', 'convA', 0.5, 0.89)]);
+    expect(() => allocate(s, {})).toThrow(/Give a target/);
+    expect(() => allocate(s, { maxDrop: 1.5 })).toThrow(/from 0 to 1/);
+    expect(() => allocate(s, { maxDrop: -0.1 })).toThrow(/from 0 to 1/);
+    expect(() => allocate(s, { targetMacs: 0 })).toThrow(/targetMacs must be a positive number/);
+    expect(() => allocate(s, { targetParams: -1 })).toThrow(/targetParams must be a positive number/);
+    expect(() => allocate(s, { targetMacs: 100 }, { prune: false })).toThrow(/needs prune curves/);
+    // a zero budget changes nothing
+    expect(allocate(s, { maxDrop: 0 }).config).toEqual({ version: 1 });
+  });
+});
+
+describe('predictAccuracy (hand-made sweep)', () => {
+  const s = sweep([prunePoint('A', 'convA', 0.25, 0.88), prunePoint('A', 'convA', 0.5, 0.84), prunePoint('B', 'convB', 0.5, 0.87)]);
+
+  it('interpolates a curve linearly between measured ratios and combines groups by log-odds', () => {
+    // The 25 % point keeps round(7.5) = 8 of 10 channels: the curve sits at the effective ratio 0.2.
+    // keep 6 of 10 = 0.4 pruned: between 0.2 (88 %) and 0.5 (84 %): 88 - (0.2/0.3) x 4 = 85.333 %
+    const p = predictAccuracy(s, { version: 1, layers: { convA: { prune: { keep: 6 } } } });
+    expect(p.top1).toBeCloseTo(0.8533333333, 9);
+    expect(p.terms).toEqual([{ kind: 'prune', target: 'A', value: 0.4, drop: expect.closeTo(0.0466666667, 9) }]);
+    // two groups at 50 %: 84 % and 87 % on a 90 % baseline with 10 classes; log-odds of (a - 0.1)/0.9:
+    // z0 = ln(8/1) = 2.0794, zA = ln(0.74/0.16) = 1.5315, zB = ln(0.77/0.13) = 1.7788
+    // z = zA + zB - z0 = 1.2309 -> 0.1 + 0.9 / (1 + e^-1.2309) = 0.1 + 0.9 x 0.77398 = 0.79658
+    const both = predictAccuracy(s, { version: 1, prune: { ratio: 0.5 } });
+    expect(both.top1).toBeCloseTo(0.79658, 4);
+    expect(both.drop).toBeCloseTo(0.9 - 0.79658, 4);
+  });
+
+  it('warns beyond the swept range and for settings the curves were not measured with', () => {
+    const beyond = predictAccuracy(s, { version: 1, prune: { ratio: 0.8 } });
+    expect(beyond.warnings).toHaveLength(2);
+    expect(beyond.warnings[0]).toMatch(/A: ratio 0\.80 is beyond the swept range \(up to 0\.50\)/);
+    // the 50 % drops are used there
+    expect(beyond.top1).toBeCloseTo(0.79658, 4);
+    const other = predictAccuracy(s, { version: 1, prune: { ratio: 0.25, criterion: 'l2' } });
+    expect(other.warnings.some((w) => /ranks channels by l2, the curves by l1/.test(w))).toBe(true);
+  });
+
+  it('interpolate clamps at both ends and says which', () => {
+    const c = { x: [0, 0.5, 1], y: [1, 0.5, 0.2], truncated: false };
+    expect(interpolate(c, -1)).toEqual({ y: 1, clamped: 'below' });
+    expect(interpolate(c, 0)).toEqual({ y: 1, clamped: null });
+    expect(interpolate(c, 0.75)).toEqual({ y: 0.35, clamped: null });
+    expect(interpolate(c, 1)).toEqual({ y: 0.2, clamped: null });
+    expect(interpolate(c, 2)).toEqual({ y: 0.2, clamped: 'above' });
+  });
+});

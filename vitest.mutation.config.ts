@@ -1,0 +1,19 @@
+// Vitest for Stryker (stryker.config.mjs): the fast unit tests of the folders under mutation.
+// A folder's mutants are tested by that folder's own tests (MUTATION_SCOPE, inherited from the
+// Stryker run): a formula must be pinned where it lives, not only by a test elsewhere that
+// happens to pass through it, and it keeps each run short. Long integration tests (full-test-set
+// accuracy, whole sweeps, worker pools, autoFold searches) stay in `npm test` only.
+import { defineConfig } from 'vitest/config';
+
+const FOLDERS = ['hw', 'graph', 'quant', 'prune', 'sensitivity', 'train'];
+const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean);
+
+export default defineConfig({
+  test: {
+    include: (scopes.length ? scopes : FOLDERS).map((f) => `src/core/${f}/**/*.test.ts`),
+    exclude: ['**/*.slow.test.ts', 'src/core/sensitivity/{sensitivity,pool,split}.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
