@@ -1,4 +1,5 @@
 /** Tiny benchmark helpers: repeat a function, report the median and spread. */
+import type { Page } from '@playwright/test';
 
 export interface Timing {
   name: string;
@@ -43,15 +44,29 @@ export const timingTable = (timings: Timing[], target?: (t: Timing) => string): 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Builds with Vite (the app, or another `vite.config`), serves it with `vite preview` on a port, runs `work`, stops the server. */
-export async function withPreview<T>(options: { port: number; config?: string }, work: (url: string) => Promise<T>): Promise<T> {
+/** A free loopback port (the OS picks it). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds with Vite (the app, or another `vite.config`), serves it with `vite preview` on a free loopback port, runs `work`, stops the server. */
+export async function withPreview<T>(options: { config?: string }, work: (url: string) => Promise<T>): Promise<T> {
   const { execFileSync, spawn } = await import('node:child_process');
   const { resolve } = await import('node:path');
   const root = resolve(import.meta.dirname, '../..');
   const configArgs = options.config ? ['--config', options.config] : [];
   execFileSync('npx', ['vite', 'build', ...configArgs, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', ...configArgs, '--host', '127.0.0.1', '--port', String(options.port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
-  const url = `http://127.0.0.1:${options.port}/`;
+  const port = await freePort();
+  const server = spawn('npx', ['vite', 'preview', ...configArgs, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
+  const url = `http://127.0.0.1:${port}/`;
   try {
     for (let i = 0; ; i++) {
       try {
@@ -69,4 +84,26 @@ export async function withPreview<T>(options: { port: number; config?: string },
       server.kill();
     }
   }
+}
+
+/**
+ * One bench page (tools/bench/browser) in headless Chromium: build and serve it, open `path`, wait
+ * until the page defines `window[ready]`, run `work` with the page, then close everything.
+ */
+export async function withBenchPage<T>(options: { path?: string; ready: string }, work: (page: Page) => Promise<T>): Promise<T> {
+  const { chromium } = await import('@playwright/test');
+  const { resolve } = await import('node:path');
+  return withPreview({ config: resolve(import.meta.dirname, 'browser/vite.config.ts') }, async (url) => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => m.type() === 'error' && console.log(`   [page] ${m.text()}`));
+      page.on('pageerror', (e) => console.log(`   [page error] ${e.message}`));
+      await page.goto(`${url}${options.path ?? ''}`);
+      await page.waitForFunction((name) => name in window, options.ready, { timeout: 60_000 });
+      return await work(page);
+    } finally {
+      await browser.close();
+    }
+  });
 }

@@ -11,7 +11,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { chromium } from '@playwright/test';
 import { applyConfig, type CompressionConfig } from '../../src/core/config/compression.ts';
 import { loadDataset, validateManifest, type Dataset } from '../../src/core/eval/dataset.ts';
 import { evaluate } from '../../src/core/eval/evaluate.ts';
@@ -20,10 +19,9 @@ import { analyzeModel, loadModel } from '../../src/core/graph/index.ts';
 import { decodeModel } from '../../src/core/onnx/model.ts';
 import { reconstruct } from '../../src/core/transfer/reconstruct.ts';
 import { channelMapsFor } from '../../src/core/transfer/recover.ts';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS, withPreview, type BenchSection } from './harness.ts';
+import { CHROMIUM, withBenchPage, type BenchSection } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const PORT = 4319;
 const RATIO = 0.25;
 const TARGET_SECONDS = 20;
 const RUNS = Math.max(1, Number(process.env.RECONSTRUCT_BENCH_RUNS ?? 3));
@@ -73,23 +71,13 @@ async function nodeTiming(engine: string, ort: OrtModule, floatBytes: Uint8Array
 
 async function browserTiming(): Promise<Record<string, unknown> | string> {
   if (!existsSync(CHROMIUM)) return `not run: no Chromium at ${CHROMIUM} (node tools/ensure-chromium.mjs installs it)`;
-  const config = resolve(import.meta.dirname, 'browser/vite.config.ts');
-  return withPreview({ port: PORT, config }, async (url) => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage();
-      page.on('console', (m) => m.type() === 'error' && console.log(`   [page] ${m.text()}`));
-      await page.goto(url);
-      await page.waitForFunction(() => 'edgefoldReconstructBench' in window, undefined, { timeout: 60_000 });
-      const loadAtStart = load();
-      const out = (await page.evaluate(
-        (opts) => (window as unknown as { edgefoldReconstructBench: (o: unknown) => Promise<unknown> }).edgefoldReconstructBench(opts),
-        { runs: RUNS, ratio: RATIO, testImages: TEST_IMAGES },
-      )) as Record<string, unknown>;
-      return { ...out, load: loadAtStart };
-    } finally {
-      await browser.close();
-    }
+  return withBenchPage({ ready: 'edgefoldReconstructBench' }, async (page) => {
+    const loadAtStart = load();
+    const out = (await page.evaluate(
+      (opts) => (window as unknown as { edgefoldReconstructBench: (o: unknown) => Promise<unknown> }).edgefoldReconstructBench(opts),
+      { runs: RUNS, ratio: RATIO, testImages: TEST_IMAGES },
+    )) as Record<string, unknown>;
+    return { ...out, load: loadAtStart };
   });
 }
 

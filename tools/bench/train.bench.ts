@@ -12,11 +12,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium } from '@playwright/test';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS, withPreview, type BenchSection } from './harness.ts';
+import { CHROMIUM, withBenchPage, type BenchSection } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const PORT = 4391;
 const STEPS = Number(process.env.TRAIN_BENCH_STEPS ?? 10);
 
 function torchImagesPerSecond(): number {
@@ -61,21 +59,10 @@ function chromiumPeaksMiB(pid: number): number[] {
 }
 
 async function chromiumRun(): Promise<Record<string, unknown> & { peakRendererMiB: number }> {
-  const config = resolve(import.meta.dirname, 'browser/vite.config.ts');
-  return withPreview({ port: PORT, config }, async (url) => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage();
-      page.on('console', (m) => m.type() === 'error' && console.log(`   [page] ${m.text()}`));
-      page.on('pageerror', (e) => console.log(`   [page error] ${e.message}`));
-      await page.goto(`${url}train.html`);
-      await page.waitForFunction(() => 'edgefoldTrainBench' in window, undefined, { timeout: 60_000 });
-      const out = (await page.evaluate((opts) => (window as unknown as { edgefoldTrainBench: (o: unknown) => Promise<unknown> }).edgefoldTrainBench(opts), { steps: STEPS })) as Record<string, unknown>;
-      const peaks = chromiumPeaksMiB(process.pid);
-      return { ...out, peakRendererMiB: peaks.length ? Math.max(...peaks) : NaN };
-    } finally {
-      await browser.close();
-    }
+  return withBenchPage({ path: 'train.html', ready: 'edgefoldTrainBench' }, async (page) => {
+    const out = (await page.evaluate((opts) => (window as unknown as { edgefoldTrainBench: (o: unknown) => Promise<unknown> }).edgefoldTrainBench(opts), { steps: STEPS })) as Record<string, unknown>;
+    const peaks = chromiumPeaksMiB(process.pid);
+    return { ...out, peakRendererMiB: peaks.length ? Math.max(...peaks) : NaN };
   });
 }
 

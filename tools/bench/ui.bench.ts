@@ -7,13 +7,12 @@ import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS as ARGS, withPreview, type BenchSection } from './harness.ts';
 
-const PORT = 4319;
 const SLIDER = '[data-testid="prune-/blocks/blocks.5/pw/conv/Conv"]';
 
 export async function run(): Promise<BenchSection> {
   const title = 'Explorer: slider move to painted frame (headless Chromium, default model)';
   if (!existsSync(CHROMIUM)) return { title, body: `Not run: no Chromium at ${CHROMIUM}.` };
-  return withPreview({ port: PORT }, async (url) => {
+  return withPreview({}, async (url) => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
