@@ -180,7 +180,7 @@ describe('estimate bookkeeping', () => {
     // PE 8 on pw: 8*64 = 512 cycles; still the bottleneck
     const folded = estimate(hwLayersFromLayerView([pw, fc]), { pw: { pe: 8 } }, getDevice('XC7Z020'), 200);
     expect(folded.maxCycles).toBe(512);
-    expect(() => estimate(hwLayersFromLayerView([pw, fc]), {}, getDevice('XC7Z020'), 0)).toThrow(/clock must be positive/);
+    expect(() => estimate(hwLayersFromLayerView([pw, fc]), {}, getDevice('XC7Z020'), 0)).toThrow(/clock \(MHz\) must be a number from 1 to 2000, got 0/);
   });
 });
 
