@@ -37,7 +37,9 @@ export const TRAINING_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl
 /** What retraining learns from: the bundled training split, or the imported dataset's training split. */
 export const trainingData = (state: AppState): AnyDatasetRef => trainingRef(state) ?? TRAINING_DATA;
 /** The measurement the views show for the current design: a retrain of it, else its own measurement. */
-export const currentAccuracy = (state: AppState) => currentMeasurement(state, evaluationDataKey(state));
+/** What a retrain's result belongs to besides the design: the model and the evaluation data. */
+const retrainScope = (state: AppState) => `${state.model?.sha256 ?? ''}|${evaluationDataKey(state)}`;
+export const currentAccuracy = (state: AppState) => currentMeasurement(state, retrainScope(state));
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
@@ -55,7 +57,7 @@ export const useApp = create<AppState>()((set, get) => {
     ...createDataSlice(set, get),
     ...createRetrainSlice(set, get, {
       jobs,
-      data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state), key: evaluationDataKey(state) }),
+      data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state), key: retrainScope(state) }),
       remeasure: () => {
         jobs.cancel('measure');
         set({ measured: idle() });

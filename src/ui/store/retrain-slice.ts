@@ -35,9 +35,9 @@ export interface RetrainSliceActions {
   cancelRetrain(): void;
 }
 
-/** What a retrain result belongs to: the measured design (with its reconstruct flag) and the training recipe. */
-export function retrainKey(design: Design, evalLimit: number, dataKey: string): string {
-  return `${designKey(design, evalLimit)}|${dataKey}|${stableStringify(recoveryOf(design).retrain)}`;
+/** What a retrain result belongs to: the scope (model and evaluation data), the measured design (with its reconstruct flag) and the training recipe. */
+export function retrainKey(design: Design, evalLimit: number, scope: string): string {
+  return `${designKey(design, evalLimit)}|${scope}|${stableStringify(recoveryOf(design).retrain)}`;
 }
 
 /** A retrained result of the current design if there is one, else its (auto) measurement: what the card, points and exports show. */
