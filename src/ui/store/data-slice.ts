@@ -599,7 +599,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         if (!opened) throw new EdgefoldError('internal', get().loadError ?? 'the re-fitted model could not be opened.');
         set((s) => ({ headRefit: { ...s.headRefit, status: 'done', phase: null, result: summary } }));
       } catch (error) {
-        if (!job.current() && !isAbortError(error)) return;
+        if (!job.latest()) return; // superseded: the newer job owns the state
         // Cancelled or failed: the open model (and its head) is unchanged.
         set((s) => ({ headRefit: { ...s.headRefit, status: isAbortError(error) ? 'cancelled' : 'error', phase: null, error: isAbortError(error) ? undefined : errorMessage(error) } }));
       }
@@ -700,7 +700,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         held.recovered = { key, bytes: result.modelBytes, fileName: `${model.fileName.replace(/\.onnx$/i, '')}.recovered.onnx` };
         set((s) => ({ recovery: { ...s.recovery, status: 'done', stage: null, compressed: result.compressed, steps: result.steps } }));
       } catch (error) {
-        if (!job.current() && !isAbortError(error)) return;
+        if (!job.latest()) return; // superseded: the newer job owns the state
         set((s) => ({ recovery: { ...s.recovery, status: isAbortError(error) ? 'cancelled' : 'error', stage: null, error: isAbortError(error) ? undefined : errorMessage(error) } }));
       }
     },

@@ -147,7 +147,7 @@ export const useApp = create<AppState>()((set, get) => {
         });
         if (job.current()) set({ baseline: { status: 'done', progress: { done: result.n, total: result.n }, result } });
       } catch (error) {
-        if (!job.current() && !isAbortError(error)) return;
+        if (!job.latest()) return; // superseded: the newer job owns the state
         set((s) => ({ baseline: { ...s.baseline, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
       }
     },
@@ -198,7 +198,7 @@ export const useApp = create<AppState>()((set, get) => {
         });
         if (job.current()) set({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result: { ...result, designKey: key } } });
       } catch (error) {
-        if (!job.current() && !isAbortError(error)) return;
+        if (!job.latest()) return; // superseded: the newer job owns the state
         if (!job.current()) return; // superseded by a newer design: nothing stale is kept
         set((s) => ({ measured: { ...s.measured, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
       }
@@ -259,7 +259,7 @@ export const useApp = create<AppState>()((set, get) => {
         );
         if (job.current()) set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256, dataKey: evaluationDataKey(get()) } });
       } catch (error) {
-        if (!job.current() && !isAbortError(error)) return;
+        if (!job.latest()) return; // superseded: the newer job owns the state
         // A cancelled sweep keeps the previous complete result, never a partial one.
         set((s) => ({ sweep: { ...s.sweep, status: isAbortError(error) ? 'cancelled' : 'error', progress: null, error: errorMessage(error) } }));
       }

@@ -5,11 +5,20 @@
 export function jobSlots() {
   const controllers = new Map<string, AbortController>();
   return {
-    start(kind: string): { signal: AbortSignal; current: () => boolean } {
+    /**
+     * `current()`: this job's result is still wanted. `latest()`: no newer job of the kind has
+     * started (a job the user cancelled is still the latest; a superseded one must leave the
+     * state to its successor, even when its own cancellation arrives late).
+     */
+    start(kind: string): { signal: AbortSignal; current: () => boolean; latest: () => boolean } {
       controllers.get(kind)?.abort();
       const controller = new AbortController();
       controllers.set(kind, controller);
-      return { signal: controller.signal, current: () => controllers.get(kind) === controller && !controller.signal.aborted };
+      return {
+        signal: controller.signal,
+        current: () => controllers.get(kind) === controller && !controller.signal.aborted,
+        latest: () => controllers.get(kind) === controller,
+      };
     },
     cancel(kind: string): void {
       controllers.get(kind)?.abort();

@@ -201,7 +201,7 @@ export function createRetrainSlice(set: Set, get: Get, deps: RetrainDeps): { ret
         keepRecovered(key, result.bytes, result.sha256);
         set((s) => ({ retrain: { ...s.retrain, status: 'done', phase: null, secondsLeft: null, result: measurementOf(result, key, recipe.reconstruct) } }));
       } catch (error) {
-        if (!job.current() && !isAbortError(error)) return;
+        if (!job.latest()) return; // superseded: the newer job owns the state
         // Cancelled or failed: the previous result (and the open model) stay as they were.
         set((s) => ({
           retrain: { ...s.retrain, status: isAbortError(error) ? 'cancelled' : 'error', phase: null, secondsLeft: null, error: isAbortError(error) ? undefined : errorMessage(error) },
