@@ -44,19 +44,6 @@ export const timingTable = (timings: Timing[], target?: (t: Timing) => string): 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** A free loopback port (the OS picks it). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Builds with Vite (the app, or another `vite.config`), serves it with `vite preview` on a free loopback port, runs `work`, stops the server. */
 export async function withPreview<T>(options: { config?: string }, work: (url: string) => Promise<T>): Promise<T> {
   const { execFileSync, spawn } = await import('node:child_process');
@@ -64,6 +51,7 @@ export async function withPreview<T>(options: { config?: string }, work: (url: s
   const root = resolve(import.meta.dirname, '../..');
   const configArgs = options.config ? ['--config', options.config] : [];
   execFileSync('npx', ['vite', 'build', ...configArgs, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const { freePort } = await import('../free-port.ts');
   const port = await freePort();
   const server = spawn('npx', ['vite', 'preview', ...configArgs, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
   const url = `http://127.0.0.1:${port}/`;
