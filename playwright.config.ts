@@ -5,7 +5,7 @@ import { freePort } from './tools/free-port.ts';
 process.env.E2E_PORT ??= String(await freePort());
 const PORT = Number(process.env.E2E_PORT);
 
-// Debian's chromium, never a downloaded browser (tools/ensure-chromium.mjs installs it).
+// Debian's chromium, never a downloaded browser (tools/ensure-system-tools.mjs installs it).
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',

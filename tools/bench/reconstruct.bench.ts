@@ -70,7 +70,7 @@ async function nodeTiming(engine: string, ort: OrtModule, floatBytes: Uint8Array
 }
 
 async function browserTiming(): Promise<Record<string, unknown> | string> {
-  if (!existsSync(CHROMIUM)) return `not run: no Chromium at ${CHROMIUM} (node tools/ensure-chromium.mjs installs it)`;
+  if (!existsSync(CHROMIUM)) return `not run: no Chromium at ${CHROMIUM} (node tools/ensure-system-tools.mjs chromium installs it)`;
   return withBenchPage({ ready: 'edgefoldReconstructBench' }, async (page) => {
     const loadAtStart = load();
     const out = (await page.evaluate(

@@ -33,7 +33,7 @@ async function nativeImagesPerSecond(threads: number): Promise<number> {
 
 export async function run(): Promise<BenchSection> {
   const title = 'Sensitivity sweep in headless Chromium (full default sweep, 1,000 images)';
-  if (!existsSync(CHROMIUM)) return { title, body: `Not run: no Chromium at ${CHROMIUM} (node tools/ensure-chromium.mjs installs it).` };
+  if (!existsSync(CHROMIUM)) return { title, body: `Not run: no Chromium at ${CHROMIUM} (node tools/ensure-system-tools.mjs chromium installs it).` };
   return withBenchPage({ ready: 'edgefoldBench' }, async (page) => {
     const naivePoints = Number(process.env.SWEEP_BENCH_NAIVE_POINTS ?? 0);
     const out = (await page.evaluate(
