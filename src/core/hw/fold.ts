@@ -18,7 +18,8 @@ import { checkNumber, LIMITS } from '../limits.ts';
 import type { Device } from './devices.ts';
 import { divisors } from './folding.ts';
 import { estimate, type Estimate, type EstimateOptions, type Resource } from './pipeline.ts';
-import { slidingWindowCycles } from './engines/sliding-window.ts';
+import { engineOf } from './engines/index.ts';
+import { slidingWindowAuxFold, slidingWindowCycles, windowFollowsMain } from './engines/sliding-window.ts';
 import type { HwLayer, MemStyle, MulStyle } from './types.ts';
 
 export type FoldObjective = 'max-fps' | { targetFps: number };
@@ -87,32 +88,14 @@ function layerSteps(layer: HwLayer, wwidthMax: number): Step[] {
   } else {
     for (const p of peDivs) raw.push({ pe: p, simd: 1 });
   }
+  // The layer's interval at a folding: its main engine, and a sliding window that follows it.
+  const main = engineOf(spec);
+  const window = layer.engines.find((e) => e.kind === 'sliding-window');
   const cyclesOf = (pe: number, simd: number): number => {
-    switch (spec.kind) {
-      case 'mvau':
-        return (spec.mh / pe) * (spec.mw / simd) * spec.numVectors;
-      case 'vvau': {
-        const vv = ((spec.channels * spec.kernel[0] * spec.kernel[1]) / pe / simd) * spec.outDim[0] * spec.outDim[1];
-        // The depthwise window follows the VVAU's PE, and goes parallel when SIMD > 1.
-        const swg = layer.engines.find((e) => e.kind === 'sliding-window');
-        if (swg && swg.kind === 'sliding-window') return Math.max(vv, slidingWindowCycles(swg, { simd: pe, parallelWindow: simd > 1 }));
-        return vv;
-      }
-      case 'pool': {
-        const pl = ((spec.channels * spec.kernel[0] * spec.kernel[1]) / pe) * spec.outDim[0] * spec.outDim[1];
-        const swg = layer.engines.find((e) => e.kind === 'sliding-window');
-        if (swg && swg.kind === 'sliding-window') return Math.max(pl, slidingWindowCycles(swg, { simd: pe }));
-        return pl;
-      }
-      case 'global-acc-pool':
-        return spec.inDim[0] * spec.inDim[1] * (spec.channels / pe) + spec.channels / pe;
-      case 'add-streams':
-        return spec.numVectors * (spec.channels / pe);
-      case 'streaming-maxpool':
-        return Math.trunc(spec.imgDim[1] * spec.imgDim[1] * (1 + 1 / (spec.poolDim[1] * spec.poolDim[1])));
-      default:
-        return 0;
-    }
+    const fold = { pe, simd };
+    const cycles = main.expCycles(spec, fold, layer);
+    if (!window || window.kind !== 'sliding-window' || !windowFollowsMain(spec.kind)) return cycles;
+    return Math.max(cycles, slidingWindowCycles(window, slidingWindowAuxFold(window, { target: cycles, main: { kind: spec.kind, fold } })));
   };
   const steps: Step[] = [];
   for (const r of raw) {

@@ -15,3 +15,5 @@ export { thresholdingCost, requantCost } from './engines/thresholding.ts';
 export { poolCost, globalAccPoolCost, streamingMaxPoolCost } from './engines/pool.ts';
 export { addStreamsCost } from './engines/add-streams.ts';
 export { fifoCost, optimizeFifoDepth } from './engines/fifo.ts';
+export { ENGINES, engineOf, type EngineTable } from './engines/index.ts';
+export type { HwEngine, EngineContext, EngineFold, AuxFoldContext, RtlEmitter, RtlModule, SpecOf } from './engines/contract.ts';

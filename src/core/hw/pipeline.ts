@@ -11,17 +11,14 @@
 import type { HwFolding, HwLayerConfig } from './config.ts';
 import { checkNumber, LIMITS } from '../limits.ts';
 import { lutFactor, toEngineDevice, bramInDeviceBlocks, type Device } from './devices.ts';
-import type { Folding } from './engines/common.ts';
-import { addStreamsCost } from './engines/add-streams.ts';
-import { fifoCost, optimizeFifoDepth } from './engines/fifo.ts';
-import { mvauCost } from './engines/mvau.ts';
-import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './engines/pool.ts';
-import { downSamplerCost, fmPaddingCost, slidingWindowCost, slidingWindowCycles } from './engines/sliding-window.ts';
-import { requantCost, thresholdingCost } from './engines/thresholding.ts';
-import { vvauCost } from './engines/vvau.ts';
-import { divisors, validateFolding } from './folding.ts';
+import type { EngineContext, EngineFold, RequantStyle } from './engines/contract.ts';
+import { optimizeFifoDepth } from './engines/fifo.ts';
+import { ENGINES, engineOf } from './engines/index.ts';
+import { validateFolding } from './folding.ts';
 import { estimatePower, type PowerEstimate } from './power.ts';
-import type { EngineCost, EngineDevice, EngineKind, EngineSpec, HwLayer } from './types.ts';
+import { DEFAULT_BITS, type EngineCost, type EngineDevice, type EngineKind, type EngineSpec, type HwLayer } from './types.ts';
+
+export type { RequantStyle } from './engines/contract.ts';
 
 export type Resource = 'lut' | 'ff' | 'dsp' | 'bram';
 
@@ -114,104 +111,12 @@ export interface EstimateOptions {
   requant?: RequantStyle;
 }
 
-export type RequantStyle = 'auto' | 'thresholds' | 'multiply';
 
+/** One engine of the stream at its folding. */
 interface Planned {
   spec: EngineSpec;
   cost: EngineCost;
-  pe: number;
-  simd: number;
-  parallelWindow?: boolean;
-}
-
-function mainCost(layer: HwLayer, cfg: HwLayerConfig, dev: EngineDevice): EngineCost {
-  const spec = layer.engines[layer.main];
-  const fold: Folding = { pe: cfg.pe, simd: cfg.simd };
-  const opts = { mulStyle: cfg.mulStyle, memStyle: cfg.memStyle };
-  const A = layer.bits.actBits;
-  switch (spec.kind) {
-    case 'mvau':
-      return mvauCost(spec, layer.bits, fold, dev, opts);
-    case 'vvau':
-      return vvauCost(spec, layer.bits, fold, dev, opts);
-    case 'pool':
-      return poolCost(spec, A, cfg.pe);
-    case 'global-acc-pool':
-      return globalAccPoolCost(spec, A, cfg.pe);
-    case 'streaming-maxpool':
-      return streamingMaxPoolCost(spec, A);
-    case 'add-streams':
-      return addStreamsCost(spec, A, cfg.pe);
-    default:
-      throw new Error(`engine ${spec.kind} cannot be a layer's main engine`);
-  }
-}
-
-/** Smallest divisor of n whose cycles(d) <= target, else n. */
-function smallestFolding(n: number, target: number, cycles: (d: number) => number): number {
-  for (const d of divisors(n)) if (cycles(d) <= target) return d;
-  return n;
-}
-
-/** Folds the auxiliary engines of a layer to the pipeline target, FINN SetFolding-style. */
-function planLayer(layer: HwLayer, cfg: HwLayerConfig, main: EngineCost, target: number, dev: EngineDevice, requant: RequantStyle): Planned[] {
-  const mainSpec = layer.engines[layer.main];
-  const A = layer.bits.actBits;
-  const planned: Planned[] = [];
-  // The depthwise window follows its consumer's PE (FINN SetFolding: depthwise_op_exceptions);
-  // a VVAU with SIMD > 1 needs the window's parallel_window mode.
-  const followsMain = mainSpec.kind === 'vvau' || mainSpec.kind === 'pool';
-  let windowSimd = 1;
-  let parallelWindow = false;
-  const swg = layer.engines.find((e) => e.kind === 'sliding-window');
-  if (swg && swg.kind === 'sliding-window') {
-    if (followsMain) {
-      windowSimd = cfg.pe;
-      parallelWindow = mainSpec.kind === 'vvau' && cfg.simd > 1;
-    } else {
-      windowSimd = smallestFolding(swg.channels, target, (s) => slidingWindowCycles(swg, { simd: s }));
-      if (windowSimd === swg.channels && slidingWindowCycles(swg, { simd: windowSimd }) > target) {
-        parallelWindow = slidingWindowCycles(swg, { simd: windowSimd, parallelWindow: true }) < slidingWindowCycles(swg, { simd: windowSimd });
-      }
-    }
-  }
-  layer.engines.forEach((spec, i) => {
-    if (i === layer.main) {
-      planned.push({ spec, cost: main, pe: cfg.pe, simd: cfg.simd });
-      return;
-    }
-    switch (spec.kind) {
-      case 'fmpadding':
-        planned.push({ spec, cost: fmPaddingCost(spec, A, windowSimd), pe: 1, simd: windowSimd });
-        return;
-      case 'sliding-window':
-        planned.push({
-          spec,
-          cost: slidingWindowCost(spec, A, { simd: windowSimd, parallelWindow }, dev, cfg.memStyle),
-          pe: 1,
-          simd: windowSimd,
-          parallelWindow,
-        });
-        return;
-      case 'downsampler': {
-        const s = smallestFolding(spec.channels, target, (d) => downSamplerCost(spec, A, d).cycles);
-        planned.push({ spec, cost: downSamplerCost(spec, A, s), pe: 1, simd: s });
-        return;
-      }
-      case 'thresholding': {
-        const p = smallestFolding(spec.channels, target, (d) => spec.numVectors * (spec.channels / d));
-        const multiply = requant === 'multiply' || (requant === 'auto' && spec.outBits > 4);
-        const cost = multiply
-          ? requantCost(spec, spec.outBits, p, dev, cfg.memStyle, cfg.mulStyle)
-          : thresholdingCost(spec, spec.outBits, p, dev, cfg.memStyle);
-        planned.push({ spec, cost, pe: p, simd: 1 });
-        return;
-      }
-      default:
-        throw new Error(`unexpected auxiliary engine ${spec.kind}`);
-    }
-  });
-  return planned;
+  fold: EngineFold;
 }
 
 const DEVICE_RES: Record<Resource, (d: Device) => number | null> = {
@@ -221,32 +126,44 @@ const DEVICE_RES: Record<Resource, (d: Device) => number | null> = {
   bram: (d) => d.bram18,
 };
 
-/**
- * Estimates a folded pipeline on a device at a clock. `folding` is keyed by layer name (or
- * resolved configs aligned with `layers`); invalid folding throws a bad-input EdgefoldError
- * naming the layer and the allowed values.
- */
-export function estimate(
-  layers: HwLayer[],
-  folding: HwFolding | HwLayerConfig[],
-  device: Device,
-  clockMHz: number,
-  options: EstimateOptions = {},
-): Estimate {
-  checkNumber(clockMHz, 'clock (MHz)', LIMITS.range.clockMHz);
-  const configs = Array.isArray(folding) ? folding : validateFolding(layers, folding);
-  const dev = toEngineDevice(device);
-  const factor = lutFactor(device);
-  const warnings: string[] = [];
+function engineContext(layer: HwLayer, cfg: HwLayerConfig, device: EngineDevice, requant: RequantStyle): EngineContext {
+  return { bits: layer.bits, device, mulStyle: cfg.mulStyle, memStyle: cfg.memStyle, requant };
+}
 
-  // Pass 1: main engines; their slowest sets the target the auxiliary engines are folded to.
-  const mains = layers.map((l, i) => (l.mappable ? mainCost(l, configs[i], dev) : null));
+/** Folds a layer's auxiliary engines to the pipeline target (FINN SetFolding-style). */
+function planLayer(layer: HwLayer, cfg: HwLayerConfig, main: EngineCost, target: number, ctx: EngineContext): Planned[] {
+  const mainFold: EngineFold = { pe: cfg.pe, simd: cfg.simd };
+  const mainSide = { kind: layer.engines[layer.main].kind, fold: mainFold };
+  // Padding in front of a sliding window streams at the window's rate, so the window folds first.
+  const windowSpec = layer.engines.find((e) => e.kind === 'sliding-window');
+  const window = windowSpec ? engineOf(windowSpec).auxFold?.(windowSpec, { target, main: mainSide }) : undefined;
+  return layer.engines.map((spec, i) => {
+    if (i === layer.main) return { spec, cost: main, fold: mainFold };
+    const engine = engineOf(spec);
+    if (!engine.auxFold) throw new Error(`engine ${spec.kind} cannot be an auxiliary engine`);
+    const fold = engine.auxFold(spec, { target, main: mainSide, window });
+    return { spec, cost: engine.estimate(spec, fold, ctx), fold };
+  });
+}
+
+/**
+ * Pass 1, cycles: the main engines at the layer's folding; their slowest sets the target the
+ * auxiliary engines are folded to. Returns each layer's engines in stream order.
+ */
+function planEngines(layers: HwLayer[], configs: HwLayerConfig[], device: EngineDevice, requant: RequantStyle): Planned[][] {
+  const contexts = layers.map((l, i) => engineContext(l, configs[i], device, requant));
+  const mains = layers.map((l, i) => {
+    if (!l.mappable) return null;
+    const spec = l.engines[l.main];
+    return engineOf(spec).estimate(spec, { pe: configs[i].pe, simd: configs[i].simd }, contexts[i]);
+  });
   let target = 1;
   for (const m of mains) if (m && m.cycles > target) target = m.cycles;
+  return layers.map((l, i) => (l.mappable ? planLayer(l, configs[i], mains[i] as EngineCost, target, contexts[i]) : []));
+}
 
-  // Pass 2: auxiliary engines, then the stream (flattened engine list).
-  const requant = options.requant ?? 'auto';
-  const plans = layers.map((l, i) => (l.mappable ? planLayer(l, configs[i], mains[i] as EngineCost, target, dev, requant) : []));
+/** The slowest engine: its cycles per frame set the frame interval. */
+function findBottleneck(layers: HwLayer[], plans: Planned[][]): { maxCycles: number; bottleneck: Estimate['bottleneck'] } {
   let maxCycles = 0;
   let bottleneck: Estimate['bottleneck'] = null;
   plans.forEach((p, li) =>
@@ -257,13 +174,25 @@ export function estimate(
       }
     }),
   );
+  return { maxCycles, bottleneck };
+}
 
-  // Latency: first-output delays at the first-frame stream rate, plus the bottleneck interval.
-  let pace = 0; // slowest frame interval seen so far along the stream
+interface Latency {
+  /** Per engine: cycles from its first input word to its first output word. */
+  engineFill: number[][];
+  /** Sum of fills up to the end of each layer. */
+  fillAtLayerEnd: number[];
+  fillSum: number;
+  /** FINN's critical path: the sum of every engine's cycles. */
+  finnPath: number;
+}
+
+/** Pass 2, latency: first-output delays at the first-frame stream rate (the slowest interval so far). */
+function latencyPass(plans: Planned[][]): Latency {
+  let pace = 0;
   let fillSum = 0;
   let finnPath = 0;
-  const fillAtLayerEnd: number[] = [];
-  const engineFill: number[][] = plans.map((p) =>
+  const engineFill = plans.map((p) =>
     p.map((e) => {
       pace = Math.max(pace, e.cost.cycles);
       const fill = e.cost.inWords > 0 ? (e.cost.fillWords * pace) / e.cost.inWords : 0;
@@ -272,21 +201,30 @@ export function estimate(
       return fill;
     }),
   );
+  const fillAtLayerEnd: number[] = [];
   plans.forEach((_, li) => (fillAtLayerEnd[li] = (li > 0 ? fillAtLayerEnd[li - 1] : 0) + engineFill[li].reduce((s, f) => s + f, 0)));
+  return { engineFill, fillAtLayerEnd, fillSum, finnPath };
+}
 
-  // FIFOs: one between consecutive engines, plus a bypass FIFO on each residual Add.
-  const fifoDepth = options.fifoDepth ?? 32;
+/**
+ * Pass 3, FIFO sizing: one FIFO between consecutive engines, plus a bypass FIFO on each residual
+ * Add deep enough to hold the skip branch while the other branch fills.
+ */
+function fifoPass(layers: HwLayer[], plans: Planned[][], latency: Latency, maxCycles: number, fifoDepth: number, device: EngineDevice, warnings: string[]): FifoRow[][] {
+  const ctx: EngineContext = { bits: DEFAULT_BITS, device, mulStyle: 'auto', memStyle: 'auto', requant: 'auto' };
+  const fifo = (depth: number, width: number) => ENGINES.fifo.estimate({ kind: 'fifo', depth, width }, { pe: 1, simd: 1 }, ctx);
   const fifosByLayer: FifoRow[][] = layers.map(() => []);
+  const { fillAtLayerEnd } = latency;
   let prev: { name: string; cost: EngineCost } | null = null;
   plans.forEach((p, li) => {
-    p.forEach((e, ei) => {
+    for (const e of p) {
       if (prev) {
-        const f = fifoCost(optimizeFifoDepth(fifoDepth), prev.cost.outWidth, dev);
-        fifosByLayer[li].push({ from: prev.name, to: `${layers[li].name}/${e.spec.kind}`, depth: optimizeFifoDepth(fifoDepth), width: prev.cost.outWidth, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: false });
+        const depth = optimizeFifoDepth(fifoDepth);
+        const f = fifo(depth, prev.cost.outWidth);
+        fifosByLayer[li].push({ from: prev.name, to: `${layers[li].name}/${e.spec.kind}`, depth, width: prev.cost.outWidth, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: false });
       }
       prev = { name: `${layers[li].name}/${e.spec.kind}`, cost: e.cost };
-      void ei;
-    });
+    }
     const layer = layers[li];
     if (layer.mappable && layer.skipFrom !== undefined) {
       const src = layer.skipFrom;
@@ -298,26 +236,37 @@ export function estimate(
       const branchFill = (li > 0 ? fillAtLayerEnd[li - 1] : 0) - (src >= 0 ? fillAtLayerEnd[src] : 0);
       const raw = maxCycles > 0 ? Math.ceil((branchFill * words) / maxCycles) + 32 : 32;
       const depth = optimizeFifoDepth(Math.min(Math.max(raw, 32), Math.max(words, 32)));
-      const f = fifoCost(depth, width, dev);
+      const f = fifo(depth, width);
       fifosByLayer[li].push({ from: src >= 0 ? layers[src].name : 'input', to: `${layer.name} (bypass)`, depth, width, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: true });
       if (src < 0) warnings.push(`${layer.name}: skip input not found in the layer view; bypass FIFO sized from the network input.`);
     }
   });
+  return fifosByLayer;
+}
 
-  // Rows and totals.
+/** Pass 4, totals: per-layer rows (engines and FIFOs) and the design's totals in the device's LUT unit. */
+function totalsPass(
+  layers: HwLayer[],
+  configs: HwLayerConfig[],
+  plans: Planned[][],
+  latency: Latency,
+  fifosByLayer: FifoRow[][],
+  bottleneck: Estimate['bottleneck'],
+  device: Device,
+): { rows: LayerRow[]; totals: Estimate['totals']; unmapped: Estimate['unmapped']; macs: number } {
+  const factor = lutFactor(device);
   const totals = { lut: 0, ff: 0, dsp: 0, bram18: 0, bramDevice: '', weightMemBits: 0, fifoLut: 0, fifoBram18: 0 };
   let lut6Total = 0;
   const unmapped: Estimate['unmapped'] = [];
   let macs = 0;
   const rows: LayerRow[] = layers.map((layer, li) => {
-    const p = plans[li];
-    const engines: EngineRow[] = p.map((e, ei) => {
+    const engines: EngineRow[] = plans[li].map((e, ei) => {
       const c = e.cost;
       // Explicit fields: object spread here was the hot spot of the whole estimate.
       const row: EngineRow = {
         kind: e.spec.kind,
-        pe: e.pe,
-        simd: e.simd,
+        pe: e.fold.pe,
+        simd: e.fold.simd,
         cycles: c.cycles,
         dsp: c.dsp,
         bram18: c.bram18,
@@ -329,9 +278,9 @@ export function estimate(
         outWords: c.outWords,
         outWidth: c.outWidth,
         notes: c.notes,
-        fillCycles: Math.round(engineFill[li][ei]),
+        fillCycles: Math.round(latency.engineFill[li][ei]),
       };
-      if (e.parallelWindow) row.parallelWindow = true;
+      if (e.fold.parallelWindow) row.parallelWindow = true;
       return row;
     });
     const fifos = fifosByLayer[li];
@@ -363,7 +312,6 @@ export function estimate(
     totals.weightMemBits += wbits;
     if (!layer.mappable) unmapped.push({ name: layer.name, reason: layer.reason ?? 'not mappable' });
     else macs += layer.macs;
-    const b = bottleneck as Estimate['bottleneck'];
     return {
       name: layer.name,
       op: layer.op,
@@ -380,14 +328,17 @@ export function estimate(
       weightMemBits: wbits,
       engines,
       fifos,
-      isBottleneck: b !== null && b.layer === layer.name,
+      isBottleneck: bottleneck !== null && bottleneck.layer === layer.name,
     };
   });
   totals.lut = Math.round(lut6Total * factor);
   totals.fifoLut = Math.round(totals.fifoLut);
   totals.bramDevice = bramInDeviceBlocks(totals.bram18, device);
-  if (unmapped.length > 0) warnings.push(`${unmapped.length} layer(s) cannot be mapped and are left out of every total.`);
+  return { rows, totals, unmapped, macs };
+}
 
+/** Pass 5, fit: each resource against the device's budget, and which one overflows first. */
+function fitPass(totals: Estimate['totals'], device: Device, warnings: string[]): Pick<Estimate, 'resources' | 'fits' | 'overflowing' | 'firstToOverflow'> {
   const used: Record<Resource, number> = { lut: totals.lut, ff: totals.ff, dsp: totals.dsp, bram: totals.bram18 };
   const resources = {} as Record<Resource, ResourceUse>;
   const overflowing: Resource[] = [];
@@ -410,14 +361,42 @@ export function estimate(
   }
   const fits = overflowing.length > 0 ? false : unknownUsed ? null : true;
   if (unknownUsed) warnings.push(`${device.id}: some budgets are unknown (null in the catalog); fit is only checked for known resources.`);
+  return { resources, fits, overflowing, firstToOverflow };
+}
 
+/**
+ * Estimates a folded pipeline on a device at a clock. `folding` is keyed by layer name (or
+ * resolved configs aligned with `layers`); invalid folding throws a bad-input EdgefoldError
+ * naming the layer and the allowed values.
+ */
+export function estimate(
+  layers: HwLayer[],
+  folding: HwFolding | HwLayerConfig[],
+  device: Device,
+  clockMHz: number,
+  options: EstimateOptions = {},
+): Estimate {
+  checkNumber(clockMHz, 'clock (MHz)', LIMITS.range.clockMHz);
+  const configs = Array.isArray(folding) ? folding : validateFolding(layers, folding);
+  const dev = toEngineDevice(device);
+  const warnings: string[] = [];
+
+  const plans = planEngines(layers, configs, dev, options.requant ?? 'auto');
+  const { maxCycles, bottleneck } = findBottleneck(layers, plans);
+  const latency = latencyPass(plans);
+  const fifos = fifoPass(layers, plans, latency, maxCycles, options.fifoDepth ?? 32, dev, warnings);
+  const { rows, totals, unmapped, macs } = totalsPass(layers, configs, plans, latency, fifos, bottleneck, device);
+  if (unmapped.length > 0) warnings.push(`${unmapped.length} layer(s) cannot be mapped and are left out of every total.`);
+  const fit = fitPass(totals, device, warnings);
+
+  // Throughput, latency, ops and power.
   const fps = maxCycles > 0 ? (clockMHz * 1e6) / maxCycles : 0;
-  const latencyCycles = Math.round(fillSum + maxCycles);
+  const latencyCycles = Math.round(latency.fillSum + maxCycles);
   const opsPerFrame = 2 * macs;
   const gops = (opsPerFrame * fps) / 1e9;
   const power = estimatePower({ lut: totals.lut, ff: totals.ff, dsp: totals.dsp, bram18: totals.bram18 }, device, clockMHz, options.activity);
   return {
-    device: { id: device.id, name: device.name, lutInputs: device.lutInputs, lutFactor: factor },
+    device: { id: device.id, name: device.name, lutInputs: device.lutInputs, lutFactor: lutFactor(device) },
     clockMHz,
     layers: rows,
     maxCycles,
@@ -429,12 +408,9 @@ export function estimate(
       method:
         'sum over engines of (input words needed before the first output) x (first-frame stream interval per word), plus the bottleneck interval',
     },
-    finnCriticalPathCycles: finnPath,
+    finnCriticalPathCycles: latency.finnPath,
     totals,
-    resources,
-    fits,
-    overflowing,
-    firstToOverflow,
+    ...fit,
     opsPerFrame,
     gops,
     power,

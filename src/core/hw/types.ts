@@ -92,7 +92,9 @@ export type EngineSpec =
   | { kind: 'pool'; fn: 'max' | 'avg'; channels: number; kernel: [number, number]; outDim: [number, number] }
   | { kind: 'streaming-maxpool'; channels: number; imgDim: [number, number]; poolDim: [number, number] }
   | { kind: 'global-acc-pool'; channels: number; inDim: [number, number] }
-  | { kind: 'add-streams'; channels: number; numVectors: number };
+  | { kind: 'add-streams'; channels: number; numVectors: number }
+  /** Inserted by the pipeline between engines, never part of a layer's chain. */
+  | { kind: 'fifo'; depth: number; width: number };
 
 /** What a layer's PE and SIMD fold, and their upper bounds. */
 export interface FoldDims {

@@ -6,6 +6,7 @@
  * are ours (PE adders of A+1 bits plus stream control).
  */
 import type { EngineCost } from '../types.ts';
+import type { HwEngine, SpecOf } from './contract.ts';
 
 export interface AddStreamsShape {
   channels: number;
@@ -13,10 +14,15 @@ export interface AddStreamsShape {
   numVectors: number;
 }
 
+/** addstreams.py get_exp_cycles: numInputVectors * C / PE. */
+export function addStreamsCycles({ channels, numVectors }: AddStreamsShape, pe: number): number {
+  return numVectors * (channels / pe);
+}
+
 export function addStreamsCost(shape: AddStreamsShape, actBits: number, pe: number): EngineCost {
-  const { channels: C, numVectors } = shape;
+  const { channels: C } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`AddStreams: PE=${pe} does not divide ${C}`);
-  const words = numVectors * (C / pe);
+  const words = addStreamsCycles(shape, pe);
   return {
     cycles: words,
     dsp: 0,
@@ -31,3 +37,10 @@ export function addStreamsCost(shape: AddStreamsShape, actBits: number, pe: numb
     notes: ['AddStreams (resources ours; FINN estimates none)'],
   };
 }
+
+export const addStreamsEngine: HwEngine<SpecOf<'add-streams'>> = {
+  kind: 'add-streams',
+  finnOp: 'AddStreams',
+  expCycles: (spec, fold) => addStreamsCycles(spec, fold.pe),
+  estimate: (spec, fold, ctx) => addStreamsCost(spec, ctx.bits.actBits, fold.pe),
+};

@@ -16,6 +16,7 @@
 import { ramb18 } from '../memory.ts';
 import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
 import { cheaperMemory } from './common.ts';
+import type { HwEngine, SpecOf } from './contract.ts';
 
 export const MAX_QSRL_DEPTH = 256;
 
@@ -58,3 +59,10 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
     notes: [`Vivado FIFO ${d} x ${width} b in ${mem === 'bram' ? `${bramOption} RAMB18` : 'LUTRAM'}`],
   };
 }
+
+export const fifoEngine: HwEngine<SpecOf<'fifo'>> = {
+  kind: 'fifo',
+  finnOp: 'StreamingFIFO',
+  expCycles: () => 0,
+  estimate: (spec, _fold, ctx) => fifoCost(spec.depth, spec.width, ctx.device, ctx.memStyle),
+};

@@ -22,6 +22,7 @@ import {
   resolveWeightMem,
   type Folding,
 } from './common.ts';
+import type { HwEngine, SpecOf } from './contract.ts';
 
 export interface MvauShape {
   /** Matrix width: k*k*Cin for a conv, input features for FC. */
@@ -37,6 +38,11 @@ export interface MvauOptions {
   memStyle?: MemStyle;
 }
 
+/** FINN: exp_cycles = (MH/PE) * (MW/SIMD) * prod(numInputVectors). */
+export function mvauCycles({ mw, mh, numVectors }: MvauShape, { pe, simd }: Folding): number {
+  return (mh / pe) * (mw / simd) * numVectors;
+}
+
 export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, device: EngineDevice, opts: MvauOptions = {}): EngineCost {
   const { mw, mh, numVectors } = shape;
   const { pe, simd } = fold;
@@ -46,8 +52,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   const A = bits.actBits;
   const notes: string[] = [];
 
-  // FINN: exp_cycles = (MH/PE) * (MW/SIMD) * prod(numInputVectors)
-  const cycles = (mh / pe) * (mw / simd) * numVectors;
+  const cycles = mvauCycles(shape, fold);
 
   // Weight memory: WMEM words of PE*SIMD*W bits.
   const wmem = (mw * mh) / (pe * simd);
@@ -97,3 +102,10 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
     notes,
   };
 }
+
+export const mvauEngine: HwEngine<SpecOf<'mvau'>> = {
+  kind: 'mvau',
+  finnOp: 'MVAU',
+  expCycles: (spec, fold) => mvauCycles(spec, fold),
+  estimate: (spec, fold, ctx) => mvauCost(spec, ctx.bits, fold, ctx.device, { mulStyle: ctx.mulStyle, memStyle: ctx.memStyle }),
+};

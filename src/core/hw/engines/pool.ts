@@ -15,12 +15,18 @@
  */
 import { lutram64 } from '../memory.ts';
 import type { EngineCost } from '../types.ts';
+import type { HwEngine, SpecOf } from './contract.ts';
 
 export interface PoolShape {
   fn: 'max' | 'avg';
   channels: number;
   kernel: [number, number];
   outDim: [number, number];
+}
+
+/** pool.py get_exp_cycles: (C * k_h * k_w / PE) * prod(OutImgDims). */
+export function poolCycles({ channels, kernel, outDim }: PoolShape, pe: number): number {
+  return Math.trunc(((channels * kernel[0] * kernel[1]) / pe) * (outDim[0] * outDim[1]));
 }
 
 export function poolCost(shape: PoolShape, actBits: number, pe: number): EngineCost {
@@ -30,7 +36,7 @@ export function poolCost(shape: PoolShape, actBits: number, pe: number): EngineC
   const pixels = outDim[0] * outDim[1];
   const accBits = fn === 'max' ? actBits : actBits + Math.ceil(Math.log2(k2));
   return {
-    cycles: Math.trunc(((C * k2) / pe) * pixels),
+    cycles: poolCycles(shape, pe),
     dsp: 0,
     bram18: 0,
     lut: 50 + pe * accBits * 2,
@@ -50,16 +56,20 @@ export interface StreamingMaxPoolShape {
   poolDim: [number, number];
 }
 
+/** streamingmaxpool.py get_exp_cycles (2-D): ImgDim_w^2 * (1 + 1/k_w^2). */
+export function streamingMaxPoolCycles({ imgDim, poolDim }: StreamingMaxPoolShape): number {
+  return Math.trunc(imgDim[1] * imgDim[1] * (1 + 1 / (poolDim[1] * poolDim[1])));
+}
+
 export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: number): EngineCost {
   const { channels: C, imgDim, poolDim } = shape;
   const w = imgDim[1];
-  const k = poolDim[1];
   const oh = Math.floor(imgDim[0] / poolDim[0]);
   const ow = Math.floor(imgDim[1] / poolDim[1]);
   // One row of partial maxima, C values per pixel.
   const rowBits = C * actBits;
   return {
-    cycles: Math.trunc(w * w * (1 + 1 / (k * k))),
+    cycles: streamingMaxPoolCycles(shape),
     dsp: 0,
     bram18: 0,
     lut: 50 + rowBits + lutram64(rowBits, ow),
@@ -78,6 +88,12 @@ export interface GlobalAccPoolShape {
   inDim: [number, number];
 }
 
+/** globalaccpool.py get_exp_cycles: H*W*C/PE + C/PE. */
+export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe: number): number {
+  const cf = channels / pe;
+  return inDim[0] * inDim[1] * cf + cf;
+}
+
 export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe: number): EngineCost {
   const { channels: C, inDim } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`global pool: PE=${pe} does not divide ${C}`);
@@ -86,7 +102,7 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
   const accBits = actBits + Math.ceil(Math.log2(pixels));
   const accMem = cf > 1 ? lutram64(pe * accBits, cf) : 0;
   return {
-    cycles: pixels * cf + cf,
+    cycles: globalAccPoolCycles(shape, pe),
     dsp: 0,
     bram18: 0,
     lut: 50 + pe * accBits + accMem,
@@ -99,3 +115,24 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
     notes: [`global sum, ${accBits}-bit accumulators (resources ours)`],
   };
 }
+
+export const poolEngine: HwEngine<SpecOf<'pool'>> = {
+  kind: 'pool',
+  finnOp: 'Pool',
+  expCycles: (spec, fold) => poolCycles(spec, fold.pe),
+  estimate: (spec, fold, ctx) => poolCost(spec, ctx.bits.actBits, fold.pe),
+};
+
+export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>> = {
+  kind: 'streaming-maxpool',
+  finnOp: 'StreamingMaxPool',
+  expCycles: (spec) => streamingMaxPoolCycles(spec),
+  estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits),
+};
+
+export const globalAccPoolEngine: HwEngine<SpecOf<'global-acc-pool'>> = {
+  kind: 'global-acc-pool',
+  finnOp: 'GlobalAccPool',
+  expCycles: (spec, fold) => globalAccPoolCycles(spec, fold.pe),
+  estimate: (spec, fold, ctx) => globalAccPoolCost(spec, ctx.bits.actBits, fold.pe),
+};

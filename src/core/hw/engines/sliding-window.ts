@@ -15,8 +15,9 @@
  * the device, and we always report the line buffer's cost and FF.
  */
 import { swgRamb18 } from '../memory.ts';
-import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
+import type { EngineCost, EngineDevice, EngineKind, MemStyle } from '../types.ts';
 import { cheaperMemory } from './common.ts';
+import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
 
 export interface SlidingWindowShape {
   channels: number;
@@ -144,7 +145,12 @@ export interface FmPaddingShape {
   pads: [number, number, number, number];
 }
 
-/** FINN fmpadding.py: exp_cycles = (C / SIMD) * padded_H * padded_W. No resource estimate in FINN. */
+/** FINN fmpadding.py: exp_cycles = (C / SIMD) * padded_H * padded_W. */
+export function fmPaddingCycles({ channels, imgDim, pads }: FmPaddingShape, simd: number): number {
+  return (channels / simd) * (imgDim[0] + pads[0] + pads[2]) * (imgDim[1] + pads[1] + pads[3]);
+}
+
+/** FMPadding; FINN has no resource estimate for it. */
 export function fmPaddingCost(shape: FmPaddingShape, actBits: number, simd: number): EngineCost {
   const { channels: C, imgDim, pads } = shape;
   if (C % simd !== 0) throw new RangeError(`FMPadding: SIMD=${simd} does not divide ${C}`);
@@ -152,7 +158,7 @@ export function fmPaddingCost(shape: FmPaddingShape, actBits: number, simd: numb
   const ow = imgDim[1] + pads[1] + pads[3];
   const width = simd * actBits;
   return {
-    cycles: (C / simd) * oh * ow,
+    cycles: fmPaddingCycles(shape, simd),
     dsp: 0,
     bram18: 0,
     lut: 40 + width, // ours: output mux + counters
@@ -173,13 +179,17 @@ export interface DownSamplerShape {
 }
 
 /** FINN downsampler.py (2-D, square): exp_cycles = C / SIMD * ImgDim^2. */
+export function downSamplerCycles({ channels, imgDim }: DownSamplerShape, simd: number): number {
+  return Math.trunc((channels / simd) * imgDim * imgDim);
+}
+
 export function downSamplerCost(shape: DownSamplerShape, actBits: number, simd: number): EngineCost {
   const { channels: C, imgDim, stride } = shape;
   if (C % simd !== 0) throw new RangeError(`DownSampler: SIMD=${simd} does not divide ${C}`);
   const odim = Math.floor((imgDim - 1) / stride) + 1;
   const width = simd * actBits;
   return {
-    cycles: Math.trunc((C / simd) * imgDim * imgDim),
+    cycles: downSamplerCycles(shape, simd),
     dsp: 0,
     bram18: 0,
     lut: 40 + width,
@@ -192,3 +202,50 @@ export function downSamplerCost(shape: DownSamplerShape, actBits: number, simd: 
     notes: ['DownSampler (cycles: downsampler.py); resources ours (FINN gives none)'],
   };
 }
+
+/** A depthwise window (in front of a VVAU or a pool) takes its SIMD from its consumer's PE. */
+export function windowFollowsMain(mainKind: EngineKind): boolean {
+  return mainKind === 'vvau' || mainKind === 'pool';
+}
+
+/**
+ * The window's folding inside its layer (FINN SetFolding): a depthwise window follows its
+ * consumer's PE (depthwise_op_exceptions), in parallel_window mode when a VVAU has SIMD > 1;
+ * otherwise the smallest SIMD meeting the target, going parallel when even full SIMD misses it.
+ */
+export function slidingWindowAuxFold(spec: SpecOf<'sliding-window'>, { target, main }: AuxFoldContext): EngineFold {
+  if (windowFollowsMain(main.kind)) {
+    return { pe: 1, simd: main.fold.pe, parallelWindow: main.kind === 'vvau' && main.fold.simd > 1 };
+  }
+  const simd = smallestFolding(spec.channels, target, (s) => slidingWindowCycles(spec, { simd: s }));
+  let parallelWindow = false;
+  if (simd === spec.channels && slidingWindowCycles(spec, { simd }) > target) {
+    parallelWindow = slidingWindowCycles(spec, { simd, parallelWindow: true }) < slidingWindowCycles(spec, { simd });
+  }
+  return { pe: 1, simd, parallelWindow };
+}
+
+export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>> = {
+  kind: 'sliding-window',
+  finnOp: 'ConvolutionInputGenerator',
+  expCycles: (spec, fold) => slidingWindowCycles(spec, fold),
+  estimate: (spec, fold, ctx) => slidingWindowCost(spec, ctx.bits.actBits, fold, ctx.device, ctx.memStyle),
+  auxFold: slidingWindowAuxFold,
+};
+
+/** Padding streams in front of the window at the window's SIMD. */
+export const fmPaddingEngine: HwEngine<SpecOf<'fmpadding'>> = {
+  kind: 'fmpadding',
+  finnOp: 'FMPadding',
+  expCycles: (spec, fold) => fmPaddingCycles(spec, fold.simd),
+  estimate: (spec, fold, ctx) => fmPaddingCost(spec, ctx.bits.actBits, fold.simd),
+  auxFold: (_spec, { window }) => ({ pe: 1, simd: window?.simd ?? 1 }),
+};
+
+export const downSamplerEngine: HwEngine<SpecOf<'downsampler'>> = {
+  kind: 'downsampler',
+  finnOp: 'DownSampler',
+  expCycles: (spec, fold) => downSamplerCycles(spec, fold.simd),
+  estimate: (spec, fold, ctx) => downSamplerCost(spec, ctx.bits.actBits, fold.simd),
+  auxFold: (spec, { target }) => ({ pe: 1, simd: smallestFolding(spec.channels, target, (d) => downSamplerCycles(spec, d)) }),
+};

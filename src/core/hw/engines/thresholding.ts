@@ -16,6 +16,7 @@
 import { lutram64, minWastePrimitive, ramb18 } from '../memory.ts';
 import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
 import { cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
+import { smallestFolding, type HwEngine, type RequantStyle, type SpecOf } from './contract.ts';
 
 export interface ThresholdingShape {
   channels: number;
@@ -23,6 +24,11 @@ export interface ThresholdingShape {
   numVectors: number;
   /** Width of a threshold = width of the incoming accumulator. */
   thresholdBits: number;
+}
+
+/** thresholding.py get_exp_cycles = numVectors * C / PE (the multiply-shift requantiser streams the same). */
+export function thresholdingCycles({ channels, numVectors }: ThresholdingShape, pe: number): number {
+  return numVectors * (channels / pe);
 }
 
 export function thresholdingCost(
@@ -54,7 +60,7 @@ export function thresholdingCost(
   }
   const notes = [`thresholds ${2 ** outBits - 1} x ${T} b per channel: ${bram18} RAMB18, ${lutram} LUTRAM`];
   return {
-    cycles: numVectors * cf,
+    cycles: thresholdingCycles(shape, pe),
     dsp: 0,
     bram18,
     lut: lutram + pe * outBits * T,
@@ -95,7 +101,7 @@ export function requantCost(
   const dsp = mul === 'dsp' ? pe * dspPerProduct(T, scaleBits, device.dspMultiplier) : 0;
   const multLuts = mul === 'lut' ? pe * lutMultiplier(T, scaleBits) : 0;
   return {
-    cycles: numVectors * cf,
+    cycles: thresholdingCycles(shape, pe),
     dsp,
     bram18,
     lut: 50 + pe * (T + scaleBits + outBits) + memLuts + multLuts,
@@ -108,3 +114,20 @@ export function requantCost(
     notes: [`multiply-shift requant to ${outBits} b (ours): ${dsp} DSP, params ${mem === 'bram' ? `${bram18} RAMB18` : `${memLuts} LUTRAM`}`],
   };
 }
+
+/** 'auto': FINN's thresholds up to 4 output bits, the multiply-shift requantiser above. */
+export function usesMultiplyRequant(outBits: number, requant: RequantStyle): boolean {
+  return requant === 'multiply' || (requant === 'auto' && outBits > 4);
+}
+
+/** Requantisation of a layer's accumulators: thresholds or multiply-shift, as the context says. */
+export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>> = {
+  kind: 'thresholding',
+  finnOp: 'Thresholding',
+  expCycles: (spec, fold) => thresholdingCycles(spec, fold.pe),
+  estimate: (spec, fold, ctx) =>
+    usesMultiplyRequant(spec.outBits, ctx.requant)
+      ? requantCost(spec, spec.outBits, fold.pe, ctx.device, ctx.memStyle, ctx.mulStyle)
+      : thresholdingCost(spec, spec.outBits, fold.pe, ctx.device, ctx.memStyle),
+  auxFold: (spec, { target }) => ({ pe: smallestFolding(spec.channels, target, (d) => thresholdingCycles(spec, d)), simd: 1 }),
+};

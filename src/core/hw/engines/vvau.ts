@@ -21,6 +21,7 @@ import {
   resolveWeightMem,
   type Folding,
 } from './common.ts';
+import type { HwEngine, SpecOf } from './contract.ts';
 import type { MvauOptions } from './mvau.ts';
 
 export interface VvauShape {
@@ -28,6 +29,11 @@ export interface VvauShape {
   kernel: [number, number];
   /** Output feature-map dims [H, W]. */
   outDim: [number, number];
+}
+
+/** FINN: exp_cycles = ((Channels * k_h * k_w) / PE / SIMD) * dim_h * dim_w. */
+export function vvauCycles({ channels, kernel, outDim }: VvauShape, { pe, simd }: Folding): number {
+  return ((channels * kernel[0] * kernel[1]) / pe / simd) * (outDim[0] * outDim[1]);
 }
 
 export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, device: EngineDevice, opts: MvauOptions = {}): EngineCost {
@@ -41,8 +47,7 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
   const pixels = outDim[0] * outDim[1];
   const notes: string[] = [];
 
-  // FINN: exp_cycles = ((Channels * k_h * k_w) / PE / SIMD) * dim_h * dim_w
-  const cycles = ((C * k2) / pe / simd) * pixels;
+  const cycles = vvauCycles(shape, fold);
 
   const wmem = (k2 * C) / pe / simd;
   const memWidth = simd * pe * W;
@@ -82,3 +87,10 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
     notes,
   };
 }
+
+export const vvauEngine: HwEngine<SpecOf<'vvau'>> = {
+  kind: 'vvau',
+  finnOp: 'VVAU',
+  expCycles: (spec, fold) => vvauCycles(spec, fold),
+  estimate: (spec, fold, ctx) => vvauCost(spec, ctx.bits, fold, ctx.device, { mulStyle: ctx.mulStyle, memStyle: ctx.memStyle }),
+};
