@@ -18,7 +18,7 @@ import { badInput } from '../errors.ts';
 import { checkNumber, clip, LIMITS, quote } from '../limits.ts';
 import { analyzeModel } from '../graph/index.ts';
 import { layerView } from '../graph/layers.ts';
-import type { LayerInfo } from '../graph/layer.ts';
+import { COMPUTE_KINDS, type LayerInfo } from '../graph/layer.ts';
 import { encodeModel, type ModelProto } from '../onnx/model.ts';
 import { analyzeChannels, applyPruning, makePrunePlan, type ChannelAnalysis, type Criterion, type PrunePlan, CRITERIA } from '../prune/index.ts';
 import { activationTaps, calibrate, CALIBRATION_METHODS, type BatchSource, type CalibrationData, type CalibrationMethod } from '../quant/calibrate.ts';
@@ -239,7 +239,6 @@ export interface ResolvedConfig {
   quant: Record<string, LayerQuantSpec>;
 }
 
-const COMPUTE_KINDS = new Set(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
 
 /** Checks the config against the model (layer names, prunable groups, group sizes) and plans the pruning. */
 export function resolveConfig(model: ModelProto, config: CompressionConfig, analysis = analyzeChannels(model)): ResolvedConfig {

@@ -1,8 +1,7 @@
-import type { LayerInfo } from '../graph/layer.ts';
+import { CONV_KINDS, type LayerInfo } from '../graph/layer.ts';
 import type { ChannelAnalysis } from '../prune/groups.ts';
 import { keptSize } from '../prune/plan.ts';
 
-const CONV_KINDS = new Set(['conv', 'pointwise', 'depthwise', 'grouped']);
 
 /**
  * The layer view as it will be after keeping `keep` channels, computed from the original graph

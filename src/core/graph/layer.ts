@@ -13,6 +13,20 @@ export type LayerKind =
   | 'elementwise' // Add / Mul / Sub / Div on two activations
   | 'unsupported'; // an op the graph core does not understand
 
+/**
+ * The layers with weights: every convolution kind and fully connected layers. Pruning,
+ * quantization, sensitivity sweeps, the layer table and the hardware model all work on these.
+ */
+export const COMPUTE_KINDS: ReadonlySet<LayerKind> = new Set<LayerKind>(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
+
+/** The convolutions among COMPUTE_KINDS (all of them but 'fc'). */
+export const CONV_KINDS: ReadonlySet<LayerKind> = new Set([...COMPUTE_KINDS].filter((k) => k !== 'fc'));
+
+/** Whether a layer kind (or an unknown string, e.g. from a missing layer) is a compute layer. */
+export function isComputeKind(kind: string | undefined): boolean {
+  return kind !== undefined && COMPUTE_KINDS.has(kind as LayerKind);
+}
+
 export interface LayerInfo {
   /** Unique name: the ONNX node name, or `<op>_<index>` when the node has none. */
   name: string;

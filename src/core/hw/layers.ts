@@ -13,7 +13,7 @@
  * FINN use its DSP-packing RTL MVU.
  * Source: Xilinx/finn @ 39f0c9a6b, src/finn/transformation/fpgadataflow/convert_to_hw_layers.py.
  */
-import type { LayerInfo, Shape } from '../graph/layer.ts';
+import { COMPUTE_KINDS, type LayerInfo, type Shape } from '../graph/layer.ts';
 import { accumulatorBits } from './engines/common.ts';
 import { DEFAULT_BITS, type EngineSpec, type FoldDims, type HwLayer, type LayerBits } from './types.ts';
 
@@ -35,7 +35,6 @@ function chw(shape: Shape): [number, number, number] | null {
   return [n[0], n[1], n[2]];
 }
 
-const COMPUTE = new Set(['conv', 'pointwise', 'depthwise', 'fc']);
 
 function unmappable(layer: LayerInfo, bits: LayerBits, reason: string): HwLayer {
   return {
@@ -184,7 +183,7 @@ const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i
 export function hwLayersFromLayerView(layers: LayerInfo[], bits?: BitsInput): HwLayer[] {
   let lastCompute = -1;
   layers.forEach((l, i) => {
-    if (COMPUTE.has(l.kind)) lastCompute = i;
+    if (COMPUTE_KINDS.has(l.kind)) lastCompute = i;
   });
   const allBits = layers.map((l, i) => bitsFor(bits, l, i));
   return layers.map((layer, i) => {

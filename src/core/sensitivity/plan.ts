@@ -4,6 +4,7 @@
  */
 import { badInput } from '../errors.ts';
 import { Graph } from '../graph/graph.ts';
+import { COMPUTE_KINDS } from '../graph/layer.ts';
 import { layerView } from '../graph/layers.ts';
 import { inferShapes } from '../graph/shapes.ts';
 import type { ModelProto } from '../onnx/model.ts';
@@ -24,7 +25,6 @@ import {
   type SweepUnit,
 } from './types.ts';
 
-const COMPUTE_KINDS = new Set(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
 const WEIGHT_ROLES = new Set(['conv-out', 'conv-in', 'depthwise', 'fc-out', 'fc-in']);
 
 /** The model a sweep works on, with the analyses every point shares (built once per worker). */

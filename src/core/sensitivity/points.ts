@@ -6,6 +6,7 @@
 import type { CompressionConfig } from '../config/compression.ts';
 import { EdgefoldError } from '../errors.ts';
 import { attrInt } from '../graph/graph.ts';
+import { COMPUTE_KINDS } from '../graph/layer.ts';
 import { layerView } from '../graph/layers.ts';
 import type { ModelProto } from '../onnx/model.ts';
 import { applyPruning, makePrunePlan } from '../prune/index.ts';
@@ -46,7 +47,6 @@ export function pointConfig(sm: SweepModel, settings: SweepSettings, point: Swee
 function allComputeLayers(sm: SweepModel): string[] {
   return layerView(sm.originalGraph).filter((l) => COMPUTE_KINDS.has(l.kind)).map((l) => l.name);
 }
-const COMPUTE_KINDS = new Set(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
 
 function specOf(settings: SweepSettings, point: SweepPoint): LayerQuantSpec {
   const s = settings.scheme;

@@ -1,4 +1,5 @@
 import { memo, useMemo, useState } from 'react';
+import { COMPUTE_KINDS as COMPUTE } from '../../core/graph/layer.ts';
 import { allowedFoldings } from '../../core/hw/folding.ts';
 import { formatCount, formatShape } from '../format.ts';
 import { useApp } from '../store/index.ts';
@@ -6,7 +7,6 @@ import { useDesignMetrics } from '../store/derived.ts';
 
 const BIT_OPTIONS = [2, 3, 4, 5, 6, 7, 8, 10, 12, 16];
 const RATIOS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-const COMPUTE = new Set(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
 
 /** Kept-channel counts a group can take with round-to-multiple N: N, 2N, ... and the full size. */
 export function allowedKeeps(size: number, roundTo: number): number[] {

@@ -3,6 +3,7 @@ import { errorMessage, jobSlots } from './job-slots.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
 import { defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
 import { loadModel } from '../../core/graph/index.ts';
+import { isComputeKind } from '../../core/graph/layer.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
 import { checkModelOffThread } from '../../workers-client/model.ts';
@@ -232,9 +233,8 @@ export const useApp = create<AppState>()((set, get) => {
       set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
       const quant = design.compression.quant ?? {};
       const analysis = model.context.analysis;
-      const computeKinds = new Set(['conv', 'pointwise', 'depthwise', 'grouped', 'fc']);
       const layers = options.layers.length
-        ? options.layers.filter((name) => computeKinds.has(model.loaded.layers.find((l) => l.name === name)?.kind ?? ''))
+        ? options.layers.filter((name) => isComputeKind(model.loaded.layers.find((l) => l.name === name)?.kind))
         : null;
       const groups = options.layers.length
         ? [...new Set(options.layers.map((name) => analysis.layerGroup.get(name)).filter((g): g is string => !!g && !!analysis.groups.find((x) => x.id === g)?.prunable))]
