@@ -217,7 +217,7 @@ export function designFromDeploymentConfig(config: DeploymentConfig, model: { sh
 
 /** FINN's folding config format (one entry per hardware layer: PE, SIMD, ram_style, resType), keyed by our layer names. */
 export function finnFoldingConfig(metrics: DesignMetrics): Record<string, Record<string, unknown>> {
-  const ramStyle = { auto: 'auto', bram: 'block', lutram: 'distributed' } as const;
+  const ramStyle = { auto: 'auto', bram: 'block', lutram: 'distributed', uram: 'ultra' } as const;
   const out: Record<string, Record<string, unknown>> = { Defaults: {} };
   metrics.hwLayers.forEach((layer, i) => {
     if (!layer.mappable) return;

@@ -12,7 +12,7 @@ describe('compute layer kinds: one definition', () => {
 
   it('the hardware view counts a grouped convolution as a compute layer too', () => {
     // A trailing grouped conv (unmappable) is the last compute layer, so the FC before it requantises its output.
-    const base = { op: 'Conv', stride: [1, 1], pads: [0, 0, 0, 0], dilation: [1, 1], params: 0, macs: 32, hasBias: false } as const;
+    const base: Pick<LayerInfo, 'op' | 'stride' | 'pads' | 'dilation' | 'params' | 'macs' | 'hasBias'> = { op: 'Conv', stride: [1, 1], pads: [0, 0, 0, 0], dilation: [1, 1], params: 0, macs: 32, hasBias: false };
     const fc: LayerInfo = { ...base, name: 'fc', op: 'Gemm', kind: 'fc', inputShape: [null, 8], outputShape: [null, 4], kernel: [1, 1], groups: 1 };
     const grouped: LayerInfo = { ...base, name: 'g', kind: 'grouped', inputShape: [null, 4, 1, 1], outputShape: [null, 4, 1, 1], kernel: [1, 1], groups: 2 };
     const hw = hwLayersFromLayerView([fc, grouped]);

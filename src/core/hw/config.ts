@@ -25,7 +25,7 @@ export interface HwConfig {
 export const DEFAULT_LAYER_CONFIG: HwLayerConfig = { pe: 1, simd: 1, mulStyle: 'auto', memStyle: 'auto' };
 
 const MUL: MulStyle[] = ['auto', 'lut', 'dsp'];
-const MEM: MemStyle[] = ['auto', 'bram', 'lutram'];
+const MEM: MemStyle[] = ['auto', 'bram', 'lutram', 'uram'];
 
 /** Checks the shape of a folding object (values are checked against layers by validateFolding). */
 export function parseHwFolding(input: unknown, field = 'hardware.layers'): HwFolding {

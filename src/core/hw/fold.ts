@@ -109,9 +109,9 @@ function budgetOf(b: AutoFoldOptions['budget']): Record<Resource, number> {
   if (typeof b === 'number' || b === undefined) {
     const f = b ?? 0.8;
     if (!(f > 0 && f <= 1)) throw new RangeError(`budget must be in (0, 1], got ${f}`);
-    return { lut: f, ff: f, dsp: f, bram: f };
+    return { lut: f, ff: f, dsp: f, bram: f, uram: f };
   }
-  return { lut: b.lut ?? 0.8, ff: b.ff ?? 0.8, dsp: b.dsp ?? 0.8, bram: b.bram ?? 0.8 };
+  return { lut: b.lut ?? 0.8, ff: b.ff ?? 0.8, dsp: b.dsp ?? 0.8, bram: b.bram ?? 0.8, uram: b.uram ?? 0.8 };
 }
 
 function overBudget(e: Estimate, budget: Record<Resource, number>): Resource[] {
@@ -128,7 +128,7 @@ function fitsBudget(e: Estimate, budget: Record<Resource, number>): boolean {
 function toPoint(e: Estimate, folding: HwFolding, budget: Record<Resource, number>): ParetoPoint {
   const utilization = {} as Record<Resource, number | null>;
   let maxU = 0;
-  for (const r of ['lut', 'ff', 'dsp', 'bram'] as Resource[]) {
+  for (const r of ['lut', 'ff', 'dsp', 'bram', 'uram'] as Resource[]) {
     utilization[r] = e.resources[r].utilization;
     if (utilization[r] !== null) maxU = Math.max(maxU, utilization[r] as number);
   }

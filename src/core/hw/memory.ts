@@ -107,16 +107,29 @@ export function minWastePrimitive(
 }
 
 /**
+ * UltraRAM blocks for a width x depth weight memory, FINN's MVAU/VVAU uram_estimation
+ * (Xilinx/finn @ 39f0c9a6b, matrixvectoractivation.py, vectorvectoractivation.py):
+ * ceil(width / 72) * ceil(depth / 4096), one URAM288 being 4K x 72 bits (AMD UG573).
+ */
+export function uramBlocks(width: number, depth: number): number {
+  if (width <= 0 || depth <= 0) return 0;
+  return ceil(width / 72) * ceil(depth / 4096);
+}
+
+/**
  * A weight memory of `depth` words x `width` bits in the chosen style: RAMB18s mapped with the
- * engine's aspect-ratio table (MVAU: with parity widths, VVAU: without), or LUTRAM.
+ * engine's aspect-ratio table (MVAU: with parity widths, VVAU: without), LUTRAM, or UltraRAM
+ * (then FINN's bram_estimation is 0).
  */
 export function weightMemory(
   width: number,
   depth: number,
-  style: 'bram' | 'lutram',
+  style: 'bram' | 'lutram' | 'uram',
   mapBram: (width: number, depth: number) => number,
-): { bram18: number; lutramLuts: number; note: string } {
+): { bram18: number; lutramLuts: number; uram: number; note: string } {
   const bram18 = style === 'bram' ? mapBram(width, depth) : 0;
   const lutramLuts = style === 'lutram' ? lutram64(width, depth) : 0;
-  return { bram18, lutramLuts, note: `weights ${depth} x ${width} b in ${style === 'bram' ? `${bram18} RAMB18` : `${lutramLuts} LUTRAM`}` };
+  const uram = style === 'uram' ? uramBlocks(width, depth) : 0;
+  const where = style === 'bram' ? `${bram18} RAMB18` : style === 'uram' ? `${uram} URAM` : `${lutramLuts} LUTRAM`;
+  return { bram18, lutramLuts, uram, note: `weights ${depth} x ${width} b in ${where}` };
 }

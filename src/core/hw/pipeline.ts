@@ -20,7 +20,7 @@ import { DEFAULT_BITS, type EngineCost, type EngineDevice, type EngineKind, type
 
 export type { RequantStyle } from './engines/contract.ts';
 
-export type Resource = 'lut' | 'ff' | 'dsp' | 'bram';
+export type Resource = 'lut' | 'ff' | 'dsp' | 'bram' | 'uram';
 
 export interface EngineRow extends EngineCost {
   kind: EngineKind;
@@ -56,6 +56,8 @@ export interface LayerRow {
   cycles: number;
   dsp: number;
   bram18: number;
+  /** UltraRAM blocks (weights with memStyle 'uram'). */
+  uram: number;
   /** In the device's LUT unit (converted from LUT6). */
   lut: number;
   ff: number;
@@ -84,7 +86,7 @@ export interface Estimate {
   latency: { cycles: number; ms: number; method: string };
   /** FINN's pessimistic latency: the sum of every engine's cycles on the critical path. */
   finnCriticalPathCycles: number;
-  totals: { lut: number; ff: number; dsp: number; bram18: number; bramDevice: string; weightMemBits: number; fifoLut: number; fifoBram18: number };
+  totals: { lut: number; ff: number; dsp: number; bram18: number; bramDevice: string; weightMemBits: number; fifoLut: number; fifoBram18: number; uram: number };
   resources: Record<Resource, ResourceUse>;
   /** true / false when every used resource's budget is known; null when a used budget is unknown. */
   fits: boolean | null;
@@ -124,6 +126,7 @@ const DEVICE_RES: Record<Resource, (d: Device) => number | null> = {
   ff: (d) => d.ff,
   dsp: (d) => d.dsp,
   bram: (d) => d.bram18,
+  uram: (d) => d.uram,
 };
 
 function engineContext(layer: HwLayer, cfg: HwLayerConfig, device: EngineDevice, requant: RequantStyle): EngineContext {
@@ -255,7 +258,7 @@ function totalsPass(
   device: Device,
 ): { rows: LayerRow[]; totals: Estimate['totals']; unmapped: Estimate['unmapped']; macs: number } {
   const factor = lutFactor(device);
-  const totals = { lut: 0, ff: 0, dsp: 0, bram18: 0, bramDevice: '', weightMemBits: 0, fifoLut: 0, fifoBram18: 0 };
+  const totals = { lut: 0, ff: 0, dsp: 0, bram18: 0, bramDevice: '', weightMemBits: 0, fifoLut: 0, fifoBram18: 0, uram: 0 };
   let lut6Total = 0;
   const unmapped: Estimate['unmapped'] = [];
   let macs = 0;
@@ -281,6 +284,7 @@ function totalsPass(
         fillCycles: Math.round(latency.engineFill[li][ei]),
       };
       if (e.fold.parallelWindow) row.parallelWindow = true;
+      if (c.uram) row.uram = c.uram;
       return row;
     });
     const fifos = fifosByLayer[li];
@@ -288,6 +292,7 @@ function totalsPass(
     let ff = 0;
     let dsp = 0;
     let bram18 = 0;
+    let uram = 0;
     let wbits = 0;
     let cycles = 0;
     for (const e of engines) {
@@ -295,6 +300,7 @@ function totalsPass(
       ff += e.ff;
       dsp += e.dsp;
       bram18 += e.bram18;
+      uram += e.uram ?? 0;
       wbits += e.weightMemBits;
       cycles = Math.max(cycles, e.cycles);
     }
@@ -309,6 +315,7 @@ function totalsPass(
     totals.ff += ff;
     totals.dsp += dsp;
     totals.bram18 += bram18;
+    totals.uram += uram;
     totals.weightMemBits += wbits;
     if (!layer.mappable) unmapped.push({ name: layer.name, reason: layer.reason ?? 'not mappable' });
     else macs += layer.macs;
@@ -323,6 +330,7 @@ function totalsPass(
       cycles,
       dsp,
       bram18,
+      uram,
       lut: Math.round(lut6 * factor),
       ff,
       weightMemBits: wbits,
@@ -339,13 +347,13 @@ function totalsPass(
 
 /** Pass 5, fit: each resource against the device's budget, and which one overflows first. */
 function fitPass(totals: Estimate['totals'], device: Device, warnings: string[]): Pick<Estimate, 'resources' | 'fits' | 'overflowing' | 'firstToOverflow'> {
-  const used: Record<Resource, number> = { lut: totals.lut, ff: totals.ff, dsp: totals.dsp, bram: totals.bram18 };
+  const used: Record<Resource, number> = { lut: totals.lut, ff: totals.ff, dsp: totals.dsp, bram: totals.bram18, uram: totals.uram };
   const resources = {} as Record<Resource, ResourceUse>;
   const overflowing: Resource[] = [];
   let firstToOverflow: Resource | null = null;
   let worst = -1;
   let unknownUsed = false;
-  for (const r of ['lut', 'ff', 'dsp', 'bram'] as Resource[]) {
+  for (const r of ['lut', 'ff', 'dsp', 'bram', 'uram'] as Resource[]) {
     const available = DEVICE_RES[r](device);
     const utilization = available === null ? null : available === 0 ? (used[r] > 0 ? Infinity : 0) : used[r] / available;
     resources[r] = { used: used[r], available, utilization };

@@ -7,8 +7,13 @@ import type { LayerKind } from '../graph/layer.ts';
 
 /** Where multipliers go: LUT fabric, DSP blocks, or chosen by bit width (FINN's rule). */
 export type MulStyle = 'auto' | 'lut' | 'dsp';
-/** Where a memory goes: block RAM, distributed LUTRAM, or chosen by size. */
-export type MemStyle = 'auto' | 'bram' | 'lutram';
+/**
+ * Where a memory goes: block RAM, distributed LUTRAM, UltraRAM (FINN's ram_style="ultra", for
+ * MVAU/VVAU weights on UltraScale+ parts), or chosen by size ('auto' never picks UltraRAM).
+ */
+export type MemStyle = 'auto' | 'bram' | 'lutram' | 'uram';
+/** Memory styles of buffers (line buffers, thresholds, FIFOs): 'uram' is treated as 'auto' there. */
+export type BufferMemStyle = Exclude<MemStyle, 'uram'>;
 
 /** Per-layer precision. Activations are assumed unsigned (post-ReLU) unless `actSigned`. */
 export interface LayerBits {
@@ -42,6 +47,8 @@ export interface EngineCost {
   dsp: number;
   /** RAMB18-equivalent blocks (18 Kbit, FINN's unit). */
   bram18: number;
+  /** UltraRAM blocks (288 Kbit, FINN's uram_estimation); absent when the engine uses none. */
+  uram?: number;
   lut: number;
   ff: number;
   /** Bits of weights (or thresholds) the engine stores; 0 when it stores none. */

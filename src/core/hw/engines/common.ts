@@ -2,7 +2,7 @@
  * Pieces shared by the compute engines: multiplier placement, DSP packing, accumulator width.
  * Sources are named per function; docs/hardware-model.md has the derivations.
  */
-import type { EngineDevice, MemStyle, MulStyle } from '../types.ts';
+import type { BufferMemStyle, EngineDevice, MemStyle, MulStyle } from '../types.ts';
 
 export interface Folding {
   pe: number;
@@ -80,10 +80,16 @@ export function accumulatorBits(fanIn: number, weightBits: number, actBits: numb
 }
 
 /** 'auto' weight memory: LUTRAM up to 128 words deep (FINN's VVAU rule), BRAM beyond. */
-export function resolveWeightMem(style: MemStyle, depth: number): 'bram' | 'lutram' {
+export function resolveWeightMem(style: BufferMemStyle, depth: number): 'bram' | 'lutram' {
   if (style === 'bram' || style === 'lutram') return style;
   return depth <= 128 ? 'lutram' : 'bram';
 }
+
+/** Buffers (line buffers, thresholds, FIFOs) have no UltraRAM model: a layer's 'uram' means 'auto' for them. */
+export function bufferMemStyle(style: MemStyle): BufferMemStyle {
+  return style === 'uram' ? 'auto' : style;
+}
+
 
 /**
  * 'auto' for buffers (line buffers, deep FIFOs): the option that uses the smaller fraction of

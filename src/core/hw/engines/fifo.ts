@@ -14,8 +14,8 @@
  * edgefold adds them (depths from the heuristic in pipeline.ts).
  */
 import { ramb18 } from '../memory.ts';
-import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
-import { cheaperMemory } from './common.ts';
+import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
+import { bufferMemStyle, cheaperMemory } from './common.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
 export const MAX_QSRL_DEPTH = 256;
@@ -27,7 +27,7 @@ export function optimizeFifoDepth(depth: number): number {
   return Math.ceil(depth);
 }
 
-export function fifoCost(depth: number, width: number, device: EngineDevice, memStyle: MemStyle = 'auto'): EngineCost {
+export function fifoCost(depth: number, width: number, device: EngineDevice, memStyle: BufferMemStyle = 'auto'): EngineCost {
   const base: EngineCost = {
     cycles: 0,
     dsp: 0,
@@ -64,5 +64,5 @@ export const fifoEngine: HwEngine<SpecOf<'fifo'>> = {
   kind: 'fifo',
   finnOp: 'StreamingFIFO',
   expCycles: () => 0,
-  estimate: (spec, _fold, ctx) => fifoCost(spec.depth, spec.width, ctx.device, ctx.memStyle),
+  estimate: (spec, _fold, ctx) => fifoCost(spec.depth, spec.width, ctx.device, bufferMemStyle(ctx.memStyle)),
 };

@@ -57,8 +57,8 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   // Weight memory: WMEM words of PE*SIMD*W bits.
   const wmem = (mw * mh) / (pe * simd);
   const memWidth = pe * simd * W;
-  const mem = resolveWeightMem(opts.memStyle ?? 'auto', wmem);
-  const { bram18, lutramLuts, note } = weightMemory(memWidth, wmem, mem, ramb18);
+  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', wmem);
+  const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, ramb18);
   notes.push(note);
 
   // Multipliers.
@@ -92,6 +92,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
     cycles,
     dsp,
     bram18,
+    ...(uram > 0 ? { uram } : {}),
     lut,
     ff,
     weightMemBits: mw * mh * W,

@@ -15,8 +15,8 @@
  * the device, and we always report the line buffer's cost and FF.
  */
 import { swgRamb18 } from '../memory.ts';
-import type { EngineCost, EngineDevice, EngineKind, MemStyle } from '../types.ts';
-import { cheaperMemory } from './common.ts';
+import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
+import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
 
 export interface SlidingWindowShape {
@@ -87,7 +87,7 @@ export function slidingWindowCost(
   actBits: number,
   fold: SlidingWindowFold,
   device: EngineDevice,
-  memStyle: MemStyle = 'auto',
+  memStyle: BufferMemStyle = 'auto',
 ): EngineCost {
   const { channels: C, kernel, ifmDim, ofmDim, dilation } = shape;
   const { simd } = fold;
@@ -229,7 +229,7 @@ export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>> = {
   kind: 'sliding-window',
   finnOp: 'ConvolutionInputGenerator',
   expCycles: (spec, fold) => slidingWindowCycles(spec, fold),
-  estimate: (spec, fold, ctx) => slidingWindowCost(spec, ctx.bits.actBits, fold, ctx.device, ctx.memStyle),
+  estimate: (spec, fold, ctx) => slidingWindowCost(spec, ctx.bits.actBits, fold, ctx.device, bufferMemStyle(ctx.memStyle)),
   auxFold: slidingWindowAuxFold,
 };
 

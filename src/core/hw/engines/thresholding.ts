@@ -14,8 +14,8 @@
  * comparator logic (PE * B * threshold bits LUTs) and FF are ours.
  */
 import { lutram64, minWastePrimitive, ramb18 } from '../memory.ts';
-import type { EngineCost, EngineDevice, MemStyle } from '../types.ts';
-import { cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
+import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
+import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 import { smallestFolding, type HwEngine, type RequantStyle, type SpecOf } from './contract.ts';
 
 export interface ThresholdingShape {
@@ -36,7 +36,7 @@ export function thresholdingCost(
   outBits: number,
   pe: number,
   device: EngineDevice,
-  memStyle: MemStyle = 'auto',
+  memStyle: BufferMemStyle = 'auto',
 ): EngineCost {
   const { channels: C, numVectors, thresholdBits: T } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`thresholding: PE=${pe} does not divide ${C}`);
@@ -86,7 +86,7 @@ export function requantCost(
   outBits: number,
   pe: number,
   device: EngineDevice,
-  memStyle: MemStyle = 'auto',
+  memStyle: BufferMemStyle = 'auto',
   mulStyle: 'auto' | 'lut' | 'dsp' = 'auto',
 ): EngineCost {
   const { channels: C, numVectors, thresholdBits: T } = shape;
@@ -127,7 +127,7 @@ export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>> = {
   expCycles: (spec, fold) => thresholdingCycles(spec, fold.pe),
   estimate: (spec, fold, ctx) =>
     usesMultiplyRequant(spec.outBits, ctx.requant)
-      ? requantCost(spec, spec.outBits, fold.pe, ctx.device, ctx.memStyle, ctx.mulStyle)
-      : thresholdingCost(spec, spec.outBits, fold.pe, ctx.device, ctx.memStyle),
+      ? requantCost(spec, spec.outBits, fold.pe, ctx.device, bufferMemStyle(ctx.memStyle), ctx.mulStyle)
+      : thresholdingCost(spec, spec.outBits, fold.pe, ctx.device, bufferMemStyle(ctx.memStyle)),
   auxFold: (spec, { target }) => ({ pe: smallestFolding(spec.channels, target, (d) => thresholdingCycles(spec, d)), simd: 1 }),
 };

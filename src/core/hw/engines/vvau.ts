@@ -51,8 +51,8 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
 
   const wmem = (k2 * C) / pe / simd;
   const memWidth = simd * pe * W;
-  const mem = resolveWeightMem(opts.memStyle ?? 'auto', wmem);
-  const { bram18, lutramLuts, note } = weightMemory(memWidth, wmem, mem, ramb18NoParity);
+  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', wmem);
+  const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, ramb18NoParity);
   notes.push(note);
 
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
@@ -77,6 +77,7 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
     cycles,
     dsp,
     bram18,
+    ...(uram > 0 ? { uram } : {}),
     lut,
     ff,
     weightMemBits: k2 * C * W,
