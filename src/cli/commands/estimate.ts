@@ -82,7 +82,7 @@ function textReport(e: Estimate, fold: AutoFoldResult | null): string {
     '',
     `throughput ${e.fps.toFixed(1)} FPS (f_clk / ${formatCount(e.maxCycles)} cycles), bottleneck ${e.bottleneck ? `${e.bottleneck.layer} (${e.bottleneck.engine})` : '-'}`,
     `latency    ${e.latency.ms.toFixed(3)} ms (${formatCount(e.latency.cycles)} cycles; FINN's pessimistic sum ${formatCount(e.finnCriticalPathCycles)})`,
-    `resources  ${res('lut', 'LUT')}, ${res('ff', 'FF')}, ${res('dsp', 'DSP')}, ${res('bram', 'RAMB18')} = ${e.totals.bramDevice}`,
+    `resources  ${res('lut', 'LUT')}, ${res('ff', 'FF')}, ${res('dsp', 'DSP')}, ${res('bram', 'RAMB18')} = ${e.totals.bramDevice}${e.totals.uram > 0 || (e.resources.uram.available ?? 0) > 0 ? `, ${res('uram', 'URAM')}` : ''}`,
     `fits       ${e.fits === null ? 'unknown (some budgets unknown)' : e.fits ? 'yes' : `no: ${e.overflowing.join(', ')} over`}; first to overflow: ${e.firstToOverflow ?? '-'}`,
     `compute    ${formatCount(e.opsPerFrame)} ops/frame (2 x MACs), ${e.gops.toFixed(2)} GOPS`,
     `power      ${e.power.totalW.toFixed(3)} W (static ${e.power.staticW.toFixed(3)} + dynamic ${e.power.dynamicW.toFixed(3)}; range ${e.power.rangeW[0].toFixed(2)}-${e.power.rangeW[1].toFixed(2)} W), ${e.gopsPerWatt.toFixed(2)} GOPS/W`,
