@@ -49,18 +49,27 @@ export interface AuxFoldContext {
   window?: EngineFold;
 }
 
-/** One Verilog module of an engine instance, with its memory init files. */
+/**
+ * One Verilog module of an engine instance and the memory init files it reads; the same shape
+ * as `EmittedModule` of the RTL generator (src/core/rtl/verilog.ts on branch rtl).
+ */
 export interface RtlModule {
-  moduleName: string;
+  name: string;
   /** Verilog-2005 source of the module. */
   verilog: string;
-  /** Memory init files by file name ($readmemh contents). */
-  memFiles: Record<string, string>;
+  /** Memory init files by file name ($readmemh contents, paths relative to the simulation directory). */
+  files: Record<string, string>;
+  /** Stream widths in bits. */
+  inWidth: number;
+  outWidth: number;
 }
 
-/** Emits the engine kind's RTL at a folding (owned by src/core/rtl/). */
-export interface RtlEmitter<S extends EngineSpec = EngineSpec> {
-  emit(spec: S, fold: EngineFold, ctx: EngineContext, instanceName: string): RtlModule;
+/**
+ * Emits an engine instance as Verilog. `data` carries what the instance holds beyond its shape
+ * (integer weights, bias, requantisation constants), defined by src/core/rtl.
+ */
+export interface RtlEmitter<S extends EngineSpec = EngineSpec, D = unknown> {
+  emit(spec: S, fold: EngineFold, ctx: EngineContext, instance: { name: string; data: D }): RtlModule;
 }
 
 export type SpecOf<K extends EngineSpec['kind']> = Extract<EngineSpec, { kind: K }>;
@@ -75,6 +84,7 @@ export interface HwEngine<S extends EngineSpec = EngineSpec> {
   estimate(spec: S, fold: EngineFold, ctx: EngineContext): EngineCost;
   /** The folding of this engine when it is not its layer's main engine; absent for main-only kinds. */
   auxFold?(spec: S, ctx: AuxFoldContext): EngineFold;
+  /** The Verilog emitter; optional until every kind has one. */
   rtl?: RtlEmitter<S>;
 }
 
