@@ -63,7 +63,8 @@ export function runScenario(s: HwScenario, layers: LayerInfo[]): { folding: HwFo
   const bits: BitsInput | undefined = s.allBits === undefined ? undefined : layers.map(() => ({ weightBits: s.allBits, actBits: s.allBits }));
   const hw = hwLayersFromLayerView(layers, bits);
   const device = getDevice(s.device);
-  const folding = s.folding === 'auto' ? autoFold(hw, device, s.clockMHz, { ...s.styles, estimate: s.options }).folding : s.folding;
+  // uram: false = autoFold as it was at the baseline commit (its BRAM -> URAM trade came later, on purpose).
+  const folding = s.folding === 'auto' ? autoFold(hw, device, s.clockMHz, { ...s.styles, estimate: s.options, uram: false }).folding : s.folding;
   return { folding, estimate: estimate(hw, folding, device, s.clockMHz, s.options) };
 }
 

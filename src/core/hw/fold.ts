@@ -34,6 +34,11 @@ export interface AutoFoldOptions {
   mvauWwidthMax?: number;
   /** Passed to every estimate (requantiser style, FIFO depth, activity). */
   estimate?: EstimateOptions;
+  /**
+   * When BRAM is over budget, move MVAU/VVAU weights to UltraRAM first on parts that have it
+   * (default true); false keeps the BRAM -> LUTRAM trade only, as before UltraRAM was modelled.
+   */
+  uram?: boolean;
 }
 
 export interface ParetoPoint {
@@ -194,6 +199,8 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
   const run = (idx: number[]): { e: Estimate; st: Styles } => {
     const st = baseStyles();
     let e = evaluate(idx, st);
+    // Layers whose weights did not fit the URAM left: not offered URAM again.
+    const uramRefused = new Set<number>();
     for (let guard = 0; guard < 2 * layers.length; guard++) {
       const over = overBudget(e, budget);
       if (over.length === 0) break;
@@ -204,23 +211,45 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
         return best;
       };
       const row = (i: number) => e.layers[i];
+      const uramRoom = () => options.uram !== false && (device.uram ?? 0) > 0 && room('uram');
+      /** RAMB18 of a layer's MVAU/VVAU weight memory: what moving it to URAM frees. */
+      const weightBram = (i: number) => {
+        const main = layers[i].mappable ? layers[i].engines[layers[i].main].kind : null;
+        return main === 'mvau' || main === 'vvau' ? row(i).engines[layers[i].main].bram18 : 0;
+      };
       let changed = -1;
+      let toUram: { layer: number; before: MemStyle } | null = null;
       if (over.includes('dsp') && room('lut')) {
         changed = pick((i) => row(i).dsp, (i) => st.mul[i] !== 'lut');
         if (changed >= 0) st.mul[changed] = 'lut';
-      } else if (over.includes('bram') && room('lut')) {
-        changed = pick((i) => row(i).bram18, (i) => st.mem[i] !== 'lutram');
-        if (changed >= 0) st.mem[changed] = 'lutram';
+      } else if (over.includes('bram') && (room('lut') || uramRoom())) {
+        // UltraRAM first where the part has it (weights only, FINN's ram_style="ultra"): it keeps LUTs free.
+        if (uramRoom()) {
+          changed = pick(weightBram, (i) => st.mem[i] !== 'uram' && !uramRefused.has(i));
+          if (changed >= 0) {
+            toUram = { layer: changed, before: st.mem[changed] };
+            st.mem[changed] = 'uram';
+          }
+        }
+        if (changed < 0 && room('lut')) {
+          changed = pick((i) => row(i).bram18, (i) => st.mem[i] !== 'lutram');
+          if (changed >= 0) st.mem[changed] = 'lutram';
+        }
       } else if (over.includes('lut') && room('dsp')) {
         changed = pick((i) => row(i).lut, (i) => st.mul[i] !== 'dsp' && layers[i].mappable && layers[i].engines[layers[i].main].kind.endsWith('vau'));
         if (changed >= 0) st.mul[changed] = 'dsp';
       }
       if (changed < 0 && over.includes('lut') && room('bram')) {
-        changed = pick((i) => row(i).lut, (i) => st.mem[i] !== 'bram');
+        changed = pick((i) => row(i).lut, (i) => st.mem[i] !== 'bram' && st.mem[i] !== 'uram');
         if (changed >= 0) st.mem[changed] = 'bram';
       }
       if (changed < 0) break;
       e = evaluate(idx, st);
+      if (toUram && overBudget(e, budget).includes('uram')) {
+        st.mem[toUram.layer] = toUram.before;
+        uramRefused.add(toUram.layer);
+        e = evaluate(idx, st);
+      }
     }
     return { e, st };
   };

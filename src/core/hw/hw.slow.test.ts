@@ -62,8 +62,22 @@ describe('power calibration checks (docs/hardware-model.md)', () => {
   it('Mobile-X: 8-bit MobileNet at 190.9 FPS on a 16 nm ZU+ draws ~5.95 W, within +-50 %', async () => {
     const { mobileNetV1Layers } = await import('./fixtures.ts');
     const hw = hwLayersFromLayerView(mobileNetV1Layers());
-    const r = autoFold(hw, getDevice('XCZU7EV'), 200, { objective: { targetFps: 190.9 }, budget: 1 });
+    // ZCU102's XCZU9EG has no UltraRAM, so the ZU7EV stand-in may not use its URAM either.
+    const r = autoFold(hw, getDevice('XCZU7EV'), 200, { objective: { targetFps: 190.9 }, budget: 1, uram: false });
     expect(r.estimate.fps).toBeGreaterThanOrEqual(190.9);
     expect(Math.abs(r.estimate.power.totalW / 5.95 - 1)).toBeLessThanOrEqual(0.5);
+  });
+  it('UltraRAM: 8-bit MobileNet-v1 fits XCZU7EV only when autoFold may move weights to URAM', async () => {
+    const { mobileNetV1Layers } = await import('./fixtures.ts');
+    const hw = hwLayersFromLayerView(mobileNetV1Layers());
+    const zu7ev = getDevice('XCZU7EV');
+    const withUram = autoFold(hw, zu7ev, 100);
+    expect(withUram.met).toBe(true);
+    expect(withUram.estimate.resources.uram.used).toBeGreaterThan(0);
+    expect(withUram.estimate.resources.uram.utilization!).toBeLessThanOrEqual(0.8);
+    expect(withUram.estimate.resources.bram.utilization!).toBeLessThanOrEqual(0.8);
+    const bramOnly = autoFold(hw, zu7ev, 100, { uram: false });
+    expect(bramOnly.met).toBe(false);
+    expect(bramOnly.estimate.resources.uram.used).toBe(0);
   });
 });

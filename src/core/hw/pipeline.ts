@@ -396,6 +396,7 @@ export function estimate(
   const { rows, totals, unmapped, macs } = totalsPass(layers, configs, plans, latency, fifos, bottleneck, device);
   if (unmapped.length > 0) warnings.push(`${unmapped.length} layer(s) cannot be mapped and are left out of every total.`);
   const fit = fitPass(totals, device, warnings);
+  if (totals.uram > 0) warnings.push(`${totals.uram} UltraRAM block(s) used: their dynamic power is not in the power estimate.`);
 
   // Throughput, latency, ops and power.
   const fps = maxCycles > 0 ? (clockMHz * 1e6) / maxCycles : 0;
