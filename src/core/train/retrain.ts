@@ -65,7 +65,7 @@ export const DEFAULT_RETRAIN: RetrainOptions = {
   augment: { pad: 2, flip: true },
   warmupSteps: 0,
   batchNorm: 'train',
-  activationRanges: 'fixed',
+  activationRanges: 'ema',
   rangeAveraging: 0.01,
 };
 
