@@ -34,7 +34,7 @@ export const retrainCommand: Command = {
   summary: 'Prune/quantize a model with a compression config, then fine-tune it (or train it quantization-aware) on the training split, and measure it.',
   usage:
     'edgefold retrain <model.onnx> --config <cfg.json> -o <out.onnx> [--epochs N] [--lr X] [--batch N] [--kd weight[,temperature]|off] [--optimizer adamw|sgd] ' +
-    '[--weight-decay X] [--seed S] [--qat] [--no-augment] [--data <manifest.json>] [--train-split train] [--train-limit N] [--calib-split calibration] ' +
+    '[--weight-decay X] [--seed S] [--qat] [--ranges fixed|ema|learned] [--range-averaging C] [--warmup STEPS] [--no-augment] [--data <manifest.json>] [--train-split train] [--train-limit N] [--calib-split calibration] ' +
     '[--split test] [--limit N] [--no-eval] [--engine native|wasm] [--threads N] [--reconstruct] [--json]',
   options: {
     config: { type: 'string', short: 'c' },
@@ -47,6 +47,9 @@ export const retrainCommand: Command = {
     'weight-decay': { type: 'string' },
     seed: { type: 'string' },
     qat: { type: 'boolean' },
+    ranges: { type: 'string' },
+    'range-averaging': { type: 'string' },
+    warmup: { type: 'string' },
     'no-augment': { type: 'boolean' },
     data: { type: 'string' },
     'train-split': { type: 'string' },
@@ -71,6 +74,8 @@ export const retrainCommand: Command = {
     const optimizer = (values.optimizer ?? DEFAULT_RETRAIN.optimizer) as OptimizerName;
     if (!OPTIMIZERS.includes(optimizer)) throw badInput(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}".`, 'optimizer');
     const kd = kdOption(values.kd);
+    const ranges = (values.ranges ?? DEFAULT_RETRAIN.activationRanges) as RetrainOptions['activationRanges'];
+    if (!['fixed', 'ema', 'learned'].includes(ranges)) throw badInput(`--ranges must be "fixed", "ema" or "learned", got "${ranges}".`, 'ranges');
     const options: RetrainOptions = {
       ...DEFAULT_RETRAIN,
       epochs: intOption(values.epochs, 'epochs', 0) ?? DEFAULT_RETRAIN.epochs,
@@ -81,6 +86,9 @@ export const retrainCommand: Command = {
       seed: intOption(values.seed, 'seed', 0) ?? DEFAULT_RETRAIN.seed,
       kd: kd === undefined ? DEFAULT_RETRAIN.kd : kd,
       qat: Boolean(values.qat),
+      activationRanges: ranges,
+      rangeAveraging: numberOption(values['range-averaging'], 'range-averaging', 0, 1) ?? DEFAULT_RETRAIN.rangeAveraging,
+      warmupSteps: intOption(values.warmup, 'warmup', 0) ?? DEFAULT_RETRAIN.warmupSteps,
       augment: values['no-augment'] ? { pad: 0, flip: false } : DEFAULT_RETRAIN.augment,
       limit: intOption(values['train-limit'], 'train-limit'),
     };
@@ -159,6 +167,7 @@ export const retrainCommand: Command = {
                 }
               : {}),
             quant: result.quant,
+            ...(result.activationLimits ? { activationLimits: result.activationLimits } : {}),
           },
           null,
           2,

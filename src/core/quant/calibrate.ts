@@ -142,6 +142,8 @@ export interface ClipChoice {
  * The clipping limit for a tensor: 'minmax' keeps the largest magnitude seen; 'percentile' the
  * given percentile of |x| (e.g. 99.99); 'mse' the limit minimizing expected squared error for
  * this bit width (uniform rounding noise inside the range, clipping error outside).
+ * `fixedLimit` skips the choice (e.g. the frozen range observer of quantization-aware training)
+ * and only reports the SQNR at that limit.
  */
 export function chooseClip(
   stats: TensorStats,
@@ -150,6 +152,7 @@ export function chooseClip(
   signed: boolean,
   rounding: Rounding,
   percentile = 99.99,
+  fixedLimit?: number,
 ): ClipChoice {
   const top = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   const width = stats.absMax / HIST_BINS;
@@ -168,6 +171,7 @@ export function chooseClip(
   };
   let signal = 0;
   for (let i = 0; i < HIST_BINS; i++) signal += stats.hist[i] * center(i) ** 2;
+  if (fixedLimit !== undefined) return { limit: fixedLimit, sqnrDb: sqnr(signal, noiseAt(fixedLimit)) };
   if (stats.absMax === 0) return { limit: 0, sqnrDb: Infinity };
   let limit = stats.absMax;
   if (method === 'percentile') {

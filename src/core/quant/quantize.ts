@@ -52,6 +52,8 @@ export interface QuantizeOptions {
   method: CalibrationMethod;
   /** For method 'percentile' (e.g. 99.99). */
   percentile: number;
+  /** Clip limits by activation tensor that replace the calibration method's choice (QAT's frozen range observers). */
+  activationLimits?: Record<string, number>;
 }
 
 export interface ActivationReport {
@@ -238,7 +240,7 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): { mo
         );
       }
       const signed = !nonNegative(graph, x);
-      const clip = chooseClip(stats, options.method, spec.activationBits, signed, spec.rounding, options.percentile);
+      const clip = chooseClip(stats, options.method, spec.activationBits, signed, spec.rounding, options.percentile, options.activationLimits?.[x]);
       aq = activationQuantizer(clip.limit, spec.activationBits, signed, spec.scale, spec.rounding);
       activation = {
         tensor: x,

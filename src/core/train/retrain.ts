@@ -21,7 +21,7 @@ import { quantizeModel, type QuantReport } from '../quant/quantize.ts';
 import type { AugmentOptions } from './augment.ts';
 import type { DistillationOptions } from './loss.ts';
 import type { OptimizerName } from './optimizer.ts';
-import { floatValues, prepareQat, type QuantSettings } from './qat.ts';
+import { floatValues, learnedLimits, prepareQat, type QuantSettings } from './qat.ts';
 import { train, writeParameters, type EpochRecord, type TrainProgress, type TrainResult } from './trainer.ts';
 
 export interface RetrainOptions {
@@ -42,6 +42,14 @@ export interface RetrainOptions {
   limit?: number;
   /** BatchNormalization kept in the pruned model trains with batch statistics or stays frozen. */
   batchNorm: 'train' | 'frozen';
+  /**
+   * QAT activation ranges: 'fixed' at the calibrated values; 'ema': moving-average observers
+   * of the batch ranges (as PyTorch's QAT), frozen at the end of training and exported;
+   * 'learned': the scales train by gradient (LSQ) from the calibrated values.
+   */
+  activationRanges: 'fixed' | 'ema' | 'learned';
+  /** Averaging constant of the 'ema' observers (PyTorch's default 0.01). */
+  rangeAveraging: number;
 }
 
 export const DEFAULT_RETRAIN: RetrainOptions = {
@@ -57,6 +65,8 @@ export const DEFAULT_RETRAIN: RetrainOptions = {
   augment: { pad: 2, flip: true },
   warmupSteps: 0,
   batchNorm: 'train',
+  activationRanges: 'ema',
+  rangeAveraging: 0.01,
 };
 
 export interface RetrainEngine {
@@ -96,6 +106,8 @@ export interface RetrainResult {
   sha256: string;
   options: RetrainOptions;
   quant: QuantReport | null;
+  /** QAT with 'ema' or 'learned' ranges: the frozen activation clip limits the export used, by tensor. */
+  activationLimits?: Record<string, number>;
   epochs: EpochRecord[];
   trainSeconds: number;
   imagesPerSecond: number;
@@ -171,9 +183,10 @@ export async function retrain(
   let trained: Pick<TrainResult, 'epochs' | 'seconds' | 'imagesPerSecond'> = { epochs: [], seconds: 0, imagesPerSecond: 0 };
   let result = compressedBefore;
   let quant: QuantReport | null = quantizedBefore?.report ?? null;
+  let frozenLimits: Record<string, number> | undefined;
   if (options.epochs > 0) {
     const teacher = options.kd ? await createOrtRunner(engine.ort, encodeModel(input.model), engine.sessionOptions) : undefined;
-    const qat = options.qat && before ? prepareQat(pruned, before) : undefined;
+    const qat = options.qat && before ? prepareQat(pruned, before, options.activationRanges === 'learned') : undefined;
     let values;
     try {
       const run = await train(
@@ -191,6 +204,8 @@ export async function retrain(
           kd: options.kd ?? undefined,
           batchNorm: options.batchNorm,
           limit: options.limit,
+          observers: qat && options.activationRanges === 'ema' ? qat.observers : undefined,
+          observerAveraging: options.rangeAveraging,
           signal,
           onProgress: (training) => onProgress?.({ phase: 'train', training }),
         },
@@ -198,6 +213,8 @@ export async function retrain(
       );
       trained = run;
       values = qat ? floatValues(qat, run.values) : run.values;
+      if (qat && options.activationRanges === 'ema') frozenLimits = Object.fromEntries(run.limits);
+      if (qat && options.activationRanges === 'learned') frozenLimits = learnedLimits(qat, run.values);
     } finally {
       await teacher?.release();
     }
@@ -207,8 +224,8 @@ export async function retrain(
     result = trainedFloat;
     quant = null;
     if (config.quant) {
-      // QAT keeps the scales it trained with; a float fine-tune is calibrated again.
-      const settings = qat ? before! : quantSettings(await calibrateOn(trainedFloat))!;
+      // QAT keeps the scales it trained with (the frozen observers' with 'ema'); a float fine-tune is calibrated again.
+      const settings = qat ? { ...before!, activationLimits: frozenLimits } : quantSettings(await calibrateOn(trainedFloat))!;
       const q = quantizeModel(trainedFloat, settings);
       result = q.model;
       quant = q.report;
@@ -223,6 +240,7 @@ export async function retrain(
     sha256: await sha256Hex(bytes),
     options,
     quant,
+    ...(frozenLimits ? { activationLimits: frozenLimits } : {}),
     epochs: trained.epochs,
     trainSeconds: trained.seconds,
     imagesPerSecond: trained.imagesPerSecond,

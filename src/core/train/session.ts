@@ -13,6 +13,8 @@ export interface StepInput {
   teacherLogits?: Float32Array;
   /** Current value of every trainable parameter, by name. */
   params: Map<string, Float32Array>;
+  /** Current value of every fed constant (graph.fed), by name. */
+  fed?: Map<string, Float32Array>;
 }
 
 export interface StepOutput {
@@ -21,6 +23,8 @@ export interface StepOutput {
   gradients: Map<string, Float32Array>;
   /** Per train-mode BatchNormalization node: batch mean and biased variance per channel. */
   batchStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
+  /** Per observed tensor: its max |x| over the batch. */
+  observed: Map<string, number>;
 }
 
 export interface TrainingSession {
@@ -48,11 +52,17 @@ export async function createTrainingSession(ort: OrtModule, graph: TrainingGraph
         if (!value) throw new Error(`no value for parameter "${p.name}"`);
         feeds[p.name] = new ort.Tensor('float32', value, p.dims);
       }
+      for (const f of graph.fed) {
+        const value = input.fed?.get(f.name);
+        if (!value) throw new Error(`no value for fed constant "${f.name}"`);
+        feeds[f.name] = new ort.Tensor('float32', value, f.dims);
+      }
       const out = await session.run(feeds);
       const take = (name: string) => Float32Array.from(out[name].data as Float32Array);
       const gradients = new Map(graph.params.map((p) => [p.name, take(p.gradient)]));
       const batchStats = new Map(graph.batchNorms.map((s) => [s.node, { mean: take(s.batchMean), variance: take(s.batchVar) }]));
-      const result = { loss: Number((out[LOSS_OUTPUT].data as Float32Array)[0]), logits: take(graph.logits), gradients, batchStats };
+      const observed = new Map([...graph.observed].map(([tensor, output]) => [tensor, Number((out[output].data as Float32Array)[0])]));
+      const result = { loss: Number((out[LOSS_OUTPUT].data as Float32Array)[0]), logits: take(graph.logits), gradients, batchStats, observed };
       for (const t of Object.values(out)) t.dispose?.();
       return result;
     },

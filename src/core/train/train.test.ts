@@ -161,7 +161,7 @@ describe.skipIf(dataMissing)('QAT and retrain on the default model', () => {
     const model = decodeModel(readBytes(DEFAULT_MODEL));
     const [trainSplit, calibration] = await Promise.all([split('train'), split('calibration')]);
     const config = { version: 1, quant: { weightBits: 4, activationBits: 4, calibration: { images: 200 } } };
-    const r = await retrain(engine, { model, config, train: trainSplit, calibration }, { ...DEFAULT_RETRAIN, epochs: 1, limit: 256, qat: true, lr: 1e-3 });
+    const r = await retrain(engine, { model, config, train: trainSplit, calibration }, { ...DEFAULT_RETRAIN, epochs: 1, limit: 256, qat: true, lr: 1e-3, activationRanges: 'fixed' });
     const layers = r.quant!.layers;
     expect(layers.length).toBe(14);
     const inits = new Map(r.model.graph!.initializer.map((t) => [t.name, t]));

@@ -37,6 +37,20 @@ export interface ParameterBinding {
   transform?: (value: Float32Array) => Float32Array;
 }
 
+/**
+ * A moving-average range observer of a quantized activation (PyTorch's MovingAverageMinMaxObserver
+ * for a symmetric / non-negative range): limit <- limit + c x (batch max |x| - limit) every step,
+ * and the scales fed to the graph follow the limit. The final limit is the frozen one.
+ */
+export interface RangeObserver {
+  /** The tensor that is quantized. */
+  tensor: string;
+  /** Clip limit (largest magnitude kept); the starting value is the calibrated one. */
+  limit: number;
+  /** Scalar initializers holding its scale(s), and how each scale follows from a limit. */
+  scales: { name: string; scaleOf: (limit: number) => number; qmax: number }[];
+}
+
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
@@ -49,6 +63,10 @@ export interface TrainOptions {
   batchNorm?: 'train' | 'frozen';
   /** Train on the first N images only. */
   limit?: number;
+  /** Range observers updated every step (QAT with moving-average ranges). */
+  observers?: readonly RangeObserver[];
+  /** Averaging constant c of the observers (PyTorch's default 0.01). */
+  observerAveraging?: number;
   signal?: AbortSignal;
   onProgress?: (progress: TrainProgress) => void;
   /** Steps between progress reports (default 5). */
@@ -84,6 +102,8 @@ export interface TrainResult {
   seconds: number;
   /** Over all steps after the first (session warm-up excluded); images seen, not distinct images. */
   imagesPerSecond: number;
+  /** Final (frozen) limit of every range observer, by tensor. */
+  limits: Map<string, number>;
 }
 
 /** Weights (rank >= 2) decay; biases and BatchNormalization scale/shift do not. */
@@ -91,7 +111,16 @@ const decays = (dims: number[]) => dims.length >= 2;
 
 export async function train(engine: TrainEngine, model: ModelProto, data: Dataset, options: TrainOptions, bindings?: ParameterBinding[]): Promise<TrainResult> {
   const trainable = bindings?.map((b) => b.name);
-  const graph = buildTrainingGraph(model, { trainable, batchNorm: options.batchNorm, kd: options.kd });
+  const observers = (options.observers ?? []).map((o) => ({ ...o }));
+  const graph = buildTrainingGraph(model, {
+    trainable,
+    batchNorm: options.batchNorm,
+    kd: options.kd,
+    fed: observers.flatMap((o) => o.scales.map((s) => s.name)),
+    observed: observers.map((o) => o.tensor),
+  });
+  const averaging = options.observerAveraging ?? 0.01;
+  const fedScales = () => new Map(observers.flatMap((o) => o.scales.map((s) => [s.name, Float32Array.of(s.scaleOf(o.limit))] as const)));
   const inits = new Map(model.graph!.initializer.map((t) => [t.name, t]));
   const masters = new Map<string, Float32Array>();
   const transforms = new Map<string, (v: Float32Array) => Float32Array>();
@@ -142,10 +171,11 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
         const teacherLogits = options.kd ? await engine.teacher!.run(images, dims) : undefined;
         const fed = new Map<string, Float32Array>();
         for (const [name, value] of masters) fed.set(name, transforms.get(name)?.(value) ?? value);
-        const out = await session.step({ images, dims, labels, teacherLogits, params: fed });
+        const out = await session.step({ images, dims, labels, teacherLogits, params: fed, fed: fedScales() });
         if (!Number.isFinite(out.loss)) throw new Error(`the loss became ${out.loss} at step ${step + 1}; lower the learning rate`);
         const lr = cosineLearningRate(step, { lr: options.lr, totalSteps, warmupSteps: options.warmupSteps });
         optimizer.step(masters, out.gradients, lr);
+        for (const o of observers) o.limit += averaging * (out.observed.get(o.tensor)! - o.limit);
         for (const s of graph.batchNorms) {
           const stats = out.batchStats.get(s.node)!;
           const m = n * s.perImage;
@@ -191,7 +221,7 @@ export async function train(engine: TrainEngine, model: ModelProto, data: Datase
   const seconds = (performance.now() - started) / 1000;
   const steady = (performance.now() - afterFirstStep) / 1000;
   const imagesPerSecond = imagesAfterFirst > 0 ? imagesAfterFirst / steady : (count * options.epochs) / seconds;
-  return { values: new Map([...masters, ...running]), epochs, steps: step, seconds, imagesPerSecond };
+  return { values: new Map([...masters, ...running]), epochs, steps: step, seconds, imagesPerSecond, limits: new Map(observers.map((o) => [o.tensor, o.limit])) };
 }
 
 /** A copy of the model with the given initializers replaced (same names and dims). */

@@ -4,9 +4,10 @@
  * (node or web/wasm) returns loss, logits and every parameter's gradient for a batch.
  *
  * Graph inputs: the batch, `labels` (one-hot [N, classes]), `teacher_logits` when distilling, and
- * every trainable parameter (initializers that became inputs, same names). Outputs: `loss`, the
- * logits, one gradient per parameter, and per train-mode BatchNormalization its batch mean and
- * biased variance.
+ * every trainable parameter (initializers that became inputs, same names), and every `fed`
+ * constant (fed each step, no gradient: QAT's activation scales). Outputs: `loss`, the logits,
+ * one gradient per parameter, per train-mode BatchNormalization its batch mean and biased
+ * variance, and per `observed` tensor its largest magnitude in the batch.
  */
 import type { ModelProto, TensorProto } from 'onnx-buf';
 import { EdgefoldError } from '../errors.ts';
@@ -30,6 +31,10 @@ export interface TrainingGraphOptions {
   /** BatchNormalization nodes use batch statistics ('train', default) or the stored ones ('frozen'). */
   batchNorm?: 'train' | 'frozen';
   kd?: DistillationOptions;
+  /** Initializers that become graph inputs fed every step, without gradients (e.g. activation scales whose range observer moves). */
+  fed?: readonly string[];
+  /** Tensors whose max |x| over the batch is an output (range observers). */
+  observed?: readonly string[];
 }
 
 export interface TrainableParameter {
@@ -59,6 +64,10 @@ export interface TrainingGraph {
   params: TrainableParameter[];
   batchNorms: BatchNormStatistics[];
   distillation: boolean;
+  /** Fed constants (name, dims). */
+  fed: { name: string; dims: number[] }[];
+  /** Observed tensor -> graph output holding its max |x| over the batch (a scalar). */
+  observed: Map<string, string>;
 }
 
 /** Parameter slots: (op, input index) pairs whose initializers train by default. */
@@ -91,7 +100,11 @@ export function buildTrainingGraph(model: ModelProto, options: TrainingGraphOpti
   for (const name of trainable) {
     if (!graph.initializers.has(name)) throw new EdgefoldError('bad-input', `"${name}" is not an initializer of the model, so it cannot be trained.`);
   }
-  const paramSet = new Set(trainable);
+  const fedNames = options.fed ?? [];
+  for (const name of fedNames) {
+    if (!graph.initializers.has(name) || trainable.includes(name)) throw new EdgefoldError('bad-input', `"${name}" is not an untrained initializer of the model, so it cannot be fed.`);
+  }
+  const paramSet = new Set([...trainable, ...fedNames]);
   const batchNormMode = options.batchNorm ?? 'train';
 
   const b = new GraphBuilder([...graph.initializers.keys(), input, ...graph.nodes.flatMap((n) => [n.name, ...n.inputs, ...n.outputs]), LABELS_INPUT, TEACHER_INPUT, LOSS_OUTPUT]);
@@ -180,15 +193,25 @@ export function buildTrainingGraph(model: ModelProto, options: TrainingGraphOpti
     outputs.push(tensorInfo(stats.batchMean, [1, channels, 1, 1]), tensorInfo(stats.batchVar, [1, channels, 1, 1]));
   }
 
+  const observed = new Map<string, string>();
+  for (const name of options.observed ?? []) {
+    shape(name);
+    const out = b.opTo('ReduceMax', [b.op('Abs', [name])], b.fresh(`${name}_batch_absmax`), { keepdims: 0 });
+    observed.set(name, out);
+    outputs.push(tensorInfo(out, []));
+  }
+  const fed = fedNames.map((name) => ({ name, dims: tensorDims(graph.initializers.get(name)!) }));
+
   const inputShape = shape(input);
   const inputs = [
     tensorInfo(input, inputShape.map((d, i) => (i === 0 ? 'N' : d))),
     tensorInfo(LABELS_INPUT, ['N', classes]),
     ...(options.kd ? [tensorInfo(TEACHER_INPUT, ['N', classes])] : []),
     ...params.map((p) => tensorInfo(p.name, p.dims)),
+    ...fed.map((f) => tensorInfo(f.name, f.dims)),
   ];
   const kept: TensorProto[] = [...graph.initializers.values()].filter((t) => !paramSet.has(t.name));
   const opset = Math.max(16, graph.opset);
   const out = buildModel({ nodes: b.nodes, inputs, outputs, initializers: [...kept, ...b.initializers], opset, irVersion: 8, name: 'training' });
-  return { model: out, input, logits, classes, params, batchNorms, distillation: Boolean(options.kd) };
+  return { model: out, input, logits, classes, params, batchNorms, distillation: Boolean(options.kd), fed, observed };
 }

@@ -11,8 +11,11 @@ recipe() { # name config epochs lr extra
     prune25-kd-3ep)        echo "prune25.json 3 0.003" ;;
     prune25-kd-10ep)       echo "prune25.json 10 0.003" ;;
     prune50-kd-10ep)       echo "prune50.json 10 0.003" ;;
-    w4a4-qat-1ep)          echo "w4a4.json 1 0.001 --qat" ;;
-    prune25-w8a8-qat-3ep)  echo "prune25-w8a8.json 3 0.003 --qat" ;;
+    w4a4-qat-1ep)          echo "w4a4.json 1 0.001 --qat --ranges fixed" ;;
+    w4a4-qat-1ep-lr3e-3)   echo "w4a4.json 1 0.003 --qat --ranges fixed" ;;
+    w4a4-qat-1ep-ema)      echo "w4a4.json 1 0.003 --qat --ranges ema" ;;
+    w4a4-qat-1ep-learned)  echo "w4a4.json 1 0.003 --qat --ranges learned" ;;
+    prune25-w8a8-qat-3ep)  echo "prune25-w8a8.json 3 0.003 --qat --ranges fixed" ;;
   esac
 }
 names=${*:-prune25-kd-3ep w4a4-qat-1ep prune25-w8a8-qat-3ep prune25-kd-10ep prune50-kd-10ep}

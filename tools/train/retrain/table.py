@@ -14,6 +14,9 @@ RECIPES = [
     ("prune25-kd-10ep", "25 % L1 pruned, float", "fine-tune 10 epochs, same recipe", "91.6 (after reconstruction)", 91.1),
     ("prune50-kd-10ep", "50 % L1 pruned, float", "fine-tune 10 epochs, same recipe", "88.0 (after reconstruction)", 87.5),
     ("w4a4-qat-1ep", "W4A4 (per-channel W, per-tensor A, min/max)", "QAT 1 epoch, KD, AdamW lr 1e-3", "88.9", 88.4),
+    ("w4a4-qat-1ep-lr3e-3", "W4A4 (per-channel W, per-tensor A, min/max)", "QAT 1 epoch, KD, AdamW lr 3e-3, fixed ranges", "88.9", 88.4),
+    ("w4a4-qat-1ep-ema", "W4A4 (per-channel W, per-tensor A, min/max)", "QAT 1 epoch, KD, AdamW lr 3e-3, moving-average ranges (c 0.01)", "88.9", 88.4),
+    ("w4a4-qat-1ep-learned", "W4A4 (per-channel W, per-tensor A, min/max)", "QAT 1 epoch, KD, AdamW lr 3e-3, learned scales (LSQ)", "88.9", 88.4),
     ("prune25-w8a8-qat-3ep", "25 % L1 pruned + W8A8 (min/max)", "QAT 3 epochs, KD, AdamW lr 3e-3", "90.6 (after reconstruction)", 90.1),
 ]
 

@@ -1,0 +1,207 @@
+/**
+ * Quantization-aware training's quantizers: the fake-quant chain's gradients (straight-through
+ * with clipping, LSQ's scale gradient) against formulas worked out in float64 here, the
+ * moving-average range observers, and that the export uses exactly the frozen / learned ranges.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { DATA_MANIFEST, DEFAULT_MODEL, dataMissing, readBytes } from '../../../test/fixtures.ts';
+import { loadDataset, validateManifest, type Dataset } from '../eval/dataset.ts';
+import type { OrtModule } from '../eval/ort-runner.ts';
+import { decodeModel } from '../onnx/model.ts';
+import { buildModel, node, tensorInfo } from '../onnx/builder.ts';
+import { floatTensor, tensorFloat32 } from '../onnx/tensor.ts';
+import { HIST_BINS, type CalibrationData } from '../quant/calibrate.ts';
+import { activationQuantizer } from '../quant/grid.ts';
+import { learnedLimits, prepareQat, type QuantSettings } from './qat.ts';
+import { DEFAULT_RETRAIN, retrain } from './retrain.ts';
+import { createTrainingSession } from './session.ts';
+import { train } from './trainer.ts';
+import { buildTrainingGraph } from './training-graph.ts';
+
+const ort = ortNode as unknown as OrtModule;
+const engine = { ort, sessionOptions: { intraOpNumThreads: 1 } };
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31) * 2 - 1;
+  });
+}
+
+// input [N,1,2,2] -> Flatten -> Gemm g1 (float, 4 -> 5) -> h -> [4-bit signed quantizer] -> Gemm g2 (4-bit weights, 5 -> 3)
+const W1 = values(20, 1).map((v) => 1.5 * v);
+const B1 = values(5, 2).map((v) => 0.2 * v);
+const W2 = values(15, 3);
+const B2 = values(3, 4).map((v) => 0.1 * v);
+const tinyModel = () =>
+  buildModel({
+    nodes: [
+      node('Flatten', ['input'], ['flat'], { axis: 1 }, 'flatten'),
+      node('Gemm', ['flat', 'w1', 'b1'], ['h'], { transB: 1 }, 'g1'),
+      node('Gemm', ['h', 'w2', 'b2'], ['logits'], { transB: 1 }, 'g2'),
+    ],
+    inputs: [tensorInfo('input', ['N', 1, 2, 2])],
+    outputs: [tensorInfo('logits', ['N', 3])],
+    initializers: [floatTensor('w1', [5, 4], W1), floatTensor('b1', [5], B1), floatTensor('w2', [3, 5], W2), floatTensor('b2', [3], B2)],
+    opset: 13,
+  });
+
+/** Calibration statistics of h with a deliberately small range (1.2), so that some of h is clipped. */
+function settings(limit = 1.2): QuantSettings {
+  const hist = new Array<number>(HIST_BINS).fill(0);
+  hist[HIST_BINS / 2] = 100;
+  const calibration: CalibrationData = { version: 1, images: 10, key: '', tensors: { h: { min: -limit, max: limit, absMax: limit, count: 100, hist } } };
+  return {
+    layers: { g2: { weightBits: 4, activationBits: 4, granularity: 'per-channel', scale: 'float', rounding: 'half-even' } },
+    calibration,
+    method: 'minmax',
+    percentile: 99.99,
+    format: 'float',
+  };
+}
+
+const N = 16;
+const tinyData = (): Dataset => ({
+  name: 'tiny',
+  split: 'train',
+  count: N,
+  shape: [1, 2, 2],
+  classes: ['a', 'b', 'c'],
+  pixels: Uint8Array.from(values(N * 4, 5), (v) => Math.floor((v + 1) * 127.9)),
+  labels: Uint8Array.from({ length: N }, (_, i) => (i * 7) % 3),
+  preprocessing: { scale: 1 / 255, mean: [0.5], std: [0.25] },
+});
+
+const roundHalfEven = (x: number) => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+function relErr(got: Float32Array, want: number[]) {
+  let num = 0;
+  let den = 0;
+  want.forEach((w, i) => {
+    num += (got[i] - w) ** 2;
+    den += w * w;
+  });
+  return Math.sqrt(num / den);
+}
+
+describe('QAT quantizer gradients', () => {
+  it('match the straight-through estimator with clipping (PyTorch FakeQuantize) and LSQ scale gradient, worked out in float64', async () => {
+    const setup = prepareQat(tinyModel(), settings(), true);
+    const scaleBinding = setup.bindings.find((b) => b.value.length === 1)!;
+    expect(setup.observers.map((o) => o.tensor)).toEqual(['h']);
+    const graph = buildTrainingGraph(setup.model, { trainable: setup.bindings.map((b) => b.name) });
+    const session = await createTrainingSession(ort, graph, engine.sessionOptions);
+    const data = tinyData();
+    const images = Float32Array.from(data.pixels, (p) => (p / 255 - 0.5) / 0.25);
+    const labels = new Float32Array(N * 3);
+    data.labels.forEach((l, i) => (labels[i * 3 + l] = 1));
+    const fed = new Map(setup.bindings.map((b) => [b.name, b.transform?.(b.value) ?? b.value]));
+    const out = await session.step({ images, dims: [N, 1, 2, 2], labels, params: fed });
+    await session.release();
+
+    const w2name = setup.bindings.find((b) => b.transform && b.value.length === 15)!.name;
+    const w2q = fed.get(w2name)!;
+    const s = fed.get(scaleBinding.name)![0];
+    expect(s).toBe(Math.fround(1.2 / 7));
+    // Forward and backward by hand, float64.
+    const gW1 = new Array(20).fill(0);
+    const gW2 = new Array(15).fill(0);
+    let gS = 0;
+    let clipped = 0;
+    for (let n = 0; n < N; n++) {
+      const x = Array.from(images.subarray(n * 4, n * 4 + 4));
+      const h = B1.map((b, j) => b + x.reduce((a, xi, i) => a + xi * Math.fround(W1[j * 4 + i]), 0));
+      const r = h.map((v) => roundHalfEven(v / s));
+      const inside = r.map((v) => v >= -8 && v <= 7);
+      const c = r.map((v) => Math.min(7, Math.max(-8, v)));
+      const hq = c.map((v) => v * s);
+      const z = B2.map((b, k) => b + hq.reduce((a, v, j) => a + v * w2q[k * 5 + j], 0));
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const sum = e.reduce((a, v) => a + v, 0);
+      const dz = e.map((v, k) => (v / sum - labels[n * 3 + k]) / N);
+      const dhq = h.map((_, j) => dz.reduce((a, d, k) => a + d * w2q[k * 5 + j], 0));
+      dz.forEach((d, k) => hq.forEach((v, j) => (gW2[k * 5 + j] += d * v)));
+      // STE: the gradient passes where round(h / s) is inside [qmin, qmax], zero where clipped.
+      const dh = dhq.map((g, j) => (inside[j] ? g : 0));
+      dh.forEach((g, j) => x.forEach((xi, i) => (gW1[j * 4 + i] += g * xi)));
+      // LSQ: d hq / d s = round(h / s) - h / s inside, the clip level outside.
+      dhq.forEach((g, j) => (gS += g * (inside[j] ? r[j] - h[j] / s : c[j])));
+      clipped += inside.filter((v) => !v).length;
+    }
+    expect(clipped).toBeGreaterThan(5); // the test covers the clipped branch
+    expect(clipped).toBeLessThan(N * 5 - 5); // and the inside branch
+    expect(relErr(out.gradients.get('w1')!, gW1)).toBeLessThan(1e-4);
+    expect(relErr(out.gradients.get(w2name)!, gW2)).toBeLessThan(1e-4);
+    expect(relErr(out.gradients.get(scaleBinding.name)!, [gS])).toBeLessThan(1e-4);
+  });
+});
+
+describe('QAT range observers', () => {
+  it('move the clip limit by an exponential moving average of the batch max |h| (lr 0: h is the same every step)', async () => {
+    const setup = prepareQat(tinyModel(), settings());
+    const start = setup.observers[0].limit;
+    expect(start).toBe(Math.fround(1.2 / 7) * 7);
+    const data = tinyData();
+    const options = { epochs: 3, batchSize: N, lr: 0, optimizer: { name: 'sgd' as const, weightDecay: 0, momentum: 0 }, seed: 1, augment: { pad: 0, flip: false } };
+    const result = await train(engine, setup.model, data, { ...options, observers: setup.observers, observerAveraging: 0.1 }, setup.bindings);
+    let maxAbs = 0;
+    for (let n = 0; n < N; n++) {
+      const x = Array.from(data.pixels.subarray(n * 4, n * 4 + 4), (p) => Math.fround((p / 255 - 0.5) / 0.25));
+      for (let j = 0; j < 5; j++) maxAbs = Math.max(maxAbs, Math.abs(B1[j] + x.reduce((a, xi, i) => a + xi * W1[j * 4 + i], 0)));
+    }
+    expect(maxAbs).toBeGreaterThan(1.3); // the observer has somewhere to go
+    const want = start + (1 - 0.9 ** 3) * (maxAbs - start);
+    expect(result.limits.get('h')!).toBeCloseTo(want, 5);
+    expect(setup.observers[0].limit).toBe(start); // the caller's observers are not modified
+  });
+});
+
+async function split(name: string): Promise<Dataset> {
+  const manifest = validateManifest(JSON.parse(readFileSync(DATA_MANIFEST, 'utf8')));
+  return loadDataset(manifest, name, async (rel) => readBytes(resolve(DATA_MANIFEST, '..', rel)));
+}
+
+describe.skipIf(dataMissing)('QAT export of moving-average and learned ranges (default model, W4A4)', () => {
+  for (const ranges of ['ema', 'learned'] as const) {
+    it(`retrain --ranges ${ranges}: every exported activation scale is the one the frozen range gives, and the ranges moved`, async () => {
+      const model = decodeModel(readBytes(DEFAULT_MODEL));
+      const [trainSplit, calibration] = await Promise.all([split('train'), split('calibration')]);
+      const config = { version: 1, quant: { weightBits: 4, activationBits: 4, calibration: { images: 200 } } };
+      const options = { ...DEFAULT_RETRAIN, epochs: 1, limit: 256, qat: true, lr: 3e-3, activationRanges: ranges, rangeAveraging: 0.05 };
+      const r = await retrain(engine, { model, config, train: trainSplit, calibration }, options);
+      const limits = r.activationLimits!;
+      const inits = new Map(r.model.graph!.initializer.map((t) => [t.name, tensorFloat32(t)[0]]));
+      let moved = 0;
+      for (const layer of r.quant!.layers) {
+        const a = layer.activation!;
+        const frozen = activationQuantizer(limits[a.tensor], 4, a.signed, 'float', 'half-even').scale;
+        expect(a.scale, layer.layer).toBe(frozen);
+        // The scale initializer of the exported chain (Div input) holds exactly that value.
+        const div = r.model.graph!.node.find((n) => n.opType === 'Div' && n.input[0] === a.tensor)!;
+        expect(inits.get(div.input[1])).toBe(frozen);
+        const calibrated = activationQuantizer(a.observed[1] > -a.observed[0] ? a.observed[1] : -a.observed[0], 4, a.signed, 'float', 'half-even').scale;
+        if (Math.abs(frozen / calibrated - 1) > 1e-3) moved++;
+      }
+      expect(moved).toBeGreaterThan(7);
+    }, 180_000);
+  }
+
+  it('learnedLimits gives back the trained scales exactly', () => {
+    const setup = prepareQat(tinyModel(), settings(), true);
+    const name = setup.observers[0].scales[0].name;
+    for (const s of [0.1, 0.17142857, 0.3333, 1e-3]) {
+      const v = Math.fround(s);
+      const limit = learnedLimits(setup, new Map([[name, Float32Array.of(v)]])).h;
+      expect(activationQuantizer(limit, 4, true, 'float', 'half-even').scale).toBe(v);
+    }
+  });
+});
