@@ -9,7 +9,7 @@ import {
 import { badInput } from '../errors.ts';
 import { quote } from '../limits.ts';
 import { onnxOpset } from '../onnx/model.ts';
-import { tensorDims, tensorValues } from '../onnx/tensor.ts';
+import { isReadableTensor, tensorDims, tensorValues } from '../onnx/tensor.ts';
 import type { Shape } from './layer.ts';
 
 export interface GraphNode {
@@ -46,7 +46,6 @@ export class Graph {
   readonly inputs: ValueInfoProto[];
   readonly outputs: ValueInfoProto[];
   readonly producer = new Map<string, GraphNode>();
-  readonly consumers = new Map<string, GraphNode[]>();
   readonly shapes = new Map<string, Shape>();
   readonly constants = new Map<string, ConstantValue>();
   /** Shapes declared in the file (value_info, inputs, outputs), used where inference cannot go. */
@@ -59,24 +58,50 @@ export class Graph {
     for (const t of graph.initializer) this.initializers.set(t.name, t);
     this.inputs = graph.input.filter((i) => !this.initializers.has(i.name));
     this.outputs = graph.output;
-    for (const info of [...graph.input, ...graph.valueInfo, ...graph.output]) {
-      const shape = declaredShape(info);
-      if (shape) this.declaredShapes.set(info.name, shape);
-    }
-    this.nodes = topologicalOrder(graph.node, new Set([...this.initializers.keys(), ...graph.input.map((i) => i.name)]));
-    for (const node of this.nodes) {
-      for (const out of node.outputs) if (out) this.producer.set(out, node);
-      for (const input of node.inputs) {
-        if (!input) continue;
-        const list = this.consumers.get(input) ?? [];
-        list.push(node);
-        this.consumers.set(input, list);
+    for (const infos of [graph.input, graph.valueInfo, graph.output]) {
+      for (const info of infos) {
+        const shape = declaredShape(info);
+        if (shape) this.declaredShapes.set(info.name, shape);
       }
     }
+    const inputNames = new Set(graph.input.map((i) => i.name));
+    this.nodes = topologicalOrder(graph.node, (name) => this.initializers.has(name) || inputNames.has(name));
+    for (const node of this.nodes) {
+      for (const out of node.outputs) if (out) this.producer.set(out, node);
+    }
+  }
+
+  /** Nodes reading each tensor, in topological order (built on first use: most analyses never ask). */
+  get consumers(): ReadonlyMap<string, GraphNode[]> {
+    if (!this.consumersByTensor) {
+      const map = new Map<string, GraphNode[]>();
+      for (const node of this.nodes) {
+        for (const input of node.inputs) {
+          if (!input) continue;
+          const list = map.get(input);
+          if (list) list.push(node);
+          else map.set(input, [node]);
+        }
+      }
+      this.consumersByTensor = map;
+    }
+    return this.consumersByTensor;
   }
 
   isInitializer(name: string): boolean {
     return this.initializers.has(name);
+  }
+
+  /**
+   * Whether a tensor's value is known before run time, without decoding it (an initializer of a
+   * type edgefold cannot read still throws, as `constant` would).
+   */
+  isConstant(name: string): boolean {
+    if (this.constants.has(name)) return true;
+    const init = this.initializers.get(name);
+    if (!init) return false;
+    if (!isReadableTensor(init)) this.constant(name);
+    return true;
   }
 
   /** The value of a tensor known before run time, or undefined. */
@@ -100,6 +125,7 @@ export class Graph {
   }
 
   private byName?: Map<string, GraphNode>;
+  private consumersByTensor?: Map<string, GraphNode[]>;
 }
 
 export function declaredShape(info: ValueInfoProto): Shape | undefined {
@@ -108,55 +134,77 @@ export function declaredShape(info: ValueInfoProto): Shape | undefined {
   return type.value.shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : null));
 }
 
-function topologicalOrder(protos: NodeProto[], available: Set<string>): GraphNode[] {
+/**
+ * Nodes in topological order (Kahn's algorithm, file order among ready nodes so the result is
+ * stable). Linear in nodes + edges: one map lookup per input, dependents in flat typed arrays.
+ */
+function topologicalOrder(protos: NodeProto[], available: (name: string) => boolean): GraphNode[] {
+  const count = protos.length;
   const usedNames = new Set<string>();
-  const pending = protos.map((proto, i) => {
+  const pending: GraphNode[] = new Array(count);
+  // ONNX graphs are in SSA form: a tensor has one producer, and is not also an initializer or input.
+  const producedBy = new Map<string, number>();
+  let edges = 0;
+  for (let i = 0; i < count; i++) {
+    const proto = protos[i];
     let name = proto.name || `${proto.opType}_${i}`;
     if (usedNames.has(name)) name = `${name}_${i}`;
     usedNames.add(name);
-    return {
-      index: -1,
-      name,
-      op: proto.opType,
-      domain: proto.domain,
-      inputs: [...proto.input],
-      outputs: [...proto.output],
-      attrs: new Map(proto.attribute.map((a) => [a.name, a])),
-      proto,
-    } satisfies GraphNode;
-  });
-  // ONNX graphs are in SSA form: a tensor has one producer, and is not also an initializer or input.
-  const producedBy = new Map<string, number>();
-  pending.forEach((n, i) =>
-    n.outputs.forEach((o) => {
-      if (!o) return;
-      if (producedBy.has(o) || available.has(o)) {
-        const other = producedBy.has(o) ? `node ${quote(pending[producedBy.get(o)!].name, 80)}` : 'an initializer or graph input';
-        throw badInput(`The graph is invalid: tensor ${quote(o, 80)} is produced by node ${quote(n.name, 80)} and also by ${other}.`);
+    const attrs = new Map<string, AttributeProto>();
+    for (const a of proto.attribute) attrs.set(a.name, a);
+    const node: GraphNode = { index: -1, name, op: proto.opType, domain: proto.domain, inputs: proto.input.slice(), outputs: proto.output.slice(), attrs, proto };
+    pending[i] = node;
+    edges += node.inputs.length;
+    for (const o of node.outputs) {
+      if (!o) continue;
+      const earlier = producedBy.get(o);
+      if (earlier !== undefined || available(o)) {
+        const other = earlier !== undefined ? `node ${quote(pending[earlier].name, 80)}` : 'an initializer or graph input';
+        throw badInput(`The graph is invalid: tensor ${quote(o, 80)} is produced by node ${quote(name, 80)} and also by ${other}.`);
       }
       producedBy.set(o, i);
-    }),
-  );
-  const indegree = pending.map((n) =>
-    n.inputs.filter((x) => x && !available.has(x) && producedBy.has(x)).length,
-  );
-  const dependents = pending.map(() => [] as number[]);
-  pending.forEach((n, i) => {
-    for (const x of n.inputs) {
-      const p = x && !available.has(x) ? producedBy.get(x) : undefined;
-      if (p !== undefined) dependents[p].push(i);
     }
-  });
-  // Kahn's algorithm; the queue keeps file order among ready nodes so the result is stable.
-  const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
+  }
+  // Producer of every input occurrence (-1: initializer, graph input or missing). No produced
+  // tensor is also available (refused above), so one lookup decides.
+  const edgeProducer = new Int32Array(edges);
+  const indegree = new Int32Array(count);
+  const dependentCount = new Int32Array(count + 1);
+  for (let i = 0, e = 0; i < count; i++) {
+    for (const x of pending[i].inputs) {
+      const p = x ? (producedBy.get(x) ?? -1) : -1;
+      edgeProducer[e++] = p;
+      if (p >= 0) {
+        indegree[i]++;
+        dependentCount[p + 1]++;
+      }
+    }
+  }
+  // Dependents of node p: dependents[start[p] .. start[p + 1]), in file order.
+  const start = dependentCount;
+  for (let p = 0; p < count; p++) start[p + 1] += start[p];
+  const dependents = new Int32Array(start[count]);
+  const fill = start.slice(0, count);
+  for (let i = 0, e = 0; i < count; i++) {
+    for (let k = 0; k < pending[i].inputs.length; k++) {
+      const p = edgeProducer[e++];
+      if (p >= 0) dependents[fill[p]++] = i;
+    }
+  }
+  const ready = new Int32Array(count);
+  let tail = 0;
+  for (let i = 0; i < count; i++) if (indegree[i] === 0) ready[tail++] = i;
   const order: GraphNode[] = [];
-  for (let head = 0; head < ready.length; head++) {
+  for (let head = 0; head < tail; head++) {
     const i = ready[head];
     pending[i].index = order.length;
     order.push(pending[i]);
-    for (const j of dependents[i]) if (--indegree[j] === 0) ready.push(j);
+    for (let d = start[i]; d < start[i + 1]; d++) {
+      const j = dependents[d];
+      if (--indegree[j] === 0) ready[tail++] = j;
+    }
   }
-  if (order.length !== pending.length) {
+  if (order.length !== count) {
     const stuck = pending.find((n) => n.index < 0)!;
     throw badInput(`The graph has a cycle or a missing input (node ${quote(stuck.name, 80)} can never run).`);
   }

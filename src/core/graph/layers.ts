@@ -57,7 +57,7 @@ function window2d(node: GraphNode, graph: Graph, kernel: number[]) {
 function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   const weight = graph.shape(node.inputs[1]);
   if (!weight || weight.some((d) => d === null)) return unsupported(node, graph, 'weight shape unknown');
-  if (!graph.constant(node.inputs[1])) return unsupported(node, graph, 'weights are computed at run time, not constant');
+  if (!graph.isConstant(node.inputs[1])) return unsupported(node, graph, 'weights are computed at run time, not constant');
   const x = graph.shape(node.inputs[0]) ?? [];
   const out = graph.shape(node.outputs[0]) ?? [];
   const [cout, cinPerGroup, ...k] = weight as number[];
@@ -89,11 +89,11 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
 function biasAddAfter(node: GraphNode, graph: Graph): GraphNode | undefined {
   const next = graph.consumers.get(node.outputs[0]);
   if (next?.length !== 1 || next[0].op !== 'Add') return undefined;
-  return next[0].inputs.some((i) => i !== node.outputs[0] && graph.constant(i)) ? next[0] : undefined;
+  return next[0].inputs.some((i) => i !== node.outputs[0] && graph.isConstant(i)) ? next[0] : undefined;
 }
 
 function fcLayer(node: GraphNode, graph: Graph): LayerInfo {
-  const weightIndex = graph.constant(node.inputs[1]) ? 1 : graph.constant(node.inputs[0]) ? 0 : -1;
+  const weightIndex = graph.isConstant(node.inputs[1]) ? 1 : graph.isConstant(node.inputs[0]) ? 0 : -1;
   if (weightIndex < 0) return { ...base(node, graph, 'elementwise'), reason: 'MatMul of two activations' };
   const w = graph.shape(node.inputs[weightIndex]) as number[];
   const transB = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 1;
@@ -140,7 +140,7 @@ export function layerView(graph: Graph): LayerInfo[] {
     else if (node.op === 'Gemm' || node.op === 'MatMul') layers.push(fcLayer(node, graph));
     else if (node.op in POOL_TYPES) layers.push(poolLayer(node, graph));
     else if (ELEMENTWISE_OPS.has(node.op)) {
-      const activations = node.inputs.filter((i) => i && !graph.constant(i));
+      const activations = node.inputs.filter((i) => i && !graph.isConstant(i));
       if (activations.length >= 2) layers.push(base(node, graph, 'elementwise'));
     }
   }
