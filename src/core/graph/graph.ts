@@ -45,7 +45,8 @@ export class Graph {
   /** Graph inputs that are fed at run time (initializers listed as inputs, IR < 4, are excluded). */
   readonly inputs: ValueInfoProto[];
   readonly outputs: ValueInfoProto[];
-  readonly producer = new Map<string, GraphNode>();
+  /** The node producing each tensor. */
+  readonly producer: ReadonlyMap<string, GraphNode>;
   readonly shapes = new Map<string, Shape>();
   readonly constants = new Map<string, ConstantValue>();
   /** Shapes declared in the file (value_info, inputs, outputs), used where inference cannot go. */
@@ -65,10 +66,10 @@ export class Graph {
       }
     }
     const inputNames = new Set(graph.input.map((i) => i.name));
-    this.nodes = topologicalOrder(graph.node, (name) => this.initializers.has(name) || inputNames.has(name));
-    for (const node of this.nodes) {
-      for (const out of node.outputs) if (out) this.producer.set(out, node);
-    }
+    const sorted = topologicalOrder(graph.node, (name) => this.initializers.has(name) || inputNames.has(name));
+    this.nodes = sorted.order;
+    this.producer = sorted.producer;
+    this.byName = sorted.byName;
   }
 
   /** Nodes reading each tensor, in topological order (built on first use: most analyses never ask). */
@@ -120,11 +121,10 @@ export class Graph {
   }
 
   node(name: string): GraphNode | undefined {
-    this.byName ??= new Map(this.nodes.map((n) => [n.name, n]));
     return this.byName.get(name);
   }
 
-  private byName?: Map<string, GraphNode>;
+  private readonly byName: ReadonlyMap<string, GraphNode>;
   private consumersByTensor?: Map<string, GraphNode[]>;
 }
 
@@ -134,45 +134,57 @@ export function declaredShape(info: ValueInfoProto): Shape | undefined {
   return type.value.shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : null));
 }
 
+/** Nodes without attributes (activations, Add, ...) share one empty map. */
+const NO_ATTRIBUTES: Map<string, AttributeProto> = new Map();
+
 /**
  * Nodes in topological order (Kahn's algorithm, file order among ready nodes so the result is
- * stable). Linear in nodes + edges: one map lookup per input, dependents in flat typed arrays.
+ * stable), with the producer of every tensor and the node of every (made unique) name. Linear in
+ * nodes + edges: one map lookup per input, dependents in flat typed arrays.
  */
-function topologicalOrder(protos: NodeProto[], available: (name: string) => boolean): GraphNode[] {
+function topologicalOrder(
+  protos: NodeProto[],
+  available: (name: string) => boolean,
+): { order: GraphNode[]; producer: Map<string, GraphNode>; byName: Map<string, GraphNode> } {
   const count = protos.length;
-  const usedNames = new Set<string>();
+  const byName = new Map<string, GraphNode>();
+  // Until the sort, a node's index is its position in the file.
   const pending: GraphNode[] = new Array(count);
   // ONNX graphs are in SSA form: a tensor has one producer, and is not also an initializer or input.
-  const producedBy = new Map<string, number>();
+  const producer = new Map<string, GraphNode>();
   let edges = 0;
   for (let i = 0; i < count; i++) {
     const proto = protos[i];
     let name = proto.name || `${proto.opType}_${i}`;
-    if (usedNames.has(name)) name = `${name}_${i}`;
-    usedNames.add(name);
-    const attrs = new Map<string, AttributeProto>();
-    for (const a of proto.attribute) attrs.set(a.name, a);
-    const node: GraphNode = { index: -1, name, op: proto.opType, domain: proto.domain, inputs: proto.input.slice(), outputs: proto.output.slice(), attrs, proto };
+    // A repeated name gets the node's position (and a counter in the odd case that is taken too).
+    for (let k = 0, base = name; byName.has(name); k++) name = k ? `${base}_${i}_${k}` : `${base}_${i}`;
+    let attrs = NO_ATTRIBUTES;
+    if (proto.attribute.length) {
+      attrs = new Map();
+      for (const a of proto.attribute) attrs.set(a.name, a);
+    }
+    const node: GraphNode = { index: i, name, op: proto.opType, domain: proto.domain, inputs: proto.input.slice(), outputs: proto.output.slice(), attrs, proto };
+    byName.set(name, node);
     pending[i] = node;
     edges += node.inputs.length;
     for (const o of node.outputs) {
       if (!o) continue;
-      const earlier = producedBy.get(o);
+      const earlier = producer.get(o);
       if (earlier !== undefined || available(o)) {
-        const other = earlier !== undefined ? `node ${quote(pending[earlier].name, 80)}` : 'an initializer or graph input';
+        const other = earlier !== undefined ? `node ${quote(earlier.name, 80)}` : 'an initializer or graph input';
         throw badInput(`The graph is invalid: tensor ${quote(o, 80)} is produced by node ${quote(name, 80)} and also by ${other}.`);
       }
-      producedBy.set(o, i);
+      producer.set(o, node);
     }
   }
-  // Producer of every input occurrence (-1: initializer, graph input or missing). No produced
-  // tensor is also available (refused above), so one lookup decides.
+  // File position of the producer of every input occurrence (-1: initializer, graph input or
+  // missing). No produced tensor is also available (refused above), so one lookup decides.
   const edgeProducer = new Int32Array(edges);
   const indegree = new Int32Array(count);
   const dependentCount = new Int32Array(count + 1);
   for (let i = 0, e = 0; i < count; i++) {
     for (const x of pending[i].inputs) {
-      const p = x ? (producedBy.get(x) ?? -1) : -1;
+      const p = x ? (producer.get(x)?.index ?? -1) : -1;
       edgeProducer[e++] = p;
       if (p >= 0) {
         indegree[i]++;
@@ -197,18 +209,20 @@ function topologicalOrder(protos: NodeProto[], available: (name: string) => bool
   const order: GraphNode[] = [];
   for (let head = 0; head < tail; head++) {
     const i = ready[head];
-    pending[i].index = order.length;
-    order.push(pending[i]);
     for (let d = start[i]; d < start[i + 1]; d++) {
       const j = dependents[d];
       if (--indegree[j] === 0) ready[tail++] = j;
     }
+    pending[i].index = order.length;
+    order.push(pending[i]);
   }
   if (order.length !== count) {
-    const stuck = pending.find((n) => n.index < 0)!;
+    const placed = new Uint8Array(count);
+    for (let k = 0; k < tail; k++) placed[ready[k]] = 1;
+    const stuck = pending[placed.indexOf(0)];
     throw badInput(`The graph has a cycle or a missing input (node ${quote(stuck.name, 80)} can never run).`);
   }
-  return order;
+  return { order, producer, byName };
 }
 
 // ---- attribute access -------------------------------------------------------------------

@@ -41,8 +41,7 @@ function unsupported(node: GraphNode, graph: Graph, reason: string): LayerInfo {
 }
 
 /** 2-D view of a window op's geometry (1-D ops are shown as k x 1). */
-function window2d(node: GraphNode, graph: Graph, kernel: number[]) {
-  const x = graph.shape(node.inputs[0]) ?? [];
+function window2d(node: GraphNode, x: Shape, kernel: number[]) {
   const g = windowGeometry(node, x.slice(2), kernel);
   const rank = kernel.length;
   const two = (v: number[], fill: number): [number, number] => [v[0] ?? fill, v[1] ?? fill];
@@ -58,8 +57,6 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   const weight = graph.shape(node.inputs[1]);
   if (!weight || weight.some((d) => d === null)) return unsupported(node, graph, 'weight shape unknown');
   if (!graph.isConstant(node.inputs[1])) return unsupported(node, graph, 'weights are computed at run time, not constant');
-  const x = graph.shape(node.inputs[0]) ?? [];
-  const out = graph.shape(node.outputs[0]) ?? [];
   const [cout, cinPerGroup, ...k] = weight as number[];
   const groups = attrInt(node, 'group', 1);
   if (!Number.isSafeInteger(groups) || groups < 1 || cout % groups !== 0) return unsupported(node, graph, `group ${groups} does not divide the ${cout} output channels`);
@@ -71,18 +68,19 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   else if (groups === cin && cin > 1) kind = 'depthwise';
   else kind = 'grouped';
   const hasBias = Boolean(node.inputs[2]);
-  const weightCount = count(weight);
-  const outPixels = count(out.slice(2));
-  return {
-    ...base(node, graph, kind),
-    inputShape: x,
-    outputShape: out,
-    ...window2d(node, graph, kernel),
-    groups,
-    hasBias,
-    params: weightCount + (hasBias ? cout : 0),
-    macs: cout * outPixels * cinPerGroup * count(kernel),
-  };
+  const out = graph.shape(node.outputs[0]) ?? [];
+  const layer = base(node, graph, kind);
+  const window = window2d(node, layer.inputShape, kernel);
+  layer.outputShape = out;
+  layer.kernel = window.kernel;
+  layer.stride = window.stride;
+  layer.pads = window.pads;
+  layer.dilation = window.dilation;
+  layer.groups = groups;
+  layer.hasBias = hasBias;
+  layer.params = count(weight) + (hasBias ? cout : 0);
+  layer.macs = cout * count(out.slice(2)) * cinPerGroup * count(kernel);
+  return layer;
 }
 
 /** A constant added right after a MatMul is that layer's bias (tf2onnx and torch write it so). */
@@ -120,7 +118,7 @@ function poolLayer(node: GraphNode, graph: Graph): LayerInfo {
     return { ...info, kernel: [x[2] ?? 1, x[3] ?? 1] as [number, number] };
   }
   const kernel = attrInts(node, 'kernel_shape') ?? [1, 1];
-  return { ...info, ...window2d(node, graph, kernel) };
+  return { ...info, ...window2d(node, info.inputShape, kernel) };
 }
 
 /**

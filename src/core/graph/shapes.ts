@@ -116,13 +116,14 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     const x = ctx.input(0);
     const w = ctx.input(1);
     const group = attrInt(ctx.node, 'group', 1);
-    const where = `Conv node ${quote(ctx.node.name, 80)}`;
-    if (x.length < 3 || w.length !== x.length) throw badInput(`${where}: input rank ${x.length} and weight rank ${w.length} do not make a convolution.`, ctx.node.name);
-    if (!Number.isSafeInteger(group) || group < 1) throw badInput(`${where}: attribute "group" is ${group}; it must be an integer of at least 1.`, ctx.node.name);
+    // Only a refused node needs its quoted name.
+    const where = () => `Conv node ${quote(ctx.node.name, 80)}`;
+    if (x.length < 3 || w.length !== x.length) throw badInput(`${where()}: input rank ${x.length} and weight rank ${w.length} do not make a convolution.`, ctx.node.name);
+    if (!Number.isSafeInteger(group) || group < 1) throw badInput(`${where()}: attribute "group" is ${group}; it must be an integer of at least 1.`, ctx.node.name);
     const [cout, cinPerGroup] = w;
-    if (cout !== null && cout % group !== 0) throw badInput(`${where}: group ${group} does not divide its ${cout} output channels.`, ctx.node.name);
+    if (cout !== null && cout % group !== 0) throw badInput(`${where()}: group ${group} does not divide its ${cout} output channels.`, ctx.node.name);
     if (x[1] !== null && cinPerGroup !== null && x[1] !== cinPerGroup * group) {
-      throw badInput(`${where}: the input has ${x[1]} channels, but the weight expects ${cinPerGroup} per group x group ${group} = ${cinPerGroup * group}.`, ctx.node.name);
+      throw badInput(`${where()}: the input has ${x[1]} channels, but the weight expects ${cinPerGroup} per group x group ${group} = ${cinPerGroup * group}.`, ctx.node.name);
     }
     const kernel = attrInts(ctx.node, 'kernel_shape') ?? (w.slice(2) as number[]);
     const g = windowGeometry(ctx.node, x.slice(2), kernel);

@@ -186,41 +186,43 @@ class GroupBuilder {
 
   finish(): ChannelAnalysis {
     const graph = this.graph;
-    const idOf = new Map<number, string>();
+    const sources = this.parent.length;
     const groups: ChannelGroup[] = [];
-    const byRoot = new Map<number, ChannelGroup>();
+    /** The group of each root source (indexed by source number). */
+    const groupOf: ChannelGroup[] = new Array(sources);
     const used = new Set<string>();
     // One pass over the members (not one per group): the analysis stays linear in the graph size.
-    const producersOf = new Map<number, string[]>();
+    const producersOf: (string[] | undefined)[] = new Array(sources);
     for (let i = 0; i < this.members.length; i++) {
       const m = this.members[i];
       if (m.role !== 'conv-out' && m.role !== 'fc-out') continue;
       const root = this.find(this.memberSource[i]);
-      const list = producersOf.get(root);
+      const list = producersOf[root];
       if (list) list.push(m.node);
-      else producersOf.set(root, [m.node]);
+      else producersOf[root] = [m.node];
     }
-    for (let s = 0; s < this.parent.length; s++) {
+    for (let s = 0; s < sources; s++) {
       const root = this.find(s);
-      if (byRoot.has(root)) continue;
-      const producers = producersOf.get(root) ?? [];
+      if (groupOf[root]) continue;
+      const producers = producersOf[root] ?? [];
       let id = producers[0] ?? this.origin[root];
       for (let k = 2; used.has(id); k++) id = `${producers[0] ?? this.origin[root]}#${k}`;
       used.add(id);
       const size = this.sizes[root];
       const reasons = [...(this.reasons[root] ?? [])];
       if (!reasons.length && size <= 1) reasons.push('it has a single channel (at least one must stay)');
-      const group: ChannelGroup = { id, size, producers: [...new Set(producers)], members: [], tensors: [], prunable: reasons.length === 0, reasons };
-      byRoot.set(root, group);
-      idOf.set(root, id);
+      const unique = producers.length > 1 ? [...new Set(producers)] : producers;
+      const group: ChannelGroup = { id, size, producers: unique, members: [], tensors: [], prunable: reasons.length === 0, reasons };
+      groupOf[root] = group;
       groups.push(group);
     }
-    for (let i = 0; i < this.members.length; i++) byRoot.get(this.find(this.memberSource[i]))!.members.push(this.members[i]);
+    for (let i = 0; i < this.members.length; i++) groupOf[this.find(this.memberSource[i])].members.push(this.members[i]);
     // Tensors whose axis 1 is not a channel axis at all (after a Transpose, a mixing Reshape) own
     // "groups" no layer reads or writes: they stay in the layouts but are not listed.
     const listed = groups.filter((g) => g.members.some((m) => PARAMETRIC.has(m.role)));
-    const layouts = new Map<string, readonly Segment[]>();
-    // Tensors that share a raw layout (channels passed through) share its segments too.
+    // The raw layouts map becomes the result: each tensor's value is replaced in place (same keys,
+    // same order), and tensors that share a raw layout (channels passed through) share its segments.
+    const layouts = this.layouts as Map<string, readonly RawSeg[] | readonly Segment[]>;
     const converted = new Map<readonly RawSeg[], { segs: readonly Segment[]; groups: ChannelGroup[] }>();
     for (const [tensor, raw] of this.layouts) {
       let done = converted.get(raw);
@@ -229,9 +231,9 @@ class GroupBuilder {
         const segs: Segment[] = [];
         const owners: ChannelGroup[] = [];
         for (const seg of raw) {
-          const root = this.find(seg.src);
-          segs.push({ group: idOf.get(root)!, size: seg.size, offset, inner: seg.inner });
-          owners.push(byRoot.get(root)!);
+          const group = groupOf[this.find(seg.src)];
+          segs.push({ group: group.id, size: seg.size, offset, inner: seg.inner });
+          owners.push(group);
           offset += seg.size * seg.inner;
         }
         done = { segs, groups: owners };
@@ -241,13 +243,14 @@ class GroupBuilder {
       // Layouts are visited tensor by tensor, so a repeat of this tensor can only be the group's last entry.
       for (const g of done.groups) if (g.tensors[g.tensors.length - 1] !== tensor) g.tensors.push(tensor);
     }
+    const segments = layouts as Map<string, readonly Segment[]>;
     const layerGroup = new Map<string, string>();
     for (const node of graph.nodes) {
       if (node.op !== 'Conv' && node.op !== 'Gemm' && node.op !== 'MatMul') continue;
-      const segs = layouts.get(node.outputs[0]);
+      const segs = segments.get(node.outputs[0]);
       if (segs?.length === 1) layerGroup.set(node.name, segs[0].group);
     }
-    return { graph, groups: listed, layouts, layerGroup };
+    return { graph, groups: listed, layouts: segments, layerGroup };
   }
 }
 
