@@ -111,7 +111,7 @@ export interface DesignMetrics {
 const snapDown = (allowed: number[], wanted: number) => allowed.filter((v) => v <= wanted).at(-1) ?? 1;
 
 export function evaluateDesign(ctx: DesignContext, design: Design, customDevices: readonly Device[] = []): DesignMetrics {
-  const resolved = resolveConfig(ctx.loaded.model, design.compression, ctx.analysis);
+  const resolved = resolveConfig(ctx.loaded.model, design.compression, ctx.analysis, ctx.loaded.layers);
   const layers = prunedLayerView(ctx.analysis, ctx.loaded.layers, resolved.plan.keep);
   const bits: Record<string, LayerBits> = {};
   for (const [name, spec] of Object.entries(resolved.quant)) {
