@@ -68,10 +68,9 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   else if (groups === cin && cin > 1) kind = 'depthwise';
   else kind = 'grouped';
   const hasBias = Boolean(node.inputs[2]);
-  const out = graph.shape(node.outputs[0]) ?? [];
   const layer = base(node, graph, kind);
+  const out = layer.outputShape;
   const window = window2d(node, layer.inputShape, kernel);
-  layer.outputShape = out;
   layer.kernel = window.kernel;
   layer.stride = window.stride;
   layer.pads = window.pads;

@@ -262,8 +262,11 @@ const total = (layout: readonly RawSeg[]) => layout.reduce((n, s) => n + s.size 
 /** Finds the coupled channel groups of a graph whose shapes have been inferred. */
 export function findChannelGroups(graph: Graph): ChannelAnalysis {
   const b = new GroupBuilder(graph);
-  const layoutOf = (name: string | undefined): readonly RawSeg[] | undefined =>
-    !name || graph.isConstant(name) ? undefined : b.layouts.get(name);
+  /** The channel layout of an activation input (undefined for constants and tensors without one). */
+  const layoutOf = (name: string | undefined): readonly RawSeg[] | undefined => {
+    const layout = name ? b.layouts.get(name) : undefined;
+    return layout && !graph.isConstant(name!) ? layout : undefined;
+  };
 
   // The node being analysed and its inputs' layouts; the helpers below read them (no closures per node).
   let node: GraphNode;
