@@ -74,14 +74,15 @@ async function browserSection(): Promise<string> {
   return [
     "In headless Chromium, in the app's model worker (workers/model.worker.ts, called through checkModelOffThread as the store calls it): the worker's own wall-clock stage times, the call as the page sees it, and the page-thread rebuild the store still does after the worker accepted the file (loadModel + designContext). Medians; wall time, so other jobs' load counts against it.",
     '',
-    '| Conv + Relu pairs | nodes | runs | worker: decode | worker: graph + shapes + layer view | worker: groups | worker total | total / decode | page: worker call | page thread after the worker |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Conv + Relu pairs | nodes | runs | worker: decode | worker: graph + shapes + layer view | worker: groups | worker total | total / decode | page: worker call | page thread after the worker | page: structured clone of the analysed model |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.pairs.toLocaleString('en-US')} | ${r.nodes.toLocaleString('en-US')} | ${r.runs} | ${ms(r.worker.decode)} | ${ms(r.worker.layers)} | ${ms(r.worker.groups)} | ${ms(r.worker.total)} | ${(r.worker.total / r.worker.decode).toFixed(2)} | ${ms(r.roundTrip)} | ${ms(r.mainThread)} |`,
+        `| ${r.pairs.toLocaleString('en-US')} | ${r.nodes.toLocaleString('en-US')} | ${r.runs} | ${ms(r.worker.decode)} | ${ms(r.worker.layers)} | ${ms(r.worker.groups)} | ${ms(r.worker.total)} | ${(r.worker.total / r.worker.decode).toFixed(2)} | ${ms(r.roundTrip)} | ${ms(r.mainThread)} | ${ms(r.clone)} |`,
     ),
     '',
     `The issue's chain of 100,000 Conv + Relu nodes in the worker: ${ms(issue.worker.total)} (target: under 2 s); the page thread then spends ${ms(issue.mainThread)} rebuilding it.`,
+    `Receiving the analysed model from the worker instead (structured clone, the last column) would cost the page ${(issue.clone / issue.mainThread).toFixed(1)}x the rebuild: see docs/decisions.md.`,
     `Machine load while measuring: ${before} before, ${load()} after.`,
   ].join('\n');
 }

@@ -19,6 +19,11 @@ export interface UntrustedRow {
   roundTrip: number;
   /** Main-thread rebuild after the worker (store.openModelBytes). */
   mainThread: number;
+  /**
+   * structuredClone of that analysed model (serialize + deserialize, on this thread): what sending
+   * it from the worker instead would cost (postMessage does the same two steps on two threads).
+   */
+  clone: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -27,7 +32,7 @@ async function bench(options: { pairs: number[]; runs: number }): Promise<Untrus
   const rows: UntrustedRow[] = [];
   for (const pairs of options.pairs) {
     const bytes = convReluChain(pairs);
-    const samples: { decode: number; layers: number; groups: number; total: number; roundTrip: number; main: number }[] = [];
+    const samples: { decode: number; layers: number; groups: number; total: number; roundTrip: number; main: number; clone: number }[] = [];
     for (let r = 0; r < options.runs; r++) {
       const t0 = performance.now();
       const check = await checkModelOffThread(bytes, 'chain.onnx');
@@ -35,9 +40,12 @@ async function bench(options: { pairs: number[]; runs: number }): Promise<Untrus
       if (!check) throw new Error('no Worker in this page');
       const t1 = performance.now();
       const loaded = loadModel(bytes, 'chain.onnx');
-      designContext(loaded);
+      const context = designContext(loaded);
       const main = performance.now() - t1;
-      samples.push({ ...check.stages, total: check.ms, roundTrip, main });
+      const t2 = performance.now();
+      structuredClone({ loaded, analysis: context.analysis });
+      const clone = performance.now() - t2;
+      samples.push({ ...check.stages, total: check.ms, roundTrip, main, clone });
       document.getElementById('log')!.textContent += `\n${pairs} pairs: worker ${check.ms.toFixed(0)} ms, main ${main.toFixed(0)} ms`;
     }
     const m = (k: keyof (typeof samples)[number]) => median(samples.map((s) => s[k]));
@@ -48,6 +56,7 @@ async function bench(options: { pairs: number[]; runs: number }): Promise<Untrus
       worker: { decode: m('decode'), layers: m('layers'), groups: m('groups'), total: m('total') },
       roundTrip: m('roundTrip'),
       mainThread: m('main'),
+      clone: m('clone'),
     });
   }
   return rows;
