@@ -57,6 +57,11 @@ function measure(pairs: number, runs: number): Row {
   return { pairs, nodes: 2 * pairs, ms, total: Object.values(ms).reduce((a, b) => a + b, 0) };
 }
 
+/** The reference this bench was written against (the code before the second pass of issue 16). */
+const BEFORE_SECOND_PASS =
+  'Before the second pass of issue 16 (same bench, 2026-12-03, quiet machine, load average under 1): 100,000 nodes in 2670 ms (decode 487, graph 564, shapes 419, layer view 383, groups 816), total / decode 5.48. ' +
+  'Run interleaved with that code at the same load (17, CPU medians of 5): 2881 / 1904, 3101 / 1842 and 3130 / 1969 ms, so the second pass takes 0.62 to 0.66 of the time.';
+
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`;
 
 /** The chains opened in the app's model worker in headless Chromium (wall-clock medians). */
@@ -112,6 +117,7 @@ export async function run(): Promise<BenchSection> {
     `10x more nodes cost ${growth.toFixed(1)}x the time (linear: 10x; the channel-group analysis was quadratic before issue 16: 11.7 s for a 100k Relu chain, 20 s for 80k Conv + Relu).`,
     `The issue's chain of 100,000 Conv + Relu nodes (50,000 pairs): ${issue.total.toFixed(0)} ms in total, groups ${issue.ms.groups.toFixed(0)} ms (target: under 2 s in total).`,
     `Machine load while measuring: ${before} before, ${after} after.`,
+    BEFORE_SECOND_PASS,
     '',
     process.env.UNTRUSTED_BENCH_BROWSER === '0' ? 'Browser: skipped (UNTRUSTED_BENCH_BROWSER=0).' : await browserSection(),
   ].join('\n');
