@@ -60,7 +60,7 @@ function measure(pairs: number, runs: number): Row {
 /** The reference this bench was written against (the code before the second pass of issue 16). */
 const BEFORE_SECOND_PASS =
   'Before the second pass of issue 16 (same bench, 2026-12-03, quiet machine, load average under 1): 100,000 nodes in 2670 ms (decode 487, graph 564, shapes 419, layer view 383, groups 816), total / decode 5.48. ' +
-  'Run interleaved with that code at the same load (17, CPU medians of 5): 2881 / 1904, 3101 / 1842 and 3130 / 1969 ms, so the second pass takes 0.62 to 0.66 of the time.';
+  'Run interleaved with that code (load average about 13, esbuild bundles, CPU medians of 5 runs): 2881 / 1904, 3101 / 1842 and 3130 / 1969 ms, so the second pass takes 0.62 to 0.66 of the time.';
 
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`;
 
