@@ -119,7 +119,11 @@ describe('models: invalid graphs are refused, never counted as NaN, Infinity or 
       [{ pads: [-1, 1, 1, 1] }, /attribute "pads"/],
       [{ dilations: [1] }, /attribute "dilations" is \[1\]; it needs 2 integers/],
     ];
-    for (const [attrs, message] of cases) expect(refusal(() => loadModel(convModel({ attrs }), 'bad.onnx')).message).toMatch(message);
+    for (const [attrs, message] of cases) {
+      const error = refusal(() => loadModel(convModel({ attrs }), 'bad.onnx'));
+      expect(error.message).toMatch(message);
+      expect(error.message).toMatch(/^bad\.onnx: Conv node "conv"/);
+    }
   });
 
   it('the weight must match the input channels (group x channels per group)', () => {
@@ -129,7 +133,7 @@ describe('models: invalid graphs are refused, never counted as NaN, Infinity or 
 
   it('two nodes producing the same tensor are refused', () => {
     const bytes = convModel({ extra: (m) => m.graph!.node.push(node('Relu', ['x'], ['y'], {}, 'relu')) });
-    expect(refusal(() => loadModel(bytes, 'dup.onnx')).message).toMatch(/tensor "y" is produced by node "relu" and also by node "conv"/);
+    expect(refusal(() => loadModel(bytes, 'dup.onnx')).message).toMatch(/^dup\.onnx: The graph is invalid: tensor "y" is produced by node "relu" and also by node "conv"/);
   });
 
   it('a valid model still loads with the same numbers', () => {
@@ -298,7 +302,7 @@ describe.skipIf(defaultModelMissing)('CLI: bad input is exit 2 with one clear li
   });
 
   it('a config clock of 0 is exit 2 with the range, as --clock would be; budget 5 like --budget 5', async () => {
-    for (const [hardware, message] of [[{ clockMHz: 0 }, /hardware.clockMHz must be a number from 1 to 2000/], [{ budget: 5 }, /hardware.budget must be a number from 0.01 to 1/]] as const) {
+    for (const [hardware, message] of [[{ clockMHz: 0 }, /config ".*hw\.json": hardware.clockMHz must be a number from 1 to 2000/], [{ budget: 5 }, /config ".*hw\.json": hardware.budget must be a number from 0.01 to 1/]] as const) {
       const config = join(tmp, 'hw.json');
       writeFileSync(config, JSON.stringify({ hardware: { layers: {}, ...hardware } }));
       const { code, err } = await run(['estimate', DEFAULT_MODEL, '--config', config, '--device', 'XC7Z020']);

@@ -72,6 +72,23 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   return parseJsonText(new TextDecoder().decode(bytes), `${what} ${quote(path)}`);
 }
 
+/**
+ * Reads a JSON file and checks it with `parse`; a refusal that does not already say which file
+ * it is about gets the file named in front (`config "x.json": hardware.clockMHz must be ...`).
+ */
+export async function readCheckedJsonFile<T>(path: string, what: string, parse: (json: unknown) => T): Promise<T> {
+  const json = await readJsonFile(path, what);
+  try {
+    return parse(json);
+  } catch (error) {
+    if (error instanceof EdgefoldError && !error.message.includes(path)) {
+      const message = error.message.startsWith(`${what} `) ? error.message.slice(what.length + 1) : error.message;
+      throw new EdgefoldError(error.code, `${what} ${quote(path)}: ${message}`, error.field);
+    }
+    throw error;
+  }
+}
+
 /** Loads a dataset split from a manifest file (the bundled Fashion-MNIST test set by default). */
 export async function readDataset(manifestPath = bundledManifestPath, split = 'test'): Promise<Dataset> {
   const manifest = validateManifest(await readJsonFile(manifestPath, 'data manifest'), manifestPath);

@@ -3,13 +3,18 @@
  * show every stage is linear (time per node flat from 10k to 100k nodes) and to time the issue's
  * 100k-node chain (target: under 2 s in total). Reference in the same run: protobuf decoding of
  * the same bytes (onnx-buf, linear), so the ratio column is independent of the machine's speed.
+ * The same chains are then opened in the app's model worker in headless Chromium (the browser
+ * section), with what the page's thread still does after the worker accepted the file.
  * Run: node --import tsx tools/bench/untrusted.bench.ts   (or `npm run bench -- untrusted --write`)
  */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Graph, inferShapes, layerView } from '../../src/core/graph/index.ts';
 import { decodeModel } from '../../src/core/onnx/model.ts';
 import { findChannelGroups } from '../../src/core/prune/groups.ts';
 import { convReluChain } from '../../test/chain.ts';
-import type { BenchSection } from './harness.ts';
+import { CHROMIUM, withBenchPage, type BenchSection } from './harness.ts';
+import type { UntrustedRow } from './browser/untrusted.ts';
 
 interface Row {
   pairs: number;
@@ -52,8 +57,45 @@ function measure(pairs: number, runs: number): Row {
   return { pairs, nodes: 2 * pairs, ms, total: Object.values(ms).reduce((a, b) => a + b, 0) };
 }
 
+/** The reference this bench was written against (the code before the second pass of issue 16). */
+const BEFORE_SECOND_PASS =
+  'Before the second pass of issue 16 (same bench, 2026-12-03, quiet machine, load average under 1): 100,000 nodes in 2670 ms (decode 487, graph 564, shapes 419, layer view 383, groups 816), total / decode 5.48. ' +
+  'Run interleaved with that code (load average about 13, esbuild bundles, CPU medians of 5 runs): 2881 / 1904, 3101 / 1842 and 3130 / 1969 ms, so the second pass takes 0.62 to 0.66 of the time.';
+
+const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`;
+
+/** The chains opened in the app's model worker in headless Chromium (wall-clock medians). */
+async function browserSection(): Promise<string> {
+  if (!existsSync(CHROMIUM)) return `Browser: not run (no Chromium at ${CHROMIUM}; node tools/ensure-system-tools.mjs chromium installs it).`;
+  const before = load();
+  const rows = await withBenchPage({ path: 'untrusted.html', ready: 'edgefoldUntrustedBench' }, (page) =>
+    page.evaluate(
+      (opts) => (window as unknown as { edgefoldUntrustedBench: (o: unknown) => Promise<UntrustedRow[]> }).edgefoldUntrustedBench(opts),
+      { pairs: [10_000, 50_000], runs: 3 },
+    ),
+  );
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const issue = rows.find((r) => r.nodes === 100_000)!;
+  return [
+    "In headless Chromium, in the app's model worker (workers/model.worker.ts, called through checkModelOffThread as the store calls it): the worker's own wall-clock stage times, the call as the page sees it, and the page-thread rebuild the store still does after the worker accepted the file (loadModel + designContext). Medians; wall time, so other jobs' load counts against it.",
+    '',
+    '| Conv + Relu pairs | nodes | runs | worker: decode | worker: graph + shapes + layer view | worker: groups | worker total | total / decode | page: worker call | page thread after the worker | page: structured clone of the analysed model |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.pairs.toLocaleString('en-US')} | ${r.nodes.toLocaleString('en-US')} | ${r.runs} | ${ms(r.worker.decode)} | ${ms(r.worker.layers)} | ${ms(r.worker.groups)} | ${ms(r.worker.total)} | ${(r.worker.total / r.worker.decode).toFixed(2)} | ${ms(r.roundTrip)} | ${ms(r.mainThread)} | ${ms(r.clone)} |`,
+    ),
+    '',
+    `The issue's chain of 100,000 Conv + Relu nodes in the worker: ${ms(issue.worker.total)} (target: under 2 s); the page thread then spends ${ms(issue.mainThread)} rebuilding it.`,
+    `Receiving the analysed model from the worker instead (structured clone, the last column) would cost the page ${(issue.clone / issue.mainThread).toFixed(1)}x the rebuild: see docs/decisions.md.`,
+    `Machine load while measuring: ${before} before, ${load()} after.`,
+  ].join('\n');
+}
+
 export async function run(): Promise<BenchSection> {
+  const before = load();
   const rows = [10_000, 25_000, 50_000, 100_000].map((pairs) => measure(pairs, pairs >= 50_000 ? 3 : 5));
+  const after = load();
   const per = (r: Row, v: number) => ((v / r.nodes) * 1000).toFixed(1);
   const table = [
     '| Conv + Relu pairs | nodes | decode | graph | shapes | layer view | groups | total | total / decode | total µs per node |',
@@ -74,6 +116,10 @@ export async function run(): Promise<BenchSection> {
     '',
     `10x more nodes cost ${growth.toFixed(1)}x the time (linear: 10x; the channel-group analysis was quadratic before issue 16: 11.7 s for a 100k Relu chain, 20 s for 80k Conv + Relu).`,
     `The issue's chain of 100,000 Conv + Relu nodes (50,000 pairs): ${issue.total.toFixed(0)} ms in total, groups ${issue.ms.groups.toFixed(0)} ms (target: under 2 s in total).`,
+    `Machine load while measuring: ${before} before, ${after} after.`,
+    BEFORE_SECOND_PASS,
+    '',
+    process.env.UNTRUSTED_BENCH_BROWSER === '0' ? 'Browser: skipped (UNTRUSTED_BENCH_BROWSER=0).' : await browserSection(),
   ].join('\n');
   return { title: 'Untrusted input: analysis of very deep graphs (issue 16)', body };
 }

@@ -8,7 +8,7 @@ import { calibrate } from '../../core/quant/calibrate.ts';
 import { ortBatchSource } from '../../core/quant/ort-calibration.ts';
 import { localRecoveryEngines, recoverCompressed, RECOVERY_STEPS, type BiasReference, type RecoveryResult, type RecoveryStepName } from '../../core/transfer/recover.ts';
 import type { Command } from '../command.ts';
-import { checkOutputPath, formatCount, intOption, readDataset, readJsonFile, readModelArg, table, writeOutputFile } from '../io.ts';
+import { checkOutputPath, formatCount, intOption, readCheckedJsonFile, readDataset, readModelArg, table, writeOutputFile } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -144,7 +144,7 @@ export const applyCommand: Command = {
     const limit = intOption(values.limit, 'limit');
     const manifest = values.data as string | undefined;
     const { bytes: inputBytes, loaded } = await readModelArg(path);
-    const config = parseCompressionConfig(await readJsonFile(configPath, 'config'));
+    const config = await readCheckedJsonFile(configPath, 'config', parseCompressionConfig);
 
     // Checks the config against the model (and plans the pruning) before any work is done.
     const plan = calibrationPlan(loaded.model, config);

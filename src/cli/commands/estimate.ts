@@ -8,7 +8,7 @@ import { getDevice, validateDevice, type Device } from '../../core/hw/devices.ts
 import { autoFold, type AutoFoldResult } from '../../core/hw/fold.ts';
 import type { Estimate, Resource } from '../../core/hw/pipeline.ts';
 import type { Command, ParsedValues } from '../command.ts';
-import { formatCount, readJsonFile, readModelArg, table } from '../io.ts';
+import { formatCount, readCheckedJsonFile, readJsonFile, readModelArg, table } from '../io.ts';
 
 const shorten = (name: string, max = 36) => (name.length > max ? '…' + name.slice(name.length - max + 1) : name);
 const pct = (u: number | null) => (u === null ? 'unknown' : `${(u * 100).toFixed(1)}%`);
@@ -110,7 +110,7 @@ export const estimateCommand: Command = {
   },
   async run([path], values: ParsedValues, io) {
     const { loaded } = await readModelArg(path);
-    const cfg = values.config ? parseConfig(await readJsonFile(String(values.config), 'config'), String(values.config)) : { folding: {} };
+    const cfg = values.config ? await readCheckedJsonFile(String(values.config), 'config', (json) => parseConfig(json, String(values.config))) : { folding: {} };
     const deviceId = (values.device as string | undefined) ?? cfg.device;
     if (!deviceId) throw badInput('--device is required (see "edgefold devices").', 'device');
     const device = getDevice(deviceId, await customDevices(values['device-file']));

@@ -240,11 +240,19 @@ export interface ResolvedConfig {
 }
 
 
-/** Checks the config against the model (layer names, prunable groups, group sizes) and plans the pruning. */
-export function resolveConfig(model: ModelProto, config: CompressionConfig, analysis = analyzeChannels(model)): ResolvedConfig {
+/**
+ * Checks the config against the model (layer names, prunable groups, group sizes) and plans the
+ * pruning. `layerView`, when the caller has it (the explorer, on every edit), is the layer view of
+ * `analysis.graph`; without it the view is computed here.
+ */
+export function resolveConfig(
+  model: ModelProto,
+  config: CompressionConfig,
+  analysis = analyzeChannels(model),
+  layerView: readonly LayerInfo[] = analyzeLayers(analysis.graph),
+): ResolvedConfig {
   const layers = new Map<string, LayerInfo>();
-  const graph = analysis.graph;
-  for (const info of analyzeLayers(graph)) layers.set(info.name, info);
+  for (const info of layerView) layers.set(info.name, info);
   const groupRequests: Record<string, { ratio?: number; keep?: number }> = {};
   const requestedBy = new Map<string, string>();
   for (const [name, entry] of Object.entries(config.layers ?? {})) {

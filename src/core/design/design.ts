@@ -12,7 +12,7 @@ import { allowedFoldings } from '../hw/folding.ts';
 import { hwLayersFromLayerView } from '../hw/layers.ts';
 import { estimate, type Estimate } from '../hw/pipeline.ts';
 import type { HwLayer, LayerBits } from '../hw/types.ts';
-import { analyzeChannels, type ChannelAnalysis } from '../prune/index.ts';
+import { findChannelGroups, type ChannelAnalysis } from '../prune/index.ts';
 import { prunedLayerView } from './pruned-layers.ts';
 
 export interface HardwareSettings {
@@ -88,7 +88,8 @@ export interface DesignContext {
 }
 
 export function designContext(loaded: LoadedModel): DesignContext {
-  return { loaded, analysis: analyzeChannels(loaded.model) };
+  // The loaded graph already has its shapes: the channel analysis reads it instead of rebuilding it.
+  return { loaded, analysis: findChannelGroups(loaded.graph) };
 }
 
 export interface DesignMetrics {
@@ -110,7 +111,7 @@ export interface DesignMetrics {
 const snapDown = (allowed: number[], wanted: number) => allowed.filter((v) => v <= wanted).at(-1) ?? 1;
 
 export function evaluateDesign(ctx: DesignContext, design: Design, customDevices: readonly Device[] = []): DesignMetrics {
-  const resolved = resolveConfig(ctx.loaded.model, design.compression, ctx.analysis);
+  const resolved = resolveConfig(ctx.loaded.model, design.compression, ctx.analysis, ctx.loaded.layers);
   const layers = prunedLayerView(ctx.analysis, ctx.loaded.layers, resolved.plan.keep);
   const bits: Record<string, LayerBits> = {};
   for (const [name, spec] of Object.entries(resolved.quant)) {

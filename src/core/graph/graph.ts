@@ -9,7 +9,7 @@ import {
 import { badInput } from '../errors.ts';
 import { quote } from '../limits.ts';
 import { onnxOpset } from '../onnx/model.ts';
-import { tensorDims, tensorValues } from '../onnx/tensor.ts';
+import { isReadableTensor, tensorDims, tensorValues } from '../onnx/tensor.ts';
 import type { Shape } from './layer.ts';
 
 export interface GraphNode {
@@ -45,8 +45,8 @@ export class Graph {
   /** Graph inputs that are fed at run time (initializers listed as inputs, IR < 4, are excluded). */
   readonly inputs: ValueInfoProto[];
   readonly outputs: ValueInfoProto[];
-  readonly producer = new Map<string, GraphNode>();
-  readonly consumers = new Map<string, GraphNode[]>();
+  /** The node producing each tensor. */
+  readonly producer: ReadonlyMap<string, GraphNode>;
   readonly shapes = new Map<string, Shape>();
   readonly constants = new Map<string, ConstantValue>();
   /** Shapes declared in the file (value_info, inputs, outputs), used where inference cannot go. */
@@ -59,24 +59,50 @@ export class Graph {
     for (const t of graph.initializer) this.initializers.set(t.name, t);
     this.inputs = graph.input.filter((i) => !this.initializers.has(i.name));
     this.outputs = graph.output;
-    for (const info of [...graph.input, ...graph.valueInfo, ...graph.output]) {
-      const shape = declaredShape(info);
-      if (shape) this.declaredShapes.set(info.name, shape);
-    }
-    this.nodes = topologicalOrder(graph.node, new Set([...this.initializers.keys(), ...graph.input.map((i) => i.name)]));
-    for (const node of this.nodes) {
-      for (const out of node.outputs) if (out) this.producer.set(out, node);
-      for (const input of node.inputs) {
-        if (!input) continue;
-        const list = this.consumers.get(input) ?? [];
-        list.push(node);
-        this.consumers.set(input, list);
+    for (const infos of [graph.input, graph.valueInfo, graph.output]) {
+      for (const info of infos) {
+        const shape = declaredShape(info);
+        if (shape) this.declaredShapes.set(info.name, shape);
       }
     }
+    const inputNames = new Set(graph.input.map((i) => i.name));
+    const sorted = topologicalOrder(graph.node, (name) => this.initializers.has(name) || inputNames.has(name));
+    this.nodes = sorted.order;
+    this.producer = sorted.producer;
+    this.byName = sorted.byName;
+  }
+
+  /** Nodes reading each tensor, in topological order (built on first use: most analyses never ask). */
+  get consumers(): ReadonlyMap<string, GraphNode[]> {
+    if (!this.consumersByTensor) {
+      const map = new Map<string, GraphNode[]>();
+      for (const node of this.nodes) {
+        for (const input of node.inputs) {
+          if (!input) continue;
+          const list = map.get(input);
+          if (list) list.push(node);
+          else map.set(input, [node]);
+        }
+      }
+      this.consumersByTensor = map;
+    }
+    return this.consumersByTensor;
   }
 
   isInitializer(name: string): boolean {
     return this.initializers.has(name);
+  }
+
+  /**
+   * Whether a tensor's value is known before run time, without decoding it (an initializer of a
+   * type edgefold cannot read still throws, as `constant` would).
+   */
+  isConstant(name: string): boolean {
+    if (this.constants.has(name)) return true;
+    const init = this.initializers.get(name);
+    if (!init) return false;
+    if (!isReadableTensor(init)) this.constant(name);
+    return true;
   }
 
   /** The value of a tensor known before run time, or undefined. */
@@ -95,11 +121,11 @@ export class Graph {
   }
 
   node(name: string): GraphNode | undefined {
-    this.byName ??= new Map(this.nodes.map((n) => [n.name, n]));
     return this.byName.get(name);
   }
 
-  private byName?: Map<string, GraphNode>;
+  private readonly byName: ReadonlyMap<string, GraphNode>;
+  private consumersByTensor?: Map<string, GraphNode[]>;
 }
 
 export function declaredShape(info: ValueInfoProto): Shape | undefined {
@@ -108,59 +134,95 @@ export function declaredShape(info: ValueInfoProto): Shape | undefined {
   return type.value.shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : null));
 }
 
-function topologicalOrder(protos: NodeProto[], available: Set<string>): GraphNode[] {
-  const usedNames = new Set<string>();
-  const pending = protos.map((proto, i) => {
-    let name = proto.name || `${proto.opType}_${i}`;
-    if (usedNames.has(name)) name = `${name}_${i}`;
-    usedNames.add(name);
-    return {
-      index: -1,
-      name,
-      op: proto.opType,
-      domain: proto.domain,
-      inputs: [...proto.input],
-      outputs: [...proto.output],
-      attrs: new Map(proto.attribute.map((a) => [a.name, a])),
-      proto,
-    } satisfies GraphNode;
-  });
+/** Nodes without attributes (activations, Add, ...) share one empty map. */
+const NO_ATTRIBUTES: Map<string, AttributeProto> = new Map();
+
+/**
+ * Nodes in topological order (Kahn's algorithm, file order among ready nodes so the result is
+ * stable), with the producer of every tensor and the node of every (made unique) name. Linear in
+ * nodes + edges: one map lookup per input, dependents in flat typed arrays.
+ */
+function topologicalOrder(
+  protos: NodeProto[],
+  available: (name: string) => boolean,
+): { order: GraphNode[]; producer: Map<string, GraphNode>; byName: Map<string, GraphNode> } {
+  const count = protos.length;
+  const byName = new Map<string, GraphNode>();
+  // Until the sort, a node's index is its position in the file.
+  const pending: GraphNode[] = new Array(count);
   // ONNX graphs are in SSA form: a tensor has one producer, and is not also an initializer or input.
-  const producedBy = new Map<string, number>();
-  pending.forEach((n, i) =>
-    n.outputs.forEach((o) => {
-      if (!o) return;
-      if (producedBy.has(o) || available.has(o)) {
-        const other = producedBy.has(o) ? `node ${quote(pending[producedBy.get(o)!].name, 80)}` : 'an initializer or graph input';
-        throw badInput(`The graph is invalid: tensor ${quote(o, 80)} is produced by node ${quote(n.name, 80)} and also by ${other}.`);
-      }
-      producedBy.set(o, i);
-    }),
-  );
-  const indegree = pending.map((n) =>
-    n.inputs.filter((x) => x && !available.has(x) && producedBy.has(x)).length,
-  );
-  const dependents = pending.map(() => [] as number[]);
-  pending.forEach((n, i) => {
-    for (const x of n.inputs) {
-      const p = x && !available.has(x) ? producedBy.get(x) : undefined;
-      if (p !== undefined) dependents[p].push(i);
+  const producer = new Map<string, GraphNode>();
+  let edges = 0;
+  for (let i = 0; i < count; i++) {
+    const proto = protos[i];
+    let name = proto.name || `${proto.opType}_${i}`;
+    // A repeated name gets the node's position (and a counter in the odd case that is taken too).
+    for (let k = 0, base = name; byName.has(name); k++) name = k ? `${base}_${i}_${k}` : `${base}_${i}`;
+    let attrs = NO_ATTRIBUTES;
+    if (proto.attribute.length) {
+      attrs = new Map();
+      for (const a of proto.attribute) attrs.set(a.name, a);
     }
-  });
-  // Kahn's algorithm; the queue keeps file order among ready nodes so the result is stable.
-  const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
+    const node: GraphNode = { index: i, name, op: proto.opType, domain: proto.domain, inputs: proto.input.slice(), outputs: proto.output.slice(), attrs, proto };
+    byName.set(name, node);
+    pending[i] = node;
+    edges += node.inputs.length;
+    for (const o of node.outputs) {
+      if (!o) continue;
+      const earlier = producer.get(o);
+      if (earlier !== undefined || available(o)) {
+        const other = earlier !== undefined ? `node ${quote(earlier.name, 80)}` : 'an initializer or graph input';
+        throw badInput(`The graph is invalid: tensor ${quote(o, 80)} is produced by node ${quote(name, 80)} and also by ${other}.`);
+      }
+      producer.set(o, node);
+    }
+  }
+  // File position of the producer of every input occurrence (-1: initializer, graph input or
+  // missing). No produced tensor is also available (refused above), so one lookup decides.
+  const edgeProducer = new Int32Array(edges);
+  const indegree = new Int32Array(count);
+  const dependentCount = new Int32Array(count + 1);
+  for (let i = 0, e = 0; i < count; i++) {
+    for (const x of pending[i].inputs) {
+      const p = x ? (producer.get(x)?.index ?? -1) : -1;
+      edgeProducer[e++] = p;
+      if (p >= 0) {
+        indegree[i]++;
+        dependentCount[p + 1]++;
+      }
+    }
+  }
+  // Dependents of node p: dependents[start[p] .. start[p + 1]), in file order.
+  const start = dependentCount;
+  for (let p = 0; p < count; p++) start[p + 1] += start[p];
+  const dependents = new Int32Array(start[count]);
+  const fill = start.slice(0, count);
+  for (let i = 0, e = 0; i < count; i++) {
+    for (let k = 0; k < pending[i].inputs.length; k++) {
+      const p = edgeProducer[e++];
+      if (p >= 0) dependents[fill[p]++] = i;
+    }
+  }
+  const ready = new Int32Array(count);
+  let tail = 0;
+  for (let i = 0; i < count; i++) if (indegree[i] === 0) ready[tail++] = i;
   const order: GraphNode[] = [];
-  for (let head = 0; head < ready.length; head++) {
+  for (let head = 0; head < tail; head++) {
     const i = ready[head];
+    for (let d = start[i]; d < start[i + 1]; d++) {
+      const j = dependents[d];
+      if (--indegree[j] === 0) ready[tail++] = j;
+    }
     pending[i].index = order.length;
     order.push(pending[i]);
-    for (const j of dependents[i]) if (--indegree[j] === 0) ready.push(j);
   }
-  if (order.length !== pending.length) {
-    const stuck = pending.find((n) => n.index < 0)!;
+  if (order.length !== count) {
+    const placed = new Uint8Array(count);
+    for (let k = 0; k < tail; k++) placed[ready[k]] = 1;
+    const stuck = pending[placed.indexOf(0)];
     throw badInput(`The graph has a cycle or a missing input (node ${quote(stuck.name, 80)} can never run).`);
   }
-  return order;
+  return { order, producer, byName };
 }
 
 // ---- attribute access -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { badInput } from '../errors.ts';
+import { badInput, EdgefoldError } from '../errors.ts';
 import { quote } from '../limits.ts';
 import { decodeModel, type ModelProto } from '../onnx/model.ts';
 import { Graph } from './graph.ts';
@@ -25,9 +25,20 @@ export interface LoadedModel {
 }
 
 export function analyzeModel(model: ModelProto, fileName = 'model'): LoadedModel {
-  const graph = new Graph(model);
-  const shapeProblems = inferShapes(graph);
-  const layers = layerView(graph);
+  let graph: Graph;
+  let shapeProblems: ShapeProblem[];
+  let layers: LayerInfo[];
+  try {
+    graph = new Graph(model);
+    shapeProblems = inferShapes(graph);
+    layers = layerView(graph);
+  } catch (error) {
+    // Graph and shape checks know the node, not the file: the message names the file too.
+    if (error instanceof EdgefoldError && !error.message.startsWith(fileName)) {
+      throw new EdgefoldError(error.code, `${fileName}: ${error.message}`, error.field ?? fileName);
+    }
+    throw error;
+  }
   checkCounts(layers, fileName);
   return { model, graph, layers, summary: summarize(graph, layers, fileName.replace(/\.onnx$/i, '')), shapeProblems };
 }

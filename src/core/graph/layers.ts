@@ -41,8 +41,7 @@ function unsupported(node: GraphNode, graph: Graph, reason: string): LayerInfo {
 }
 
 /** 2-D view of a window op's geometry (1-D ops are shown as k x 1). */
-function window2d(node: GraphNode, graph: Graph, kernel: number[]) {
-  const x = graph.shape(node.inputs[0]) ?? [];
+function window2d(node: GraphNode, x: Shape, kernel: number[]) {
   const g = windowGeometry(node, x.slice(2), kernel);
   const rank = kernel.length;
   const two = (v: number[], fill: number): [number, number] => [v[0] ?? fill, v[1] ?? fill];
@@ -57,9 +56,7 @@ function window2d(node: GraphNode, graph: Graph, kernel: number[]) {
 function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   const weight = graph.shape(node.inputs[1]);
   if (!weight || weight.some((d) => d === null)) return unsupported(node, graph, 'weight shape unknown');
-  if (!graph.constant(node.inputs[1])) return unsupported(node, graph, 'weights are computed at run time, not constant');
-  const x = graph.shape(node.inputs[0]) ?? [];
-  const out = graph.shape(node.outputs[0]) ?? [];
+  if (!graph.isConstant(node.inputs[1])) return unsupported(node, graph, 'weights are computed at run time, not constant');
   const [cout, cinPerGroup, ...k] = weight as number[];
   const groups = attrInt(node, 'group', 1);
   if (!Number.isSafeInteger(groups) || groups < 1 || cout % groups !== 0) return unsupported(node, graph, `group ${groups} does not divide the ${cout} output channels`);
@@ -71,29 +68,29 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   else if (groups === cin && cin > 1) kind = 'depthwise';
   else kind = 'grouped';
   const hasBias = Boolean(node.inputs[2]);
-  const weightCount = count(weight);
-  const outPixels = count(out.slice(2));
-  return {
-    ...base(node, graph, kind),
-    inputShape: x,
-    outputShape: out,
-    ...window2d(node, graph, kernel),
-    groups,
-    hasBias,
-    params: weightCount + (hasBias ? cout : 0),
-    macs: cout * outPixels * cinPerGroup * count(kernel),
-  };
+  const layer = base(node, graph, kind);
+  const out = layer.outputShape;
+  const window = window2d(node, layer.inputShape, kernel);
+  layer.kernel = window.kernel;
+  layer.stride = window.stride;
+  layer.pads = window.pads;
+  layer.dilation = window.dilation;
+  layer.groups = groups;
+  layer.hasBias = hasBias;
+  layer.params = count(weight) + (hasBias ? cout : 0);
+  layer.macs = cout * count(out.slice(2)) * cinPerGroup * count(kernel);
+  return layer;
 }
 
 /** A constant added right after a MatMul is that layer's bias (tf2onnx and torch write it so). */
 function biasAddAfter(node: GraphNode, graph: Graph): GraphNode | undefined {
   const next = graph.consumers.get(node.outputs[0]);
   if (next?.length !== 1 || next[0].op !== 'Add') return undefined;
-  return next[0].inputs.some((i) => i !== node.outputs[0] && graph.constant(i)) ? next[0] : undefined;
+  return next[0].inputs.some((i) => i !== node.outputs[0] && graph.isConstant(i)) ? next[0] : undefined;
 }
 
 function fcLayer(node: GraphNode, graph: Graph): LayerInfo {
-  const weightIndex = graph.constant(node.inputs[1]) ? 1 : graph.constant(node.inputs[0]) ? 0 : -1;
+  const weightIndex = graph.isConstant(node.inputs[1]) ? 1 : graph.isConstant(node.inputs[0]) ? 0 : -1;
   if (weightIndex < 0) return { ...base(node, graph, 'elementwise'), reason: 'MatMul of two activations' };
   const w = graph.shape(node.inputs[weightIndex]) as number[];
   const transB = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 1;
@@ -120,7 +117,7 @@ function poolLayer(node: GraphNode, graph: Graph): LayerInfo {
     return { ...info, kernel: [x[2] ?? 1, x[3] ?? 1] as [number, number] };
   }
   const kernel = attrInts(node, 'kernel_shape') ?? [1, 1];
-  return { ...info, ...window2d(node, graph, kernel) };
+  return { ...info, ...window2d(node, info.inputShape, kernel) };
 }
 
 /**
@@ -140,7 +137,7 @@ export function layerView(graph: Graph): LayerInfo[] {
     else if (node.op === 'Gemm' || node.op === 'MatMul') layers.push(fcLayer(node, graph));
     else if (node.op in POOL_TYPES) layers.push(poolLayer(node, graph));
     else if (ELEMENTWISE_OPS.has(node.op)) {
-      const activations = node.inputs.filter((i) => i && !graph.constant(i));
+      const activations = node.inputs.filter((i) => i && !graph.isConstant(i));
       if (activations.length >= 2) layers.push(base(node, graph, 'elementwise'));
     }
   }

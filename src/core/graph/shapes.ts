@@ -116,13 +116,14 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     const x = ctx.input(0);
     const w = ctx.input(1);
     const group = attrInt(ctx.node, 'group', 1);
-    const where = `Conv node ${quote(ctx.node.name, 80)}`;
-    if (x.length < 3 || w.length !== x.length) throw badInput(`${where}: input rank ${x.length} and weight rank ${w.length} do not make a convolution.`, ctx.node.name);
-    if (!Number.isSafeInteger(group) || group < 1) throw badInput(`${where}: attribute "group" is ${group}; it must be an integer of at least 1.`, ctx.node.name);
+    // Only a refused node needs its quoted name.
+    const where = () => `Conv node ${quote(ctx.node.name, 80)}`;
+    if (x.length < 3 || w.length !== x.length) throw badInput(`${where()}: input rank ${x.length} and weight rank ${w.length} do not make a convolution.`, ctx.node.name);
+    if (!Number.isSafeInteger(group) || group < 1) throw badInput(`${where()}: attribute "group" is ${group}; it must be an integer of at least 1.`, ctx.node.name);
     const [cout, cinPerGroup] = w;
-    if (cout !== null && cout % group !== 0) throw badInput(`${where}: group ${group} does not divide its ${cout} output channels.`, ctx.node.name);
+    if (cout !== null && cout % group !== 0) throw badInput(`${where()}: group ${group} does not divide its ${cout} output channels.`, ctx.node.name);
     if (x[1] !== null && cinPerGroup !== null && x[1] !== cinPerGroup * group) {
-      throw badInput(`${where}: the input has ${x[1]} channels, but the weight expects ${cinPerGroup} per group x group ${group} = ${cinPerGroup * group}.`, ctx.node.name);
+      throw badInput(`${where()}: the input has ${x[1]} channels, but the weight expects ${cinPerGroup} per group x group ${group} = ${cinPerGroup * group}.`, ctx.node.name);
     }
     const kernel = attrInts(ctx.node, 'kernel_shape') ?? (w.slice(2) as number[]);
     const g = windowGeometry(ctx.node, x.slice(2), kernel);
@@ -349,37 +350,42 @@ export function inferShapes(graph: Graph): ShapeProblem[] {
   }
   for (const [name, t] of graph.initializers) graph.shapes.set(name, tensorDims(t));
 
-  for (const node of graph.nodes) {
-    const ctx: Ctx = {
-      graph,
-      node,
-      input: (i) => {
-        const name = node.inputs[i];
-        const s = name ? graph.shape(name) : undefined;
-        if (!s) throw new Error(`shape of input ${i} ("${name}") is unknown`);
-        return s;
-      },
-      constant: (i) => (node.inputs[i] ? graph.constant(node.inputs[i]) : undefined),
-    };
+  // One context for all nodes (rules never keep it): no closures allocated per node.
+  let node = graph.nodes[0];
+  const ctx: Ctx = {
+    graph,
+    node,
+    input: (i) => {
+      const name = node.inputs[i];
+      const s = name ? graph.shape(name) : undefined;
+      if (!s) throw new Error(`shape of input ${i} ("${name}") is unknown`);
+      return s;
+    },
+    constant: (i) => (node.inputs[i] ? graph.constant(node.inputs[i]) : undefined),
+  };
+  for (node of graph.nodes) {
+    ctx.node = node;
     const rule = node.domain === '' || node.domain === 'ai.onnx' ? SHAPE_RULES[node.op] : undefined;
     let outputs: Shape[] | undefined;
     if (rule) {
       try {
-        outputs = rule(ctx)?.map((shape) => checkedShape(shape));
+        outputs = rule(ctx);
+        if (outputs) for (const shape of outputs) checkedShape(shape);
       } catch (error) {
         // Attributes no runtime accepts refuse the model; anything else only leaves shapes unknown.
         if (error instanceof EdgefoldError) throw error;
+        outputs = undefined;
         problems.push({ node: node.name, op: node.op, message: (error as Error).message });
       }
     }
-    node.outputs.forEach((out, i) => {
+    let missing = false;
+    for (let i = 0; i < node.outputs.length; i++) {
+      const out = node.outputs[i];
       const shape = outputs?.[i] ?? graph.declaredShapes.get(out);
       if (shape) graph.shapes.set(out, shape);
-    });
-    if (!rule) {
-      const missing = node.outputs.filter((o) => o && !graph.declaredShapes.has(o));
-      if (missing.length) problems.push({ node: node.name, op: node.op, message: `no shape rule for ${node.op}` });
+      else if (out) missing = true;
     }
+    if (!rule && missing) problems.push({ node: node.name, op: node.op, message: `no shape rule for ${node.op}` });
     const constantRule = CONSTANT_RULES[node.op];
     if (constantRule && node.outputs[0]) {
       try {

@@ -192,9 +192,12 @@ function checkModel(model: ModelProto, fileName: string): void {
     }
     for (const node of graph.node) {
       name(node.name, 'node');
-      for (const io of [...node.input, ...node.output]) name(io, 'tensor');
-      const where = `attribute of node ${quote(node.name || node.opType, 80)}`;
+      for (const io of node.input) name(io, 'tensor');
+      for (const io of node.output) name(io, 'tensor');
       for (const attr of node.attribute) {
+        if (!attr.t && !attr.tensors.length && !attr.sparseTensor && !attr.sparseTensors.length) continue;
+        // Quoted only for the attributes that hold tensors (most hold none).
+        const where = `attribute of node ${quote(node.name || node.opType, 80)}`;
         if (attr.t) tensor(attr.t, where);
         for (const t of attr.tensors) tensor(t, where);
         for (const sparse of [attr.sparseTensor, ...attr.sparseTensors]) {

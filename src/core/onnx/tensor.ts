@@ -22,6 +22,14 @@ export function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
+const READABLE_TYPES = new Set<number>([
+  DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.INT8, DataType.UINT8, DataType.BOOL,
+  DataType.INT16, DataType.UINT16, DataType.INT32, DataType.INT64, DataType.UINT32, DataType.UINT64,
+]);
+
+/** Whether `tensorValues` can read this tensor's data type. */
+export const isReadableTensor = (t: TensorProto): boolean => READABLE_TYPES.has(t.dataType);
+
 /** Reads any numeric tensor as float64 values, whether stored in raw_data or typed fields. */
 export function tensorValues(t: TensorProto): Float64Array {
   const n = boundedProduct(t.dims, LIMITS.model.tensorElements);

@@ -81,7 +81,7 @@ export interface ChannelAnalysis {
   graph: Graph;
   groups: ChannelGroup[];
   /** Channel layout of every activation tensor that has one. */
-  layouts: Map<string, Segment[]>;
+  layouts: ReadonlyMap<string, readonly Segment[]>;
   /** Layer (node) name -> the group its output channels belong to. */
   layerGroup: Map<string, string>;
 }
@@ -92,11 +92,6 @@ interface RawSeg {
   inner: number;
 }
 
-interface RawMember extends Omit<GroupMember, 'offset' | 'inner'> {
-  src: number;
-  offset: number;
-  inner: number;
-}
 
 const PASSTHROUGH = new Set([
   'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign',
@@ -115,10 +110,14 @@ const prod = (dims: readonly (number | null)[]): number | null =>
 class GroupBuilder {
   private parent: number[] = [];
   private sizes: number[] = [];
-  private reasons: Set<string>[] = [];
+  /** Why each source cannot be pruned; undefined (most sources) while there is no reason. */
+  private reasons: (Set<string> | undefined)[] = [];
   private origin: string[] = [];
-  readonly members: RawMember[] = [];
-  readonly layouts = new Map<string, RawSeg[]>();
+  readonly members: GroupMember[] = [];
+  /** The source of each member's channels (parallel to `members`). */
+  private memberSource: number[] = [];
+  /** Layout arrays are never modified once set, so ops that pass channels through share them. */
+  readonly layouts = new Map<string, readonly RawSeg[]>();
 
   constructor(readonly graph: Graph) {}
 
@@ -127,7 +126,7 @@ class GroupBuilder {
     const id = this.parent.length;
     this.parent.push(id);
     this.sizes.push(size);
-    this.reasons.push(new Set(reason ? [reason] : []));
+    this.reasons.push(reason ? new Set([reason]) : undefined);
     this.origin.push(tensor);
     const layout = [{ src: id, size, inner: 1 }];
     if (register) this.layouts.set(tensor, layout);
@@ -148,11 +147,18 @@ class GroupBuilder {
     if (ra === rb) return;
     const [keep, drop] = ra < rb ? [ra, rb] : [rb, ra];
     this.parent[drop] = keep;
-    for (const r of this.reasons[drop]) this.reasons[keep].add(r);
+    const dropped = this.reasons[drop];
+    if (dropped) for (const r of dropped) this.addReason(keep, r);
   }
 
-  poison(layout: RawSeg[] | undefined, reason: string): void {
-    for (const seg of layout ?? []) this.reasons[this.find(seg.src)].add(reason);
+  private addReason(root: number, reason: string): void {
+    const set = this.reasons[root];
+    if (set) set.add(reason);
+    else this.reasons[root] = new Set([reason]);
+  }
+
+  poison(layout: readonly RawSeg[] | undefined, reason: string): void {
+    for (const seg of layout ?? []) this.addReason(this.find(seg.src), reason);
   }
 
   /** An output whose channels edgefold cannot follow: a fresh source that can never be pruned. */
@@ -164,114 +170,135 @@ class GroupBuilder {
   }
 
   /** Records `node` as a member of every group in `layout`; offsets count from `base` along axis 1 of `tensor`. */
-  member(node: GraphNode, role: MemberRole, tensor: string, layout: RawSeg[], extra: Partial<RawMember> = {}, base = 0): void {
+  member(node: GraphNode, role: MemberRole, tensor: string, layout: readonly RawSeg[], base = 0, constant?: { input: number; axis: number }): void {
     let offset = base;
     for (const seg of layout) {
-      this.members.push({ node: node.name, op: node.op, role, tensor, src: seg.src, offset, inner: seg.inner, ...extra });
+      const m: GroupMember = { node: node.name, op: node.op, role, tensor, offset, inner: seg.inner };
+      if (constant) {
+        m.input = constant.input;
+        m.axis = constant.axis;
+      }
+      this.members.push(m);
+      this.memberSource.push(seg.src);
       offset += seg.size * seg.inner;
     }
   }
 
   finish(): ChannelAnalysis {
     const graph = this.graph;
-    const idOf = new Map<number, string>();
+    const sources = this.parent.length;
     const groups: ChannelGroup[] = [];
-    const byRoot = new Map<number, ChannelGroup>();
+    /** The group of each root source (indexed by source number). */
+    const groupOf: ChannelGroup[] = new Array(sources);
     const used = new Set<string>();
     // One pass over the members (not one per group): the analysis stays linear in the graph size.
-    const producersOf = new Map<number, string[]>();
-    for (const m of this.members) {
+    const producersOf: (string[] | undefined)[] = new Array(sources);
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[i];
       if (m.role !== 'conv-out' && m.role !== 'fc-out') continue;
-      const root = this.find(m.src);
-      const list = producersOf.get(root);
+      const root = this.find(this.memberSource[i]);
+      const list = producersOf[root];
       if (list) list.push(m.node);
-      else producersOf.set(root, [m.node]);
+      else producersOf[root] = [m.node];
     }
-    for (let s = 0; s < this.parent.length; s++) {
+    for (let s = 0; s < sources; s++) {
       const root = this.find(s);
-      if (byRoot.has(root)) continue;
-      const producers = producersOf.get(root) ?? [];
+      if (groupOf[root]) continue;
+      const producers = producersOf[root] ?? [];
       let id = producers[0] ?? this.origin[root];
       for (let k = 2; used.has(id); k++) id = `${producers[0] ?? this.origin[root]}#${k}`;
       used.add(id);
       const size = this.sizes[root];
-      const reasons = [...this.reasons[root]];
+      const reasons = [...(this.reasons[root] ?? [])];
       if (!reasons.length && size <= 1) reasons.push('it has a single channel (at least one must stay)');
-      const group: ChannelGroup = { id, size, producers: [...new Set(producers)], members: [], tensors: [], prunable: reasons.length === 0, reasons };
-      byRoot.set(root, group);
-      idOf.set(root, id);
+      const unique = producers.length > 1 ? [...new Set(producers)] : producers;
+      const group: ChannelGroup = { id, size, producers: unique, members: [], tensors: [], prunable: reasons.length === 0, reasons };
+      groupOf[root] = group;
       groups.push(group);
     }
-    for (const m of this.members) {
-      const { src, ...rest } = m;
-      byRoot.get(this.find(src))!.members.push(rest);
-    }
+    for (let i = 0; i < this.members.length; i++) groupOf[this.find(this.memberSource[i])].members.push(this.members[i]);
     // Tensors whose axis 1 is not a channel axis at all (after a Transpose, a mixing Reshape) own
     // "groups" no layer reads or writes: they stay in the layouts but are not listed.
     const listed = groups.filter((g) => g.members.some((m) => PARAMETRIC.has(m.role)));
-    const byId = new Map(groups.map((g) => [g.id, g]));
-    const layouts = new Map<string, Segment[]>();
+    // The raw layouts map becomes the result: each tensor's value is replaced in place (same keys,
+    // same order), and tensors that share a raw layout (channels passed through) share its segments.
+    const layouts = this.layouts as Map<string, readonly RawSeg[] | readonly Segment[]>;
+    const converted = new Map<readonly RawSeg[], { segs: readonly Segment[]; groups: ChannelGroup[] }>();
     for (const [tensor, raw] of this.layouts) {
-      let offset = 0;
-      const segs = raw.map((seg) => {
-        const out = { group: idOf.get(this.find(seg.src))!, size: seg.size, offset, inner: seg.inner };
-        offset += seg.size * seg.inner;
-        return out;
-      });
-      layouts.set(tensor, segs);
-      // Layouts are visited tensor by tensor, so a repeat of this tensor can only be the group's last entry.
-      for (const seg of segs) {
-        const g = byId.get(seg.group)!;
-        if (g.tensors[g.tensors.length - 1] !== tensor) g.tensors.push(tensor);
+      let done = converted.get(raw);
+      if (!done) {
+        let offset = 0;
+        const segs: Segment[] = [];
+        const owners: ChannelGroup[] = [];
+        for (const seg of raw) {
+          const group = groupOf[this.find(seg.src)];
+          segs.push({ group: group.id, size: seg.size, offset, inner: seg.inner });
+          owners.push(group);
+          offset += seg.size * seg.inner;
+        }
+        done = { segs, groups: owners };
+        converted.set(raw, done);
       }
+      layouts.set(tensor, done.segs);
+      // Layouts are visited tensor by tensor, so a repeat of this tensor can only be the group's last entry.
+      for (const g of done.groups) if (g.tensors[g.tensors.length - 1] !== tensor) g.tensors.push(tensor);
     }
+    const segments = layouts as Map<string, readonly Segment[]>;
     const layerGroup = new Map<string, string>();
     for (const node of graph.nodes) {
       if (node.op !== 'Conv' && node.op !== 'Gemm' && node.op !== 'MatMul') continue;
-      const segs = layouts.get(node.outputs[0]);
+      const segs = segments.get(node.outputs[0]);
       if (segs?.length === 1) layerGroup.set(node.name, segs[0].group);
     }
-    return { graph, groups: listed, layouts, layerGroup };
+    return { graph, groups: listed, layouts: segments, layerGroup };
   }
 }
 
-const sameStructure = (a: RawSeg[], b: RawSeg[]) =>
+const sameStructure = (a: readonly RawSeg[], b: readonly RawSeg[]) =>
   a.length === b.length && a.every((s, i) => s.size === b[i].size && s.inner === b[i].inner);
 
-const total = (layout: RawSeg[]) => layout.reduce((n, s) => n + s.size * s.inner, 0);
+const total = (layout: readonly RawSeg[]) => layout.reduce((n, s) => n + s.size * s.inner, 0);
 
 /** Finds the coupled channel groups of a graph whose shapes have been inferred. */
 export function findChannelGroups(graph: Graph): ChannelAnalysis {
   const b = new GroupBuilder(graph);
-  const layoutOf = (name: string | undefined): RawSeg[] | undefined =>
-    !name || graph.constant(name) ? undefined : b.layouts.get(name);
+  /** The channel layout of an activation input (undefined for constants and tensors without one). */
+  const layoutOf = (name: string | undefined): readonly RawSeg[] | undefined => {
+    const layout = name ? b.layouts.get(name) : undefined;
+    return layout && !graph.isConstant(name!) ? layout : undefined;
+  };
+
+  // The node being analysed and its inputs' layouts; the helpers below read them (no closures per node).
+  let node: GraphNode;
+  let acts: (readonly RawSeg[] | undefined)[] = [];
+  const nodeLabel = () => `${node.op} "${node.name}"`;
+  /** Give up on this node: its activation inputs' groups become unprunable, its outputs opaque. */
+  const unknown = (why: string) => {
+    const label = nodeLabel();
+    for (const l of acts) b.poison(l, `it is consumed by ${label}, ${why}`);
+    for (const o of node.outputs) b.opaque(o, `it is produced by ${label}, ${why}`);
+  };
+  const pass = (layout: readonly RawSeg[], output = node.outputs[0]) => {
+    if (output) b.layouts.set(output, layout);
+  };
+  const needParam = (name: string | undefined, layouts: (readonly RawSeg[] | undefined)[]): boolean => {
+    if (!name) return true;
+    const ref = paramRef(graph, name);
+    if (typeof ref === 'string') {
+      for (const l of layouts) b.poison(l, `${nodeLabel()} cannot be edited: ${ref}`);
+      return false;
+    }
+    return true;
+  };
 
   for (const input of graph.inputs) {
     const shape = graph.shape(input.name);
     if (shape && shape.length >= 2) b.source(input.name, shape[1] ?? 0, `it carries the graph input "${input.name}"`);
   }
 
-  for (const node of graph.nodes) {
-    const acts = node.inputs.map((i) => layoutOf(i));
+  for (node of graph.nodes) {
+    acts = node.inputs.map(layoutOf);
     const x = acts[0];
-    const label = `${node.op} "${node.name}"`;
-    /** Give up on this node: its activation inputs' groups become unprunable, its outputs opaque. */
-    const unknown = (why: string) => {
-      acts.forEach((l) => b.poison(l, `it is consumed by ${label}, ${why}`));
-      node.outputs.forEach((o) => b.opaque(o, `it is produced by ${label}, ${why}`));
-    };
-    const pass = (layout: RawSeg[], output = node.outputs[0]) => {
-      if (output) b.layouts.set(output, layout.map((s) => ({ ...s })));
-    };
-    const needParam = (name: string | undefined, layouts: (RawSeg[] | undefined)[]): boolean => {
-      if (!name) return true;
-      const ref = paramRef(graph, name);
-      if (typeof ref === 'string') {
-        layouts.forEach((l) => b.poison(l, `${label} cannot be edited: ${ref}`));
-        return false;
-      }
-      return true;
-    };
 
     if (acts.every((l) => !l)) {
       // Works on constants only (shape arithmetic, weight dequantization): no channels involved.
@@ -355,16 +382,16 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
           node.inputs.forEach((name, i) => {
             const l = acts[i];
             if (l) {
-              b.member(node, 'concat', node.outputs[0], l, {}, total(layout));
-              layout.push(...l.map((s) => ({ ...s })));
+              b.member(node, 'concat', node.outputs[0], l, total(layout));
+              layout.push(...l);
             } else {
               const c = graph.shape(name)?.[1] ?? 0;
-              layout.push(...b.source(name, c, `its channels come from a constant input of ${label}`, false));
+              layout.push(...b.source(name, c, `its channels come from a constant input of ${nodeLabel()}`, false));
             }
           });
           pass(layout);
         } else {
-          joinLike(node, label);
+          joinLike(node, nodeLabel());
         }
         break;
       }
@@ -475,7 +502,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
           if (node.op === 'Dropout') pass(x, node.outputs[1]);
           if (node.op === 'MaxPool' && node.outputs[1]) b.opaque(node.outputs[1], `it holds MaxPool "${node.name}" indices`);
         } else if (ELEMENTWISE.has(node.op)) {
-          elementwise(node, label);
+          elementwise(node, nodeLabel());
         } else if (REDUCE.has(node.op)) {
           const raw = attrInts(node, 'axes') ?? (node.inputs[1] ? Array.from(graph.constant(node.inputs[1])?.values ?? []) : undefined);
           const rank = (graph.shape(node.inputs[0]) ?? []).length;
@@ -494,7 +521,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
 
   /** Concat on a non-channel axis: inputs must line up channel for channel, like an Add. */
   function joinLike(node: GraphNode, label: string) {
-    const acts = node.inputs.map((i) => layoutOf(i)).filter((l): l is RawSeg[] => Boolean(l));
+    const acts = node.inputs.map((i) => layoutOf(i)).filter((l): l is readonly RawSeg[] => Boolean(l));
     const base = acts[0];
     if (acts.some((l) => !sameStructure(l, base)) || node.inputs.some((i) => i && !layoutOf(i))) {
       acts.forEach((l) => b.poison(l, `${label} joins tensors whose channels do not line up`));
@@ -503,7 +530,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
     }
     for (const l of acts.slice(1)) l.forEach((s, k) => b.union(base[k].src, s.src));
     node.inputs.forEach((name) => b.member(node, 'join', name, layoutOf(name)!));
-    b.layouts.set(node.outputs[0], base.map((s) => ({ ...s })));
+    b.layouts.set(node.outputs[0], base);
   }
 
   /** Broadcasting elementwise op: full-channel inputs are tied, per-channel constants are members. */
@@ -517,7 +544,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
     if (!outShape || outShape.length < 2 || outShape[1] === null) return bad('has an unknown output shape');
     const rank = outShape.length;
     const outC = outShape[1];
-    const full: { name: string; layout: RawSeg[] }[] = [];
+    const full: { name: string; layout: readonly RawSeg[] }[] = [];
     for (let i = 0; i < node.inputs.length; i++) {
       const name = node.inputs[i];
       if (!name) continue;
@@ -545,10 +572,10 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
       if (!name || acts[i]) return;
       const shape = graph.shape(name)!;
       const p = 1 - (rank - shape.length);
-      if (p >= 0 && shape[p] === outC && outC > 1) b.member(node, 'constant', node.outputs[0], base, { input: i, axis: p });
+      if (p >= 0 && shape[p] === outC && outC > 1) b.member(node, 'constant', node.outputs[0], base, 0, { input: i, axis: p });
     });
     if (full.length === 1) b.member(node, 'passthrough', full[0].name, base);
-    b.layouts.set(node.outputs[0], base.map((s) => ({ ...s })));
+    b.layouts.set(node.outputs[0], base);
   }
 
   for (const output of graph.outputs) b.poison(b.layouts.get(output.name), `it reaches the graph output "${output.name}"`);
