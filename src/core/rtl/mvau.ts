@@ -1,0 +1,133 @@
+/**
+ * MVAU emitter: matrix-vector unit for standard conv (after the sliding window), pointwise conv
+ * and fully connected layers, folded PE x SIMD as FINN's MVAU: an input vector of MW elements
+ * arrives as MW/SIMD words; for each of the MH/PE neuron folds the unit walks those words (the
+ * first fold reads the stream and keeps the words, later folds re-read them), so a vector takes
+ * (MH/PE) x (MW/SIMD) cycles, the estimator's engines/mvau.ts count. Two pipeline stages
+ * (weight read, dot product + accumulate); the whole pipe stalls only when the output is refused.
+ */
+import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+
+export interface MvauParams {
+  name: string;
+  /** Matrix width (k*k*Cin or input features) and height (output channels). */
+  mw: number;
+  mh: number;
+  pe: number;
+  simd: number;
+  weightBits: number;
+  actBits: number;
+  actSigned: boolean;
+  /** Accumulator (and output element) width. */
+  accBits: number;
+  /** Row-major [mh][mw] integer weights. */
+  weights: ArrayLike<number>;
+  /** Per output channel bias added to the output (the last layer, whose accumulators are the logits); omit otherwise. */
+  bias?: ArrayLike<number>;
+}
+
+/** Weight memory: word nf*SF + sf holds PE x SIMD weights, element p*SIMD + s = W[nf*PE + p][sf*SIMD + s]. */
+export function mvauWeightWords(mw: number, mh: number, pe: number, simd: number, weights: ArrayLike<number>): number[][] {
+  const words: number[][] = [];
+  for (let nf = 0; nf < mh / pe; nf++)
+    for (let sf = 0; sf < mw / simd; sf++) {
+      const w: number[] = [];
+      for (let p = 0; p < pe; p++) for (let s = 0; s < simd; s++) w.push(weights[(nf * pe + p) * mw + sf * simd + s]);
+      words.push(w);
+    }
+  return words;
+}
+
+export const activationOperand = (expr: string, signed: boolean): string => (signed ? `$signed(${expr})` : `$signed({1'b0, ${expr}})`);
+
+export function emitMvau(p: MvauParams): EmittedModule {
+  const { name, mw, mh, pe, simd, weightBits: WB, actBits: AB, accBits: ACC } = p;
+  if (mw % simd !== 0 || mh % pe !== 0) throw new RangeError(`${name}: PE ${pe} / SIMD ${simd} do not divide ${mh} x ${mw}`);
+  const SF = mw / simd;
+  const NF = mh / pe;
+  const wfile = `${name}_weights.hex`;
+  const files: Record<string, string> = { [wfile]: mvauWeightWords(mw, mh, pe, simd, p.weights).map((w) => packWord(w, WB)).join('\n') + '\n' };
+  const bfile = `${name}_bias.hex`;
+  if (p.bias) {
+    const words: string[] = [];
+    for (let nf = 0; nf < NF; nf++) words.push(packWord(Array.from({ length: pe }, (_, k) => p.bias![nf * pe + k]), ACC));
+    files[bfile] = words.join('\n') + '\n';
+  }
+  const inW = simd * AB;
+  const outW = pe * ACC;
+  const verilog = `// MVAU ${name}: MW=${mw} MH=${mh} PE=${pe} SIMD=${simd}, W${WB} A${AB}${p.actSigned ? 's' : 'u'}, acc ${ACC} b; ${NF * SF} cycles per vector
+module ${name} (
+${streamPorts(inW, outW)}
+);
+  localparam PE = ${pe}, SIMD = ${simd}, WB = ${WB}, AB = ${AB}, ACC = ${ACC};
+  localparam SF = ${SF}, NF = ${NF};
+  reg [PE*SIMD*WB-1:0] wmem [0:NF*SF-1];
+  initial $readmemh("${wfile}", wmem);
+${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", bmem);\n` : ''}  reg [SIMD*AB-1:0] ibuf [0:SF-1];
+  reg [${clog2(SF)}:0] sf;
+  reg [${clog2(NF)}:0] nf;
+  wire advance = !out_valid || out_ready;
+  wire need_in = (nf == 0);
+  wire issue = advance && (!need_in || in_valid);
+  assign in_ready = advance && need_in;
+
+  reg s1_valid, s1_first, s1_last;
+  reg [SIMD*AB-1:0] s1_x;
+  reg [PE*SIMD*WB-1:0] s1_w;
+  reg [${clog2(NF)}:0] s1_nf;
+  always @(posedge clk) begin
+    if (rst) begin
+      sf <= 0; nf <= 0; s1_valid <= 1'b0;
+    end else if (advance) begin
+      s1_valid <= issue;
+      if (issue) begin
+        s1_x <= need_in ? in_data : ibuf[sf];
+        if (need_in) ibuf[sf] <= in_data;
+        s1_w <= wmem[nf * SF + sf];
+        s1_first <= (sf == 0);
+        s1_last <= (sf == SF - 1);
+        s1_nf <= nf;
+        if (sf == SF - 1) begin
+          sf <= 0;
+          nf <= (nf == NF - 1) ? 0 : nf + 1;
+        end else begin
+          sf <= sf + 1;
+        end
+      end
+    end
+  end
+
+  // Dot products of the SIMD lanes, one per PE.
+  reg [PE*ACC-1:0] dotv;
+  reg signed [ACC-1:0] t;
+  integer i, j;
+  always @* begin
+    for (i = 0; i < PE; i = i + 1) begin
+      t = 0;
+      for (j = 0; j < SIMD; j = j + 1)
+        t = t + $signed(s1_w[(i*SIMD + j)*WB +: WB]) * ${activationOperand('s1_x[j*AB +: AB]', p.actSigned)};
+      dotv[i*ACC +: ACC] = t;
+    end
+  end
+
+  reg [PE*ACC-1:0] accv;
+  reg signed [ACC-1:0] sum;
+  integer k;
+  always @(posedge clk) begin
+    if (rst) begin
+      out_valid <= 1'b0;
+    end else if (advance) begin
+      out_valid <= s1_valid && s1_last;
+      if (s1_valid) begin
+        for (k = 0; k < PE; k = k + 1) begin
+          sum = (s1_first ? 0 : $signed(accv[k*ACC +: ACC])) + $signed(dotv[k*ACC +: ACC]);
+          accv[k*ACC +: ACC] <= sum;
+          out_data[k*ACC +: ACC] <= sum${p.bias ? ' + $signed(bmem[s1_nf][k*ACC +: ACC])' : ''};
+        end
+      end
+    end
+  end
+endmodule
+`;
+  return { name, verilog, files, inWidth: inW, outWidth: outW };
+}

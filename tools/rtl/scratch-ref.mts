@@ -1,0 +1,13 @@
+import { readModelArg, readDataset } from '../../src/cli/io.ts';
+import { loadOrt } from '../../src/cli/ort.ts';
+import { buildIntegerDesign, referenceRun } from '../../src/cli/rtl-flow.ts';
+const cfg = JSON.parse(process.argv[2]);
+const { loaded } = await readModelArg('public/models/dscnn-fmnist.onnx');
+const ort = await loadOrt('native');
+const t0 = Date.now();
+const d = await buildIntegerDesign(loaded, cfg, await readDataset(undefined, 'calibration'), ort);
+console.log('built', Date.now() - t0, d.net.notes, d.net.ops.map(o => [o.name, o.kind, o.requant?.shift, o.requant && Math.max(...o.requant.multiplier)]));
+const r = await referenceRun(d, await readDataset(undefined, 'test'), 1000, ort);
+let agree = 0, ok = 0, okOnnx = 0;
+r.referenceTop1.forEach((t, i) => { if (t === r.onnxTop1[i]) agree++; if (t === r.labels[i]) ok++; if (r.onnxTop1[i] === r.labels[i]) okOnnx++; });
+console.log('agree', agree, 'refacc', ok, 'onnxacc', okOnnx, 'of', r.labels.length, Date.now() - t0);
