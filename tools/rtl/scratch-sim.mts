@@ -17,8 +17,8 @@ const m = evaluateDesign(designContext(loaded), { compression: cfg, hardware: { 
 const fold = autoFold(m.hwLayers, device, 100, { budget: 0.8, objective: 'max-fps' });
 const r = await referenceRun(d, await readDataset(undefined, 'test'), n, ort);
 const acc = emitAccelerator(d.net, fold.estimate, { images: n });
-await writeDesign(acc, '/tmp/rtlw/d1', r.inputs);
-const s = await simulate(acc, '/tmp/rtlw/d1', n, sim);
+await writeDesign(acc, process.argv[5] ?? '/tmp/rtlw/d1', r.inputs);
+const s = await simulate(acc, process.argv[5] ?? '/tmp/rtlw/d1', n, sim);
 let exact = 0;
 s.logits.forEach((l, i) => { if (l.every((v, j) => v === r.logits[i][j])) exact++; else console.log('diff', i, Array.from(l), Array.from(r.logits[i])); });
 console.log({ exact, n, got: s.logits.length, start: s.startCycle, ends: s.frameEnds, lat: s.firstFrameLatency, interval: s.steadyInterval, est: fold.estimate.maxCycles, estLat: fold.estimate.latency.cycles, c: s.compileSeconds, r: s.runSeconds });

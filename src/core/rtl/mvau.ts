@@ -2,7 +2,7 @@
  * MVAU emitter: matrix-vector unit for standard conv (after the sliding window), pointwise conv
  * and fully connected layers, folded PE x SIMD as FINN's MVAU: an input vector of MW elements
  * arrives as MW/SIMD words; for each of the MH/PE neuron folds the unit walks those words (the
- * first fold reads the stream and keeps the words, later folds re-read them), so a vector takes
+ * words are kept in a double buffer and every fold re-reads them), so a vector takes
  * (MH/PE) x (MW/SIMD) cycles, the estimator's engines/mvau.ts count. Two pipeline stages
  * (weight read, dot product + accumulate); the whole pipe stalls only when the output is refused.
  */
@@ -63,13 +63,31 @@ ${streamPorts(inW, outW)}
   localparam SF = ${SF}, NF = ${NF};
   reg [PE*SIMD*WB-1:0] wmem [0:NF*SF-1];
   initial $readmemh("${wfile}", wmem);
-${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", bmem);\n` : ''}  reg [SIMD*AB-1:0] ibuf [0:SF-1];
-  reg [${clog2(SF)}:0] sf;
+${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", bmem);\n` : ''}  // Input vector double buffer: the stream fills one bank while the folds walk the other, so
+  // the unit takes its input at the average rate and the FIFO in front never has to hold a vector.
+  reg [SIMD*AB-1:0] ibuf [0:2*SF-1];
+  reg [1:0] full;
+  reg wbank, rbank;
+  reg [${clog2(SF)}:0] wsf, sf;
   reg [${clog2(NF)}:0] nf;
   wire advance = !out_valid || out_ready;
-  wire need_in = (nf == 0);
-  wire issue = advance && (!need_in || in_valid);
-  assign in_ready = advance && need_in;
+  wire issue = advance && full[rbank];
+  assign in_ready = !full[wbank];
+  wire take = in_valid && in_ready;
+  wire release_bank = issue && (sf == SF - 1) && (nf == NF - 1);
+
+  always @(posedge clk) begin
+    if (rst) begin
+      wsf <= 0; wbank <= 1'b0;
+    end else if (take) begin
+      ibuf[(wbank ? SF : 0) + wsf] <= in_data;
+      if (wsf == SF - 1) begin wsf <= 0; wbank <= ~wbank; end else wsf <= wsf + 1;
+    end
+  end
+  always @(posedge clk) begin
+    if (rst) full <= 2'b00;
+    else full <= (full | ((take && wsf == SF - 1) ? (2'b01 << wbank) : 2'b00)) & ~(release_bank ? (2'b01 << rbank) : 2'b00);
+  end
 
   reg s1_valid, s1_first, s1_last;
   reg [SIMD*AB-1:0] s1_x;
@@ -77,19 +95,18 @@ ${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", b
   reg [${clog2(NF)}:0] s1_nf;
   always @(posedge clk) begin
     if (rst) begin
-      sf <= 0; nf <= 0; s1_valid <= 1'b0;
+      sf <= 0; nf <= 0; rbank <= 1'b0; s1_valid <= 1'b0;
     end else if (advance) begin
       s1_valid <= issue;
       if (issue) begin
-        s1_x <= need_in ? in_data : ibuf[sf];
-        if (need_in) ibuf[sf] <= in_data;
+        s1_x <= ibuf[(rbank ? SF : 0) + sf];
         s1_w <= wmem[nf * SF + sf];
         s1_first <= (sf == 0);
         s1_last <= (sf == SF - 1);
         s1_nf <= nf;
         if (sf == SF - 1) begin
           sf <= 0;
-          nf <= (nf == NF - 1) ? 0 : nf + 1;
+          if (nf == NF - 1) begin nf <= 0; rbank <= ~rbank; end else nf <= nf + 1;
         end else begin
           sf <= sf + 1;
         end
