@@ -1,0 +1,130 @@
+/**
+ * End to end: a small depthwise-separable CNN (built here) is quantized, turned into its integer
+ * network and into Verilog, simulated with Icarus Verilog on a few images, and compared bit for
+ * bit with the TypeScript integer reference; the simulated frame interval is compared with the
+ * estimator's.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CompressionConfig } from '../core/config/compression.ts';
+import { mulberry32 } from '../core/data/random.ts';
+import type { Dataset } from '../core/eval/dataset.ts';
+import { loadModel } from '../core/graph/index.ts';
+import { getDevice } from '../core/hw/devices.ts';
+import { hwLayersFromLayerView } from '../core/hw/layers.ts';
+import { estimate } from '../core/hw/pipeline.ts';
+import { buildModel, node, tensorInfo } from '../core/onnx/builder.ts';
+import { encodeModel } from '../core/onnx/model.ts';
+import { floatTensor } from '../core/onnx/tensor.ts';
+import { emitAccelerator } from '../core/rtl/design.ts';
+import { fixedPointMultipliers, requantize, type Requant } from '../core/rtl/integer.ts';
+import { loadOrt } from './ort.ts';
+import { buildIntegerDesign, referenceRun } from './rtl-flow.ts';
+import { simulate, writeDesign } from './rtl-sim.ts';
+
+const hasIcarus = (() => {
+  try {
+    execFileSync('iverilog', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const random = mulberry32(17);
+const weights = (n: number, scale: number) => Array.from({ length: n }, () => (random() - 0.5) * scale);
+
+/** 1x8x8 -> conv3x3 (4) -> dw3x3 s2 (4) -> pw (8) -> GAP -> FC (3), ReLU after each conv. */
+function tinyModel(): Uint8Array {
+  return encodeModel(
+    buildModel({
+      inputs: [tensorInfo('x', ['N', 1, 8, 8])],
+      outputs: [tensorInfo('y', ['N', 3])],
+      initializers: [
+        floatTensor('w0', [4, 1, 3, 3], weights(36, 1.2)),
+        floatTensor('b0', [4], weights(4, 0.2)),
+        floatTensor('w1', [4, 1, 3, 3], weights(36, 1.2)),
+        floatTensor('b1', [4], weights(4, 0.2)),
+        floatTensor('w2', [8, 4, 1, 1], weights(32, 1.2)),
+        floatTensor('b2', [8], weights(8, 0.2)),
+        floatTensor('w3', [3, 8], weights(24, 1.2)),
+        floatTensor('b3', [3], weights(3, 0.2)),
+      ],
+      nodes: [
+        node('Conv', ['x', 'w0', 'b0'], ['c0'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }, 'stem'),
+        node('Relu', ['c0'], ['r0']),
+        node('Conv', ['r0', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1], strides: [2, 2], group: 4, kernel_shape: [3, 3] }, 'dw'),
+        node('Relu', ['c1'], ['r1']),
+        node('Conv', ['r1', 'w2', 'b2'], ['c2'], {}, 'pw'),
+        node('Relu', ['c2'], ['r2']),
+        node('GlobalAveragePool', ['r2'], ['g']),
+        node('Flatten', ['g'], ['f']),
+        node('Gemm', ['f', 'w3', 'b3'], ['y'], { transB: 1 }, 'fc'),
+      ],
+    }),
+  );
+}
+
+function randomImages(count: number): Dataset {
+  return {
+    name: 'random',
+    split: 'test',
+    count,
+    shape: [1, 8, 8],
+    classes: ['a', 'b', 'c'],
+    pixels: Uint8Array.from({ length: count * 64 }, () => Math.floor(random() * 256)),
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 3),
+    preprocessing: { scale: 1 / 255, mean: [0.5], std: [0.25] },
+  };
+}
+
+describe('integer semantics', () => {
+  it('requantises with half-to-even and floor rounding and clips to the output grid', () => {
+    const out = { bits: 4, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 15 };
+    const r: Requant = { bias: [0], multiplier: [1], shift: 1, rounding: 'half-even', out };
+    // x / 2: 5/2 = 2.5 -> 2 (even), 7/2 = 3.5 -> 4, -3 -> clip 0, 100 -> clip 15
+    expect([5, 7, -3, 100].map((x) => requantize(x, 0, r))).toEqual([2, 4, 0, 15]);
+    expect([5, 7].map((x) => requantize(x, 0, { ...r, rounding: 'floor' }))).toEqual([2, 3]);
+    expect(requantize(3, 0, { ...r, bias: [2] })).toBe(2);
+  });
+
+  it('keeps every multiplier below 2^16 with the largest shared shift', () => {
+    const { multiplier, shift } = fixedPointMultipliers([0.001, 0.0004]);
+    expect(Math.max(...multiplier)).toBeLessThan(2 ** 16);
+    expect(Math.max(...multiplier)).toBeGreaterThanOrEqual(2 ** 15);
+    expect(multiplier[0] / 2 ** shift).toBeCloseTo(0.001, 7);
+  });
+});
+
+describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog missing: run node tools/ensure-system-tools.mjs)', () => {
+  it('is bit-exact with the integer reference and keeps the estimated frame interval', async () => {
+    const bytes = tinyModel();
+    const loaded = loadModel(bytes, 'tiny.onnx');
+    const config: CompressionConfig = { version: 1, quant: { weightBits: 8, activationBits: 8 } };
+    const ort = await loadOrt('native');
+    const calibration = randomImages(64);
+    const design = await buildIntegerDesign(loaded, config, calibration, ort);
+    const images = 4;
+    const reference = await referenceRun(design, randomImages(images), images, ort);
+
+    const bits = Object.fromEntries(loaded.layers.map((l) => [l.name, { weightBits: 8, actBits: 8 }]));
+    const hw = hwLayersFromLayerView(loaded.layers, bits);
+    // A folding that needs width converters (pw SIMD 2 after a 1-lane requantiser, FC SIMD 4 after the pool).
+    const est = estimate(hw, { stem: { pe: 2, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 4, simd: 2 }, fc: { pe: 3, simd: 4 } }, getDevice('XC7Z020'), 100);
+    const accelerator = emitAccelerator(design.net, est, { images });
+    const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-'));
+    await writeDesign(accelerator, dir, reference.inputs);
+    const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
+
+    expect(sim.logits.length).toBe(images);
+    sim.logits.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(reference.logits[i])));
+    // The reference is not trivially zero: its logits differ between images.
+    expect(new Set(reference.logits.map((l) => l.join(','))).size).toBeGreaterThan(1);
+    expect(sim.steadyInterval).not.toBeNull();
+    expect(Math.abs(sim.steadyInterval! / est.maxCycles - 1)).toBeLessThan(0.02);
+    expect(sim.firstFrameLatency).toBeGreaterThan(est.maxCycles);
+  });
+});
