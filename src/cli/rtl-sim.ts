@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AcceleratorDesign } from '../core/rtl/design.ts';
-import { inputHex } from '../core/rtl/design.ts';
+import { allModules, inputHex } from '../core/rtl/design.ts';
 
 const run = promisify(execFile);
 
@@ -36,7 +36,7 @@ export interface SimulationResult {
 
 /** Simulates the design in `dir` (written by writeDesign with `images` images). */
 export async function simulate(design: AcceleratorDesign, dir: string, images: number, simulator: Simulator = 'iverilog', timeoutMs = 3_600_000): Promise<SimulationResult> {
-  const sources = [...design.stages.map((s) => `${s.module.name}.v`), `${design.top}.v`, 'tb.v'];
+  const sources = [...allModules(design.stages).map((m) => `${m.name}.v`), `${design.top}.v`, 'tb.v'];
   const t0 = performance.now();
   const opts = { cwd: dir, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 };
   let binary: string[];

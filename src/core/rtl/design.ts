@@ -8,6 +8,7 @@
 import { accumulatorBits } from '../hw/engines/common.ts';
 import type { Estimate, LayerRow } from '../hw/pipeline.ts';
 import type { IntConv, IntegerNetwork, IntOp } from './integer.ts';
+import { emitAddStreams, emitFork } from './add-streams.ts';
 import { emitFifo } from './fifo.ts';
 import { emitMvau } from './mvau.ts';
 import { emitGlobalPool } from './pool.ts';
@@ -24,12 +25,14 @@ export const LOGIT_BITS = 32;
 /** One engine of the stream with what its words carry. */
 export interface StageInfo {
   module: EmittedModule;
-  kind: 'sliding-window' | 'mvau' | 'vvau' | 'requant' | 'global-pool' | 'fifo' | 'width-converter';
+  kind: 'sliding-window' | 'mvau' | 'vvau' | 'requant' | 'global-pool' | 'fifo' | 'width-converter' | 'fork' | 'add-streams';
   layer: string;
   inElements: number;
   inBits: number;
   outElements: number;
   outBits: number;
+  /** AddStreams: the fork stage its skip comes from and the bypass path's modules (width converter, FIFO). */
+  skip?: { fork: number; path: EmittedModule[] };
 }
 
 export interface AcceleratorDesign {
@@ -90,16 +93,45 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     last = { elements: outEl, bits: outBits };
   };
 
+  // Streams a residual Add reads again later: forked right after the op that produces them.
+  const forked = new Set(net.ops.flatMap((op) => (op.kind === 'add' ? [op.skipFrom] : [])));
+  const forks = new Map<number, { stage: number; elements: number; bits: number }>();
+  const fork = (opIndex: number, layer: string) => {
+    const m = emitFork(unique(`fork_${verilogName(layer)}`), last.elements * last.bits);
+    stages.push({ module: m, kind: 'fork', layer, inElements: last.elements, inBits: last.bits, outElements: last.elements, outBits: last.bits });
+    forks.set(opIndex, { stage: stages.length - 1, ...last });
+  };
+  if (forked.has(-1)) fork(-1, 'input');
+
   net.ops.forEach((op: IntOp, index) => {
     const row = rows.get(op.name);
     if (!row || !row.mappable) throw badInput(`layer "${op.name}" is not in the estimate (or not mappable there).`, op.name);
     const isLast = index === net.ops.length - 1;
     const A = op.input.bits;
     const base = verilogName(op.name);
+    if (op.kind === 'add') {
+      const pe = engineOf(row, 'add-streams').pe;
+      const src = forks.get(op.skipFrom)!;
+      if (src.bits !== op.skip.bits) throw new Error(`${op.name}: skip stream carries ${src.bits}-bit elements, not ${op.skip.bits}`);
+      const sumBits = Math.max(op.branch.bits, op.skip.bits + (op.skip.signed ? 0 : 1)) + 1;
+      const m = emitAddStreams({ name: unique(`${base}_add`), pe, branchBits: op.branch.bits, skipBits: op.skip.bits, skipSigned: op.skip.signed, outBits: sumBits });
+      const path: EmittedModule[] = [];
+      if (src.elements !== pe) path.push(emitWidthConverter(unique(`dwc_${base}_bypass`), src.elements, pe, src.bits));
+      const bypass = row.fifos.find((f) => f.bypass);
+      path.push(emitFifo(unique(`fifo_${base}_bypass`), bypass ? bypass.depth : 32, pe * src.bits));
+      push('add-streams', op.name, m, pe, op.branch.bits, pe, sumBits, fifoDepth(row, 'add-streams'));
+      stages[stages.length - 1].skip = { fork: src.stage, path };
+      const tpe = engineOf(row, 'thresholding').pe;
+      const r = emitRequant({ name: unique(`${base}_requant`), channels: op.outChannels, pe: tpe, inBits: sumBits, requant: op.requant! });
+      push('requant', op.name, r, tpe, sumBits, tpe, op.requant!.out.bits, fifoDepth(row, 'thresholding'));
+      if (forked.has(index)) fork(index, op.name);
+      return;
+    }
     if (op.kind === 'global-avg-pool') {
       const pe = row.config.pe;
       const m = emitGlobalPool({ name: unique(`${base}_pool`), channels: op.inChannels, inDim: op.inDim, pe, actBits: A, actSigned: op.input.signed, requant: op.requant! });
       push('global-pool', op.name, m, pe, A, pe, op.requant!.out.bits, fifoDepth(row, 'global-acc-pool'));
+      if (forked.has(index)) fork(index, op.name);
       return;
     }
     const conv = op as IntConv;
@@ -149,6 +181,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const m = emitRequant({ name: unique(`${base}_requant`), channels: op.outChannels, pe: tpe, inBits: accBits, requant: op.requant });
       push('requant', op.name, m, tpe, accBits, tpe, op.requant.out.bits, fifoDepth(row, 'thresholding'));
     }
+    if (forked.has(index)) fork(index, op.name);
   });
   if (last.elements !== 1) {
     const dwc = emitWidthConverter(unique('dwc_logits'), last.elements, 1, last.bits);
@@ -160,9 +193,9 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
   const inputWordsPerImage = c0 * h0 * w0;
   const top = 'edgefold_accelerator';
   const files: Record<string, string> = {};
-  for (const s of stages) {
-    files[`${s.module.name}.v`] = s.module.verilog;
-    Object.assign(files, s.module.files);
+  for (const m of allModules(stages)) {
+    files[`${m.name}.v`] = m.verilog;
+    Object.assign(files, m.files);
   }
   files[`${top}.v`] = topModule(top, stages, net.input.bits);
   files['tb.v'] = testbench(top, net.input.bits, inputWordsPerImage, net.classes, options.images, options.timeoutCycles ?? Math.max(1_000_000, (options.images + 4) * est.maxCycles * 4 + est.latency.cycles * 4));
@@ -177,8 +210,13 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     notes,
   };
   files['README.md'] = readme(design, net);
-  files['files.f'] = [...stages.map((s) => `${s.module.name}.v`), `${top}.v`].join('\n') + '\n';
+  files['files.f'] = [...allModules(stages).map((m) => `${m.name}.v`), `${top}.v`].join('\n') + '\n';
   return design;
+}
+
+/** Every module instance of the design: the stages, then the bypass paths of residual joins. */
+export function allModules(stages: StageInfo[]): EmittedModule[] {
+  return [...stages.map((s) => s.module), ...stages.flatMap((s) => s.skip?.path ?? [])];
 }
 
 function topModule(top: string, stages: StageInfo[], inputBits: number): string {
@@ -204,7 +242,29 @@ function topModule(top: string, stages: StageInfo[], inputBits: number): string 
   lines.push('  wire s0_ready;');
   lines.push('  assign in_ready = s0_ready;');
   stages.forEach((s, i) => {
-    lines.push(`  ${s.module.name} u${i + 1} (.clk(clk), .rst(rst), .in_data(s${i}_data), .in_valid(s${i}_valid), .in_ready(s${i}_ready), .out_data(s${i + 1}_data), .out_valid(s${i + 1}_valid), .out_ready(s${i + 1}_ready));`);
+    if (s.kind === 'fork') {
+      lines.push(`  wire [${s.module.outWidth - 1}:0] k${i + 1}_data;`);
+      lines.push(`  wire k${i + 1}_valid, k${i + 1}_ready;`);
+    }
+  });
+  stages.forEach((s, i) => {
+    const ports = `.clk(clk), .rst(rst), .in_data(s${i}_data), .in_valid(s${i}_valid), .in_ready(s${i}_ready), .out_data(s${i + 1}_data), .out_valid(s${i + 1}_valid), .out_ready(s${i + 1}_ready)`;
+    if (s.kind === 'fork') {
+      lines.push(`  ${s.module.name} u${i + 1} (${ports}, .out2_data(k${i + 1}_data), .out2_valid(k${i + 1}_valid), .out2_ready(k${i + 1}_ready));`);
+    } else if (s.skip) {
+      // Bypass path: fork output -> [width converter] -> FIFO -> AddStreams' second input.
+      let from = `k${s.skip.fork + 1}`;
+      s.skip.path.forEach((m, j) => {
+        const to = `b${i + 1}_${j}`;
+        lines.push(`  wire [${m.outWidth - 1}:0] ${to}_data;`);
+        lines.push(`  wire ${to}_valid, ${to}_ready;`);
+        lines.push(`  ${m.name} u${i + 1}_bypass${j} (.clk(clk), .rst(rst), .in_data(${from}_data), .in_valid(${from}_valid), .in_ready(${from}_ready), .out_data(${to}_data), .out_valid(${to}_valid), .out_ready(${to}_ready));`);
+        from = to;
+      });
+      lines.push(`  ${s.module.name} u${i + 1} (${ports}, .in2_data(${from}_data), .in2_valid(${from}_valid), .in2_ready(${from}_ready));`);
+    } else {
+      lines.push(`  ${s.module.name} u${i + 1} (${ports});`);
+    }
   });
   const n = stages.length;
   lines.push(`  assign out_data = s${n}_data;`);

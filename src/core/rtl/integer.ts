@@ -87,7 +87,20 @@ export interface IntGlobalPool extends OpBase {
   kind: 'global-avg-pool';
 }
 
-export type IntOp = IntConv | IntGlobalPool;
+/**
+ * Residual join (AddStreams): the chain's stream (the branch, requantised onto the skip's scale
+ * with one more bit, signed) plus the skip stream of op `skipFrom` (-1: the network input); the
+ * sum (skip scale) is requantised onto the next grid.
+ */
+export interface IntAdd extends OpBase {
+  kind: 'add';
+  skipFrom: number;
+  /** Grid of the skip stream and of the branch stream. */
+  skip: IntQuantizer;
+  branch: IntQuantizer;
+}
+
+export type IntOp = IntConv | IntGlobalPool | IntAdd;
 
 export interface IntegerNetwork {
   ops: IntOp[];
@@ -165,6 +178,12 @@ export interface IntegerNetworkInput {
   percentile?: number;
 }
 
+/** The branch of a residual Add: the skip's scale, one more bit, signed (covers the skip's magnitude either sign). */
+export function branchGrid(skip: IntQuantizer): IntQuantizer {
+  const bits = skip.bits + (skip.signed ? 0 : 1);
+  return { ...skip, bits, signed: true, qmin: -(2 ** (bits - 1)), qmax: 2 ** (bits - 1) - 1 };
+}
+
 /** Tensors the integer network needs calibrated beyond the ONNX export's taps: inputs of global pools. */
 export function integerTaps(model: ModelProto): string[] {
   const graph = new Graph(model);
@@ -218,12 +237,35 @@ export function integerNetwork(input: IntegerNetworkInput): IntegerNetwork {
   if (!inputGrid) throw badInput('the first layer does not quantize its input; the accelerator needs integer inputs.', 'quant');
   const [c0, h0, w0] = chw(graph, graphInput);
 
+  // Tensor (after ReLU / reshapes) each op's output stream carries, to find a residual's skip.
+  const streamTensor: string[] = [];
+  // Skip tensors read by an Add further on: the op producing one requantises onto its grid and the
+  // chain's branch before the Add requantises onto branchGrid of it.
+  const addNodes = graph.nodes.filter((n) => n.op === 'Add' || n.op === 'Sum');
   for (const node of graph.nodes) {
     if (RESHAPES.has(node.op)) continue;
-    if (node.inputs[0] !== current && nextConsumer(graph, current).node !== node) {
-      throw badInput(`"${node.name}" (${node.op}) does not continue the single chain the generator builds (branches are not supported yet).`, node.name);
+    const chainInput = node.inputs.find((t) => t === current) ?? (nextConsumer(graph, current).node === node ? node.inputs[0] : undefined);
+    if (chainInput === undefined) {
+      throw badInput(`"${node.name}" (${node.op}) does not continue the chain the generator builds (only residual Adds may join a branch).`, node.name);
     }
-    const inTensor = node.inputs[0];
+    if (node.op === 'Add' || node.op === 'Sum') {
+      if (node.inputs.length !== 2) throw badInput(`"${node.name}": only two-input Adds are generated.`, node.name);
+      const skipTensor = node.inputs.find((t) => t !== chainInput)!;
+      const skipFrom = skipTensor === graphInput ? -1 : streamTensor.lastIndexOf(skipTensor);
+      const skip = grids.get(skipTensor);
+      if ((skipFrom < 0 && skipTensor !== graphInput) || !skip) throw badInput(`"${node.name}": its skip input "${skipTensor}" is not an integer stream of the chain.`, node.name);
+      const [c, h, w] = chw(graph, node.outputs[0]);
+      const next = nextConsumer(graph, node.outputs[0]);
+      if (next.node === null) throw badInput(`"${node.name}": an Add cannot be the network's last layer here.`, node.name);
+      const branch = branchGrid(skip);
+      const out = gridFor(next.tensor, skip, next.relu);
+      const { multiplier, shift } = fixedPointMultipliers(new Array(c).fill(skip.scale / out.scale));
+      ops.push({ kind: 'add', name: node.name, inDim: [h, w], inChannels: c, outDim: [h, w], outChannels: c, input: branch, skip, branch, skipFrom, requant: { bias: new Array(c).fill(0), multiplier, shift, rounding: out.rounding, out } });
+      streamTensor.push(next.tensor);
+      current = next.tensor;
+      continue;
+    }
+    const inTensor = chainInput;
     const inGrid = grids.get(inTensor);
     if (!inGrid) throw badInput(`"${node.name}" reads "${inTensor}", which is not on an integer grid.`, node.name);
     const [cin, h, w] = chw(graph, inTensor);
@@ -282,16 +324,21 @@ export function integerNetwork(input: IntegerNetworkInput): IntegerNetwork {
       const accScale = Array.from({ length: cout }, (_, c) => inGrid.scale * sw(c));
       let requant: Requant | null = null;
       if (!isLast) {
-        const out = gridFor(next.tensor, inGrid, next.relu);
+        const add = next.node && addNodes.includes(next.node) ? next.node : null;
+        const skipOfAdd = add ? grids.get(add.inputs.find((t) => t !== next.tensor) ?? '') : undefined;
+        if (add && !skipOfAdd) throw badInput(`"${add.name}": its skip input is not an integer stream.`, add.name);
+        const out = skipOfAdd ? branchGrid(skipOfAdd) : gridFor(next.tensor, inGrid, next.relu);
         const { multiplier, shift } = fixedPointMultipliers(accScale.map((s) => s / out.scale));
         requant = { bias, multiplier, shift, rounding: out.rounding, out };
       }
       const fanIn = kind === 'depthwise' ? kernel[0] * kernel[1] : weights.length / cout;
       ops.push({ kind, name: node.name, inDim: [h, w], inChannels: cin, outDim: [ho, wo], outChannels: cout, input: inGrid, requant, kernel, stride, pads, weightBits: spec.weightBits, weights, bias, accScale, fanIn });
+      streamTensor.push(next.tensor);
     } else if (node.op === 'GlobalAveragePool') {
       if (isLast) throw badInput(`"${node.name}": a global pool cannot be the network's last layer here.`, node.name);
       const out = gridFor(next.tensor, inGrid, next.relu || inGrid.qmin >= 0);
       const { multiplier, shift } = fixedPointMultipliers(new Array(cin).fill(inGrid.scale / (h * w * out.scale)));
+      streamTensor.push(next.tensor);
       ops.push({ kind: 'global-avg-pool', name: node.name, inDim: [h, w], inChannels: cin, outDim: [1, 1], outChannels: cin, input: inGrid, requant: { bias: new Array(cin).fill(0), multiplier, shift, rounding: out.rounding, out } });
     } else {
       throw badInput(`"${node.name}": operator ${node.op} has no engine in the generator (supported: Conv, depthwise Conv, Gemm, MatMul, Relu, GlobalAveragePool, Flatten).`, node.name);
@@ -312,7 +359,7 @@ export function quantizeImage(net: IntegerNetwork, chwImage: ArrayLike<number>):
 }
 
 /** Runs one op on an HWC integer tensor; returns the HWC output (requantised, or accumulators + bias). */
-export function runOp(op: IntOp, x: Int32Array): Int32Array {
+export function runOp(op: IntConv | IntGlobalPool, x: Int32Array): Int32Array {
   const [h, w] = op.inDim;
   const cin = op.inChannels;
   const [ho, wo] = op.outDim;
@@ -351,8 +398,19 @@ export function runOp(op: IntOp, x: Int32Array): Int32Array {
 
 /** Integer logits of one quantized image (HWC integers from quantizeImage). */
 export function integerLogits(net: IntegerNetwork, image: Int32Array): Int32Array {
+  const outputs: Int32Array[] = [];
   let x = image;
-  for (const op of net.ops) x = runOp(op, x);
+  for (const op of net.ops) {
+    if (op.kind === 'add') {
+      const skip = op.skipFrom < 0 ? image : outputs[op.skipFrom];
+      const y = new Int32Array(x.length);
+      for (let i = 0; i < x.length; i++) y[i] = requantize(x[i] + skip[i], i % op.outChannels, op.requant!);
+      x = y;
+    } else {
+      x = runOp(op, x);
+    }
+    outputs.push(x);
+  }
   return x;
 }
 
