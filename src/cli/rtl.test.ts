@@ -16,9 +16,7 @@ import { loadModel } from '../core/graph/index.ts';
 import { getDevice } from '../core/hw/devices.ts';
 import { hwLayersFromLayerView } from '../core/hw/layers.ts';
 import { estimate } from '../core/hw/pipeline.ts';
-import { buildModel, node, tensorInfo } from '../core/onnx/builder.ts';
-import { encodeModel } from '../core/onnx/model.ts';
-import { floatTensor } from '../core/onnx/tensor.ts';
+import { residualModel, tinyModel } from '../../test/rtl-models.ts';
 import { emitAccelerator } from '../core/rtl/design.ts';
 import { fixedPointMultipliers, requantize, type Requant } from '../core/rtl/integer.ts';
 import { loadOrt } from './ort.ts';
@@ -35,70 +33,6 @@ const hasIcarus = (() => {
 })();
 
 const random = mulberry32(17);
-const weights = (n: number, scale: number) => Array.from({ length: n }, () => (random() - 0.5) * scale);
-
-/** 1x8x8 -> conv3x3 (4) -> dw3x3 s2 (4) -> pw (8) -> GAP -> FC (3), ReLU after each conv. */
-function tinyModel(): Uint8Array {
-  return encodeModel(
-    buildModel({
-      inputs: [tensorInfo('x', ['N', 1, 8, 8])],
-      outputs: [tensorInfo('y', ['N', 3])],
-      initializers: [
-        floatTensor('w0', [4, 1, 3, 3], weights(36, 1.2)),
-        floatTensor('b0', [4], weights(4, 0.2)),
-        floatTensor('w1', [4, 1, 3, 3], weights(36, 1.2)),
-        floatTensor('b1', [4], weights(4, 0.2)),
-        floatTensor('w2', [8, 4, 1, 1], weights(32, 1.2)),
-        floatTensor('b2', [8], weights(8, 0.2)),
-        floatTensor('w3', [3, 8], weights(24, 1.2)),
-        floatTensor('b3', [3], weights(3, 0.2)),
-      ],
-      nodes: [
-        node('Conv', ['x', 'w0', 'b0'], ['c0'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }, 'stem'),
-        node('Relu', ['c0'], ['r0']),
-        node('Conv', ['r0', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1], strides: [2, 2], group: 4, kernel_shape: [3, 3] }, 'dw'),
-        node('Relu', ['c1'], ['r1']),
-        node('Conv', ['r1', 'w2', 'b2'], ['c2'], {}, 'pw'),
-        node('Relu', ['c2'], ['r2']),
-        node('GlobalAveragePool', ['r2'], ['g']),
-        node('Flatten', ['g'], ['f']),
-        node('Gemm', ['f', 'w3', 'b3'], ['y'], { transB: 1 }, 'fc'),
-      ],
-    }),
-  );
-}
-
-/** 1x8x8 -> conv3x3 (4) -> [dw3x3 (4) -> pw (4), no ReLU] + skip -> ReLU -> GAP -> FC (3). */
-function residualModel(): Uint8Array {
-  return encodeModel(
-    buildModel({
-      inputs: [tensorInfo('x', ['N', 1, 8, 8])],
-      outputs: [tensorInfo('y', ['N', 3])],
-      initializers: [
-        floatTensor('w0', [4, 1, 3, 3], weights(36, 1.2)),
-        floatTensor('b0', [4], weights(4, 0.2)),
-        floatTensor('w1', [4, 1, 3, 3], weights(36, 1.2)),
-        floatTensor('b1', [4], weights(4, 0.2)),
-        floatTensor('w2', [4, 4, 1, 1], weights(16, 1.2)),
-        floatTensor('b2', [4], weights(4, 0.2)),
-        floatTensor('w3', [3, 4], weights(12, 1.2)),
-        floatTensor('b3', [3], weights(3, 0.2)),
-      ],
-      nodes: [
-        node('Conv', ['x', 'w0', 'b0'], ['c0'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }, 'stem'),
-        node('Relu', ['c0'], ['r0']),
-        node('Conv', ['r0', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1], group: 4, kernel_shape: [3, 3] }, 'dw'),
-        node('Relu', ['c1'], ['r1']),
-        node('Conv', ['r1', 'w2', 'b2'], ['c2'], {}, 'pw'),
-        node('Add', ['c2', 'r0'], ['a'], {}, 'add'),
-        node('Relu', ['a'], ['r2']),
-        node('GlobalAveragePool', ['r2'], ['g']),
-        node('Flatten', ['g'], ['f']),
-        node('Gemm', ['f', 'w3', 'b3'], ['y'], { transB: 1 }, 'fc'),
-      ],
-    }),
-  );
-}
 
 function randomImages(count: number): Dataset {
   return {
@@ -133,7 +67,7 @@ describe('integer semantics', () => {
 
 describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog missing: run node tools/ensure-system-tools.mjs)', () => {
   it('is bit-exact with the integer reference and keeps the estimated frame interval', async () => {
-    const bytes = tinyModel();
+    const bytes = tinyModel(8);
     const loaded = loadModel(bytes, 'tiny.onnx');
     const config: CompressionConfig = { version: 1, quant: { weightBits: 8, activationBits: 8 } };
     const ort = await loadOrt('native');
@@ -163,7 +97,7 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
   });
 
   it('builds a residual Add (fork, bypass FIFO, AddStreams) bit-exact with the reference', async () => {
-    const loaded = loadModel(residualModel(), 'residual.onnx');
+    const loaded = loadModel(residualModel(8), 'residual.onnx');
     const config: CompressionConfig = { version: 1, quant: { weightBits: 8, activationBits: 8 } };
     const ort = await loadOrt('native');
     const design = await buildIntegerDesign(loaded, config, randomImages(64), ort);

@@ -9,12 +9,25 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { residualModel } from '../../test/rtl-models.ts';
 import type { BenchSection } from './harness.ts';
 
-const CASES: { name: string; config: object }[] = [
+const RESIDUAL_MODEL = 'residual (built, random weights, 28x28, 8 channels), W8A8';
+
+const CASES: { name: string; config: object; model?: 'residual' }[] = [
   { name: 'default model, W8A8, unpruned', config: { version: 1, quant: { weightBits: 8, activationBits: 8 } } },
   { name: 'pruned 25 %, W8A8', config: { version: 1, prune: { ratio: 0.25 }, quant: { weightBits: 8, activationBits: 8 } } },
   { name: 'pruned 25 %, W4A4', config: { version: 1, prune: { ratio: 0.25 }, quant: { weightBits: 4, activationBits: 4 } } },
+  {
+    name: RESIDUAL_MODEL,
+    model: 'residual',
+    // Fixed folding (auto-fold at max FPS would give this tiny model the window's parallel mode, not generated yet).
+    config: {
+      version: 1,
+      quant: { weightBits: 8, activationBits: 8 },
+      hardware: { device: 'XC7Z020', clockMHz: 100, layers: { stem: { pe: 1, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 2, simd: 2 }, add: { pe: 1, simd: 1 }, fc: { pe: 1, simd: 1 } } },
+    },
+  },
 ];
 
 interface CaseResult {
@@ -43,9 +56,11 @@ export async function run(): Promise<BenchSection> {
     const configPath = join(dir, 'config.json');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(configPath, JSON.stringify(c.config));
+    const modelPath = c.model === 'residual' ? join(dir, 'residual.onnx') : 'public/models/dscnn-fmnist.onnx';
+    if (c.model === 'residual') writeFileSync(modelPath, residualModel(28, 5, 8, 10));
     let out = '';
     let err = '';
-    const code = await main(['rtl', 'public/models/dscnn-fmnist.onnx', '--config', configPath, '-o', join(dir, 'design'), '--images', String(images), '--simulate', 'verilator', '--json'], {
+    const code = await main(['rtl', modelPath, '--config', configPath, '-o', join(dir, 'design'), '--images', String(images), '--simulate', 'verilator', '--json'], {
       out: (t) => (out += t),
       err: (t) => (err += t),
     });
