@@ -22,6 +22,8 @@ import { fixedPointMultipliers, requantize, type Requant } from '../core/rtl/int
 import { loadOrt } from './ort.ts';
 import { buildIntegerDesign, referenceRun } from './rtl-flow.ts';
 import { simulate, writeDesign } from './rtl-sim.ts';
+import { main } from './main.ts';
+import { writeFileSync } from 'node:fs';
 
 const hasIcarus = (() => {
   try {
@@ -116,5 +118,42 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     expect(sim.logits.length).toBe(images);
     sim.logits.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(reference.logits[i])));
     expect(Math.abs(sim.steadyInterval! / est.maxCycles - 1)).toBeLessThan(0.02);
+  });
+});
+
+describe('edgefold rtl: bad input', () => {
+  const run = async (args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(args, { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') });
+    return { code, out, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-cli-'));
+  const model = join(dir, 'tiny.onnx');
+  writeFileSync(model, tinyModel(8));
+
+  it('needs --config and -o', async () => {
+    expect((await run(['rtl', model, '-o', join(dir, 'a')])).err).toMatch(/--config/);
+    const cfg = join(dir, 'w8a8.json');
+    writeFileSync(cfg, JSON.stringify({ version: 1, quant: { weightBits: 8, activationBits: 8 } }));
+    const r = await run(['rtl', model, '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/-o <dir>/);
+  });
+
+  it('refuses a non-empty output directory before any work', async () => {
+    const cfg = join(dir, 'w8a8.json');
+    writeFileSync(cfg, JSON.stringify({ version: 1, quant: { weightBits: 8, activationBits: 8 } }));
+    const r = await run(['rtl', model, '--config', cfg, '-o', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not empty/);
+  });
+
+  it('refuses a design that keeps activations float', async () => {
+    const cfg = join(dir, 'w8.json');
+    writeFileSync(cfg, JSON.stringify({ version: 1, quant: { weightBits: 8 } }));
+    const r = await run(['rtl', model, '--config', cfg, '-o', join(dir, 'b')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/activationBits/);
   });
 });

@@ -51,13 +51,16 @@ export const rtlCommand: Command = {
 
     const { loaded } = await readModelArg(path);
     const cfg = parseConfig(await readJsonFile(configPath, 'config'), configPath);
-    if (!cfg.compression) throw badInput('the config has no compression settings; the accelerator needs quant.weightBits and quant.activationBits.', 'config');
+    const bits = cfg.compression?.quant?.activationBits;
+    if (!cfg.compression?.quant || bits === null || bits === undefined) {
+      throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
+    }
     const device = getDevice((values.device as string | undefined) ?? cfg.device ?? 'XC7Z020', await customDevices(values['device-file']));
     const clockMHz = values.clock !== undefined ? checkNumber(Number(values.clock), '--clock', LIMITS.range.clockMHz) : (cfg.clockMHz ?? 100);
     const budget = values.budget !== undefined ? checkNumber(Number(values.budget), '--budget', LIMITS.range.budget) : (cfg.budget ?? 0.8);
 
     // Folding: the config's, or the estimator's auto-fold at max FPS when it has none (or when asked).
-    const design: Design = { compression: cfg.compression, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
+    const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
     const metrics = evaluateDesign(designContext(loaded), design, [device]);
     validateFolding(metrics.hwLayers, cfg.folding);
     const folded = autoMode !== undefined || Object.keys(cfg.folding).length === 0;
@@ -65,7 +68,7 @@ export const rtlCommand: Command = {
 
     const ort = await loadOrt(engine);
     const manifest = values.data as string | undefined;
-    const integer = await buildIntegerDesign(loaded, cfg.compression, await readDataset(manifest, 'calibration'), ort);
+    const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(manifest, 'calibration'), ort);
     const reference = await referenceRun(integer, await readDataset(manifest, 'test'), images, ort);
     const accelerator = emitAccelerator(integer.net, est, { images: reference.inputs.length });
     await writeDesign(accelerator, output, reference.inputs);
