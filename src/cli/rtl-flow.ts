@@ -3,41 +3,20 @@
  * (as `edgefold apply` does, plus the tensors only the stream carries as integers), build its
  * integer network, and measure the quantized ONNX model's top-1 beside the integer reference.
  */
-import { applyConfig, calibrationPlan, resolveConfig, type ApplyResult, type CompressionConfig } from '../core/config/compression.ts';
+import type { CompressionConfig } from '../core/config/compression.ts';
 import { batchTensor, type Dataset } from '../core/eval/dataset.ts';
 import { createOrtRunner, type OrtModule } from '../core/eval/ort-runner.ts';
 import type { LoadedModel } from '../core/graph/index.ts';
-import { encodeModel } from '../core/onnx/model.ts';
-import { calibrate } from '../core/quant/calibrate.ts';
 import { ortBatchSource } from '../core/quant/ort-calibration.ts';
-import { integerLogits, integerNetwork, integerTaps, integerTop1, quantizeImage, type IntegerNetwork } from '../core/rtl/integer.ts';
-import { badInput } from '../core/errors.ts';
+import { buildIntegerDesign as buildCoreDesign, type IntegerDesign } from '../core/rtl/build.ts';
+import { integerLogits, integerTop1, quantizeImage } from '../core/rtl/integer.ts';
 
-export interface IntegerDesign {
-  net: IntegerNetwork;
-  applied: ApplyResult;
-  calibrationImages: number;
-}
+export type { IntegerDesign };
 
+/** buildIntegerDesign (src/core/rtl/build.ts) with onnxruntime on a calibration split. */
 export async function buildIntegerDesign(loaded: LoadedModel, config: CompressionConfig, calibrationData: Dataset, ort: OrtModule): Promise<IntegerDesign> {
-  if (!config.quant || config.quant.activationBits === null || config.quant.activationBits === undefined) {
-    throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
-  }
-  const plan = calibrationPlan(loaded.model, config);
-  const taps = [...new Set([...plan.taps, ...integerTaps(plan.model)])];
-  const source = ortBatchSource(ort, calibrationData, loaded.summary.inputs[0].shape, { batchSize: 100, limit: config.quant.calibration?.images });
-  const calibration = await calibrate(plan.model, taps, source, encodeModel, { key: plan.key, maxImages: config.quant.calibration?.images });
-  const applied = applyConfig(loaded.model, config, calibration);
-  const resolved = resolveConfig(loaded.model, config);
-  const net = integerNetwork({
-    model: plan.model,
-    quant: resolved.quant,
-    report: applied.report.quant!,
-    calibration,
-    method: config.quant.calibration?.method ?? 'minmax',
-    percentile: config.quant.calibration?.percentile ?? 99.99,
-  });
-  return { net, applied, calibrationImages: calibration.images };
+  const source = ortBatchSource(ort, calibrationData, loaded.summary.inputs[0].shape, { batchSize: 100, limit: config.quant?.calibration?.images });
+  return buildCoreDesign(loaded.model, config, source);
 }
 
 export interface ReferenceRun {

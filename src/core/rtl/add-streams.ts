@@ -3,20 +3,13 @@
  * and AddStreams (FINN's AddStreams): elementwise sum of the chain's stream (the branch, signed)
  * and the skip stream, PE elements per word, one word per cycle (vectors x C / PE cycles).
  */
-import { streamPorts, type EmittedModule } from './verilog.ts';
+import { streamPorts, wireStreamPorts, type EmittedModule } from './verilog.ts';
 
 /** A word leaves when both consumers take it. */
 export function emitFork(name: string, width: number): EmittedModule {
   const verilog = `// Fork ${name}: one stream of ${width} b to two consumers
 module ${name} (
-  input  wire clk,
-  input  wire rst,
-  input  wire [${width - 1}:0] in_data,
-  input  wire in_valid,
-  output wire in_ready,
-  output wire [${width - 1}:0] out_data,
-  output wire out_valid,
-  input  wire out_ready,
+${wireStreamPorts(width, width)},
   output wire [${width - 1}:0] out2_data,
   output wire out2_valid,
   input  wire out2_ready

@@ -3,20 +3,13 @@
  * pipeline.ts). Circular buffer with a registered count; reads are combinational, so a word
  * written in one cycle can leave in the next and the FIFO passes one word per cycle.
  */
-import { clog2, type EmittedModule } from './verilog.ts';
+import { clog2, wireStreamPorts, type EmittedModule } from './verilog.ts';
 
 export function emitFifo(name: string, depth: number, width: number): EmittedModule {
   const A = clog2(depth);
   const verilog = `// FIFO ${name}: ${depth} x ${width} b
 module ${name} (
-  input  wire clk,
-  input  wire rst,
-  input  wire [${width - 1}:0] in_data,
-  input  wire in_valid,
-  output wire in_ready,
-  output wire [${width - 1}:0] out_data,
-  output wire out_valid,
-  input  wire out_ready
+${wireStreamPorts(width, width)}
 );
   localparam DEPTH = ${depth};
   reg [${width - 1}:0] mem [0:DEPTH-1];

@@ -38,6 +38,31 @@ export function mvauWeightWords(mw: number, mh: number, pe: number, simd: number
   return words;
 }
 
+/**
+ * The accumulate-and-emit stage shared by MVAU and VVAU: per lane, acc = (first ? 0 : acc) + term;
+ * on the last word the sum (plus `outExtra`) goes out. Terms index the lane with `lane`. Needs s1_valid/s1_first/s1_last, advance.
+ */
+export function accumulateStage(term: string, outExtra = ''): string {
+  return `  reg [PE*ACC-1:0] accv;
+  reg signed [ACC-1:0] sum;
+  integer lane;
+  always @(posedge clk) begin
+    if (rst) begin
+      out_valid <= 1'b0;
+    end else if (advance) begin
+      out_valid <= s1_valid && s1_last;
+      if (s1_valid) begin
+        for (lane = 0; lane < PE; lane = lane + 1) begin
+          sum = (s1_first ? 0 : $signed(accv[lane*ACC +: ACC])) + ${term};
+          accv[lane*ACC +: ACC] <= sum;
+          out_data[lane*ACC +: ACC] <= sum${outExtra};
+        end
+      end
+    end
+  end
+`;
+}
+
 export const activationOperand = (expr: string, signed: boolean): string => (signed ? `$signed(${expr})` : `$signed({1'b0, ${expr}})`);
 
 export function emitMvau(p: MvauParams): EmittedModule {
@@ -127,24 +152,7 @@ ${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", b
     end
   end
 
-  reg [PE*ACC-1:0] accv;
-  reg signed [ACC-1:0] sum;
-  integer k;
-  always @(posedge clk) begin
-    if (rst) begin
-      out_valid <= 1'b0;
-    end else if (advance) begin
-      out_valid <= s1_valid && s1_last;
-      if (s1_valid) begin
-        for (k = 0; k < PE; k = k + 1) begin
-          sum = (s1_first ? 0 : $signed(accv[k*ACC +: ACC])) + $signed(dotv[k*ACC +: ACC]);
-          accv[k*ACC +: ACC] <= sum;
-          out_data[k*ACC +: ACC] <= sum${p.bias ? ' + $signed(bmem[s1_nf][k*ACC +: ACC])' : ''};
-        end
-      end
-    end
-  end
-endmodule
+${accumulateStage(`$signed(dotv[lane*ACC +: ACC])`, p.bias ? ' + $signed(bmem[s1_nf][lane*ACC +: ACC])' : '')}endmodule
 `;
   return { name, verilog, files, inWidth: inW, outWidth: outW };
 }

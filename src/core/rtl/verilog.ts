@@ -48,6 +48,17 @@ export const streamPorts = (inWidth: number, outWidth: number): string =>
   output reg  out_valid,
   input  wire out_ready`;
 
+/** Ports of a stream module whose outputs are combinational (FIFO, width converter, fork). */
+export const wireStreamPorts = (inWidth: number, outWidth: number): string =>
+  `  input  wire clk,
+  input  wire rst,
+  input  wire [${inWidth - 1}:0] in_data,
+  input  wire in_valid,
+  output wire in_ready,
+  output wire [${outWidth - 1}:0] out_data,
+  output wire out_valid,
+  input  wire out_ready`;
+
 /** An emitted module and the memory init files it reads ($readmemh, paths relative to the simulation directory). */
 export interface EmittedModule {
   name: string;

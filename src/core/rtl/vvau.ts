@@ -4,7 +4,7 @@
  * takes C*k*k/PE x pixels cycles, the estimator's engines/vvau.ts count. Same two-stage pipe as
  * the MVAU, with one product per lane (no shared operand).
  */
-import { activationOperand } from './mvau.ts';
+import { accumulateStage, activationOperand } from './mvau.ts';
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
 
 export interface VvauParams {
@@ -68,24 +68,7 @@ ${streamPorts(inW, outW)}
     end
   end
 
-  reg [PE*ACC-1:0] accv;
-  reg signed [ACC-1:0] sum;
-  integer i;
-  always @(posedge clk) begin
-    if (rst) begin
-      out_valid <= 1'b0;
-    end else if (advance) begin
-      out_valid <= s1_valid && s1_last;
-      if (s1_valid) begin
-        for (i = 0; i < PE; i = i + 1) begin
-          sum = (s1_first ? 0 : $signed(accv[i*ACC +: ACC])) + $signed(s1_w[i*WB +: WB]) * ${activationOperand('s1_x[i*AB +: AB]', p.actSigned)};
-          accv[i*ACC +: ACC] <= sum;
-          out_data[i*ACC +: ACC] <= sum;
-        end
-      end
-    end
-  end
-endmodule
+${accumulateStage(`$signed(s1_w[lane*WB +: WB]) * ${activationOperand('s1_x[lane*AB +: AB]', p.actSigned)}`)}endmodule
 `;
   return { name, verilog, files: { [wfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }

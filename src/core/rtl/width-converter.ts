@@ -3,7 +3,7 @@
  * different numbers of elements (e.g. a window of SIMD 1 feeding an MVAU of SIMD 3). Any pair of
  * element counts: a shift buffer of IN + OUT - 1 elements, one word per cycle on the wider side.
  */
-import { clog2, type EmittedModule } from './verilog.ts';
+import { clog2, wireStreamPorts, type EmittedModule } from './verilog.ts';
 
 export function emitWidthConverter(name: string, inElements: number, outElements: number, elementBits: number): EmittedModule {
   const IN = inElements;
@@ -13,14 +13,7 @@ export function emitWidthConverter(name: string, inElements: number, outElements
   const CB = clog2(CAP + 1) + 1;
   const verilog = `// Width converter ${name}: ${IN} -> ${OUT} elements of ${EB} b
 module ${name} (
-  input  wire clk,
-  input  wire rst,
-  input  wire [${IN * EB - 1}:0] in_data,
-  input  wire in_valid,
-  output wire in_ready,
-  output wire [${OUT * EB - 1}:0] out_data,
-  output wire out_valid,
-  input  wire out_ready
+${wireStreamPorts(IN * EB, OUT * EB)}
 );
   localparam IN = ${IN}, OUT = ${OUT}, EB = ${EB}, CAP = ${CAP};
   reg [CAP*EB-1:0] buffer;
