@@ -19,6 +19,7 @@ import { estimate } from '../core/hw/pipeline.ts';
 import { residualModel, tinyModel } from '../../test/rtl-models.ts';
 import { emitAccelerator } from '../core/rtl/design.ts';
 import { emitFifo } from '../core/rtl/fifo.ts';
+import { channelThresholds } from '../core/rtl/thresholds.ts';
 import { emitWidthConverter } from '../core/rtl/width-converter.ts';
 import { fixedPointMultipliers, requantize, type Requant } from '../core/rtl/integer.ts';
 import { loadOrt } from './ort.ts';
@@ -61,6 +62,19 @@ describe('integer semantics', () => {
     expect(requantize(3, 0, { ...r, bias: [2] })).toBe(2);
   });
 
+  it('derives thresholds that give the multiply-shift requantiser\'s integers for every accumulator', () => {
+    for (const [bits, signed, rounding] of [[4, false, 'half-even'], [3, true, 'floor'], [2, false, 'floor']] as const) {
+      const top = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+      const out = { bits, signed, scale: 1, scaleType: 'float' as const, rounding, qmin: signed ? -top - 1 : 0, qmax: top };
+      const r: Requant = { bias: [37, -12], multiplier: [40_000, 9_000], shift: 18, rounding, out };
+      for (const channel of [0, 1]) {
+        const t = channelThresholds(r, channel, 16);
+        expect(t).toHaveLength(out.qmax - out.qmin);
+        for (let acc = -(2 ** 15); acc < 2 ** 15; acc += 13) expect(out.qmin + t.filter((x) => acc >= x).length).toBe(requantize(acc, channel, r));
+      }
+    }
+  });
+
   it('keeps every multiplier below 2^16 with the largest shared shift', () => {
     const { multiplier, shift } = fixedPointMultipliers([0.001, 0.0004]);
     expect(Math.max(...multiplier)).toBeLessThan(2 ** 16);
@@ -98,6 +112,24 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     expect(sim.firstFrameLatency).toBeGreaterThan(est.maxCycles);
     // Top-1 of the integer reference against the quantized ONNX model (float scales: may differ by a rounding step).
     expect(reference.referenceTop1.filter((t, i) => t === reference.onnxTop1[i]).length).toBeGreaterThanOrEqual(images - 1);
+  });
+
+  it('emits FINN-style thresholds where the estimate charges them (W4A4), bit-exact', async () => {
+    const loaded = loadModel(tinyModel(8), 'tiny.onnx');
+    const config: CompressionConfig = { version: 1, quant: { weightBits: 4, activationBits: 4 } };
+    const ort = await loadOrt('native');
+    const design = await buildIntegerDesign(loaded, config, randomImages(64), ort);
+    const images = 3;
+    const reference = await referenceRun(design, randomImages(images), images, ort);
+    const hw = hwLayersFromLayerView(loaded.layers, Object.fromEntries(loaded.layers.map((l) => [l.name, { weightBits: 4, actBits: 4 }])));
+    const est = estimate(hw, { stem: { pe: 2, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 4, simd: 2 }, fc: { pe: 3, simd: 4 } }, getDevice('XC7Z020'), 100);
+    const accelerator = emitAccelerator(design.net, est, { images });
+    expect(accelerator.stages.filter((s) => s.kind === 'thresholds').map((s) => s.layer)).toEqual(['stem', 'dw', 'pw']);
+    const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-w4-'));
+    await writeDesign(accelerator, dir, reference.inputs);
+    const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
+    sim.logits.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(reference.logits[i])));
+    expect(sim.logits.length).toBe(images);
   });
 
   it('builds a residual Add (fork, bypass FIFO, AddStreams) bit-exact with the reference', async () => {

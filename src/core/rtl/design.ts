@@ -7,12 +7,13 @@
  */
 import { accumulatorBits } from '../hw/engines/common.ts';
 import type { Estimate, LayerRow } from '../hw/pipeline.ts';
-import type { IntConv, IntegerNetwork, IntOp } from './integer.ts';
+import type { IntConv, IntegerNetwork, IntOp, Requant } from './integer.ts';
 import { emitAddStreams, emitFork } from './add-streams.ts';
 import { emitFifo } from './fifo.ts';
 import { emitMvau } from './mvau.ts';
 import { emitGlobalPool } from './pool.ts';
 import { emitRequant } from './requant.ts';
+import { emitThresholds } from './thresholds.ts';
 import { emitSlidingWindow } from './sliding-window.ts';
 import { emitVvau } from './vvau.ts';
 import { emitWidthConverter } from './width-converter.ts';
@@ -25,7 +26,7 @@ export const LOGIT_BITS = 32;
 /** One engine of the stream with what its words carry. */
 export interface StageInfo {
   module: EmittedModule;
-  kind: 'sliding-window' | 'mvau' | 'vvau' | 'requant' | 'global-pool' | 'fifo' | 'width-converter' | 'fork' | 'add-streams';
+  kind: 'sliding-window' | 'mvau' | 'vvau' | 'requant' | 'thresholds' | 'global-pool' | 'fifo' | 'width-converter' | 'fork' | 'add-streams';
   layer: string;
   inElements: number;
   inBits: number;
@@ -60,6 +61,17 @@ function fifoDepth(row: LayerRow, kind: string): number {
   const to = (k: string) => row.fifos.find((f) => !f.bypass && f.to === `${row.name}/${k}`);
   const f = kind === 'sliding-window' ? (to('fmpadding') ?? to('sliding-window')) : to(kind);
   return f ? f.depth : 32;
+}
+
+/**
+ * The requantiser the estimate charged for a layer: FINN thresholds or multiply-shift
+ * (engines/thresholding.ts; the estimate's engine notes say which), emitted with the same integers.
+ */
+function emitLayerRequant(row: LayerRow, name: string, channels: number, inBits: number, requant: Requant): { module: EmittedModule; pe: number; kind: 'requant' | 'thresholds' } {
+  const engine = engineOf(row, 'thresholding');
+  const multiply = engine.notes.some((n) => n.startsWith('multiply-shift'));
+  const params = { name, channels, pe: engine.pe, inBits, requant };
+  return multiply ? { module: emitRequant(params), pe: engine.pe, kind: 'requant' } : { module: emitThresholds(params), pe: engine.pe, kind: 'thresholds' };
 }
 
 export interface DesignOptions {
@@ -121,9 +133,8 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       path.push(emitFifo(unique(`fifo_${base}_bypass`), bypass ? bypass.depth : 32, pe * src.bits));
       push('add-streams', op.name, m, pe, op.branch.bits, pe, sumBits, fifoDepth(row, 'add-streams'));
       stages[stages.length - 1].skip = { fork: src.stage, path };
-      const tpe = engineOf(row, 'thresholding').pe;
-      const r = emitRequant({ name: unique(`${base}_requant`), channels: op.outChannels, pe: tpe, inBits: sumBits, requant: op.requant! });
-      push('requant', op.name, r, tpe, sumBits, tpe, op.requant!.out.bits, fifoDepth(row, 'thresholding'));
+      const r = emitLayerRequant(row, unique(`${base}_requant`), op.outChannels, sumBits, op.requant!);
+      push(r.kind, op.name, r.module, r.pe, sumBits, r.pe, op.requant!.out.bits, fifoDepth(row, 'thresholding'));
       if (forked.has(index)) fork(index, op.name);
       return;
     }
@@ -177,9 +188,8 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       push('mvau', op.name, m, simd, A, pe, accBits, fifoDepth(row, 'mvau'));
     }
     if (op.requant) {
-      const tpe = engineOf(row, 'thresholding').pe;
-      const m = emitRequant({ name: unique(`${base}_requant`), channels: op.outChannels, pe: tpe, inBits: accBits, requant: op.requant });
-      push('requant', op.name, m, tpe, accBits, tpe, op.requant.out.bits, fifoDepth(row, 'thresholding'));
+      const r = emitLayerRequant(row, unique(`${base}_requant`), op.outChannels, accBits, op.requant);
+      push(r.kind, op.name, r.module, r.pe, accBits, r.pe, op.requant.out.bits, fifoDepth(row, 'thresholding'));
     }
     if (forked.has(index)) fork(index, op.name);
   });
