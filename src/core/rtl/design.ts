@@ -368,7 +368,7 @@ Set the number of images with \`-P tb.IMAGES=N\` (Icarus) or \`-GIMAGES=N\` (Ver
 
 ## Synthesize
 
-    yosys -p "read_verilog ${d.top}.v $(cat files.f | tr '\\n' ' '); synth_xilinx -top ${d.top}"
+    yosys -p "read_verilog $(cat files.f | tr '\\n' ' '); synth_xilinx -top ${d.top}"
 
 (\`synth_gowin\`, \`synth_anlogic\` likewise). Yosys counts are pre-place-and-route.
 `;
