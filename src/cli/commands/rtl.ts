@@ -88,7 +88,7 @@ export const rtlCommand: Command = {
         onnx: reference.onnxTop1.filter((t, i) => t === reference.labels[i]).length / reference.labels.length,
         agreement: reference.referenceTop1.filter((t, i) => t === reference.onnxTop1[i]).length / reference.labels.length,
       },
-      notes: integer.net.notes,
+      notes: [...integer.net.notes, ...accelerator.notes],
     };
     let code = 0;
     if (simulator) {
@@ -119,7 +119,7 @@ export const rtlCommand: Command = {
       `folding      ${summary.folding} on ${device.id} at ${clockMHz} MHz: ${est.maxCycles} cycles per frame (${est.fps.toFixed(1)} FPS estimated), first-frame latency ${est.latency.cycles} cycles estimated`,
       `test images  ${reference.inputs.length} in input.hex; integer reference top-1 ${pct(t.reference)}, quantized ONNX top-1 ${pct(t.onnx)}, same class on ${pct(t.agreement)}`,
     ];
-    for (const n of integer.net.notes) lines.push(`note         ${n}`);
+    for (const n of [...integer.net.notes, ...accelerator.notes]) lines.push(`note         ${n}`);
     if (summary.simulation) {
       const s = summary.simulation as { bitExact: number; imagesCompared: number; steadyCyclesPerFrame: number | null; intervalError: number | null; firstFrameLatencyCycles: number; runSeconds: number };
       lines.push(

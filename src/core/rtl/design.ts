@@ -74,6 +74,23 @@ function emitLayerRequant(row: LayerRow, name: string, channels: number, inBits:
   return multiply ? { module: emitRequant(params), pe: engine.pe, kind: 'requant' } : { module: emitThresholds(params), pe: engine.pe, kind: 'thresholds' };
 }
 
+/**
+ * Skip words (of `pe` elements) the bypass must hold while the branch `ops` fills: every window
+ * in the branch waits for (k_h - 1 - pad_top) rows plus k_w - pad_left pixels of its input
+ * before its first output; plus 32 words for the pipeline registers and FIFOs on the way.
+ */
+export function bypassWords(ops: IntOp[], pe: number): number {
+  let elements = 0;
+  for (const op of ops) {
+    if (op.kind !== 'conv' && op.kind !== 'depthwise') continue;
+    const [kh, kw] = op.kernel;
+    const [pt, pl] = op.pads;
+    const pixels = Math.max(0, kh - 1 - pt) * op.inDim[1] + Math.max(1, kw - pl);
+    elements += pixels * op.inChannels;
+  }
+  return Math.ceil(elements / pe) + 32;
+}
+
 export interface DesignOptions {
   /** Images the testbench streams (input.hex must hold them). */
   images: number;
@@ -130,7 +147,11 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const path: EmittedModule[] = [];
       if (src.elements !== pe) path.push(emitWidthConverter(unique(`dwc_${base}_bypass`), src.elements, pe, src.bits));
       const bypass = row.fifos.find((f) => f.bypass);
-      path.push(emitFifo(unique(`fifo_${base}_bypass`), bypass ? bypass.depth : 32, pe * src.bits));
+      const estimated = bypass ? bypass.depth : 32;
+      const needed = bypassWords(net.ops.slice(op.skipFrom + 1, index), pe);
+      const depth = Math.max(estimated, needed);
+      if (depth > estimated) notes.push(`${op.name}: bypass FIFO ${depth} deep, not the estimate's ${estimated}: the branch holds ${needed - 32} skip words before its first output (a shallower bypass deadlocks).`);
+      path.push(emitFifo(unique(`fifo_${base}_bypass`), depth, pe * src.bits));
       push('add-streams', op.name, m, pe, op.branch.bits, pe, sumBits, fifoDepth(row, 'add-streams'));
       stages[stages.length - 1].skip = { fork: src.stage, path };
       const r = emitLayerRequant(row, unique(`${base}_requant`), op.outChannels, sumBits, op.requant!);
