@@ -8,6 +8,10 @@ import { applyConfig, calibrateConfig, parseCompressionConfig, type CompressionC
 import { decodeModel } from '../src/core/onnx/model.ts';
 import { ortBatchSource } from '../src/core/quant/ort-calibration.ts';
 import type { Shape } from '../src/core/graph/layer.ts';
+import type { Estimate } from '../src/core/hw/pipeline.ts';
+import { batchTensor } from '../src/core/eval/dataset.ts';
+import { acceleratorZip, buildIntegerDesign } from '../src/core/rtl/build.ts';
+import { quantizeImage } from '../src/core/rtl/integer.ts';
 import { ortThreads, ortWeb } from './ort-web.ts';
 
 export interface DatasetRef {
@@ -70,6 +74,33 @@ async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 
   return { bytes, report, calibrationImages: calibration?.images ?? 0 };
 }
 
+/** The generated accelerator (Verilog, memory files, testbench with `images` test images), zipped. */
+export interface AcceleratorRequest extends Omit<EvaluateConfigRequest, 'limit' | 'batchSize'> {
+  estimate: Estimate;
+  images: number;
+}
+
+export interface AcceleratorZip {
+  zip: Uint8Array<ArrayBuffer>;
+  stages: number;
+  notes: string[];
+}
+
+async function accelerator(request: AcceleratorRequest, signal: AbortSignal): Promise<AcceleratorZip> {
+  const model = decodeModel(request.modelBytes);
+  const config = parseCompressionConfig(request.config);
+  const calibrationData = await dataset(request.calibration);
+  const source = ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images });
+  const { net } = await buildIntegerDesign(model, config, source, signal);
+  const data = await dataset(request.data);
+  const n = Math.min(request.images, data.count);
+  const size = data.shape[0] * data.shape[1] * data.shape[2];
+  const floats = batchTensor(data, 0, n);
+  const images = Array.from({ length: n }, (_, i) => quantizeImage(net, floats.subarray(i * size, (i + 1) * size)));
+  const { zip, design } = acceleratorZip(net, request.estimate, images);
+  return { zip: zip as Uint8Array<ArrayBuffer>, stages: design.stages.length, notes: net.notes };
+}
+
 const jobs = new JobRegistry();
 
 const dataset = (ref: AnyDatasetRef): Promise<Dataset> => ('inline' in ref ? Promise.resolve(ref.inline) : datasetFromUrl(ref.manifestUrl, ref.split));
@@ -101,6 +132,13 @@ const api = {
     return jobs.run(request.jobId, async (signal) => {
       const result = await compress(request, signal);
       return Comlink.transfer(result, [result.bytes.buffer]);
+    });
+  },
+  /** The accelerator for the current design's folding, as a zip (issue 17). */
+  accelerator(request: AcceleratorRequest): Promise<AcceleratorZip> {
+    return jobs.run(request.jobId, async (signal) => {
+      const result = await accelerator(request, signal);
+      return Comlink.transfer(result, [result.zip.buffer]);
     });
   },
   cancel(jobId: string): void {

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { badInput, EdgefoldError } from '../core/errors.ts';
@@ -47,6 +47,25 @@ export async function checkOutputPath(path: string | undefined, what = 'output')
   const fail = (why: string) => badInput(`cannot write ${what} ${quote(path)}: ${why}.`, what);
   const target = await stat(path).catch(() => undefined);
   if (target?.isDirectory()) throw fail('it is a directory');
+  const folder = await stat(dirname(resolve(path))).catch((error: unknown) => {
+    throw fail(fileProblem(error));
+  });
+  if (!folder.isDirectory()) throw fail('a part of the path is not a directory');
+}
+
+/**
+ * Checks before any long work that `path` can take a generated directory: it is a new path in an
+ * existing folder, or an empty directory (nothing of the user's is overwritten).
+ */
+export async function checkOutputDirectory(path: string | undefined, what = 'output directory'): Promise<void> {
+  if (!path) return;
+  const fail = (why: string) => badInput(`cannot write ${what} ${quote(path)}: ${why}.`, what);
+  const target = await stat(path).catch(() => undefined);
+  if (target) {
+    if (!target.isDirectory()) throw fail('it is a file');
+    if ((await readdir(path)).length > 0) throw fail('it is not empty (choose a new or empty directory)');
+    return;
+  }
   const folder = await stat(dirname(resolve(path))).catch((error: unknown) => {
     throw fail(fileProblem(error));
   });

@@ -1,9 +1,9 @@
 import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, parseDeploymentConfig } from '../core/config/deployment.ts';
 import { checkFileSize, LIMITS, parseJsonText } from '../core/limits.ts';
-import { compressInWorker } from '../workers-client/evaluator.ts';
+import { acceleratorInWorker, compressInWorker } from '../workers-client/evaluator.ts';
 import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
-import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, currentAccuracy, useApp } from './store/index.ts';
+import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, currentAccuracy, evaluationData, useApp } from './store/index.ts';
 import { recoveredBytes } from './store/retrain-slice.ts';
 import { currentRecoverySteps, deploymentDataset } from './store/data-slice.ts';
 import { activeSweep, deriveDesign } from './store/derived.ts';
@@ -67,6 +67,25 @@ export const exportCompressedModel = () =>
     const recovered = recoveredBytes(currentAccuracy(state)?.designKey);
     const bytes = recovered?.bytes ?? (await compressed()).bytes;
     downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `${baseName(model.fileName)}.${recovered ? 'recovered' : 'compressed'}.onnx`);
+  });
+
+/** Test images the exported testbench streams (input.hex) with the reference's expected logits. */
+const ACCELERATOR_TEST_IMAGES = 8;
+
+/** The generated accelerator of the current design at its folding (docs/rtl.md), built in the evaluator worker. */
+export const exportAccelerator = () =>
+  guarded(async () => {
+    const { state, model, metrics } = current();
+    const { zip } = await acceleratorInWorker({
+      modelBytes: model.bytes,
+      inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
+      config: state.design.compression,
+      calibration: calibrationData(state),
+      data: evaluationData(state),
+      estimate: metrics.estimate,
+      images: ACCELERATOR_TEST_IMAGES,
+    });
+    downloadBlob(new Blob([zip], { type: 'application/zip' }), `${baseName(model.fileName)}.accelerator.zip`);
   });
 
 export const exportFinnFolding = () =>

@@ -3,9 +3,10 @@ import { withJob } from './job.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { CompressionConfig } from '../core/config/compression.ts';
-import type { AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, InlineDatasetRef, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
+import type { AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, InlineDatasetRef, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
+import type { Estimate } from '../core/hw/pipeline.ts';
 
-export type { AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
+export type { AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
 
 let remote: Comlink.Remote<EvaluatorApi> | undefined;
 
@@ -88,5 +89,13 @@ export function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelByte
   const worker = evaluator();
   return withJob('compress', (id) => worker.cancel(id), undefined, (jobId) =>
     worker.compress(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration })),
+  );
+}
+
+/** The generated accelerator of a design (Verilog, memory files, testbench) as a zip, built in the evaluator worker. */
+export function acceleratorInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'> & { data: AnyDatasetRef; estimate: Estimate; images: number }): Promise<AcceleratorZip> {
+  const worker = evaluator();
+  return withJob('accelerator', (id) => worker.cancel(id), undefined, (jobId) =>
+    worker.accelerator(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration, data: options.data, estimate: options.estimate, images: options.images })),
   );
 }

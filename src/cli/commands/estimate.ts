@@ -20,7 +20,7 @@ function num(value: unknown, name: string, range: NumberRange): number | undefin
   return v;
 }
 
-interface ConfigFile {
+export interface ConfigFile {
   compression?: CompressionConfig;
   folding: HwFolding;
   device?: string;
@@ -32,7 +32,7 @@ interface ConfigFile {
  * Reads a config file: a deployment config (compression + hardware), a compression config alone
  * (pruning and bits change the layers), or a hardware section alone (`{ layers, device?, clockMHz? }`).
  */
-function parseConfig(json: unknown, path: string): ConfigFile {
+export function parseConfig(json: unknown, path: string): ConfigFile {
   if (typeof json !== 'object' || json === null) throw badInput(`config "${path}" must be a JSON object.`, 'config');
   const root = json as Record<string, unknown>;
   const isCompression = root.compression !== undefined || (root.version !== undefined && root.hardware === undefined && root.layers === undefined) || root.prune !== undefined || root.quant !== undefined;
@@ -51,7 +51,7 @@ function parseConfig(json: unknown, path: string): ConfigFile {
   return out;
 }
 
-async function customDevices(path: unknown): Promise<Device[]> {
+export async function customDevices(path: unknown): Promise<Device[]> {
   if (typeof path !== 'string') return [];
   const json = await readJsonFile(path, 'device file');
   const list = Array.isArray(json) ? json : [json];

@@ -148,3 +148,8 @@ export function fakeQuantize(x: number, q: ActivationQuantizer): number {
   const r = Math.min(q.qmax, Math.max(q.qmin, roundWith(q.rounding)(t)));
   return Math.fround(r * q.scale);
 }
+
+/** A bias as an integer in units of (input scale x weight scale), the accumulator's LSB, saturated to int32. */
+export function biasToInt(value: number, inputScale: number, weightScale: number): number {
+  return Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(value / (inputScale * weightScale))));
+}

@@ -24,8 +24,8 @@ import { chooseClip, isComputeLayer, type CalibrationData, type CalibrationMetho
 import { removeUnused } from './fold.ts';
 import {
   activationQuantizer,
+  biasToInt,
   quantizeWeights,
-  roundHalfEven,
   type ActivationQuantizer,
   type Granularity,
   type Rounding,
@@ -288,7 +288,7 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): { mo
       biasCount = channels;
       if (aq) {
         biasKind = 'int32';
-        const ints = Array.from(b.values, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(v / (aq!.scale * weightScale(c))))));
+        const ints = Array.from(b.values, (v, c) => biasToInt(v, aq!.scale, weightScale(c)));
         if (options.format === 'int8-qdq') {
           const base = fresh(`${node.name}_bias`);
           const bi = fresh(`${base}_int32`);

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
-import { exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
+import { exportAccelerator, exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
 import { openModelFile } from './ModelOpener.tsx';
 
 /** Title, open model, export / import of the deployment config, new session. */
@@ -39,6 +39,9 @@ export function SessionBar() {
         </button>
         <button type="button" disabled={!model} onClick={() => void exportFinnFolding()}>
           Export FINN folding
+        </button>
+        <button type="button" disabled={!model} onClick={() => void exportAccelerator()} data-testid="export-accelerator" title="Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)">
+          Export Verilog (zip)
         </button>
         <button type="button" disabled={!hasSweep} onClick={() => void exportSweep('csv')} data-testid="export-sweep-csv">
           Export sensitivity CSV

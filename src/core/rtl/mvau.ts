@@ -1,0 +1,158 @@
+/**
+ * MVAU emitter: matrix-vector unit for standard conv (after the sliding window), pointwise conv
+ * and fully connected layers, folded PE x SIMD as FINN's MVAU: an input vector of MW elements
+ * arrives as MW/SIMD words; for each of the MH/PE neuron folds the unit walks those words (the
+ * words are kept in a double buffer and every fold re-reads them), so a vector takes
+ * (MH/PE) x (MW/SIMD) cycles, the estimator's engines/mvau.ts count. Two pipeline stages
+ * (weight read, dot product + accumulate); the whole pipe stalls only when the output is refused.
+ */
+import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+
+export interface MvauParams {
+  name: string;
+  /** Matrix width (k*k*Cin or input features) and height (output channels). */
+  mw: number;
+  mh: number;
+  pe: number;
+  simd: number;
+  weightBits: number;
+  actBits: number;
+  actSigned: boolean;
+  /** Accumulator (and output element) width. */
+  accBits: number;
+  /** Row-major [mh][mw] integer weights. */
+  weights: ArrayLike<number>;
+  /** Per output channel bias added to the output (the last layer, whose accumulators are the logits); omit otherwise. */
+  bias?: ArrayLike<number>;
+}
+
+/** Weight memory: word nf*SF + sf holds PE x SIMD weights, element p*SIMD + s = W[nf*PE + p][sf*SIMD + s]. */
+export function mvauWeightWords(mw: number, mh: number, pe: number, simd: number, weights: ArrayLike<number>): number[][] {
+  const words: number[][] = [];
+  for (let nf = 0; nf < mh / pe; nf++)
+    for (let sf = 0; sf < mw / simd; sf++) {
+      const w: number[] = [];
+      for (let p = 0; p < pe; p++) for (let s = 0; s < simd; s++) w.push(weights[(nf * pe + p) * mw + sf * simd + s]);
+      words.push(w);
+    }
+  return words;
+}
+
+/**
+ * The accumulate-and-emit stage shared by MVAU and VVAU: per lane, acc = (first ? 0 : acc) + term;
+ * on the last word the sum (plus `outExtra`) goes out. Terms index the lane with `lane`. Needs s1_valid/s1_first/s1_last, advance.
+ */
+export function accumulateStage(term: string, outExtra = ''): string {
+  return `  reg [PE*ACC-1:0] accv;
+  reg signed [ACC-1:0] sum;
+  integer lane;
+  always @(posedge clk) begin
+    if (rst) begin
+      out_valid <= 1'b0;
+    end else if (advance) begin
+      out_valid <= s1_valid && s1_last;
+      if (s1_valid) begin
+        for (lane = 0; lane < PE; lane = lane + 1) begin
+          sum = (s1_first ? 0 : $signed(accv[lane*ACC +: ACC])) + ${term};
+          accv[lane*ACC +: ACC] <= sum;
+          out_data[lane*ACC +: ACC] <= sum${outExtra};
+        end
+      end
+    end
+  end
+`;
+}
+
+export const activationOperand = (expr: string, signed: boolean): string => (signed ? `$signed(${expr})` : `$signed({1'b0, ${expr}})`);
+
+export function emitMvau(p: MvauParams): EmittedModule {
+  const { name, mw, mh, pe, simd, weightBits: WB, actBits: AB, accBits: ACC } = p;
+  if (mw % simd !== 0 || mh % pe !== 0) throw new RangeError(`${name}: PE ${pe} / SIMD ${simd} do not divide ${mh} x ${mw}`);
+  const SF = mw / simd;
+  const NF = mh / pe;
+  const wfile = `${name}_weights.hex`;
+  const files: Record<string, string> = { [wfile]: mvauWeightWords(mw, mh, pe, simd, p.weights).map((w) => packWord(w, WB)).join('\n') + '\n' };
+  const bfile = `${name}_bias.hex`;
+  if (p.bias) {
+    const words: string[] = [];
+    for (let nf = 0; nf < NF; nf++) words.push(packWord(Array.from({ length: pe }, (_, k) => p.bias![nf * pe + k]), ACC));
+    files[bfile] = words.join('\n') + '\n';
+  }
+  const inW = simd * AB;
+  const outW = pe * ACC;
+  const verilog = `// MVAU ${name}: MW=${mw} MH=${mh} PE=${pe} SIMD=${simd}, W${WB} A${AB}${p.actSigned ? 's' : 'u'}, acc ${ACC} b; ${NF * SF} cycles per vector
+module ${name} (
+${streamPorts(inW, outW)}
+);
+  localparam PE = ${pe}, SIMD = ${simd}, WB = ${WB}, AB = ${AB}, ACC = ${ACC};
+  localparam SF = ${SF}, NF = ${NF};
+  reg [PE*SIMD*WB-1:0] wmem [0:NF*SF-1];
+  initial $readmemh("${wfile}", wmem);
+${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", bmem);\n` : ''}  // Input vector double buffer: the stream fills one bank while the folds walk the other, so
+  // the unit takes its input at the average rate and the FIFO in front never has to hold a vector.
+  reg [SIMD*AB-1:0] ibuf [0:2*SF-1];
+  reg [1:0] full;
+  reg wbank, rbank;
+  reg [${clog2(SF)}:0] wsf, sf;
+  reg [${clog2(NF)}:0] nf;
+  wire advance = !out_valid || out_ready;
+  wire issue = advance && full[rbank];
+  assign in_ready = !full[wbank];
+  wire take = in_valid && in_ready;
+  wire release_bank = issue && (sf == SF - 1) && (nf == NF - 1);
+
+  always @(posedge clk) begin
+    if (rst) begin
+      wsf <= 0; wbank <= 1'b0;
+    end else if (take) begin
+      ibuf[(wbank ? SF : 0) + wsf] <= in_data;
+      if (wsf == SF - 1) begin wsf <= 0; wbank <= ~wbank; end else wsf <= wsf + 1;
+    end
+  end
+  always @(posedge clk) begin
+    if (rst) full <= 2'b00;
+    else full <= (full | ((take && wsf == SF - 1) ? (2'b01 << wbank) : 2'b00)) & ~(release_bank ? (2'b01 << rbank) : 2'b00);
+  end
+
+  reg s1_valid, s1_first, s1_last;
+  reg [SIMD*AB-1:0] s1_x;
+  reg [PE*SIMD*WB-1:0] s1_w;
+  reg [${clog2(NF)}:0] s1_nf;
+  always @(posedge clk) begin
+    if (rst) begin
+      sf <= 0; nf <= 0; rbank <= 1'b0; s1_valid <= 1'b0;
+    end else if (advance) begin
+      s1_valid <= issue;
+      if (issue) begin
+        s1_x <= ibuf[(rbank ? SF : 0) + sf];
+        s1_w <= wmem[nf * SF + sf];
+        s1_first <= (sf == 0);
+        s1_last <= (sf == SF - 1);
+        s1_nf <= nf;
+        if (sf == SF - 1) begin
+          sf <= 0;
+          if (nf == NF - 1) begin nf <= 0; rbank <= ~rbank; end else nf <= nf + 1;
+        end else begin
+          sf <= sf + 1;
+        end
+      end
+    end
+  end
+
+  // Dot products of the SIMD lanes, one per PE.
+  reg [PE*ACC-1:0] dotv;
+  reg signed [ACC-1:0] t;
+  integer i, j;
+  always @* begin
+    for (i = 0; i < PE; i = i + 1) begin
+      t = 0;
+      for (j = 0; j < SIMD; j = j + 1)
+        t = t + $signed(s1_w[(i*SIMD + j)*WB +: WB]) * ${activationOperand('s1_x[j*AB +: AB]', p.actSigned)};
+      dotv[i*ACC +: ACC] = t;
+    end
+  end
+
+${accumulateStage(`$signed(dotv[lane*ACC +: ACC])`, p.bias ? ' + $signed(bmem[s1_nf][lane*ACC +: ACC])' : '')}endmodule
+`;
+  return { name, verilog, files, inWidth: inW, outWidth: outW };
+}

@@ -1,0 +1,102 @@
+/**
+ * Requantiser emitter (multiply-shift): out = clip(round((acc + bias_c) * m_c / 2^shift)) per
+ * channel, PE channels per word, one word per cycle (numVectors x C/PE cycles per frame, as the
+ * estimator's engines/thresholding.ts requantCost). The integer semantics are src/core/rtl/integer.ts
+ * `requantize`; rounding is half-to-even or floor, as the design says.
+ */
+import type { Requant } from './integer.ts';
+import { clog2, packWord, signedBits, streamPorts, type EmittedModule } from './verilog.ts';
+import { MULTIPLIER_BITS } from './integer.ts';
+
+export interface RequantParams {
+  name: string;
+  channels: number;
+  pe: number;
+  /** Width of an incoming accumulator (signed). */
+  inBits: number;
+  requant: Requant;
+}
+
+/** The rounding + clipping tail shared by the requantiser and the pool: `prod` (signed, PW bits) -> `q`. */
+export function roundClipVerilog(prod: string, PW: number, r: Requant, q: string): string {
+  const sh = r.shift;
+  const lines: string[] = [];
+  if (sh === 0) {
+    lines.push(`${q} = ${prod};`);
+  } else {
+    lines.push(`${q} = ${prod} >>> ${sh};`);
+    if (r.rounding === 'half-even') {
+      lines.push(`rest = ${prod}[${sh - 1}:0];`);
+      lines.push(`if (rest > ${sh}'d${2n ** BigInt(sh - 1)} || (rest == ${sh}'d${2n ** BigInt(sh - 1)} && ${q}[0])) ${q} = ${q} + 1;`);
+    }
+  }
+  lines.push(`if (${q} < ${r.out.qmin}) ${q} = ${r.out.qmin};`);
+  lines.push(`if (${q} > ${r.out.qmax}) ${q} = ${r.out.qmax};`);
+  void PW;
+  return lines.map((l) => `          ${l}`).join('\n');
+}
+
+export function emitRequant(p: RequantParams): EmittedModule {
+  const { name, channels: C, pe, inBits: IB, requant: r } = p;
+  if (C % pe !== 0) throw new RangeError(`${name}: PE ${pe} does not divide ${C} channels`);
+  const CF = C / pe;
+  const BB = Math.max(2, signedBits(r.bias));
+  const SW = Math.max(IB, BB) + 1;
+  const MB = MULTIPLIER_BITS + 1;
+  const PW = SW + MB;
+  const OB = r.out.bits;
+  const pfile = `${name}_params.hex`;
+  const words: string[] = [];
+  for (let cf = 0; cf < CF; cf++) {
+    const el: number[] = [];
+    for (let i = 0; i < pe; i++) el.push(r.bias[cf * pe + i], r.multiplier[cf * pe + i]);
+    // element 2i = bias (BB bits), 2i+1 = multiplier: pack as pairs of (BB + MB) bits.
+    let v = 0n;
+    for (let i = pe - 1; i >= 0; i--) {
+      const b = BigInt(el[2 * i]) & ((1n << BigInt(BB)) - 1n);
+      const m = BigInt(el[2 * i + 1]);
+      v = (v << BigInt(BB + MB)) | (m << BigInt(BB)) | b;
+    }
+    words.push(v.toString(16).padStart(Math.ceil((pe * (BB + MB)) / 4), '0'));
+  }
+  void packWord;
+  const inW = pe * IB;
+  const outW = pe * OB;
+  const verilog = `// Requantiser ${name}: C=${C} PE=${pe}, acc ${IB} b -> ${OB} b ${r.out.signed ? 'signed' : 'unsigned'}, (acc + bias) * m >>> ${r.shift}, ${r.rounding}, clip [${r.out.qmin}, ${r.out.qmax}]
+module ${name} (
+${streamPorts(inW, outW)}
+);
+  localparam PE = ${pe}, IB = ${IB}, BB = ${BB}, MB = ${MB}, SW = ${SW}, PW = ${PW}, OB = ${OB}, CF = ${CF};
+  reg [PE*(BB+MB)-1:0] pmem [0:CF-1];
+  initial $readmemh("${pfile}", pmem);
+  reg [${clog2(CF)}:0] cf;
+  wire advance = !out_valid || out_ready;
+  assign in_ready = advance;
+  reg signed [SW-1:0] s;
+  reg signed [PW-1:0] prod, q;
+  reg [${Math.max(1, r.shift)}-1:0] rest;
+  reg [PE*OB-1:0] res;
+  integer i;
+  always @* begin
+    for (i = 0; i < PE; i = i + 1) begin
+      s = $signed(in_data[i*IB +: IB]) + $signed(pmem[cf][i*(BB+MB) +: BB]);
+      prod = s * $signed({1'b0, pmem[cf][i*(BB+MB) + BB +: MB-1]});
+${roundClipVerilog('prod', PW, r, 'q')}
+      res[i*OB +: OB] = q[OB-1:0];
+    end
+  end
+  always @(posedge clk) begin
+    if (rst) begin
+      cf <= 0; out_valid <= 1'b0;
+    end else if (advance) begin
+      out_valid <= in_valid;
+      if (in_valid) begin
+        out_data <= res;
+        cf <= (cf == CF - 1) ? 0 : cf + 1;
+      end
+    end
+  end
+endmodule
+`;
+  return { name, verilog, files: { [pfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
+}

@@ -1,0 +1,69 @@
+/**
+ * Small helpers shared by the Verilog-2005 emitters: identifiers, bit widths, memory init files.
+ * Every emitter returns one self-contained module with its sizes baked in as localparams.
+ */
+
+/** A Verilog identifier from a layer name ("/blocks/blocks.0/dw/conv/Conv" -> "blocks_blocks_0_dw_conv_Conv"). */
+export function verilogName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[A-Za-z]/.test(s) ? s : `n_${s}`;
+}
+
+/** Bits to count 0..n-1 (at least 1). */
+export const clog2 = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+
+/** Bits of a signed integer holding every value of `values` (at least 2). */
+export function signedBits(values: ArrayLike<number>): number {
+  let bits = 2;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    while (v < -(2 ** (bits - 1)) || v > 2 ** (bits - 1) - 1) bits++;
+  }
+  return bits;
+}
+
+/** Two's complement hex of `value` in `bits` bits. */
+export function hexOf(value: number, bits: number): string {
+  const digits = Math.ceil(bits / 4);
+  const v = BigInt(value) & ((1n << BigInt(bits)) - 1n);
+  return v.toString(16).padStart(digits, '0');
+}
+
+/** A packed word: element i (bits wide) at bits [i*bits +: bits], as hex for $readmemh. */
+export function packWord(elements: ArrayLike<number>, bits: number): string {
+  let v = 0n;
+  const mask = (1n << BigInt(bits)) - 1n;
+  for (let i = elements.length - 1; i >= 0; i--) v = (v << BigInt(bits)) | (BigInt(elements[i]) & mask);
+  return v.toString(16).padStart(Math.ceil((elements.length * bits) / 4), '0');
+}
+
+/** Stream ports every engine has (AXI-stream-like valid/ready, element 0 in the low bits). */
+export const streamPorts = (inWidth: number, outWidth: number): string =>
+  `  input  wire clk,
+  input  wire rst,
+  input  wire [${inWidth - 1}:0] in_data,
+  input  wire in_valid,
+  output wire in_ready,
+  output ${'reg '}[${outWidth - 1}:0] out_data,
+  output reg  out_valid,
+  input  wire out_ready`;
+
+/** Ports of a stream module whose outputs are combinational (FIFO, width converter, fork). */
+export const wireStreamPorts = (inWidth: number, outWidth: number): string =>
+  `  input  wire clk,
+  input  wire rst,
+  input  wire [${inWidth - 1}:0] in_data,
+  input  wire in_valid,
+  output wire in_ready,
+  output wire [${outWidth - 1}:0] out_data,
+  output wire out_valid,
+  input  wire out_ready`;
+
+/** An emitted module and the memory init files it reads ($readmemh, paths relative to the simulation directory). */
+export interface EmittedModule {
+  name: string;
+  verilog: string;
+  files: Record<string, string>;
+  inWidth: number;
+  outWidth: number;
+}

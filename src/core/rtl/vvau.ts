@@ -1,0 +1,74 @@
+/**
+ * VVAU emitter: depthwise convolution after the depthwise sliding window. PE channels per word;
+ * the window streams, per output pixel and channel fold, its k*k positions (SIMD = 1), so a frame
+ * takes C*k*k/PE x pixels cycles, the estimator's engines/vvau.ts count. Same two-stage pipe as
+ * the MVAU, with one product per lane (no shared operand).
+ */
+import { accumulateStage, activationOperand } from './mvau.ts';
+import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+
+export interface VvauParams {
+  name: string;
+  channels: number;
+  kernel: [number, number];
+  pe: number;
+  simd: number;
+  weightBits: number;
+  actBits: number;
+  actSigned: boolean;
+  accBits: number;
+  /** [channel][ky][kx] integer weights. */
+  weights: ArrayLike<number>;
+}
+
+export function emitVvau(p: VvauParams): EmittedModule {
+  const { name, channels: C, pe, weightBits: WB, actBits: AB, accBits: ACC } = p;
+  const K2 = p.kernel[0] * p.kernel[1];
+  if (p.simd !== 1) throw new RangeError(`${name}: the generator builds depthwise units with SIMD 1 (the window's parallel mode is not generated); got SIMD ${p.simd}`);
+  if (C % pe !== 0) throw new RangeError(`${name}: PE ${pe} does not divide ${C} channels`);
+  const CF = C / pe;
+  const wfile = `${name}_weights.hex`;
+  const words: string[] = [];
+  for (let cf = 0; cf < CF; cf++) for (let k = 0; k < K2; k++) words.push(packWord(Array.from({ length: pe }, (_, i) => p.weights[(cf * pe + i) * K2 + k]), WB));
+  const inW = pe * AB;
+  const outW = pe * ACC;
+  const verilog = `// VVAU ${name}: C=${C} k=${p.kernel.join('x')} PE=${pe} SIMD=1, W${WB} A${AB}${p.actSigned ? 's' : 'u'}, acc ${ACC} b
+module ${name} (
+${streamPorts(inW, outW)}
+);
+  localparam PE = ${pe}, WB = ${WB}, AB = ${AB}, ACC = ${ACC}, K2 = ${K2}, CF = ${CF};
+  reg [PE*WB-1:0] wmem [0:CF*K2-1];
+  initial $readmemh("${wfile}", wmem);
+  reg [${clog2(K2)}:0] k;
+  reg [${clog2(CF)}:0] cf;
+  wire advance = !out_valid || out_ready;
+  wire issue = advance && in_valid;
+  assign in_ready = advance;
+
+  reg s1_valid, s1_first, s1_last;
+  reg [PE*AB-1:0] s1_x;
+  reg [PE*WB-1:0] s1_w;
+  always @(posedge clk) begin
+    if (rst) begin
+      k <= 0; cf <= 0; s1_valid <= 1'b0;
+    end else if (advance) begin
+      s1_valid <= issue;
+      if (issue) begin
+        s1_x <= in_data;
+        s1_w <= wmem[cf * K2 + k];
+        s1_first <= (k == 0);
+        s1_last <= (k == K2 - 1);
+        if (k == K2 - 1) begin
+          k <= 0;
+          cf <= (cf == CF - 1) ? 0 : cf + 1;
+        end else begin
+          k <= k + 1;
+        end
+      end
+    end
+  end
+
+${accumulateStage(`$signed(s1_w[lane*WB +: WB]) * ${activationOperand('s1_x[lane*AB +: AB]', p.actSigned)}`)}endmodule
+`;
+  return { name, verilog, files: { [wfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
+}
