@@ -1,5 +1,5 @@
 import { memo, useDeferredValue } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { CompressionConfig } from '../../core/config/compression.ts';
 import { configSettings, sweepCurves } from '../../core/sensitivity/predictor.ts';
 import type { SweepKind, SweepResult } from '../../core/sensitivity/types.ts';
@@ -37,25 +37,27 @@ function curveChart(sweep: SweepResult, kind: SweepKind, current: Map<string, nu
     return [{ key, x: c.x[j], y: Math.round(c.y[j] * 10000) / 100, color: COLORS[i % COLORS.length] }];
   });
   return (
-    <LineChart width={580} height={260} data={data} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
-      <CartesianGrid strokeDasharray="3 3" />
-      <XAxis
-        dataKey="x"
-        type="number"
-        domain={kind === 'prune' ? [0, 1] : ['dataMin', 'dataMax']}
-        ticks={kind === 'prune' ? [0, 0.2, 0.4, 0.6, 0.8, 1] : xs}
-        tickFormatter={(v: number) => (kind === 'prune' ? v.toFixed(1) : String(v))}
-        label={{ value: kind === 'prune' ? 'prune ratio' : 'bits', position: 'insideBottom', offset: -8 }} />
-      <YAxis width={60} unit=" %" domain={['auto', 'auto']} />
-      <Tooltip />
-      <Legend />
-      {list.map(([key], i) => (
-        <Line key={key} dataKey={label(key)} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls />
-      ))}
-      {markers.map((m) => (
-        <ReferenceDot key={m.key} x={m.x} y={m.y} r={5} fill={m.color} stroke="black" />
-      ))}
-    </LineChart>
+    <ResponsiveContainer width="100%" height={240}>
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis
+          dataKey="x"
+          type="number"
+          domain={kind === 'prune' ? [0, 1] : ['dataMin', 'dataMax']}
+          ticks={kind === 'prune' ? [0, 0.2, 0.4, 0.6, 0.8, 1] : xs}
+          tickFormatter={(v: number) => (kind === 'prune' ? v.toFixed(1) : String(v))}
+          label={{ value: kind === 'prune' ? 'prune ratio' : 'bits', position: 'insideBottom', offset: -8 }} />
+        <YAxis width={60} unit=" %" domain={['auto', 'auto']} />
+        <Tooltip />
+        <Legend />
+        {list.map(([key], i) => (
+          <Line key={key} dataKey={label(key)} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls />
+        ))}
+        {markers.map((m) => (
+          <ReferenceDot key={m.key} x={m.x} y={m.y} r={5} fill={m.color} stroke="black" />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
   );
 }
 

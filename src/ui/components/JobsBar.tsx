@@ -2,8 +2,10 @@ import { useState } from 'react';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 
+const EVAL_SIZES = [500, 1000, 2000, 5000, 10000];
+
 /** The long jobs: measure the current design, auto-fold. Each shows progress and can be cancelled. */
-function SweepJob() {
+export function SweepJob() {
   const sweep = useApp((s) => s.sweep);
   const selected = useApp((s) => s.selectedLayers);
   const have = Boolean(useActiveSweep());
@@ -69,7 +71,7 @@ function SweepJob() {
   );
 }
 
-function AllocateJob() {
+export function AllocateJob() {
   const model = useApp((s) => s.model);
   const allocation = useApp((s) => s.allocation);
   const runAllocate = useApp((s) => s.runAllocate);
@@ -113,8 +115,10 @@ function AllocateJob() {
   );
 }
 
+/** Measure now and auto-fold: the jobs used while shaping a design, always in view. */
 export function JobsBar() {
   const measured = useApp((s) => s.measured);
+  const evalLimit = useApp((s) => s.evalLimit);
   const autoFoldJob = useApp((s) => s.autoFold);
   const { measureDesign, cancelMeasure, runAutoFold } = useApp.getState();
   const [objective, setObjective] = useState<'max-fps' | 'target'>('max-fps');
@@ -122,10 +126,18 @@ export function JobsBar() {
   const pct = (p: { done: number; total: number }) => Math.round((100 * p.done) / Math.max(1, p.total));
   return (
     <section className="jobs" aria-label="Jobs">
-      <SweepJob />
-      <AllocateJob />
       <div className="job-group">
         <span className="job-title">Measured accuracy</span>
+        <label>
+          test images
+          <select value={evalLimit} onChange={(e) => useApp.getState().setEvalLimit(Number(e.target.value))} data-testid="eval-limit">
+            {EVAL_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n.toLocaleString('en-US')}
+              </option>
+            ))}
+          </select>
+        </label>
         {measured.status === 'running' ? (
           <>
             <progress value={measured.progress.done} max={measured.progress.total || 1} aria-label="Measuring the current design" data-testid="measure-progress" />

@@ -40,6 +40,8 @@ export interface MeasuredAccuracy extends WorkerEvalResult {
   recovery?: RecoveryStepRecord[];
   /** sha256 of the measured (recovered) model, when it was built in the run. */
   sha256?: string;
+  /** Shown from the measurement cache (measured in an earlier run of the same key). */
+  fromCache?: boolean;
 }
 
 export interface DesignPointMetrics {
@@ -90,7 +92,7 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   /** The file being opened (decoded and analysed in a worker), or null. */
   openingModel: string | null;
   /** Float accuracy of the open model, measured in a worker. */
-  baseline: JobState<WorkerEvalResult>;
+  baseline: JobState<WorkerEvalResult & { fromCache?: boolean }>;
   /** Images used for measured accuracy (a prefix of the test split). */
   evalLimit: number;
 
@@ -129,7 +131,8 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   resetDesign(): void;
   selectLayers(names: string[]): void;
 
-  measureDesign(): Promise<void>;
+  /** Shows the cached measurement of the design, else measures it (fresh: always measure; cacheOnly: never start a job). */
+  measureDesign(options?: { fresh?: boolean; cacheOnly?: boolean }): Promise<void>;
   cancelMeasure(): void;
   runAutoFold(objective: 'max-fps' | { targetFps: number }): void;
 
