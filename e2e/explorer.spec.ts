@@ -13,8 +13,9 @@ async function openFresh(page: Page) {
   await page.goto('/');
   await expect(page.getByTestId('metric-fps')).toBeVisible();
   await expect(page.getByTestId('baseline-top1')).toBeVisible({ timeout: 90_000 });
-  // Small evaluation subset so each measured accuracy takes seconds.
+  // Small evaluation subset so each measured accuracy takes seconds; any kept channel count.
   await page.getByTestId('eval-limit').selectOption('500');
+  await page.getByTestId('round-to').selectOption('1');
 }
 
 async function waitMeasured(page: Page) {
@@ -29,6 +30,7 @@ test.describe('the explorer', () => {
     // A small sensitivity sweep on two selected layers: curves and a predicted accuracy appear.
     await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).check();
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).check();
+    await page.getByTestId('tab-sweeps').click();
     await page.getByTestId('sweep-limit').selectOption('100');
     await page.getByTestId('sweep-button').click();
     await expect(page.getByTestId('sweep-summary')).toContainText('points on 100 images', { timeout: 180_000 });
@@ -63,6 +65,7 @@ test.describe('the explorer', () => {
     await expect(page.getByTestId(`channels-${MID_PW}`)).toHaveText('66 / 96');
     expect(await metricValue(page, 'metric-params')).not.toBe(params1);
     await waitMeasured(page);
+    await page.getByTestId('tab-points').click();
     await page.getByTestId('point-name').fill('pruned 8-bit');
     await page.getByTestId('save-point').click();
 
@@ -113,6 +116,7 @@ test.describe('the explorer', () => {
     await other.goto('/');
     await expect(other.getByTestId('metric-fps')).toBeVisible();
     expect(Number(await metricValue(other, 'metric-fps'))).not.toBeCloseTo(shownFps, 0);
+    await other.getByTestId('round-to').selectOption('1');
     await other.getByTestId('config-file-input').setInputFiles(exportedPath);
     await expect(other.getByTestId(`channels-${MID_PW}`)).toHaveText('66 / 96');
     expect(Number(await metricValue(other, 'metric-fps')).toFixed(1)).toBe(shownFps.toFixed(1));

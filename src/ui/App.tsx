@@ -18,6 +18,7 @@ import { SummaryCards } from './components/SummaryCards.tsx';
 import { RecoveryControls } from './components/RecoveryControls.tsx';
 import { Tabs } from './components/Tabs.tsx';
 import { DataPanel } from './data/DataPanel.tsx';
+import { DataNeeded } from './data/DataNeeded.tsx';
 import { Recovery } from './data/Recovery.tsx';
 import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
 import { restoreSession, startPersisting } from './store/persist.ts';
@@ -27,6 +28,8 @@ export function App() {
   const model = useApp((s) => s.model);
   const loadingModel = useApp((s) => s.loadingModel);
   const runBaseline = useApp((s) => s.runBaseline);
+  const tab = useApp((s) => s.tab);
+  const setTab = useApp((s) => s.setTab);
 
   // Restore the saved session, or open the default model; then keep saving and measuring.
   useEffect(() => {
@@ -55,10 +58,13 @@ export function App() {
       {model ? (
         <main className="workspace">
           <div className="pane pane-design" data-testid="pane-design">
+            <DataNeeded />
             <SummaryCards />
             <LayerTable />
             <JobsBar />
             <Tabs
+              open={tab}
+              onOpen={setTab}
               label="More of the design"
               tabs={[
                 { id: 'settings', label: 'Device & scheme', content: <DesignControls /> },

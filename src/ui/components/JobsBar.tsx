@@ -10,10 +10,12 @@ export function SweepJob() {
   const selected = useApp((s) => s.selectedLayers);
   const have = Boolean(useActiveSweep());
   const { runSweep, cancelSweep } = useApp.getState();
-  const [limit, setLimit] = useState(1000);
-  const [bits, setBits] = useState(true);
-  const [acts, setActs] = useState(false);
-  const [earlyStop, setEarlyStop] = useState(false);
+  const { limit, weightBits: bits, activationBits: acts, earlyStop } = useApp((s) => s.sweepOptions);
+  const setOptions = useApp((s) => s.setSweepOptions);
+  const setLimit = (n: number) => setOptions({ limit: n });
+  const setBits = (v: boolean) => setOptions({ weightBits: v });
+  const setActs = (v: boolean) => setOptions({ activationBits: v });
+  const setEarlyStop = (v: boolean) => setOptions({ earlyStop: v });
   const p = sweep.progress;
   return (
     <div className="job-group">

@@ -1,4 +1,4 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 
 export interface TabSpec {
   id: string;
@@ -10,8 +10,8 @@ export interface TabSpec {
  * Tabs for the work that is not watched while dragging (data, recovery, sweeps, points). Only the
  * open tab is mounted, so a hidden panel never re-renders on a slider move.
  */
-export function Tabs({ tabs, label, initial }: { tabs: TabSpec[]; label: string; initial?: string }) {
-  const [open, setOpen] = useState(initial ?? tabs[0]?.id);
+export function Tabs({ tabs, label, open, onOpen }: { tabs: TabSpec[]; label: string; open: string; onOpen: (id: string) => void }) {
+  const setOpen = onOpen;
   const base = useId();
   const current = tabs.find((t) => t.id === open) ?? tabs[0];
   return (

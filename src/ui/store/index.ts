@@ -15,7 +15,8 @@ import { createRetrainSlice, currentMeasurement, idleRetrain, measureReconstruct
 import { recoveryOf } from '../../core/design/design.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
-import type { AppState, DesignPoint, JobState, MeasuredAccuracy, SweepState } from './types.ts';
+import { dataMismatch } from './data-fit.ts';
+import type { AppState, DesignPoint, JobState, MeasuredAccuracy, OpenModel, SweepState } from './types.ts';
 
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
 export { designKey } from './measurement.ts';
@@ -41,6 +42,8 @@ export const TRAINING_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl
 export const trainingData = (state: AppState): AnyDatasetRef => trainingRef(state) ?? TRAINING_DATA;
 /** The measurement the views show for the current design: a retrain of it, else its own measurement. */
 export const currentAccuracy = (state: AppState) => currentMeasurement(state);
+
+export const DEFAULT_SWEEP_OPTIONS = { limit: 1000, weightBits: true, activationBits: false, earlyStop: false };
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
@@ -78,7 +81,9 @@ export const useApp = create<AppState>()((set, get) => {
     points: [],
     compare: null,
     sweep: noSweep(),
+    sweepOptions: { ...DEFAULT_SWEEP_OPTIONS },
     allocation: null,
+    tab: 'settings',
 
     async openModelBytes(bytes, fileName) {
       let model;
@@ -110,7 +115,7 @@ export const useApp = create<AppState>()((set, get) => {
         selectedLayers: [],
         sweep: sameModel ? { ...s.sweep, status: s.sweep.result ? 'done' : 'idle', progress: null } : noSweep(),
         allocation: sameModel ? s.allocation : null,
-        design: sameModel ? s.design : { ...defaultDesign(), hardware: { ...defaultDesign().hardware, device: s.design.hardware.device, clockMHz: s.design.hardware.clockMHz } },
+        design: sameModel ? s.design : startingDesign(model, s),
       }));
       return true;
     },
@@ -135,6 +140,12 @@ export const useApp = create<AppState>()((set, get) => {
     async runBaseline() {
       const model = get().model;
       if (!model) return;
+      const mismatch = dataMismatch(get());
+      if (mismatch) {
+        jobs.cancel('baseline');
+        set({ baseline: { status: 'error', progress: { done: 0, total: 0 }, error: mismatch.message } });
+        return;
+      }
       const key = baselineKey(get());
       const cached = await cachedMeasurement<WorkerEvalResult>(key);
       if (cached && get().model === model && baselineKey(get()) === key) {
@@ -189,6 +200,11 @@ export const useApp = create<AppState>()((set, get) => {
       if (!model) return;
       const key = designKey(get());
       if (get().measured.result?.designKey === key && !options.fresh) return;
+      const mismatch = dataMismatch(get());
+      if (mismatch) {
+        set({ measured: { status: 'error', progress: { done: 0, total: 0 }, error: mismatch.message } });
+        return;
+      }
       // A result measured before (this session or an earlier one) is shown at once, with no job.
       if (!options.fresh) {
         const retrained = retrainKey(get());
@@ -264,6 +280,11 @@ export const useApp = create<AppState>()((set, get) => {
     async runSweep(options) {
       const { model, design } = get();
       if (!model) return;
+      const mismatch = dataMismatch(get());
+      if (mismatch) {
+        set((s) => ({ sweep: { ...s.sweep, status: 'error', progress: null, error: mismatch.message } }));
+        return;
+      }
       const job = jobs.start('sweep');
       set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
       const quant = design.compression.quant ?? {};
@@ -302,6 +323,8 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     cancelSweep: () => jobs.cancel('sweep'),
+    setTab: (tab) => set({ tab }),
+    setSweepOptions: (change) => set((s) => ({ sweepOptions: { ...s.sweepOptions, ...change } })),
 
     runAllocate(target) {
       const { sweep, design } = get();
@@ -350,11 +373,23 @@ export const useApp = create<AppState>()((set, get) => {
       jobs.cancelAll();
       await clearSavedSession();
       await clearMeasurementCache();
-      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), allocation: null });
+      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), sweepOptions: { ...DEFAULT_SWEEP_OPTIONS }, allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
     },
   };
 });
+
+/**
+ * A new model's first design: the default, on the device and clock the user had. When the
+ * evaluation data does not fit the model (a third-party model), weights only: quantizing
+ * activations needs calibration images of the model's input shape.
+ */
+function startingDesign(model: OpenModel, state: AppState): Design {
+  const base = defaultDesign();
+  const design = { ...base, hardware: { ...base.hardware, device: state.design.hardware.device, clockMHz: state.design.hardware.clockMHz } };
+  if (!dataMismatch({ model, dataset: state.dataset })) return design;
+  return { ...design, compression: { ...design.compression, quant: { ...design.compression.quant, activationBits: null } } };
+}
 
 export function pointMetrics(m: DesignMetrics, measured: MeasuredAccuracy | null): DesignPoint['metrics'] {
   const e = m.estimate;

@@ -106,7 +106,11 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   compare: [string, string] | null;
   /** Sensitivity sweep of the open model (kept only when complete), and the running job. */
   sweep: SweepState;
+  /** The sweep form's settings (kept across reloads). */
+  sweepOptions: SweepFormOptions;
   allocation: Allocation | null;
+  /** The open tab under the layer table (settings, sweeps, points, recovery, data). */
+  tab: string;
 
   // --- actions
   openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean>;
@@ -136,6 +140,8 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   cancelMeasure(): void;
   runAutoFold(objective: 'max-fps' | { targetFps: number }): void;
 
+  setSweepOptions(change: Partial<SweepFormOptions>): void;
+  setTab(tab: string): void;
   runSweep(options: SweepOptions): Promise<void>;
   cancelSweep(): void;
   runAllocate(target: AllocationTarget): void;
@@ -160,6 +166,13 @@ export interface SweepOptions {
   earlyStopDrop: number | null;
   /** Sweep only these layers (their channel groups and their bits); empty = every layer. */
   layers: string[];
+}
+
+export interface SweepFormOptions {
+  limit: number;
+  weightBits: boolean;
+  activationBits: boolean;
+  earlyStop: boolean;
 }
 
 export interface SweepState {
