@@ -13,9 +13,8 @@ async function openFresh(page: Page) {
   await page.goto('/');
   await expect(page.getByTestId('metric-fps')).toBeVisible();
   await expect(page.getByTestId('baseline-top1')).toBeVisible({ timeout: 90_000 });
-  // Small evaluation subset so each measured accuracy takes seconds; any kept channel count.
+  // Small evaluation subset so each measured accuracy takes seconds.
   await page.getByTestId('eval-limit').selectOption('500');
-  await page.getByTestId('round-to').selectOption('1');
 }
 
 async function waitMeasured(page: Page) {
@@ -39,6 +38,24 @@ test.describe('the explorer', () => {
     await expect(page.getByTestId('metric-predicted').locator('.metric-value')).toHaveText(/^\d+\.\d\d %$/);
     await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).uncheck();
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).uncheck();
+
+    // Auto-allocate to 80 % of the MACs with the default channel multiple (8): every kept count is a multiple of 8.
+    await expect(page.getByTestId('round-to')).toHaveValue('8');
+    await page.getByTestId('allocate-mode').selectOption('macs');
+    await page.getByTestId('allocate-macs').fill('80');
+    await page.getByTestId('allocate-button').click();
+    await expect(page.getByTestId('allocate-status')).toContainText('M MACs');
+    const channels = await page.getByTestId('layer-table').locator('[data-testid^="channels-"]').allInnerTexts();
+    const kept = channels.map((t) => t.split(' / ').map(Number));
+    expect(kept.some(([k, n]) => k < n), `something was pruned: ${channels.join(', ')}`).toBe(true);
+    for (const [k, n] of kept) if (k < n) expect(k % 8, `kept ${k} of ${n}`).toBe(0);
+    await expect(page.getByTestId('round-to')).toHaveValue('8'); // allocation keeps the user's multiple
+    console.log(`allocated with multiple 8: ${channels.join(', ')}`);
+
+    // Back to the unpruned design, any kept count, for the slider steps below.
+    await page.getByTestId('tab-settings').click();
+    await page.getByRole('button', { name: 'Reset all' }).click();
+    await page.getByTestId('round-to').selectOption('1');
     const params0 = await metricValue(page, 'metric-params');
     const fps0 = await metricValue(page, 'metric-fps');
     const resources0 = await text(page, 'metric-resources');

@@ -84,7 +84,7 @@ export function AllocateJob() {
   return (
     <div className="job-group">
       <span className="job-title">Auto-allocate</span>
-      <select value={mode} onChange={(e) => setMode(e.target.value as 'drop' | 'macs')} aria-label="Allocation target">
+      <select value={mode} onChange={(e) => setMode(e.target.value as 'drop' | 'macs')} aria-label="Allocation target" data-testid="allocate-mode">
         <option value="drop">max accuracy drop</option>
         <option value="macs">target MACs</option>
       </select>
@@ -96,7 +96,7 @@ export function AllocateJob() {
       ) : (
         <label>
           % of MACs
-          <input type="number" min={1} max={100} value={macsPct} onChange={(e) => setMacsPct(Number(e.target.value))} style={{ width: 70 }} />
+          <input type="number" min={1} max={100} value={macsPct} onChange={(e) => setMacsPct(Number(e.target.value))} style={{ width: 70 }} data-testid="allocate-macs" />
         </label>
       )}
       <button
@@ -121,6 +121,7 @@ export function AllocateJob() {
 export function JobsBar() {
   const measured = useApp((s) => s.measured);
   const evalLimit = useApp((s) => s.evalLimit);
+  const measureJobs = useApp((s) => s.measureJobs);
   const autoFoldJob = useApp((s) => s.autoFold);
   const { measureDesign, cancelMeasure, runAutoFold } = useApp.getState();
   const [objective, setObjective] = useState<'max-fps' | 'target'>('max-fps');
@@ -149,11 +150,13 @@ export function JobsBar() {
             </button>
           </>
         ) : (
-          <button type="button" onClick={() => void measureDesign()} data-testid="measure-button">
+          <button type="button" onClick={() => void measureDesign({ fresh: true })} data-testid="measure-button">
             Measure now
           </button>
         )}
-        <span className="muted">{measured.status === 'error' ? measured.error : 'updates by itself shortly after each change'}</span>
+        <span className="muted" data-testid="measure-note" data-measure-jobs={measureJobs}>
+          {measured.status === 'error' ? measured.error : `measures by itself once the design stops changing; ${measureJobs} measurement${measureJobs === 1 ? '' : 's'} run since this page opened`}
+        </span>
       </div>
       <div className="job-group">
         <span className="job-title">Auto-fold</span>

@@ -41,7 +41,10 @@ export function startAutoMeasure(target = globalThis as unknown as Pick<Window, 
   const unsubscribe = useApp.subscribe((state, previous) => {
     const now = inputs(state);
     const before = inputs(previous);
-    if (now.some((v, i) => v !== before[i])) schedule();
+    if (!now.some((v, i) => v !== before[i])) return;
+    // A result measured before shows at once (a reload, a restored point); a job waits for quiet.
+    if (!pointerDown && state.model && state.baseline.status !== 'idle') void state.measureDesign({ cacheOnly: true });
+    schedule();
   });
   return () => {
     clearTimeout(timer);

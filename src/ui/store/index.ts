@@ -77,6 +77,7 @@ export const useApp = create<AppState>()((set, get) => {
     customDevices: [],
     selectedLayers: [],
     measured: idle(),
+    measureJobs: 0,
     autoFold: idle(),
     points: [],
     compare: null,
@@ -222,7 +223,7 @@ export const useApp = create<AppState>()((set, get) => {
         if (options.cacheOnly) return;
       }
       const job = jobs.start('measure');
-      set({ measured: { status: 'running', progress: { done: 0, total: evalLimit } } });
+      set((s) => ({ measured: { status: 'running', progress: { done: 0, total: evalLimit } }, measureJobs: s.measureJobs + 1 }));
       const finish = (result: MeasuredAccuracy) => {
         if (!job.current()) return;
         void cacheMeasurement(key, result);

@@ -31,11 +31,27 @@ export function measurementSubject(state: KeyState, retrained: boolean, design: 
   };
 }
 
+/** Views ask for the current keys on every store change: remember the last inputs (by identity) and keys. */
+const memo: { design: unknown[]; retrain: unknown[] } = { design: [], retrain: [] };
+const same = (a: unknown[], b: unknown[]) => a.every((v, i) => v === b[i]);
+
 /** Key of the design's own measurement (reconstruction when its recipe says so, no retrain). */
-export const designKey = (state: KeyState, design?: Design): string => measurementKey(measurementSubject(state, false, design));
+export function designKey(state: KeyState, design: Design = state.design): string {
+  const inputs = [state.model, state.dataset.source, state.dataset.imported, state.dataset.mappingOverride, state.evalLimit, design];
+  if (same(inputs, memo.design.slice(0, 6)) && memo.design[6]) return memo.design[6] as string;
+  const key = measurementKey(measurementSubject(state, false, design));
+  memo.design = [...inputs, key];
+  return key;
+}
 
 /** Key of a retrain of the design with its recipe. */
-export const retrainKey = (state: KeyState): string => measurementKey(measurementSubject(state, true));
+export function retrainKey(state: KeyState): string {
+  const inputs = [state.model, state.dataset.source, state.dataset.imported, state.dataset.mappingOverride, state.evalLimit, state.design];
+  if (same(inputs, memo.retrain.slice(0, 6)) && memo.retrain[6]) return memo.retrain[6] as string;
+  const key = measurementKey(measurementSubject(state, true));
+  memo.retrain = [...inputs, key];
+  return key;
+}
 
 /** Key of the float model's accuracy on the session's data: the model with nothing compressed or recovered. */
 export const baselineKey = (state: Pick<AppState, 'model' | 'dataset' | 'evalLimit'>): string =>

@@ -35,6 +35,8 @@ export async function restoreSession(): Promise<boolean> {
     return false;
   }
   if (!saved || saved.version !== 1) return false;
+  // The image count first: the opened model's baseline is measured (or read from the cache) with it.
+  useApp.setState({ evalLimit: saved.evalLimit });
   const opened = await useApp.getState().openModelBytes(saved.modelBytes, saved.fileName);
   if (!opened) return false;
   const sweep = saved.sweep && saved.sweep.modelSha256 === useApp.getState().model?.sha256 ? saved.sweep : null;

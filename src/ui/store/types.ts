@@ -101,6 +101,8 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   customDevices: Device[];
   selectedLayers: string[];
   measured: JobState<MeasuredAccuracy>;
+  /** Measurement jobs started in this page's life (cache hits start none): shown for people and tests. */
+  measureJobs: number;
   autoFold: JobState<AutoFoldResult>;
   points: DesignPoint[];
   compare: [string, string] | null;
