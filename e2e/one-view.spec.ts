@@ -4,11 +4,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 
 const LAST_PW = '/blocks/blocks.5/pw/conv/Conv';
 const accuracy = (page: Page) => page.getByTestId('metric-accuracy').locator('.metric-value');
 const measureJobs = async (page: Page) => Number(await page.getByTestId('measure-note').getAttribute('data-measure-jobs'));
+
+/** Screenshots for docs/user-guide.md come from these runs: DOCS_SCREENSHOTS=1 writes them into docs/images. */
+const shot = (page: Page, testInfo: TestInfo, name: string) =>
+  page.screenshot({ path: process.env.DOCS_SCREENSHOTS ? new URL(`../docs/images/${name}`, import.meta.url).pathname : testInfo.outputPath(name) });
 
 async function inViewport(page: Page, testId: string) {
   const box = (await page.getByTestId(testId).boundingBox())!;
@@ -28,7 +32,6 @@ test('both panes at 1280x720; a drag changes the charts without a measurement; r
   for (const id of ['layer-table', 'chart-accuracy-fps', 'chart-resources', 'chart-cycles']) await inViewport(page, id);
   const page0 = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
   expect(page0).toEqual([1280, 720]); // the page itself never scrolls: each pane scrolls on its own
-  await page.screenshot({ path: testInfo.outputPath('one-view-1280.png') });
 
   // Measure on 500 images (the baseline too), then drag the bottleneck layer's prune slider and hold it.
   await page.getByTestId('eval-limit').selectOption('500');
@@ -56,6 +59,7 @@ test('both panes at 1280x720; a drag changes the charts without a measurement; r
   await expect.poll(() => measureJobs(page), { timeout: 10_000 }).toBe(jobsBefore + 1);
   await expect(accuracy(page)).toHaveText(/^\d+\.\d\d %$/, { timeout: 120_000 });
   const measured = await accuracy(page).innerText();
+  await shot(page, testInfo, 'explorer-one-view.png');
 
   // Chart export: the chart itself, not a legend icon.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save cycles chart as PNG' }).click()]);
@@ -76,21 +80,24 @@ test('both panes at 1280x720; a drag changes the charts without a measurement; r
   await expect(page.getByTestId('baseline-top1')).toBeVisible(); // the baseline came from the cache too
 });
 
-test('nothing overflows sideways at 1024 px', async ({ page }) => {
+test('nothing overflows sideways at 1024 px', async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 768 });
   await page.goto('/');
   await expect(page.getByTestId('layer-table')).toBeVisible();
   await expect(page.getByTestId('chart-cycles')).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  await shot(page, testInfo, 'explorer-1024.png');
 });
 
-test('the pipeline picture selects a layer row', async ({ page }) => {
+test('the pipeline picture selects a layer row', async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto('/');
   const bottleneck = page.getByTestId('pipeline').locator('.engine.bottleneck');
   await expect(bottleneck).toHaveCount(1);
   await bottleneck.click();
   await expect(page.getByRole('checkbox', { name: `Select ${LAST_PW}` })).toBeChecked();
+  await page.getByTestId('pipeline').scrollIntoViewIfNeeded();
+  await page.getByTestId('pipeline').screenshot({ path: process.env.DOCS_SCREENSHOTS ? new URL('../docs/images/pipeline.png', import.meta.url).pathname : testInfo.outputPath('pipeline.png') });
 });
 
 test.describe('third-party models', () => {

@@ -1,5 +1,7 @@
 import { memo, useDeferredValue } from 'react';
 import type { DesignMetrics } from '../../core/design/design.ts';
+import { bottleneckReason } from '../../core/hw/fold.ts';
+import { allowedFoldings } from '../../core/hw/folding.ts';
 import { formatCompact, formatCount } from '../format.ts';
 import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
@@ -20,6 +22,8 @@ const PipelineStrip = memo(function PipelineStrip({ metrics, selected }: { metri
   const e = metrics.estimate;
   const max = Math.max(1, e.maxCycles);
   const engines = e.layers.map((row, index) => ({ row, index })).filter(({ row }) => row.mappable);
+  const b = e.layers.findIndex((l) => l.isBottleneck);
+  const why = b >= 0 ? bottleneckReason(metrics.hwLayers[b], metrics.folding[b], allowedFoldings(metrics.hwLayers[b])) : null;
   const select = (name: string) => {
     useApp.getState().selectLayers([name]);
     document.querySelector(`[data-layer-row="${CSS.escape(name)}"]`)?.scrollIntoView({ block: 'nearest' });
@@ -65,7 +69,8 @@ const PipelineStrip = memo(function PipelineStrip({ metrics, selected }: { metri
         })}
       </ol>
       <p className="chart-note">
-        {e.bottleneck ? `Bottleneck #${e.layers.findIndex((l) => l.name === e.bottleneck!.layer) + 1} (${e.bottleneck.engine}) sets ${e.fps.toFixed(1)} FPS. ` : ''}
+        {e.bottleneck ? `Bottleneck #${b + 1} (${e.bottleneck.engine}) sets ${e.fps.toFixed(1)} FPS. ` : ''}
+        {why ? <span data-testid="bottleneck-why">{why} </span> : null}
         Bars: cycles per frame relative to the bottleneck. Click an engine to select its layer.
       </p>
     </section>
