@@ -91,9 +91,14 @@ const LayerRow = memo(function LayerRow(p: RowProps) {
         {p.name}
       </td>
       <td title={p.reason || undefined}>
-        <span className={`kind kind-${p.kind}`} title={KIND_SHORT[p.kind] ? p.kind : undefined}>
-          {KIND_SHORT[p.kind] ?? p.kind}
-        </span>
+        {KIND_SHORT[p.kind] ? (
+          <span className={`kind kind-${p.kind}`} title={p.kind}>
+            <span aria-hidden="true">{KIND_SHORT[p.kind]}</span>
+            <span className="sr-only">{p.kind}</span>
+          </span>
+        ) : (
+          <span className={`kind kind-${p.kind}`}>{p.kind}</span>
+        )}
         {p.reason && <span className="reason"> ⚠</span>}
       </td>
       <td className="num" data-testid={`channels-${p.name}`} title={`output ${p.output}`}>
