@@ -6,20 +6,20 @@ import type { HwLayer } from './types.ts';
 
 const use = (used: number, available: number | null) => ({ used, available, utilization: available === null ? null : used / available });
 const estimateWith = (r: Partial<Estimate['resources']>) =>
-  ({ resources: { lut: use(10, 100), ff: use(10, 100), dsp: use(0, 100), bram: use(10, 100), ...r } }) as Estimate;
+  ({ resources: { lut: resource(10, 100), ff: resource(10, 100), dsp: resource(0, 100), bram: resource(10, 100), ...r } }) as Estimate;
 const layer = { mappable: true } as HwLayer;
 const allowed = (pe: number, simd: number) => ({ pe: divisors(pe), simd: divisors(simd), peLabel: `${pe} output channels`, simdLabel: `${simd} input channels` });
 
 describe('the budget verdict', () => {
   it('is against the budget slider, not the whole device (86 % BRAM with an 80 % budget does not fit)', () => {
-    const e = estimateWith({ bram: use(86, 100) });
+    const e = estimateWith({ bram: resource(86, 100) });
     expect(budgetVerdict(e, 0.8)).toEqual({ fits: false, over: [{ resource: 'BRAM', utilization: 0.86 }] });
     expect(budgetVerdict(e, 0.9).fits).toBe(true);
   });
 
   it('is unknown when a used resource has no device count, and says budgets in words', () => {
-    expect(budgetVerdict(estimateWith({ dsp: use(4, null) }), 0.8).fits).toBeNull();
-    expect(budgetVerdict(estimateWith({ dsp: use(0, null) }), 0.8).fits).toBe(true);
+    expect(budgetVerdict(estimateWith({ dsp: resource(4, null) }), 0.8).fits).toBeNull();
+    expect(budgetVerdict(estimateWith({ dsp: resource(0, null) }), 0.8).fits).toBe(true);
     expect(describeBudget({ lut: 0.8, ff: 0.8, dsp: 0.8, bram: 0.8 })).toBe('80 % of each resource');
     expect(describeBudget({ lut: 0.8, ff: 0.8, dsp: 0.5, bram: 0.8 })).toBe('LUT 80 %, FF 80 %, DSP 50 %, BRAM 80 %');
   });
