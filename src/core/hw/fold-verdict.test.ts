@@ -4,7 +4,7 @@ import { bottleneckReason, budgetVerdict, describeBudget } from './fold.ts';
 import type { Estimate } from './pipeline.ts';
 import type { HwLayer } from './types.ts';
 
-const use = (used: number, available: number | null) => ({ used, available, utilization: available === null ? null : used / available });
+const resource = (used: number, available: number | null) => ({ used, available, utilization: available === null ? null : used / available });
 const estimateWith = (r: Partial<Estimate['resources']>) =>
   ({ resources: { lut: resource(10, 100), ff: resource(10, 100), dsp: resource(0, 100), bram: resource(10, 100), ...r } }) as Estimate;
 const layer = { mappable: true } as HwLayer;
