@@ -128,6 +128,7 @@ export function DesignPoints() {
                     return (
                       <td key={c.id} className="num" data-testid={testId} title={c.id === 'top1' && p.metrics.recovery ? `after ${p.metrics.recovery}` : undefined}>
                         {v === null ? (c.id === 'top1' ? 'not measured' : '—') : c.format(v)}
+                        {c.id === 'top1' && p.metrics.recovery ? <span className="muted"> ({p.metrics.recovery})</span> : null}
                       </td>
                     );
                   })}
