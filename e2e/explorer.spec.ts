@@ -27,6 +27,7 @@ test.describe('the explorer', () => {
     test.setTimeout(300_000);
     await openFresh(page);
 
+    await expect(page.getByTestId('round-to')).toHaveValue('8'); // the default multiple
     // A small sensitivity sweep on two selected layers: curves and a predicted accuracy appear.
     await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).check();
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).check();
@@ -41,7 +42,6 @@ test.describe('the explorer', () => {
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).uncheck();
 
     // Auto-allocate to 80 % of the MACs with the default channel multiple (8): every kept count is a multiple of 8.
-    await expect(page.getByTestId('round-to')).toHaveValue('8');
     await page.getByTestId('allocate-mode').selectOption('macs');
     await page.getByTestId('allocate-macs').fill('80');
     await page.getByTestId('allocate-button').click();
@@ -50,11 +50,11 @@ test.describe('the explorer', () => {
     const kept = channels.map((t) => t.split(' / ').map(Number));
     expect(kept.some(([k, n]) => k < n), `something was pruned: ${channels.join(', ')}`).toBe(true);
     for (const [k, n] of kept) if (k < n) expect(k % 8, `kept ${k} of ${n}`).toBe(0);
-    await expect(page.getByTestId('round-to')).toHaveValue('8'); // allocation keeps the user's multiple
     console.log(`allocated with multiple 8: ${channels.join(', ')}`);
 
     // Back to the unpruned design, any kept count, for the slider steps below.
     await page.getByTestId('tab-settings').click();
+    await expect(page.getByTestId('round-to')).toHaveValue('8'); // allocation kept the user's multiple
     await page.getByRole('button', { name: 'Reset all' }).click();
     await page.getByTestId('round-to').selectOption('1');
     const params0 = await metricValue(page, 'metric-params');
