@@ -69,6 +69,7 @@ test.describe('third-party models', () => {
     await expect(page.getByTestId('model-summary')).toContainText('kws.onnx');
     await expect(page.getByTestId('model-params')).toHaveAttribute('title', '22,604');
     await expect(page.getByTestId('layer-table').locator('tbody tr')).toHaveCount(11);
-    await expect(page.getByTestId('baseline-error')).toContainText('expects input [1, 49, 10, 1]');
+    await expect(page.getByTestId('baseline-error')).toContainText('takes input [1, 49, 10, 1]');
+    await expect(page.getByTestId('data-needed')).toContainText('49×10 inputs with 1 channel');
   });
 });

@@ -59,7 +59,8 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   await expect(page.getByTestId('model-summary')).toContainText('dscnn-fmnist.onnx');
   await expect(page.getByTestId('baseline-top1')).toBeVisible({ timeout: 90_000 });
 
-  // Import: a zip picked with the file input.
+  // Import: a zip picked with the file input (in the Data tab).
+  await page.getByTestId('tab-data').click();
   const zip = groupsZip();
   await page.getByTestId('data-file-input').setInputFiles({ name: 'groups.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
   await expect(page.getByTestId('data-name')).toHaveText('groups');
@@ -118,7 +119,10 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   await expect(page.getByTestId('mapping-table')).toContainText('matched by class name');
   await page.getByTestId('refit').screenshot({ path: testInfo.outputPath('data-refit.png') });
 
-  // Recovery on the compressed design (default: 8-bit weights and activations), on the imported data.
+  // Recovery on the compressed design (default: 8-bit weights and activations), on the imported data,
+  // with reconstruction switched on in the design's recipe (one switch for every measurement and this run).
+  await page.getByTestId('tab-recovery').click();
+  await page.getByTestId('design-reconstruct').check();
   await page.getByTestId('recovery-run').click();
   await expect(page.getByTestId('recovery-row-head-refit')).toContainText('%', { timeout: 120_000 });
   await expect(page.getByTestId('recovery-download')).toBeVisible();
@@ -145,6 +149,7 @@ test('import an image-folder zip, map labels, re-fit the head and see accuracy r
   await page.waitForTimeout(1_000); // the session is saved 300 ms after the last change
   await page.reload();
   await expect(page.getByTestId('model-summary')).toContainText('dscnn-fmnist.refit.onnx', { timeout: 60_000 });
+  await page.getByTestId('tab-data').click();
   await expect(page.getByTestId('data-name')).toHaveText('groups', { timeout: 60_000 });
   await expect(page.getByTestId('data-id')).toHaveAttribute('title', datasetId!);
   await expect(page.getByTestId('eval-source-imported')).toBeChecked();

@@ -12,9 +12,10 @@ const metricValue = async (page: Page, id: string) => (await page.getByTestId(id
 async function openFresh(page: Page) {
   await page.goto('/');
   await expect(page.getByTestId('metric-fps')).toBeVisible();
-  await expect(page.getByTestId('baseline-top1')).toBeVisible({ timeout: 90_000 });
-  // Small evaluation subset so each measured accuracy takes seconds.
+  // Small evaluation subset so each measured accuracy (and the float baseline, measured again on
+  // the same images) takes seconds.
   await page.getByTestId('eval-limit').selectOption('500');
+  await expect(page.getByTestId('baseline-top1')).toBeVisible({ timeout: 90_000 });
 }
 
 async function waitMeasured(page: Page) {
@@ -26,9 +27,11 @@ test.describe('the explorer', () => {
     test.setTimeout(300_000);
     await openFresh(page);
 
+    await expect(page.getByTestId('round-to')).toHaveValue('8'); // the default multiple
     // A small sensitivity sweep on two selected layers: curves and a predicted accuracy appear.
     await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).check();
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).check();
+    await page.getByTestId('tab-sweeps').click();
     await page.getByTestId('sweep-limit').selectOption('100');
     await page.getByTestId('sweep-button').click();
     await expect(page.getByTestId('sweep-summary')).toContainText('points on 100 images', { timeout: 180_000 });
@@ -37,6 +40,23 @@ test.describe('the explorer', () => {
     await expect(page.getByTestId('metric-predicted').locator('.metric-value')).toHaveText(/^\d+\.\d\d %$/);
     await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).uncheck();
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).uncheck();
+
+    // Auto-allocate to 80 % of the MACs with the default channel multiple (8): every kept count is a multiple of 8.
+    await page.getByTestId('allocate-mode').selectOption('macs');
+    await page.getByTestId('allocate-macs').fill('80');
+    await page.getByTestId('allocate-button').click();
+    await expect(page.getByTestId('allocate-status')).toContainText('M MACs');
+    const channels = await page.getByTestId('layer-table').locator('[data-testid^="channels-"]').allInnerTexts();
+    const kept = channels.map((t) => t.split(' / ').map(Number));
+    expect(kept.some(([k, n]) => k < n), `something was pruned: ${channels.join(', ')}`).toBe(true);
+    for (const [k, n] of kept) if (k < n) expect(k % 8, `kept ${k} of ${n}`).toBe(0);
+    console.log(`allocated with multiple 8: ${channels.join(', ')}`);
+
+    // Back to the unpruned design, any kept count, for the slider steps below.
+    await page.getByTestId('tab-settings').click();
+    await expect(page.getByTestId('round-to')).toHaveValue('8'); // allocation kept the user's multiple
+    await page.getByRole('button', { name: 'Reset all' }).click();
+    await page.getByTestId('round-to').selectOption('1');
     const params0 = await metricValue(page, 'metric-params');
     const fps0 = await metricValue(page, 'metric-fps');
     const resources0 = await text(page, 'metric-resources');
@@ -63,6 +83,7 @@ test.describe('the explorer', () => {
     await expect(page.getByTestId(`channels-${MID_PW}`)).toHaveText('66 / 96');
     expect(await metricValue(page, 'metric-params')).not.toBe(params1);
     await waitMeasured(page);
+    await page.getByTestId('tab-points').click();
     await page.getByTestId('point-name').fill('pruned 8-bit');
     await page.getByTestId('save-point').click();
 
@@ -113,6 +134,7 @@ test.describe('the explorer', () => {
     await other.goto('/');
     await expect(other.getByTestId('metric-fps')).toBeVisible();
     expect(Number(await metricValue(other, 'metric-fps'))).not.toBeCloseTo(shownFps, 0);
+    await other.getByTestId('round-to').selectOption('1');
     await other.getByTestId('config-file-input').setInputFiles(exportedPath);
     await expect(other.getByTestId(`channels-${MID_PW}`)).toHaveText('66 / 96');
     expect(Number(await metricValue(other, 'metric-fps')).toFixed(1)).toBe(shownFps.toFixed(1));

@@ -15,6 +15,7 @@ test('a harsh prune collapses; reconstruction and a retrain win it back; cancel 
   await page.goto('/');
   await expect(page.getByTestId('baseline-top1')).toBeVisible({ timeout: 90_000 });
   await page.getByTestId('eval-limit').selectOption('500');
+  await page.getByTestId('round-to').selectOption('1');
 
   // One pointwise layer pruned hard (96 -> 16 channels): the card says the design collapsed.
   const slider = page.getByTestId(`prune-${MID_PW}`);
@@ -34,6 +35,7 @@ test('a harsh prune collapses; reconstruction and a retrain win it back; cancel 
   await expect(page.getByTestId('metric-accuracy').locator('.metric-detail')).toContainText(`without: ${raw.toFixed(2)} %`);
 
   // A retrain cancelled mid-epoch leaves the reconstructed result in place.
+  await page.getByTestId('tab-recovery').click();
   await page.getByTestId('retrain-epochs').fill('1');
   await page.getByTestId('retrain-images').selectOption('5000');
   await page.getByTestId('retrain-run').click();
@@ -48,6 +50,7 @@ test('a harsh prune collapses; reconstruction and a retrain win it back; cancel 
   await expect(page.getByTestId('retrain-status')).toContainText('measured after reconstruction + 1 epoch', { timeout: 240_000 });
   const retrained = await percent(page);
   await expect(page.getByTestId('metric-accuracy').locator('.metric-detail')).toContainText('reconstruction + 1 epoch QAT with KD');
+  await page.getByTestId('tab-points').click();
   await page.getByTestId('point-name').fill('harsh prune, recovered');
   await page.getByTestId('save-point').click();
   await expect(page.getByTestId('point-top1').last()).toContainText(`${retrained.toFixed(2)} %`);

@@ -7,6 +7,7 @@ import { createOrtRunner } from '../src/core/eval/ort-runner.ts';
 import { applyConfig, calibrateConfig, parseCompressionConfig, type CompressionConfig, type CompressionReport } from '../src/core/config/compression.ts';
 import { decodeModel } from '../src/core/onnx/model.ts';
 import { ortBatchSource } from '../src/core/quant/ort-calibration.ts';
+import type { BatchSource } from '../src/core/quant/calibrate.ts';
 import type { Shape } from '../src/core/graph/layer.ts';
 import type { Estimate } from '../src/core/hw/pipeline.ts';
 import { batchTensor } from '../src/core/eval/dataset.ts';
@@ -63,13 +64,13 @@ export interface CompressedModel {
 async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>, signal: AbortSignal): Promise<CompressedModel> {
   const model = decodeModel(request.modelBytes);
   const config = parseCompressionConfig(request.config);
-  const calibrationData = await dataset(request.calibration);
-  const calibration = await calibrateConfig(
-    model,
-    config,
-    ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images }),
-    signal,
-  );
+  // Read lazily: a weight-only config needs no calibration images (and a model the bundled images
+  // do not fit, such as a third-party one, can still be compressed).
+  const source: BatchSource = async function* (bytes, outputs) {
+    const calibrationData = await dataset(request.calibration);
+    yield* ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images })(bytes, outputs);
+  };
+  const calibration = await calibrateConfig(model, config, source, signal);
   const { bytes, report } = applyConfig(model, config, calibration);
   return { bytes, report, calibrationImages: calibration?.images ?? 0 };
 }

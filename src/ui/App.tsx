@@ -8,48 +8,42 @@ import { BaselineCard } from './components/BaselineCard.tsx';
 import { DesignControls } from './components/DesignControls.tsx';
 import { DesignPoints } from './components/DesignPoints.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
-import { JobsBar } from './components/JobsBar.tsx';
+import { AllocateJob, JobsBar, SweepJob } from './components/JobsBar.tsx';
 import { LayerTable } from './components/LayerTable.tsx';
 import { ModelOpener } from './components/ModelOpener.tsx';
 import { ModelSummaryCard } from './components/ModelSummaryCard.tsx';
+import { PipelineView } from './components/PipelineView.tsx';
 import { SessionBar } from './components/SessionBar.tsx';
 import { SummaryCards } from './components/SummaryCards.tsx';
 import { RecoveryControls } from './components/RecoveryControls.tsx';
+import { Tabs } from './components/Tabs.tsx';
 import { DataPanel } from './data/DataPanel.tsx';
+import { DataNeeded } from './data/DataNeeded.tsx';
+import { Recovery } from './data/Recovery.tsx';
 import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
 import { restoreSession, startPersisting } from './store/persist.ts';
-
-/**
- * Measured accuracy of the exact current design follows edits after a pause (debounced, superseded
- * jobs cancelled). A component of its own so that design edits do not re-render the whole App.
- */
-function AutoMeasure() {
-  const design = useApp((s) => s.design);
-  const evalLimit = useApp((s) => s.evalLimit);
-  const baselineStatus = useApp((s) => s.baseline.status);
-  const model = useApp((s) => s.model);
-  useEffect(() => {
-    if (!model || baselineStatus === 'running' || baselineStatus === 'idle') return;
-    const timer = setTimeout(() => void useApp.getState().measureDesign(), 700);
-    return () => clearTimeout(timer);
-  }, [design.compression, design.recovery?.reconstruct, evalLimit, baselineStatus, model]);
-  return null;
-}
+import { startAutoMeasure } from './store/auto-measure.ts';
 
 export function App() {
   const model = useApp((s) => s.model);
   const loadingModel = useApp((s) => s.loadingModel);
   const runBaseline = useApp((s) => s.runBaseline);
+  const tab = useApp((s) => s.tab);
+  const setTab = useApp((s) => s.setTab);
 
-  // Restore the saved session, or open the default model; then keep saving.
+  // Restore the saved session, or open the default model; then keep saving and measuring.
   useEffect(() => {
     let stop: (() => void) | undefined;
+    const stopMeasuring = startAutoMeasure();
     void (async () => {
       const restored = await restoreSession();
       if (!restored && !useApp.getState().model) await useApp.getState().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
       stop = startPersisting();
     })();
-    return () => stop?.();
+    return () => {
+      stop?.();
+      stopMeasuring();
+    };
   }, []);
 
   // Every newly opened model gets its float accuracy measured.
@@ -59,35 +53,66 @@ export function App() {
 
   return (
     <ModelOpener>
-      <AutoMeasure />
       <SessionBar />
       <ErrorBanner />
-      <main>
-        {model ? (
-          <>
-            <div className="cards">
-              <ModelSummaryCard />
-              <BaselineCard />
-            </div>
-            <DesignControls />
+      {model ? (
+        <main className="workspace">
+          <div className="pane pane-design" data-testid="pane-design">
+            <DataNeeded />
             <SummaryCards />
-            <RecoveryControls />
-            <JobsBar />
             <LayerTable />
-            <DataPanel />
-            <div className="charts">
-              <SensitivityCharts />
-              <AccuracyFpsChart />
-              <CyclesChart />
-              <ResourceChart />
-              <ParetoChart />
-            </div>
-            <DesignPoints />
-          </>
-        ) : (
+            <JobsBar />
+            <Tabs
+              open={tab}
+              onOpen={setTab}
+              label="More of the design"
+              tabs={[
+                { id: 'settings', label: 'Device & scheme', content: <DesignControls /> },
+                {
+                  id: 'sweeps',
+                  label: 'Sweeps & allocation',
+                  content: (
+                    <div className="tab-stack">
+                      <section className="jobs" aria-label="Sensitivity and allocation">
+                        <SweepJob />
+                        <AllocateJob />
+                      </section>
+                      <SensitivityCharts />
+                    </div>
+                  ),
+                },
+                { id: 'points', label: 'Design points', content: <DesignPoints /> },
+                {
+                  id: 'recovery',
+                  label: 'Recovery',
+                  content: (
+                    <div className="tab-stack">
+                      <RecoveryControls />
+                      <section className="card">
+                        <Recovery />
+                      </section>
+                    </div>
+                  ),
+                },
+                { id: 'data', label: 'Data', content: <DataPanel /> },
+              ]}
+            />
+          </div>
+          <aside className="pane pane-charts" aria-label="Live charts" data-testid="pane-charts">
+            <AccuracyFpsChart />
+            <ResourceChart />
+            <CyclesChart />
+            <PipelineView />
+            <ParetoChart />
+            <ModelSummaryCard />
+            <BaselineCard />
+          </aside>
+        </main>
+      ) : (
+        <main>
           <p className="empty">{loadingModel ? 'Loading the default model…' : 'No model open. Open an .onnx file to begin.'}</p>
-        )}
-      </main>
+        </main>
+      )}
     </ModelOpener>
   );
 }

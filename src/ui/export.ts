@@ -32,6 +32,7 @@ export async function currentDeploymentConfig() {
   const { state, model, metrics } = current();
   const { report } = await compressed();
   const own = currentAccuracy(state);
+  const panelSteps = currentRecoverySteps(state);
   return buildDeploymentConfig({
     model: { name: model.loaded.summary.name, file: model.fileName, sha256: model.sha256, context: model.context },
     design: state.design,
@@ -40,9 +41,11 @@ export async function currentDeploymentConfig() {
     quantReport: report.quant,
     accuracy: own ? { top1: own.top1, top5: own.top5, ci95: own.ci95, n: own.n, engine: `onnxruntime-web wasm, ${own.threads} thread(s)` } : null,
     customDevices: state.customDevices,
-    // The design's own recovery (reconstruction, retraining) when its measurement has it, else the Recovery panel's steps.
-    recovery: own?.recovery?.length ? own.recovery : currentRecoverySteps(state),
-    ...(own?.recovery?.length ? { recoveryRecipe: state.design.recovery, recoveredSha256: own.sha256 } : {}),
+    // A step-by-step Recovery run of exactly this design (it includes the recipe's reconstruction
+    // when that is on), else the design's own recovery (reconstruction, retraining) from its measurement.
+    ...(panelSteps.length
+      ? { recovery: panelSteps }
+      : { recovery: own?.recovery ?? [], ...(own?.recovery?.length ? { recoveryRecipe: state.design.recovery, recoveredSha256: own.sha256 } : {}) }),
   });
 }
 

@@ -68,12 +68,18 @@ export function recoveryOf(design: Design): RecoveryRecipe {
 
 export const DEFAULT_HARDWARE: HardwareSettings = { device: 'XC7Z020', clockMHz: 100, budget: 0.8, layers: {} };
 
+/**
+ * Kept channel counts are multiples of 8 unless the user chooses otherwise: PE and SIMD must
+ * divide the channels, and a count like 173 (prime) leaves only PE 1 or 173 (issue 15).
+ */
+export const DEFAULT_ROUND_TO = 8;
+
 /** The starting design: nothing pruned, 8-bit weights and activations per channel, fully folded. */
 export function defaultDesign(): Design {
   return {
     compression: {
       version: 1,
-      prune: { criterion: 'l1', ratio: 0, roundTo: 1 },
+      prune: { criterion: 'l1', ratio: 0, roundTo: DEFAULT_ROUND_TO },
       quant: { weightBits: 8, activationBits: 8, granularity: 'per-channel', scale: 'float', rounding: 'half-even' },
       layers: {},
     },

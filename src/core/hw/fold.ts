@@ -119,6 +119,57 @@ function budgetOf(b: AutoFoldOptions['budget']): Record<Resource, number> {
   return { lut: b.lut ?? 0.8, ff: b.ff ?? 0.8, dsp: b.dsp ?? 0.8, bram: b.bram ?? 0.8, uram: b.uram ?? 0.8 };
 }
 
+const RESOURCE_NAMES: Record<Resource, string> = { lut: 'LUT', ff: 'FF', dsp: 'DSP', bram: 'BRAM', uram: 'URAM' };
+
+/** "80 % of each resource", or "LUT 80 %, FF 80 %, DSP 50 %, BRAM 80 %": for people, not JSON. */
+export function describeBudget(budget: Record<Resource, number>): string {
+  const values = Object.values(budget);
+  if (values.every((v) => v === values[0])) return `${Math.round(values[0] * 100)} % of each resource`;
+  return (Object.keys(budget) as Resource[]).map((r) => `${RESOURCE_NAMES[r]} ${Math.round(budget[r] * 100)} %`).join(', ');
+}
+
+/**
+ * The "fits" verdict against the user's budget (a fraction of each resource), not the whole
+ * device: true / false, or null when a used resource's device count is unknown. `over` names the
+ * resources above the budget with their utilization.
+ */
+export function budgetVerdict(e: Estimate, budget: number): { fits: boolean | null; over: { resource: string; utilization: number }[] } {
+  const over: { resource: string; utilization: number }[] = [];
+  let unknown = false;
+  for (const r of Object.keys(RESOURCE_NAMES) as Resource[]) {
+    const use = e.resources[r];
+    if (use.utilization === null) {
+      if (use.used > 0) unknown = true;
+      continue;
+    }
+    if (use.utilization > budget + 1e-12) over.push({ resource: RESOURCE_NAMES[r], utilization: use.utilization });
+  }
+  return { fits: over.length ? false : unknown ? null : true, over };
+}
+
+/**
+ * Why a bottleneck layer cannot be folded further, or null when it can (more PE or SIMD would
+ * make it faster). A channel count with few divisors (a prime after pruning) leaves no step
+ * between 1 and all channels: that is said, with the cure.
+ */
+export function bottleneckReason(layer: HwLayer, cfg: { pe: number; simd: number }, allowed: { pe: number[]; simd: number[]; peLabel: string; simdLabel: string }): string | null {
+  if (!layer.mappable) return null;
+  const maxPe = allowed.pe.at(-1)!;
+  const maxSimd = allowed.simd.at(-1)!;
+  const peStuck = cfg.pe >= maxPe;
+  const simdStuck = cfg.simd >= maxSimd;
+  if (peStuck && simdStuck) {
+    return `At its largest folding (PE ${maxPe} = ${allowed.peLabel}${maxSimd > 1 ? `, SIMD ${maxSimd} = ${allowed.simdLabel}` : ''}): only a smaller layer (pruning) or a faster clock makes it faster.`;
+  }
+  const coarse = (values: number[], label: string, now: number) => {
+    const next = values.find((v) => v > now);
+    return next !== undefined && next >= 4 * Math.max(1, now) && values.length <= 3 ? `${label} can only be ${values.join(' or ')} (${values.at(-1)} has no divisors in between)` : null;
+  };
+  const why = [coarse(allowed.pe, `PE (${allowed.peLabel})`, cfg.pe), coarse(allowed.simd, `SIMD (${allowed.simdLabel})`, cfg.simd)].filter(Boolean);
+  if (why.length) return `Hard to fold: ${why.join('; ')}. Prune it to a multiple of 8 channels for finer steps.`;
+  return null;
+}
+
 function overBudget(e: Estimate, budget: Record<Resource, number>): Resource[] {
   return (Object.keys(budget) as Resource[]).filter((r) => {
     const u = e.resources[r].utilization;
@@ -300,7 +351,7 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
       }
       chosen = cur;
       met = true;
-      message = `max FPS within ${JSON.stringify(budget)} of ${device.id}: ${cur.e.fps.toFixed(1)} FPS, bottleneck ${cur.e.bottleneck?.layer ?? '-'}`;
+      message = `max FPS within ${describeBudget(budget)} of ${device.id}: ${cur.e.fps.toFixed(1)} FPS, bottleneck ${cur.e.bottleneck?.layer ?? '-'}`;
     } else {
       const idx = steps.map(() => 0);
       chosen = { idx, ...run(idx) };
@@ -347,7 +398,7 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
     const fps = chosenEstimate.fps.toFixed(1);
     message =
       objective === 'max-fps'
-        ? `max FPS within ${JSON.stringify(budget)} of ${device.id}: ${fps} FPS, bottleneck ${chosenEstimate.bottleneck?.layer ?? '-'}`
+        ? `max FPS within ${describeBudget(budget)} of ${device.id}: ${fps} FPS, bottleneck ${chosenEstimate.bottleneck?.layer ?? '-'}`
         : `${objective.targetFps} FPS reached with the least resources found: ${fps} FPS`;
     met = objective === 'max-fps' || chosenEstimate.fps >= objective.targetFps * (1 - 1e-9);
   }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { allocate } from './allocator.ts';
+import { keptCount } from '../prune/plan.ts';
 import { combineTop1, interpolate, predictAccuracy } from './predictor.ts';
 import { DEFAULT_SCHEME, type LayerCost, type PointResult, type SweepResult } from './types.ts';
 
@@ -112,7 +113,29 @@ describe('allocate (hand-made sweeps)', () => {
     expect(() => allocate(s, { targetParams: -1 })).toThrow(/targetParams must be a positive number/);
     expect(() => allocate(s, { targetMacs: 100 }, { prune: false })).toThrow(/needs prune curves/);
     // a zero budget changes nothing
-    expect(allocate(s, { maxDrop: 0 }).config).toEqual({ version: 1 });
+    expect(allocate(s, { maxDrop: 0 }).config).toEqual({ version: 1, prune: { criterion: 'l1', roundTo: 1 } });
+  });
+});
+
+describe('allocate with a channel multiple (issue 15)', () => {
+  it('keeps only multiples of the design\'s multiple, even from a sweep run with multiple 1', () => {
+    // 192- and 256-channel groups swept at 10 % / 30 % with multiple 1: 173 and 230 / 134 and 179 kept.
+    const big = (group: string, layer: string, ratio: number, top1: number, size: number) => prunePoint(group, layer, ratio, top1, size);
+    const s = sweep([big('A', 'convA', 0.1, 0.899, 192), big('A', 'convA', 0.3, 0.895, 192), big('B', 'convB', 0.1, 0.899, 256), big('B', 'convB', 0.3, 0.896, 256)]);
+    s.groups = [
+      { id: 'A', size: 192, producers: ['convA'], layers: ['convA'] },
+      { id: 'B', size: 256, producers: ['convB'], layers: ['convB'] },
+    ];
+    expect(s.points.map((p) => p.keep)).toEqual([173, 134, 230, 179]);
+    const a = allocate(s, { maxDrop: 0.02 }, { roundTo: 8 });
+    expect(a.config.prune).toEqual({ criterion: 'l1', roundTo: 8 });
+    const kept = Object.entries(a.config.layers ?? {}).map(([layer, l]) => keptCount(layer === 'convA' ? 192 : 256, l.prune!.ratio!, 8));
+    expect(kept.length).toBe(2);
+    for (const k of kept) expect(k % 8).toBe(0);
+    // 30 % of 192 with multiple 8 keeps 136 (not 134): the predicted MACs use the count the design will keep
+    expect(kept).toEqual([136, 176]);
+    expect(a.predicted.macs).toBeCloseTo(4000 * (136 / 192) + 1000 * (176 / 256), 6);
+    expect(() => allocate(s, { maxDrop: 0.02 }, { roundTo: 0 })).toThrow(/roundTo must be a positive integer/);
   });
 });
 

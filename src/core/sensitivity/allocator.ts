@@ -15,6 +15,7 @@ import type { CompressionConfig } from '../config/compression.ts';
 import { badInput } from '../errors.ts';
 import { combineTop1, predictAccuracy, type Prediction } from './predictor.ts';
 import type { SweepResult } from './types.ts';
+import { keptCount } from '../prune/plan.ts';
 
 export interface AllocationTarget {
   /** Largest acceptable predicted top-1 drop, as a fraction (0.01 = 1 point). */
@@ -28,6 +29,12 @@ export interface AllocationOptions {
   prune?: boolean;
   /** Allocate weight bits (default: when the sweep has weight-bit curves). */
   bits?: boolean;
+  /**
+   * Kept channel counts become multiples of this (default: the sweep's). Each swept ratio is
+   * rounded the way the design will round it (keptCount), so the allocation never picks a count
+   * the design would change, and never a count (a prime, say) that leaves folding only 1 or all.
+   */
+  roundTo?: number;
 }
 
 export interface Allocation {
@@ -69,13 +76,20 @@ export function allocate(sweep: SweepResult, target: AllocationTarget, options: 
     for (const o of opts) o.drop = worst = Math.max(worst, o.drop);
     return opts;
   };
+  const roundTo = options.roundTo ?? sweep.settings.prune?.roundTo ?? 1;
+  if (!(Number.isInteger(roundTo) && roundTo >= 1)) throw badInput(`roundTo must be a positive integer, got ${roundTo}.`, 'roundTo');
   if (usePrune) {
     for (const g of sweep.groups) {
       const pts = sweep.points.filter((p) => p.kind === 'prune' && p.target === g.id && p.status === 'complete' && p.metrics);
       const byRatio = new Map<number, Option>([[0, { value: 0, sweepValue: 0, drop: 0 }]]);
       for (const p of pts) {
-        const r = 1 - p.keep! / p.size!;
-        if (!byRatio.has(r)) byRatio.set(r, { value: r, sweepValue: p.value, drop: base - p.metrics!.top1 });
+        // The count the design will keep for this swept ratio with its own multiple; the drop
+        // measured at the swept count stands for it (the worse one when two ratios round alike).
+        const r = 1 - keptCount(p.size!, p.value, roundTo) / p.size!;
+        const drop = base - p.metrics!.top1;
+        const known = byRatio.get(r);
+        if (!known) byRatio.set(r, { value: r, sweepValue: p.value, drop });
+        else if (r > 0 && drop > known.drop) byRatio.set(r, { ...known, drop });
       }
       groupOptions.set(g.id, monotone([...byRatio.values()].sort((a, b) => a.value - b.value)));
     }
@@ -172,7 +186,7 @@ export function allocate(sweep: SweepResult, target: AllocationTarget, options: 
     greedy(usePrune, useBits, () => (useBits ? costs().bops : costs().macs), maxDrop!, () => false);
   }
 
-  const config = toConfig(sweep, groupOptions, ratioIdx, layerOptions, bitsIdx, useBits, maxBits);
+  const config = toConfig(sweep, groupOptions, ratioIdx, layerOptions, bitsIdx, useBits, maxBits, roundTo);
   const prediction = predictAccuracy(sweep, config);
   if (maxDrop !== undefined && prediction.drop > maxDrop + 1e-12) met = false;
   return { config, prediction, predicted: costs(), baseline, met, steps };
@@ -186,6 +200,7 @@ function toConfig(
   bitsIdx: Map<string, number>,
   useBits: boolean,
   maxBits: number,
+  roundTo: number,
 ): CompressionConfig {
   const config: CompressionConfig = { version: 1 };
   const layers: NonNullable<CompressionConfig['layers']> = {};
@@ -195,7 +210,8 @@ function toConfig(
     const producer = sweep.groups.find((x) => x.id === g)!.producers[0];
     layers[producer] = { prune: { ratio: groupOptions.get(g)![i].sweepValue } };
   }
-  if ([...ratioIdx.values()].some((i) => i > 0) && prune) config.prune = { criterion: prune.criterion, roundTo: prune.roundTo };
+  // The multiple is kept even when nothing is pruned: the design's later prune edits honour it too.
+  if (prune) config.prune = { criterion: prune.criterion, roundTo };
   if (useBits) {
     const s = sweep.settings.scheme;
     config.quant = { weightBits: maxBits, granularity: s.granularity, scale: s.scale, rounding: s.rounding, format: 'float' };

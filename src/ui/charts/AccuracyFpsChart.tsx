@@ -1,5 +1,5 @@
 import { memo, useDeferredValue } from 'react';
-import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis, Legend } from 'recharts';
+import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis, Legend, ResponsiveContainer } from 'recharts';
 import { paretoMax } from '../../core/design/pareto.ts';
 import { currentAccuracy, useApp, type DesignPoint } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
@@ -57,31 +57,33 @@ const AccuracyFpsView = memo(function AccuracyFpsView({
         </>
       }
     >
-      <ScatterChart width={580} height={280} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="fps" type="number" name="FPS" label={{ value: 'FPS (estimated)', position: 'insideBottom', offset: -8 }} />
-        <YAxis dataKey="top1" type="number" name="top-1" unit=" %" domain={['auto', 'auto']} width={70} />
-        <ZAxis range={[70, 70]} />
-        <Tooltip
-          cursor={{ strokeDasharray: '3 3' }}
-          content={({ payload }) => {
-            const p = payload?.[0]?.payload as Point | undefined;
-            return p ? (
-              <div className="tooltip">
-                <strong>{p.name}</strong>
-                <div>
-                  {p.top1.toFixed(2)} % top-1 · {p.fps} FPS
+      <ResponsiveContainer width="100%" height={175}>
+        <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="fps" type="number" name="FPS" label={{ value: 'FPS (estimated)', position: 'insideBottom', offset: -8 }} />
+          <YAxis dataKey="top1" type="number" name="top-1" unit=" %" domain={['auto', 'auto']} width={70} />
+          <ZAxis range={[70, 70]} />
+          <Tooltip
+            cursor={{ strokeDasharray: '3 3' }}
+            content={({ payload }) => {
+              const p = payload?.[0]?.payload as Point | undefined;
+              return p ? (
+                <div className="tooltip">
+                  <strong>{p.name}</strong>
+                  <div>
+                    {p.top1.toFixed(2)} % top-1 · {p.fps} FPS
+                  </div>
+                  <div>{p.detail}</div>
                 </div>
-                <div>{p.detail}</div>
-              </div>
-            ) : null;
-          }}
-        />
-        <Legend />
-        <Scatter name="design points" data={data} fill="#2459c9" isAnimationActive={false} />
-        <Scatter name="Pareto front" data={front} fill="#1f7a3d" line={{ stroke: '#1f7a3d' }} lineType="joint" isAnimationActive={false} shape="diamond" />
-        <Scatter name="current" data={current} fill="#c62828" shape="star" isAnimationActive={false} />
-      </ScatterChart>
+              ) : null;
+            }}
+          />
+          <Legend verticalAlign="top" height={22} />
+          <Scatter name="design points" data={data} fill="#2459c9" isAnimationActive={false} />
+          <Scatter name="Pareto front" data={front} fill="#1f7a3d" line={{ stroke: '#1f7a3d' }} lineType="joint" isAnimationActive={false} shape="diamond" />
+          <Scatter name="current" data={current} fill="#c62828" shape="star" isAnimationActive={false} />
+        </ScatterChart>
+      </ResponsiveContainer>
     </ChartCard>
   );
 });

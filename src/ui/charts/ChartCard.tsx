@@ -4,11 +4,15 @@ import { downloadBlob } from '../download.ts';
 /** A chart with a title, its provenance, and "save as SVG / PNG" buttons. */
 export function ChartCard({ title, id, note, children }: { title: ReactNode; id: string; note?: ReactNode; children: ReactNode }) {
   const box = useRef<HTMLDivElement>(null);
-  const svg = () => box.current?.querySelector('svg.recharts-surface') as SVGSVGElement | null;
+  // The chart's own surface, not a legend icon (those are svg.recharts-surface too, 14 x 14).
+  const svg = () => box.current?.querySelector(':scope .recharts-wrapper > svg.recharts-surface') as SVGSVGElement | null;
   const svgText = () => {
     const el = svg();
     if (!el) return null;
     const copy = el.cloneNode(true) as SVGSVGElement;
+    const { width, height } = el.getBoundingClientRect();
+    copy.setAttribute('width', String(Math.round(width)));
+    copy.setAttribute('height', String(Math.round(height)));
     copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
     copy.setAttribute('style', 'background:white;font-family:sans-serif');
     return new XMLSerializer().serializeToString(copy);
@@ -49,7 +53,9 @@ export function ChartCard({ title, id, note, children }: { title: ReactNode; id:
           </button>
         </div>
       </div>
-      <div ref={box}>{children}</div>
+      <div ref={box} className="chart-box">
+        {children}
+      </div>
       {note && <p className="chart-note">{note}</p>}
     </section>
   );

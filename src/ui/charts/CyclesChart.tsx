@@ -1,5 +1,5 @@
 import { memo, useDeferredValue } from 'react';
-import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { DesignMetrics } from '../../core/design/design.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
@@ -25,17 +25,19 @@ const CyclesChartView = memo(function CyclesChartView({ metrics }: { metrics: De
       }
       note="FINN's cycle formulas; the slowest engine (red) sets the frame rate."
     >
-      <BarChart width={580} height={250} data={data} margin={{ top: 8, right: 12, bottom: 8, left: 12 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="index" label={{ value: 'layer #', position: 'insideBottom', offset: -4 }} />
-        <YAxis width={70} tickFormatter={(v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v))} />
-        <Tooltip formatter={(v) => [Number(v).toLocaleString('en-US'), 'cycles']} labelFormatter={(_, p) => p?.[0]?.payload?.name ?? ''} />
-        <Bar dataKey="cycles" isAnimationActive={false}>
-          {data.map((d) => (
-            <Cell key={d.name} fill={d.bottleneck ? '#c62828' : '#2459c9'} />
-          ))}
-        </Bar>
-      </BarChart>
+      <ResponsiveContainer width="100%" height={150}>
+        <BarChart data={data} margin={{ top: 8, right: 12, bottom: 8, left: 12 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="index" label={{ value: 'layer #', position: 'insideBottom', offset: -4 }} />
+          <YAxis width={70} tickFormatter={(v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v))} />
+          <Tooltip formatter={(v) => [Number(v).toLocaleString('en-US'), 'cycles']} labelFormatter={(_, p) => p?.[0]?.payload?.name ?? ''} />
+          <Bar dataKey="cycles" isAnimationActive={false}>
+            {data.map((d) => (
+              <Cell key={d.name} fill={d.bottleneck ? '#c62828' : '#2459c9'} />
+            ))}
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
     </ChartCard>
   );
 });

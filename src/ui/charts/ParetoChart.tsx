@@ -1,4 +1,4 @@
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import { useApp } from '../store/index.ts';
 import { ChartCard } from './ChartCard.tsx';
 import { Provenance } from '../components/Provenance.tsx';
@@ -23,13 +23,15 @@ export function ParetoChart() {
         hidden ? ` ${hidden} faster Pareto point(s) need more than the whole device and are not drawn.` : ''
       }`}
     >
-      <LineChart width={580} height={240} data={data} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-         <XAxis dataKey="util" type="number" unit=" %" domain={[0, 100]} label={{ value: 'max utilization', position: 'insideBottom', offset: -8 }} />
-        <YAxis dataKey="fps" width={70} label={{ value: 'FPS', angle: -90, position: 'insideLeft' }} />
-        <Tooltip formatter={(v, n) => [v, n]} />
-        <Line type="stepAfter" dataKey="fps" stroke="#2459c9" dot isAnimationActive={false} />
-      </LineChart>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 12 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+           <XAxis dataKey="util" type="number" unit=" %" domain={[0, 100]} label={{ value: 'max utilization', position: 'insideBottom', offset: -8 }} />
+          <YAxis dataKey="fps" width={70} label={{ value: 'FPS', angle: -90, position: 'insideLeft' }} />
+          <Tooltip formatter={(v, n) => [v, n]} />
+          <Line type="stepAfter" dataKey="fps" stroke="#2459c9" dot isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
     </ChartCard>
   );
 }

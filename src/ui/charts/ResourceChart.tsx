@@ -1,5 +1,5 @@
 import { memo, useDeferredValue } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { DesignMetrics } from '../../core/design/design.ts';
 import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
@@ -37,24 +37,28 @@ const ResourceChartView = memo(function ResourceChartView({ metrics, budget }: {
         unknown.length ? ` ${e.device.name}: ${unknown.join(', ')} count unknown in the catalog, so that use is not checked.` : ''
       }`}
     >
-      <BarChart width={580} height={170} data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 12 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis type="number" domain={[0, (max: number) => Math.max(100, Math.ceil(max / 10) * 10)]} unit=" %" />
-        <YAxis type="category" dataKey="resource" width={60} />
-        <Tooltip formatter={(v, _n, p) => [`${v} % (${p.payload.detail})`, 'used']} />
-        <ReferenceLine x={budget * 100} stroke="#c62828" strokeDasharray="4 4" />
-        <Bar dataKey="used" fill="#5a4fb3" isAnimationActive={false} />
-      </BarChart>
-      <BarChart width={580} height={190} data={perLayer} margin={{ top: 8, right: 12, bottom: 4, left: 12 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="index" />
-        <YAxis width={50} />
-        <Tooltip labelFormatter={(_, p) => p?.[0]?.payload?.name ?? ''} />
-        <Legend />
-        <Bar dataKey="DSP" stackId="a" fill="#2459c9" isAnimationActive={false} />
-        <Bar dataKey="BRAM18" stackId="a" fill="#1f7a3d" isAnimationActive={false} />
-        <Bar dataKey="LUT/100" stackId="a" fill="#8a5a00" isAnimationActive={false} />
-      </BarChart>
+      <ResponsiveContainer width="100%" height={105}>
+        <BarChart data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 12 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis type="number" domain={[0, (max: number) => Math.max(100, Math.ceil(max / 10) * 10)]} unit=" %" />
+          <YAxis type="category" dataKey="resource" width={56} interval={0} tick={{ fontSize: 11 }} />
+          <Tooltip formatter={(v, _n, p) => [`${v} % (${p.payload.detail})`, 'used']} />
+          <ReferenceLine x={budget * 100} stroke="#c62828" strokeDasharray="4 4" />
+          <Bar dataKey="used" fill="#5a4fb3" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <ResponsiveContainer width="100%" height={105}>
+        <BarChart data={perLayer} margin={{ top: 8, right: 12, bottom: 4, left: 12 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="index" />
+          <YAxis width={50} />
+          <Tooltip labelFormatter={(_, p) => p?.[0]?.payload?.name ?? ''} />
+          <Legend verticalAlign="top" height={20} />
+          <Bar dataKey="DSP" stackId="a" fill="#2459c9" isAnimationActive={false} />
+          <Bar dataKey="BRAM18" stackId="a" fill="#1f7a3d" isAnimationActive={false} />
+          <Bar dataKey="LUT/100" stackId="a" fill="#8a5a00" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
     </ChartCard>
   );
 });

@@ -2,15 +2,13 @@ import { listDevices } from '../../core/hw/devices.ts';
 import type { Granularity, Rounding, ScaleType } from '../../core/quant/grid.ts';
 import { useApp } from '../store/index.ts';
 
-const EVAL_SIZES = [500, 1000, 2000, 5000, 10000];
 const ROUND_TO = [1, 2, 4, 8, 16];
 
 /** Device, clock, budget, quantization scheme and evaluation size: the settings shared by every layer. */
 export function DesignControls() {
   const design = useApp((s) => s.design);
   const customDevices = useApp((s) => s.customDevices);
-  const evalLimit = useApp((s) => s.evalLimit);
-  const { setDevice, setClock, setBudget, setScheme, setRoundTo, setEvalLimit } = useApp.getState();
+  const { setDevice, setClock, setBudget, setScheme, setRoundTo } = useApp.getState();
   const quant = design.compression.quant ?? {};
   const devices = [...listDevices(), ...customDevices];
   return (
@@ -77,16 +75,6 @@ export function DesignControls() {
           {ROUND_TO.map((n) => (
             <option key={n} value={n}>
               {n}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        test images
-        <select value={evalLimit} onChange={(e) => setEvalLimit(Number(e.target.value))} data-testid="eval-limit">
-          {EVAL_SIZES.map((n) => (
-            <option key={n} value={n}>
-              {n.toLocaleString('en-US')}
             </option>
           ))}
         </select>

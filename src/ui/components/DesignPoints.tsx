@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { formatCompact, formatPercent } from '../format.ts';
 import { useApp, type DesignPoint } from '../store/index.ts';
 import { diffDesigns } from '../../core/design/diff.ts';
+import { downloadText } from '../download.ts';
+import { POINT_COLUMNS, pointsToCsv, pointsToJson, sortPoints, type SortOrder } from '../points-table.ts';
 
 function Compare({ a, b }: { a: DesignPoint; b: DesignPoint }) {
   const diff = diffDesigns(a.design, b.design);
@@ -29,12 +31,12 @@ function Compare({ a, b }: { a: DesignPoint; b: DesignPoint }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map(([label, x, y, f]) => (
+          {rows.filter(([, x, y]) => x !== y).map(([label, x, y, f]) => (
             <tr key={label}>
               <td>{label}</td>
               <td>{x === null ? '—' : f(x)}</td>
               <td>{y === null ? '—' : f(y)}</td>
-              <td>{x === null || y === null ? '—' : `${y - x >= 0 ? '+' : ''}${label.startsWith('top-1') ? `${((y - x) * 100).toFixed(2)} pp` : f(y - x)}`}</td>
+              <td>{x === null || y === null ? '—' : `${y - x >= 0 ? '+' : '−'}${label.startsWith('top-1') ? `${Math.abs((y - x) * 100).toFixed(2)} pp` : f(Math.abs(y - x))}`}</td>
             </tr>
           ))}
         </tbody>
@@ -62,6 +64,7 @@ export function DesignPoints() {
   const { savePoint, renamePoint, deletePoint, restorePoint, setCompare } = useApp.getState();
   const [name, setName] = useState('');
   const [picked, setPicked] = useState<string[]>([]);
+  const [order, setOrder] = useState<SortOrder | null>(null);
   const mine = points.filter((p) => p.modelSha256 === model?.sha256);
   const a = compare && mine.find((p) => p.id === compare[0]);
   const b = compare && mine.find((p) => p.id === compare[1]);
@@ -82,53 +85,76 @@ export function DesignPoints() {
         </button>
       </form>
       {mine.length > 0 && (
-        <table className="points">
-          <thead>
-            <tr>
-              <th scope="col">compare</th>
-              <th scope="col">name</th>
-              <th scope="col">top-1</th>
-              <th scope="col">without recovery</th>
-              <th scope="col">FPS</th>
-              <th scope="col">params</th>
-              <th scope="col">DSP</th>
-              <th scope="col">actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {mine.map((p) => (
-              <tr key={p.id} data-testid="point-row">
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`Compare ${p.name}`}
-                    checked={picked.includes(p.id)}
-                    onChange={() => setPicked((s) => (s.includes(p.id) ? s.filter((x) => x !== p.id) : [...s, p.id].slice(-2)))}
-                  />
-                </td>
-                <td>
-                  <input className="point-name" value={p.name} aria-label="Rename design point" onChange={(e) => renamePoint(p.id, e.target.value)} />
-                </td>
-                <td data-testid="point-top1" title={p.metrics.recovery ? `after ${p.metrics.recovery}` : undefined}>
-                  {p.metrics.measuredTop1 === null ? 'not measured' : formatPercent(p.metrics.measuredTop1)}
-                  {p.metrics.recovery ? <span className="muted"> ({p.metrics.recovery})</span> : null}
-                </td>
-                <td data-testid="point-raw-top1">{p.metrics.rawTop1 == null ? '—' : formatPercent(p.metrics.rawTop1)}</td>
-                <td>{p.metrics.fps.toFixed(1)}</td>
-                <td>{formatCompact(p.metrics.params)}</td>
-                <td>{p.metrics.dsp}</td>
-                <td>
-                  <button type="button" onClick={() => restorePoint(p.id)}>
-                    Restore
-                  </button>{' '}
-                  <button type="button" onClick={() => deletePoint(p.id)} aria-label={`Delete ${p.name}`}>
-                    Delete
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table className="points" data-testid="points-table">
+            <thead>
+              <tr>
+                <th scope="col">compare</th>
+                <th scope="col">name</th>
+                {POINT_COLUMNS.map((c) => (
+                  <th
+                    key={c.id}
+                    scope="col"
+                    className="num"
+                    title={c.title}
+                    aria-sort={order?.column === c.id ? (order.descending ? 'descending' : 'ascending') : 'none'}
+                  >
+                    <button type="button" className="sort" onClick={() => setOrder(order?.column === c.id ? { column: c.id, descending: !order.descending } : { column: c.id, descending: true })} data-testid={`sort-${c.id}`}>
+                      {c.label}
+                      {order?.column === c.id ? (order.descending ? ' ▼' : ' ▲') : ''}
+                    </button>
+                  </th>
+                ))}
+                <th scope="col">actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {sortPoints(mine, order).map((p) => (
+                <tr key={p.id} data-testid="point-row">
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Compare ${p.name}`}
+                      checked={picked.includes(p.id)}
+                      onChange={() => setPicked((s) => (s.includes(p.id) ? s.filter((x) => x !== p.id) : [...s, p.id].slice(-2)))}
+                    />
+                  </td>
+                  <td>
+                    <input className="point-name" value={p.name} aria-label="Rename design point" onChange={(e) => renamePoint(p.id, e.target.value)} />
+                  </td>
+                  {POINT_COLUMNS.map((c) => {
+                    const v = c.value(p);
+                    const testId = c.id === 'top1' ? 'point-top1' : c.id === 'rawTop1' ? 'point-raw-top1' : undefined;
+                    return (
+                      <td key={c.id} className="num" data-testid={testId} title={c.id === 'top1' && p.metrics.recovery ? `after ${p.metrics.recovery}` : undefined}>
+                        {v === null ? (c.id === 'top1' ? 'not measured' : '—') : c.format(v)}
+                        {c.id === 'top1' && p.metrics.recovery ? <span className="muted"> ({p.metrics.recovery})</span> : null}
+                      </td>
+                    );
+                  })}
+                  <td>
+                    <button type="button" onClick={() => restorePoint(p.id)}>
+                      Restore
+                    </button>{' '}
+                    <button type="button" onClick={() => deletePoint(p.id)} aria-label={`Delete ${p.name}`}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {mine.length > 0 && (
+        <p className="points-export">
+          <button type="button" onClick={() => downloadText(pointsToCsv(sortPoints(mine, order)), 'design-points.csv', 'text/csv')} data-testid="points-csv">
+            Export CSV
+          </button>{' '}
+          <button type="button" onClick={() => downloadText(pointsToJson(sortPoints(mine, order)), 'design-points.json')} data-testid="points-json">
+            Export JSON
+          </button>
+        </p>
       )}
       {mine.length >= 2 && (
         <button type="button" disabled={picked.length !== 2} onClick={() => setCompare([picked[0], picked[1]])} data-testid="compare-button">

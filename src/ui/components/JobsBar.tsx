@@ -2,16 +2,20 @@ import { useState } from 'react';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 
+const EVAL_SIZES = [500, 1000, 2000, 5000, 10000];
+
 /** The long jobs: measure the current design, auto-fold. Each shows progress and can be cancelled. */
-function SweepJob() {
+export function SweepJob() {
   const sweep = useApp((s) => s.sweep);
   const selected = useApp((s) => s.selectedLayers);
   const have = Boolean(useActiveSweep());
   const { runSweep, cancelSweep } = useApp.getState();
-  const [limit, setLimit] = useState(1000);
-  const [bits, setBits] = useState(true);
-  const [acts, setActs] = useState(false);
-  const [earlyStop, setEarlyStop] = useState(false);
+  const { limit, weightBits: bits, activationBits: acts, earlyStop } = useApp((s) => s.sweepOptions);
+  const setOptions = useApp((s) => s.setSweepOptions);
+  const setLimit = (n: number) => setOptions({ limit: n });
+  const setBits = (v: boolean) => setOptions({ weightBits: v });
+  const setActs = (v: boolean) => setOptions({ activationBits: v });
+  const setEarlyStop = (v: boolean) => setOptions({ earlyStop: v });
   const p = sweep.progress;
   return (
     <div className="job-group">
@@ -69,7 +73,7 @@ function SweepJob() {
   );
 }
 
-function AllocateJob() {
+export function AllocateJob() {
   const model = useApp((s) => s.model);
   const allocation = useApp((s) => s.allocation);
   const runAllocate = useApp((s) => s.runAllocate);
@@ -80,7 +84,7 @@ function AllocateJob() {
   return (
     <div className="job-group">
       <span className="job-title">Auto-allocate</span>
-      <select value={mode} onChange={(e) => setMode(e.target.value as 'drop' | 'macs')} aria-label="Allocation target">
+      <select value={mode} onChange={(e) => setMode(e.target.value as 'drop' | 'macs')} aria-label="Allocation target" data-testid="allocate-mode">
         <option value="drop">max accuracy drop</option>
         <option value="macs">target MACs</option>
       </select>
@@ -92,7 +96,7 @@ function AllocateJob() {
       ) : (
         <label>
           % of MACs
-          <input type="number" min={1} max={100} value={macsPct} onChange={(e) => setMacsPct(Number(e.target.value))} style={{ width: 70 }} />
+          <input type="number" min={1} max={100} value={macsPct} onChange={(e) => setMacsPct(Number(e.target.value))} style={{ width: 70 }} data-testid="allocate-macs" />
         </label>
       )}
       <button
@@ -113,8 +117,11 @@ function AllocateJob() {
   );
 }
 
+/** Measure now and auto-fold: the jobs used while shaping a design, always in view. */
 export function JobsBar() {
   const measured = useApp((s) => s.measured);
+  const evalLimit = useApp((s) => s.evalLimit);
+  const measureJobs = useApp((s) => s.measureJobs);
   const autoFoldJob = useApp((s) => s.autoFold);
   const { measureDesign, cancelMeasure, runAutoFold } = useApp.getState();
   const [objective, setObjective] = useState<'max-fps' | 'target'>('max-fps');
@@ -122,10 +129,18 @@ export function JobsBar() {
   const pct = (p: { done: number; total: number }) => Math.round((100 * p.done) / Math.max(1, p.total));
   return (
     <section className="jobs" aria-label="Jobs">
-      <SweepJob />
-      <AllocateJob />
       <div className="job-group">
         <span className="job-title">Measured accuracy</span>
+        <label>
+          test images
+          <select value={evalLimit} onChange={(e) => useApp.getState().setEvalLimit(Number(e.target.value))} data-testid="eval-limit">
+            {EVAL_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n.toLocaleString('en-US')}
+              </option>
+            ))}
+          </select>
+        </label>
         {measured.status === 'running' ? (
           <>
             <progress value={measured.progress.done} max={measured.progress.total || 1} aria-label="Measuring the current design" data-testid="measure-progress" />
@@ -135,11 +150,13 @@ export function JobsBar() {
             </button>
           </>
         ) : (
-          <button type="button" onClick={() => void measureDesign()} data-testid="measure-button">
+          <button type="button" onClick={() => void measureDesign({ fresh: true })} data-testid="measure-button">
             Measure now
           </button>
         )}
-        <span className="muted">{measured.status === 'error' ? measured.error : 'updates by itself shortly after each change'}</span>
+        <span className="muted" data-testid="measure-note" data-measure-jobs={measureJobs}>
+          {measured.status === 'error' ? measured.error : `measures by itself once the design stops changing; ${measureJobs} measurement${measureJobs === 1 ? '' : 's'} run since this page opened`}
+        </span>
       </div>
       <div className="job-group">
         <span className="job-title">Auto-fold</span>

@@ -1,12 +1,15 @@
 import { memo, useMemo, useState } from 'react';
 import { COMPUTE_KINDS as COMPUTE } from '../../core/graph/layer.ts';
 import { allowedFoldings } from '../../core/hw/folding.ts';
-import { formatCount, formatShape } from '../format.ts';
+import { bottleneckReason } from '../../core/hw/fold.ts';
+import { formatCompact, formatCount, formatShape } from '../format.ts';
 import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 
 const BIT_OPTIONS = [2, 3, 4, 5, 6, 7, 8, 10, 12, 16];
 const RATIOS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+/** Short kind names so the table fits beside the charts; the full name is the tooltip. */
+const KIND_SHORT: Record<string, string> = { depthwise: 'dw', pointwise: 'pw', unsupported: 'unsupp.', grouped: 'group' };
 
 /** Kept-channel counts a group can take with round-to-multiple N: N, 2N, ... and the full size. */
 export function allowedKeeps(size: number, roundTo: number): number[] {
@@ -64,6 +67,8 @@ interface RowProps {
   simd: number;
   cycles: number | null;
   bottleneck: boolean;
+  /** Why the bottleneck cannot go faster, when it is at its largest folding ("" otherwise). */
+  bottleneckWhy: string;
 }
 
 const numbers = (list: string) => list.split(',').map(Number);
@@ -77,20 +82,26 @@ const LayerRow = memo(function LayerRow(p: RowProps) {
     selectLayers(selected.includes(p.name) ? selected.filter((n) => n !== p.name) : [...selected, p.name]);
   };
   return (
-    <tr className={[p.kind === 'unsupported' ? 'unsupported' : '', p.bottleneck ? 'bottleneck' : ''].join(' ')}>
+    <tr className={[p.kind === 'unsupported' ? 'unsupported' : '', p.bottleneck ? 'bottleneck' : '', p.selected ? 'selected' : ''].join(' ')} data-layer-row={p.name}>
       <td>
         <input type="checkbox" checked={p.selected} onChange={toggle} aria-label={`Select ${p.name}`} />
       </td>
       <td>{p.index + 1}</td>
-      <td className="name" title={p.name}>
+      <td className="name" title={`${p.name}\noutput ${p.output}, ${formatCount(p.params)} params`}>
         {p.name}
       </td>
-      <td>
-        <span className={`kind kind-${p.kind}`}>{p.kind}</span>
-        {p.reason && <span className="reason"> — {p.reason}</span>}
+      <td title={p.reason || undefined}>
+        {KIND_SHORT[p.kind] ? (
+          <span className={`kind kind-${p.kind}`} title={p.kind}>
+            <span aria-hidden="true">{KIND_SHORT[p.kind]}</span>
+            <span className="sr-only">{p.kind}</span>
+          </span>
+        ) : (
+          <span className={`kind kind-${p.kind}`}>{p.kind}</span>
+        )}
+        {p.reason && <span className="reason"> ⚠</span>}
       </td>
-      <td>{p.output}</td>
-      <td className="num" data-testid={`channels-${p.name}`}>
+      <td className="num" data-testid={`channels-${p.name}`} title={`output ${p.output}`}>
         {p.channels}
       </td>
       <td>
@@ -106,8 +117,9 @@ const LayerRow = memo(function LayerRow(p: RowProps) {
           </span>
         ) : null}
       </td>
-      <td className="num">{formatCount(p.params)}</td>
-      <td className="num">{formatCount(p.macs)}</td>
+      <td className="num" title={`${formatCount(p.macs)} MACs, ${formatCount(p.params)} params`}>
+        {formatCompact(p.macs)}
+      </td>
       <td>
         {p.weightBits !== null && (
           <select
@@ -163,11 +175,11 @@ const LayerRow = memo(function LayerRow(p: RowProps) {
         )}
       </td>
       <td className="num">
-        {p.cycles === null ? '—' : formatCount(p.cycles)}
+        <span title={p.cycles === null ? undefined : `${formatCount(p.cycles)} cycles per frame`}>{p.cycles === null ? '—' : formatCompact(p.cycles)}</span>
         {p.bottleneck && (
-          <span className="bottleneck-mark" title="Bottleneck: the slowest engine sets the frame rate">
+          <span className="bottleneck-mark" title={p.bottleneckWhy || 'Bottleneck: the slowest engine sets the frame rate'} data-testid="bottleneck-mark">
             {' '}
-            ◀ bottleneck
+            ◀
           </span>
         )}
       </td>
@@ -197,6 +209,7 @@ export function LayerTable() {
 
   return (
     <section className="card wide" aria-labelledby="layers-title">
+      <div className="layers-head">
       <h2 id="layers-title">Layers ({original.length})</h2>
       <div className="bulk" role="group" aria-label="Bulk actions">
         <span>{targets ? `${targets.length} selected` : 'all layers'}:</span>
@@ -241,6 +254,7 @@ export function LayerTable() {
           Reset all
         </button>
       </div>
+      </div>
       {metrics.warnings.length > 0 && (
         <ul className="warnings">
           {metrics.warnings.map((w) => (
@@ -258,14 +272,10 @@ export function LayerTable() {
               <th scope="col">#</th>
               <th scope="col">layer</th>
               <th scope="col">kind</th>
-              <th scope="col">output</th>
               <th scope="col" className="num">
                 channels
               </th>
               <th scope="col">prune</th>
-              <th scope="col" className="num">
-                params
-              </th>
               <th scope="col" className="num">
                 MACs
               </th>
@@ -320,6 +330,7 @@ export function LayerTable() {
                   simd={cfg.simd}
                   cycles={row?.mappable ? row.cycles : null}
                   bottleneck={Boolean(row?.isBottleneck)}
+                  bottleneckWhy={row?.isBottleneck ? (bottleneckReason(hw, cfg, folds) ?? '') : ''}
                 />
               );
             })}

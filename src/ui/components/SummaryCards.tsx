@@ -2,8 +2,10 @@ import { formatCompact, formatCount, formatPercent } from '../format.ts';
 import { currentAccuracy, useApp } from '../store/index.ts';
 import { recoveryLabel } from '../store/retrain-slice.ts';
 import { recoveryOf } from '../../core/design/design.ts';
-import { useDesignMetrics, usePrediction } from '../store/derived.ts';
+import { budgetVerdict } from '../../core/hw/fold.ts';
+import { useActiveSweep, useDesignMetrics, usePrediction } from '../store/derived.ts';
 import { Provenance, type ProvenanceKind } from './Provenance.tsx';
+import { predictedOnMeasuredBaseline } from '../store/prediction-view.ts';
 
 function Card({ label, value, detail, kind, testId }: { label: string; value: string; detail?: string; kind: ProvenanceKind; testId: string }) {
   return (
@@ -12,7 +14,11 @@ function Card({ label, value, detail, kind, testId }: { label: string; value: st
         {label} <Provenance kind={kind} />
       </div>
       <div className="metric-value">{value}</div>
-      {detail && <div className="metric-detail">{detail}</div>}
+      {detail && (
+        <div className="metric-detail" title={detail}>
+          {detail}
+        </div>
+      )}
     </div>
   );
 }
@@ -29,6 +35,8 @@ export function SummaryCards() {
   const own = useApp(currentAccuracy);
   const retrainStatus = useApp((s) => s.retrain.status);
   const prediction = usePrediction();
+  const sweep = useActiveSweep();
+  const predicted = prediction ? predictedOnMeasuredBaseline(prediction, sweep?.data.n ?? null, baseline.result ?? null) : null;
   if (error) return <p className="warning" role="alert">The design cannot be evaluated: {error}</p>;
   if (!metrics || !model) return null;
   const e = metrics.estimate;
@@ -38,6 +46,8 @@ export function SummaryCards() {
   const { setRecovery, retrainDesign } = useApp.getState();
   const recipe = recoveryOf(design);
   const base = model.loaded.summary;
+  const verdict = budgetVerdict(e, design.hardware.budget);
+  const budgetPct = Math.round(design.hardware.budget * 100);
   const util = (r: 'dsp' | 'bram' | 'lut' | 'ff') => {
     const u = e.resources[r].utilization;
     return u === null ? 'budget unknown' : formatPercent(u, 0);
@@ -56,11 +66,9 @@ export function SummaryCards() {
         <div className="metric-label">
           top-1 <Provenance kind="predicted" />
         </div>
-        <div className="metric-value">{prediction ? formatPercent(prediction.top1) : '—'}</div>
-        <div className="metric-detail">
-          {prediction
-            ? `baseline ${formatPercent(prediction.baseline, 1)} − ${(100 * prediction.drop).toFixed(2)} pp from the curves${prediction.warnings.length ? ' (extrapolated)' : ''}`
-            : 'run a sensitivity sweep to predict'}
+        <div className="metric-value">{predicted ? formatPercent(predicted.top1) : '—'}</div>
+        <div className="metric-detail" title={predicted?.explain}>
+          {predicted ? predicted.detail : 'run a sensitivity sweep to predict'}
         </div>
       </div>
       <div className="metric" data-testid="metric-accuracy">
@@ -70,15 +78,18 @@ export function SummaryCards() {
         <div className="metric-value">
           {own ? formatPercent(own.top1) : measured.status === 'running' ? `${Math.round((100 * measured.progress.done) / Math.max(1, measured.progress.total))} %…` : '—'}
         </div>
-        <div className="metric-detail">
+        <div className="metric-detail" data-testid="measured-detail">
           {own
-            ? `95 % CI ${formatPercent(own.ci95[0], 1)}–${formatPercent(own.ci95[1], 1)}, ${formatCount(own.n)} images` +
-              (recovered ? `; after ${recovered}${own.raw ? ` (without: ${formatPercent(own.raw.top1)})` : ''}` : '')
+            ? `95 % CI ${formatPercent(own.ci95[0], 1)}–${formatPercent(own.ci95[1], 1)}, ${formatCount(own.n)} ${own.dataset} ${own.split} images` +
+              (recovered ? `; after ${recovered}${own.raw ? ` (without: ${formatPercent(own.raw.top1)})` : ''}` : '') +
+              (own.fromCache ? '; measured earlier (cache)' : '')
             : measured.status === 'error'
               ? `not measured: ${measured.error}`
-              : baseline.result
-                ? `float model: ${formatPercent(baseline.result.top1)}`
-                : 'measuring…'}
+              : measured.status === 'running'
+                ? `measuring on ${formatCount(measured.progress.total)} images…`
+                : baseline.result
+                  ? `float model: ${formatPercent(baseline.result.top1)}; measured once the design stops changing`
+                  : 'measured once the design stops changing'}
         </div>
       </div>
       <Card testId="metric-fps" label="FPS" value={e.fps.toFixed(1)} detail={`${design.hardware.clockMHz} MHz / ${formatCount(e.maxCycles)} cycles`} kind="estimated" />
@@ -93,8 +104,10 @@ export function SummaryCards() {
       <Card
         testId="metric-resources"
         label="resources"
-        value={e.fits === null ? 'fit unknown' : e.fits ? 'fits' : 'does not fit'}
-        detail={`DSP ${formatCount(e.totals.dsp)} (${util('dsp')}) · BRAM18 ${e.totals.bram18} (${util('bram')}) · LUT ${formatCompact(e.totals.lut)} (${util('lut')})`}
+        value={e.fits === false ? 'does not fit' : verdict.fits === null ? 'fit unknown' : verdict.fits ? 'fits' : 'over budget'}
+        detail={`${
+          verdict.over.length ? `over the ${budgetPct} % budget: ${verdict.over.map((o) => `${o.resource} ${formatPercent(o.utilization, 0)}`).join(', ')} · ` : `within the ${budgetPct} % budget · `
+        }DSP ${formatCount(e.totals.dsp)} (${util('dsp')}) · BRAM18 ${e.totals.bram18} (${util('bram')}) · LUT ${formatCompact(e.totals.lut)} (${util('lut')})`}
         kind="estimated"
       />
       {collapsed !== null && (

@@ -1,4 +1,5 @@
 import type { BiasReference, RecoveryAccuracy, RecoveryStepRecord } from '../../core/transfer/recover.ts';
+import { recoveryOf } from '../../core/design/design.ts';
 import { Provenance } from '../components/Provenance.tsx';
 import { downloadBlob } from '../download.ts';
 import { formatPercent } from '../format.ts';
@@ -62,11 +63,11 @@ export function Recovery() {
   const currentKey = recoveryKey({ model, design, evalLimit, dataset });
   const stale = recovery.key !== null && recovery.key !== currentKey;
   const recovered = recovery.status === 'done' ? recoveredModel(useApp.getState()) : null;
-  const nothing = !settings.reconstruct && !settings.biasCorrection && !settings.headRefit;
+  const nothing = !recoveryOf(design).reconstruct && !settings.biasCorrection && !settings.headRefit;
   const before = [recovery.compressed, ...recovery.steps.map((s) => s.accuracyAfter)];
   return (
     <section className="data-section" aria-labelledby="recovery-title" data-testid="recovery">
-      <h3 id="recovery-title">Recovery after compression</h3>
+      <h3 id="recovery-title">Step-by-step recovery run</h3>
       <p className="muted">
         Builds the current design&apos;s compressed model ({describeDesign(design.compression)}), re-solves by least squares every pointwise conv
         and the classifier whose inputs were pruned so that they match the unpruned model on calibration images (reconstruction), then corrects its biases against the float model
@@ -75,10 +76,9 @@ export function Recovery() {
         {dataset.source === 'imported' && dataset.imported ? `${dataset.imported.summary.name}, validation split` : 'Fashion-MNIST test split'}).
       </p>
       <div className="data-row">
-        <label className="data-check">
-          <input type="checkbox" checked={settings.reconstruct} onChange={(e) => setRecoverySettings({ reconstruct: e.target.checked })} disabled={running} data-testid="recovery-reconstruct" />
-          reconstruction
-        </label>
+        <span className="muted" data-testid="recovery-reconstruct-state" title="Set by the design's recipe above: one switch for every measurement, retrain and this run">
+          reconstruction {recoveryOf(design).reconstruct ? 'on' : 'off'} (design recipe)
+        </span>
         <label className="data-check">
           <input type="checkbox" checked={settings.biasCorrection} onChange={(e) => setRecoverySettings({ biasCorrection: e.target.checked })} disabled={running} />
           bias correction

@@ -113,7 +113,8 @@ describe.skipIf(defaultModelMissing)('the data slice', () => {
     expect(Array.from(ref.inline.labels)).toEqual([7, 8]); // "other" is left out
     expect(ref.inline.count).toBe(2);
     expect((calibrationData(state) as { inline: Dataset }).inline.split).toBe('calibration');
-    expect(workers.evaluateInWorker).toHaveBeenCalled(); // the baseline is measured again on the new data
+    // the baseline is measured again on the new data (after the measurement cache said it has none)
+    await vi.waitFor(() => expect(workers.evaluateInWorker).toHaveBeenCalled());
     const dataset = deploymentDataset(state)!;
     expect(dataset).toMatchObject({ name: 'shop', split: 'validation', images: 2, calibrationSplit: 'calibration', sha256: 'a'.repeat(64) });
     expect(dataset.preprocessing).toMatchObject({ width: 28 });

@@ -29,7 +29,8 @@ import {
   type DatasetInput,
 } from '../../workers-client/data.ts';
 import { compressInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
-import { designKey } from './design-edits.ts';
+import { designKey } from './measurement.ts';
+import { recoveryOf } from '../../core/design/design.ts';
 import type { AppState, JobStatus, OpenModel } from './types.ts';
 
 // ---- state -----------------------------------------------------------------------------------
@@ -102,8 +103,8 @@ export interface RefitState {
   error?: string;
 }
 
+/** The Recovery panel's own steps; reconstruction is the design's recipe (design.recovery), one switch for everything. */
 export interface RecoverySettings {
-  reconstruct: boolean;
   biasCorrection: boolean;
   headRefit: boolean;
   mode: 'sequential' | 'all-at-once';
@@ -223,7 +224,7 @@ function initialState(): DataSliceState {
       status: 'idle',
       stage: null,
       progress: { done: 0, total: 0 },
-      settings: { reconstruct: true, biasCorrection: true, headRefit: true, mode: 'sequential', reference: 'auto' },
+      settings: { biasCorrection: true, headRefit: true, mode: 'sequential', reference: 'auto' },
       key: null,
       steps: [],
       curve: [],
@@ -344,8 +345,7 @@ export function deploymentDataset(state: Pick<AppState, 'model' | 'dataset' | 'e
 /** The key a recovery result belongs to: the model, the exact design, the evaluation data. */
 export function recoveryKey(state: Pick<AppState, 'model' | 'design' | 'evalLimit' | 'dataset'>): string | null {
   if (!state.model) return null;
-  const data = state.dataset.source === 'imported' && state.dataset.imported ? `${state.dataset.imported.identity.id}|${labelMapping(state)?.toModel.join(',')}` : 'bundled';
-  return `${state.model.sha256}|${designKey(state.design, state.evalLimit)}|${data}`;
+  return designKey(state);
 }
 
 /** Recovery steps to record in the deployment config: only those of the current design, model and data. */
@@ -617,7 +617,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const settings = state.recovery.settings;
       const key = recoveryKey(state)!;
       const steps: RecoveryStepName[] = [
-        ...(settings.reconstruct ? (['reconstruct'] as const) : []),
+        ...(recoveryOf(design).reconstruct ? (['reconstruct'] as const) : []),
         ...(settings.biasCorrection ? (['bias-correction'] as const) : []),
         ...(settings.headRefit ? (['head-refit'] as const) : []),
       ];

@@ -60,19 +60,3 @@ export function setFolding(design: Design, name: string, config: Partial<HwLayer
   const layers = { ...design.hardware.layers, [name]: { ...design.hardware.layers[name], ...config } };
   return { ...design, hardware: { ...design.hardware, layers } };
 }
-
-/** A stable text key of everything measured accuracy depends on. */
-export function designKey(design: Design, evalLimit: number): string {
-  return `${stableStringify(design.compression)}|${evalLimit}|${design.recovery?.reconstruct ? 'reconstructed' : 'raw'}`;
-}
-
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { errorMessage, jobSlots } from './job-slots.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
-import { defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
+import { DEFAULT_ROUND_TO, defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
 import { loadModel } from '../../core/graph/index.ts';
 import { isComputeKind } from '../../core/graph/layer.ts';
 import { autoFold } from '../../core/hw/fold.ts';
@@ -12,14 +12,18 @@ import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
 import { allocate } from '../../core/sensitivity/allocator.ts';
 import { DEFAULT_RATIOS, DEFAULT_BITS } from '../../core/sensitivity/types.ts';
 import { calibrationRef, createDataSlice, evaluationRef, importedCalibrationData, importedEvaluationData, trainingRef } from './data-slice.ts';
-import { createRetrainSlice, currentMeasurement, idleRetrain, measureReconstructed, recoveryLabel } from './retrain-slice.ts';
+import { createRetrainSlice, currentMeasurement, idleRetrain, measureReconstructed } from './retrain-slice.ts';
 import { recoveryOf } from '../../core/design/design.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
-import type { AppState, DesignPoint, JobState, MeasuredAccuracy, SweepState } from './types.ts';
+import { dataMismatch } from './data-fit.ts';
+import type { AppState, DesignPoint, JobState, MeasuredAccuracy, OpenModel, SweepState } from './types.ts';
 
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
-export { designKey } from './design-edits.ts';
+export { designKey } from './measurement.ts';
+import { baselineKey, designKey, measurementMetrics, retrainKey, withMeasurement } from './measurement.ts';
+import { cacheMeasurement, cachedMeasurement, clearMeasurementCache } from './measurement-cache.ts';
+import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
 
 /** Identifies the data evaluations run on: the bundled test set, or an imported dataset by its id. */
 export function evaluationDataKey(state: Pick<AppState, 'dataset'>): string {
@@ -38,9 +42,9 @@ export const TRAINING_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl
 /** What retraining learns from: the bundled training split, or the imported dataset's training split. */
 export const trainingData = (state: AppState): AnyDatasetRef => trainingRef(state) ?? TRAINING_DATA;
 /** The measurement the views show for the current design: a retrain of it, else its own measurement. */
-/** What a retrain's result belongs to besides the design: the model and the evaluation data. */
-const retrainScope = (state: AppState) => `${state.model?.sha256 ?? ''}|${evaluationDataKey(state)}`;
-export const currentAccuracy = (state: AppState) => currentMeasurement(state, retrainScope(state));
+export const currentAccuracy = (state: AppState) => currentMeasurement(state);
+
+export const DEFAULT_SWEEP_OPTIONS = { limit: 1000, weightBits: true, activationBits: false, earlyStop: false };
 
 const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
@@ -58,7 +62,7 @@ export const useApp = create<AppState>()((set, get) => {
     ...createDataSlice(set, get),
     ...createRetrainSlice(set, get, {
       jobs,
-      data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state), key: retrainScope(state) }),
+      data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state) }),
       remeasure: () => {
         jobs.cancel('measure');
         set({ measured: idle() });
@@ -74,11 +78,14 @@ export const useApp = create<AppState>()((set, get) => {
     customDevices: [],
     selectedLayers: [],
     measured: idle(),
+    measureJobs: 0,
     autoFold: idle(),
     points: [],
     compare: null,
     sweep: noSweep(),
+    sweepOptions: { ...DEFAULT_SWEEP_OPTIONS },
     allocation: null,
+    tab: 'settings',
 
     async openModelBytes(bytes, fileName) {
       let model;
@@ -110,7 +117,7 @@ export const useApp = create<AppState>()((set, get) => {
         selectedLayers: [],
         sweep: sameModel ? { ...s.sweep, status: s.sweep.result ? 'done' : 'idle', progress: null } : noSweep(),
         allocation: sameModel ? s.allocation : null,
-        design: sameModel ? s.design : { ...defaultDesign(), hardware: { ...defaultDesign().hardware, device: s.design.hardware.device, clockMHz: s.design.hardware.clockMHz } },
+        design: sameModel ? s.design : startingDesign(model, s),
       }));
       return true;
     },
@@ -135,6 +142,19 @@ export const useApp = create<AppState>()((set, get) => {
     async runBaseline() {
       const model = get().model;
       if (!model) return;
+      const mismatch = dataMismatch(get());
+      if (mismatch) {
+        jobs.cancel('baseline');
+        set({ baseline: { status: 'error', progress: { done: 0, total: 0 }, error: mismatch.message } });
+        return;
+      }
+      const key = baselineKey(get());
+      const cached = await cachedMeasurement<WorkerEvalResult>(key);
+      if (cached && get().model === model && baselineKey(get()) === key) {
+        jobs.cancel('baseline');
+        set({ baseline: { status: 'done', progress: { done: cached.n, total: cached.n }, result: { ...cached, fromCache: true } } });
+        return;
+      }
       const job = jobs.start('baseline');
       set({ baseline: { status: 'running', progress: { done: 0, total: get().evalLimit } } });
       try {
@@ -146,7 +166,9 @@ export const useApp = create<AppState>()((set, get) => {
           signal: job.signal,
           onProgress: (progress) => job.current() && set((s) => ({ baseline: { ...s.baseline, progress } })),
         });
-        if (job.current()) set({ baseline: { status: 'done', progress: { done: result.n, total: result.n }, result } });
+        if (!job.current()) return;
+        void cacheMeasurement(key, result);
+        set({ baseline: { status: 'done', progress: { done: result.n, total: result.n }, result } });
       } catch (error) {
         if (!job.latest()) return; // superseded: the newer job owns the state
         set((s) => ({ baseline: { ...s.baseline, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
@@ -158,6 +180,8 @@ export const useApp = create<AppState>()((set, get) => {
     setEvalLimit(n) {
       jobs.cancel('measure');
       set({ evalLimit: n, measured: idle() });
+      // The float baseline on the same images as the measurements (cached after the first time).
+      if (get().model) void get().runBaseline();
     },
 
     setPruneKeep: (layers, keep) => editDesign((d) => edits.setPruneKeep(d, layers, keep)),
@@ -173,18 +197,44 @@ export const useApp = create<AppState>()((set, get) => {
     resetDesign: () => editDesign(() => defaultDesign()),
     selectLayers: (names) => set({ selectedLayers: names }),
 
-    async measureDesign() {
+    async measureDesign(options = {}) {
       const { model, design, evalLimit } = get();
       if (!model) return;
+      const key = designKey(get());
+      if (get().measured.result?.designKey === key && !options.fresh) return;
+      const mismatch = dataMismatch(get());
+      if (mismatch) {
+        set({ measured: { status: 'error', progress: { done: 0, total: 0 }, error: mismatch.message } });
+        return;
+      }
+      // A result measured before (this session or an earlier one) is shown at once, with no job.
+      if (!options.fresh) {
+        const retrained = retrainKey(get());
+        const [cached, cachedRetrain] = await Promise.all([cachedMeasurement<MeasuredAccuracy>(key), cachedMeasurement<MeasuredAccuracy>(retrained)]);
+        if (designKey(get()) !== key) return; // the design moved on meanwhile
+        if (cachedRetrain && retrainKey(get()) === retrained && get().retrain.result?.designKey !== retrained) {
+          set((s) => ({ retrain: { ...s.retrain, result: { ...cachedRetrain, designKey: retrained, fromCache: true } } }));
+        }
+        if (cached) {
+          jobs.cancel('measure');
+          const result = { ...cached, designKey: key, fromCache: true };
+          set((s) => ({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result }, points: withMeasurement(s.points, s, result) }));
+          return;
+        }
+        if (options.cacheOnly) return;
+      }
       const job = jobs.start('measure');
-      const key = edits.designKey(design, evalLimit);
-      set({ measured: { status: 'running', progress: { done: 0, total: evalLimit } } });
+      set((s) => ({ measured: { status: 'running', progress: { done: 0, total: evalLimit } }, measureJobs: s.measureJobs + 1 }));
+      const finish = (result: MeasuredAccuracy) => {
+        if (!job.current()) return;
+        void cacheMeasurement(key, result);
+        set((s) => ({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result }, points: withMeasurement(s.points, s, result) }));
+      };
       try {
         if (recoveryOf(design).reconstruct) {
           const state = get();
           const input = { modelBytes: model.bytes, design, evalLimit, train: calibrationData(state), calibration: calibrationData(state), evaluation: evaluationData(state), signal: job.signal };
-          const result = await measureReconstructed(input, key, (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } })));
-          if (job.current()) set({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result } });
+          finish(await measureReconstructed(input, key, (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } }))));
           return;
         }
         const result = await evaluateConfigInWorker({
@@ -197,7 +247,7 @@ export const useApp = create<AppState>()((set, get) => {
           signal: job.signal,
           onProgress: (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } })),
         });
-        if (job.current()) set({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result: { ...result, designKey: key } } });
+        finish({ ...result, designKey: key });
       } catch (error) {
         if (!job.latest()) return; // superseded: the newer job owns the state
         if (!job.current()) return; // superseded by a newer design: nothing stale is kept
@@ -217,9 +267,12 @@ export const useApp = create<AppState>()((set, get) => {
       try {
         const metrics = evaluateDesign(model.context, design, customDevices);
         const result = autoFold(metrics.hwLayers, metrics.device, design.hardware.clockMHz, { budget: design.hardware.budget, objective });
+        // A target that cannot be met keeps the folding the user had; the message says what was reached.
+        const keep = !result.met;
+        const shown = keep ? { ...result, message: `${result.message}. The previous folding is kept (${metrics.estimate.fps.toFixed(1)} FPS).` } : result;
         set((s) => ({
-          autoFold: { status: 'done', progress: { done: 1, total: 1 }, result },
-          design: { ...s.design, hardware: { ...s.design.hardware, layers: result.folding } },
+          autoFold: { status: 'done', progress: { done: 1, total: 1 }, result: shown },
+          ...(keep ? {} : { design: { ...s.design, hardware: { ...s.design.hardware, layers: result.folding } } }),
         }));
       } catch (error) {
         set({ autoFold: { status: 'error', progress: { done: 0, total: 1 }, error: errorMessage(error) } });
@@ -229,6 +282,11 @@ export const useApp = create<AppState>()((set, get) => {
     async runSweep(options) {
       const { model, design } = get();
       if (!model) return;
+      const mismatch = dataMismatch(get());
+      if (mismatch) {
+        set((s) => ({ sweep: { ...s.sweep, status: 'error', progress: null, error: mismatch.message } }));
+        return;
+      }
       const job = jobs.start('sweep');
       set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
       const quant = design.compression.quant ?? {};
@@ -266,14 +324,21 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     cancelSweep: () => jobs.cancel('sweep'),
+    setTab: (tab) => set({ tab }),
+    setSweepOptions: (change) => set((s) => ({ sweepOptions: { ...s.sweepOptions, ...change } })),
 
     runAllocate(target) {
       const { sweep, design } = get();
       if (!sweep.result) return;
       try {
-        const allocation = allocate(sweep.result, target);
+        // The design's channel multiple is kept (and honoured by every allocated count).
+        const roundTo = design.compression.prune?.roundTo ?? DEFAULT_ROUND_TO;
+        const allocation = allocate(sweep.result, target, { roundTo });
         set({ allocation });
-        editDesign(() => ({ ...design, compression: { ...allocation.config, quant: { ...design.compression.quant, ...allocation.config.quant } } }));
+        editDesign(() => ({
+          ...design,
+          compression: { ...allocation.config, prune: { ...allocation.config.prune, roundTo }, quant: { ...design.compression.quant, ...allocation.config.quant } },
+        }));
       } catch (error) {
         set({ loadError: `Auto-allocation failed: ${errorMessage(error)}` });
       }
@@ -308,11 +373,24 @@ export const useApp = create<AppState>()((set, get) => {
     async newSession() {
       jobs.cancelAll();
       await clearSavedSession();
-      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), allocation: null });
+      await clearMeasurementCache();
+      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), sweepOptions: { ...DEFAULT_SWEEP_OPTIONS }, allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
     },
   };
 });
+
+/**
+ * A new model's first design: the default, on the device and clock the user had. When the
+ * evaluation data does not fit the model (a third-party model), weights only: quantizing
+ * activations needs calibration images of the model's input shape.
+ */
+function startingDesign(model: OpenModel, state: AppState): Design {
+  const base = defaultDesign();
+  const design = { ...base, hardware: { ...base.hardware, device: state.design.hardware.device, clockMHz: state.design.hardware.clockMHz } };
+  if (!dataMismatch({ model, dataset: state.dataset })) return design;
+  return { ...design, compression: { ...design.compression, quant: { ...design.compression.quant, activationBits: null } } };
+}
 
 export function pointMetrics(m: DesignMetrics, measured: MeasuredAccuracy | null): DesignPoint['metrics'] {
   const e = m.estimate;
@@ -328,10 +406,6 @@ export function pointMetrics(m: DesignMetrics, measured: MeasuredAccuracy | null
     lut: e.totals.lut,
     ff: e.totals.ff,
     fits: e.fits,
-    measuredTop1: measured?.top1 ?? null,
-    measuredCi95: measured?.ci95 ?? null,
-    measuredImages: measured?.n ?? null,
-    rawTop1: measured?.raw?.top1 ?? null,
-    recovery: recoveryLabel(measured),
+    ...measurementMetrics(measured),
   };
 }

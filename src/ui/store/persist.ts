@@ -17,6 +17,11 @@ interface SavedSession {
   sweep?: { result: NonNullable<AppState['sweep']['result']>; modelSha256: string; dataKey: string | null } | null;
   /** The imported dataset (its files, stored by IndexedDB) and its settings; re-imported on restore. */
   dataset?: SavedDataset | null;
+  /** Everything else the user set (issue 15): sweep form, auto-fold result and chart, selected rows. */
+  sweepOptions?: AppState['sweepOptions'];
+  autoFold?: AppState['autoFold']['result'] | null;
+  selectedLayers?: string[];
+  tab?: string;
 }
 
 let restoringDataset: SavedDataset | null = null;
@@ -30,6 +35,8 @@ export async function restoreSession(): Promise<boolean> {
     return false;
   }
   if (!saved || saved.version !== 1) return false;
+  // The image count first: the opened model's baseline is measured (or read from the cache) with it.
+  useApp.setState({ evalLimit: saved.evalLimit });
   const opened = await useApp.getState().openModelBytes(saved.modelBytes, saved.fileName);
   if (!opened) return false;
   const sweep = saved.sweep && saved.sweep.modelSha256 === useApp.getState().model?.sha256 ? saved.sweep : null;
@@ -38,6 +45,10 @@ export async function restoreSession(): Promise<boolean> {
     points: saved.points,
     evalLimit: saved.evalLimit,
     customDevices: saved.customDevices,
+    ...(saved.tab ? { tab: saved.tab } : {}),
+    ...(saved.sweepOptions ? { sweepOptions: saved.sweepOptions } : {}),
+    ...(saved.autoFold ? { autoFold: { status: 'done', progress: { done: 1, total: 1 }, result: saved.autoFold } } : {}),
+    ...(saved.selectedLayers ? { selectedLayers: saved.selectedLayers.filter((n) => useApp.getState().model?.loaded.layers.some((l) => l.name === n)) } : {}),
     ...(sweep ? { sweep: { status: 'done', progress: null, result: sweep.result, modelSha256: sweep.modelSha256, dataKey: sweep.dataKey ?? 'bundled' } } : {}),
   });
   // Re-imported in the background with the usual progress; a failure shows in the data panel.
@@ -68,6 +79,10 @@ export function startPersisting(): () => void {
       customDevices: s.customDevices,
       sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256, dataKey: s.sweep.dataKey } : null,
       dataset: savedDataset(s) ?? restoringDataset,
+      sweepOptions: s.sweepOptions,
+      autoFold: s.autoFold.status === 'done' ? (s.autoFold.result ?? null) : null,
+      selectedLayers: s.selectedLayers,
+      tab: s.tab,
     };
     try {
       await set(KEY, session);
@@ -77,7 +92,7 @@ export function startPersisting(): () => void {
   };
   const unsubscribe = useApp.subscribe((state, previous) => {
     const datasetSame = state.dataset.imported === previous.dataset.imported && state.dataset.source === previous.dataset.source && state.dataset.mappingOverride === previous.dataset.mappingOverride;
-    if (datasetSame && state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices && state.sweep.result === previous.sweep.result) return;
+    if (datasetSame && state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices && state.sweep.result === previous.sweep.result && state.sweepOptions === previous.sweepOptions && state.autoFold === previous.autoFold && state.selectedLayers === previous.selectedLayers && state.tab === previous.tab) return;
     clearTimeout(timer);
     timer = setTimeout(() => void save(), 300);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RECOVERY, defaultDesign, type Design } from '../../core/design/design.ts';
-import { designKey } from './design-edits.ts';
-import { currentMeasurement, recoveryLabel, retrainKey, stepRecords } from './retrain-slice.ts';
+import { designKey, retrainKey } from './measurement.ts';
+import { currentMeasurement, recoveryLabel, stepRecords } from './retrain-slice.ts';
 import type { MeasuredAccuracy } from './types.ts';
 import type { WorkerRetrainResult } from '../../workers-client/train.ts';
 
@@ -9,29 +9,37 @@ const withRecipe = (change: Partial<Design['recovery'] & object>): Design => ({ 
 const measured = (top1: number, key: string): MeasuredAccuracy =>
   ({ top1, top5: 1, ci95: [top1 - 0.01, top1 + 0.01], n: 500, loss: 0, dataset: 'Fashion-MNIST', split: 'test', threads: 1, designKey: key }) as unknown as MeasuredAccuracy;
 const idle = { status: 'idle' as const, progress: { done: 0, total: 0 } };
+const bundled = { imported: null, job: { status: 'idle' as const, phase: null, progress: { done: 0, total: 0 } }, source: 'bundled' as const, mappingOverride: null, bundled: null };
+const model = { sha256: 'a'.repeat(64) } as never;
+const scope = (design: Design, evalLimit: number, other?: { model?: string; dataset?: unknown }) => ({
+  model: other?.model ? ({ sha256: other.model } as never) : model,
+  dataset: (other?.dataset ?? bundled) as never,
+  design,
+  evalLimit,
+});
 
 describe('recovery as part of the design', () => {
   it('the measurement key changes with reconstruction; the retrain key with every training setting and the data', () => {
     const base = withRecipe({});
-    expect(designKey(withRecipe({ reconstruct: true }), 500)).not.toBe(designKey(base, 500));
-    const key = retrainKey(base, 500, 'bundled');
+    expect(designKey(scope(withRecipe({ reconstruct: true }), 500))).not.toBe(designKey(scope(base, 500)));
+    const key = retrainKey(scope(base, 500));
     for (const change of [{ epochs: 4 }, { lr: 1e-3 }, { batchSize: 64 }, { kd: null }, { qat: false }, { seed: 2 }, { trainImages: 500 }]) {
-      expect(retrainKey(withRecipe({ retrain: { ...DEFAULT_RECOVERY.retrain, ...change } }), 500, 'bundled')).not.toBe(key);
+      expect(retrainKey(scope(withRecipe({ retrain: { ...DEFAULT_RECOVERY.retrain, ...change } }), 500))).not.toBe(key);
     }
-    expect(retrainKey(base, 500, 'imported:abc')).not.toBe(key);
-    expect(retrainKey(base, 1000, 'bundled')).not.toBe(key);
+    expect(retrainKey(scope(base, 500, { model: 'b'.repeat(64) }))).not.toBe(key);
+    expect(retrainKey(scope(base, 1000))).not.toBe(key);
   });
 
   it('shows a retrain only for the design and recipe it ran on, else the design\'s own measurement', () => {
     const design = withRecipe({ reconstruct: true });
-    const own = measured(0.8, designKey(design, 500));
-    const retrained = measured(0.9, retrainKey(design, 500, 'bundled'));
-    const state = { design, evalLimit: 500, measured: { ...idle, status: 'done' as const, result: own }, retrain: { ...idle, phase: null, secondsLeft: null, curve: [], result: retrained } };
-    expect(currentMeasurement(state, 'bundled')?.top1).toBe(0.9);
-    expect(currentMeasurement(state, 'imported:x')?.top1).toBe(0.8);
+    const own = measured(0.8, designKey(scope(design, 500)));
+    const retrained = measured(0.9, retrainKey(scope(design, 500)));
+    const state = { ...scope(design, 500), measured: { ...idle, status: 'done' as const, result: own }, retrain: { ...idle, phase: null, secondsLeft: null, curve: [], result: retrained } };
+    expect(currentMeasurement(state)?.top1).toBe(0.9);
+    expect(currentMeasurement({ ...state, model: { sha256: 'c'.repeat(64) } as never })).toBeNull(); // another model: neither applies
     const edited = { ...state, design: withRecipe({ reconstruct: true, retrain: { ...DEFAULT_RECOVERY.retrain, epochs: 1 } }) };
-    expect(currentMeasurement(edited, 'bundled')?.top1).toBe(0.8); // same measured design, another recipe: the retrain is stale
-    expect(currentMeasurement({ ...state, design: defaultDesign(), retrain: { ...state.retrain, result: undefined } }, 'bundled')).toBeNull();
+    expect(currentMeasurement(edited)?.top1).toBe(0.8); // same measured design, another recipe: the retrain is stale
+    expect(currentMeasurement({ ...state, design: defaultDesign(), retrain: { ...state.retrain, result: undefined } })).toBeNull();
   });
 
   it('records each step with its data, recipe and the accuracy before and after', () => {

@@ -14,7 +14,8 @@ import type { RecoveryAccuracy, RecoveryStepRecord } from '../../core/transfer/r
 import { retrainInWorker, type WorkerRetrainResult } from '../../workers-client/train.ts';
 import type { AnyDatasetRef } from '../../workers-client/evaluator.ts';
 import type { CurvePoint } from './data-slice.ts';
-import { designKey, stableStringify } from './design-edits.ts';
+import { designKey, retrainKey } from './measurement.ts';
+import { cacheMeasurement } from './measurement-cache.ts';
 import { errorMessage, type jobSlots } from './job-slots.ts';
 import type { AppState, JobStatus, MeasuredAccuracy } from './types.ts';
 
@@ -35,17 +36,12 @@ export interface RetrainSliceActions {
   cancelRetrain(): void;
 }
 
-/** What a retrain result belongs to: the scope (model and evaluation data), the measured design (with its reconstruct flag) and the training recipe. */
-export function retrainKey(design: Design, evalLimit: number, scope: string): string {
-  return `${designKey(design, evalLimit)}|${scope}|${stableStringify(recoveryOf(design).retrain)}`;
-}
-
 /** A retrained result of the current design if there is one, else its (auto) measurement: what the card, points and exports show. */
-export function currentMeasurement(state: Pick<AppState, 'design' | 'evalLimit' | 'measured' | 'retrain'>, dataKey: string): MeasuredAccuracy | null {
+export function currentMeasurement(state: Pick<AppState, 'model' | 'dataset' | 'design' | 'evalLimit' | 'measured' | 'retrain'>): MeasuredAccuracy | null {
   const retrained = state.retrain.result;
-  if (retrained && retrained.designKey === retrainKey(state.design, state.evalLimit, dataKey)) return retrained;
+  if (retrained && retrained.designKey === retrainKey(state)) return retrained;
   const measured = state.measured.result;
-  return measured && measured.designKey === designKey(state.design, state.evalLimit) ? measured : null;
+  return measured && measured.designKey === designKey(state) ? measured : null;
 }
 
 /** The recovered model bytes of the last reconstruction or retrain, by the key of its measurement. */
@@ -137,7 +133,7 @@ type Get = StoreApi<AppState>['getState'];
 export interface RetrainDeps {
   jobs: ReturnType<typeof jobSlots>;
   /** Data refs of the session (bundled or imported). */
-  data: (state: AppState) => { train: AnyDatasetRef; calibration: AnyDatasetRef; evaluation: AnyDatasetRef; key: string };
+  data: (state: AppState) => { train: AnyDatasetRef; calibration: AnyDatasetRef; evaluation: AnyDatasetRef };
   /** Called when the recipe changes what the measurement is of. */
   remeasure: () => void;
 }
@@ -163,7 +159,7 @@ export function createRetrainSlice(set: Set, get: Get, deps: RetrainDeps): { ret
       const job = deps.jobs.start('retrain');
       const recipe = recoveryOf(design);
       const data = deps.data(state);
-      const key = retrainKey(design, evalLimit, data.key);
+      const key = retrainKey(state);
       const r = recipe.retrain;
       const options: Partial<RetrainOptions> = {
         epochs: Math.max(1, r.epochs),
@@ -199,7 +195,9 @@ export function createRetrainSlice(set: Set, get: Get, deps: RetrainDeps): { ret
         });
         if (!job.current()) return;
         keepRecovered(key, result.bytes, result.sha256);
-        set((s) => ({ retrain: { ...s.retrain, status: 'done', phase: null, secondsLeft: null, result: measurementOf(result, key, recipe.reconstruct) } }));
+        const measured = measurementOf(result, key, recipe.reconstruct);
+        void cacheMeasurement(key, measured);
+        set((s) => ({ retrain: { ...s.retrain, status: 'done', phase: null, secondsLeft: null, result: measured } }));
       } catch (error) {
         if (!job.latest()) return; // superseded: the newer job owns the state
         // Cancelled or failed: the previous result (and the open model) stay as they were.

@@ -40,6 +40,8 @@ export interface MeasuredAccuracy extends WorkerEvalResult {
   recovery?: RecoveryStepRecord[];
   /** sha256 of the measured (recovered) model, when it was built in the run. */
   sha256?: string;
+  /** Shown from the measurement cache (measured in an earlier run of the same key). */
+  fromCache?: boolean;
 }
 
 export interface DesignPointMetrics {
@@ -90,7 +92,7 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   /** The file being opened (decoded and analysed in a worker), or null. */
   openingModel: string | null;
   /** Float accuracy of the open model, measured in a worker. */
-  baseline: JobState<WorkerEvalResult>;
+  baseline: JobState<WorkerEvalResult & { fromCache?: boolean }>;
   /** Images used for measured accuracy (a prefix of the test split). */
   evalLimit: number;
 
@@ -99,12 +101,18 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   customDevices: Device[];
   selectedLayers: string[];
   measured: JobState<MeasuredAccuracy>;
+  /** Measurement jobs started in this page's life (cache hits start none): shown for people and tests. */
+  measureJobs: number;
   autoFold: JobState<AutoFoldResult>;
   points: DesignPoint[];
   compare: [string, string] | null;
   /** Sensitivity sweep of the open model (kept only when complete), and the running job. */
   sweep: SweepState;
+  /** The sweep form's settings (kept across reloads). */
+  sweepOptions: SweepFormOptions;
   allocation: Allocation | null;
+  /** The open tab under the layer table (settings, sweeps, points, recovery, data). */
+  tab: string;
 
   // --- actions
   openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean>;
@@ -129,10 +137,13 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   resetDesign(): void;
   selectLayers(names: string[]): void;
 
-  measureDesign(): Promise<void>;
+  /** Shows the cached measurement of the design, else measures it (fresh: always measure; cacheOnly: never start a job). */
+  measureDesign(options?: { fresh?: boolean; cacheOnly?: boolean }): Promise<void>;
   cancelMeasure(): void;
   runAutoFold(objective: 'max-fps' | { targetFps: number }): void;
 
+  setSweepOptions(change: Partial<SweepFormOptions>): void;
+  setTab(tab: string): void;
   runSweep(options: SweepOptions): Promise<void>;
   cancelSweep(): void;
   runAllocate(target: AllocationTarget): void;
@@ -157,6 +168,13 @@ export interface SweepOptions {
   earlyStopDrop: number | null;
   /** Sweep only these layers (their channel groups and their bits); empty = every layer. */
   layers: string[];
+}
+
+export interface SweepFormOptions {
+  limit: number;
+  weightBits: boolean;
+  activationBits: boolean;
+  earlyStop: boolean;
 }
 
 export interface SweepState {
