@@ -161,9 +161,10 @@ function checkTask(value: unknown): void {
 /** Checks an untrusted job; returns it typed, or throws bad-input naming the field. */
 export function validateJob(value: unknown): QueueJob {
   checkJsonValue(value, 'job');
+  const peek = (value ?? {}) as Obj;
+  if (peek.v !== JOB_VERSION) throw badInput(`job.v must be ${JOB_VERSION} (this worker's job format), got ${quote(peek.v)}.`, 'v');
+  const kind = oneOf(peek.kind, ['sweep-task', 'eval', 'empty'] as const, 'kind');
   const base = object(value, '(job)', ['v', 'kind', 'owner'], ['model', 'data', 'calibration', 'settings', 'limit', 'baselineTop1', 'task', 'batchSize']);
-  if (base.v !== JOB_VERSION) throw badInput(`job.v must be ${JOB_VERSION} (this worker's job format), got ${quote(base.v)}.`, 'v');
-  const kind = oneOf(base.kind, ['sweep-task', 'eval', 'empty'] as const, 'kind');
   if (typeof base.owner !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(base.owner)) throw badInput('job.owner must be a client id (letters, digits, "_", ".", "-").', 'owner');
   if (kind === 'empty') object(value, '(job)', ['v', 'kind', 'owner']);
   if (kind === 'eval') {
