@@ -126,6 +126,22 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
     expect(await jobCounts()).toBe(0);
   }, 120_000);
 
+  it('eval --queue prints the same evaluation as a local eval (speed aside)', async () => {
+    const args = ['eval', DEFAULT_MODEL, '--limit', '100', '--json'];
+    const [here, queued] = [start(args), start([...args, '--queue', redis.url])];
+    expect(await here.exited, here.log()).toBe(0);
+    expect(await queued.exited, queued.log()).toBe(0);
+    const parse = (p: Proc) => {
+      const { imagesPerSecond, seconds, ...rest } = JSON.parse(p.log()) as Record<string, unknown>;
+      expect(imagesPerSecond).toBeGreaterThan(0);
+      expect(seconds).toBeGreaterThan(0);
+      return rest;
+    };
+    const a = parse(here);
+    expect(a.n).toBe(100);
+    expect(parse(queued)).toEqual(a);
+  }, 120_000);
+
   it('a worker killed with kill -9 mid-sweep: its job runs again elsewhere, every point arrives exactly once', async () => {
     const [victim] = workers;
     const before = victim.log().length;
