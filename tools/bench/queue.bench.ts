@@ -4,7 +4,7 @@
  *     (add, the worker's take and completion, the completed event, reading and removing the job);
  *  2. the full default sweep of the default model (1,000 images, wasm) through the queue with two
  *     `edgefold worker` processes (concurrency 1 each) against the local two-thread pool, in the
- *     same run, alternating. Target: queue / local <= 1.10.
+ *     same run, alternating in ABBA order. Target: queue / local <= 1.10.
  *
  *   npm run bench -- queue            (QUEUE_BENCH_RUNS=2 by default; QUEUE_BENCH_JOBS=500)
  */
@@ -78,12 +78,20 @@ export async function run(): Promise<BenchSection> {
     let points = 0;
     for (let r = 0; r < RUNS; r++) {
       loads.push(loadavg()[0]);
-      let t0 = performance.now();
-      const a = await runSensitivity(bytes, 'dscnn-fmnist', data, REQUEST, { workers: 2, engine: 'wasm' });
-      local.push((performance.now() - t0) / 1000);
-      t0 = performance.now();
-      const b = await runSensitivityOnQueue(bytes, 'dscnn-fmnist', data, REQUEST, { url: redis.url, engine: 'wasm', parallel: 2, useCache: false });
-      queued.push((performance.now() - t0) / 1000);
+      // ABBA order (local first in odd runs, queue first in even ones): a drifting load on the shared machine hits both alike.
+      const runLocal = async () => {
+        const t0 = performance.now();
+        const result = await runSensitivity(bytes, 'dscnn-fmnist', data, REQUEST, { workers: 2, engine: 'wasm' });
+        local.push((performance.now() - t0) / 1000);
+        return result;
+      };
+      const runQueued = async () => {
+        const t0 = performance.now();
+        const result = await runSensitivityOnQueue(bytes, 'dscnn-fmnist', data, REQUEST, { url: redis.url, engine: 'wasm', parallel: 2, useCache: false });
+        queued.push((performance.now() - t0) / 1000);
+        return result;
+      };
+      const [a, b] = r % 2 === 0 ? [await runLocal(), await runQueued()] : (([q, l]) => [l, q])([await runQueued(), await runLocal()]);
       same &&= strip(a) === strip(b);
       points = a.points.length;
       console.log(`   run ${r + 1}: local ${local[r].toFixed(1)} s, queue ${queued[r].toFixed(1)} s`);
