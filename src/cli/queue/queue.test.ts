@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
 import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
+import { parseSweepResult, sweepProvenance } from '../../core/sensitivity/format.ts';
 import type { SweepResult } from '../../core/sensitivity/types.ts';
 import { CHUNK_BYTES } from './blobs.ts';
 import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
@@ -121,6 +122,9 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
     expect(stripStats(queued)).toEqual(stripStats(local));
     expect(queued.points.length).toBeGreaterThan(10);
     expect(queued.stats.hosts?.length).toBe(1);
+    // The document reads back as any sweep does, and says where it was measured.
+    expect(sweepProvenance(parseSweepResult(queued))).toBe('measured on 1 host (job queue), engine wasm, 100 images');
+    expect(sweepProvenance(local)).toBe('measured on this machine, engine wasm, 100 images');
     // Both workers took jobs, and the client removed every job it read.
     for (const w of workers) expect(w.log()).toMatch(/done in/);
     expect(await jobCounts()).toBe(0);
@@ -250,5 +254,12 @@ describe('job validation', () => {
     expect(() => validateJob({ ...ok, owner: 'a b' })).toThrow(/job.owner/);
     expect(() => validateJob({ ...ok, limit: 1e9 })).toThrow(/job.limit must be an integer from 1 to 500000/);
     expect(() => validateJob({ v: 2, kind: 'empty', owner: 'c1' })).toThrow(/job.v must be 1/);
+    expect(() => validateJob({ v: 1, kind: 'shell', owner: 'c1' })).toThrow(/job.kind must be one of/);
+  });
+
+  it('a sweep document with a malformed host list is refused', () => {
+    const doc = { format: 'edgefold-sensitivity', version: 1, baseline: { top1: 0.9 }, points: [], groups: [], layers: [], settings: { scheme: {} }, engine: 'wasm', data: { n: 10 } };
+    expect(() => parseSweepResult({ ...doc, stats: { hosts: [42] } })).toThrow(/stats.hosts/);
+    expect(sweepProvenance(parseSweepResult({ ...doc, stats: { hosts: ['a', 'b'] } }))).toBe('measured on 2 hosts (job queue), engine wasm, 10 images');
   });
 });
