@@ -26,6 +26,9 @@ type FromWorker =
   | { type: 'done'; jobId: string; result: TaskResult }
   | { type: 'error'; jobId?: string; code?: string; message: string };
 
+/** The job id of a failed `init` message (never a task's id). */
+const INIT_JOB = 'init';
+
 interface Pending {
   resolve: (r: TaskResult) => void;
   reject: (e: Error) => void;
@@ -120,7 +123,7 @@ export class NodeSweepPool {
       };
       const onMessage = (m: FromWorker) => {
         if (m.type === 'ready') settle();
-        else if (m.type === 'error' && !m.jobId) settle(toError(m));
+        else if (m.type === 'error' && (!m.jobId || m.jobId === INIT_JOB)) settle(toError(m));
       };
       t.worker.on('message', onMessage);
       t.worker.on('error', settle);
@@ -172,7 +175,14 @@ if (!isMainThread && (workerData as { edgefoldSweepWorker?: boolean } | null)?.e
     try {
       const service = await ready;
       if (m.type === 'init') {
-        service.init(m.init);
+        try {
+          service.init(m.init);
+        } catch (error) {
+          // A model this thread cannot load fails that load only: the thread keeps serving (the queue worker reuses it).
+          const e = error as EdgefoldError;
+          post({ type: 'error', jobId: INIT_JOB, code: e instanceof EdgefoldError ? e.code : undefined, message: e.message ?? String(e) });
+          return;
+        }
         post({ type: 'ready' });
       } else if (m.type === 'cancel') {
         service.cancel(m.jobId);

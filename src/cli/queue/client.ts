@@ -37,6 +37,7 @@ export class QueueClient {
   readonly owner = `c${randomBytes(8).toString('hex')}`;
   readonly hosts = new Set<string>();
   private readonly pending = new Map<string, Pending>();
+  private readonly settling = new Set<string>();
   private jobs = 0;
   private timers: NodeJS.Timeout[] = [];
   /** Connections handed to BullMQ: it does not close connections it was given. */
@@ -112,8 +113,19 @@ export class QueueClient {
   /** Reads a finished job's outcome and removes the job. */
   private async settle(jobId: string): Promise<void> {
     const p = this.pending.get(jobId);
-    if (!p) return;
+    // One settle per job at a time: a second one could find the job just removed and put it back.
+    if (!p || this.settling.has(jobId)) return;
+    this.settling.add(jobId);
+    try {
+      await this.settleOnce(jobId, p);
+    } finally {
+      this.settling.delete(jobId);
+    }
+  }
+
+  private async settleOnce(jobId: string, p: Pending): Promise<void> {
     const job = await Job.fromId(this.queue, jobId);
+    if (this.pending.get(jobId) !== p) return;
     if (!job) {
       // Gone (Redis lost it, e.g. restarted without persistence): put it back.
       await this.add(jobId, p.data);

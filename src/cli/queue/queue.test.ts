@@ -14,7 +14,7 @@ import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
 import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
 import { parseSweepResult, sweepProvenance } from '../../core/sensitivity/format.ts';
 import type { SweepResult } from '../../core/sensitivity/types.ts';
-import { CHUNK_BYTES } from './blobs.ts';
+import { CHUNK_BYTES, encodeDataset, uploadBlob } from './blobs.ts';
 import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
 import { parseFailure, validateJob } from './jobs.ts';
 
@@ -184,6 +184,15 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
     await admin.set(`${KEY_PREFIX}:blob:${fake}:0`, Buffer.from('not the model'));
     await admin.hset(`${KEY_PREFIX}:blob:${fake}`, { size: 13, chunks: 1, kind: 'model' });
     await admin.hset(`${KEY_PREFIX}:blob:${huge}`, { size: 10 * 2 ** 30, chunks: Math.ceil((10 * 2 ** 30) / CHUNK_BYTES), kind: 'model' });
+    // A model blob with a true hash whose bytes are not ONNX, with a valid dataset: refused before it reaches a sweep thread.
+    const garbage = await uploadBlob(admin, new TextEncoder().encode('this is not an ONNX model'), 'model');
+    const tiny = await uploadBlob(
+      admin,
+      encodeDataset({ name: 't', split: 'test', count: 1, shape: [1, 28, 28], classes: ['a', 'b'], pixels: new Uint8Array(784), labels: new Uint8Array(1), preprocessing: { scale: 1 / 255, mean: [0], std: [1] } }),
+      'dataset',
+    );
+    const settings = { prune: null, weightBits: [4], activationBits: null, scheme: { granularity: 'per-channel', scale: 'float', rounding: 'half-even', calibration: { method: 'minmax', percentile: 99.99 } }, batchSize: 100, earlyStop: null };
+    const unit = { id: 'u', kind: 'weight-bits', target: 'x', base: 'folded', cutIndex: 0, points: [], cost: 1, prefixCost: 0, pointCost: 1 };
     const base = { v: 1, kind: 'eval', owner };
     const opts = { attempts: 3, removeOnFail: false };
     const poisoned = await Promise.all([
@@ -191,6 +200,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
       queue.add('eval', { ...base, model: huge, data: huge }, { ...opts, jobId: 'poison-huge' }),
       queue.add('eval', { ...base, model: fake, data: fake, path: '/etc/passwd' }, { ...opts, jobId: 'poison-schema' }),
       queue.add('exec', { ...base, kind: 'exec', command: 'rm -rf /' }, { ...opts, jobId: 'poison-kind' }),
+      queue.add('sweep-task', { v: 1, kind: 'sweep-task', owner, model: garbage, data: tiny, settings, limit: 1, task: { cost: 1, units: [unit] } }, { ...opts, jobId: 'poison-model' }),
     ]);
     const c = client('poison.json');
     expect(await c.exited, c.log()).toBe(0);
@@ -200,6 +210,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
       'poison-huge': /claims 10737418240 bytes.*Not downloaded/,
       'poison-schema': /unknown field "path"/,
       'poison-kind': /job.kind must be one of/,
+      'poison-model': /is not an ONNX model/,
     };
     for (const job of poisoned) {
       let state = '';

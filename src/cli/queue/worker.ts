@@ -110,7 +110,12 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
       }
     }
     const [bytes, data, calibrationData] = await Promise.all([
-      modelBytes(job.model),
+      // Parsed here first, with the limits of local files: a model that fails fails this job, not the thread.
+      remember(`checked:${job.model}`, async () => {
+        const bytes = await modelBytes(job.model);
+        loadModel(bytes);
+        return bytes;
+      }),
       dataset(job.data),
       job.calibration ? dataset(job.calibration) : Promise.resolve(undefined as Dataset | undefined),
     ]);
