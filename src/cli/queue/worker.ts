@@ -41,8 +41,8 @@ const PROGRESS_MS = 500;
 
 const CLIENT_CANCELLED = 'the client cancelled';
 const OWNER_GONE = 'its client is gone';
-/** Marked with field "owner": the worker removes such jobs instead of keeping them as failed. */
-const ownerGone = () => new UnrecoverableError(JSON.stringify({ code: 'cancelled', message: 'The client that submitted this job is gone.', field: 'owner' }));
+/** Jobs of a client that is gone or cancelled, marked with field "owner": the worker removes them instead of keeping them as failed. */
+const ownerGone = (message = 'The client that submitted this job is gone.') => new UnrecoverableError(JSON.stringify({ code: 'cancelled', message, field: 'owner' }));
 
 /** Errors that would fail again on any worker are not retried. */
 function jobError(error: unknown): Error {
@@ -168,11 +168,11 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
         log(`worker ${id}: job ${jobId} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         return value;
       } catch (error) {
-        if (controller.signal.reason === OWNER_GONE) throw ownerGone();
-        const cause = controller.signal.aborted ? new EdgefoldError('cancelled', 'Cancelled by its client.') : error;
-        const failure = failureOf(cause);
+        // A cancelled job is removed by the worker too (the client may have stopped waiting for it): nobody will read it.
+        if (controller.signal.aborted) throw ownerGone(controller.signal.reason === OWNER_GONE ? 'The client that submitted this job is gone.' : 'Cancelled by its client.');
+        const failure = failureOf(error);
         log(`worker ${id}: job ${jobId} failed: ${failure.code}: ${failure.message}`);
-        throw jobError(cause);
+        throw jobError(error);
       } finally {
         active.delete(jobId);
       }
