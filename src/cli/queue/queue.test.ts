@@ -91,7 +91,11 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   const client = (out: string, extra: string[] = []) => start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '--queue', redis.url, '-o', join(tmp, out), ...extra]);
   const readResult = (out: string) => JSON.parse(readFileSync(join(tmp, out), 'utf8')) as SweepResult;
   const jobCounts = async () => Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
-  const countsText = async () => JSON.stringify(await queue.getJobCounts());
+  const countsText = async () => {
+    const jobs = await queue.getJobs(['active', 'completed', 'failed', 'waiting', 'delayed'], 0, 20);
+    const owners = await Promise.all(jobs.map(async (j) => `${j.id} ${await j.getState()} owner alive: ${await admin.exists(ownerKey((j.data as { owner: string }).owner))}`));
+    return `${JSON.stringify(await queue.getJobCounts())} ${owners.join('; ')}`;
+  };
   /** Jobs left once the queue is empty or `ms` have passed. */
   const emptyWithin = async (ms: number) => {
     const until = Date.now() + ms;
