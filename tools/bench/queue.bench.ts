@@ -44,7 +44,10 @@ function startWorker(url: string, cacheDir: string): Promise<ChildProcess> {
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const strip = (r: SweepResult) => JSON.stringify({ ...r, stats: undefined });
 
 export async function run(): Promise<BenchSection> {
