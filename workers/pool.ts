@@ -26,6 +26,9 @@ type FromWorker =
   | { type: 'done'; jobId: string; result: TaskResult }
   | { type: 'error'; jobId?: string; code?: string; message: string };
 
+/** The job id of a failed `init` message (never a task's id). */
+const INIT_JOB = 'init';
+
 interface Pending {
   resolve: (r: TaskResult) => void;
   reject: (e: Error) => void;
@@ -97,29 +100,41 @@ function bootstrap(): string {
 export class NodeSweepPool {
   private constructor(private readonly threads: ThreadExecutor[]) {}
 
-  /** Starts `size` threads and loads the model and data into each. */
-  static async start(size: number, engine: PoolEngine, init: ServiceInit): Promise<NodeSweepPool> {
+  /** Starts `size` threads and loads the model and data into each (none yet when `init` is omitted). */
+  static async start(size: number, engine: PoolEngine, init?: ServiceInit): Promise<NodeSweepPool> {
     const threads = Array.from({ length: Math.max(1, size) }, (_, i) => {
       const worker = new Worker(bootstrap(), { eval: true, workerData: { edgefoldSweepWorker: true, engine } });
       return new ThreadExecutor(worker, i + 1);
     });
-    await Promise.all(
-      threads.map(
-        (t) =>
-          new Promise<void>((resolve, reject) => {
-            const onMessage = (m: FromWorker) => {
-              if (m.type === 'ready') {
-                t.worker.off('message', onMessage);
-                resolve();
-              } else if (m.type === 'error' && !m.jobId) reject(toError(m));
-            };
-            t.worker.on('message', onMessage);
-            t.worker.once('error', reject);
-            t.worker.postMessage({ type: 'init', init } satisfies ToWorker);
-          }),
-      ),
-    );
-    return new NodeSweepPool(threads);
+    const pool = new NodeSweepPool(threads);
+    if (init) await Promise.all(threads.map((_, i) => pool.load(i, init)));
+    return pool;
+  }
+
+  /** Loads a model and data into one thread (the queue worker reuses its threads across sweeps). */
+  load(index: number, init: ServiceInit): Promise<void> {
+    const t = this.threads[index];
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        t.worker.off('message', onMessage);
+        t.worker.off('error', settle);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'ready') settle();
+        else if (m.type === 'error' && (!m.jobId || m.jobId === INIT_JOB)) settle(toError(m));
+      };
+      t.worker.on('message', onMessage);
+      t.worker.on('error', settle);
+      t.worker.postMessage({ type: 'init', init } satisfies ToWorker);
+    });
+  }
+
+  /** One thread's executor, running tasks with these settings and image limit. */
+  executor(index: number, job: Omit<TaskJob, 'jobId' | 'task' | 'baselineTop1'>): SweepExecutor {
+    this.threads[index].job = job;
+    return this.threads[index];
   }
 
   /** Executors for executeSweep; every unit runs with these settings and image limit. */
@@ -160,7 +175,14 @@ if (!isMainThread && (workerData as { edgefoldSweepWorker?: boolean } | null)?.e
     try {
       const service = await ready;
       if (m.type === 'init') {
-        service.init(m.init);
+        try {
+          service.init(m.init);
+        } catch (error) {
+          // A model this thread cannot load fails that load only: the thread keeps serving (the queue worker reuses it).
+          const e = error as EdgefoldError;
+          post({ type: 'error', jobId: INIT_JOB, code: e instanceof EdgefoldError ? e.code : undefined, message: e.message ?? String(e) });
+          return;
+        }
         post({ type: 'ready' });
       } else if (m.type === 'cancel') {
         service.cancel(m.jobId);

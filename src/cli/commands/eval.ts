@@ -1,16 +1,18 @@
-import { badInput } from '../../core/errors.ts';
+import { badInput, EdgefoldError } from '../../core/errors.ts';
 import { evaluate } from '../../core/eval/evaluate.ts';
 import { createOrtRunner } from '../../core/eval/ort-runner.ts';
 import type { Command } from '../command.ts';
 import { intOption, readDataset, readModelArg } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
+import { QueueClient } from '../queue/client.ts';
+import { parseQueueUrl } from '../queue/connection.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Measure top-1/top-5 accuracy with onnxruntime on a dataset (bundled Fashion-MNIST test set by default).',
-  usage: 'edgefold eval <model.onnx> [--data <manifest.json>] [--split test] [--limit N] [--batch N] [--engine wasm|native] [--json]',
+  usage: 'edgefold eval <model.onnx> [--data <manifest.json>] [--split test] [--limit N] [--batch N] [--engine wasm|native] [--queue redis://host:port] [--json]',
   options: {
     data: { type: 'string' },
     split: { type: 'string' },
@@ -18,6 +20,7 @@ export const evalCommand: Command = {
     batch: { type: 'string' },
     engine: { type: 'string' },
     json: { type: 'boolean' },
+    queue: { type: 'string' },
   },
   async run([path], values, io) {
     const engine = (values.engine ?? 'wasm') as EngineName;
@@ -27,26 +30,45 @@ export const evalCommand: Command = {
     const { bytes, loaded } = await readModelArg(path);
     const data = await readDataset(values.data as string | undefined, (values.split as string | undefined) ?? 'test');
     const input = loaded.summary.inputs[0];
-    const runner = await createOrtRunner(await loadOrt(engine), bytes);
-    try {
-      const result = await evaluate(runner, data, input.shape, { limit, batchSize });
-      if (values.json) {
-        const { confusion, perClass, ...rest } = result;
-        io.out(JSON.stringify({ model: loaded.summary.name, engine, ...rest, perClass, confusion }, null, 2));
-      } else {
-        io.out(
-          [
-            `model     ${loaded.summary.name}`,
-            `data      ${data.name} (${data.split}), ${result.n} images`,
-            `top-1     ${pct(result.top1)} %  (95 % CI ${pct(result.ci95[0])} - ${pct(result.ci95[1])})`,
-            `top-5     ${pct(result.top5)} %`,
-            `loss      ${result.loss.toFixed(4)}`,
-            `speed     ${result.imagesPerSecond.toFixed(0)} images/s (onnxruntime ${engine})`,
-          ].join('\n'),
-        );
+    const queueUrl = values.queue === undefined ? undefined : parseQueueUrl(values.queue as string);
+    let result;
+    if (queueUrl) {
+      const client = await QueueClient.open(queueUrl, engine);
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const cancelled = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new EdgefoldError('cancelled', 'Cancelled.')), { once: true }));
+        result = await Promise.race([client.evaluate(bytes, data, { limit, batchSize }), cancelled]).catch(async (error: unknown) => {
+          await client.cancelAll();
+          throw error;
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+        await client.close();
       }
-    } finally {
-      await runner.release();
+    } else {
+      const runner = await createOrtRunner(await loadOrt(engine), bytes);
+      try {
+        result = await evaluate(runner, data, input.shape, { limit, batchSize });
+      } finally {
+        await runner.release();
+      }
+    }
+    if (values.json) {
+      const { confusion, perClass, ...rest } = result;
+      io.out(JSON.stringify({ model: loaded.summary.name, engine, ...rest, perClass, confusion }, null, 2));
+    } else {
+      io.out(
+        [
+          `model     ${loaded.summary.name}`,
+          `data      ${data.name} (${data.split}), ${result.n} images`,
+          `top-1     ${pct(result.top1)} %  (95 % CI ${pct(result.ci95[0])} - ${pct(result.ci95[1])})`,
+          `top-5     ${pct(result.top5)} %`,
+          `loss      ${result.loss.toFixed(4)}`,
+          `speed     ${result.imagesPerSecond.toFixed(0)} images/s (onnxruntime ${engine}${queueUrl ? ', on a queue worker' : ''})`,
+        ].join('\n'),
+      );
     }
     return 0;
   },

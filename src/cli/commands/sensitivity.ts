@@ -16,11 +16,14 @@ import {
   DEFAULT_RATIOS,
   type PointMetrics,
   type SweepCache,
+  type SweepProgress,
   type SweepRequest,
   type SweepResult,
 } from '../../core/sensitivity/index.ts';
 import { NodeSweepPool, type PoolEngine } from '../../../workers/pool.ts';
 import type { CliIO, Command, ParsedValues } from '../command.ts';
+import { parseQueueUrl } from '../queue/connection.ts';
+import { runSensitivityOnQueue } from '../queue/client.ts';
 import { bundledManifestPath, intOption, readDataset, readModelArg, table, checkOutputPath, writeOutputFile } from '../io.ts';
 
 /** The CLI's cache: one small JSON file per evaluated model in a directory. */
@@ -145,7 +148,7 @@ export const sensitivityCommand: Command = {
   name: 'sensitivity',
   summary: 'Per-layer sensitivity sweeps: accuracy with one channel group pruned, or one layer quantized, at a time.',
   usage:
-    'edgefold sensitivity <model.onnx> [--prune 0,0.1,...,0.9|none] [--bits 2,3,4,5,6,8|none] [--act-bits 2,...|none] [--limit N (1000)] [--workers N] [--engine wasm|native] [--json|--csv] [-o file]',
+    'edgefold sensitivity <model.onnx> [--prune 0,0.1,...,0.9|none] [--bits 2,3,4,5,6,8|none] [--act-bits 2,...|none] [--limit N (1000)] [--workers N] [--engine wasm|native] [--queue redis://host:port [--queue-ttl S]] [--json|--csv] [-o file]',
   options: {
     prune: { type: 'string' },
     bits: { type: 'string' },
@@ -171,6 +174,8 @@ export const sensitivityCommand: Command = {
     csv: { type: 'boolean' },
     output: { type: 'string', short: 'o' },
     quiet: { type: 'boolean', short: 'q' },
+    queue: { type: 'string' },
+    'queue-ttl': { type: 'string' },
   },
   async run([path], values, io: CliIO) {
     const engine = (values.engine ?? 'wasm') as PoolEngine;
@@ -178,7 +183,9 @@ export const sensitivityCommand: Command = {
     if (values.json && values.csv) throw badInput('Give --json or --csv, not both.', 'json');
     const request = requestFromOptions(values);
     if (!request.prune && !request.weightBits && !request.activationBits) throw badInput('Nothing to sweep: --prune, --bits and --act-bits are all "none".', 'prune');
-    const workers = intOption(values.workers, 'workers') ?? availableParallelism();
+    const queueUrl = values.queue === undefined ? undefined : parseQueueUrl(values.queue as string);
+    const queueTtl = intOption(values['queue-ttl'], 'queue-ttl', 5);
+    const workers = intOption(values.workers, 'workers') ?? (queueUrl ? undefined : availableParallelism());
     await checkOutputPath(values.output as string | undefined);
     const { bytes, loaded } = await readModelArg(path);
     const manifest = (values.data as string | undefined) ?? bundledManifestPath;
@@ -190,20 +197,26 @@ export const sensitivityCommand: Command = {
     process.once('SIGINT', onSigint);
     let lastReport = 0;
     try {
-      const result = await runSensitivity(bytes, loaded.summary.name, data, request, {
-        workers,
-        engine,
-        cache,
-        calibrationData,
-        signal: controller.signal,
-        onProgress: (p) => {
-          const now = performance.now();
-          if (values.quiet || (now - lastReport < 2000 && p.workDone < p.workTotal)) return;
-          lastReport = now;
-          const left = p.etaSeconds === null ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`;
-          io.err(`sensitivity: ${p.pointsDone}/${p.pointsTotal} points, ${p.workTotal ? ((100 * p.workDone) / p.workTotal).toFixed(0) : 100} % of the work${left}`);
-        },
-      });
+      const onProgress = (p: SweepProgress) => {
+        const now = performance.now();
+        if (values.quiet || (now - lastReport < 2000 && p.workDone < p.workTotal)) return;
+        lastReport = now;
+        const left = p.etaSeconds === null ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`;
+        io.err(`sensitivity: ${p.pointsDone}/${p.pointsTotal} points, ${p.workTotal ? ((100 * p.workDone) / p.workTotal).toFixed(0) : 100} % of the work${left}`);
+      };
+      const result = queueUrl
+        ? await runSensitivityOnQueue(bytes, loaded.summary.name, data, request, {
+            url: queueUrl,
+            engine,
+            parallel: workers,
+            useCache: !values['no-cache'],
+            calibrationData,
+            ownerTtlSeconds: queueTtl,
+            signal: controller.signal,
+            onProgress,
+            log: (line) => io.err(`sensitivity: ${line}`),
+          })
+        : await runSensitivity(bytes, loaded.summary.name, data, request, { workers: workers!, engine, cache, calibrationData, signal: controller.signal, onProgress });
       const output = values.output as string | undefined;
       const asCsv = values.csv || (!values.json && output?.toLowerCase().endsWith('.csv'));
       const text = asCsv ? sweepToCsv(result) : values.json || output ? sweepToJson(result) : sweepTables(result);
@@ -212,7 +225,7 @@ export const sensitivityCommand: Command = {
         if (!values.quiet) io.out(`${sweepTables(result)}\n\nwrote ${output}`);
       } else io.out(text);
       const s = result.stats;
-      if (!values.quiet) io.err(`sensitivity: ${s.evaluated} models evaluated, ${s.cached} from the cache, ${s.skipped} skipped, ${s.seconds.toFixed(1)} s with ${s.workers} worker(s) (${engine}), ${result.data.n} images each`);
+      if (!values.quiet) io.err(`sensitivity: ${s.evaluated} models evaluated, ${s.cached} from the cache, ${s.skipped} skipped, ${s.seconds.toFixed(1)} s with ${s.workers} worker(s) (${engine})${s.hosts ? ` on ${s.hosts.length} host(s) through the queue` : ''}, ${result.data.n} images each`);
       return 0;
     } finally {
       process.off('SIGINT', onSigint);

@@ -27,9 +27,18 @@ export function parseSweepResult(value: unknown, fileName = 'sweep'): SweepResul
   if (!r.baseline || typeof r.baseline.top1 !== 'number') throw fail('no baseline accuracy');
   if (!Array.isArray(r.points) || !Array.isArray(r.groups) || !Array.isArray(r.layers)) throw fail('points, groups or layers missing');
   if (!r.settings || !r.settings.scheme) throw fail('settings missing');
+  const hosts = r.stats?.hosts;
+  if (hosts !== undefined && (!Array.isArray(hosts) || hosts.length > 100_000 || !hosts.every((h) => typeof h === 'string' && h.length <= 255))) throw fail('"stats.hosts" is not a list of host names');
   for (const p of r.points) {
     if (!SWEEP_KINDS.includes(p.kind)) throw fail(`unknown point kind "${p.kind}"`);
     if (p.status === 'complete' && (!p.metrics || typeof p.metrics.top1 !== 'number')) throw fail(`point ${p.kind} ${p.target} ${p.value} has no metrics`);
   }
   return r;
+}
+
+/** Where a sweep's numbers come from, in words: "measured on 3 hosts (job queue), engine native, 10,000 images". */
+export function sweepProvenance(result: SweepResult): string {
+  const hosts = result.stats?.hosts;
+  const where = hosts ? `on ${hosts.length} host${hosts.length === 1 ? '' : 's'} (job queue)` : 'on this machine';
+  return `measured ${where}, engine ${result.engine}, ${result.data.n.toLocaleString('en-US')} images`;
 }

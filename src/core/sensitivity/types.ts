@@ -177,5 +177,6 @@ export interface SweepResult {
   points: PointResult[];
   /** False only for a sweep cut short (never written by a cancelled run). */
   complete: boolean;
-  stats: { seconds: number; evaluated: number; cached: number; skipped: number; workers: number };
+  /** `hosts`: the machines whose workers measured the points, when the sweep ran on a job queue. */
+  stats: { seconds: number; evaluated: number; cached: number; skipped: number; workers: number; hosts?: string[] };
 }

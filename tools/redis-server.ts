@@ -1,0 +1,73 @@
+/**
+ * A real redis-server for tests and benches: a free loopback port, a temporary directory, no
+ * password (loopback only), stopped by its own process id. `restart` keeps the port and the
+ * directory, so with `appendonly` the data survives it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+
+export const redisMissing = spawnSync('redis-server', ['--version']).status !== 0;
+export const redisSkipReason = 'redis-server is not installed (apt-get install redis-server; npm test ensures it)';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  dir: string;
+  pid(): number | undefined;
+  /** SIGTERM (Redis writes its append-only file and exits), then start again on the same port and directory. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'edgefold-redis-'));
+  let child: ChildProcess | undefined;
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', options.appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction'];
+      const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = proc;
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`redis-server did not start in 20 s:\n${log}`)), 20_000);
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (/Ready to accept connections/.test(log)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited with ${code}:\n${log}`));
+      });
+    });
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = waitForExit(child);
+    process.kill(child.pid!, 'SIGTERM');
+    await exited;
+  };
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    pid: () => child?.pid,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+    stop: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
