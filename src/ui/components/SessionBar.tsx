@@ -41,7 +41,7 @@ export function SessionBar() {
           Export FINN folding
         </button>
         <button type="button" disabled={!model} onClick={() => void exportAccelerator()} data-testid="export-accelerator" title="Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)">
-          Export Verilog (zip)
+          Export Verilog
         </button>
         <button type="button" disabled={!hasSweep} onClick={() => void exportSweep('csv')} data-testid="export-sweep-csv">
           Export sensitivity CSV
