@@ -6,6 +6,7 @@
  * are ours (PE adders of A+1 bits plus stream control).
  */
 import type { EngineCost } from '../types.ts';
+import { emitAddStreams, type AddStreamsParams } from '../../rtl/add-streams.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
 export interface AddStreamsShape {
@@ -38,9 +39,13 @@ export function addStreamsCost(shape: AddStreamsShape, actBits: number, pe: numb
   };
 }
 
-export const addStreamsEngine: HwEngine<SpecOf<'add-streams'>> = {
+/** What an AddStreams instance needs beyond its folding: the element widths of both inputs and the sum. */
+export type AddStreamsRtlData = Omit<AddStreamsParams, 'name' | 'pe'>;
+
+export const addStreamsEngine: HwEngine<SpecOf<'add-streams'>, AddStreamsRtlData> = {
   kind: 'add-streams',
   finnOp: 'AddStreams',
   expCycles: (spec, fold) => addStreamsCycles(spec, fold.pe),
   estimate: (spec, fold, ctx) => addStreamsCost(spec, ctx.bits.actBits, fold.pe),
+  rtl: { emit: (_spec, fold, _ctx, { name, data }) => emitAddStreams({ name, pe: fold.pe, ...data }) },
 };
