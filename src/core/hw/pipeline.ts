@@ -285,6 +285,7 @@ function totalsPass(
       };
       if (e.fold.parallelWindow) row.parallelWindow = true;
       if (c.uram) row.uram = c.uram;
+      if (c.requantStyle) row.requantStyle = c.requantStyle;
       return row;
     });
     const fifos = fifosByLayer[li];

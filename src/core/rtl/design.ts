@@ -68,17 +68,17 @@ const RTL_CONTEXT: RtlContext = { requant: 'auto' };
 const emitFifo = (name: string, depth: number, width: number): EmittedModule => rtlEmitterOf('fifo').emit({ kind: 'fifo', depth, width }, { pe: 1, simd: 1 }, RTL_CONTEXT, { name, data: undefined });
 
 /**
- * The requantiser the estimate charged for a layer: FINN thresholds or multiply-shift
- * (engines/thresholding.ts; the estimate's engine notes say which), emitted with the same integers
- * by the thresholding engine's emitter.
+ * The requantiser the estimate charged for a layer (its thresholding engine's `requantStyle`:
+ * FINN thresholds or multiply-shift), emitted with the same integers by the thresholding engine's emitter.
  */
 function emitLayerRequant(row: LayerRow, numVectors: number, name: string, channels: number, inBits: number, requant: Requant): { module: EmittedModule; pe: number; kind: 'requant' | 'thresholds' } {
   const engine = engineRow(row, 'thresholding');
-  const multiply = engine.notes.some((n) => n.startsWith('multiply-shift'));
-  const ctx: RtlContext = { requant: multiply ? 'multiply' : 'thresholds' };
+  const style = engine.requantStyle;
+  if (!style) throw badInput(`layer "${row.name}": the estimate does not say which requantiser its thresholding engine is.`, row.name);
+  const ctx: RtlContext = { requant: style };
   const spec = { kind: 'thresholding' as const, channels, numVectors, thresholdBits: inBits, outBits: requant.out.bits };
   const module = rtlEmitterOf('thresholding').emit(spec, foldOf(engine), ctx, { name, data: { inBits, requant } });
-  return { module, pe: engine.pe, kind: multiply ? 'requant' : 'thresholds' };
+  return { module, pe: engine.pe, kind: style === 'multiply' ? 'requant' : 'thresholds' };
 }
 
 /**

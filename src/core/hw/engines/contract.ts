@@ -19,10 +19,10 @@
  * table in engines/index.ts.
  */
 import { divisors } from '../folding.ts';
-import type { EngineCost, EngineDevice, EngineKind, EngineSpec, LayerBits, MemStyle, MulStyle } from '../types.ts';
+import type { EngineCost, EngineDevice, EngineKind, EngineSpec, LayerBits, MemStyle, MulStyle, RequantChoice } from '../types.ts';
 
 /** How outputs are requantised: FINN's thresholds, a multiply-shift requantiser, or 'auto'. */
-export type RequantStyle = 'auto' | 'thresholds' | 'multiply';
+export type RequantStyle = 'auto' | RequantChoice;
 
 /** An engine's folding: PE and SIMD, and the sliding window's parallel_window mode. */
 export interface EngineFold {

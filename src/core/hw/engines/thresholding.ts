@@ -64,6 +64,7 @@ export function thresholdingCost(
   const notes = [`thresholds ${2 ** outBits - 1} x ${T} b per channel: ${bram18} RAMB18, ${lutram} LUTRAM`];
   return {
     cycles: thresholdingCycles(shape, pe),
+    requantStyle: 'thresholds',
     dsp: 0,
     bram18,
     lut: lutram + pe * outBits * T,
@@ -105,6 +106,7 @@ export function requantCost(
   const multLuts = mul === 'lut' ? pe * lutMultiplier(T, scaleBits) : 0;
   return {
     cycles: thresholdingCycles(shape, pe),
+    requantStyle: 'multiply',
     dsp,
     bram18,
     lut: 50 + pe * (T + scaleBits + outBits) + memLuts + multLuts,
