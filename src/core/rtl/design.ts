@@ -9,6 +9,7 @@ import { accumulatorBits } from '../hw/engines/common.ts';
 import type { Estimate, LayerRow } from '../hw/pipeline.ts';
 import type { IntConv, IntegerNetwork, IntOp, Requant } from './integer.ts';
 import type { EngineFold, RtlContext } from '../hw/engines/contract.ts';
+import { bypassWords, BYPASS_SLACK_WORDS, type BranchWindow } from '../hw/engines/add-streams.ts';
 import { rtlEmitterOf } from '../hw/engines/index.ts';
 import { emitFork } from './add-streams.ts';
 import { emitWidthConverter } from './width-converter.ts';
@@ -81,21 +82,9 @@ function emitLayerRequant(row: LayerRow, numVectors: number, name: string, chann
   return { module, pe: engine.pe, kind: style === 'multiply' ? 'requant' : 'thresholds' };
 }
 
-/**
- * Skip words (of `pe` elements) the bypass must hold while the branch `ops` fills: every window
- * in the branch waits for (k_h - 1 - pad_top) rows plus k_w - pad_left pixels of its input
- * before its first output; plus 32 words for the pipeline registers and FIFOs on the way.
- */
-export function bypassWords(ops: IntOp[], pe: number): number {
-  let elements = 0;
-  for (const op of ops) {
-    if (op.kind !== 'conv' && op.kind !== 'depthwise') continue;
-    const [kh, kw] = op.kernel;
-    const [pt, pl] = op.pads;
-    const pixels = Math.max(0, kh - 1 - pt) * op.inDim[1] + Math.max(1, kw - pl);
-    elements += pixels * op.inChannels;
-  }
-  return Math.ceil(elements / pe) + 32;
+/** The windows on a residual branch (its convolutions), for the bypass count (engines/add-streams.ts). */
+export function branchWindows(ops: IntOp[]): BranchWindow[] {
+  return ops.flatMap((op) => (op.kind === 'conv' || op.kind === 'depthwise' ? [{ kernel: op.kernel, padTop: op.pads[0], padLeft: op.pads[1], inWidth: op.inDim[1], channels: op.inChannels }] : []));
 }
 
 export interface DesignOptions {
@@ -160,9 +149,9 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       if (src.elements !== pe) path.push(emitWidthConverter(unique(`dwc_${base}_bypass`), src.elements, pe, src.bits));
       const bypass = row.fifos.find((f) => f.bypass);
       const estimated = bypass ? bypass.depth : 32;
-      const needed = bypassWords(net.ops.slice(op.skipFrom + 1, index), pe);
+      const needed = bypassWords(branchWindows(net.ops.slice(op.skipFrom + 1, index)), pe);
       const depth = Math.max(estimated, needed);
-      if (depth > estimated) notes.push(`${op.name}: bypass FIFO ${depth} deep, not the estimate's ${estimated}: the branch holds ${needed - 32} skip words before its first output (a shallower bypass deadlocks).`);
+      if (depth > estimated) notes.push(`${op.name}: bypass FIFO ${depth} deep, not the estimate's ${estimated}: the branch holds ${needed - BYPASS_SLACK_WORDS} skip words before its first output (a shallower bypass deadlocks).`);
       path.push(emitFifo(unique(`fifo_${base}_bypass`), depth, pe * src.bits));
       push('add-streams', op.name, m, pe, op.branch.bits, pe, sumBits, fifoDepth(row, 'add-streams'));
       stages[stages.length - 1].skip = { fork: src.stage, path };
