@@ -146,6 +146,12 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     const est = estimate(hw, { stem: { pe: 1, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 2, simd: 2 }, add: { pe: 2, simd: 1 }, fc: { pe: 3, simd: 2 } }, getDevice('XC7Z020'), 100);
     const accelerator = emitAccelerator(design.net, est, { images });
     expect(accelerator.stages.some((s) => s.kind === 'add-streams' && s.skip)).toBe(true);
+    // The skip source comes from the graph (the stem, not the shape-alike depthwise layer) and the
+    // estimator sizes the bypass with the generator's count, so the generator keeps its depth:
+    // dw window (3 - 1 - 1) x 8 + 2 = 10 pixels x 4 channels = 40 elements / PE 2 + 32 = 52 words.
+    expect(hw.find((l) => l.name === 'add')!.skipFrom).toBe(0);
+    expect(est.layers.find((l) => l.name === 'add')!.fifos.find((f) => f.bypass)).toMatchObject({ from: 'stem', depth: 52 });
+    expect(accelerator.notes.filter((n) => n.includes('bypass FIFO'))).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-res-'));
     await writeDesign(accelerator, dir, reference.inputs);
     const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);

@@ -53,4 +53,10 @@ export interface LayerInfo {
   hasBias: boolean;
   /** Why the layer is unsupported, when kind === 'unsupported'. */
   reason?: string;
+  /**
+   * Elementwise joins: the layer producing each activation input, in input order (null: a graph
+   * input), found by following the tensors back through nodes that are not layers (activations,
+   * reshapes, quantize/dequantize).
+   */
+  sources?: (string | null)[];
 }

@@ -128,6 +128,20 @@ function poolLayer(node: GraphNode, graph: Graph): LayerInfo {
  */
 export function layerView(graph: Graph): LayerInfo[] {
   const layers: LayerInfo[] = [];
+  const layerNodes = new Set<string>();
+  /** The layer a tensor comes from, through non-layer nodes (their first activation input); null for a graph input. */
+  const sourceLayer = (tensor: string): string | null => {
+    let t = tensor;
+    for (let steps = 0; steps <= graph.nodes.length; steps++) {
+      const node = graph.producer.get(t);
+      if (!node) return null;
+      if (layerNodes.has(node.name)) return node.name;
+      const next = node.inputs.find((i) => i && !graph.isConstant(i));
+      if (!next) return null;
+      t = next;
+    }
+    return null;
+  };
   for (const node of graph.nodes) {
     if (!isKnownOp(node)) {
       layers.push(unsupported(node, graph, `operator ${node.domain ? node.domain + '.' : ''}${node.op} is not supported`));
@@ -138,8 +152,9 @@ export function layerView(graph: Graph): LayerInfo[] {
     else if (node.op in POOL_TYPES) layers.push(poolLayer(node, graph));
     else if (ELEMENTWISE_OPS.has(node.op)) {
       const activations = node.inputs.filter((i) => i && !graph.isConstant(i));
-      if (activations.length >= 2) layers.push(base(node, graph, 'elementwise'));
+      if (activations.length >= 2) layers.push({ ...base(node, graph, 'elementwise'), sources: activations.map(sourceLayer) });
     }
+    if (layers.at(-1)?.name === node.name) layerNodes.add(node.name);
   }
   return layers;
 }

@@ -163,18 +163,19 @@ describe('pipeline totals of the residual block (fixtures.ts residualLayers), wo
     expect(e.finnCriticalPathCycles).toBe(255905);
   });
 
-  it('bypass FIFO: words the skip branch holds while the other branch fills, plus a margin of 32', () => {
+  it('bypass FIFO: skip words that pass before the branch first outputs, plus a margin of 32', () => {
     const { e } = setup();
     const add = e.layers.find((l) => l.name === 'add')!;
     const bypass = add.fifos.find((f) => f.bypass)!;
-    // branch fill (expand + dw + project) = 1040 + 15121.28 + 1088 = 17249.28 cycles; the stem's
-    // output stream is 1024 words per 65,536-cycle frame: ceil(17249.28 x 1024 / 65536) = 270, + 32 = 302
-    expect(bypass).toMatchObject({ from: 'stem', to: 'add (bypass)', depth: 302, width: 8 });
-    // Q_srl at 302 > 256 deep: Vivado FIFO 512 x 8 b; LUTRAM ceil(512/32)*ceil(8/2) = 64 LUTs vs
-    // 1 RAMB18 (2K x 9): 64/53200 < 1/280 -> LUTRAM; address 2*9 = 18 LUTs -> 82 LUTs, FF 8 + 36 = 44
-    expect(bypass.lut).toBe(82);
+    // branch stem -> expand (1x1, no window) -> dw (3x3, pads 1, 8 wide, 64 channels) -> project:
+    // the dw window waits for (3 - 1 - 1) rows x 8 + (3 - 1) pixels = 10 pixels x 64 = 640 elements
+    // before its first output; the Add's PE is 1: 640 words + 32 = 672, each 1 x 8 b
+    expect(bypass).toMatchObject({ from: 'stem', to: 'add (bypass)', depth: 672, width: 8 });
+    // Q_srl at 672 > 256 deep: Vivado FIFO 1024 x 8 b; LUTRAM ceil(1024/32)*ceil(8/2) = 128 LUTs vs
+    // 1 RAMB18 (1K x 18): 128/53200 < 1/280 -> LUTRAM; address 2*10 = 20 LUTs -> 148 LUTs, FF 8 + 40 = 48
+    expect(bypass.lut).toBe(148);
     expect(bypass.bram18).toBe(0);
-    expect(bypass.ff).toBe(44);
+    expect(bypass.ff).toBe(48);
   });
 
   it('stream FIFOs are optimize_depth(fifoDepth) deep and counted in the totals', () => {

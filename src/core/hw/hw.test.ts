@@ -195,3 +195,17 @@ describe('power', () => {
     expect(p100.rangeW[0]).toBeLessThan(p100.totalW);
   });
 });
+
+describe('the requantiser the estimate chose', () => {
+  const styles = (bits: number, requant?: 'auto' | 'thresholds' | 'multiply') => {
+    const hw = hwLayersFromLayerView(referenceLikeLayers(), referenceLikeLayers().map(() => ({ weightBits: bits, actBits: bits })));
+    const est = estimate(hw, {}, z7020, 100, requant ? { requant } : {});
+    return new Set(est.layers.flatMap((l) => l.engines.filter((e) => e.kind === 'thresholding').map((e) => e.requantStyle)));
+  };
+  it('is a typed field of every thresholding engine row: multiply-shift above 4 output bits under auto, else thresholds', () => {
+    expect(styles(8)).toEqual(new Set(['multiply']));
+    expect(styles(4)).toEqual(new Set(['thresholds']));
+    expect(styles(8, 'thresholds')).toEqual(new Set(['thresholds']));
+    expect(styles(4, 'multiply')).toEqual(new Set(['multiply']));
+  });
+});

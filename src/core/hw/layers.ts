@@ -175,11 +175,20 @@ const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i
 
 /**
  * The layer view as engine chains. `bits` gives per-layer weight/activation bits (default 8/8).
- * Layers are taken in the view's (topological) order; the skip input of an Add is taken to be
- * the nearest earlier layer, before the Add's direct predecessor, with the same output shape
- * (the inverted-residual pattern). The layer view carries no tensor names, so this is a
- * heuristic; it only affects the depth of the bypass FIFO.
+ * Layers are taken in the view's (topological) order. The skip input of an Add is the source
+ * (LayerInfo.sources, from the graph) that is not its branch's latest layer; for a layer view
+ * without sources (hand-built), the nearest earlier layer, before the Add's direct predecessor,
+ * with the same output shape (the inverted-residual pattern). It sets the bypass FIFO's depth.
  */
+/** The skip input's layer index (-1: the network input) from an Add's graph sources; undefined when they do not say. */
+function skipFromSources(layers: LayerInfo[], add: LayerInfo): number | undefined {
+  if (add.sources?.length !== 2) return undefined;
+  const idx = add.sources.map((name) => (name === null ? -1 : layers.findIndex((l) => l.name === name)));
+  if (idx.some((j) => j < -1) || (add.sources[0] !== null && idx[0] < 0) || (add.sources[1] !== null && idx[1] < 0) || idx[0] === idx[1]) return undefined;
+  // The branch is the later source (the chain runs through it to the Add); the skip the earlier.
+  return Math.min(idx[0], idx[1]);
+}
+
 export function hwLayersFromLayerView(layers: LayerInfo[], bits?: BitsInput): HwLayer[] {
   let lastCompute = -1;
   layers.forEach((l, i) => {
@@ -192,8 +201,9 @@ export function hwLayersFromLayerView(layers: LayerInfo[], bits?: BitsInput): Hw
     // Every compute layer and Add before the last compute layer requantises its output.
     const hw = mapLayer(layer, b, i < lastCompute, next?.actBits ?? b.actBits);
     if (hw.mappable && layer.kind === 'elementwise') {
-      let skip = -1;
-      for (let j = i - 2; j >= 0; j--) {
+      const fromGraph = skipFromSources(layers, layer);
+      let skip = fromGraph ?? -1;
+      for (let j = i - 2; fromGraph === undefined && j >= 0; j--) {
         if (sameShape(layers[j].outputShape, layer.outputShape)) {
           skip = j;
           break;

@@ -12,6 +12,7 @@ import type { HwFolding, HwLayerConfig } from './config.ts';
 import { checkNumber, LIMITS } from '../limits.ts';
 import { lutFactor, toEngineDevice, bramInDeviceBlocks, type Device } from './devices.ts';
 import type { EngineContext, EngineFold, RequantStyle } from './engines/contract.ts';
+import { bypassWords, type BranchWindow } from './engines/add-streams.ts';
 import { optimizeFifoDepth } from './engines/fifo.ts';
 import { ENGINES, engineOf } from './engines/index.ts';
 import { validateFolding } from './folding.ts';
@@ -211,13 +212,13 @@ function latencyPass(plans: Planned[][]): Latency {
 
 /**
  * Pass 3, FIFO sizing: one FIFO between consecutive engines, plus a bypass FIFO on each residual
- * Add deep enough to hold the skip branch while the other branch fills.
+ * Add deep enough to hold the skip words that pass before the branch's first output
+ * (bypassWords, engines/add-streams.ts: the same count the generator uses).
  */
-function fifoPass(layers: HwLayer[], plans: Planned[][], latency: Latency, maxCycles: number, fifoDepth: number, device: EngineDevice, warnings: string[]): FifoRow[][] {
+function fifoPass(layers: HwLayer[], plans: Planned[][], fifoDepth: number, device: EngineDevice, warnings: string[]): FifoRow[][] {
   const ctx: EngineContext = { bits: DEFAULT_BITS, device, mulStyle: 'auto', memStyle: 'auto', requant: 'auto' };
   const fifo = (depth: number, width: number) => ENGINES.fifo.estimate({ kind: 'fifo', depth, width }, { pe: 1, simd: 1 }, ctx);
   const fifosByLayer: FifoRow[][] = layers.map(() => []);
-  const { fillAtLayerEnd } = latency;
   let prev: { name: string; cost: EngineCost } | null = null;
   plans.forEach((p, li) => {
     for (const e of p) {
@@ -231,20 +232,29 @@ function fifoPass(layers: HwLayer[], plans: Planned[][], latency: Latency, maxCy
     const layer = layers[li];
     if (layer.mappable && layer.skipFrom !== undefined) {
       const src = layer.skipFrom;
-      const srcPlan = src >= 0 ? plans[src] : [];
-      const srcCost = srcPlan.length > 0 ? srcPlan[srcPlan.length - 1].cost : null;
-      const words = srcCost ? srcCost.outWords : (p[0]?.cost.inWords ?? 0);
-      const width = srcCost ? srcCost.outWidth : (p[0]?.cost.outWidth ?? layer.bits.actBits);
-      // Words the skip branch must hold while the other branch fills, at the bottleneck rate.
-      const branchFill = (li > 0 ? fillAtLayerEnd[li - 1] : 0) - (src >= 0 ? fillAtLayerEnd[src] : 0);
-      const raw = maxCycles > 0 ? Math.ceil((branchFill * words) / maxCycles) + 32 : 32;
-      const depth = optimizeFifoDepth(Math.min(Math.max(raw, 32), Math.max(words, 32)));
+      // In words of the Add's PE (the generator converts the skip stream's width before the FIFO).
+      const add = p.find((e) => e.spec.kind === 'add-streams');
+      const pe = add ? add.fold.pe : 1;
+      const width = pe * layer.bits.actBits;
+      const depth = optimizeFifoDepth(bypassWords(branchWindowsOf(plans.slice(src + 1, li)), pe));
       const f = fifo(depth, width);
       fifosByLayer[li].push({ from: src >= 0 ? layers[src].name : 'input', to: `${layer.name} (bypass)`, depth, width, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: true });
       if (src < 0) warnings.push(`${layer.name}: skip input not found in the layer view; bypass FIFO sized from the network input.`);
     }
   });
   return fifosByLayer;
+}
+
+/** The sliding windows of a residual branch's engines, with the padding of their FMPadding. */
+function branchWindowsOf(branch: Planned[][]): BranchWindow[] {
+  return branch.flatMap((engines) =>
+    engines.flatMap((e) => {
+      if (e.spec.kind !== 'sliding-window') return [];
+      const pad = engines.find((x) => x.spec.kind === 'fmpadding')?.spec;
+      const [pt, pl, , pr] = pad?.kind === 'fmpadding' ? pad.pads : [0, 0, 0, 0];
+      return [{ kernel: e.spec.kernel, padTop: pt, padLeft: pl, inWidth: e.spec.ifmDim[1] - pl - pr, channels: e.spec.channels }];
+    }),
+  );
 }
 
 /** Pass 4, totals: per-layer rows (engines and FIFOs) and the design's totals in the device's LUT unit. */
@@ -285,6 +295,7 @@ function totalsPass(
       };
       if (e.fold.parallelWindow) row.parallelWindow = true;
       if (c.uram) row.uram = c.uram;
+      if (c.requantStyle) row.requantStyle = c.requantStyle;
       return row;
     });
     const fifos = fifosByLayer[li];
@@ -392,7 +403,7 @@ export function estimate(
   const plans = planEngines(layers, configs, dev, options.requant ?? 'auto');
   const { maxCycles, bottleneck } = findBottleneck(layers, plans);
   const latency = latencyPass(plans);
-  const fifos = fifoPass(layers, plans, latency, maxCycles, options.fifoDepth ?? 32, dev, warnings);
+  const fifos = fifoPass(layers, plans, options.fifoDepth ?? 32, dev, warnings);
   const { rows, totals, unmapped, macs } = totalsPass(layers, configs, plans, latency, fifos, bottleneck, device);
   if (unmapped.length > 0) warnings.push(`${unmapped.length} layer(s) cannot be mapped and are left out of every total.`);
   const fit = fitPass(totals, device, warnings);

@@ -5,6 +5,8 @@
  * rules by hand.
  */
 import { describe, expect, it } from 'vitest';
+import { residualModel } from '../../../test/rtl-models.ts';
+import { loadModel } from '../graph/index.ts';
 import type { LayerInfo } from '../graph/layer.ts';
 import { getDevice, validateDevice } from './devices.ts';
 import { allowedFoldings, divisors, validateFolding } from './folding.ts';
@@ -198,5 +200,18 @@ describe('folding constraints', () => {
     expect(allowedFoldings(hw).simd).toHaveLength(240);
     expect(() => validateFolding([hw], { big: { simd: 7 * 11 * 13 * 17 } })).toThrow(/Allowed SIMD: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 21, 22, 24, 26, 28, 30, \.\.\. \(240 values\)/);
     expect(() => validateFolding([hw], { big: { pe: 3 } })).toThrow(/PE=3 must divide 8 \(output channels\)\. Allowed PE: 1, 2, 4, 8\./);
+  });
+});
+
+describe('skip source of a residual Add, from the graph', () => {
+  it("follows the Add's inputs back through ReLU to the layers that produce them", () => {
+    // stem -> ReLU -> dw -> ReLU -> pw -> Add(pw, ReLU(stem)): dw has the stem's shape, so the shape rule would pick it
+    const layers = loadModel(residualModel(8), 'residual.onnx').layers;
+    const add = layers.find((l) => l.name === 'add')!;
+    expect(add.sources).toEqual(['pw', 'stem']);
+    expect(hwLayersFromLayerView(layers).find((l) => l.name === 'add')!.skipFrom).toBe(0);
+    // Without sources (a hand-built view) the shape rule still applies: dw, the nearest same-shape layer.
+    const bare = layers.map(({ sources: _sources, ...l }) => l);
+    expect(hwLayersFromLayerView(bare).find((l) => l.name === 'add')!.skipFrom).toBe(1);
   });
 });

@@ -41,9 +41,14 @@ export interface EngineDevice {
   uram: number | null;
 }
 
+/** The requantiser a thresholding engine is built as: FINN's thresholds or multiply-shift (engines/thresholding.ts). */
+export type RequantChoice = 'thresholds' | 'multiply';
+
 /** Cost of one engine at one folding. LUT/FF are in LUT6-equivalents before device conversion. */
 export interface EngineCost {
   cycles: number;
+  /** Thresholding engines only: the requantiser the estimate charged (and the generator emits). */
+  requantStyle?: RequantChoice;
   dsp: number;
   /** RAMB18-equivalent blocks (18 Kbit, FINN's unit). */
   bram18: number;

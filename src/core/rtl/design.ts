@@ -8,14 +8,10 @@
 import { accumulatorBits } from '../hw/engines/common.ts';
 import type { Estimate, LayerRow } from '../hw/pipeline.ts';
 import type { IntConv, IntegerNetwork, IntOp, Requant } from './integer.ts';
-import { emitAddStreams, emitFork } from './add-streams.ts';
-import { emitFifo } from './fifo.ts';
-import { emitMvau } from './mvau.ts';
-import { emitGlobalPool } from './pool.ts';
-import { emitRequant } from './requant.ts';
-import { emitThresholds } from './thresholds.ts';
-import { emitSlidingWindow } from './sliding-window.ts';
-import { emitVvau } from './vvau.ts';
+import type { EngineFold, RtlContext } from '../hw/engines/contract.ts';
+import { bypassWords, BYPASS_SLACK_WORDS, type BranchWindow } from '../hw/engines/add-streams.ts';
+import { rtlEmitterOf } from '../hw/engines/index.ts';
+import { emitFork } from './add-streams.ts';
 import { emitWidthConverter } from './width-converter.ts';
 import { hexOf, verilogName, type EmittedModule } from './verilog.ts';
 import { badInput } from '../errors.ts';
@@ -50,7 +46,7 @@ export interface AcceleratorDesign {
   notes: string[];
 }
 
-function engineOf(row: LayerRow, kind: string) {
+function engineRow(row: LayerRow, kind: string) {
   const e = row.engines.find((x) => x.kind === kind);
   if (!e) throw badInput(`layer "${row.name}" has no ${kind} engine in the estimate.`, row.name);
   return e;
@@ -63,32 +59,32 @@ function fifoDepth(row: LayerRow, kind: string): number {
   return f ? f.depth : 32;
 }
 
-/**
- * The requantiser the estimate charged for a layer: FINN thresholds or multiply-shift
- * (engines/thresholding.ts; the estimate's engine notes say which), emitted with the same integers.
- */
-function emitLayerRequant(row: LayerRow, name: string, channels: number, inBits: number, requant: Requant): { module: EmittedModule; pe: number; kind: 'requant' | 'thresholds' } {
-  const engine = engineOf(row, 'thresholding');
-  const multiply = engine.notes.some((n) => n.startsWith('multiply-shift'));
-  const params = { name, channels, pe: engine.pe, inBits, requant };
-  return multiply ? { module: emitRequant(params), pe: engine.pe, kind: 'requant' } : { module: emitThresholds(params), pe: engine.pe, kind: 'thresholds' };
-}
+/** The folding the estimate gave an engine of a layer. */
+const foldOf = (e: { pe: number; simd: number; parallelWindow?: boolean }): EngineFold => ({ pe: e.pe, simd: e.simd, ...(e.parallelWindow ? { parallelWindow: true } : {}) });
+
+/** Context of the emitters that take no requantiser style. */
+const RTL_CONTEXT: RtlContext = { requant: 'auto' };
+
+/** A FIFO of the estimator's depth, emitted by the FIFO engine. */
+const emitFifo = (name: string, depth: number, width: number): EmittedModule => rtlEmitterOf('fifo').emit({ kind: 'fifo', depth, width }, { pe: 1, simd: 1 }, RTL_CONTEXT, { name, data: undefined });
 
 /**
- * Skip words (of `pe` elements) the bypass must hold while the branch `ops` fills: every window
- * in the branch waits for (k_h - 1 - pad_top) rows plus k_w - pad_left pixels of its input
- * before its first output; plus 32 words for the pipeline registers and FIFOs on the way.
+ * The requantiser the estimate charged for a layer (its thresholding engine's `requantStyle`:
+ * FINN thresholds or multiply-shift), emitted with the same integers by the thresholding engine's emitter.
  */
-export function bypassWords(ops: IntOp[], pe: number): number {
-  let elements = 0;
-  for (const op of ops) {
-    if (op.kind !== 'conv' && op.kind !== 'depthwise') continue;
-    const [kh, kw] = op.kernel;
-    const [pt, pl] = op.pads;
-    const pixels = Math.max(0, kh - 1 - pt) * op.inDim[1] + Math.max(1, kw - pl);
-    elements += pixels * op.inChannels;
-  }
-  return Math.ceil(elements / pe) + 32;
+function emitLayerRequant(row: LayerRow, numVectors: number, name: string, channels: number, inBits: number, requant: Requant): { module: EmittedModule; pe: number; kind: 'requant' | 'thresholds' } {
+  const engine = engineRow(row, 'thresholding');
+  const style = engine.requantStyle;
+  if (!style) throw badInput(`layer "${row.name}": the estimate does not say which requantiser its thresholding engine is.`, row.name);
+  const ctx: RtlContext = { requant: style };
+  const spec = { kind: 'thresholding' as const, channels, numVectors, thresholdBits: inBits, outBits: requant.out.bits };
+  const module = rtlEmitterOf('thresholding').emit(spec, foldOf(engine), ctx, { name, data: { inBits, requant } });
+  return { module, pe: engine.pe, kind: style === 'multiply' ? 'requant' : 'thresholds' };
+}
+
+/** The windows on a residual branch (its convolutions), for the bypass count (engines/add-streams.ts). */
+export function branchWindows(ops: IntOp[]): BranchWindow[] {
+  return ops.flatMap((op) => (op.kind === 'conv' || op.kind === 'depthwise' ? [{ kernel: op.kernel, padTop: op.pads[0], padLeft: op.pads[1], inWidth: op.inDim[1], channels: op.inChannels }] : []));
 }
 
 export interface DesignOptions {
@@ -139,29 +135,35 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     const A = op.input.bits;
     const base = verilogName(op.name);
     if (op.kind === 'add') {
-      const pe = engineOf(row, 'add-streams').pe;
+      const addRow = engineRow(row, 'add-streams');
+      const pe = addRow.pe;
       const src = forks.get(op.skipFrom)!;
       if (src.bits !== op.skip.bits) throw new Error(`${op.name}: skip stream carries ${src.bits}-bit elements, not ${op.skip.bits}`);
       const sumBits = Math.max(op.branch.bits, op.skip.bits + (op.skip.signed ? 0 : 1)) + 1;
-      const m = emitAddStreams({ name: unique(`${base}_add`), pe, branchBits: op.branch.bits, skipBits: op.skip.bits, skipSigned: op.skip.signed, outBits: sumBits });
+      const addSpec = { kind: 'add-streams' as const, channels: op.outChannels, numVectors: op.outDim[0] * op.outDim[1] };
+      const m = rtlEmitterOf('add-streams').emit(addSpec, foldOf(addRow), RTL_CONTEXT, {
+        name: unique(`${base}_add`),
+        data: { branchBits: op.branch.bits, skipBits: op.skip.bits, skipSigned: op.skip.signed, outBits: sumBits },
+      });
       const path: EmittedModule[] = [];
       if (src.elements !== pe) path.push(emitWidthConverter(unique(`dwc_${base}_bypass`), src.elements, pe, src.bits));
       const bypass = row.fifos.find((f) => f.bypass);
       const estimated = bypass ? bypass.depth : 32;
-      const needed = bypassWords(net.ops.slice(op.skipFrom + 1, index), pe);
+      const needed = bypassWords(branchWindows(net.ops.slice(op.skipFrom + 1, index)), pe);
       const depth = Math.max(estimated, needed);
-      if (depth > estimated) notes.push(`${op.name}: bypass FIFO ${depth} deep, not the estimate's ${estimated}: the branch holds ${needed - 32} skip words before its first output (a shallower bypass deadlocks).`);
+      if (depth > estimated) notes.push(`${op.name}: bypass FIFO ${depth} deep, not the estimate's ${estimated}: the branch holds ${needed - BYPASS_SLACK_WORDS} skip words before its first output (a shallower bypass deadlocks).`);
       path.push(emitFifo(unique(`fifo_${base}_bypass`), depth, pe * src.bits));
       push('add-streams', op.name, m, pe, op.branch.bits, pe, sumBits, fifoDepth(row, 'add-streams'));
       stages[stages.length - 1].skip = { fork: src.stage, path };
-      const r = emitLayerRequant(row, unique(`${base}_requant`), op.outChannels, sumBits, op.requant!);
+      const r = emitLayerRequant(row, op.outDim[0] * op.outDim[1], unique(`${base}_requant`), op.outChannels, sumBits, op.requant!);
       push(r.kind, op.name, r.module, r.pe, sumBits, r.pe, op.requant!.out.bits, fifoDepth(row, 'thresholding'));
       if (forked.has(index)) fork(index, op.name);
       return;
     }
     if (op.kind === 'global-avg-pool') {
       const pe = row.config.pe;
-      const m = emitGlobalPool({ name: unique(`${base}_pool`), channels: op.inChannels, inDim: op.inDim, pe, actBits: A, actSigned: op.input.signed, requant: op.requant! });
+      const spec = { kind: 'global-acc-pool' as const, channels: op.inChannels, inDim: op.inDim };
+      const m = rtlEmitterOf('global-acc-pool').emit(spec, { pe, simd: 1 }, RTL_CONTEXT, { name: unique(`${base}_pool`), data: { actBits: A, actSigned: op.input.signed, requant: op.requant! } });
       push('global-pool', op.name, m, pe, A, pe, op.requant!.out.bits, fifoDepth(row, 'global-acc-pool'));
       if (forked.has(index)) fork(index, op.name);
       return;
@@ -169,47 +171,43 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     const conv = op as IntConv;
     const accBits = isLast ? 32 : accumulatorBits(conv.fanIn, conv.weightBits, A, op.input.signed);
     if (conv.kind === 'conv' || conv.kind === 'depthwise') {
-      const swg = engineOf(row, 'sliding-window');
+      const swg = engineRow(row, 'sliding-window');
       if (swg.parallelWindow) throw badInput(`layer "${op.name}": the estimate uses the window's parallel mode, which the generator does not build yet.`, op.name);
-      const m = emitSlidingWindow({
-        name: unique(`${base}_swg`),
+      const [pt, pl, pb, pr] = conv.pads;
+      const spec = {
+        kind: 'sliding-window' as const,
         channels: op.inChannels,
-        simd: swg.simd,
-        actBits: A,
-        inDim: op.inDim,
-        outDim: op.outDim,
+        ifmDim: [op.inDim[0] + pt + pb, op.inDim[1] + pl + pr] as [number, number],
+        ofmDim: op.outDim,
         kernel: conv.kernel,
         stride: conv.stride,
-        pads: conv.pads,
+        dilation: [1, 1] as [number, number],
         depthwise: conv.kind === 'depthwise',
-      });
+      };
+      const m = rtlEmitterOf('sliding-window').emit(spec, foldOf(swg), RTL_CONTEXT, { name: unique(`${base}_swg`), data: { actBits: A, pads: conv.pads } });
       push('sliding-window', op.name, m, swg.simd, A, swg.simd, A, fifoDepth(row, 'sliding-window'));
     } else if (conv.stride.some((s) => s !== 1)) {
       throw badInput(`layer "${op.name}": strided 1x1 convolution (DownSampler) is not generated.`, op.name);
     }
     const { pe, simd } = row.config;
     if (conv.kind === 'depthwise') {
-      const m = emitVvau({ name: unique(`${base}_vvau`), channels: op.inChannels, kernel: conv.kernel, pe, simd, weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights });
+      const spec = { kind: 'vvau' as const, channels: op.inChannels, kernel: conv.kernel, outDim: op.outDim };
+      const m = rtlEmitterOf('vvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
+        name: unique(`${base}_vvau`),
+        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights },
+      });
       push('vvau', op.name, m, pe, A, pe, accBits, fifoDepth(row, 'vvau'));
     } else {
       const mw = conv.weights.length / op.outChannels;
-      const m = emitMvau({
+      const spec = { kind: 'mvau' as const, mw, mh: op.outChannels, numVectors: op.outDim[0] * op.outDim[1] };
+      const m = rtlEmitterOf('mvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
         name: unique(`${base}_mvau`),
-        mw,
-        mh: op.outChannels,
-        pe,
-        simd,
-        weightBits: conv.weightBits,
-        actBits: A,
-        actSigned: op.input.signed,
-        accBits,
-        weights: conv.weights,
-        ...(isLast ? { bias: conv.bias } : {}),
+        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...(isLast ? { bias: conv.bias } : {}) },
       });
       push('mvau', op.name, m, simd, A, pe, accBits, fifoDepth(row, 'mvau'));
     }
     if (op.requant) {
-      const r = emitLayerRequant(row, unique(`${base}_requant`), op.outChannels, accBits, op.requant);
+      const r = emitLayerRequant(row, op.outDim[0] * op.outDim[1], unique(`${base}_requant`), op.outChannels, accBits, op.requant);
       push(r.kind, op.name, r.module, r.pe, accBits, r.pe, op.requant.out.bits, fifoDepth(row, 'thresholding'));
     }
     if (forked.has(index)) fork(index, op.name);

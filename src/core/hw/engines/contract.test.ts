@@ -3,8 +3,12 @@ import { getDevice, toEngineDevice } from '../devices.ts';
 import { referenceLikeLayers, residualLayers } from '../fixtures.ts';
 import { hwLayersFromLayerView } from '../layers.ts';
 import type { EngineSpec } from '../types.ts';
-import type { EngineContext, EngineFold } from './contract.ts';
-import { ENGINES, engineOf } from './index.ts';
+import type { EngineContext, EngineFold, RtlModule } from './contract.ts';
+import { ENGINES, engineOf, RTL_KINDS, rtlEmitterOf } from './index.ts';
+import type { RequantRtlData } from './thresholding.ts';
+
+/** The engine kinds src/core/rtl/design.ts emits (FMPadding is folded into its window there). */
+const GENERATED = ['mvau', 'vvau', 'sliding-window', 'thresholding', 'global-acc-pool', 'add-streams', 'fifo'] as const;
 
 const ctx: EngineContext = { bits: { weightBits: 8, actBits: 8 }, device: toEngineDevice(getDevice('XC7Z020')), mulStyle: 'auto', memStyle: 'auto', requant: 'auto' };
 
@@ -45,5 +49,58 @@ describe('engine contract', () => {
     const fold = ENGINES.thresholding.auxFold!(spec, { target: 800, main: { kind: 'mvau', fold: { pe: 1, simd: 1 } } });
     expect(fold).toEqual({ pe: 4, simd: 1 }); // 100 * 32 / 4 = 800
     expect(ENGINES.thresholding.estimate(spec, fold, ctx).cycles).toBe(800);
+  });
+});
+
+describe('RTL emitters in the engine table', () => {
+  const requant: RequantRtlData['requant'] = {
+    bias: [0, 0, 0, 0],
+    multiplier: [3, 5, 7, 9],
+    shift: 4,
+    rounding: 'half-even',
+    out: { bits: 8, signed: true, scale: 1, scaleType: 'float', rounding: 'half-even', qmin: -128, qmax: 127 },
+  };
+  // One instance of every kind src/core/rtl/design.ts builds, through the table only.
+  const instances: { [K in (typeof GENERATED)[number]]: () => RtlModule } = {
+    mvau: () => rtlEmitterOf('mvau').emit({ kind: 'mvau', mw: 4, mh: 2, numVectors: 1 }, { pe: 2, simd: 2 }, { requant: 'auto' }, { name: 'm', data: { weightBits: 4, actBits: 4, actSigned: false, accBits: 12, weights: [1, -2, 3, -4, 5, -6, 7, -8] } }),
+    vvau: () => rtlEmitterOf('vvau').emit({ kind: 'vvau', channels: 2, kernel: [3, 3], outDim: [4, 4] }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'v', data: { weightBits: 4, actBits: 4, actSigned: false, accBits: 12, weights: Array.from({ length: 18 }, (_, i) => i - 9) } }),
+    'sliding-window': () =>
+      rtlEmitterOf('sliding-window').emit({ kind: 'sliding-window', channels: 2, ifmDim: [6, 6], ofmDim: [4, 4], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], depthwise: true }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 's', data: { actBits: 4, pads: [0, 0, 0, 0] } }),
+    thresholding: () => rtlEmitterOf('thresholding').emit({ kind: 'thresholding', channels: 4, numVectors: 1, thresholdBits: 12, outBits: 8 }, { pe: 1, simd: 1 }, { requant: 'multiply' }, { name: 't', data: { inBits: 12, requant } }),
+    'global-acc-pool': () => rtlEmitterOf('global-acc-pool').emit({ kind: 'global-acc-pool', channels: 4, inDim: [2, 2] }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'g', data: { actBits: 8, actSigned: true, requant: { ...requant, multiplier: [5, 5, 5, 5] } } }),
+    'add-streams': () => rtlEmitterOf('add-streams').emit({ kind: 'add-streams', channels: 4, numVectors: 1 }, { pe: 2, simd: 1 }, { requant: 'auto' }, { name: 'a', data: { branchBits: 8, skipBits: 8, skipSigned: true, outBits: 9 } }),
+    fifo: () => rtlEmitterOf('fifo').emit({ kind: 'fifo', depth: 32, width: 16 }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'f', data: undefined }),
+  };
+
+  it('every engine kind the generator builds has an emitter that emits its module', () => {
+    expect([...RTL_KINDS].sort()).toEqual([...GENERATED].sort());
+    for (const kind of GENERATED) {
+      expect(ENGINES[kind].rtl, kind).toBeDefined();
+      const m = instances[kind]();
+      expect(m.verilog, kind).toMatch(new RegExp(`module ${m.name}\\b`));
+      expect(m.inWidth, kind).toBeGreaterThan(0);
+      expect(m.outWidth, kind).toBeGreaterThan(0);
+    }
+    expect(instances['add-streams']().outWidth).toBe(2 * 9);
+    expect(instances.fifo().inWidth).toBe(16);
+  });
+
+  it('the thresholding emitter builds the requantiser style the context names', () => {
+    const spec = { kind: 'thresholding' as const, channels: 4, numVectors: 1, thresholdBits: 12, outBits: 8 };
+    const emit = (style: 'multiply' | 'thresholds') => rtlEmitterOf('thresholding').emit(spec, { pe: 1, simd: 1 }, { requant: style }, { name: 't', data: { inBits: 12, requant } });
+    expect(emit('multiply').verilog).not.toEqual(emit('thresholds').verilog);
+    expect(Object.keys(emit('thresholds').files).length).toBeGreaterThan(0);
+  });
+
+  it('refuses a kind the generator does not build, naming it and the kinds it does', () => {
+    expect(ENGINES.pool.rtl).toBeUndefined();
+    expect(() => rtlEmitterOf('pool')).toThrow(/no emitter for engine kind "pool" \(FINN Pool\); it builds mvau, vvau, sliding-window/);
+    expect(() => rtlEmitterOf('downsampler')).toThrow(/no emitter for engine kind "downsampler"/);
+  });
+
+  it('the MVAU emitter refuses weights that do not fill its matrix', () => {
+    expect(() => rtlEmitterOf('mvau').emit({ kind: 'mvau', mw: 4, mh: 2, numVectors: 1 }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'm', data: { weightBits: 4, actBits: 4, actSigned: false, accBits: 12, weights: [1, 2, 3] } })).toThrow(
+      /3 weights for a 2 x 4 MVAU/,
+    );
   });
 });

@@ -13,15 +13,16 @@
  *                      FIFO sizing)
  * - `auxFold`        = the folding an auxiliary engine takes from its layer (FINN SetFolding);
  *                      a layer's main engine is folded by the layer's PE/SIMD instead
- * - `rtl`            = the Verilog emitter of the engine kind (optional until every kind has one)
+ * - `rtl`            = the Verilog emitter of the engine kind (src/core/rtl), absent for kinds
+ *                      the generator does not build (rtlEmitterOf in engines/index.ts refuses them)
  * The pipeline (pipeline.ts) and the folding search (fold.ts) reach engines only through the
  * table in engines/index.ts.
  */
 import { divisors } from '../folding.ts';
-import type { EngineCost, EngineDevice, EngineKind, EngineSpec, LayerBits, MemStyle, MulStyle } from '../types.ts';
+import type { EngineCost, EngineDevice, EngineKind, EngineSpec, LayerBits, MemStyle, MulStyle, RequantChoice } from '../types.ts';
 
 /** How outputs are requantised: FINN's thresholds, a multiply-shift requantiser, or 'auto'. */
-export type RequantStyle = 'auto' | 'thresholds' | 'multiply';
+export type RequantStyle = 'auto' | RequantChoice;
 
 /** An engine's folding: PE and SIMD, and the sliding window's parallel_window mode. */
 export interface EngineFold {
@@ -49,6 +50,9 @@ export interface AuxFoldContext {
   window?: EngineFold;
 }
 
+/** What an RTL emitter reads of the engine context (no emitter needs the device yet). */
+export type RtlContext = Pick<EngineContext, 'requant'>;
+
 /**
  * One Verilog module of an engine instance and the memory init files it reads; the same shape
  * as `EmittedModule` of the RTL generator (src/core/rtl/verilog.ts on branch rtl).
@@ -69,12 +73,13 @@ export interface RtlModule {
  * (integer weights, bias, requantisation constants), defined by src/core/rtl.
  */
 export interface RtlEmitter<S extends EngineSpec = EngineSpec, D = unknown> {
-  emit(spec: S, fold: EngineFold, ctx: EngineContext, instance: { name: string; data: D }): RtlModule;
+  /** `ctx`: the requantiser style the estimate chose. */
+  emit(spec: S, fold: EngineFold, ctx: RtlContext, instance: { name: string; data: D }): RtlModule;
 }
 
 export type SpecOf<K extends EngineSpec['kind']> = Extract<EngineSpec, { kind: K }>;
 
-export interface HwEngine<S extends EngineSpec = EngineSpec> {
+export interface HwEngine<S extends EngineSpec = EngineSpec, D = unknown> {
   readonly kind: S['kind'];
   /** FINN's op this engine models, e.g. 'MVAU' (for notes and docs). */
   readonly finnOp: string;
@@ -84,8 +89,8 @@ export interface HwEngine<S extends EngineSpec = EngineSpec> {
   estimate(spec: S, fold: EngineFold, ctx: EngineContext): EngineCost;
   /** The folding of this engine when it is not its layer's main engine; absent for main-only kinds. */
   auxFold?(spec: S, ctx: AuxFoldContext): EngineFold;
-  /** The Verilog emitter; optional until every kind has one. */
-  rtl?: RtlEmitter<S>;
+  /** The Verilog emitter (src/core/rtl); absent for kinds the generator does not build. */
+  rtl?: RtlEmitter<S, D>;
 }
 
 /** Smallest divisor of n whose cycles(d) <= target, else n (FINN SetFolding's search order). */

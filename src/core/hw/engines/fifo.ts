@@ -16,6 +16,7 @@
 import { ramb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
+import { emitFifo } from '../../rtl/fifo.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
 export const MAX_QSRL_DEPTH = 256;
@@ -65,4 +66,5 @@ export const fifoEngine: HwEngine<SpecOf<'fifo'>> = {
   finnOp: 'StreamingFIFO',
   expCycles: () => 0,
   estimate: (spec, _fold, ctx) => fifoCost(spec.depth, spec.width, ctx.device, bufferMemStyle(ctx.memStyle)),
+  rtl: { emit: (spec, _fold, _ctx, { name }) => emitFifo(name, spec.depth, spec.width) },
 };

@@ -2,7 +2,8 @@
  * The engine table: every engine kind, reached through the one contract (contract.ts). The
  * pipeline and the folding search look engines up here instead of switching on kinds.
  */
-import type { EngineSpec } from '../types.ts';
+import { badInput } from '../../errors.ts';
+import type { EngineKind, EngineSpec } from '../types.ts';
 import { addStreamsEngine } from './add-streams.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 import { fifoEngine } from './fifo.ts';
@@ -14,7 +15,8 @@ import { vvauEngine } from './vvau.ts';
 
 export type EngineTable = { readonly [K in EngineSpec['kind']]: HwEngine<SpecOf<K>> };
 
-export const ENGINES: EngineTable = {
+/** Typed per kind (satisfies, not a widening annotation), so that callers get each emitter's data type. */
+export const ENGINES = {
   mvau: mvauEngine,
   vvau: vvauEngine,
   'sliding-window': slidingWindowEngine,
@@ -26,9 +28,21 @@ export const ENGINES: EngineTable = {
   'global-acc-pool': globalAccPoolEngine,
   'add-streams': addStreamsEngine,
   fifo: fifoEngine,
-};
+} satisfies EngineTable;
 
 /** The engine of a spec, typed for that spec. */
 export function engineOf<S extends EngineSpec>(spec: S): HwEngine<S> {
   return ENGINES[spec.kind as S['kind']] as unknown as HwEngine<S>;
+}
+
+/** Engine kinds the RTL generator builds (those with an `rtl` emitter). */
+export const RTL_KINDS: EngineKind[] = (Object.keys(ENGINES) as EngineKind[]).filter((k) => ENGINES[k].rtl !== undefined);
+
+/** The Verilog emitter of an engine kind; a clear refusal for kinds the generator does not build. */
+export function rtlEmitterOf<K extends keyof typeof ENGINES>(kind: K): NonNullable<(typeof ENGINES)[K]['rtl']> {
+  const engine: HwEngine<SpecOf<K>> = ENGINES[kind] as unknown as HwEngine<SpecOf<K>>;
+  if (!engine.rtl) {
+    throw badInput(`the RTL generator has no emitter for engine kind "${kind}" (FINN ${engine.finnOp}); it builds ${RTL_KINDS.join(', ')}.`, kind);
+  }
+  return engine.rtl as unknown as NonNullable<(typeof ENGINES)[K]['rtl']>;
 }

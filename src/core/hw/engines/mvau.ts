@@ -22,6 +22,7 @@ import {
   resolveWeightMem,
   type Folding,
 } from './common.ts';
+import { emitMvau, type MvauParams } from '../../rtl/mvau.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
 export interface MvauShape {
@@ -104,9 +105,18 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   };
 }
 
-export const mvauEngine: HwEngine<SpecOf<'mvau'>> = {
+/** What an MVAU instance holds beyond its shape and folding: integer weights and widths. */
+export type MvauRtlData = Omit<MvauParams, 'name' | 'mw' | 'mh' | 'pe' | 'simd'>;
+
+export const mvauEngine: HwEngine<SpecOf<'mvau'>, MvauRtlData> = {
   kind: 'mvau',
   finnOp: 'MVAU',
   expCycles: (spec, fold) => mvauCycles(spec, fold),
   estimate: (spec, fold, ctx) => mvauCost(spec, ctx.bits, fold, ctx.device, { mulStyle: ctx.mulStyle, memStyle: ctx.memStyle }),
+  rtl: {
+    emit: (spec, fold, _ctx, { name, data }) => {
+      if (data.weights.length !== spec.mw * spec.mh) throw new RangeError(`${name}: ${data.weights.length} weights for a ${spec.mh} x ${spec.mw} MVAU`);
+      return emitMvau({ name, mw: spec.mw, mh: spec.mh, pe: fold.pe, simd: fold.simd, ...data });
+    },
+  },
 };

@@ -15,6 +15,7 @@
  */
 import { lutram64 } from '../memory.ts';
 import type { EngineCost } from '../types.ts';
+import { emitGlobalPool, type GlobalPoolParams } from '../../rtl/pool.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
 export interface PoolShape {
@@ -130,9 +131,13 @@ export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>> = {
   estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits),
 };
 
-export const globalAccPoolEngine: HwEngine<SpecOf<'global-acc-pool'>> = {
+/** What a global pool instance needs beyond its shape and folding: input widths and its requantisation. */
+export type GlobalPoolRtlData = Omit<GlobalPoolParams, 'name' | 'channels' | 'inDim' | 'pe'>;
+
+export const globalAccPoolEngine: HwEngine<SpecOf<'global-acc-pool'>, GlobalPoolRtlData> = {
   kind: 'global-acc-pool',
   finnOp: 'GlobalAccPool',
   expCycles: (spec, fold) => globalAccPoolCycles(spec, fold.pe),
   estimate: (spec, fold, ctx) => globalAccPoolCost(spec, ctx.bits.actBits, fold.pe),
+  rtl: { emit: (spec, fold, _ctx, { name, data }) => emitGlobalPool({ name, channels: spec.channels, inDim: spec.inDim, pe: fold.pe, ...data }) },
 };

@@ -81,7 +81,7 @@ describe('thresholding (FINN Thresholding_rtl memories)', () => {
     // C/PE = 4; output bit x stores 4 * 2^x thresholds of 12 b: depths 4 and 8, each 12 LUTRAM (12 x ceil(d/64)) per PE
     // LUTRAM 2 * (12 + 12) = 48; LUT 48 + 2*2*12 = 96; FF 32 + 2*2*(12 + 2) = 88; memory 8 * 3 * 12 = 288 b
     expect(thresholdingCost(shape, 2, 2, Z7, 'lutram')).toEqual({
-      cycles: 40, dsp: 0, bram18: 0, lut: 96, ff: 88, weightMemBits: 288, fillWords: 1, inWords: 40, outWords: 40, outWidth: 4,
+      cycles: 40, requantStyle: 'thresholds', dsp: 0, bram18: 0, lut: 96, ff: 88, weightMemBits: 288, fillWords: 1, inWords: 40, outWords: 40, outWidth: 4,
       notes: ['thresholds 3 x 12 b per channel: 0 RAMB18, 48 LUTRAM'],
     });
   });
@@ -101,7 +101,7 @@ describe('multiply-shift requantizer', () => {
     // C/PE = 4 words of 2*(16 + 20) = 72 b: LUTRAM 72 * ceil(4/64) = 72; 20 x 16 products fit one 25x18 DSP: 2 DSP
     // LUT 50 + 2*(20 + 16 + 8) + 72 = 210; FF 32 + 2*2*36 = 176; params 8 * 36 = 288 b
     expect(requantCost(shape, 8, 2, Z7)).toEqual({
-      cycles: 40, dsp: 2, bram18: 0, lut: 210, ff: 176, weightMemBits: 288, fillWords: 1, inWords: 40, outWords: 40, outWidth: 16,
+      cycles: 40, requantStyle: 'multiply', dsp: 2, bram18: 0, lut: 210, ff: 176, weightMemBits: 288, fillWords: 1, inWords: 40, outWords: 40, outWidth: 16,
       notes: ['multiply-shift requant to 8 b (ours): 2 DSP, params 72 LUTRAM'],
     });
   });

@@ -17,6 +17,7 @@
 import { swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
+import { emitSlidingWindow } from '../../rtl/sliding-window.ts';
 import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
 
 export interface SlidingWindowShape {
@@ -225,12 +226,30 @@ export function slidingWindowAuxFold(spec: SpecOf<'sliding-window'>, { target, m
   return { pe: 1, simd, parallelWindow };
 }
 
-export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>> = {
+/**
+ * What a window instance needs beyond its shape and folding. The generated window pads by itself
+ * (the estimator charges a separate FMPadding, as FINN builds one), so it takes the padding
+ * [top, left, bottom, right] and derives the unpadded input from the spec's padded one.
+ */
+export interface SlidingWindowRtlData {
+  actBits: number;
+  pads: [number, number, number, number];
+}
+
+export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWindowRtlData> = {
   kind: 'sliding-window',
   finnOp: 'ConvolutionInputGenerator',
   expCycles: (spec, fold) => slidingWindowCycles(spec, fold),
   estimate: (spec, fold, ctx) => slidingWindowCost(spec, ctx.bits.actBits, fold, ctx.device, bufferMemStyle(ctx.memStyle)),
   auxFold: slidingWindowAuxFold,
+  rtl: {
+    emit: (spec, fold, _ctx, { name, data }) => {
+      if (fold.parallelWindow) throw new RangeError(`${name}: the window's parallel mode is not generated yet`);
+      const [pt, pl, pb, pr] = data.pads;
+      const inDim: [number, number] = [spec.ifmDim[0] - pt - pb, spec.ifmDim[1] - pl - pr];
+      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise });
+    },
+  },
 };
 
 /** Padding streams in front of the window at the window's SIMD. */

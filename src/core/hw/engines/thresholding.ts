@@ -16,6 +16,9 @@
 import { lutram64, minWastePrimitive, ramb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
+import type { Requant } from '../../rtl/integer.ts';
+import { emitRequant } from '../../rtl/requant.ts';
+import { emitThresholds } from '../../rtl/thresholds.ts';
 import { smallestFolding, type HwEngine, type RequantStyle, type SpecOf } from './contract.ts';
 
 export interface ThresholdingShape {
@@ -61,6 +64,7 @@ export function thresholdingCost(
   const notes = [`thresholds ${2 ** outBits - 1} x ${T} b per channel: ${bram18} RAMB18, ${lutram} LUTRAM`];
   return {
     cycles: thresholdingCycles(shape, pe),
+    requantStyle: 'thresholds',
     dsp: 0,
     bram18,
     lut: lutram + pe * outBits * T,
@@ -102,6 +106,7 @@ export function requantCost(
   const multLuts = mul === 'lut' ? pe * lutMultiplier(T, scaleBits) : 0;
   return {
     cycles: thresholdingCycles(shape, pe),
+    requantStyle: 'multiply',
     dsp,
     bram18,
     lut: 50 + pe * (T + scaleBits + outBits) + memLuts + multLuts,
@@ -121,7 +126,14 @@ export function usesMultiplyRequant(outBits: number, requant: RequantStyle): boo
 }
 
 /** Requantisation of a layer's accumulators: thresholds or multiply-shift, as the context says. */
-export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>> = {
+/** What a requantiser instance needs beyond its shape and folding: the accumulator width and the integers. */
+export interface RequantRtlData {
+  /** Width of an incoming accumulator (signed). */
+  inBits: number;
+  requant: Requant;
+}
+
+export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>, RequantRtlData> = {
   kind: 'thresholding',
   finnOp: 'Thresholding',
   expCycles: (spec, fold) => thresholdingCycles(spec, fold.pe),
@@ -130,4 +142,11 @@ export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>> = {
       ? requantCost(spec, spec.outBits, fold.pe, ctx.device, bufferMemStyle(ctx.memStyle), ctx.mulStyle)
       : thresholdingCost(spec, spec.outBits, fold.pe, ctx.device, bufferMemStyle(ctx.memStyle)),
   auxFold: (spec, { target }) => ({ pe: smallestFolding(spec.channels, target, (d) => thresholdingCycles(spec, d)), simd: 1 }),
+  rtl: {
+    // The same choice as estimate: the module emitted is the one the estimate charged.
+    emit: (spec, fold, ctx, { name, data }) => {
+      const params = { name, channels: spec.channels, pe: fold.pe, ...data };
+      return usesMultiplyRequant(spec.outBits, ctx.requant) ? emitRequant(params) : emitThresholds(params);
+    },
+  },
 };

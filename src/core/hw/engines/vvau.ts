@@ -21,6 +21,7 @@ import {
   resolveWeightMem,
   type Folding,
 } from './common.ts';
+import { emitVvau, type VvauParams } from '../../rtl/vvau.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 import type { MvauOptions } from './mvau.ts';
 
@@ -89,9 +90,13 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
   };
 }
 
-export const vvauEngine: HwEngine<SpecOf<'vvau'>> = {
+/** What a VVAU instance holds beyond its shape and folding: integer weights and widths. */
+export type VvauRtlData = Omit<VvauParams, 'name' | 'channels' | 'kernel' | 'pe' | 'simd'>;
+
+export const vvauEngine: HwEngine<SpecOf<'vvau'>, VvauRtlData> = {
   kind: 'vvau',
   finnOp: 'VVAU',
   expCycles: (spec, fold) => vvauCycles(spec, fold),
   estimate: (spec, fold, ctx) => vvauCost(spec, ctx.bits, fold, ctx.device, { mulStyle: ctx.mulStyle, memStyle: ctx.memStyle }),
+  rtl: { emit: (spec, fold, _ctx, { name, data }) => emitVvau({ name, channels: spec.channels, kernel: spec.kernel, pe: fold.pe, simd: fold.simd, ...data }) },
 };
