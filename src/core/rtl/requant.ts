@@ -5,7 +5,7 @@
  * `requantize`; rounding is half-to-even or floor, as the design says.
  */
 import type { Requant } from './integer.ts';
-import { clog2, packWord, signedBits, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, packWord, registeredChannelFoldOutput, signedBits, streamPorts, type EmittedModule } from './verilog.ts';
 import { MULTIPLIER_BITS } from './integer.ts';
 
 export interface RequantParams {
@@ -85,18 +85,6 @@ ${roundClipVerilog('prod', PW, r, 'q')}
       res[i*OB +: OB] = q[OB-1:0];
     end
   end
-  always @(posedge clk) begin
-    if (rst) begin
-      cf <= 0; out_valid <= 1'b0;
-    end else if (advance) begin
-      out_valid <= in_valid;
-      if (in_valid) begin
-        out_data <= res;
-        cf <= (cf == CF - 1) ? 0 : cf + 1;
-      end
-    end
-  end
-endmodule
-`;
+${registeredChannelFoldOutput()}`;
   return { name, verilog, files: { [pfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }

@@ -7,7 +7,7 @@
  * per cycle, vectors x C / PE cycles.
  */
 import { requantize, type Requant } from './integer.ts';
-import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, packWord, registeredChannelFoldOutput, streamPorts, type EmittedModule } from './verilog.ts';
 
 /**
  * Thresholds of one channel: T[k] (k = 1 .. qmax - qmin) is the smallest accumulator in
@@ -80,18 +80,6 @@ ${streamPorts(inW, outW)}
       res[i*OB +: OB] = q[OB-1:0];
     end
   end
-  always @(posedge clk) begin
-    if (rst) begin
-      cf <= 0; out_valid <= 1'b0;
-    end else if (advance) begin
-      out_valid <= in_valid;
-      if (in_valid) begin
-        out_data <= res;
-        cf <= (cf == CF - 1) ? 0 : cf + 1;
-      end
-    end
-  end
-endmodule
-`;
+${registeredChannelFoldOutput()}`;
   return { name, verilog, files: { [tfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }
