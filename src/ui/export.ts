@@ -1,7 +1,7 @@
 import { buildDeploymentConfig, designFromDeploymentConfig, finnFoldingConfig, parseDeploymentConfig } from '../core/config/deployment.ts';
 import { checkFileSize, LIMITS, parseJsonText } from '../core/limits.ts';
 import { acceleratorInWorker, compressInWorker } from '../workers-client/evaluator.ts';
-import { sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
+import { parseSweepResult, sweepForModel, sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
 import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, currentAccuracy, evaluationData, useApp } from './store/index.ts';
 import { recoveredBytes } from './store/retrain-slice.ts';
@@ -109,6 +109,24 @@ export async function importDeploymentConfigFile(file: File | undefined): Promis
     if (imported.customDevice) state.addCustomDevice(imported.customDevice);
     state.setEvalLimit(imported.evalLimit);
     state.loadDesign(imported.design);
+    useApp.setState({ loadError: null });
+  } catch (error) {
+    useApp.setState({ loadError: `Import of ${file.name} failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+/**
+ * Reads a sweep JSON (from `edgefold sensitivity`, also one run on the job queue's workers) and
+ * shows it as the open model's sweep on the current data, with its own provenance.
+ */
+export async function importSweepFile(file: File | undefined): Promise<void> {
+  if (!file) return;
+  const state = useApp.getState();
+  try {
+    if (!state.model) throw new Error('Open the model the sweep was measured on first.');
+    checkFileSize(file.size, LIMITS.config.fileBytes, file.name);
+    const result = sweepForModel(parseSweepResult(parseJsonText(await file.text(), file.name), file.name), state.model.sha256, file.name);
+    state.loadSweep(result);
     useApp.setState({ loadError: null });
   } catch (error) {
     useApp.setState({ loadError: `Import of ${file.name} failed: ${error instanceof Error ? error.message : String(error)}` });

@@ -42,3 +42,17 @@ export function sweepProvenance(result: SweepResult): string {
   const where = hosts ? `on ${hosts.length} host${hosts.length === 1 ? '' : 's'} (job queue)` : 'on this machine';
   return `measured ${where}, engine ${result.engine}, ${result.data.n.toLocaleString('en-US')} images`;
 }
+
+/**
+ * A sweep read from a file (a run on other hosts, an earlier export) applies to the open model
+ * only when it was measured on exactly these bytes: its model hash is the sha256 of the file.
+ */
+export function sweepForModel(result: SweepResult, modelSha256: string, fileName = 'sweep'): SweepResult {
+  if (result.model.hash !== modelSha256) {
+    throw badInput(
+      `${fileName} was measured on model "${result.model.name}" (sha256 ${result.model.hash.slice(0, 12)}…), not on the open model (sha256 ${modelSha256.slice(0, 12)}…). Open that model first.`,
+      fileName,
+    );
+  }
+  return result;
+}

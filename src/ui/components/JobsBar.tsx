@@ -1,4 +1,6 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { sweepProvenance } from '../../core/sensitivity/format.ts';
+import { importSweepFile } from '../export.ts';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 
@@ -16,10 +18,23 @@ export function SweepJob() {
   const setBits = (v: boolean) => setOptions({ weightBits: v });
   const setActs = (v: boolean) => setOptions({ activationBits: v });
   const setEarlyStop = (v: boolean) => setOptions({ earlyStop: v });
+  const sweepInput = useRef<HTMLInputElement>(null);
   const p = sweep.progress;
   return (
     <div className="job-group">
       <span className="job-title">Sensitivity</span>
+      <input
+        ref={sweepInput}
+        type="file"
+        accept=".json,application/json"
+        hidden
+        data-testid="sweep-file-input"
+        aria-label="Import sensitivity sweep JSON"
+        onChange={(e) => {
+          void importSweepFile(e.target.files?.[0]);
+          e.target.value = '';
+        }}
+      />
       {sweep.status === 'running' ? (
         <>
           <progress value={p?.workDone ?? 0} max={p?.workTotal || 1} aria-label="Sensitivity sweep progress" data-testid="sweep-progress" />
@@ -58,6 +73,9 @@ export function SweepJob() {
           >
             {selected.length ? `Run sweeps on ${selected.length} selected layer${selected.length > 1 ? 's' : ''}` : 'Run sweeps on all layers'}
           </button>
+          <button type="button" onClick={() => sweepInput.current?.click()} title="A sweep JSON from `edgefold sensitivity` (also one run on job-queue workers) for this model">
+            Import sweep…
+          </button>
         </>
       )}
       <span className="muted" data-testid="sweep-summary">
@@ -66,7 +84,7 @@ export function SweepJob() {
           : sweep.status === 'cancelled'
             ? 'cancelled; nothing partial kept'
             : have
-              ? `${sweep.result!.points.length} points on ${sweep.result!.data.n} images in ${sweep.result!.stats.seconds.toFixed(1)} s (${sweep.result!.stats.cached} from cache)`
+              ? `${sweep.result!.points.length} points on ${sweep.result!.data.n} images in ${sweep.result!.stats.seconds.toFixed(1)} s (${sweep.result!.stats.cached} from cache); ${sweepProvenance(sweep.result!)}`
               : ''}
       </span>
     </div>

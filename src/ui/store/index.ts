@@ -324,6 +324,12 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     cancelSweep: () => jobs.cancel('sweep'),
+    loadSweep(result) {
+      const model = get().model;
+      if (!model) return;
+      jobs.cancel('sweep');
+      set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256, dataKey: evaluationDataKey(get()) }, allocation: null });
+    },
     setTab: (tab) => set({ tab }),
     setSweepOptions: (change) => set((s) => ({ sweepOptions: { ...s.sweepOptions, ...change } })),
 

@@ -146,6 +146,8 @@ export interface AppState extends DataSlice, RetrainSliceActions {
   setTab(tab: string): void;
   runSweep(options: SweepOptions): Promise<void>;
   cancelSweep(): void;
+  /** Shows a sweep read from a file (already checked against the open model) as the current one. */
+  loadSweep(result: SweepResult): void;
   runAllocate(target: AllocationTarget): void;
 
   savePoint(name: string): void;
