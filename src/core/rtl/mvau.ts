@@ -8,11 +8,9 @@
  */
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
 
-export interface MvauParams {
+/** What every multiply-accumulate engine (MVAU, VVAU) is emitted from. */
+export interface MacEngineParams {
   name: string;
-  /** Matrix width (k*k*Cin or input features) and height (output channels). */
-  mw: number;
-  mh: number;
   pe: number;
   simd: number;
   weightBits: number;
@@ -20,8 +18,14 @@ export interface MvauParams {
   actSigned: boolean;
   /** Accumulator (and output element) width. */
   accBits: number;
-  /** Row-major [mh][mw] integer weights. */
+  /** Integer weights, in the engine's own order (see each engine). */
   weights: ArrayLike<number>;
+}
+
+export interface MvauParams extends MacEngineParams {
+  /** Matrix width (k*k*Cin or input features) and height (output channels); weights row-major [mh][mw]. */
+  mw: number;
+  mh: number;
   /** Per output channel bias added to the output (the last layer, whose accumulators are the logits); omit otherwise. */
   bias?: ArrayLike<number>;
 }

@@ -4,21 +4,13 @@
  * takes C*k*k/PE x pixels cycles, the estimator's engines/vvau.ts count. Same two-stage pipe as
  * the MVAU, with one product per lane (no shared operand).
  */
-import { accumulateStage, activationOperand } from './mvau.ts';
+import { accumulateStage, activationOperand, type MacEngineParams } from './mvau.ts';
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
 
-export interface VvauParams {
-  name: string;
+/** Weights are [channel][ky][kx]. */
+export interface VvauParams extends MacEngineParams {
   channels: number;
   kernel: [number, number];
-  pe: number;
-  simd: number;
-  weightBits: number;
-  actBits: number;
-  actSigned: boolean;
-  accBits: number;
-  /** [channel][ky][kx] integer weights. */
-  weights: ArrayLike<number>;
 }
 
 export function emitVvau(p: VvauParams): EmittedModule {
