@@ -1,6 +1,7 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { sweepProvenance } from '../../core/sensitivity/format.ts';
 import { importSweepFile } from '../export.ts';
+import { FilePickerButton } from './FilePickerButton.tsx';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 
@@ -18,23 +19,11 @@ export function SweepJob() {
   const setBits = (v: boolean) => setOptions({ weightBits: v });
   const setActs = (v: boolean) => setOptions({ activationBits: v });
   const setEarlyStop = (v: boolean) => setOptions({ earlyStop: v });
-  const sweepInput = useRef<HTMLInputElement>(null);
   const p = sweep.progress;
   return (
     <div className="job-group">
       <span className="job-title">Sensitivity</span>
-      <input
-        ref={sweepInput}
-        type="file"
-        accept=".json,application/json"
-        hidden
-        data-testid="sweep-file-input"
-        aria-label="Import sensitivity sweep JSON"
-        onChange={(e) => {
-          void importSweepFile(e.target.files?.[0]);
-          e.target.value = '';
-        }}
-      />
+
       {sweep.status === 'running' ? (
         <>
           <progress value={p?.workDone ?? 0} max={p?.workTotal || 1} aria-label="Sensitivity sweep progress" data-testid="sweep-progress" />
@@ -73,9 +62,14 @@ export function SweepJob() {
           >
             {selected.length ? `Run sweeps on ${selected.length} selected layer${selected.length > 1 ? 's' : ''}` : 'Run sweeps on all layers'}
           </button>
-          <button type="button" onClick={() => sweepInput.current?.click()} title="A sweep JSON from `edgefold sensitivity` (also one run on job-queue workers) for this model">
-            Import sweep…
-          </button>
+          <FilePickerButton
+            label="Import sweep…"
+            accept=".json,application/json"
+            inputLabel="Import sensitivity sweep JSON"
+            inputTestId="sweep-file-input"
+            title="A sweep JSON from `edgefold sensitivity` (also one run on job-queue workers) for this model"
+            onFile={(file) => void importSweepFile(file)}
+          />
         </>
       )}
       <span className="muted" data-testid="sweep-summary">

@@ -1,13 +1,11 @@
-import { useRef } from 'react';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 import { exportAccelerator, exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
+import { FilePickerButton } from './FilePickerButton.tsx';
 import { openModelFile } from './ModelOpener.tsx';
 
 /** Title, open model, export / import of the deployment config, new session. */
 export function SessionBar() {
-  const modelInput = useRef<HTMLInputElement>(null);
-  const configInput = useRef<HTMLInputElement>(null);
   const model = useApp((s) => s.model);
   const hasSweep = Boolean(useActiveSweep());
   return (
@@ -15,21 +13,7 @@ export function SessionBar() {
       <h1>edgefold</h1>
       <p className="tagline">prune · quantize · fold depthwise-separable CNNs onto FPGA pipelines</p>
       <div className="toolbar">
-        <button type="button" onClick={() => modelInput.current?.click()}>
-          Open ONNX model…
-        </button>
-        <input
-          ref={modelInput}
-          type="file"
-          accept=".onnx"
-          hidden
-          data-testid="model-file-input"
-          aria-label="Open ONNX model file"
-          onChange={(e) => {
-            void openModelFile(e.target.files?.[0]);
-            e.target.value = '';
-          }}
-        />
+        <FilePickerButton label="Open ONNX model…" accept=".onnx" inputLabel="Open ONNX model file" inputTestId="model-file-input" onFile={(file) => void openModelFile(file)} />
         <span className="hint">or drop one on the page</span>
         <button type="button" disabled={!model} onClick={() => void exportDeploymentConfig()} data-testid="export-config">
           Export config
@@ -46,20 +30,13 @@ export function SessionBar() {
         <button type="button" disabled={!hasSweep} onClick={() => void exportSweep('csv')} data-testid="export-sweep-csv">
           Export sensitivity CSV
         </button>
-        <button type="button" disabled={!model} onClick={() => configInput.current?.click()}>
-          Import config…
-        </button>
-        <input
-          ref={configInput}
-          type="file"
+        <FilePickerButton
+          label="Import config…"
           accept=".json,application/json"
-          hidden
-          data-testid="config-file-input"
-          aria-label="Import deployment config file"
-          onChange={(e) => {
-            void importDeploymentConfigFile(e.target.files?.[0]);
-            e.target.value = '';
-          }}
+          inputLabel="Import deployment config file"
+          inputTestId="config-file-input"
+          disabled={!model}
+          onFile={(file) => void importDeploymentConfigFile(file)}
         />
         <button
           type="button"
