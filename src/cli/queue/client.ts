@@ -124,15 +124,18 @@ export class QueueClient {
   }
 
   private async settleOnce(jobId: string, p: Pending): Promise<void> {
-    const job = await Job.fromId(this.queue, jobId);
+    // State first, then the job: read the other way round, a job that finishes between the two
+    // reads is seen "completed" with the return value it had while still active (none).
+    const state = await this.queue.getJobState(jobId);
     if (this.pending.get(jobId) !== p) return;
-    if (!job) {
+    if (state === 'unknown') {
       // Gone (Redis lost it, e.g. restarted without persistence): put it back.
       await this.add(jobId, p.data);
       return;
     }
-    const state = await job.getState();
     if (state !== 'completed' && state !== 'failed') return;
+    const job = await Job.fromId(this.queue, jobId);
+    if (!job || this.pending.get(jobId) !== p) return;
     this.pending.delete(jobId);
     await job.remove().catch(() => {});
     if (state === 'completed') {
