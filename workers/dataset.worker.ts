@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
-import { JobRegistry } from './jobs.ts';
+import { JobRegistry, reportingErrors } from './jobs.ts';
 import { fetchBytes } from '../src/core/eval/remote-dataset.ts';
-import { EdgefoldError, toTransferable } from '../src/core/errors.ts';
+import { EdgefoldError } from '../src/core/errors.ts';
 import { importIdx, importLoadedDatasets, importNpy, importNpz, type ArrayLayout } from '../src/core/data/arrays.ts';
 import { detectFormat } from '../src/core/data/detect.ts';
 import { checkImageSize, imageHeaderSize } from '../src/core/data/image-header.ts';
@@ -46,6 +46,8 @@ export interface PrepareAnswer {
 const imported = new Map<string, ImportedDataset>();
 const jobs = new JobRegistry();
 let keys = 0;
+/** Keys name this worker too: after a restart (a stuck cancel) an old key is refused, never taken for another dataset. */
+const instance = Math.random().toString(36).slice(2, 8);
 
 /** Browser decoding: createImageBitmap + OffscreenCanvas, with no colour management or premultiplying. */
 const decodeInBrowser: ImageDecoder = async (bytes, fileName): Promise<DecodedImage> => {
@@ -116,19 +118,15 @@ const api = {
   importDataset(jobId: string, input: DatasetInput, onProgress?: (p: ImportProgress) => void): Promise<ImportAnswer> {
     return job(jobId, async (signal) => {
       const data = await importInput(input, signal, onProgress);
-      const key = `ds-${++keys}`;
+      const key = `ds-${instance}-${++keys}`;
       imported.set(key, data);
       return { key, summary: summarizeImported(data), classIds: data.classIds, preprocessingHint: data.preprocessingHint };
     });
   },
 
   /** The preprocessing form pre-filled from the model input and the data. */
-  async suggestPreprocessing(key: string, inputShape: Shape, hint?: Preprocessing): Promise<PreprocessSpec> {
-    try {
-      return defaultPreprocessing(inputShape, stored(key), hint);
-    } catch (error) {
-      throw toTransferable(error);
-    }
+  suggestPreprocessing(key: string, inputShape: Shape, hint?: Preprocessing): Promise<PreprocessSpec> {
+    return reportingErrors(() => defaultPreprocessing(inputShape, stored(key), hint));
   },
 
   /** Preprocesses and splits; the datasets come back with their pixel buffers transferred. */

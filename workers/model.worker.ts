@@ -5,9 +5,9 @@
  */
 import * as Comlink from 'comlink';
 import { designContext } from '../src/core/design/design.ts';
-import { toTransferable } from '../src/core/errors.ts';
 import { analyzeModel } from '../src/core/graph/index.ts';
 import { decodeModel } from '../src/core/onnx/model.ts';
+import { reportingErrors } from './jobs.ts';
 
 export interface ModelCheck {
   layers: number;
@@ -19,9 +19,9 @@ export interface ModelCheck {
 }
 
 const api = {
-  check(bytes: Uint8Array, fileName: string): ModelCheck {
-    const started = performance.now();
-    try {
+  check(bytes: Uint8Array, fileName: string): Promise<ModelCheck> {
+    return reportingErrors(() => {
+      const started = performance.now();
       const model = decodeModel(bytes, fileName);
       const decoded = performance.now();
       const loaded = analyzeModel(model, fileName);
@@ -34,9 +34,7 @@ const api = {
         ms: done - started,
         stages: { decode: decoded - started, layers: analysed - decoded, groups: done - analysed },
       };
-    } catch (error) {
-      throw toTransferable(error);
-    }
+    });
   },
 };
 

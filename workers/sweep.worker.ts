@@ -1,35 +1,18 @@
 /**
  * Sensitivity sweep worker (browser): one onnxruntime-web session set per worker, one wasm thread
- * each (the pool runs one worker per core). Driven by src/workers-client/sweep.ts with comlink.
+ * each (the pool runs one worker per core). Driven by src/workers-client/sweep.ts through SweepWorker.
  */
 import * as Comlink from 'comlink';
-import { toTransferable } from '../src/core/errors.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
-import type { TaskResult } from '../src/core/sensitivity/engine.ts';
-import { SweepService, type ServiceInit, type TaskJob } from '../src/core/sensitivity/service.ts';
+import { SweepService } from '../src/core/sensitivity/service.ts';
 import { ortWeb } from './ort-web.ts';
+import { sweepWorkerApi } from './sweep-api.ts';
 
 let service: SweepService | undefined;
 
-const api = {
-  init(init: ServiceInit): void {
-    service ??= new SweepService(ortWeb(1));
-    service.init(init);
-  },
-  async runTask(job: TaskJob, onProgress?: (work: number) => void): Promise<TaskResult> {
-    if (!service) throw new Error('internal: the sweep worker was not initialised');
-    try {
-      return await service.runTask(job, onProgress);
-    } catch (error) {
-      throw toTransferable(error);
-    }
-  },
-  cancel(jobId: string): void {
-    service?.cancel(jobId);
-  },
-};
+const api = sweepWorkerApi(async () => (service ??= new SweepService(ortWeb(1))));
 
-export type SweepWorkerApi = typeof api;
+export type { SweepWorkerApi } from './sweep-api.ts';
 export type { Dataset };
 
 // onnxruntime starts its wasm threads from this module's URL; only the real worker exposes the API.

@@ -68,7 +68,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   try {
     return await command.run(parsed.positionals, parsed.values, io);
   } catch (error) {
-    if (error instanceof EdgefoldError) {
+    // Branch on the code (worker threads keep it, see ErrorRecord), never on the message.
+    if (error instanceof EdgefoldError && error.code !== 'internal') {
       io.err(`edgefold ${name}: ${error.message}`);
       return error.code === 'bad-input' || error.code === 'unsupported' ? 2 : 1;
     }

@@ -29,17 +29,41 @@ export function throwIfAborted(signal?: AbortSignal): void {
 }
 
 /**
- * Errors cross a worker boundary (comlink) as plain Errors; the code travels as a message prefix.
- * `toTransferable` runs in the worker, `fromTransferred` on the caller's side.
+ * The one shape an error has when it crosses a boundary (comlink, worker_threads, the job queue):
+ * plain data, so structured clone keeps every field. Workers throw `toErrorRecord(error)`; callers
+ * turn it back with `fromErrorRecord` and branch on `code`, never on the message.
  */
-const TRANSFER_PREFIX = /^(bad-input|unsupported|cancelled|internal): (.*)$/s;
-
-export function toTransferable(error: unknown): unknown {
-  return error instanceof EdgefoldError ? new Error(`${error.code}: ${error.message}`) : error;
+export interface ErrorRecord {
+  code: ErrorCode;
+  message: string;
+  field?: string;
 }
 
-export function fromTransferred(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = TRANSFER_PREFIX.exec(message);
-  return match ? new EdgefoldError(match[1] as ErrorCode, match[2]) : new Error(message);
+const CODES: readonly ErrorCode[] = ['bad-input', 'unsupported', 'cancelled', 'internal'];
+
+export function isErrorRecord(value: unknown): value is ErrorRecord {
+  const v = value as Partial<ErrorRecord> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.message === 'string' &&
+    CODES.includes(v.code as ErrorCode) &&
+    (v.field === undefined || typeof v.field === 'string')
+  );
+}
+
+/** Any thrown value as an ErrorRecord: an EdgefoldError keeps code and field, an abort is 'cancelled', anything else 'internal'. */
+export function toErrorRecord(error: unknown): ErrorRecord {
+  if (error instanceof EdgefoldError) return { code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) };
+  if (isErrorRecord(error)) return { code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) };
+  if (isAbortError(error)) return { code: 'cancelled', message: 'Cancelled.' };
+  const message = (error as { message?: unknown } | null)?.message;
+  return { code: 'internal', message: typeof message === 'string' ? message : String(error) };
+}
+
+/** The caller's side: an ErrorRecord (or anything else a worker threw) as an EdgefoldError. */
+export function fromErrorRecord(value: unknown): EdgefoldError {
+  if (value instanceof EdgefoldError) return value;
+  const record = toErrorRecord(value);
+  return new EdgefoldError(record.code, record.message, record.field);
 }

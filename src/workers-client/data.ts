@@ -4,8 +4,8 @@
  * EdgefoldError of code 'cancelled'), onProgress reports as the work goes.
  */
 import * as Comlink from 'comlink';
-import { withJob } from './job.ts';
-import { EdgefoldError, fromTransferred } from '../core/errors.ts';
+import { WorkerBridge, webWorker } from './bridge.ts';
+import { EdgefoldError } from '../core/errors.ts';
 import type { PreprocessSpec } from '../core/data/preprocess.ts';
 import type { SplitSpec } from '../core/data/split.ts';
 import type { ImportProgress } from '../core/data/types.ts';
@@ -19,24 +19,17 @@ import type { RefitWorkerApi, WorkerRefitResult } from '../../workers/refit.work
 
 export type { DatasetInput, ImportAnswer, PrepareAnswer, WorkerRefitResult };
 
-let datasetRemote: Comlink.Remote<DatasetWorkerApi> | undefined;
-let refitRemote: Comlink.Remote<RefitWorkerApi> | undefined;
+/** Imported datasets live in this worker until released, so it is never terminated for being idle. */
+const datasetWorker = new WorkerBridge<DatasetWorkerApi>({
+  name: 'dataset',
+  idleMs: Infinity,
+  start: () => webWorker(new Worker(new URL('../../workers/dataset.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-dataset' })),
+});
 
-function datasetWorker(): Comlink.Remote<DatasetWorkerApi> {
-  datasetRemote ??= Comlink.wrap<DatasetWorkerApi>(
-    new Worker(new URL('../../workers/dataset.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-dataset' }),
-  );
-  return datasetRemote;
-}
-
-function refitWorker(): Comlink.Remote<RefitWorkerApi> {
-  refitRemote ??= Comlink.wrap<RefitWorkerApi>(
-    new Worker(new URL('../../workers/refit.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-refit' }),
-  );
-  return refitRemote;
-}
-
-const restoreError = fromTransferred;
+const refitWorker = new WorkerBridge<RefitWorkerApi>({
+  name: 'refit',
+  start: () => webWorker(new Worker(new URL('../../workers/refit.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-refit' })),
+});
 
 const proxied = <F extends (...args: never[]) => unknown>(f: F | undefined) => (f ? Comlink.proxy(f) : undefined);
 
@@ -100,17 +93,12 @@ export async function inputFromDrop(items: DataTransferItemList): Promise<Datase
 
 /** Decodes and checks a dataset in the dataset worker. It stays there (by key) until releaseDataset. */
 export function importDataset(input: DatasetInput, options: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void } = {}): Promise<ImportAnswer> {
-  const worker = datasetWorker();
-  return withJob('import', (id) => worker.cancel(id), options.signal, (jobId) => worker.importDataset(jobId, input, proxied(options.onProgress)));
+  return datasetWorker.job('import', options.signal, (worker, jobId) => worker.importDataset(jobId, input, proxied(options.onProgress)));
 }
 
 /** The preprocessing form pre-filled from the model's input shape (and the model's own normalisation when known). */
-export async function suggestPreprocessing(key: string, inputShape: Shape, hint?: Preprocessing): Promise<PreprocessSpec> {
-  try {
-    return await datasetWorker().suggestPreprocessing(key, inputShape, hint);
-  } catch (error) {
-    throw restoreError(error);
-  }
+export function suggestPreprocessing(key: string, inputShape: Shape, hint?: Preprocessing): Promise<PreprocessSpec> {
+  return datasetWorker.call((worker) => worker.suggestPreprocessing(key, inputShape, hint));
 }
 
 /** Preprocesses and splits; returns the identity, a preview and the four datasets (all, calibration, training, validation). */
@@ -120,14 +108,13 @@ export function prepareImportedDataset(
   split: SplitSpec,
   options: { inputShape?: Shape; previewCount?: number; signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void } = {},
 ): Promise<PrepareAnswer> {
-  const worker = datasetWorker();
-  return withJob('prepare', (id) => worker.cancel(id), options.signal, (jobId) =>
+  return datasetWorker.job('prepare', options.signal, (worker, jobId) =>
     worker.prepare(jobId, key, spec, split, { inputShape: options.inputShape, previewCount: options.previewCount }, proxied(options.onProgress)),
   );
 }
 
 export function releaseDataset(key: string): Promise<void> {
-  return datasetWorker().release(key);
+  return datasetWorker.call((worker) => worker.release(key));
 }
 
 // ---- re-fit and recovery ---------------------------------------------------------------------
@@ -144,8 +131,7 @@ export interface RefitInWorkerOptions {
 
 /** Re-fits the classifier head in the re-fit worker. Cancelling rejects and leaves the caller's model as it was. */
 export function refitInWorker(options: RefitInWorkerOptions): Promise<WorkerRefitResult> {
-  const worker = refitWorker();
-  return withJob('refit', (id) => worker.cancel(id), options.signal, (jobId) =>
+  return refitWorker.job('refit', options.signal, (worker, jobId) =>
     worker.refit(
       { jobId, modelBytes: options.modelBytes, training: options.training, validation: options.validation, options: options.options },
       proxied(options.onProgress),
@@ -164,8 +150,7 @@ export interface BiasCorrectInWorkerOptions {
 
 /** Bias correction of a compressed model against the float one, in the re-fit worker. */
 export function biasCorrectInWorker(options: BiasCorrectInWorkerOptions): Promise<BiasCorrectionResult> {
-  const worker = refitWorker();
-  return withJob('bias', (id) => worker.cancel(id), options.signal, (jobId) =>
+  return refitWorker.job('bias', options.signal, (worker, jobId) =>
     worker.biasCorrect(
       { jobId, floatBytes: options.floatBytes, compressedBytes: options.compressedBytes, calibration: options.calibration, options: options.options },
       proxied(options.onProgress),
@@ -185,8 +170,7 @@ export interface ReconstructInWorkerOptions {
 
 /** Layer-wise least-squares reconstruction of a pruned model, in the re-fit worker. Cancelling leaves the caller's model as it was. */
 export function reconstructInWorker(options: ReconstructInWorkerOptions): Promise<ReconstructionResult & { threads: number }> {
-  const worker = refitWorker();
-  return withJob('reconstruct', (id) => worker.cancel(id), options.signal, (jobId) =>
+  return refitWorker.job('reconstruct', options.signal, (worker, jobId) =>
     worker.reconstruct(
       { jobId, floatBytes: options.floatBytes, compressedBytes: options.compressedBytes, calibration: options.calibration, options: options.options },
       proxied(options.onProgress),

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { withJob } from './job.ts';
+import { WorkerBridge, webWorker } from './bridge.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { CompressionConfig } from '../core/config/compression.ts';
@@ -8,14 +8,10 @@ import type { Estimate } from '../core/hw/pipeline.ts';
 
 export type { AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
 
-let remote: Comlink.Remote<EvaluatorApi> | undefined;
-
-function evaluator(): Comlink.Remote<EvaluatorApi> {
-  remote ??= Comlink.wrap<EvaluatorApi>(
-    new Worker(new URL('../../workers/evaluator.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-evaluator' }),
-  );
-  return remote;
-}
+const evaluator = new WorkerBridge<EvaluatorApi>({
+  name: 'evaluator',
+  start: () => webWorker(new Worker(new URL('../../workers/evaluator.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-evaluator' })),
+});
 
 /**
  * An inline dataset crosses to the worker as a copy whose pixel and label buffers are transferred
@@ -50,8 +46,7 @@ export interface EvaluateModelOptions {
 
 /** Measures accuracy in the evaluator worker; aborting the signal cancels the job between batches. */
 export function evaluateInWorker(options: EvaluateModelOptions): Promise<WorkerEvalResult> {
-  const worker = evaluator();
-  return withJob('eval', (id) => worker.cancel(id), options.signal, (jobId) =>
+  return evaluator.job('eval', options.signal, (worker, jobId) =>
     worker.evaluate(
       withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, data: options.data, limit: options.limit, batchSize: options.batchSize }),
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
@@ -66,8 +61,7 @@ export interface EvaluateConfigOptions extends EvaluateModelOptions {
 
 /** Compresses the model with `config` in the worker (calibrating when needed) and measures its accuracy. */
 export function evaluateConfigInWorker(options: EvaluateConfigOptions): Promise<ConfigEvalResult> {
-  const worker = evaluator();
-  return withJob('config', (id) => worker.cancel(id), options.signal, (jobId) =>
+  return evaluator.job('config', options.signal, (worker, jobId) =>
     worker.evaluateConfig(
       withTransfers({
         jobId,
@@ -86,16 +80,14 @@ export function evaluateConfigInWorker(options: EvaluateConfigOptions): Promise<
 
 /** Builds the compressed ONNX model (and its quantization report) in the worker. */
 export function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'>): Promise<CompressedModel> {
-  const worker = evaluator();
-  return withJob('compress', (id) => worker.cancel(id), undefined, (jobId) =>
+  return evaluator.job('compress', undefined, (worker, jobId) =>
     worker.compress(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration })),
   );
 }
 
 /** The generated accelerator of a design (Verilog, memory files, testbench) as a zip, built in the evaluator worker. */
 export function acceleratorInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'> & { data: AnyDatasetRef; estimate: Estimate; images: number }): Promise<AcceleratorZip> {
-  const worker = evaluator();
-  return withJob('accelerator', (id) => worker.cancel(id), undefined, (jobId) =>
+  return evaluator.job('accelerator', undefined, (worker, jobId) =>
     worker.accelerator(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration, data: options.data, estimate: options.estimate, images: options.images })),
   );
 }

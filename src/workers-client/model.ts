@@ -1,6 +1,6 @@
-import * as Comlink from 'comlink';
-import { EdgefoldError, fromTransferred } from '../core/errors.ts';
+import { EdgefoldError } from '../core/errors.ts';
 import type { ModelCheck, ModelWorkerApi } from '../../workers/model.worker.ts';
+import { WorkerBridge, webWorker } from './bridge.ts';
 
 export type { ModelCheck };
 
@@ -12,17 +12,12 @@ export type { ModelCheck };
 export async function checkModelOffThread(bytes: Uint8Array, fileName: string, signal?: AbortSignal): Promise<ModelCheck | undefined> {
   if (typeof Worker === 'undefined') return undefined;
   if (signal?.aborted) throw new EdgefoldError('cancelled', 'Opening the model was cancelled.');
-  const worker = new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-model' });
-  const remote = Comlink.wrap<ModelWorkerApi>(worker);
-  let onAbort = () => {};
-  try {
-    return await new Promise<ModelCheck>((resolve, reject) => {
-      onAbort = () => reject(new EdgefoldError('cancelled', 'Opening the model was cancelled.'));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      remote.check(bytes, fileName).then(resolve, (error: unknown) => reject(fromTransferred(error)));
-    });
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    worker.terminate();
-  }
+  // One worker per check, gone when the check is (idleMs 0), terminated at once on cancel (cancelGraceMs 0): a parse has no cancel points.
+  const bridge = new WorkerBridge<ModelWorkerApi>({
+    name: 'model',
+    idleMs: 0,
+    cancelGraceMs: 0,
+    start: () => webWorker(new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'edgefold-model' })),
+  });
+  return bridge.job('check', signal, (worker) => worker.check(bytes, fileName));
 }

@@ -8,15 +8,14 @@
  *   );
  *   const predicted = predictAccuracy(result, config); // pure, from src/core/sensitivity
  */
-import * as Comlink from 'comlink';
-import { fromTransferred } from '../core/errors.ts';
 import type { Dataset } from '../core/eval/dataset.ts';
 import { datasetFromUrl } from '../core/eval/remote-dataset.ts';
 import { executeSweep, type SweepExecutor } from '../core/sensitivity/schedule.ts';
 import { isPointMetrics, type SweepCache } from '../core/sensitivity/cache.ts';
 import { prepareSweep } from '../core/sensitivity/run.ts';
 import type { PointMetrics, PointResult, SweepProgress, SweepRequest, SweepResult } from '../core/sensitivity/types.ts';
-import type { SweepWorkerApi } from '../../workers/sweep.worker.ts';
+import { webWorker } from './bridge.ts';
+import { SweepWorker } from './sweep-worker.ts';
 import type { DatasetRef } from './evaluator.ts';
 
 export type { SweepProgress, SweepResult, PointResult, SweepRequest };
@@ -90,31 +89,20 @@ export const sweepCache = new IndexedDbCache();
 
 // ---- worker pool ----------------------------------------------------------------------------
 
-interface PoolWorker {
-  worker: Worker;
-  remote: Comlink.Remote<SweepWorkerApi>;
-}
+const pool: SweepWorker[] = [];
 
-const pool: PoolWorker[] = [];
-let jobCounter = 0;
-
-function workers(count: number): PoolWorker[] {
+function workers(count: number): SweepWorker[] {
   while (pool.length < count) {
-    const worker = new Worker(new URL('../../workers/sweep.worker.ts', import.meta.url), { type: 'module', name: `edgefold-sweep-${pool.length + 1}` });
-    pool.push({ worker, remote: Comlink.wrap<SweepWorkerApi>(worker) });
+    const name = `edgefold-sweep-${pool.length + 1}`;
+    pool.push(new SweepWorker({ name, start: () => webWorker(new Worker(new URL('../../workers/sweep.worker.ts', import.meta.url), { type: 'module', name })) }));
   }
   return pool.slice(0, count);
 }
 
-/** Terminates the sweep workers (they are kept between sweeps otherwise). */
+/** Terminates the sweep workers (idle ones are terminated anyway after a while). */
 export function disposeSweepWorkers(): void {
-  for (const w of pool.splice(0)) {
-    w.remote[Comlink.releaseProxy]();
-    w.worker.terminate();
-  }
+  for (const w of pool.splice(0)) void w.terminate();
 }
-
-const restoreError = fromTransferred;
 
 /** A manifest split, an imported dataset ({ inline }, as the evaluator takes it) or a loaded Dataset. */
 export type SweepDataRef = DatasetRef | { inline: Dataset } | Dataset;
@@ -136,24 +124,8 @@ export async function runSweep(input: SweepJobInput, callbacks: SweepCallbacks =
   const prepared = await prepareSweep(input.modelBytes, data, input.request, 'wasm');
   const size = Math.max(1, Math.min(input.workers ?? navigator.hardwareConcurrency ?? 1, prepared.plan.units.length));
   const members = workers(size);
-  await Promise.all(members.map((m) => m.remote.init({ modelBytes: input.modelBytes, modelKey: prepared.modelHash, data, calibrationData })));
-  const executors: SweepExecutor[] = members.map((m) => ({
-    async runTask(task, { baselineTop1, onProgress, signal }) {
-      const jobId = `sweep-${++jobCounter}`;
-      const onAbort = () => void m.remote.cancel(jobId);
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await m.remote.runTask(
-          { jobId, task, settings: prepared.plan.settings, limit: prepared.images, baselineTop1 },
-          onProgress ? Comlink.proxy(onProgress) : undefined,
-        );
-      } catch (error) {
-        throw restoreError(error);
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
-    },
-  }));
+  await Promise.all(members.map((m) => m.load({ modelBytes: input.modelBytes, modelKey: prepared.modelHash, data, calibrationData })));
+  const executors: SweepExecutor[] = members.map((m) => m.executor({ settings: prepared.plan.settings, limit: prepared.images }));
   return executeSweep(prepared.plan, executors, {
     scope: prepared.scope,
     images: prepared.images,
