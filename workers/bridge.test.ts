@@ -41,7 +41,7 @@ describe('WorkerBridge', () => {
   it('runs jobs with progress, and a cancel the worker answers keeps the worker', async () => {
     const { bridge, threads } = testBridge({ cancelGraceMs: 5_000 });
     const steps: number[] = [];
-    const value = await bridge.job('count', undefined, (w, jobId) => w.count(jobId, 3, 5, Comlink.proxy((s) => void steps.push(s))));
+    const value = await bridge.job('count', undefined, (w, jobId) => w.count(jobId, 3, 5, Comlink.proxy((s: number) => void steps.push(s))));
     expect(value).toBe(3);
     expect(steps).toEqual([1, 2, 3]);
 

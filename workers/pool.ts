@@ -65,6 +65,16 @@ export class NodeSweepPool {
     return this.threads.length;
   }
 
+  /** Threads started so far, replacements of idle, stuck or crashed ones included. */
+  get started(): number {
+    return this.threads.reduce((n, t) => n + t.bridge.started, 0);
+  }
+
+  /** Threads running now. */
+  get alive(): number {
+    return this.threads.filter((t) => t.bridge.alive).length;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.terminate()));
   }
