@@ -14,7 +14,8 @@
  *   a new one (and `prepare` reloads whatever state it needs);
  * - unanswered-cancel termination: when a job's signal aborts, the worker's `cancel(jobId)` is
  *   called; a job still running `cancelGraceMs` later (a stuck wasm call never reads its signal)
- *   gets its worker terminated and rejects as cancelled.
+ *   gets its worker terminated and rejects as cancelled; the other calls on that worker run again
+ *   on a new one (nobody cancelled them).
  * Errors come back as EdgefoldErrors (code and field kept, see ErrorRecord in core/errors.ts).
  */
 import * as Comlink from 'comlink';
@@ -47,12 +48,17 @@ export interface BridgeOptions<Api> {
 }
 
 export const DEFAULT_IDLE_MS = 60_000;
-export const DEFAULT_CANCEL_GRACE_MS = 5_000;
+export const DEFAULT_CANCEL_GRACE_MS = 10_000;
 
 interface Running {
   worker: LiveWorker;
   fail(error: Error): void;
+  /** Runs the call again on a new worker (its worker was terminated for another job's sake). */
+  rerun(): void;
 }
+
+/** How often a call may be re-run because its worker was terminated for another job's unanswered cancel. */
+const RERUNS = 2;
 
 interface LiveWorker {
   handle: WorkerHandle;
@@ -110,6 +116,7 @@ export class WorkerBridge<Api> {
     if (signal?.aborted) return Promise.reject(new EdgefoldError('cancelled', 'Cancelled.'));
     let cleanup = () => {};
     return this.track((remote, running) => {
+      cleanup(); // a re-run on a new worker drops the listener of the previous run
       if (!signal) return run(remote, jobId);
       if (signal.aborted) throw new EdgefoldError('cancelled', 'Cancelled.');
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -117,8 +124,9 @@ export class WorkerBridge<Api> {
         if (this.cancelGraceMs > 0) void (remote as unknown as Comlink.Remote<CancellableApi>).cancel(jobId).catch(() => {});
         graceTimer = unref(
           setTimeout(() => {
+            if (!this.running.delete(running)) return;
             running.fail(new EdgefoldError('cancelled', 'Cancelled.'));
-            this.kill(running.worker, new EdgefoldError('internal', `The ${this.options.name} worker was restarted because a cancelled job did not stop; run this again.`));
+            this.kill(running.worker, 'rerun');
           }, this.cancelGraceMs),
         );
       };
@@ -137,19 +145,35 @@ export class WorkerBridge<Api> {
     if (this.live) await this.kill(this.live, new EdgefoldError('cancelled', `The ${this.options.name} worker was stopped.`));
   }
 
+  /**
+   * Runs `run` on the live worker (started if needed). When that worker is terminated for another
+   * job's unanswered cancel, the call runs again on a new worker (at most RERUNS times): nobody
+   * cancelled it, and its arguments are rebuilt by `run` each time.
+   */
   private track<T>(run: (remote: Comlink.Remote<Api>, running: Running) => Promise<T>): Promise<T> {
-    clearTimeout(this.idleTimer);
-    const worker = this.worker();
     return new Promise<T>((resolve, reject) => {
-      const running: Running = { worker, fail: (error) => reject(error) };
-      this.running.add(running);
-      worker.ready
-        .then(() => run(worker.remote as Comlink.Remote<Api>, running))
-        .then(resolve, (error: unknown) => reject(fromErrorRecord(error)))
-        .finally(() => {
-          this.running.delete(running);
-          this.scheduleIdle();
-        });
+      let current: Running | undefined;
+      const attempt = (reruns: number) => {
+        clearTimeout(this.idleTimer);
+        const worker = this.worker();
+        const running: Running = {
+          worker,
+          fail: reject,
+          rerun: () => (reruns > 0 ? attempt(reruns - 1) : reject(new EdgefoldError('internal', `The ${this.options.name} worker was restarted ${RERUNS + 1} times while this ran; run it again.`))),
+        };
+        current = running;
+        this.running.add(running);
+        worker.ready
+          .then(() => run(worker.remote as Comlink.Remote<Api>, running))
+          .then(
+            (value) => current === running && resolve(value),
+            (error: unknown) => current === running && reject(fromErrorRecord(error)),
+          )
+          .finally(() => {
+            if (this.running.delete(running)) this.scheduleIdle();
+          });
+      };
+      attempt(RERUNS);
     });
   }
 
@@ -178,16 +202,18 @@ export class WorkerBridge<Api> {
     );
   }
 
-  /** Terminates `worker` and fails every call still running on it with `error`. */
-  private kill(worker: LiveWorker, error: Error): void | Promise<unknown> {
+  /** Terminates `worker`; every call still running on it fails with `error`, or runs again on a new worker ('rerun'). */
+  private kill(worker: LiveWorker, outcome: Error | 'rerun'): void | Promise<unknown> {
     if (worker.dead) return;
     worker.dead = true;
     if (this.live === worker) this.live = undefined;
-    for (const r of [...this.running]) {
-      if (r.worker !== worker) continue;
-      r.fail(error);
-      this.running.delete(r);
+    const stranded = [...this.running].filter((r) => r.worker === worker);
+    for (const r of stranded) this.running.delete(r);
+    const terminated = worker.handle.terminate();
+    for (const r of stranded) {
+      if (outcome === 'rerun') r.rerun();
+      else r.fail(outcome);
     }
-    return worker.handle.terminate();
+    return terminated;
   }
 }
