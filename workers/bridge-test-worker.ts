@@ -14,12 +14,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const api = {
   threadId: (): number => threadId,
   /** Counts to `steps`, one step every `stepMs`, reporting each; stops at the next step when cancelled. */
-  count(jobId: string, steps: number, stepMs: number, onProgress?: (step: number) => void): Promise<number> {
+  count(jobId: string, steps: number, stepMs: number, onProgress?: (step: number) => void | Promise<void>): Promise<number> {
     return jobs.run(jobId, async (signal) => {
       for (let step = 1; step <= steps; step++) {
         await sleep(stepMs);
         if (signal.aborted) throw new EdgefoldError('cancelled', 'Cancelled.');
-        onProgress?.(step);
+        // Awaited so every step has arrived before the result does (they travel on different ports).
+        await onProgress?.(step);
       }
       return steps;
     });
