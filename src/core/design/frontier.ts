@@ -70,6 +70,8 @@ export interface FrontierOptions {
   /** Budget steps (allocations) per target, each measured unless already measured (default 4). */
   maxAttempts?: number;
   customDevices?: readonly Device[];
+  /** Fold each design with auto-fold (default); false keeps the starting design's folding (auto-allocate). */
+  fold?: boolean;
 }
 
 export interface FrontierInput {
@@ -103,6 +105,8 @@ export interface FrontierPoint {
   met: boolean;
   message: string;
   predicted: { top1: number; drop: number };
+  /** The allocation the design's compression came from (raw sweep curves). */
+  allocation: Allocation;
   measured: FrontierMeasurement;
   recovered: boolean;
   fps: number;
@@ -196,9 +200,12 @@ export async function searchFrontier(input: FrontierInput, deps: FrontierDeps, o
       const allocation = allocate(sweep, { maxDrop: budget }, { roundTo });
       const compressed = withAllocation(input.design, allocation.config);
       const before = evaluateDesign(ctx, compressed, options.customDevices);
-      const fold = autoFold(before.hwLayers, before.device, compressed.hardware.clockMHz, { budget: compressed.hardware.budget, objective });
+      const fold =
+        options.fold === false
+          ? { folding: compressed.hardware.layers, met: target.kind === 'max-fps' || before.estimate.fps >= target.minFps, message: 'folding kept' }
+          : autoFold(before.hwLayers, before.device, compressed.hardware.clockMHz, { budget: compressed.hardware.budget, objective });
       const design: Design = { ...compressed, hardware: { ...compressed.hardware, layers: fold.folding } };
-      const metrics = evaluateDesign(ctx, design, options.customDevices);
+      const metrics = options.fold === false ? before : evaluateDesign(ctx, design, options.customDevices);
       const key = frontierJobKey(design);
       if (!measured.has(key)) {
         measurements++;
@@ -283,6 +290,7 @@ export async function searchFrontier(input: FrontierInput, deps: FrontierDeps, o
       met,
       message,
       predicted: { top1: chosen.allocation.prediction.top1, drop: chosen.allocation.prediction.drop },
+      allocation: chosen.allocation,
       measured: chosen.measured,
       recovered: reconstruct,
       fps: e.fps,
