@@ -84,7 +84,8 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
         // The full measurement of each design (with its recovery records), by the search's job key.
         const byJob = new Map<string, MeasuredAccuracy>();
         const measure = async (request: FrontierJob, signal?: AbortSignal): Promise<FrontierMeasurement> => {
-          const state = get();
+          // The data and image count the search started with (and its baseline was measured on).
+          const state = { ...get(), evalLimit: start.evalLimit, dataset: start.dataset };
           const key = designKey(state, request.design);
           const cached = await cachedMeasurement<MeasuredAccuracy>(key);
           const done = (m: MeasuredAccuracy): FrontierMeasurement => {
