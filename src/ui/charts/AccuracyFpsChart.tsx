@@ -68,7 +68,7 @@ const AccuracyFpsView = memo(function AccuracyFpsView({
       note={
         <>
           y: top-1 <em>measured</em> in a worker; x: FPS <em>estimated</em> by the pipeline model. The line joins the Pareto front
-          (no other point is both faster and more accurate). Purple: the joint search, squares measured, rings predicted from the raw sweep curves.{unmeasured > 0 ? ` ${unmeasured} saved point(s) without a measurement are not shown.` : ''}
+          (no other point is both faster and more accurate).{search.length > 0 ? ' Purple: the joint search, squares measured, rings predicted from the raw sweep curves.' : ''}{unmeasured > 0 ? ` ${unmeasured} saved point(s) without a measurement are not shown.` : ''}
         </>
       }
     >
