@@ -9,6 +9,7 @@ import { DesignControls } from './components/DesignControls.tsx';
 import { DesignPoints } from './components/DesignPoints.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { AllocateJob, JobsBar, SweepJob } from './components/JobsBar.tsx';
+import { FrontierSearch } from './components/FrontierSearch.tsx';
 import { LayerTable } from './components/LayerTable.tsx';
 import { ModelOpener } from './components/ModelOpener.tsx';
 import { ModelSummaryCard } from './components/ModelSummaryCard.tsx';
@@ -76,6 +77,7 @@ export function App() {
                       <section className="jobs" aria-label="Sensitivity and allocation">
                         <SweepJob />
                         <AllocateJob />
+                        <FrontierSearch />
                       </section>
                       <SensitivityCharts />
                     </div>

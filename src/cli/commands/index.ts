@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { allocateCommand } from './allocate.ts';
+import { frontierCommand } from './frontier.ts';
 import { sensitivityCommand } from './sensitivity.ts';
 import { applyCommand } from './apply.ts';
 import { devicesCommand } from './devices.ts';
@@ -13,4 +14,4 @@ import { rtlCommand } from './rtl.ts';
 import { workerCommand } from './worker.ts';
 
 /** Every CLI command, in the order `edgefold --help` lists them. */
-export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, rtlCommand, devicesCommand, refitHeadCommand, retrainCommand, sensitivityCommand, allocateCommand, workerCommand];
+export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, rtlCommand, devicesCommand, refitHeadCommand, retrainCommand, sensitivityCommand, allocateCommand, frontierCommand, workerCommand];

@@ -89,6 +89,7 @@ export function AllocateJob() {
   const model = useApp((s) => s.model);
   const allocation = useApp((s) => s.allocation);
   const runAllocate = useApp((s) => s.runAllocate);
+  const search = useApp((s) => s.frontier);
   const [mode, setMode] = useState<'drop' | 'macs'>('drop');
   const [drop, setDrop] = useState(1);
   const [macsPct, setMacsPct] = useState(50);
@@ -121,8 +122,14 @@ export function AllocateJob() {
         Allocate
       </button>
       <span className="muted" data-testid="allocate-status">
-        {allocation
-          ? `${allocation.met ? 'target met' : 'target not reachable with the swept settings'}: predicted ${(100 * allocation.prediction.top1).toFixed(2)} % top-1, ${(allocation.predicted.macs / 1e6).toFixed(2)} M MACs`
+        {search.forAllocation && search.status === 'running'
+          ? `searching the budget on measured accuracy after reconstruction: ${search.progress?.message ?? 'starting'}`
+          : search.forAllocation && search.status === 'error'
+            ? search.error
+            : allocation
+          ? search.forAllocation && search.status === 'done' && search.points[0]
+            ? `${search.points[0].met ? 'target met' : 'target not met'}: measured ${(100 * search.points[0].measured.top1).toFixed(2)} % top-1 after reconstruction (predicted from the raw curves ${(100 * allocation.prediction.top1).toFixed(2)} %), ${(allocation.predicted.macs / 1e6).toFixed(2)} M MACs`
+            : `${allocation.met ? 'target met' : 'target not reachable with the swept settings'}: predicted ${(100 * allocation.prediction.top1).toFixed(2)} % top-1, ${(allocation.predicted.macs / 1e6).toFixed(2)} M MACs`
           : ''}
       </span>
     </div>

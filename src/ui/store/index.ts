@@ -13,6 +13,8 @@ import { allocate } from '../../core/sensitivity/allocator.ts';
 import { DEFAULT_RATIOS, DEFAULT_BITS } from '../../core/sensitivity/types.ts';
 import { calibrationRef, createDataSlice, evaluationRef, importedCalibrationData, importedEvaluationData, trainingRef } from './data-slice.ts';
 import { createRetrainSlice, currentMeasurement, idleRetrain, measureReconstructed } from './retrain-slice.ts';
+import { createFrontierSlice } from './frontier-slice.ts';
+import { withAllocation } from '../../core/design/frontier.ts';
 import { recoveryOf } from '../../core/design/design.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
@@ -66,6 +68,16 @@ export const useApp = create<AppState>()((set, get) => {
       remeasure: () => {
         jobs.cancel('measure');
         set({ measured: idle() });
+      },
+    }),
+    ...createFrontierSlice(set, get, {
+      jobs,
+      sweep: (s) => (s.sweep.result && s.sweep.modelSha256 === s.model?.sha256 && s.sweep.dataKey === evaluationDataKey(s) ? s.sweep.result : null),
+      data: (s) => ({ calibration: calibrationData(s), evaluation: evaluationData(s) }),
+      pointMetrics: (s, design, measured) => pointMetrics(evaluateDesign(s.model!.context, design, s.customDevices), measured),
+      applyAllocation: (point) => {
+        set({ allocation: point.allocation });
+        editDesign(() => point.design);
       },
     }),
     model: null,
@@ -336,15 +348,18 @@ export const useApp = create<AppState>()((set, get) => {
     runAllocate(target) {
       const { sweep, design } = get();
       if (!sweep.result) return;
+      // With reconstruction in the recipe, the raw curves under-state what a design keeps: the
+      // budget is searched on measured recovered accuracy (issue 13; docs/decisions.md).
+      if (recoveryOf(design).reconstruct && target.maxDrop !== undefined && target.targetMacs === undefined && target.targetParams === undefined) {
+        void get().runFrontier([{ kind: 'max-fps', maxDropPp: target.maxDrop * 100 }], { forAllocation: true });
+        return;
+      }
       try {
         // The design's channel multiple is kept (and honoured by every allocated count).
         const roundTo = design.compression.prune?.roundTo ?? DEFAULT_ROUND_TO;
         const allocation = allocate(sweep.result, target, { roundTo });
         set({ allocation });
-        editDesign(() => ({
-          ...design,
-          compression: { ...allocation.config, prune: { ...allocation.config.prune, roundTo }, quant: { ...design.compression.quant, ...allocation.config.quant } },
-        }));
+        editDesign(() => withAllocation(design, allocation.config));
       } catch (error) {
         set({ loadError: `Auto-allocation failed: ${errorMessage(error)}` });
       }

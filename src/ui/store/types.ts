@@ -11,6 +11,7 @@ import type { Allocation, AllocationTarget } from '../../core/sensitivity/alloca
 import type { DataSlice } from './data-slice.ts';
 import type { RetrainSliceActions, RetrainState } from './retrain-slice.ts';
 import type { RecoveryStepRecord } from '../../core/transfer/recover.ts';
+import type { FrontierSliceActions, FrontierState } from './frontier-slice.ts';
 
 export interface OpenModel {
   fileName: string;
@@ -82,7 +83,9 @@ export interface SchemeSettings {
   rounding: Rounding;
 }
 
-export interface AppState extends DataSlice, RetrainSliceActions {
+export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceActions {
+  /** The joint search's frontier (frontier-slice.ts). */
+  frontier: FrontierState;
   /** A retrain of the current design (fine-tuning / QAT in the train worker). */
   retrain: RetrainState;
   // --- session: the open model
