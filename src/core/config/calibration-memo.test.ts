@@ -17,7 +17,13 @@ const config: CompressionConfig = { version: 1, prune: { ratio: 0.25 }, quant: {
 /** The real batch source over the test batches, counting the passes over the model it starts. */
 function countingSource() {
   const source = arrayBatchSource(ort, batches, [4, 3, 8, 8]);
-  const counted = { passes: 0, source: ((bytes, outputs) => (counted.passes++, source(bytes, outputs))) as BatchSource };
+  const counted: { passes: number; source: BatchSource } = {
+    passes: 0,
+    source: (bytes, outputs) => {
+      counted.passes++;
+      return source(bytes, outputs);
+    },
+  };
   return counted;
 }
 
