@@ -107,7 +107,12 @@ function cpuFromTrace(trace: Buffer, stepType: string): { stepTask: number[]; ma
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   if (!main) return { stepTask: [], mainPerStep: NaN };
   const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
-  const tasks = onMain.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+  // Top-level tasks only (Chromium nests RunTask events of its task runners).
+  const tasks: TraceEvent[] = [];
+  for (const e of onMain.filter((t) => t.name === 'RunTask' || t.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))) {
+    const last = tasks.at(-1);
+    if (!last || e.ts >= last.ts + (last.dur ?? 0)) tasks.push(e);
+  }
   const inputs = onMain.filter((e) => e.name === 'EventDispatch' && e.args?.data?.type === stepType);
   const stepTask = inputs.flatMap((input) => {
     const task = tasks.find((t) => t.ts <= input.ts && input.ts <= t.ts + (t.dur ?? 0));
