@@ -4,7 +4,8 @@ import { datasetFromUrl } from '../src/core/eval/remote-dataset.ts';
 import type { Dataset } from '../src/core/eval/dataset.ts';
 import { evaluate, type EvalProgress, type EvalResult } from '../src/core/eval/evaluate.ts';
 import { createOrtRunner } from '../src/core/eval/ort-runner.ts';
-import { applyConfig, calibrateConfig, parseCompressionConfig, type CompressionConfig, type CompressionReport } from '../src/core/config/compression.ts';
+import { CalibrationMemo } from '../src/core/config/calibration-memo.ts';
+import { applyConfig, parseCompressionConfig, type CompressionConfig, type CompressionReport } from '../src/core/config/compression.ts';
 import { decodeModel } from '../src/core/onnx/model.ts';
 import { ortBatchSource } from '../src/core/quant/ort-calibration.ts';
 import type { BatchSource } from '../src/core/quant/calibrate.ts';
@@ -60,6 +61,10 @@ export interface CompressedModel {
   calibrationImages: number;
 }
 
+const calibrations = new CalibrationMemo();
+/** Bundled splits are known by URL; an imported (inline) dataset is not reused. */
+const datasetId = (ref: AnyDatasetRef): string | null => ('inline' in ref ? null : `${ref.manifestUrl}#${ref.split}`);
+
 /** applyConfig in the worker, calibrating activations on the calibration split when the config quantizes them. */
 async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>, signal: AbortSignal): Promise<CompressedModel> {
   const model = decodeModel(request.modelBytes);
@@ -70,7 +75,8 @@ async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 
     const calibrationData = await dataset(request.calibration);
     yield* ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images })(bytes, outputs);
   };
-  const calibration = await calibrateConfig(model, config, source, signal);
+  // Shared with the measurement of the same design and with earlier exports (no second gathering).
+  const calibration = await calibrations.calibrate({ model, modelBytes: request.modelBytes, dataId: datasetId(request.calibration), config, source, signal });
   const { bytes, report } = applyConfig(model, config, calibration);
   return { bytes, report, calibrationImages: calibration?.images ?? 0 };
 }

@@ -1,6 +1,8 @@
 import type { Shape } from '../core/graph/layer.ts';
 
-export const formatCount = (n: number): string => n.toLocaleString('en-US');
+/** One formatter for every count: toLocaleString builds a new one per call (a table row has several). */
+const COUNT = new Intl.NumberFormat('en-US');
+export const formatCount = (n: number): string => COUNT.format(n);
 export const formatShape = (s: Shape): string => (s.length ? `${s.map((d) => d ?? 'N').join('×')}` : '?');
 export const formatPercent = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)} %`;
 

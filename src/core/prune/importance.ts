@@ -19,7 +19,21 @@ export interface Importance {
   criterion: Criterion;
 }
 
+/**
+ * Scores depend only on the group's constant weights, which never change once a model is loaded;
+ * the explorer re-plans on every slider step, so they are computed once per group and criterion.
+ */
+const computed = new WeakMap<ChannelGroup, Map<Criterion, Importance>>();
+
 export function channelImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion = 'l1'): Importance {
+  let byCriterion = computed.get(group);
+  if (!byCriterion) computed.set(group, (byCriterion = new Map()));
+  let known = byCriterion.get(criterion);
+  if (!known) byCriterion.set(criterion, (known = computeImportance(analysis, group, criterion)));
+  return { scores: [...known.scores], criterion: known.criterion };
+}
+
+function computeImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion): Importance {
   const graph = analysis.graph;
   const scores = new Array<number>(group.size).fill(0);
   if (criterion === 'bn-gamma') {

@@ -1,4 +1,5 @@
-import { memo, useDeferredValue } from 'react';
+import { memo } from 'react';
+import { useSettledValue } from './settled.ts';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis, Legend, ResponsiveContainer } from 'recharts';
 import { paretoMax } from '../../core/design/pareto.ts';
 import { currentAccuracy, useApp, type DesignPoint } from '../store/index.ts';
@@ -18,7 +19,7 @@ interface Point {
 export function AccuracyFpsChart() {
   const points = useApp((s) => s.points);
   const modelSha256 = useApp((s) => s.model?.sha256 ?? null);
-  const metrics = useDeferredValue(useDesignMetrics().metrics);
+  const metrics = useSettledValue(useDesignMetrics().metrics);
   const own = useApp(currentAccuracy);
   const currentFps = metrics && own ? Math.round(metrics.estimate.fps * 10) / 10 : null;
   const currentTop1 = own ? Math.round(own.top1 * 10000) / 100 : null;

@@ -1,13 +1,14 @@
-import { memo, useDeferredValue } from 'react';
+import { memo } from 'react';
+import { useSettledValue } from './settled.ts';
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { DesignMetrics } from '../../core/design/design.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
 import { Provenance } from '../components/Provenance.tsx';
 
-/** Charts render at a lower priority than the table and cards (useDeferredValue), so a slider stays responsive. */
+/** Charts follow the design after the table and cards have painted (useSettledValue), so a slider stays responsive. */
 export function CyclesChart() {
-  const metrics = useDeferredValue(useDesignMetrics().metrics);
+  const metrics = useSettledValue(useDesignMetrics().metrics);
   return metrics ? <CyclesChartView metrics={metrics} /> : null;
 }
 

@@ -1,4 +1,5 @@
-import { memo, useDeferredValue } from 'react';
+import { memo } from 'react';
+import { useSettledValue } from './settled.ts';
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { DesignMetrics } from '../../core/design/design.ts';
 import { useApp } from '../store/index.ts';
@@ -9,7 +10,7 @@ import { Provenance } from '../components/Provenance.tsx';
 const LABELS = { dsp: 'DSP', bram: 'BRAM18', lut: 'LUT', ff: 'FF' } as const;
 
 export function ResourceChart() {
-  const metrics = useDeferredValue(useDesignMetrics().metrics);
+  const metrics = useSettledValue(useDesignMetrics().metrics);
   const budget = useApp((s) => s.design.hardware.budget);
   return metrics ? <ResourceChartView metrics={metrics} budget={budget} /> : null;
 }

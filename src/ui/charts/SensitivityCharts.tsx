@@ -1,4 +1,5 @@
-import { memo, useDeferredValue, useMemo } from 'react';
+import { memo, useMemo } from 'react';
+import { useSettledValue } from './settled.ts';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { CompressionConfig } from '../../core/config/compression.ts';
 import { configSettings, sweepCurves } from '../../core/sensitivity/predictor.ts';
@@ -72,7 +73,7 @@ function curveChart(sweep: SweepResult, kind: SweepKind, current: Map<string, nu
 /** Per-layer sensitivity curves (measured), with the current design's setting of each layer marked. */
 export function SensitivityCharts() {
   const result = useActiveSweep();
-  const compression = useDeferredValue(useApp((s) => s.design.compression));
+  const compression = useSettledValue(useApp((s) => s.design.compression));
   const selected = useApp((s) => s.selectedLayers);
   const layers = useApp((s) => s.model?.loaded.layers);
   const tableNumber = useMemo(() => new Map((layers ?? []).map((l, i) => [l.name, i + 1])), [layers]);

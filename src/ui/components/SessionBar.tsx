@@ -1,8 +1,29 @@
+import { useState } from 'react';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 import { exportAccelerator, exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
 import { FilePickerButton } from './FilePickerButton.tsx';
 import { openModelFile } from './ModelOpener.tsx';
+
+/** An export button that says it is busy (and takes no second click) until its file is written. */
+function ExportButton({ label, busyLabel, run, disabled, testId, title }: { label: string; busyLabel: string; run: () => Promise<void>; disabled: boolean; testId?: string; title?: string }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={disabled || busy}
+      aria-busy={busy}
+      data-testid={testId}
+      title={title}
+      onClick={() => {
+        setBusy(true);
+        void run().finally(() => setBusy(false));
+      }}
+    >
+      {busy ? busyLabel : label}
+    </button>
+  );
+}
 
 /** Title, open model, export / import of the deployment config, new session. */
 export function SessionBar() {
@@ -15,21 +36,18 @@ export function SessionBar() {
       <div className="toolbar">
         <FilePickerButton label="Open ONNX model…" accept=".onnx" inputLabel="Open ONNX model file" inputTestId="model-file-input" onFile={(file) => void openModelFile(file)} />
         <span className="hint">or drop one on the page</span>
-        <button type="button" disabled={!model} onClick={() => void exportDeploymentConfig()} data-testid="export-config">
-          Export config
-        </button>
-        <button type="button" disabled={!model} onClick={() => void exportCompressedModel()}>
-          Export compressed ONNX
-        </button>
-        <button type="button" disabled={!model} onClick={() => void exportFinnFolding()}>
-          Export FINN folding
-        </button>
-        <button type="button" disabled={!model} onClick={() => void exportAccelerator()} data-testid="export-accelerator" title="Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)">
-          Export Verilog
-        </button>
-        <button type="button" disabled={!hasSweep} onClick={() => void exportSweep('csv')} data-testid="export-sweep-csv">
-          Export sensitivity CSV
-        </button>
+        <ExportButton label="Export config" busyLabel="Exporting config…" disabled={!model} run={exportDeploymentConfig} testId="export-config" />
+        <ExportButton label="Export compressed ONNX" busyLabel="Exporting ONNX…" disabled={!model} run={exportCompressedModel} />
+        <ExportButton label="Export FINN folding" busyLabel="Exporting folding…" disabled={!model} run={exportFinnFolding} />
+        <ExportButton
+          label="Export Verilog"
+          busyLabel="Building Verilog…"
+          disabled={!model}
+          run={exportAccelerator}
+          testId="export-accelerator"
+          title="Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)"
+        />
+        <ExportButton label="Export sensitivity CSV" busyLabel="Exporting CSV…" disabled={!hasSweep} run={() => exportSweep('csv')} testId="export-sweep-csv" />
         <FilePickerButton
           label="Import config…"
           accept=".json,application/json"

@@ -10,7 +10,7 @@ import type { AppState } from './types.ts';
 export const QUIET_MS = 700;
 
 /** What a measurement depends on: when none of these changed, there is nothing to do. */
-const inputs = (s: AppState) => [s.model, s.design.compression, s.design.recovery?.reconstruct, s.evalLimit, s.baseline.status, s.dataset.source, s.dataset.imported, s.dataset.mappingOverride];
+const inputs = (s: AppState) => [s.model, s.openingModel, s.design.compression, s.design.recovery?.reconstruct, s.evalLimit, s.baseline.status, s.dataset.source, s.dataset.imported, s.dataset.mappingOverride];
 
 export function startAutoMeasure(target = globalThis as unknown as Pick<Window, 'addEventListener' | 'removeEventListener'>): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -18,7 +18,8 @@ export function startAutoMeasure(target = globalThis as unknown as Pick<Window, 
   const fire = () => {
     if (pointerDown) return; // released later: pointerup schedules again
     const s = useApp.getState();
-    if (!s.model || s.baseline.status === 'idle') return;
+    // While another file is being opened the old model's jobs are cancelled: nothing new starts for it.
+    if (!s.model || s.openingModel || s.baseline.status === 'idle') return;
     // While the float baseline runs, only a cached result may be shown (no second job competes with it).
     void s.measureDesign({ cacheOnly: s.baseline.status === 'running' });
   };
@@ -43,7 +44,7 @@ export function startAutoMeasure(target = globalThis as unknown as Pick<Window, 
     const before = inputs(previous);
     if (!now.some((v, i) => v !== before[i])) return;
     // A result measured before shows at once (a reload, a restored point); a job waits for quiet.
-    if (!pointerDown && state.model && state.baseline.status !== 'idle') void state.measureDesign({ cacheOnly: true });
+    if (!pointerDown && state.model && !state.openingModel && state.baseline.status !== 'idle') void state.measureDesign({ cacheOnly: true });
     schedule();
   });
   return () => {

@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { evaluationDataKey, useApp } from './index.ts';
 import { evaluateDesign, type DesignMetrics } from '../../core/design/design.ts';
 import type { AppState } from './types.ts';
@@ -37,19 +38,29 @@ let lastPrediction: { sweep: unknown; design: unknown; value: Prediction | null 
 
 /** Accuracy of the current design predicted from the sensitivity curves (null without a sweep of this model). */
 /** The sweep that belongs to the open model and the current evaluation data, if any. */
-export function activeSweep(state: Pick<AppState, 'sweep' | 'model' | 'dataset'>) {
+type SweepResultState = Pick<AppState['sweep'], 'result' | 'modelSha256' | 'dataKey'>;
+
+export function activeSweep(state: Pick<AppState, 'model' | 'dataset'> & { sweep: SweepResultState }) {
   const { sweep } = state;
   return sweep.result && sweep.modelSha256 === state.model?.sha256 && sweep.dataKey === evaluationDataKey(state) ? sweep.result : null;
 }
 
+/** The parts of the sweep state a view of its result reads: progress messages of a running sweep change none of them. */
+function useSweepResultState(): SweepResultState {
+  const result = useApp((s) => s.sweep.result);
+  const modelSha256 = useApp((s) => s.sweep.modelSha256);
+  const dataKey = useApp((s) => s.sweep.dataKey);
+  return useMemo(() => ({ result, modelSha256, dataKey }), [result, modelSha256, dataKey]);
+}
+
 export function useActiveSweep() {
-  const sweep = useApp((s) => s.sweep);
+  const sweep = useSweepResultState();
   const model = useApp((s) => s.model);
   const dataset = useApp((s) => s.dataset);
   return activeSweep({ sweep, model, dataset });
 }
 
-export function derivePrediction(state: Pick<AppState, 'sweep' | 'design' | 'model' | 'dataset'>): Prediction | null {
+export function derivePrediction(state: Pick<AppState, 'design' | 'model' | 'dataset'> & { sweep: SweepResultState }): Prediction | null {
   const sweep = activeSweep(state);
   if (lastPrediction && lastPrediction.sweep === sweep && lastPrediction.design === state.design) return lastPrediction.value;
   let value: Prediction | null = null;
@@ -65,7 +76,7 @@ export function derivePrediction(state: Pick<AppState, 'sweep' | 'design' | 'mod
 }
 
 export function usePrediction(): Prediction | null {
-  const sweep = useApp((s) => s.sweep);
+  const sweep = useSweepResultState();
   const design = useApp((s) => s.design);
   const model = useApp((s) => s.model);
   const dataset = useApp((s) => s.dataset);

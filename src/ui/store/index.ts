@@ -54,6 +54,30 @@ const jobs = jobSlots();
 
 
 export const useApp = create<AppState>()((set, get) => {
+  /** Cancels the open model's jobs (an open of another model starts); says which were running. */
+  const cancelModelJobs = () => {
+    const s = get();
+    const running = {
+      baseline: s.baseline.status === 'running',
+      measure: s.measured.status === 'running',
+      sweep: s.sweep.status === 'running',
+      retrain: s.retrain.status === 'running',
+    };
+    for (const kind of ['baseline', 'measure', 'sweep', 'retrain'] as const) jobs.cancel(kind);
+    if (s.recovery.status === 'running') s.cancelRecovery();
+    if (s.headRefit.status === 'running') s.cancelHeadRefit();
+    return running;
+  };
+
+  /**
+   * The other file was refused or its open cancelled: the old model stays. Its float baseline
+   * starts again (from the cache when it had finished); the design's measurement follows by itself
+   * (auto-measure.ts); a sweep or retrain the user started stays cancelled, to be run again.
+   */
+  const resumeModelJobs = (interrupted: ReturnType<typeof cancelModelJobs>) => {
+    if (get().model && interrupted.baseline) void get().runBaseline();
+  };
+
   /** Applies a pure design edit; measured accuracy of the old design no longer applies. */
   const editDesign = (edit: (d: Design) => Design) => {
     jobs.cancel('measure');
@@ -102,6 +126,9 @@ export const useApp = create<AppState>()((set, get) => {
     async openModelBytes(bytes, fileName) {
       let model;
       const job = jobs.start('open-model');
+      // The old model's jobs stop now, not after the new file's checks: their workers are free for
+      // the new model at once (docs/decisions.md, "When opening another model cancels ...").
+      const interrupted = cancelModelJobs();
       set({ openingModel: fileName });
       try {
         // Refused, slow or hostile files stop in the worker; only a model that passed is built here.
@@ -114,6 +141,7 @@ export const useApp = create<AppState>()((set, get) => {
         // A cancel by the user is said; one by a newer open (which renamed openingModel) is not.
         if (!isAbortError(error)) set({ loadError: errorMessage(error) });
         else if (get().openingModel === fileName) set({ loadError: `Opening ${fileName} was cancelled; the open model stays.` });
+        if (job.latest()) resumeModelJobs(interrupted);
         return false;
       } finally {
         set((s) => (s.openingModel === fileName ? { openingModel: null } : {}));
