@@ -16,7 +16,7 @@ import { loadModel } from '../../core/graph/index.ts';
 import { NodeSweepPool } from '../../../workers/pool.ts';
 import { loadOrt } from '../ort.ts';
 import { BlobDiskCache, decodeDataset, fetchBlob, type BlobKind } from './blobs.ts';
-import { CANCEL_CHANNEL, connect, KEY_PREFIX, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
+import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
 import { failureOf, validateJob, type QueueJob } from './jobs.ts';
 
 export interface QueueWorkerOptions {
@@ -30,6 +30,8 @@ export interface QueueWorkerOptions {
   lockDurationMs: number;
   cacheDir: string;
   cacheBytes: number;
+  /** The CA of a rediss:// server with a private certificate (--queue-ca). */
+  ca?: string;
 }
 
 /** Default lock: 30 s survives event-loop pauses of a loaded host by a wide margin; a killed worker's job restarts within about a minute. */
@@ -53,8 +55,14 @@ function jobError(error: unknown): Error {
 
 export async function runQueueWorker(options: QueueWorkerOptions, log: (line: string) => void, stop: AbortSignal): Promise<void> {
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const redis = connect(options.url, `edgefold-worker-${id}`);
-  const subscriber = connect(options.url, `edgefold-worker-${id}-cancel`);
+  const redis = connect(options.url, `edgefold-worker-${id}`, options.ca);
+  try {
+    await reachable(redis, options.url);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const subscriber = connect(options.url, `edgefold-worker-${id}-cancel`, options.ca);
   const cache = new BlobDiskCache(options.cacheDir, options.cacheBytes);
   const pool = await NodeSweepPool.start(options.concurrency, options.engine);
   const freeSlots = Array.from({ length: options.concurrency }, (_, i) => i);
@@ -138,8 +146,8 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
     }
   };
 
-  const workerConnection = connect(options.url, `edgefold-worker-${id}-bullmq`);
-  const janitorConnection = connect(options.url, `edgefold-worker-${id}-janitor`);
+  const workerConnection = connect(options.url, `edgefold-worker-${id}-bullmq`, options.ca);
+  const janitorConnection = connect(options.url, `edgefold-worker-${id}-janitor`, options.ca);
   const worker = new Worker(
     queueName(options.engine),
     async (bullJob: Job) => {
