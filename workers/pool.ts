@@ -72,6 +72,8 @@ class ThreadExecutor implements SweepExecutor {
 
   runTask: SweepExecutor['runTask'] = (task, { baselineTop1, onProgress, signal }) => {
     if (this.failed) return Promise.reject(this.failed);
+    // Aborted already (e.g. while the queue worker was loading the task's data): its 'abort' event has fired, none will come.
+    if (signal.aborted) return Promise.reject(new EdgefoldError('cancelled', 'Cancelled.'));
     const jobId = `w${this.id}-${++this.jobs}`;
     return new Promise<TaskResult>((resolve, reject) => {
       const onAbort = () => this.worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker);
