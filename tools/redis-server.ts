@@ -1,7 +1,8 @@
 /**
  * A real redis-server for tests and benches: a free loopback port, a temporary directory, no
  * password (loopback only), stopped by its own process id. `restart` keeps the port and the
- * directory, so with `appendonly` the data survives it.
+ * directory, so with `appendonly` the data survives it. With `tls` it listens for TLS only
+ * (rediss://), on the certificate and key given (clients need not present one).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,13 +27,23 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
 
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+export async function startRedis(options: { appendonly?: boolean; tls?: RedisTls } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'edgefold-redis-'));
   let child: ChildProcess | undefined;
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', options.appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction'];
+      const { tls } = options;
+      const listen = tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
+        : ['--port', String(port)];
+      const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', options.appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction'];
       const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let log = '';
@@ -57,7 +68,7 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   };
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     dir,
     pid: () => child?.pid,

@@ -48,12 +48,24 @@ def main():
         sys.exit("usage: mobilenet_v1_onnx.py OUT.onnx")
     torch.manual_seed(0)
     model = MobileNetV1().eval()
+    # BatchNorm statistics as a trained network has them, not the defaults: with the defaults every
+    # folded bias is zero, the exporter stores equal biases once behind Identity nodes, and a tool
+    # that edits weights (pruning) cannot reach them.
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.1, 0.1)
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
     torch.onnx.export(
         model,
         torch.zeros(1, 3, 224, 224),
         sys.argv[1],
         input_names=["input"],
         output_names=["logits"],
+        # Any batch size: evaluation and sweeps run batches of several images.
+        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
         opset_version=13,
         do_constant_folding=True,
     )

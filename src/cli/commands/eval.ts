@@ -5,14 +5,14 @@ import type { Command } from '../command.ts';
 import { intOption, readDataset, readModelArg } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 import { QueueClient } from '../queue/client.ts';
-import { parseQueueUrl } from '../queue/connection.ts';
+import { parseQueueUrl, readQueueCa } from '../queue/connection.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Measure top-1/top-5 accuracy with onnxruntime on a dataset (bundled Fashion-MNIST test set by default).',
-  usage: 'edgefold eval <model.onnx> [--data <manifest.json>] [--split test] [--limit N] [--batch N] [--engine wasm|native] [--queue redis://host:port] [--json]',
+  usage: 'edgefold eval <model.onnx> [--data <manifest.json>] [--split test] [--limit N] [--batch N] [--engine wasm|native] [--queue redis[s]://host:port [--queue-ca ca.pem]] [--json]',
   options: {
     data: { type: 'string' },
     split: { type: 'string' },
@@ -21,6 +21,7 @@ export const evalCommand: Command = {
     engine: { type: 'string' },
     json: { type: 'boolean' },
     queue: { type: 'string' },
+    'queue-ca': { type: 'string' },
   },
   async run([path], values, io) {
     const engine = (values.engine ?? 'wasm') as EngineName;
@@ -33,7 +34,7 @@ export const evalCommand: Command = {
     const queueUrl = values.queue === undefined ? undefined : parseQueueUrl(values.queue as string);
     let result;
     if (queueUrl) {
-      const client = await QueueClient.open(queueUrl, engine);
+      const client = await QueueClient.open(queueUrl, engine, undefined, await readQueueCa(values['queue-ca'] as string | undefined, queueUrl));
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);

@@ -22,7 +22,7 @@ import {
 } from '../../core/sensitivity/index.ts';
 import { NodeSweepPool, type PoolEngine } from '../../../workers/pool.ts';
 import type { CliIO, Command, ParsedValues } from '../command.ts';
-import { parseQueueUrl } from '../queue/connection.ts';
+import { parseQueueUrl, readQueueCa } from '../queue/connection.ts';
 import { runSensitivityOnQueue } from '../queue/client.ts';
 import { bundledManifestPath, intOption, readDataset, readModelArg, table, checkOutputPath, writeOutputFile } from '../io.ts';
 
@@ -148,7 +148,7 @@ export const sensitivityCommand: Command = {
   name: 'sensitivity',
   summary: 'Per-layer sensitivity sweeps: accuracy with one channel group pruned, or one layer quantized, at a time.',
   usage:
-    'edgefold sensitivity <model.onnx> [--prune 0,0.1,...,0.9|none] [--bits 2,3,4,5,6,8|none] [--act-bits 2,...|none] [--limit N (1000)] [--workers N] [--engine wasm|native] [--queue redis://host:port [--queue-ttl S]] [--json|--csv] [-o file]',
+    'edgefold sensitivity <model.onnx> [--prune 0,0.1,...,0.9|none] [--bits 2,3,4,5,6,8|none] [--act-bits 2,...|none] [--limit N (1000)] [--workers N] [--engine wasm|native] [--queue redis[s]://host:port [--queue-ttl S] [--queue-ca ca.pem]] [--json|--csv] [-o file]',
   options: {
     prune: { type: 'string' },
     bits: { type: 'string' },
@@ -176,6 +176,7 @@ export const sensitivityCommand: Command = {
     quiet: { type: 'boolean', short: 'q' },
     queue: { type: 'string' },
     'queue-ttl': { type: 'string' },
+    'queue-ca': { type: 'string' },
   },
   async run([path], values, io: CliIO) {
     const engine = (values.engine ?? 'wasm') as PoolEngine;
@@ -185,6 +186,7 @@ export const sensitivityCommand: Command = {
     if (!request.prune && !request.weightBits && !request.activationBits) throw badInput('Nothing to sweep: --prune, --bits and --act-bits are all "none".', 'prune');
     const queueUrl = values.queue === undefined ? undefined : parseQueueUrl(values.queue as string);
     const queueTtl = intOption(values['queue-ttl'], 'queue-ttl', 5);
+    const queueCa = queueUrl ? await readQueueCa(values['queue-ca'] as string | undefined, queueUrl) : undefined;
     const workers = intOption(values.workers, 'workers') ?? (queueUrl ? undefined : availableParallelism());
     await checkOutputPath(values.output as string | undefined);
     const { bytes, loaded } = await readModelArg(path);
@@ -212,6 +214,7 @@ export const sensitivityCommand: Command = {
             useCache: !values['no-cache'],
             calibrationData,
             ownerTtlSeconds: queueTtl,
+            ca: queueCa,
             signal: controller.signal,
             onProgress,
             log: (line) => io.err(`sensitivity: ${line}`),

@@ -14,7 +14,7 @@ import { isPointMetrics, type PointMetrics, type SweepCache } from '../../core/s
 import { executeSweep, prepareSweep, type SweepExecutor } from '../../core/sensitivity/index.ts';
 import type { SweepProgress, SweepRequest, SweepResult } from '../../core/sensitivity/types.ts';
 import { encodeDataset, uploadBlob, type BlobKind } from './blobs.ts';
-import { CANCEL_CHANNEL, connect, KEY_PREFIX, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
+import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
 import { isTaskOutput, JOB_VERSION, parseFailure, type QueueJob, type SweepTaskJob } from './jobs.ts';
 
 /** Times a job that throws is tried before it is reported failed. */
@@ -51,10 +51,17 @@ export class QueueClient {
     private readonly ownerTtlSeconds: number,
   ) {}
 
-  static async open(url: string, engine: QueueEngine, ownerTtlSeconds = DEFAULT_OWNER_TTL_SECONDS): Promise<QueueClient> {
-    const redis = connect(url, 'edgefold-client');
-    const queueConnection = connect(url, 'edgefold-client-queue');
-    const eventsConnection = connect(url, 'edgefold-client-events');
+  /** `ca`: the CA of a rediss:// server with a private certificate (--queue-ca). */
+  static async open(url: string, engine: QueueEngine, ownerTtlSeconds = DEFAULT_OWNER_TTL_SECONDS, ca?: string): Promise<QueueClient> {
+    const redis = connect(url, 'edgefold-client', ca);
+    try {
+      await reachable(redis, url);
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
+    const queueConnection = connect(url, 'edgefold-client-queue', ca);
+    const eventsConnection = connect(url, 'edgefold-client-events', ca);
     const queue = new Queue(queueName(engine), { connection: queueConnection, prefix: KEY_PREFIX });
     const events = new QueueEvents(queueName(engine), { connection: eventsConnection, prefix: KEY_PREFIX });
     await Promise.all([redis.ping(), queue.waitUntilReady(), events.waitUntilReady()]);
@@ -256,6 +263,8 @@ export interface QueuedSweepOptions {
   useCache: boolean;
   calibrationData?: Dataset;
   ownerTtlSeconds?: number;
+  /** The CA of a rediss:// server with a private certificate (--queue-ca). */
+  ca?: string;
   signal?: AbortSignal;
   onProgress?: (progress: SweepProgress) => void;
   log?: (line: string) => void;
@@ -264,7 +273,7 @@ export interface QueuedSweepOptions {
 /** A sensitivity sweep whose tasks run as jobs: the same plan, tasks and result document as a local run. */
 export async function runSensitivityOnQueue(modelBytes: Uint8Array, modelName: string, data: Dataset, request: SweepRequest, options: QueuedSweepOptions): Promise<SweepResult> {
   const prepared = await prepareSweep(modelBytes, data, request, options.engine);
-  const client = await QueueClient.open(options.url, options.engine, options.ownerTtlSeconds);
+  const client = await QueueClient.open(options.url, options.engine, options.ownerTtlSeconds, options.ca);
   try {
     const slots = await client.workerSlots();
     if (!slots) options.log?.(`no ${options.engine} worker is connected yet; the jobs wait for one (start: edgefold worker --queue URL --engine ${options.engine})`);

@@ -2,6 +2,7 @@
  * Redis connections and key names of the job queue (BullMQ over Redis). Node only: the CLI's
  * `--queue` clients and `edgefold worker` use it; src/core never does. See docs/queue.md.
  */
+import { readFile, stat } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { badInput } from '../../core/errors.ts';
 import { quote } from '../../core/limits.ts';
@@ -42,13 +43,57 @@ export function redactUrl(text: string): string {
   return url.toString();
 }
 
+/** Largest CA file --queue-ca reads (a bundle of a few hundred certificates). */
+const MAX_CA_BYTES = 1 << 20;
+
+/**
+ * The CA that signed a rediss:// server's certificate when it is not one Node trusts already
+ * (a private CA): `--queue-ca FILE`, else the environment variable EDGEFOLD_QUEUE_CA. PEM, at
+ * most 1 MiB. NODE_EXTRA_CA_CERTS works as well (Node reads it at start-up).
+ */
+export async function readQueueCa(file: string | undefined, url: string): Promise<string | undefined> {
+  const path = file ?? (process.env.EDGEFOLD_QUEUE_CA || undefined);
+  if (path === undefined) return undefined;
+  const option = file !== undefined ? '--queue-ca' : 'EDGEFOLD_QUEUE_CA';
+  if (new URL(url).protocol !== 'rediss:') throw badInput(`${option} is for TLS: use a rediss:// URL (got ${quote(redactUrl(url))}).`, 'queue-ca');
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw badInput(`${option} ${quote(path)}: no such file.`, 'queue-ca');
+  if (info.size > MAX_CA_BYTES) throw badInput(`${option} ${quote(path)} is ${info.size} bytes; a CA file is at most ${MAX_CA_BYTES}.`, 'queue-ca');
+  const text = await readFile(path, 'utf8');
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw badInput(`${option} ${quote(path)} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`, 'queue-ca');
+  return text;
+}
+
 /**
  * An ioredis connection as BullMQ needs it: commands wait across reconnects instead of failing
  * (maxRetriesPerRequest null), so a Redis restart pauses the sweep rather than ending it.
+ * `ca`: trusted for a rediss:// URL (ioredis turns TLS on for rediss:// by itself).
  */
-export function connect(url: string, name: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: name, retryStrategy: (times) => Math.min(200 * times, 2000) });
+export function connect(url: string, name: string, ca?: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: name, retryStrategy: (times) => Math.min(200 * times, 2000), ...(ca ? { tls: { ca } } : {}) });
   // ioredis reconnects by itself; without a listener an 'error' event would end the process.
   redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * Resolves once `redis` answers a PING; rejects after `timeoutMs` with the last connection error
+ * (a wrong password, an untrusted certificate, no server), instead of retrying in silence.
+ */
+export async function reachable(redis: Redis, url: string, timeoutMs = 20_000): Promise<void> {
+  let last = '';
+  const onError = (error: Error) => (last = error.message);
+  redis.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(badInput(`Could not reach Redis at ${redactUrl(url)} in ${timeoutMs / 1000} s${last ? `: ${last}` : ''}.`, 'queue')), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    redis.off('error', onError);
+  }
 }

@@ -82,8 +82,10 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   let admin: Redis;
   let queue: Queue;
 
+  let started = 0;
   const startWorker = async () => {
-    const w = start(['worker', '--queue', redis.url, '--concurrency', '1', '--engine', 'wasm', '--lock-ms', LOCK_MS, '--cache-dir', join(tmp, `cache${workers.length}`)]);
+    // Its own cache directory each (a replacement worker must not share the survivor's).
+    const w = start(['worker', '--queue', redis.url, '--concurrency', '1', '--engine', 'wasm', '--lock-ms', LOCK_MS, '--cache-dir', join(tmp, `cache${started++}`)]);
     workers.push(w);
     await w.waitFor(/taking wasm jobs/);
     return w;

@@ -10,13 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { EdgefoldError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/eval/dataset.ts';
-import { evaluate } from '../../core/eval/evaluate.ts';
-import { createOrtRunner, type OrtModule } from '../../core/eval/ort-runner.ts';
 import { loadModel } from '../../core/graph/index.ts';
 import { NodeSweepPool } from '../../../workers/pool.ts';
-import { loadOrt } from '../ort.ts';
+import { evaluateInThread } from './eval-thread.ts';
 import { BlobDiskCache, decodeDataset, fetchBlob, type BlobKind } from './blobs.ts';
-import { CANCEL_CHANNEL, connect, KEY_PREFIX, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
+import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
 import { failureOf, validateJob, type QueueJob } from './jobs.ts';
 
 export interface QueueWorkerOptions {
@@ -30,6 +28,8 @@ export interface QueueWorkerOptions {
   lockDurationMs: number;
   cacheDir: string;
   cacheBytes: number;
+  /** The CA of a rediss:// server with a private certificate (--queue-ca). */
+  ca?: string;
 }
 
 /** Default lock: 30 s survives event-loop pauses of a loaded host by a wide margin; a killed worker's job restarts within about a minute. */
@@ -53,8 +53,14 @@ function jobError(error: unknown): Error {
 
 export async function runQueueWorker(options: QueueWorkerOptions, log: (line: string) => void, stop: AbortSignal): Promise<void> {
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const redis = connect(options.url, `edgefold-worker-${id}`);
-  const subscriber = connect(options.url, `edgefold-worker-${id}-cancel`);
+  const redis = connect(options.url, `edgefold-worker-${id}`, options.ca);
+  try {
+    await reachable(redis, options.url);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const subscriber = connect(options.url, `edgefold-worker-${id}-cancel`, options.ca);
   const cache = new BlobDiskCache(options.cacheDir, options.cacheBytes);
   const pool = await NodeSweepPool.start(options.concurrency, options.engine);
   const freeSlots = Array.from({ length: options.concurrency }, (_, i) => i);
@@ -75,7 +81,6 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
   const blob = (sha: string, kind: BlobKind) => fetchBlob(redis, sha, kind, cache);
   const dataset = (sha: string) => remember(`data:${sha}`, async () => decodeDataset(await blob(sha, 'dataset')));
   const modelBytes = (sha: string) => remember(`model:${sha}`, () => blob(sha, 'model'));
-  let evalOrt: Promise<OrtModule> | undefined;
 
   const abortOwner = (owner: string, why: string) => {
     for (const [jobId, job] of active) {
@@ -97,17 +102,10 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
   const run = async (job: QueueJob, signal: AbortSignal, progress: (work: number) => void): Promise<unknown> => {
     if (job.kind === 'empty') return { host: hostname() };
     if (job.kind === 'eval') {
-      const bytes = await modelBytes(job.model);
-      const data = await dataset(job.data);
-      const input = loadModel(bytes).summary.inputs[0];
-      evalOrt ??= loadOrt(options.engine);
-      const runner = await createOrtRunner(await evalOrt, bytes);
-      try {
-        const result = await evaluate(runner, data, input.shape, { limit: job.limit, batchSize: job.batchSize, signal, onProgress: (p) => progress(p.done) });
-        return { result, host: hostname() };
-      } finally {
-        await runner.release();
-      }
+      const [bytes, data] = await Promise.all([modelBytes(job.model), dataset(job.data)]);
+      // On a thread: a long synchronous batch here would hold up the renewal of the job's lock.
+      const result = await evaluateInThread({ engine: options.engine, modelBytes: bytes, data, limit: job.limit, batchSize: job.batchSize }, signal, progress);
+      return { result, host: hostname() };
     }
     const [bytes, data, calibrationData] = await Promise.all([
       // Parsed here first, with the limits of local files: a model that fails fails this job, not the thread.
@@ -138,8 +136,8 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
     }
   };
 
-  const workerConnection = connect(options.url, `edgefold-worker-${id}-bullmq`);
-  const janitorConnection = connect(options.url, `edgefold-worker-${id}-janitor`);
+  const workerConnection = connect(options.url, `edgefold-worker-${id}-bullmq`, options.ca);
+  const janitorConnection = connect(options.url, `edgefold-worker-${id}-janitor`, options.ca);
   const worker = new Worker(
     queueName(options.engine),
     async (bullJob: Job) => {

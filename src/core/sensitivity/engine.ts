@@ -9,6 +9,7 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import { EdgefoldError, throwIfAborted } from '../errors.ts';
+import { nextMacrotask } from '../yield.ts';
 import { batchTensor, type Dataset } from '../eval/dataset.ts';
 import { planInput } from '../eval/evaluate.ts';
 import { MetricsAccumulator } from '../eval/metrics.ts';
@@ -169,6 +170,8 @@ export async function runTask(ctx: EngineContext, task: SweepTask, options: Task
     if (!earlyStop) {
       // Interleaved: every batch goes through the prefix once and then through every point.
       for (let start = 0; start < images.total; start += images.batch) {
+        // A macrotask turn per batch: a worker thread handles a cancel message only between them.
+        await nextMacrotask();
         throwIfAborted(signal);
         const count = Math.min(images.batch, images.total - start);
         const values = await valuesFor(start, count);
@@ -194,6 +197,7 @@ export async function runTask(ctx: EngineContext, task: SweepTask, options: Task
           continue;
         }
         for (let start = 0, b = 0; start < images.total; start += images.batch, b++) {
+          await nextMacrotask();
           throwIfAborted(signal);
           const count = Math.min(images.batch, images.total - start);
           let values = keepValues ? stored[b] : undefined;

@@ -190,6 +190,34 @@ describe.skipIf(defaultModelMissing)('sensitivity sweeps on the default model', 
     expect(Object.keys(together.results)).toHaveLength(merged.units.reduce((n, u) => n + u.points.length, 0));
   });
 
+  it('a cancel that arrives as a macrotask (a worker thread\'s message, a timer) stops a task between batches, not after it', async () => {
+    // One curve, 4 batches: the abort is a timer set at the first batch's progress. The batch loop's
+    // awaited onnxruntime calls resolve as microtasks, so without a macrotask turn per batch the timer
+    // (like a worker's cancel message) would fire only once the task, and here the sweep, had ended.
+    const request: SweepRequest = { weightBits: { bits: [4], layers: [LATE_LAYER] }, limit: 200, batchSize: 50 };
+    const controller = new AbortController();
+    let workAtAbort = -1;
+    let lastWork = 0;
+    let workTotal = 0;
+    const run = runSweepLocal(ort, bytes, test, request, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        lastWork = p.workDone;
+        workTotal = p.workTotal;
+        if (p.workDone > 0 && workAtAbort < 0) {
+          workAtAbort = 0;
+          setTimeout(() => {
+            workAtAbort = lastWork;
+            controller.abort();
+          }, 0);
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+    expect(workAtAbort).toBeGreaterThan(0);
+    expect(workAtAbort).toBeLessThan(workTotal);
+  });
+
   it('cancelled mid-sweep: nothing partial is cached or reported; a re-run reuses what finished, identical to a fresh run', async () => {
     const request: SweepRequest = { prune: { ratios: [0.4, 0.8], groups: [MID_GROUP, '/blocks/blocks.4/pw/conv/Conv'] }, weightBits: { bits: [4, 3], layers: [LATE_LAYER, '/fc/Gemm'] }, limit: 100, batchSize: 50 };
     const cache = new MemoryCache();
