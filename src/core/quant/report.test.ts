@@ -4,6 +4,7 @@
  * worked by hand (the arithmetic is in the comments). No onnxruntime: these run in milliseconds,
  * so a mutation run can afford them for every mutant of quantize.ts, fold.ts and calibrate.ts.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../graph/graph.ts';
 import { buildModel, node, tensorInfo } from '../onnx/builder.ts';
@@ -11,7 +12,10 @@ import type { ModelProto } from '../onnx/model.ts';
 import { floatTensor, tensorValues } from '../onnx/tensor.ts';
 import { HIST_BINS, activationTaps, chooseClip, isComputeLayer, withOutputs, type CalibrationData, type TensorStats } from './calibrate.ts';
 import { foldBatchNorm, removeUnused } from './fold.ts';
+import { biasToInt, chooseScale, quantizeWeights, sqnr } from './grid.ts';
 import { nonNegative, quantizeModel, type LayerQuantSpec, type QuantizeOptions } from './quantize.ts';
+import { calibrate, type BatchSource } from './calibrate.ts';
+import { encodeModel } from '../onnx/model.ts';
 
 /** Statistics of a tensor whose values all lie in one histogram bin (enough for minmax). */
 function stats(min: number, max: number, count = 4): TensorStats {
@@ -425,5 +429,64 @@ describe('removeUnused', () => {
     expect(m.graph!.initializer.map((t) => t.name)).toEqual(['used']);
     expect(m.graph!.input.map((i) => i.name)).toEqual(['x', 'used']);
     expect(m.graph!.valueInfo.map((v) => v.name)).toEqual(['dead']);
+  });
+});
+
+describe('grid corners', () => {
+  it('float scales: a float32 number that never lets the limit pass the top integer, and is the nearest such (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), fc.integer({ min: 1, max: 32767 }), (limit, top) => {
+        const { scale } = chooseScale(limit, top, 'float');
+        expect(scale).toBe(Math.fround(scale));
+        expect(limit / scale).toBeLessThanOrEqual(top);
+        // at most one float32 step above limit / top (2^-23 relative, plus fround's own half step)
+        expect(scale).toBeLessThanOrEqual((limit / top) * (1 + 2 ** -22));
+      }),
+      { seed: 1401, numRuns: 2000 },
+    );
+  });
+
+  it('per-channel on a middle axis of a 3-D tensor: channel of element i is floor(i / inner) % channels', () => {
+    // dims [2, 3, 2], axis 1: element i belongs to channel floor(i / 2) % 3
+    // channel 0: elements 0, 1, 6, 7 = 1, -2, 0.5, 4 -> max 4; channel 1: 2, 3, 8, 9 = 0.25, 1, 2, -1 -> 2;
+    // channel 2: 4, 5, 10, 11 = 8, 0, 1, -0.5 -> 8. 4-bit po2 (top 7): 4 -> 2^0 (4 <= 7 < 8); 2 -> 2^-1; 8 -> 2^1 (8/2 = 4 <= 7 < 8)
+    const w = [1, -2, 0.25, 1, 8, 0, 0.5, 4, 2, -1, 1, -0.5];
+    const q = quantizeWeights(w, [2, 3, 2], 1, 4, 'po2', 'half-even');
+    expect(q.scales).toEqual([1, 0.5, 2]);
+    expect(q.fracBits).toEqual([0, 1, -1]);
+    // 1/1, -2/1, 0.25/0.5 = 0.5 -> 0, 1/0.5 = 2, 8/2 = 4, 0, 0.5/1 -> 0 (half to even), 4, 2/0.5 = 4, -2, 1/2 = 0.5 -> 0, -0.25 -> 0
+    expect(Array.from(q.ints, (v) => v + 0)).toEqual([1, -2, 0, 2, 4, 0, 0, 4, 4, -2, 0, 0]);
+    // noise: 0.25 (elt 2), 0.5 (elt 6), 1 (elt 10), 0.5 (elt 11) -> 0.0625 + 0.25 + 1 + 0.25 = 1.5625
+    // signal: 1 + 4 + 0.0625 + 1 + 64 + 0 + 0.25 + 16 + 4 + 1 + 1 + 0.25 = 92.5625 -> 10 log10(92.5625 / 1.5625) = 17.726 dB
+    expect(q.sqnrDb).toBeCloseTo(10 * Math.log10(92.5625 / 1.5625), 9);
+    expect(sqnr(1, 0)).toBe(Infinity);
+  });
+
+  it('bias integers saturate at the int32 range', () => {
+    // 1 / (2^-20 x 2^-20) = 2^40 > 2^31 - 1
+    expect(biasToInt(1, 2 ** -20, 2 ** -20)).toBe(2 ** 31 - 1);
+    expect(biasToInt(-1, 2 ** -20, 2 ** -20)).toBe(-(2 ** 31));
+    // 2.5 units rounds half to even: 2; 3.5 -> 4
+    expect(biasToInt(2.5, 1, 1)).toBe(2);
+    expect(biasToInt(3.5 * 0.25, 0.5, 0.5)).toBe(4);
+  });
+});
+
+describe('calibrate() refusals', () => {
+  const model = () => buildModel({ inputs: [tensorInfo('x', [1, 2])], outputs: [tensorInfo('y', [1, 2])], nodes: [node('Relu', ['x'], ['y'])] });
+
+  it('a batch without a requested tensor is refused by name; an aborted run stops; the key defaults to empty', async () => {
+    const missing: BatchSource = async function* () {
+      yield { count: 1, values: { other: Float32Array.of(1) } };
+    };
+    await expect(calibrate(model(), ['x'], missing, encodeModel)).rejects.toThrow(/no values for tensor "x"/);
+    const fine: BatchSource = async function* (_b, outputs) {
+      yield { count: 2, values: Object.fromEntries(outputs.map((o) => [o, Float32Array.of(1, -2)])) };
+    };
+    const data = await calibrate(model(), ['x'], fine, encodeModel);
+    expect(data).toMatchObject({ key: '', images: 2 });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(calibrate(model(), ['x'], fine, encodeModel, { signal: controller.signal })).rejects.toThrow();
   });
 });
