@@ -259,8 +259,8 @@ describe('nonNegative: which tensors are unsigned', () => {
     const nodes = [node('Relu', ['x'], ['t0'])];
     for (let i = 1; i <= 70; i++) nodes.push(node('Identity', [`t${i - 1}`], [`t${i}`]));
     const g = graphOf(nodes);
-    expect(nonNegative(g, 't60')).toBe(true); // 60 Identity hops, then the Relu
-    expect(nonNegative(g, 't66')).toBe(false); // 66 hops: past the depth bound
+    expect(nonNegative(g, 't64')).toBe(true); // 64 Identity hops, then the Relu at depth 64
+    expect(nonNegative(g, 't65')).toBe(false); // the Relu would be at depth 65: past the bound
   });
 });
 
@@ -488,5 +488,140 @@ describe('calibrate() refusals', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(calibrate(model(), ['x'], fine, encodeModel, { signal: controller.signal })).rejects.toThrow();
+  });
+});
+
+describe('quantizeModel corners (survivors of the first quant mutation run)', () => {
+  it('fresh names never collide with existing tensors or nodes', () => {
+    const m = gemmModel();
+    // a graph output and an initializer already use the names the writer would pick first
+    m.graph!.initializer.push(floatTensor('w_quantized', [1], [0]), floatTensor('x_q8s', [1], [0]));
+    m.graph!.node.push(node('Identity', ['w_quantized'], ['w_quantized_out'], {}, 'keep1'), node('Identity', ['x_q8s'], ['x_q8s_out'], {}, 'keep2'));
+    m.graph!.output.push(tensorInfo('w_quantized_out'), tensorInfo('x_q8s_out'));
+    const { model } = quantizeModel(m, options({ fc: spec(4, 8) }));
+    const fc = nodeOf(model, 'fc');
+    expect(fc.input[1]).toBe('w_quantized_2');
+    expect(fc.input[0]).toBe('x_q8s_2');
+    expect(init(model, 'w_quantized')).toEqual([0]);
+  });
+
+  it('qcdq after a ReLU: uint8 at 8 bits needs no Clip, 6 bits clip to [0, 63]', () => {
+    const m = buildModel({
+      inputs: [tensorInfo('x', [1, 4])],
+      outputs: [tensorInfo('y', [1, 3])],
+      initializers: [floatTensor('w', [3, 4], GEMM_W)],
+      nodes: [node('Relu', ['x'], ['r']), node('Gemm', ['r', 'w'], ['y'], { transB: 1 }, 'fc')],
+    });
+    const cal = calibration({ r: stats(0, 2) });
+    const eight = quantizeModel(m, options({ fc: spec(4, 8) }, { format: 'qcdq', calibration: cal })).model;
+    expect(eight.graph!.node.map((n) => n.opType)).toEqual(['Relu', 'QuantizeLinear', 'DequantizeLinear', 'Gemm']);
+    expect(eight.graph!.initializer.find((t) => t.name === eight.graph!.node[1].input[2])!.dataType).toBe(2); // UINT8 zero point
+    const six = quantizeModel(m, options({ fc: spec(4, 6) }, { format: 'qcdq', calibration: cal })).model;
+    const clip = six.graph!.node.find((n) => n.opType === 'Clip')!;
+    expect([init(six, clip.input[1]), init(six, clip.input[2])]).toEqual([[0], [63]]);
+  });
+
+  it('Gemm without transB: output features are the columns; a broadcast bias of one value is left alone', () => {
+    const m = buildModel({
+      inputs: [tensorInfo('x', [1, 4])],
+      outputs: [tensorInfo('y', [1, 3])],
+      initializers: [floatTensor('w', [4, 3], MATMUL_W), floatTensor('b1', [1], [0.3])],
+      nodes: [node('Gemm', ['x', 'w', 'b1'], ['y'], {}, 'fc')],
+    });
+    const { model, report } = quantizeModel(m, options({ fc: spec(4, 8) }));
+    expect(report.layers[0].weightScales).toEqual([0.25, 0.125, 0.0625]);
+    // one bias value for three outputs: not a per-channel bias; it stays float and is not counted
+    expect(report.layers[0]).toMatchObject({ bias: 'none', biasCount: 0, weightMemoryBits: 48 });
+    expect(nodeOf(model, 'fc').input[2]).toBe('b1');
+  });
+
+  it('per tensor with activations: every bias integer uses the one weight scale', () => {
+    const { model, report } = quantizeModel(gemmModel(), options({ fc: spec(4, 8, { granularity: 'per-tensor' }) }));
+    // one scale from max |w| = 1: 2^-2; bias units 2^-5 x 2^-2 = 1/128: 0.5 -> 64, -0.25 -> -32, 0.01 -> 1.28 -> 1
+    expect(report.layers[0].weightScales).toEqual([0.25]);
+    expect(init(model, 'b_quantized')).toEqual([0.5, -0.25, 1 / 128]);
+    // float scales report no fractional bits
+    expect(quantizeModel(gemmModel(), options({ fc: spec(4, null, { scale: 'float' }) })).report.layers[0].weightFracBits).toBeUndefined();
+  });
+
+  it('quantizer chains land right before their own layer when several layers get one', () => {
+    const m = buildModel({
+      inputs: [tensorInfo('x', [1, 4])],
+      outputs: [tensorInfo('y', [1, 4])],
+      initializers: [floatTensor('wa', [4, 4], GEMM_W.concat([1, 0, 0, 0])), floatTensor('wb', [4, 4], GEMM_W.concat([0, 0, 0, 1]))],
+      nodes: [node('Gemm', ['x', 'wa'], ['a'], { transB: 1 }, 'a'), node('Relu', ['a'], ['r']), node('Gemm', ['r', 'wb'], ['y'], { transB: 1 }, 'b')],
+    });
+    const cal = calibration({ x: stats(-2, 1.5), r: stats(0, 3) });
+    const { model } = quantizeModel(m, options({ a: spec(4, 8), b: spec(4, 8) }, { calibration: cal }));
+    expect(model.graph!.node.map((n) => n.opType)).toEqual(['Div', 'Round', 'Clip', 'Mul', 'Gemm', 'Relu', 'Div', 'Round', 'Clip', 'Mul', 'Gemm']);
+    // r is after a ReLU: unsigned 8-bit, 3 x 2^6 = 192 <= 255 < 384 -> 2^-6
+    expect(init(model, model.graph!.node[6].input[1])).toEqual([1 / 64]);
+    expect(init(model, model.graph!.node[8].input[1])).toEqual([0]);
+  });
+
+  it('opset boundaries: activations need 11 (any layer asking is enough); 11 itself is fine', () => {
+    const two = (opset: number) =>
+      buildModel({
+        opset,
+        inputs: [tensorInfo('x', [1, 4])],
+        outputs: [tensorInfo('ya', [1, 3]), tensorInfo('yb', [1, 3])],
+        initializers: [floatTensor('wa', [3, 4], GEMM_W), floatTensor('wb', [3, 4], GEMM_W)],
+        nodes: [node('Gemm', ['x', 'wa'], ['ya'], { transB: 1 }, 'a'), node('Gemm', ['x', 'wb'], ['yb'], { transB: 1 }, 'b')],
+      });
+    expect(() => quantizeModel(two(10), options({ a: spec(4, null), b: spec(4, 8) }))).toThrow(/opset 11 or later/);
+    expect(quantizeModel(two(11), options({ a: spec(4, null), b: spec(4, 8) })).report.layers[1].activation?.bits).toBe(8);
+  });
+
+  it('nonNegative at opset 11 reads Clip min from its input; a min computed at run time is not known', () => {
+    const g11 = new Graph(
+      buildModel({
+        opset: 11,
+        inputs: [tensorInfo('x', [1, 4]), tensorInfo('lo', [])],
+        outputs: [tensorInfo('a'), tensorInfo('b')],
+        initializers: [floatTensor('zero', [], [0])],
+        nodes: [node('Clip', ['x', 'zero'], ['a']), node('Clip', ['x', 'lo'], ['b'])],
+      }),
+    );
+    expect([nonNegative(g11, 'a'), nonNegative(g11, 'b')]).toEqual([true, false]);
+  });
+
+  it('an elementwise op with a constant operand is not a compute layer; all-zero weights have infinite SQNR', () => {
+    const g = new Graph(
+      buildModel({
+        inputs: [tensorInfo('x', [1, 4])],
+        outputs: [tensorInfo('y', [1, 4])],
+        initializers: [floatTensor('k', [4], [1, 2, 3, 4])],
+        nodes: [node('Add', ['x', 'k'], ['y'], {}, 'add')],
+      }),
+    );
+    expect(isComputeLayer(g, 'add')).toBe(false);
+    expect(quantizeWeights([0, 0, 0], [3], null, 4, 'float', 'half-even').sqnrDb).toBe(Infinity);
+  });
+
+  it('po2 scale: a limit one ulp above 127/32 needs one fractional bit less than log2 suggests', () => {
+    // 127 / 3.96875 = 32 exactly (f = 5). One ulp above 3.96875, 127 / limit is just below 32 but
+    // Math.log2 of it rounds to 5 exactly; 2^5 x limit = 127.00000000000003 > 127, so f must be 4.
+    const limit = 3.968750000000001;
+    expect(Math.log2(127 / limit)).toBe(5);
+    expect(limit * 32).toBeGreaterThan(127);
+    expect(chooseScale(limit, 127, 'po2')).toEqual({ scale: 1 / 16, fracBits: 4 });
+    expect(chooseScale(3.96875, 127, 'po2')).toEqual({ scale: 1 / 32, fracBits: 5 });
+  });
+
+  it('BN folding: a model without BN reports nothing folded or kept; fresh names skip taken ones', () => {
+    const none = buildModel({ inputs: [tensorInfo('x', [1, 2])], outputs: [tensorInfo('y')], nodes: [node('Relu', ['x'], ['y'])] });
+    expect(foldBatchNorm(none)).toEqual({ model: none, folded: [], kept: [] });
+    const m = buildModel({
+      inputs: [tensorInfo('x', [1, 2, 3, 3])],
+      outputs: [tensorInfo('y'), tensorInfo('z')],
+      initializers: [
+        floatTensor('w', [2, 2, 1, 1], [1, 0, 0, 1]),
+        floatTensor('conv_folded_weight', [1], [7]),
+        ...['g', 'b', 'm', 'v'].map((n) => floatTensor(n, [2], [1, 1])),
+      ],
+      nodes: [node('Conv', ['x', 'w'], ['c'], {}, 'conv'), node('BatchNormalization', ['c', 'g', 'b', 'm', 'v'], ['y'], {}, 'bn'), node('Identity', ['conv_folded_weight'], ['z'], {}, 'id')],
+    });
+    const { model } = foldBatchNorm(m);
+    expect(model.graph!.node.find((n) => n.name === 'conv')!.input).toEqual(['x', 'conv_folded_weight_2', 'conv_folded_bias']);
   });
 });
