@@ -424,7 +424,12 @@ describe('removeUnused', () => {
       valueInfo: [tensorInfo('unused', [2]), tensorInfo('dead', [2])],
       nodes: [node('Add', ['x', 'used'], ['y']), node('Neg', ['unused'], ['dead']), node('Relu', ['dead'], ['deader'])],
     });
+    // an initializer that is itself a graph output is read
+    m.graph!.initializer.push(floatTensor('constant_out', [1], [5]));
+    m.graph!.output.push(tensorInfo('constant_out'));
     removeUnused(m);
+    expect(m.graph!.initializer.map((t) => t.name)).toContain('constant_out');
+    m.graph!.initializer.pop();
     expect(m.graph!.node.map((n) => n.opType)).toEqual(['Add']);
     expect(m.graph!.initializer.map((t) => t.name)).toEqual(['used']);
     expect(m.graph!.input.map((i) => i.name)).toEqual(['x', 'used']);
