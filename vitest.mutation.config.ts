@@ -13,6 +13,7 @@ export default defineConfig({
     include: (scopes.length ? scopes : FOLDERS).map((f) => `src/core/${f}/**/*.test.ts`),
     exclude: ['**/*.slow.test.ts', 'src/core/sensitivity/{sensitivity,pool,split}.test.ts'],
     environment: 'node',
+    setupFiles: ['test/mutation-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -93,6 +93,8 @@ function fcLayer(node: GraphNode, graph: Graph): LayerInfo {
   const weightIndex = graph.isConstant(node.inputs[1]) ? 1 : graph.isConstant(node.inputs[0]) ? 0 : -1;
   if (weightIndex < 0) return { ...base(node, graph, 'elementwise'), reason: 'MatMul of two activations' };
   const w = graph.shape(node.inputs[weightIndex]) as number[];
+  // A 1-D or batched constant (MatMul broadcasting) is not a [in, out] weight: counting it as one gave NaN or wrong counts.
+  if (w.length !== 2) return unsupported(node, graph, `${node.op} with a ${w.length}-D constant operand is not a fully connected layer`);
   const transB = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 1;
   const [inFeatures, outFeatures] = transB ? [w[0 + 1], w[0]] : [w[0], w[1]];
   const out = graph.shape(node.outputs[0]) ?? [];

@@ -16,6 +16,9 @@ import { analyzeModel } from './index.ts';
 
 ort.env.logLevel = 'error';
 
+/** Mutation runs (MUTATION_SCOPE set) test every surviving mutant with the whole property: fewer cases there. */
+const mutationRun = Boolean(process.env.MUTATION_SCOPE);
+
 interface Case {
   op: 'Conv' | 'MaxPool' | 'AveragePool';
   channels: number;
@@ -113,7 +116,7 @@ describe('shape inference vs onnxruntime (fast-check, fixed seed)', () => {
         expect(graph.shape('y')).toEqual(expected);
         expect(layers[0].outputShape).toEqual(expected);
       }),
-      { seed: 14, numRuns: 300 },
+      { seed: 14, numRuns: mutationRun ? 80 : 300 },
     );
   }, 120_000);
 
@@ -127,7 +130,7 @@ describe('shape inference vs onnxruntime (fast-check, fixed seed)', () => {
         expect(explicit.dims).toEqual(auto.dims);
         expect(Array.from(explicit.data)).toEqual(Array.from(auto.data));
       }),
-      { seed: 15, numRuns: 60 },
+      { seed: 15, numRuns: mutationRun ? 20 : 60 },
     );
   }, 120_000);
 

@@ -223,6 +223,14 @@ describe('surgery', () => {
       ['right', 3],
       ['mix', 8],
     ]);
+    // Counts by hand (conv weights + biases, FC weights + biases; BN folds away), 8x8 pixels:
+    // before: stem 8*27+8 = 224 (MACs 8*64*27 = 13,824), dw 8*9+8 = 80 (4,608), pw 8*8 = 64 (4,096),
+    // left/right 6*8+6 = 54 each (3,072 each), mix 16*12+16 = 208 (12,288), fc 10*16+10 = 170 (160)
+    // -> 854 params, 41,120 MACs. After: stem 4*27+4 = 112 (6,912), dw 4*9+4 = 40 (2,304), pw 4*4 = 16
+    // (1,024), left/right 3*4+3 = 15 each (768 each), mix 8*6+8 = 56 (3,072), fc 10*8+10 = 90 (80)
+    // -> 344 params, 14,928 MACs.
+    expect(plan.before).toEqual({ params: 854, macs: 41_120 });
+    expect(plan.predicted).toEqual({ params: 344, macs: 14_928 });
     const before = model.graph!;
     const after = pruned.graph!;
     expect(after.node.map((n) => [n.opType, n.name])).toEqual(before.node.map((n) => [n.opType, n.name]));
@@ -263,6 +271,9 @@ describe('surgery', () => {
     const model = residualModel(11);
     const a = analyzeChannels(model);
     const plan = makePrunePlan(a, { groups: { right: { keep: 2 } } });
+    // by hand: right 2*8 + 2 = 18 (MACs 2*64*8 = 1,024), mix 16*(6+2) + 16 = 144 (16*64*8 = 8,192), the rest
+    // as before (224 + 80 + 64 + 54 + 170; 13,824 + 4,608 + 4,096 + 3,072 + 160) -> 754 params, 34,976 MACs
+    expect(plan.predicted).toEqual({ params: 754, macs: 34_976 });
     const pruned = applyPruning(model, a, plan.keep);
     const loaded = loadModel(encodeModel(pruned));
     expect({ params: loaded.summary.params, macs: loaded.summary.macs }).toEqual(plan.predicted);

@@ -28,8 +28,6 @@ export function foldBatchNorm(model: ModelProto): FoldResult {
   const position = new Map(model.graph!.node.map((p, i) => [p, i]));
   const protoAt = (n: GraphNode) => g.node[position.get(n.proto)!];
   const outputs = new Set(graph.outputs.map((o) => o.name));
-  const uses = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
   const taken = new Set([...graph.initializers.keys(), ...graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
   const fresh = (base: string) => {
     let name = base;
