@@ -8,12 +8,36 @@ import { autoFold } from '../../core/hw/fold.ts';
 import { validateFolding } from '../../core/hw/folding.ts';
 import type { Estimate } from '../../core/hw/pipeline.ts';
 import { emitAccelerator } from '../../core/rtl/design.ts';
-import type { Command } from '../command.ts';
+import type { Command, ParsedValues } from '../command.ts';
 import { checkOutputDirectory, intOption, readDataset, readJsonFile, readModelArg } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 import { buildIntegerDesign, referenceRun } from '../rtl-flow.ts';
 import { simulate, writeDesign, type Simulator } from '../rtl-sim.ts';
 import { customDevices, parseConfig } from './estimate.ts';
+
+/** What `rtl` and `synth` build before emitting: the model, device, folding (estimate) and integer network. */
+export async function prepareAccelerator(path: string, configPath: string, values: ParsedValues, autoFold_: boolean, engine: EngineName) {
+  const { loaded } = await readModelArg(path);
+  const cfg = parseConfig(await readJsonFile(configPath, 'config'), configPath);
+  const bits = cfg.compression?.quant?.activationBits;
+  if (!cfg.compression?.quant || bits === null || bits === undefined) {
+    throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
+  }
+  const device = getDevice((values.device as string | undefined) ?? cfg.device ?? 'XC7Z020', await customDevices(values['device-file']));
+  const clockMHz = values.clock !== undefined ? checkNumber(Number(values.clock), '--clock', LIMITS.range.clockMHz) : (cfg.clockMHz ?? 100);
+  const budget = values.budget !== undefined ? checkNumber(Number(values.budget), '--budget', LIMITS.range.budget) : (cfg.budget ?? 0.8);
+
+  // Folding: the config's, or the estimator's auto-fold at max FPS when it has none (or when asked).
+  const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
+  const metrics = evaluateDesign(designContext(loaded), design, [device]);
+  validateFolding(metrics.hwLayers, cfg.folding);
+  const folded = autoFold_ || Object.keys(cfg.folding).length === 0;
+  const est: Estimate = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: 'max-fps' }).estimate : metrics.estimate;
+
+  const ort = await loadOrt(engine);
+  const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(values.data as string | undefined, 'calibration'), ort);
+  return { loaded, cfg, device, clockMHz, est, folded, integer, ort };
+}
 
 export const rtlCommand: Command = {
   name: 'rtl',
@@ -49,26 +73,8 @@ export const rtlCommand: Command = {
     const images = intOption(values.images, 'images') ?? 8;
     if (images > 10_000) throw badInput('--images must be at most 10000.', 'images');
 
-    const { loaded } = await readModelArg(path);
-    const cfg = parseConfig(await readJsonFile(configPath, 'config'), configPath);
-    const bits = cfg.compression?.quant?.activationBits;
-    if (!cfg.compression?.quant || bits === null || bits === undefined) {
-      throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
-    }
-    const device = getDevice((values.device as string | undefined) ?? cfg.device ?? 'XC7Z020', await customDevices(values['device-file']));
-    const clockMHz = values.clock !== undefined ? checkNumber(Number(values.clock), '--clock', LIMITS.range.clockMHz) : (cfg.clockMHz ?? 100);
-    const budget = values.budget !== undefined ? checkNumber(Number(values.budget), '--budget', LIMITS.range.budget) : (cfg.budget ?? 0.8);
-
-    // Folding: the config's, or the estimator's auto-fold at max FPS when it has none (or when asked).
-    const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
-    const metrics = evaluateDesign(designContext(loaded), design, [device]);
-    validateFolding(metrics.hwLayers, cfg.folding);
-    const folded = autoMode !== undefined || Object.keys(cfg.folding).length === 0;
-    const est: Estimate = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: 'max-fps' }).estimate : metrics.estimate;
-
-    const ort = await loadOrt(engine);
+    const { device, clockMHz, est, folded, integer, ort } = await prepareAccelerator(path, configPath, values, autoMode !== undefined, engine);
     const manifest = values.data as string | undefined;
-    const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(manifest, 'calibration'), ort);
     const reference = await referenceRun(integer, await readDataset(manifest, 'test'), images, ort);
     const accelerator = emitAccelerator(integer.net, est, { images: reference.inputs.length });
     await writeDesign(accelerator, output, reference.inputs);
