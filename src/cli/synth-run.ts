@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FAMILIES, parseStatJson, tallyCells, yosysScript, type CellTally, type SynthFamily } from '../core/synth/families.ts';
+import { FAMILIES, parseStatJson, parseStatModules, tallyCells, yosysScript, type CellTally, type SynthFamily } from '../core/synth/families.ts';
 import { GOWIN_BLACKBOXES } from '../core/rtl/vendor-mul.ts';
 
 export interface SynthRun extends CellTally {
@@ -13,6 +13,8 @@ export interface SynthRun extends CellTally {
   top: string;
   /** Wall time of the Yosys process. */
   seconds: number;
+  /** Hierarchical runs: the tally of each module. */
+  modules?: Record<string, CellTally>;
   yosysVersion: string;
 }
 
@@ -21,6 +23,8 @@ export interface SynthOptions {
   timeoutMs?: number;
   /** Run Yosys under `nice -n` (the machine is shared). */
   nice?: number;
+  /** Keep the hierarchy: `modules` then holds the counts per module (one per engine instance), `counts` their sum. */
+  hierarchical?: boolean;
 }
 
 /** "Yosys 0.23 (git sha1 ...)" or null when Yosys is not installed. */
@@ -44,7 +48,7 @@ export async function synthesize(files: Record<string, string>, top: string, fam
   const verilog = Object.keys(all).filter((f) => f.endsWith('.v') && f !== 'tb.v').sort((a, b) => (a === 'gowin_blackboxes.v' ? -1 : b === 'gowin_blackboxes.v' ? 1 : a.localeCompare(b)));
   const statFile = `stat_${family}.json`;
   const script = `synth_${family}.ys`;
-  await writeFile(join(dir, script), yosysScript(family, verilog, top, statFile));
+  await writeFile(join(dir, script), yosysScript(family, verilog, top, statFile, options.hierarchical));
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const args = ['-q', '-l', `synth_${family}.log`, '-s', script];
   const [cmd, argv] = options.nice ? ['nice', ['-n', String(options.nice), 'yosys', ...args]] : ['yosys', args];
@@ -68,6 +72,17 @@ export async function synthesize(files: Record<string, string>, top: string, fam
     });
   });
   const seconds = (performance.now() - started) / 1000;
-  const tally = tallyCells(family, parseStatJson(await readFile(join(dir, statFile), 'utf8'), top));
-  return { ...tally, family, top, seconds, yosysVersion: version };
+  const statText = await readFile(join(dir, statFile), 'utf8');
+  if (!options.hierarchical) return { ...tallyCells(family, parseStatJson(statText, top)), family, top, seconds, yosysVersion: version };
+  // Every engine instance is its own module, instantiated once: the design is the sum of the modules.
+  const parsed = parseStatModules(statText);
+  const isModule = (t: string) => t.replace(/^\\/, '') in parsed;
+  const modules: Record<string, CellTally> = {};
+  const sum: Record<string, number> = {};
+  for (const [name, cells] of Object.entries(parsed)) {
+    const own = Object.fromEntries(Object.entries(cells).filter(([t]) => !isModule(t)));
+    modules[name] = tallyCells(family, own);
+    for (const [t, n] of Object.entries(own)) sum[t] = (sum[t] ?? 0) + n;
+  }
+  return { ...tallyCells(family, sum), modules, family, top, seconds, yosysVersion: version };
 }

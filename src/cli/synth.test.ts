@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { getDevice, toEngineDevice } from '../core/hw/devices.ts';
 import { vvauCost } from '../core/hw/engines/vvau.ts';
 import { emitVvau } from '../core/rtl/vvau.ts';
-import { parseStatJson, tallyCells, yosysScript } from '../core/synth/families.ts';
+import { parseStatJson, parseStatModules, tallyCells, yosysScript } from '../core/synth/families.ts';
 import { synthesize, yosysVersion } from './synth-run.ts';
 
 const YOSYS = yosysVersion();
@@ -36,8 +36,14 @@ describe('cell-counting rules', () => {
     expect(() => parseStatJson(text, 'other')).toThrow(/no module "other"/);
     expect(() => parseStatJson('ERROR', 'dut')).toThrow(/no JSON/);
   });
+  it('reads every module of a hierarchical stat, leaving out cell-less blackboxes', () => {
+    const text = '{ "modules": { "\\\\top": { "num_cells_by_type": { "\\\\eng": 1, "LUT4": 2 } }, "\\\\eng": { "num_cells_by_type": { "DFF": 3 } }, "\\\\MULT18X18": { "num_cells_by_type": {} } } }';
+    expect(parseStatModules(text)).toEqual({ top: { '\\eng': 1, LUT4: 2 }, eng: { DFF: 3 } });
+  });
   it('writes a script that reads every file, synthesizes the top and saves the stat', () => {
     expect(yosysScript('gowin', ['a.v', 'b.v'], 'top', 's.json')).toBe('read_verilog a.v\nread_verilog b.v\nsynth_gowin -top top\ntee -q -o s.json stat -json\n');
+    expect(yosysScript('xilinx', ['a.v'], 'top', 's.json')).toContain('synth_xilinx -family xc7 -noiopad -flatten -top top');
+    expect(yosysScript('anlogic', ['a.v'], 'top', 's.json', true)).toContain('synth_anlogic -noflatten -top top');
   });
 });
 

@@ -8,6 +8,7 @@
  * so small and large engines weigh alike and no coefficient says that more hardware costs less.
  *
  * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10]
+ *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 import type { GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
 const root = resolve(import.meta.dirname, '../..');
 const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
 const minRows = Number(values['min-rows']);
@@ -121,8 +122,8 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
   }
   table.families[family] = { lutPerLut6: factor, kinds };
 }
-writeFileSync(resolve(root, 'src/core/hw/calibration.json'), JSON.stringify(table, null, 1) + '\n');
-writeFileSync(resolve(root, 'tools/synth/calibration-report.json'), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');
+writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
+writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');
 for (const [key, r] of Object.entries(report)) {
   const x = r as { skipped?: string; rows?: { fit: number; heldOut: number }; heldOut?: Record<string, Record<string, unknown>> };
   if (x.skipped) {

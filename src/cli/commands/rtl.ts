@@ -4,7 +4,7 @@ import { badInput } from '../../core/errors.ts';
 import { checkNumber, LIMITS } from '../../core/limits.ts';
 import { designContext, evaluateDesign, type Design } from '../../core/design/design.ts';
 import { getDevice } from '../../core/hw/devices.ts';
-import { autoFold } from '../../core/hw/fold.ts';
+import { autoFold, type FoldObjective } from '../../core/hw/fold.ts';
 import { validateFolding } from '../../core/hw/folding.ts';
 import type { Estimate } from '../../core/hw/pipeline.ts';
 import { emitAccelerator } from '../../core/rtl/design.ts';
@@ -16,7 +16,8 @@ import { simulate, writeDesign, type Simulator } from '../rtl-sim.ts';
 import { customDevices, parseConfig } from './estimate.ts';
 
 /** What `rtl` and `synth` build before emitting: the model, device, folding (estimate) and integer network. */
-export async function prepareAccelerator(path: string, configPath: string, values: ParsedValues, autoFold_: boolean, engine: EngineName) {
+/** `objective`: auto-fold to it; null: the config's folding, or auto-fold at max FPS when the config has none. */
+export async function prepareAccelerator(path: string, configPath: string, values: ParsedValues, objective: FoldObjective | null, engine: EngineName) {
   const { loaded } = await readModelArg(path);
   const cfg = parseConfig(await readJsonFile(configPath, 'config'), configPath);
   const bits = cfg.compression?.quant?.activationBits;
@@ -31,12 +32,13 @@ export async function prepareAccelerator(path: string, configPath: string, value
   const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
   const metrics = evaluateDesign(designContext(loaded), design, [device]);
   validateFolding(metrics.hwLayers, cfg.folding);
-  const folded = autoFold_ || Object.keys(cfg.folding).length === 0;
-  const est: Estimate = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: 'max-fps' }).estimate : metrics.estimate;
+  const folded = objective !== null || Object.keys(cfg.folding).length === 0;
+  const fold = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: objective ?? 'max-fps' }) : null;
+  const est: Estimate = fold ? fold.estimate : metrics.estimate;
 
   const ort = await loadOrt(engine);
   const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(values.data as string | undefined, 'calibration'), ort);
-  return { loaded, cfg, device, clockMHz, est, folded, integer, ort };
+  return { loaded, cfg, device, clockMHz, est, folded, foldMessage: fold?.message, integer, ort };
 }
 
 export const rtlCommand: Command = {
@@ -73,7 +75,7 @@ export const rtlCommand: Command = {
     const images = intOption(values.images, 'images') ?? 8;
     if (images > 10_000) throw badInput('--images must be at most 10000.', 'images');
 
-    const { device, clockMHz, est, folded, integer, ort } = await prepareAccelerator(path, configPath, values, autoMode !== undefined, engine);
+    const { device, clockMHz, est, folded, integer, ort } = await prepareAccelerator(path, configPath, values, autoMode !== undefined ? 'max-fps' : null, engine);
     const manifest = values.data as string | undefined;
     const reference = await referenceRun(integer, await readDataset(manifest, 'test'), images, ort);
     const accelerator = emitAccelerator(integer.net, est, { images: reference.inputs.length });

@@ -36,7 +36,7 @@ export const CALIBRATION = table as CalibrationTable;
 export function calibrationFamily(device: { family: string; vendor: string }): CalibrationFamily | null {
   if (device.vendor === 'Gowin' && /GW2A/.test(device.family)) return 'gowin';
   if (device.vendor === 'Anlogic' && /EG4/.test(device.family)) return 'anlogic';
-  if (/^(Zynq-7000|Artix-7|Kintex-7|Virtex-7|Spartan-7)$/.test(device.family)) return 'xilinx';
+  if (/^AMD/.test(device.vendor) && /^(Zynq-7000|Artix-7|Kintex-7|Virtex-7|Spartan-7)$/.test(device.family)) return 'xilinx';
   return null;
 }
 

@@ -29,8 +29,10 @@ export const SYNTH_FAMILIES: SynthFamily[] = ['xilinx', 'gowin', 'anlogic'];
 export interface FamilyInfo {
   /** The device the family's numbers are compared with (src/core/hw/devices.json). */
   device: string;
-  /** Yosys synthesis command (top added by the caller). */
+  /** Yosys synthesis command (top added by the caller); flattens the design. */
   synth: string;
+  /** The same, keeping the hierarchy (one module per engine instance, for a per-engine breakdown). */
+  synthHierarchical: string;
   /** LUT unit of the counts. */
   lutUnit: 'LUT6' | 'LUT4';
   /** Products on DSPs go to this primitive in the generated Verilog (Xilinx: Yosys infers DSP48E1 from `*`). */
@@ -39,9 +41,10 @@ export interface FamilyInfo {
 
 export const FAMILIES: Record<SynthFamily, FamilyInfo> = {
   // -noiopad: engines and the top are measured as cores, without I/O buffers.
-  xilinx: { device: 'XC7Z020', synth: 'synth_xilinx -family xc7 -noiopad', lutUnit: 'LUT6' },
-  gowin: { device: 'GW2A-18', synth: 'synth_gowin', lutUnit: 'LUT4', vendorMultiplier: 'gowin' },
-  anlogic: { device: 'EG4S20', synth: 'synth_anlogic', lutUnit: 'LUT4', vendorMultiplier: 'anlogic' },
+  // synth_xilinx keeps the hierarchy unless told -flatten; synth_gowin and synth_anlogic flatten unless -noflatten.
+  xilinx: { device: 'XC7Z020', synth: 'synth_xilinx -family xc7 -noiopad -flatten', synthHierarchical: 'synth_xilinx -family xc7 -noiopad', lutUnit: 'LUT6' },
+  gowin: { device: 'GW2A-18', synth: 'synth_gowin', synthHierarchical: 'synth_gowin -noflatten', lutUnit: 'LUT4', vendorMultiplier: 'gowin' },
+  anlogic: { device: 'EG4S20', synth: 'synth_anlogic', synthHierarchical: 'synth_anlogic -noflatten', lutUnit: 'LUT4', vendorMultiplier: 'anlogic' },
 };
 
 export function parseFamily(text: string): SynthFamily {
@@ -145,7 +148,20 @@ export function parseStatJson(text: string, top: string): Record<string, number>
   return { ...(entry.num_cells_by_type ?? {}) };
 }
 
-/** The Yosys script: read the Verilog files, synthesize for the family, write the stat as JSON. */
-export function yosysScript(family: SynthFamily, verilogFiles: string[], top: string, statFile: string): string {
-  return [...verilogFiles.map((f) => `read_verilog ${f}`), `${FAMILIES[family].synth} -top ${top}`, `tee -q -o ${statFile} stat -json`].join('\n') + '\n';
+/**
+ * Cell counts of every module in a `stat -json` (hierarchical synthesis), by module name without
+ * Yosys' leading backslash; blackbox primitives (no cells) are left out.
+ */
+export function parseStatModules(text: string): Record<string, Record<string, number>> {
+  const start = text.indexOf('{');
+  const stat = JSON.parse(text.slice(start, text.lastIndexOf('}') + 1)) as { modules?: Record<string, { num_cells_by_type?: Record<string, number> }> };
+  const out: Record<string, Record<string, number>> = {};
+  for (const [name, m] of Object.entries(stat.modules ?? {})) if (m.num_cells_by_type && Object.keys(m.num_cells_by_type).length) out[name.replace(/^\\/, '')] = { ...m.num_cells_by_type };
+  return out;
+}
+
+/** The Yosys script: read the Verilog files, synthesize for the family (flat, or keeping the hierarchy), write the stat as JSON. */
+export function yosysScript(family: SynthFamily, verilogFiles: string[], top: string, statFile: string, hierarchical = false): string {
+  const synth = hierarchical ? FAMILIES[family].synthHierarchical : FAMILIES[family].synth;
+  return [...verilogFiles.map((f) => `read_verilog ${f}`), `${synth} -top ${top}`, `tee -q -o ${statFile} stat -json`].join('\n') + '\n';
 }
