@@ -11,6 +11,7 @@ import { designContext, evaluateDesign } from '../../src/core/design/design.ts';
 import { loadModel } from '../../src/core/graph/index.ts';
 import { getDevice, type Device } from '../../src/core/hw/devices.ts';
 import { autoFold } from '../../src/core/hw/fold.ts';
+import type { HwLayerConfig } from '../../src/core/hw/config.ts';
 import { estimate } from '../../src/core/hw/pipeline.ts';
 
 const [modelPath, cfgPath, deviceId, objectiveArg, synthPath] = process.argv.slice(2);
@@ -21,8 +22,9 @@ const device = getDevice(deviceId);
 const prior: Device = { ...device, vendor: `${device.vendor} (uncalibrated)`, family: `${device.family} (uncalibrated)` };
 const metrics = evaluateDesign(designContext(loaded), { compression: cfg as never, hardware: { device: device.id, clockMHz: 100, budget: 0.8, layers: {} } }, [device]);
 const objective = objectiveArg === 'max-fps' ? 'max-fps' : { targetFps: Number(objectiveArg) };
-const folded = autoFold(metrics.hwLayers, prior, 100, { budget: 0.8, objective });
-const folding = Object.fromEntries(folded.estimate.layers.map((l) => [l.name, l.config]));
+const synthLayers = (JSON.parse(readFileSync(synthPath, 'utf8')) as { layers?: Record<string, HwLayerConfig> }).layers;
+// The synthesized design's own folding when its JSON has it; else auto-fold on the priors, as `edgefold synth` did before calibration.
+const folding = synthLayers ?? Object.fromEntries(autoFold(metrics.hwLayers, prior, 100, { budget: 0.8, objective }).estimate.layers.map((l) => [l.name, l.config]));
 const before = estimate(metrics.hwLayers, folding, prior, 100);
 const after = estimate(metrics.hwLayers, folding, device, 100);
 const synth = JSON.parse(readFileSync(synthPath, 'utf8')) as { synthesized: Record<string, number>; fps: number };

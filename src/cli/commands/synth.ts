@@ -86,6 +86,7 @@ export const synthCommand: Command = {
       folding: folded ? `auto-fold ${targetFps !== undefined ? `target ${targetFps} FPS` : 'max-fps'}${foldMessage ? `: ${foldMessage}` : ''}` : 'config',
       clockMHz,
       fps: est.fps,
+      layers: Object.fromEntries(est.layers.map((l) => [l.name, l.config])),
       yosys: run.yosysVersion,
       synthesis: `${info.synth} -top ${design.top}`,
       seconds: run.seconds,
