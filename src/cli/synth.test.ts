@@ -3,7 +3,7 @@
  * through Debian's Yosys (synth_anlogic, the cheapest family here: ~2 s) with its products on
  * the vendor multiplier primitive. Skips, saying why, when yosys is not installed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { vvauCost } from '../core/hw/engines/vvau.ts';
 import { emitVvau } from '../core/rtl/vvau.ts';
 import { parseStatJson, parseStatModules, tallyCells, yosysScript } from '../core/synth/families.ts';
 import { synthesize, yosysVersion } from './synth-run.ts';
+import { main } from './main.ts';
 
 const YOSYS = yosysVersion();
 
@@ -74,4 +75,28 @@ describe.skipIf(!YOSYS)('one engine through Yosys synth_anlogic', () => {
 });
 describe.skipIf(YOSYS)('synthesis (skipped)', () => {
   it.skip('yosys is not installed: apt-get install yosys (node tools/ensure-system-tools.mjs says how)', () => {});
+});
+
+describe('edgefold synth: bad input, before any work', () => {
+  const run = async (args: string[]) => {
+    let err = '';
+    const code = await main(args, { out: () => {}, err: (t) => (err += t + '\n') });
+    return { code, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-cli-'));
+  const cfg = join(dir, 'w8a8.json');
+  writeFileSync(cfg, JSON.stringify({ version: 1, quant: { weightBits: 8, activationBits: 8 } }));
+  it('needs --family, and names the families it knows', async () => {
+    const missing = await run(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '-o', join(dir, 'a')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--family xilinx\|gowin\|anlogic is required/);
+    const wrong = await run(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '--family', 'lattice', '-o', join(dir, 'b')]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/xilinx, gowin or anlogic, got "lattice"/);
+  });
+  it('refuses --auto-fold together with --target-fps', async () => {
+    const r = await run(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '--family', 'gowin', '--auto-fold', 'max-fps', '--target-fps', '366', '-o', join(dir, 'c')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/either --auto-fold max-fps or --target-fps/);
+  });
 });

@@ -16,6 +16,29 @@ import { simulate, writeDesign, type Simulator } from '../rtl-sim.ts';
 import { customDevices, parseConfig } from './estimate.ts';
 
 /** What `rtl` and `synth` build before emitting: the model, device, folding (estimate) and integer network. */
+/** Options `rtl` and `synth` share: the design, device, folding and data. */
+export const ACCELERATOR_OPTIONS: Command['options'] = {
+  config: { type: 'string', short: 'c' },
+  output: { type: 'string', short: 'o' },
+  device: { type: 'string' },
+  'device-file': { type: 'string' },
+  clock: { type: 'string' },
+  'auto-fold': { type: 'string' },
+  budget: { type: 'string' },
+  data: { type: 'string' },
+  engine: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+/** --config and -o, both required. */
+export function requiredPaths(values: ParsedValues): { configPath: string; output: string } {
+  const configPath = values.config as string | undefined;
+  const output = values.output as string | undefined;
+  if (!configPath) throw badInput('--config <cfg.json> (a deployment or compression config with quant settings) is required.', 'config');
+  if (!output) throw badInput('-o <dir> is required.', 'output');
+  return { configPath, output };
+}
+
 /** `objective`: auto-fold to it; null: the config's folding, or auto-fold at max FPS when the config has none. */
 export async function prepareAccelerator(path: string, configPath: string, values: ParsedValues, objective: FoldObjective | null, engine: EngineName) {
   const { loaded } = await readModelArg(path);
@@ -47,24 +70,12 @@ export const rtlCommand: Command = {
   usage:
     'edgefold rtl <model.onnx> --config <cfg.json> -o <dir> [--device XC7Z020] [--clock MHz] [--auto-fold max-fps] [--images 8] [--simulate iverilog|verilator] [--data manifest.json] [--engine wasm|native] [--json]',
   options: {
-    config: { type: 'string', short: 'c' },
-    output: { type: 'string', short: 'o' },
-    device: { type: 'string' },
-    'device-file': { type: 'string' },
-    clock: { type: 'string' },
-    'auto-fold': { type: 'string' },
-    budget: { type: 'string' },
+    ...ACCELERATOR_OPTIONS,
     images: { type: 'string' },
     simulate: { type: 'string' },
-    data: { type: 'string' },
-    engine: { type: 'string' },
-    json: { type: 'boolean' },
   },
   async run([path], values, io) {
-    const configPath = values.config as string | undefined;
-    const output = values.output as string | undefined;
-    if (!configPath) throw badInput('--config <cfg.json> (a deployment or compression config with quant settings) is required.', 'config');
-    if (!output) throw badInput('-o <dir> is required.', 'output');
+    const { configPath, output } = requiredPaths(values);
     await checkOutputDirectory(output);
     const engine = (values.engine ?? 'native') as EngineName;
     if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "wasm" or "native", got "${engine}".`, 'engine');

@@ -8,7 +8,7 @@ import type { Command } from '../command.ts';
 import { checkOutputDirectory, intOption } from '../io.ts';
 import type { EngineName } from '../ort.ts';
 import { synthesize } from '../synth-run.ts';
-import { prepareAccelerator } from './rtl.ts';
+import { ACCELERATOR_OPTIONS, prepareAccelerator, requiredPaths } from './rtl.ts';
 
 export const synthCommand: Command = {
   name: 'synth',
@@ -16,26 +16,14 @@ export const synthCommand: Command = {
   usage:
     'edgefold synth <model.onnx> --config <cfg.json> --family xilinx|gowin|anlogic -o <dir> [--device ID] [--clock MHz] [--auto-fold max-fps | --target-fps N] [--timeout 1800] [--hierarchy] [--data manifest.json] [--json]',
   options: {
-    config: { type: 'string', short: 'c' },
-    output: { type: 'string', short: 'o' },
+    ...ACCELERATOR_OPTIONS,
     family: { type: 'string' },
-    device: { type: 'string' },
-    'device-file': { type: 'string' },
-    clock: { type: 'string' },
-    'auto-fold': { type: 'string' },
     'target-fps': { type: 'string' },
-    budget: { type: 'string' },
     timeout: { type: 'string' },
     hierarchy: { type: 'boolean' },
-    data: { type: 'string' },
-    engine: { type: 'string' },
-    json: { type: 'boolean' },
   },
   async run([path], values, io) {
-    const configPath = values.config as string | undefined;
-    const output = values.output as string | undefined;
-    if (!configPath) throw badInput('--config <cfg.json> (a deployment or compression config with quant settings) is required.', 'config');
-    if (!output) throw badInput('-o <dir> is required.', 'output');
+    const { configPath, output } = requiredPaths(values);
     if (!values.family) throw badInput('--family xilinx|gowin|anlogic is required.', 'family');
     let family;
     try {
