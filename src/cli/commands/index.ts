@@ -11,7 +11,8 @@ import { inspectCommand } from './inspect.ts';
 import { refitHeadCommand } from './refit-head.ts';
 import { retrainCommand } from './retrain.ts';
 import { rtlCommand } from './rtl.ts';
+import { synthCommand } from './synth.ts';
 import { workerCommand } from './worker.ts';
 
 /** Every CLI command, in the order `edgefold --help` lists them. */
-export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, rtlCommand, devicesCommand, refitHeadCommand, retrainCommand, sensitivityCommand, allocateCommand, frontierCommand, workerCommand];
+export const commands: Command[] = [inspectCommand, evalCommand, groupsCommand, applyCommand, estimateCommand, rtlCommand, synthCommand, devicesCommand, refitHeadCommand, retrainCommand, sensitivityCommand, allocateCommand, frontierCommand, workerCommand];

@@ -4,16 +4,65 @@ import { badInput } from '../../core/errors.ts';
 import { checkNumber, LIMITS } from '../../core/limits.ts';
 import { designContext, evaluateDesign, type Design } from '../../core/design/design.ts';
 import { getDevice } from '../../core/hw/devices.ts';
-import { autoFold } from '../../core/hw/fold.ts';
+import { autoFold, type FoldObjective } from '../../core/hw/fold.ts';
 import { validateFolding } from '../../core/hw/folding.ts';
 import type { Estimate } from '../../core/hw/pipeline.ts';
 import { emitAccelerator } from '../../core/rtl/design.ts';
-import type { Command } from '../command.ts';
+import type { Command, ParsedValues } from '../command.ts';
 import { checkOutputDirectory, intOption, readDataset, readJsonFile, readModelArg } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
 import { buildIntegerDesign, referenceRun } from '../rtl-flow.ts';
 import { simulate, writeDesign, type Simulator } from '../rtl-sim.ts';
 import { customDevices, parseConfig } from './estimate.ts';
+
+/** What `rtl` and `synth` build before emitting: the model, device, folding (estimate) and integer network. */
+/** Options `rtl` and `synth` share: the design, device, folding and data. */
+export const ACCELERATOR_OPTIONS: Command['options'] = {
+  config: { type: 'string', short: 'c' },
+  output: { type: 'string', short: 'o' },
+  device: { type: 'string' },
+  'device-file': { type: 'string' },
+  clock: { type: 'string' },
+  'auto-fold': { type: 'string' },
+  budget: { type: 'string' },
+  data: { type: 'string' },
+  engine: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+/** --config and -o, both required. */
+export function requiredPaths(values: ParsedValues): { configPath: string; output: string } {
+  const configPath = values.config as string | undefined;
+  const output = values.output as string | undefined;
+  if (!configPath) throw badInput('--config <cfg.json> (a deployment or compression config with quant settings) is required.', 'config');
+  if (!output) throw badInput('-o <dir> is required.', 'output');
+  return { configPath, output };
+}
+
+/** `objective`: auto-fold to it; null: the config's folding, or auto-fold at max FPS when the config has none. */
+export async function prepareAccelerator(path: string, configPath: string, values: ParsedValues, objective: FoldObjective | null, engine: EngineName) {
+  const { loaded } = await readModelArg(path);
+  const cfg = parseConfig(await readJsonFile(configPath, 'config'), configPath);
+  const bits = cfg.compression?.quant?.activationBits;
+  if (!cfg.compression?.quant || bits === null || bits === undefined) {
+    throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
+  }
+  const device = getDevice((values.device as string | undefined) ?? cfg.device ?? 'XC7Z020', await customDevices(values['device-file']));
+  const clockMHz = values.clock !== undefined ? checkNumber(Number(values.clock), '--clock', LIMITS.range.clockMHz) : (cfg.clockMHz ?? 100);
+  const budget = values.budget !== undefined ? checkNumber(Number(values.budget), '--budget', LIMITS.range.budget) : (cfg.budget ?? 0.8);
+
+  // Folding: the config's, or the estimator's auto-fold at max FPS when it has none (or when asked).
+  const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
+  const metrics = evaluateDesign(designContext(loaded), design, [device]);
+  validateFolding(metrics.hwLayers, cfg.folding);
+  const folded = objective !== null || Object.keys(cfg.folding).length === 0;
+  const fold = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: objective ?? 'max-fps' }) : null;
+  const est: Estimate = fold ? fold.estimate : metrics.estimate;
+
+  const ort = await loadOrt(engine);
+  const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(values.data as string | undefined, 'calibration'), ort);
+  return { loaded, cfg, device, clockMHz, est, folded, foldMessage: fold?.message, integer, ort };
+}
 
 export const rtlCommand: Command = {
   name: 'rtl',
@@ -21,24 +70,12 @@ export const rtlCommand: Command = {
   usage:
     'edgefold rtl <model.onnx> --config <cfg.json> -o <dir> [--device XC7Z020] [--clock MHz] [--auto-fold max-fps] [--images 8] [--simulate iverilog|verilator] [--data manifest.json] [--engine wasm|native] [--json]',
   options: {
-    config: { type: 'string', short: 'c' },
-    output: { type: 'string', short: 'o' },
-    device: { type: 'string' },
-    'device-file': { type: 'string' },
-    clock: { type: 'string' },
-    'auto-fold': { type: 'string' },
-    budget: { type: 'string' },
+    ...ACCELERATOR_OPTIONS,
     images: { type: 'string' },
     simulate: { type: 'string' },
-    data: { type: 'string' },
-    engine: { type: 'string' },
-    json: { type: 'boolean' },
   },
   async run([path], values, io) {
-    const configPath = values.config as string | undefined;
-    const output = values.output as string | undefined;
-    if (!configPath) throw badInput('--config <cfg.json> (a deployment or compression config with quant settings) is required.', 'config');
-    if (!output) throw badInput('-o <dir> is required.', 'output');
+    const { configPath, output } = requiredPaths(values);
     await checkOutputDirectory(output);
     const engine = (values.engine ?? 'native') as EngineName;
     if (engine !== 'wasm' && engine !== 'native') throw badInput(`--engine must be "wasm" or "native", got "${engine}".`, 'engine');
@@ -49,26 +86,8 @@ export const rtlCommand: Command = {
     const images = intOption(values.images, 'images') ?? 8;
     if (images > 10_000) throw badInput('--images must be at most 10000.', 'images');
 
-    const { loaded } = await readModelArg(path);
-    const cfg = parseConfig(await readJsonFile(configPath, 'config'), configPath);
-    const bits = cfg.compression?.quant?.activationBits;
-    if (!cfg.compression?.quant || bits === null || bits === undefined) {
-      throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
-    }
-    const device = getDevice((values.device as string | undefined) ?? cfg.device ?? 'XC7Z020', await customDevices(values['device-file']));
-    const clockMHz = values.clock !== undefined ? checkNumber(Number(values.clock), '--clock', LIMITS.range.clockMHz) : (cfg.clockMHz ?? 100);
-    const budget = values.budget !== undefined ? checkNumber(Number(values.budget), '--budget', LIMITS.range.budget) : (cfg.budget ?? 0.8);
-
-    // Folding: the config's, or the estimator's auto-fold at max FPS when it has none (or when asked).
-    const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
-    const metrics = evaluateDesign(designContext(loaded), design, [device]);
-    validateFolding(metrics.hwLayers, cfg.folding);
-    const folded = autoMode !== undefined || Object.keys(cfg.folding).length === 0;
-    const est: Estimate = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: 'max-fps' }).estimate : metrics.estimate;
-
-    const ort = await loadOrt(engine);
+    const { device, clockMHz, est, folded, integer, ort } = await prepareAccelerator(path, configPath, values, autoMode !== undefined ? 'max-fps' : null, engine);
     const manifest = values.data as string | undefined;
-    const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(manifest, 'calibration'), ort);
     const reference = await referenceRun(integer, await readDataset(manifest, 'test'), images, ort);
     const accelerator = emitAccelerator(integer.net, est, { images: reference.inputs.length });
     await writeDesign(accelerator, output, reference.inputs);

@@ -14,6 +14,7 @@
  */
 import { badInput } from '../errors.ts';
 import catalog from './devices.json';
+import { calibrationFamily } from './calibration.ts';
 import type { DspType, EngineDevice } from './types.ts';
 
 export interface BramBlock {
@@ -82,6 +83,7 @@ export function toEngineDevice(device: Device): EngineDevice {
     bram18: device.bram18,
     dsp: device.dsp,
     uram: device.uram,
+    ...(calibrationFamily(device) ? { calibration: calibrationFamily(device)! } : {}),
   };
 }
 

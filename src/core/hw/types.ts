@@ -39,6 +39,8 @@ export interface EngineDevice {
   bram18: number | null;
   dsp: number | null;
   uram: number | null;
+  /** The family whose synthesis-calibrated LUT/FF coefficients apply (calibration.ts); absent: FINN priors. */
+  calibration?: 'xilinx' | 'gowin' | 'anlogic';
 }
 
 /** The requantiser a thresholding engine is built as: FINN's thresholds or multiply-shift (engines/thresholding.ts). */

@@ -15,6 +15,7 @@ import { emitFork } from './add-streams.ts';
 import { emitWidthConverter } from './width-converter.ts';
 import { hexOf, verilogName, type EmittedModule } from './verilog.ts';
 import { badInput } from '../errors.ts';
+import type { VendorMultiplier } from './vendor-mul.ts';
 
 /** Width of an output logit on the top module's output stream. */
 export const LOGIT_BITS = 32;
@@ -72,13 +73,22 @@ const emitFifo = (name: string, depth: number, width: number): EmittedModule => 
  * The requantiser the estimate charged for a layer (its thresholding engine's `requantStyle`:
  * FINN thresholds or multiply-shift), emitted with the same integers by the thresholding engine's emitter.
  */
-function emitLayerRequant(row: LayerRow, numVectors: number, name: string, channels: number, inBits: number, requant: Requant): { module: EmittedModule; pe: number; kind: 'requant' | 'thresholds' } {
+function emitLayerRequant(
+  row: LayerRow,
+  numVectors: number,
+  name: string,
+  channels: number,
+  inBits: number,
+  requant: Requant,
+  vendorMultiplier: VendorMultiplier | undefined,
+): { module: EmittedModule; pe: number; kind: 'requant' | 'thresholds' } {
   const engine = engineRow(row, 'thresholding');
   const style = engine.requantStyle;
   if (!style) throw badInput(`layer "${row.name}": the estimate does not say which requantiser its thresholding engine is.`, row.name);
   const ctx: RtlContext = { requant: style };
   const spec = { kind: 'thresholding' as const, channels, numVectors, thresholdBits: inBits, outBits: requant.out.bits };
-  const module = rtlEmitterOf('thresholding').emit(spec, foldOf(engine), ctx, { name, data: { inBits, requant } });
+  const vendor = engine.dsp > 0 && vendorMultiplier ? { vendorMultiplier } : {};
+  const module = rtlEmitterOf('thresholding').emit(spec, foldOf(engine), ctx, { name, data: { inBits, requant, ...vendor } });
   return { module, pe: engine.pe, kind: style === 'multiply' ? 'requant' : 'thresholds' };
 }
 
@@ -92,6 +102,12 @@ export interface DesignOptions {
   images: number;
   /** Testbench gives up after this many cycles. */
   timeoutCycles?: number;
+  /**
+   * For synthesis on Gowin or Anlogic: products the estimate puts on DSPs (engines with dsp > 0)
+   * instantiate the vendor's multiplier primitive (vendor-mul.ts), which Yosys does not infer from
+   * `*`. The design then simulates only with the vendor's simulation models; omit for simulation.
+   */
+  vendorMultiplier?: VendorMultiplier;
 }
 
 export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: DesignOptions): AcceleratorDesign {
@@ -105,6 +121,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     used.add(n);
     return n;
   };
+  const vendorOn = (row: LayerRow, kind: string) => (options.vendorMultiplier && engineRow(row, kind).dsp > 0 ? { vendorMultiplier: options.vendorMultiplier } : {});
   let last: { elements: number; bits: number } = { elements: 1, bits: net.input.bits };
   const push = (kind: StageInfo['kind'], layer: string, module: EmittedModule, inEl: number, inBits: number, outEl: number, outBits: number, depth: number) => {
     if (last.bits !== inBits) throw new Error(`${module.name}: element width ${inBits} after ${last.bits}`);
@@ -155,7 +172,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       path.push(emitFifo(unique(`fifo_${base}_bypass`), depth, pe * src.bits));
       push('add-streams', op.name, m, pe, op.branch.bits, pe, sumBits, fifoDepth(row, 'add-streams'));
       stages[stages.length - 1].skip = { fork: src.stage, path };
-      const r = emitLayerRequant(row, op.outDim[0] * op.outDim[1], unique(`${base}_requant`), op.outChannels, sumBits, op.requant!);
+      const r = emitLayerRequant(row, op.outDim[0] * op.outDim[1], unique(`${base}_requant`), op.outChannels, sumBits, op.requant!, options.vendorMultiplier);
       push(r.kind, op.name, r.module, r.pe, sumBits, r.pe, op.requant!.out.bits, fifoDepth(row, 'thresholding'));
       if (forked.has(index)) fork(index, op.name);
       return;
@@ -194,7 +211,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const spec = { kind: 'vvau' as const, channels: op.inChannels, kernel: conv.kernel, outDim: op.outDim };
       const m = rtlEmitterOf('vvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
         name: unique(`${base}_vvau`),
-        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights },
+        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...vendorOn(row, 'vvau') },
       });
       push('vvau', op.name, m, pe, A, pe, accBits, fifoDepth(row, 'vvau'));
     } else {
@@ -202,12 +219,12 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const spec = { kind: 'mvau' as const, mw, mh: op.outChannels, numVectors: op.outDim[0] * op.outDim[1] };
       const m = rtlEmitterOf('mvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
         name: unique(`${base}_mvau`),
-        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...(isLast ? { bias: conv.bias } : {}) },
+        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...(isLast ? { bias: conv.bias } : {}), ...vendorOn(row, 'mvau') },
       });
       push('mvau', op.name, m, simd, A, pe, accBits, fifoDepth(row, 'mvau'));
     }
     if (op.requant) {
-      const r = emitLayerRequant(row, op.outDim[0] * op.outDim[1], unique(`${base}_requant`), op.outChannels, accBits, op.requant);
+      const r = emitLayerRequant(row, op.outDim[0] * op.outDim[1], unique(`${base}_requant`), op.outChannels, accBits, op.requant, options.vendorMultiplier);
       push(r.kind, op.name, r.module, r.pe, accBits, r.pe, op.requant.out.bits, fifoDepth(row, 'thresholding'));
     }
     if (forked.has(index)) fork(index, op.name);

@@ -7,6 +7,7 @@
  * (weight read, dot product + accumulate); the whole pipe stalls only when the output is refused.
  */
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+import { extend18, productArray, type VendorMultiplier } from './vendor-mul.ts';
 
 /** What every multiply-accumulate engine (MVAU, VVAU) is emitted from. */
 export interface MacEngineParams {
@@ -20,6 +21,8 @@ export interface MacEngineParams {
   accBits: number;
   /** Integer weights, in the engine's own order (see each engine). */
   weights: ArrayLike<number>;
+  /** Products on this vendor's multiplier primitive (vendor-mul.ts) instead of `*`; omit for the generic design. */
+  vendorMultiplier?: VendorMultiplier;
 }
 
 export interface MvauParams extends MacEngineParams {
@@ -144,14 +147,14 @@ ${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", b
   end
 
   // Dot products of the SIMD lanes, one per PE.
-  reg [PE*ACC-1:0] dotv;
+${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE*SIMD', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[(g % SIMD)*AB +: AB]', 's1_x[(g % SIMD)*AB + AB-1]', AB, p.actSigned)) : ''}  reg [PE*ACC-1:0] dotv;
   reg signed [ACC-1:0] t;
   integer i, j;
   always @* begin
     for (i = 0; i < PE; i = i + 1) begin
       t = 0;
       for (j = 0; j < SIMD; j = j + 1)
-        t = t + $signed(s1_w[(i*SIMD + j)*WB +: WB]) * ${activationOperand('s1_x[j*AB +: AB]', p.actSigned)};
+        t = t + ${p.vendorMultiplier ? '$signed(prods[(i*SIMD + j)*36 +: 36])' : `$signed(s1_w[(i*SIMD + j)*WB +: WB]) * ${activationOperand('s1_x[j*AB +: AB]', p.actSigned)}`};
       dotv[i*ACC +: ACC] = t;
     end
   end

@@ -7,6 +7,7 @@
 import type { Requant } from './integer.ts';
 import { clog2, packWord, registeredChannelFoldOutput, signedBits, streamPorts, type EmittedModule } from './verilog.ts';
 import { MULTIPLIER_BITS } from './integer.ts';
+import { extend18, multiplierInstance, PRIMITIVE_BITS, type VendorMultiplier } from './vendor-mul.ts';
 
 export interface RequantParams {
   name: string;
@@ -15,6 +16,36 @@ export interface RequantParams {
   /** Width of an incoming accumulator (signed). */
   inBits: number;
   requant: Requant;
+  /** Products on this vendor's multiplier primitive (vendor-mul.ts) instead of `*`; omit for the generic design. */
+  vendorMultiplier?: VendorMultiplier;
+}
+
+/**
+ * Per lane g: prodw[g*PW +: PW] = (acc + bias) * m on vendor primitives. A sum wider than 18 bits
+ * is split at bit 17 (low part unsigned, high part signed): two primitives, (hi * m << 17) + lo * m.
+ */
+function vendorProducts(v: VendorMultiplier, SW: number, MB: number): string {
+  if (SW > 2 * PRIMITIVE_BITS - 1) throw new RangeError(`requantiser: a ${SW}-bit sum does not fit two 18-bit multipliers`);
+  const m = extend18('pmem[cf][g*(BB+MB) + BB +: MB-1]', '', MB - 1, false);
+  const body =
+    SW <= PRIMITIVE_BITS
+      ? `      wire [35:0] p0;
+      ${multiplierInstance(v, 'mul', extend18('sg', 'sg[SW-1]', SW, true), m, 'p0')}
+      assign prodw[g*PW +: PW] = p0[PW-1:0];`
+      : `      wire [35:0] plo, phi;
+      ${multiplierInstance(v, 'mul_lo', `{1'b0, sg[16:0]}`, m, 'plo')}
+      ${multiplierInstance(v, 'mul_hi', extend18(`sg[SW-1:17]`, 'sg[SW-1]', SW - 17, true), m, 'phi')}
+      assign prodw[g*PW +: PW] = ($signed(phi) <<< 17) + $signed(plo);`;
+  void MB;
+  return `  wire [PE*PW-1:0] prodw;
+  genvar g;
+  generate
+    for (g = 0; g < PE; g = g + 1) begin : prod_dsp
+      wire signed [SW-1:0] sg = $signed(in_data[g*IB +: IB]) + $signed(pmem[cf][g*(BB+MB) +: BB]);
+${body}
+    end
+  endgenerate
+`;
 }
 
 /** The rounding + clipping tail shared by the requantiser and the pool: `prod` (signed, PW bits) -> `q`. */
@@ -77,10 +108,14 @@ ${streamPorts(inW, outW)}
   reg [${Math.max(1, r.shift)}-1:0] rest;
   reg [PE*OB-1:0] res;
   integer i;
-  always @* begin
+${p.vendorMultiplier ? vendorProducts(p.vendorMultiplier, SW, MB) : ''}  always @* begin
     for (i = 0; i < PE; i = i + 1) begin
-      s = $signed(in_data[i*IB +: IB]) + $signed(pmem[cf][i*(BB+MB) +: BB]);
-      prod = s * $signed({1'b0, pmem[cf][i*(BB+MB) + BB +: MB-1]});
+${
+  p.vendorMultiplier
+    ? `      prod = $signed(prodw[i*PW +: PW]);`
+    : `      s = $signed(in_data[i*IB +: IB]) + $signed(pmem[cf][i*(BB+MB) +: BB]);
+      prod = s * $signed({1'b0, pmem[cf][i*(BB+MB) + BB +: MB-1]});`
+}
 ${roundClipVerilog('prod', PW, r, 'q')}
       res[i*OB +: OB] = q[OB-1:0];
     end

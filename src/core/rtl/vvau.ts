@@ -6,6 +6,7 @@
  */
 import { accumulateStage, activationOperand, type MacEngineParams } from './mvau.ts';
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+import { extend18, productArray } from './vendor-mul.ts';
 
 /** Weights are [channel][ky][kx]. */
 export interface VvauParams extends MacEngineParams {
@@ -60,7 +61,7 @@ ${streamPorts(inW, outW)}
     end
   end
 
-${accumulateStage(`$signed(s1_w[lane*WB +: WB]) * ${activationOperand('s1_x[lane*AB +: AB]', p.actSigned)}`)}endmodule
+${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[g*AB +: AB]', 's1_x[g*AB + AB-1]', AB, p.actSigned)) : ''}${accumulateStage(p.vendorMultiplier ? '$signed(prods[lane*36 +: 36])' : `$signed(s1_w[lane*WB +: WB]) * ${activationOperand('s1_x[lane*AB +: AB]', p.actSigned)}`)}endmodule
 `;
   return { name, verilog, files: { [wfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }

@@ -24,6 +24,7 @@ import {
 } from './common.ts';
 import { emitMvau, type MvauParams } from '../../rtl/mvau.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
+import { calibrate, type Features } from '../calibration.ts';
 
 export interface MvauShape {
   /** Matrix width: k*k*Cin for a conv, input features for FC. */
@@ -89,7 +90,8 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   // FF: FINN has no FF estimate. Structural count of the datapath registers (ours).
   const ff = 64 + simd * A + pe * simd * W + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0);
 
-  return {
+  const f = mvauFeatures(shape, bits, fold, device, opts);
+  return calibrate({
     cycles,
     dsp,
     bram18,
@@ -102,6 +104,24 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
     outWords: numVectors * (mh / pe),
     outWidth: pe * accBits,
     notes,
+  }, device.calibration, 'mvau', f.lut, f.ff);
+}
+
+/**
+ * What the synthesis calibration (calibration.ts) multiplies for an MVAU: operand bits of the
+ * PE x SIMD lanes (adder tree, operand muxes), LUT-multiplier bits, accumulator bits, weight
+ * bits held in LUTs (ROM / LUTRAM; BRAM-held weights cost none), input double-buffer bits;
+ * registers: the weight and activation pipeline registers and the accumulators.
+ */
+export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd }: Folding, device: EngineDevice, opts: MvauOptions = {}): { lut: Features; ff: Features } {
+  const W = bits.weightBits;
+  const A = bits.actBits;
+  const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
+  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (mw * mh) / (pe * simd));
+  const acc = accumulatorBits(mw, W, A, bits.actSigned);
+  return {
+    lut: { one: 1, lanes: pe * simd * (W + A), dotAdd: pe * (simd - 1) * acc, lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: pe * acc, romBits: mem === 'lutram' ? mw * mh * W : 0, inBuf: 2 * mw * A },
+    ff: { one: 1, weightReg: pe * simd * W, actReg: simd * A, acc: pe * acc },
   };
 }
 

@@ -19,6 +19,8 @@ import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWei
 import type { Requant } from '../../rtl/integer.ts';
 import { emitRequant } from '../../rtl/requant.ts';
 import { emitThresholds } from '../../rtl/thresholds.ts';
+import type { VendorMultiplier } from '../../rtl/vendor-mul.ts';
+import { calibrate, type Features } from '../calibration.ts';
 import { smallestFolding, type HwEngine, type RequantStyle, type SpecOf } from './contract.ts';
 
 export interface ThresholdingShape {
@@ -104,7 +106,8 @@ export function requantCost(
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
   const dsp = mul === 'dsp' ? pe * dspPerProduct(T, scaleBits, device.dspMultiplier) : 0;
   const multLuts = mul === 'lut' ? pe * lutMultiplier(T, scaleBits) : 0;
-  return {
+  const f = requantFeatures(shape, outBits, pe, device, memStyle, mulStyle);
+  return calibrate({
     cycles: thresholdingCycles(shape, pe),
     requantStyle: 'multiply',
     dsp,
@@ -117,6 +120,27 @@ export function requantCost(
     outWords: numVectors * cf,
     outWidth: pe * outBits,
     notes: [`multiply-shift requant to ${outBits} b (ours): ${dsp} DSP, params ${mem === 'bram' ? `${bram18} RAMB18` : `${memLuts} LUTRAM`}`],
+  }, device.calibration, 'requant', f.lut, f.ff);
+}
+
+/**
+ * What the synthesis calibration multiplies for the multiply-shift requantiser: product bits
+ * (rounding and clipping work on them), output bits, LUT-multiplier bits, parameter bits held in
+ * LUTs; registers: the output word and the channel counter.
+ */
+export function requantFeatures(
+  { channels: C, thresholdBits: T }: ThresholdingShape,
+  outBits: number,
+  pe: number,
+  device: EngineDevice,
+  memStyle: BufferMemStyle = 'auto',
+  mulStyle: 'auto' | 'lut' | 'dsp' = 'auto',
+): { lut: Features; ff: Features } {
+  const mem = resolveWeightMem(memStyle, C / pe);
+  const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
+  return {
+    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0 },
+    ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)) },
   };
 }
 
@@ -131,6 +155,8 @@ export interface RequantRtlData {
   /** Width of an incoming accumulator (signed). */
   inBits: number;
   requant: Requant;
+  /** The multiply-shift requantiser's products on this vendor's primitive (src/core/rtl/vendor-mul.ts). */
+  vendorMultiplier?: VendorMultiplier;
 }
 
 export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>, RequantRtlData> = {

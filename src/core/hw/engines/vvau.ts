@@ -23,6 +23,7 @@ import {
 } from './common.ts';
 import { emitVvau, type VvauParams } from '../../rtl/vvau.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
+import { calibrate, type Features } from '../calibration.ts';
 import type { MvauOptions } from './mvau.ts';
 
 export interface VvauShape {
@@ -74,7 +75,8 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
   const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits)) + lutramLuts;
   const ff = 64 + pe * simd * (A + W) + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0);
 
-  return {
+  const f = vvauFeatures(shape, bits, fold, device, opts);
+  return calibrate({
     cycles,
     dsp,
     bram18,
@@ -87,6 +89,20 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
     outWords: pixels * (C / pe),
     outWidth: pe * accBits,
     notes,
+  }, device.calibration, 'vvau', f.lut, f.ff);
+}
+
+/** What the synthesis calibration multiplies for a VVAU (as mvauFeatures, one product per lane). */
+export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits, { pe, simd }: Folding, device: EngineDevice, opts: MvauOptions = {}): { lut: Features; ff: Features } {
+  const W = bits.weightBits;
+  const A = bits.actBits;
+  const k2 = kernel[0] * kernel[1];
+  const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
+  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (k2 * C) / pe / simd);
+  const acc = accumulatorBits(k2, W, A, bits.actSigned);
+  return {
+    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: pe * acc, romBits: mem === 'lutram' ? k2 * C * W : 0 },
+    ff: { one: 1, weightReg: pe * simd * W, actReg: pe * simd * A, acc: pe * acc },
   };
 }
 

@@ -1,0 +1,88 @@
+/**
+ * Runs Debian's Yosys on a directory of Verilog and reads back the cell counts (the family rules
+ * are src/core/synth/families.ts). Bounded: the run is killed after `timeoutMs`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FAMILIES, parseStatJson, parseStatModules, tallyCells, yosysScript, type CellTally, type SynthFamily } from '../core/synth/families.ts';
+import { GOWIN_BLACKBOXES } from '../core/rtl/vendor-mul.ts';
+
+export interface SynthRun extends CellTally {
+  family: SynthFamily;
+  top: string;
+  /** Wall time of the Yosys process. */
+  seconds: number;
+  /** Hierarchical runs: the tally of each module. */
+  modules?: Record<string, CellTally>;
+  yosysVersion: string;
+}
+
+export interface SynthOptions {
+  /** Kill Yosys after this long (default 30 min). */
+  timeoutMs?: number;
+  /** Run Yosys under `nice -n` (the machine is shared). */
+  nice?: number;
+  /** Keep the hierarchy: `modules` then holds the counts per module (one per engine instance), `counts` their sum. */
+  hierarchical?: boolean;
+}
+
+/** "Yosys 0.23 (git sha1 ...)" or null when Yosys is not installed. */
+export function yosysVersion(): string | null {
+  const r = spawnSync('yosys', ['-V'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return null;
+  return r.stdout.trim();
+}
+
+/**
+ * Writes `files` (Verilog and memory init files) into `dir`, synthesizes `top` for `family` and
+ * returns the tally. Only the `.v` files other than `tb.v` are read (the testbench is not hardware).
+ */
+export async function synthesize(files: Record<string, string>, top: string, family: SynthFamily, dir: string, options: SynthOptions = {}): Promise<SynthRun> {
+  const version = yosysVersion();
+  if (!version) throw new Error('yosys is not installed (Debian: apt-get install yosys; `node tools/ensure-system-tools.mjs` says how).');
+  await mkdir(dir, { recursive: true });
+  const all = { ...files };
+  if (family === 'gowin') all['gowin_blackboxes.v'] = GOWIN_BLACKBOXES;
+  for (const [name, text] of Object.entries(all)) await writeFile(join(dir, name), text);
+  const verilog = Object.keys(all).filter((f) => f.endsWith('.v') && f !== 'tb.v').sort((a, b) => (a === 'gowin_blackboxes.v' ? -1 : b === 'gowin_blackboxes.v' ? 1 : a.localeCompare(b)));
+  const statFile = `stat_${family}.json`;
+  const script = `synth_${family}.ys`;
+  await writeFile(join(dir, script), yosysScript(family, verilog, top, statFile, options.hierarchical));
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const args = ['-q', '-l', `synth_${family}.log`, '-s', script];
+  const [cmd, argv] = options.nice ? ['nice', ['-n', String(options.nice), 'yosys', ...args]] : ['yosys', args];
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 20_000) stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') reject(new Error(`yosys ${FAMILIES[family].synth} on ${top} did not finish in ${(timeoutMs / 1000).toFixed(0)} s (killed).`));
+      else if (code !== 0) reject(new Error(`yosys ${FAMILIES[family].synth} on ${top} failed (exit ${code}); see ${join(dir, `synth_${family}.log`)}\n${stderr.slice(-2000)}`));
+      else resolve();
+    });
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const statText = await readFile(join(dir, statFile), 'utf8');
+  if (!options.hierarchical) return { ...tallyCells(family, parseStatJson(statText, top)), family, top, seconds, yosysVersion: version };
+  // Every engine instance is its own module, instantiated once: the design is the sum of the modules.
+  const parsed = parseStatModules(statText);
+  const isModule = (t: string) => t.replace(/^\\/, '') in parsed;
+  const modules: Record<string, CellTally> = {};
+  const sum: Record<string, number> = {};
+  for (const [name, cells] of Object.entries(parsed)) {
+    const own = Object.fromEntries(Object.entries(cells).filter(([t]) => !isModule(t)));
+    modules[name] = tallyCells(family, own);
+    for (const [t, n] of Object.entries(own)) sum[t] = (sum[t] ?? 0) + n;
+  }
+  return { ...tallyCells(family, sum), modules, family, top, seconds, yosysVersion: version };
+}

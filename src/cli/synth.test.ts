@@ -1,0 +1,102 @@
+/**
+ * Synthesis harness: the cell-counting rules on a recorded Yosys stat, and one tiny engine
+ * through Debian's Yosys (synth_anlogic, the cheapest family here: ~2 s) with its products on
+ * the vendor multiplier primitive. Skips, saying why, when yosys is not installed.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getDevice, toEngineDevice } from '../core/hw/devices.ts';
+import { vvauCost } from '../core/hw/engines/vvau.ts';
+import { emitVvau } from '../core/rtl/vvau.ts';
+import { parseStatJson, parseStatModules, tallyCells, yosysScript } from '../core/synth/families.ts';
+import { synthesize, yosysVersion } from './synth-run.ts';
+import { main } from './main.ts';
+
+const YOSYS = yosysVersion();
+
+describe('cell-counting rules', () => {
+  it('counts Gowin LUT1-4 and ALU as LUTs, wide muxes as none, LUTRAM by storage, BSRAM as one RAMB18', () => {
+    const t = tallyCells('gowin', { LUT2: 3, LUT4: 5, ALU: 4, MUX2_LUT5: 7, RAM16SDP4: 2, DFFE: 9, DFFR: 1, MULT18X18: 2, SDP: 1, GND: 1 });
+    expect(t.counts).toEqual({ lut: 3 + 5 + 4 + 8, lutram: 8, ff: 10, dsp: 2, bram18: 1 });
+    expect(t.unmapped).toEqual({});
+  });
+  it('counts Anlogic LUT5 as two LUT4s, LUT6 as four, 9 Kb blocks as half a RAMB18', () => {
+    const t = tallyCells('anlogic', { AL_MAP_LUT3: 2, AL_MAP_LUT5: 3, AL_MAP_LUT6: 1, AL_MAP_ADDER: 5, AL_MAP_SEQ: 7, EG_PHY_MULT18: 1, EG_PHY_BRAM: 3 });
+    expect(t.counts).toEqual({ lut: 2 + 6 + 4 + 5, lutram: 0, ff: 7, dsp: 1, bram18: 1.5 });
+  });
+  it('counts Xilinx RAMB36 as two RAMB18, carry chains as no LUT, and lists unknown cells', () => {
+    const t = tallyCells('xilinx', { LUT6: 10, CARRY4: 3, FDRE: 4, RAMB36E1: 1, RAM32M: 1, DSP48E1: 2, MYSTERY: 1 });
+    expect(t.counts).toEqual({ lut: 14, lutram: 4, ff: 4, dsp: 2, bram18: 2 });
+    expect(t.unmapped).toEqual({ MYSTERY: 1 });
+  });
+  it('reads the top module of a stat -json with log text around it, and refuses a stat without it', () => {
+    const text = 'log line\n{ "creator": "Yosys 0.23", "modules": { "\\\\dut": { "num_cells_by_type": { "LUT4": 2 } } } }\n';
+    expect(parseStatJson(text, 'dut')).toEqual({ LUT4: 2 });
+    expect(() => parseStatJson(text, 'other')).toThrow(/no module "other"/);
+    expect(() => parseStatJson('ERROR', 'dut')).toThrow(/no JSON/);
+  });
+  it('reads every module of a hierarchical stat, leaving out cell-less blackboxes', () => {
+    const text = '{ "modules": { "\\\\top": { "num_cells_by_type": { "\\\\eng": 1, "LUT4": 2 } }, "\\\\eng": { "num_cells_by_type": { "DFF": 3 } }, "\\\\MULT18X18": { "num_cells_by_type": {} } } }';
+    expect(parseStatModules(text)).toEqual({ top: { '\\eng': 1, LUT4: 2 }, eng: { DFF: 3 } });
+  });
+  it('writes a script that reads every file, synthesizes the top and saves the stat', () => {
+    expect(yosysScript('gowin', ['a.v', 'b.v'], 'top', 's.json')).toBe('read_verilog a.v\nread_verilog b.v\nsynth_gowin -top top\ntee -q -o s.json stat -json\n');
+    expect(yosysScript('xilinx', ['a.v'], 'top', 's.json')).toContain('synth_xilinx -family xc7 -noiopad -flatten -top top');
+    expect(yosysScript('anlogic', ['a.v'], 'top', 's.json', true)).toContain('synth_anlogic -noflatten -top top');
+  });
+});
+
+describe.skipIf(!YOSYS)('one engine through Yosys synth_anlogic', () => {
+  it('a 2-lane 8-bit VVAU: DSPs as estimated (one EG_PHY_MULT18 per product), sane LUT / FF, every cell counted', async () => {
+    const device = toEngineDevice(getDevice('EG4S20'));
+    const bits = { weightBits: 8, actBits: 8, actSigned: false };
+    const cost = vvauCost({ channels: 4, kernel: [3, 3], outDim: [2, 2] }, bits, { pe: 2, simd: 1 }, device);
+    const weights = Array.from({ length: 36 }, (_, i) => ((i * 29) % 255) - 127);
+    const m = emitVvau({ name: 'dut', channels: 4, kernel: [3, 3], pe: 2, simd: 1, weightBits: 8, actBits: 8, actSigned: false, accBits: 20, weights, vendorMultiplier: 'anlogic' });
+    expect(m.verilog).toContain('EG_PHY_MULT18');
+    const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-'));
+    try {
+      const run = await synthesize({ 'dut.v': m.verilog, ...m.files }, 'dut', 'anlogic', dir, { timeoutMs: 120_000 });
+      expect(run.cells.EG_PHY_MULT18).toBe(2);
+      expect(run.counts.dsp).toBe(cost.dsp);
+      expect(run.unmapped).toEqual({});
+      // Two 20-bit accumulators, two 20-bit output registers, operand registers: tens to a few hundred.
+      expect(run.counts.ff).toBeGreaterThanOrEqual(40);
+      expect(run.counts.ff).toBeLessThan(400);
+      expect(run.counts.lut).toBeGreaterThan(20);
+      expect(run.counts.lut).toBeLessThan(2000);
+      expect(run.seconds).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+describe.skipIf(YOSYS)('synthesis (skipped)', () => {
+  it.skip('yosys is not installed: apt-get install yosys (node tools/ensure-system-tools.mjs says how)', () => {});
+});
+
+describe('edgefold synth: bad input, before any work', () => {
+  const run = async (args: string[]) => {
+    let err = '';
+    const code = await main(args, { out: () => {}, err: (t) => (err += t + '\n') });
+    return { code, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-cli-'));
+  const cfg = join(dir, 'w8a8.json');
+  writeFileSync(cfg, JSON.stringify({ version: 1, quant: { weightBits: 8, activationBits: 8 } }));
+  it('needs --family, and names the families it knows', async () => {
+    const missing = await run(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '-o', join(dir, 'a')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--family xilinx\|gowin\|anlogic is required/);
+    const wrong = await run(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '--family', 'lattice', '-o', join(dir, 'b')]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/xilinx, gowin or anlogic, got "lattice"/);
+  });
+  it('refuses --auto-fold together with --target-fps', async () => {
+    const r = await run(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '--family', 'gowin', '--auto-fold', 'max-fps', '--target-fps', '366', '-o', join(dir, 'c')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/either --auto-fold max-fps or --target-fps/);
+  });
+});

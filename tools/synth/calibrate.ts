@@ -1,0 +1,142 @@
+/**
+ * Fits the per-family LUT / FF coefficients of the compute engines (src/core/hw/calibration.ts)
+ * on the fitting half of the synthesis grid (tools/synth/grid.ts) and reports the error on the
+ * held-out half, before (the FINN-based priors) and after. Writes src/core/hw/calibration.json
+ * (the coefficients, with source, Yosys version and date) and tools/synth/calibration-report.json.
+ *
+ * Fit: non-negative least squares on relative error (each row divided by the synthesized count),
+ * so small and large engines weigh alike and no coefficient says that more hardware costs less.
+ *
+ * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10]
+ *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CalibratedKind, CalibrationTable, Features, KindCoefficients } from '../../src/core/hw/calibration.ts';
+import { getDevice, lutFactor, toEngineDevice } from '../../src/core/hw/devices.ts';
+import { mvauFeatures } from '../../src/core/hw/engines/mvau.ts';
+import { requantFeatures } from '../../src/core/hw/engines/thresholding.ts';
+import { vvauFeatures } from '../../src/core/hw/engines/vvau.ts';
+import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
+import type { GridConfig } from './configs.ts';
+import type { GridRow } from './grid.ts';
+
+const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
+const root = resolve(import.meta.dirname, '../..');
+const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
+const minRows = Number(values['min-rows']);
+
+function features(row: { family: SynthFamily; config: GridConfig }): { lut: Features; ff: Features } {
+  const c = row.config;
+  const device = { ...toEngineDevice(getDevice(FAMILIES[row.family].device)), calibration: undefined };
+  const bits = { weightBits: c.bits, actBits: c.bits, actSigned: false };
+  if (c.kind === 'mvau') return mvauFeatures({ mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, bits, c, device);
+  if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device);
+  return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
+}
+
+/** Non-negative least squares by cyclic coordinate descent on min |diag(1/y) (X b - y)|^2, b >= 0. */
+function nnlsRelative(X: number[][], y: number[]): number[] {
+  const n = X.length;
+  const p = X[0].length;
+  const A = X.map((r, i) => r.map((v) => v / Math.max(1, y[i])));
+  const t = y.map((v) => v / Math.max(1, v));
+  const b = new Array(p).fill(0);
+  const colNorm = Array.from({ length: p }, (_, j) => A.reduce((s, r) => s + r[j] * r[j], 0));
+  const resid = t.slice();
+  for (let sweep = 0; sweep < 20000; sweep++) {
+    let change = 0;
+    for (let j = 0; j < p; j++) {
+      if (colNorm[j] === 0) continue;
+      let g = 0;
+      for (let i = 0; i < n; i++) g += A[i][j] * resid[i];
+      const next = Math.max(0, b[j] + g / colNorm[j]);
+      const d = next - b[j];
+      if (d !== 0) {
+        for (let i = 0; i < n; i++) resid[i] -= A[i][j] * d;
+        b[j] = next;
+        change = Math.max(change, Math.abs(d) * Math.sqrt(colNorm[j]));
+      }
+    }
+    if (change < 1e-10) break;
+  }
+  return b;
+}
+
+const relErr = (est: number, real: number) => (real === 0 ? (est === 0 ? 0 : Infinity) : Math.abs(est - real) / real);
+function summary(errs: number[]) {
+  const s = errs.slice().sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  return { mean: round(mean), median: round(s[Math.floor(s.length / 2)]), p90: round(s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]), max: round(s[s.length - 1]), within15: `${s.filter((e) => e <= 0.15).length}/${s.length}` };
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+const table: CalibrationTable = {
+  source: `tools/synth/calibrate.ts on ${values.grid} (single engines synthesized by tools/synth/grid.ts); non-negative least squares on relative error, fitting half of the grid`,
+  yosys: grid.yosys.split(' (')[0],
+  date: new Date().toISOString().slice(0, 10),
+  families: {},
+};
+const report: Record<string, unknown> = {};
+const kindOf = (r: GridRow): CalibratedKind => r.kind;
+for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
+  const factor = lutFactor(getDevice(FAMILIES[family].device));
+  const kinds: Partial<Record<CalibratedKind, KindCoefficients>> = {};
+  for (const kind of [...new Set(grid.rows.filter((r) => r.family === family).map(kindOf))]) {
+    const rows = grid.rows.filter((r) => r.family === family && r.kind === kind);
+    const fit = rows.filter((r) => !r.heldOut);
+    const held = rows.filter((r) => r.heldOut);
+    const key = `${family}/${kind}`;
+    if (fit.length < minRows || held.length < 1) {
+      report[key] = { skipped: `${fit.length} fitting and ${held.length} held-out rows (need ${minRows} and 1)` };
+      continue;
+    }
+    const coef: KindCoefficients = { lut: {}, ff: {} };
+    for (const what of ['lut', 'ff'] as const) {
+      const names = Object.keys(features(fit[0])[what]);
+      const X = fit.map((r) => names.map((n) => features(r)[what][n]));
+      const b = nnlsRelative(X, fit.map((r) => r.synthesized[what]));
+      names.forEach((n, j) => {
+        if (b[j] !== 0) coef[what][n] = Math.round(b[j] * 1e4) / 1e4;
+      });
+    }
+    kinds[kind] = coef;
+    const predict = (r: GridRow, what: 'lut' | 'ff') => Object.entries(coef[what]).reduce((s, [n, c]) => s + c * (features(r)[what][n] ?? 0), 0);
+    const errors = (set: GridRow[], what: 'lut' | 'ff', after: boolean) => set.map((r) => relErr(after ? predict(r, what) : r.estimated[what], r.synthesized[what]));
+    const blocks = (set: GridRow[], what: 'dsp' | 'bram18') => {
+      const d = set.map((r) => Math.abs(r.estimated[what] - r.synthesized[what]));
+      return { exact: `${d.filter((x) => x === 0).length}/${d.length}`, withinOneBlock: `${d.filter((x) => x <= 1).length}/${d.length}`, maxDiff: Math.max(...d) };
+    };
+    report[key] = {
+      rows: { fit: fit.length, heldOut: held.length },
+      heldOut: {
+        lut: { before: summary(errors(held, 'lut', false)), after: summary(errors(held, 'lut', true)) },
+        ff: { before: summary(errors(held, 'ff', false)), after: summary(errors(held, 'ff', true)) },
+        dsp: blocks(held, 'dsp'),
+        bram18: blocks(held, 'bram18'),
+      },
+      fitHalfAfter: { lut: summary(errors(fit, 'lut', true)), ff: summary(errors(fit, 'ff', true)) },
+      coefficients: coef,
+    };
+  }
+  table.families[family] = { lutPerLut6: factor, kinds };
+}
+writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
+writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');
+for (const [key, r] of Object.entries(report)) {
+  const x = r as { skipped?: string; rows?: { fit: number; heldOut: number }; heldOut?: Record<string, Record<string, unknown>> };
+  if (x.skipped) {
+    console.log(`${key}: skipped, ${x.skipped}`);
+    continue;
+  }
+  const h = x.heldOut!;
+  const fmt = (s: unknown) => {
+    const v = s as { median: number; p90: number; max: number; within15: string };
+    return `median ${(100 * v.median).toFixed(1)} % p90 ${(100 * v.p90).toFixed(1)} % max ${(100 * v.max).toFixed(1)} % (within 15 %: ${v.within15})`;
+  };
+  console.log(`${key} (fit ${x.rows!.fit}, held out ${x.rows!.heldOut})`);
+  console.log(`  LUT before ${fmt(h.lut.before)}\n  LUT after  ${fmt(h.lut.after)}`);
+  console.log(`  FF  before ${fmt(h.ff.before)}\n  FF  after  ${fmt(h.ff.after)}`);
+  console.log(`  DSP ${JSON.stringify(h.dsp)}  BRAM18 ${JSON.stringify(h.bram18)}`);
+}

@@ -1,0 +1,165 @@
+/**
+ * Synthesizes single engines over a grid of (PE, SIMD, bits, channels, kernel) per engine kind
+ * and family with Debian's Yosys, and writes estimated vs synthesized LUT / FF / DSP / BRAM to a
+ * JSON file (tools/synth/calibrate.ts fits the per-family coefficients on it).
+ * One Yosys at a time, niced; families in sequence. Results are appended as they come, so an
+ * interrupted run keeps what it did (and a rerun skips configurations already in the file).
+ *
+ * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant]
+ *        [--per-kind 40] [--timeout 600] [--out tools/synth/grid-results.json]
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { getDevice, lutFactor, toEngineDevice } from '../../src/core/hw/devices.ts';
+import { ENGINES } from '../../src/core/hw/engines/index.ts';
+import { accumulatorBits } from '../../src/core/hw/engines/common.ts';
+import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
+import type { EngineCost } from '../../src/core/hw/types.ts';
+import { emitMvau } from '../../src/core/rtl/mvau.ts';
+import { emitVvau } from '../../src/core/rtl/vvau.ts';
+import { emitRequant } from '../../src/core/rtl/requant.ts';
+import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
+import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
+import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
+import { gridConfigs, isHeldOut, type GridConfig, type GridKind } from './configs.ts';
+
+const { values } = parseArgs({
+  options: {
+    families: { type: 'string', default: 'xilinx,anlogic,gowin' },
+    kinds: { type: 'string', default: 'mvau,vvau,requant' },
+    'per-kind': { type: 'string', default: '40' },
+    timeout: { type: 'string', default: '600' },
+    out: { type: 'string', default: 'tools/synth/grid-results.json' },
+  },
+});
+const root = resolve(import.meta.dirname, '../..');
+const outPath = resolve(root, values.out!);
+const families = values.families!.split(',').map(parseFamily);
+const kinds = values.kinds!.split(',') as GridKind[];
+const perKind = Number(values['per-kind']);
+const version = yosysVersion();
+if (!version) throw new Error('yosys is not installed');
+
+export interface GridRow {
+  id: string;
+  family: SynthFamily;
+  kind: GridKind;
+  config: GridConfig;
+  heldOut: boolean;
+  /** Estimator numbers in the family's LUT unit (LUT6 x lutFactor). */
+  estimated: SynthCounts;
+  synthesized: SynthCounts;
+  unmapped: Record<string, number>;
+  cells: Record<string, number>;
+  seconds: number;
+}
+
+interface GridFile {
+  note: string;
+  yosys: string;
+  rows: GridRow[];
+}
+
+const file: GridFile = existsSync(outPath)
+  ? (JSON.parse(readFileSync(outPath, 'utf8')) as GridFile)
+  : { note: 'Estimated vs synthesized (Yosys, pre-place-and-route) resources of single engines; written by tools/synth/grid.ts.', yosys: version, rows: [] };
+const done = new Set(file.rows.map((r) => r.id));
+
+/** Deterministic integers in [-(2^(bits-1)-1), 2^(bits-1)-1] (a fixed LCG: weights only matter for ROM logic). */
+function weights(n: number, bits: number, seed: number): number[] {
+  let s = seed >>> 0 || 1;
+  const max = 2 ** (bits - 1) - 1;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s % (2 * max + 1)) - max;
+  });
+}
+
+function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cost: EngineCost } {
+  const device = getDevice(FAMILIES[family].device);
+  const ctx: EngineContext = {
+    bits: { weightBits: c.bits, actBits: c.bits, actSigned: false },
+    // The prior (uncalibrated) estimate: the grid is what the calibration is fitted on.
+    device: { ...toEngineDevice(device), calibration: undefined },
+    mulStyle: 'auto',
+    memStyle: 'auto',
+    requant: 'multiply',
+  };
+  const seed = c.pe * 131 + c.simd * 17 + c.channels * 7 + c.bits;
+  const name = 'dut';
+  if (c.kind === 'mvau') {
+    const mw = c.channels * c.kernel * c.kernel;
+    const mh = c.outChannels;
+    const spec = { kind: 'mvau' as const, mw, mh, numVectors: 16 };
+    const cost = ENGINES.mvau.estimate(spec, c, ctx);
+    const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
+    const acc = accumulatorBits(mw, c.bits, c.bits, false);
+    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    return { module, cost };
+  }
+  if (c.kind === 'vvau') {
+    const spec = { kind: 'vvau' as const, channels: c.channels, kernel: [c.kernel, c.kernel] as [number, number], outDim: [4, 4] as [number, number] };
+    const cost = ENGINES.vvau.estimate(spec, c, ctx);
+    const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
+    const acc = accumulatorBits(c.kernel * c.kernel, c.bits, c.bits, false);
+    const module = emitVvau({ name, channels: c.channels, kernel: [c.kernel, c.kernel], pe: c.pe, simd: 1, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    return { module, cost };
+  }
+  // Multiply-shift requantiser of `accBits`-wide accumulators to c.bits unsigned.
+  const accBits = c.accBits!;
+  const spec = { kind: 'thresholding' as const, channels: c.channels, numVectors: 16, thresholdBits: accBits, outBits: c.bits };
+  const cost = ENGINES.thresholding.estimate(spec, c, ctx);
+  const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
+  const mult = weights(c.channels, 17, seed).map((m) => Math.abs(m) | 1);
+  const bias = weights(c.channels, Math.min(accBits, 20), seed + 1);
+  const module = emitRequant({
+    name,
+    channels: c.channels,
+    pe: c.pe,
+    inBits: accBits,
+    requant: { bias, multiplier: mult, shift: 20, rounding: 'half-even', out: { bits: c.bits, signed: false, scale: 1, scaleType: 'float', rounding: 'half-even', qmin: 0, qmax: 2 ** c.bits - 1 } },
+    ...(vendor ? { vendorMultiplier: vendor } : {}),
+  });
+  return { module, cost };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'edgefold-grid-'));
+try {
+  for (const family of families) {
+    const factor = lutFactor(getDevice(FAMILIES[family].device));
+    for (const kind of kinds) {
+      const configs = gridConfigs(kind).slice(0, perKind);
+      for (const [i, c] of configs.entries()) {
+        const id = `${family}/${c.id}`;
+        if (done.has(id)) continue;
+        const { module, cost } = build(c, family);
+        const files = { [`${module.name}.v`]: module.verilog, ...module.files };
+        try {
+          const run = await synthesize(files, module.name, family, join(work, `${family}-${i}`), { nice: 10, timeoutMs: Number(values.timeout) * 1000 });
+          const row: GridRow = {
+            id,
+            family,
+            kind,
+            config: c,
+            heldOut: isHeldOut(c),
+            estimated: { lut: Math.round(cost.lut * factor), lutram: 0, ff: cost.ff, dsp: cost.dsp, bram18: cost.bram18 },
+            synthesized: run.counts,
+            unmapped: run.unmapped,
+            cells: run.cells,
+            seconds: Math.round(run.seconds * 10) / 10,
+          };
+          file.rows.push(row);
+          console.log(`${id}: est LUT ${row.estimated.lut} FF ${row.estimated.ff} DSP ${row.estimated.dsp} BRAM18 ${row.estimated.bram18} | synth LUT ${run.counts.lut} FF ${run.counts.ff} DSP ${run.counts.dsp} BRAM18 ${run.counts.bram18} (${row.seconds} s)`);
+        } catch (e) {
+          console.log(`${id}: FAILED ${(e as Error).message.split('\n')[0]}`);
+        }
+        writeFileSync(outPath, JSON.stringify(file, null, 1) + '\n');
+        rmSync(join(work, `${family}-${i}`), { recursive: true, force: true });
+      }
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,63 @@
+/**
+ * Whole designs, estimate vs synthesis: the folding `edgefold synth` chose (auto-fold on the prior
+ * estimates, as when it ran before calibration), then the estimate at that same folding with the
+ * FINN-based priors and with the calibrated coefficients (src/core/hw/calibration.json), next to
+ * the synthesized counts of a `edgefold synth --json` result.
+ *
+ * Run: node --import tsx tools/synth/whole-design.ts <model.onnx> <quant cfg.json> <device> <max-fps|FPS> <synth.json>
+ */
+import { readFileSync } from 'node:fs';
+import { designContext, evaluateDesign } from '../../src/core/design/design.ts';
+import { loadModel } from '../../src/core/graph/index.ts';
+import { getDevice, type Device } from '../../src/core/hw/devices.ts';
+import { autoFold } from '../../src/core/hw/fold.ts';
+import type { HwLayerConfig } from '../../src/core/hw/config.ts';
+import { estimate } from '../../src/core/hw/pipeline.ts';
+
+const [modelPath, cfgPath, deviceId, objectiveArg, synthPath] = process.argv.slice(2);
+const loaded = loadModel(readFileSync(modelPath), modelPath);
+const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { quant: object };
+const device = getDevice(deviceId);
+// The same device under a family name no calibration knows: the prior estimate.
+const prior: Device = { ...device, vendor: `${device.vendor} (uncalibrated)`, family: `${device.family} (uncalibrated)` };
+const metrics = evaluateDesign(designContext(loaded), { compression: cfg as never, hardware: { device: device.id, clockMHz: 100, budget: 0.8, layers: {} } }, [device]);
+const objective = objectiveArg === 'max-fps' ? 'max-fps' : { targetFps: Number(objectiveArg) };
+const synthLayers = (JSON.parse(readFileSync(synthPath, 'utf8')) as { layers?: Record<string, HwLayerConfig> }).layers;
+// The synthesized design's own folding when its JSON has it; else auto-fold on the priors, as `edgefold synth` did before calibration.
+const folding = synthLayers ?? Object.fromEntries(autoFold(metrics.hwLayers, prior, 100, { budget: 0.8, objective }).estimate.layers.map((l) => [l.name, l.config]));
+const before = estimate(metrics.hwLayers, folding, prior, 100);
+const after = estimate(metrics.hwLayers, folding, device, 100);
+const synth = JSON.parse(readFileSync(synthPath, 'utf8')) as { synthesized: Record<string, number>; fps: number };
+const pick = (t: { lut: number; ff: number; dsp: number; bram18: number }) => ({ lut: Math.round(t.lut), ff: Math.round(t.ff), dsp: t.dsp, bram18: t.bram18 });
+const err = (e: number, s: number) => `${e >= s ? '+' : ''}${((100 * (e - s)) / s).toFixed(1)} %`;
+const b = pick(before.totals);
+const a = pick(after.totals);
+const s = synth.synthesized;
+console.log(JSON.stringify({ fps: { estimate: before.fps, synthJson: synth.fps }, prior: b, calibrated: a, synthesized: s }));
+for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  calibrated ${a[k]} (${err(a[k], s[k])})  synthesized ${s[k]}`);
+
+/** Estimated LUT (device unit) and FF per engine kind, in the kinds `edgefold synth --hierarchy` reports. */
+function byKind(e: typeof before): Record<string, { lut: number; ff: number }> {
+  const out: Record<string, { lut: number; ff: number }> = {};
+  const add = (k: string, lut: number, ff: number) => {
+    const o = (out[k] ??= { lut: 0, ff: 0 });
+    o.lut += Math.round(lut * e.device.lutFactor);
+    o.ff += ff;
+  };
+  const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', fmpadding: 'sliding-window' };
+  for (const l of e.layers) {
+    for (const r of l.engines) add(names[r.kind] ?? r.kind, r.lut, r.ff);
+    for (const f of l.fifos) add('fifo', f.lut, 0);
+  }
+  return out;
+}
+const synthKinds = (synth as unknown as { byKind?: Record<string, { synthesized: Record<string, number> }> }).byKind;
+if (synthKinds) {
+  const pb = byKind(before);
+  const pa = byKind(after);
+  console.log('per kind (LUT prior / calibrated / synthesized; FF prior / calibrated / synthesized):');
+  for (const k of [...new Set([...Object.keys(pb), ...Object.keys(synthKinds)])]) {
+    const s2 = synthKinds[k]?.synthesized;
+    console.log(`  ${k.padEnd(16)} LUT ${pb[k]?.lut ?? 0} / ${pa[k]?.lut ?? 0} / ${s2?.lut ?? 0}   FF ${pb[k]?.ff ?? 0} / ${pa[k]?.ff ?? 0} / ${s2?.ff ?? 0}`);
+  }
+}
