@@ -123,9 +123,9 @@ class Reader {
   varint64(): void {
     const buf = this.buf;
     let lo = 0;
-    let hi = 0;
+    let hi: number;
     let shift = 0;
-    let b = 0;
+    let b: number;
     for (; shift < 28; shift += 7) {
       b = buf[this.pos++];
       if (b === undefined) unsupported();
