@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { convReluChain } from '../../../test/chain.ts';
 import { DEFAULT_MODEL, KWS, readBytes, thirdPartyMissing, thirdPartySkipReason, ULTRAFACE } from '../../../test/fixtures.ts';
 import { mutateModel } from '../../../test/fuzz/mutate-model.ts';
+import { mulberry32 } from '../data/random.ts';
 import { encodeModel } from './model.ts';
 import { fastDecodeModel, Unsupported } from './fast-decode.ts';
 
@@ -23,18 +24,6 @@ function sameAsReference(bytes: Uint8Array, reencode = true): 'same' | 'fallback
   // Same bytes back: which optional fields are set (proto2 presence) matches too.
   if (reencode) expect(Buffer.from(encodeModel(fast)).equals(Buffer.from(encodeModel(expected)))).toBe(true);
   return 'same';
-}
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('hand-written ONNX reader', () => {
@@ -63,7 +52,7 @@ describe('hand-written ONNX reader', () => {
     // The default model and the small third-party one (UltraFace is 30x larger and adds only time).
     const seeds = [readBytes(DEFAULT_MODEL), ...(thirdPartyMissing ? [] : [readBytes(KWS)])].map((bytes) => ({ bytes, model: reference(bytes) }));
     const counts = { same: 0, fallback: 0 };
-    const random = seeded(16);
+    const random = mulberry32(16);
     for (let i = 0; i < 600; i++) {
       const seed = seeds[i % seeds.length];
       const { bytes } = mutateModel(seed.bytes, seed.model, random);
