@@ -62,6 +62,11 @@ const BEFORE_SECOND_PASS =
   'Before the second pass of issue 16 (same bench, 2026-12-03, quiet machine, load average under 1): 100,000 nodes in 2670 ms (decode 487, graph 564, shapes 419, layer view 383, groups 816), total / decode 5.48. ' +
   'Run interleaved with that code (load average about 13, esbuild bundles, CPU medians of 5 runs): 2881 / 1904, 3101 / 1842 and 3130 / 1969 ms, so the second pass takes 0.62 to 0.66 of the time.';
 
+/** The third pass (our own ONNX reader, helper "decode"): measured interleaved with the code before it. */
+const THIRD_PASS =
+  'Third pass (hand-written ONNX reader, shared empty lists, no Map per node; 2026-12-03): run interleaved with the code before it (process pairs, CPU medians of 3 runs each, load average 17 to 26 on 2 cores), 100,000 nodes before / after: ' +
+  '2681 / 2299, 2222 / 2220, 2742 / 2062, 2612 / 2426, 2233 / 1939, 2085 / 1872 ms (after / before 0.75 to 1.00, median about 0.88); decode 672 / 480, 504 / 458, 786 / 427, 536 / 441, 493 / 386, 486 / 400 ms. Decoded chain: 148 MB -> 78 MB of heap.';
+
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`;
 
 /** The chains opened in the app's model worker in headless Chromium (wall-clock medians). */
@@ -118,6 +123,7 @@ export async function run(): Promise<BenchSection> {
     `The issue's chain of 100,000 Conv + Relu nodes (50,000 pairs): ${issue.total.toFixed(0)} ms in total, groups ${issue.ms.groups.toFixed(0)} ms (target: under 2 s in total).`,
     `Machine load while measuring: ${before} before, ${after} after.`,
     BEFORE_SECOND_PASS,
+    THIRD_PASS,
     '',
     process.env.UNTRUSTED_BENCH_BROWSER === '0' ? 'Browser: skipped (UNTRUSTED_BENCH_BROWSER=0).' : await browserSection(),
   ].join('\n');

@@ -22,8 +22,23 @@ export interface GraphNode {
   /** Input tensor names; '' marks an omitted optional input. */
   inputs: string[];
   outputs: string[];
-  attrs: Map<string, AttributeProto>;
+  attrs: Attributes;
   proto: NodeProto;
+}
+
+/**
+ * A node's attributes by name (the last of a repeated name wins, as ONNX runtimes read them).
+ * A scan of the node's own list: nodes have a handful of attributes, and a Map per node cost
+ * 50,000 Maps for the 100k-node chain (issue 16).
+ */
+export class Attributes {
+  constructor(private readonly list: readonly AttributeProto[]) {}
+
+  get(name: string): AttributeProto | undefined {
+    const list = this.list;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].name === name) return list[i];
+    return undefined;
+  }
 }
 
 /** A constant tensor the graph core could evaluate (initializer, Constant, or a small folded subgraph). */
@@ -134,8 +149,8 @@ export function declaredShape(info: ValueInfoProto): Shape | undefined {
   return type.value.shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : null));
 }
 
-/** Nodes without attributes (activations, Add, ...) share one empty map. */
-const NO_ATTRIBUTES: Map<string, AttributeProto> = new Map();
+/** Nodes without attributes (activations, Add, ...) share one empty lookup. */
+const NO_ATTRIBUTES = new Attributes([]);
 
 /**
  * Nodes in topological order (Kahn's algorithm, file order among ready nodes so the result is
@@ -158,11 +173,7 @@ function topologicalOrder(
     let name = proto.name || `${proto.opType}_${i}`;
     // A repeated name gets the node's position (and a counter in the odd case that is taken too).
     for (let k = 0, base = name; byName.has(name); k++) name = k ? `${base}_${i}_${k}` : `${base}_${i}`;
-    let attrs = NO_ATTRIBUTES;
-    if (proto.attribute.length) {
-      attrs = new Map();
-      for (const a of proto.attribute) attrs.set(a.name, a);
-    }
+    const attrs = proto.attribute.length ? new Attributes(proto.attribute) : NO_ATTRIBUTES;
     const node: GraphNode = { index: i, name, op: proto.opType, domain: proto.domain, inputs: proto.input.slice(), outputs: proto.output.slice(), attrs, proto };
     byName.set(name, node);
     pending[i] = node;
