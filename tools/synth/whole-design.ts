@@ -1,7 +1,8 @@
 /**
  * Whole designs, estimate vs synthesis: the folding `edgefold synth` chose (auto-fold on the prior
  * estimates, as when it ran before calibration), then the estimate at that same folding with the
- * FINN-based priors and with the calibrated coefficients (src/core/hw/calibration.json), next to
+ * FINN-based priors and with the calibrated coefficients (src/core/hw/calibration.json; the
+ * estimator applies only the FF fit for now, so the calibrated LUT equals the prior), next to
  * the synthesized counts of a `edgefold synth --json` result.
  *
  * Run: node --import tsx tools/synth/whole-design.ts <model.onnx> <quant cfg.json> <device> <max-fps|FPS> <synth.json>

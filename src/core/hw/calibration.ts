@@ -48,7 +48,7 @@ const dot = (coef: Record<string, number>, f: Features) => Object.entries(coef).
  * made whole designs worse (paper-sized EG4S20: prior -29 %, calibrated -43.5 % vs Yosys),
  * because the sliding windows, FIFOs and width converters that the grid did not calibrate are
  * under-estimated and the MVAU/VVAU over-estimate was hiding that (docs/decisions.md). They are
- * applied once those kinds are calibrated too; `calibratedLut` exposes them for the reports.
+ * applied once those kinds are calibrated too (the LUT features stay in the signature for that).
  */
 export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, _lut: Features, ff: Features): EngineCost {
   if (!family) return cost;
@@ -62,10 +62,3 @@ export function calibrate(cost: EngineCost, family: CalibrationFamily | undefine
   };
 }
 
-/** The calibrated LUT (in LUT6) of one engine, as fitted; not used by the estimate yet (see calibrate). */
-export function calibratedLut(family: CalibrationFamily, kind: CalibratedKind, lut: Features): number | undefined {
-  const fam = CALIBRATION.families[family];
-  const coef = fam?.kinds[kind];
-  if (!fam || !coef) return undefined;
-  return Math.round(Math.max(0, dot(coef.lut, lut)) / fam.lutPerLut6);
-}
