@@ -78,3 +78,22 @@ export function residualModel(size: number, seed = 17, channels = 4, classes = 3
   );
 }
 
+
+/** The smallest useful accelerator: 1xSxS -> conv3x3 s2 (2) -> ReLU -> GAP -> FC (3). Synthesizes in seconds (e2e/synthesis.spec.ts). */
+export function microModel(size: number, seed = 17): Uint8Array {
+  const weights = randomWeights(seed);
+  return encodeModel(
+    buildModel({
+      inputs: [tensorInfo('x', ['N', 1, size, size])],
+      outputs: [tensorInfo('y', ['N', 3])],
+      initializers: [floatTensor('w0', [2, 1, 3, 3], weights(18, 1.2)), floatTensor('b0', [2], weights(2, 0.2)), floatTensor('w1', [3, 2], weights(6, 1.2)), floatTensor('b1', [3], weights(3, 0.2))],
+      nodes: [
+        node('Conv', ['x', 'w0', 'b0'], ['c0'], { pads: [1, 1, 1, 1], strides: [2, 2], kernel_shape: [3, 3] }, 'stem'),
+        node('Relu', ['c0'], ['r0']),
+        node('GlobalAveragePool', ['r0'], ['g']),
+        node('Flatten', ['g'], ['f']),
+        node('Gemm', ['f', 'w1', 'b1'], ['y'], { transB: 1 }, 'fc'),
+      ],
+    }),
+  );
+}

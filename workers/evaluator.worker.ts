@@ -14,6 +14,8 @@ import type { Estimate } from '../src/core/hw/pipeline.ts';
 import { batchTensor } from '../src/core/eval/dataset.ts';
 import { acceleratorZip, buildIntegerDesign } from '../src/core/rtl/build.ts';
 import { quantizeImage } from '../src/core/rtl/integer.ts';
+import { emitAccelerator } from '../src/core/rtl/design.ts';
+import type { VendorMultiplier } from '../src/core/rtl/vendor-mul.ts';
 import { ortThreads, ortWeb } from './ort-web.ts';
 
 export interface DatasetRef {
@@ -108,6 +110,29 @@ async function accelerator(request: AcceleratorRequest, signal: AbortSignal): Pr
   return { zip: zip as Uint8Array<ArrayBuffer>, stages: design.stages.length, notes: net.notes };
 }
 
+/** The accelerator's files for synthesis (no test images): the design the app's synth worker reads. */
+export interface AcceleratorFilesRequest extends Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'> {
+  estimate: Estimate;
+  /** Products on DSPs instantiate this vendor's multiplier (Gowin, Anlogic; Yosys infers none there). */
+  vendorMultiplier?: VendorMultiplier;
+}
+
+export interface AcceleratorFiles {
+  files: Record<string, string>;
+  top: string;
+  stages: number;
+}
+
+async function acceleratorFiles(request: AcceleratorFilesRequest, signal: AbortSignal): Promise<AcceleratorFiles> {
+  const model = decodeModel(request.modelBytes);
+  const config = parseCompressionConfig(request.config);
+  const calibrationData = await dataset(request.calibration);
+  const source = ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images });
+  const { net } = await buildIntegerDesign(model, config, source, signal);
+  const design = emitAccelerator(net, request.estimate, { images: 1, ...(request.vendorMultiplier ? { vendorMultiplier: request.vendorMultiplier } : {}) });
+  return { files: design.files, top: design.top, stages: design.stages.length };
+}
+
 const jobs = new JobRegistry();
 
 const dataset = (ref: AnyDatasetRef): Promise<Dataset> => ('inline' in ref ? Promise.resolve(ref.inline) : datasetFromUrl(ref.manifestUrl, ref.split));
@@ -147,6 +172,10 @@ const api = {
       const result = await accelerator(request, signal);
       return Comlink.transfer(result, [result.zip.buffer]);
     });
+  },
+  /** The accelerator's Verilog and memory files for synthesis (issue 17). */
+  acceleratorFiles(request: AcceleratorFilesRequest): Promise<AcceleratorFiles> {
+    return jobs.run(request.jobId, (signal) => acceleratorFiles(request, signal));
   },
   cancel(jobId: string): void {
     jobs.cancel(jobId);

@@ -5,8 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FAMILIES, parseStatJson, parseStatModules, tallyCells, yosysScript, type CellTally, type SynthFamily } from '../core/synth/families.ts';
-import { GOWIN_BLACKBOXES } from '../core/rtl/vendor-mul.ts';
+import { FAMILIES, parseStatJson, parseStatModules, synthInputs, tallyCells, yosysScript, type CellTally, type SynthFamily } from '../core/synth/families.ts';
 
 export interface SynthRun extends CellTally {
   family: SynthFamily;
@@ -42,10 +41,8 @@ export async function synthesize(files: Record<string, string>, top: string, fam
   const version = yosysVersion();
   if (!version) throw new Error('yosys is not installed (Debian: apt-get install yosys; `node tools/ensure-system-tools.mjs` says how).');
   await mkdir(dir, { recursive: true });
-  const all = { ...files };
-  if (family === 'gowin') all['gowin_blackboxes.v'] = GOWIN_BLACKBOXES;
+  const { files: all, verilog } = synthInputs(files, family);
   for (const [name, text] of Object.entries(all)) await writeFile(join(dir, name), text);
-  const verilog = Object.keys(all).filter((f) => f.endsWith('.v') && f !== 'tb.v').sort((a, b) => (a === 'gowin_blackboxes.v' ? -1 : b === 'gowin_blackboxes.v' ? 1 : a.localeCompare(b)));
   const statFile = `stat_${family}.json`;
   const script = `synth_${family}.ys`;
   await writeFile(join(dir, script), yosysScript(family, verilog, top, statFile, options.hierarchical));

@@ -16,6 +16,7 @@ import { ModelSummaryCard } from './components/ModelSummaryCard.tsx';
 import { PipelineView } from './components/PipelineView.tsx';
 import { SessionBar } from './components/SessionBar.tsx';
 import { SummaryCards } from './components/SummaryCards.tsx';
+import { SynthesisCard } from './components/SynthesisCard.tsx';
 import { RecoveryControls } from './components/RecoveryControls.tsx';
 import { Tabs } from './components/Tabs.tsx';
 import { DataPanel } from './data/DataPanel.tsx';
@@ -103,6 +104,7 @@ export function App() {
           <aside className="pane pane-charts" aria-label="Live charts" data-testid="pane-charts">
             <AccuracyFpsChart />
             <ResourceChart />
+            <SynthesisCard />
             <CyclesChart />
             <PipelineView />
             <ParetoChart />

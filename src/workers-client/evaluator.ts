@@ -3,10 +3,10 @@ import { WorkerBridge, webWorker } from './bridge.ts';
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Shape } from '../core/graph/layer.ts';
 import type { CompressionConfig } from '../core/config/compression.ts';
-import type { AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, InlineDatasetRef, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
+import type { AcceleratorFiles, AcceleratorFilesRequest, AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, EvaluatorApi, InlineDatasetRef, WorkerEvalResult } from '../../workers/evaluator.worker.ts';
 import type { Estimate } from '../core/hw/pipeline.ts';
 
-export type { AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
+export type { AcceleratorFiles, AcceleratorZip, AnyDatasetRef, CompressedModel, ConfigEvalResult, DatasetRef, InlineDatasetRef, WorkerEvalResult };
 
 const evaluator = new WorkerBridge<EvaluatorApi>({
   name: 'evaluator',
@@ -89,5 +89,14 @@ export function compressInWorker(options: Pick<EvaluateConfigOptions, 'modelByte
 export function acceleratorInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'> & { data: AnyDatasetRef; estimate: Estimate; images: number }): Promise<AcceleratorZip> {
   return evaluator.job('accelerator', undefined, (worker, jobId) =>
     worker.accelerator(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration, data: options.data, estimate: options.estimate, images: options.images })),
+  );
+}
+
+/** The generated accelerator's Verilog and memory files, for synthesis (with the family's vendor multiplier), built in the evaluator worker. */
+export function acceleratorFilesInWorker(options: Omit<AcceleratorFilesRequest, 'jobId'> & { signal?: AbortSignal }): Promise<AcceleratorFiles> {
+  return evaluator.job('accelerator-files', options.signal, (worker, jobId) =>
+    worker.acceleratorFiles(
+      withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration, estimate: options.estimate, vendorMultiplier: options.vendorMultiplier }),
+    ),
   );
 }

@@ -21,7 +21,7 @@
  *   constants (GND, VCC), wide muxes (MUXF7/8, MUX2_LUT5-8), inverters on Xilinx (INV, absorbed
  *   in P&R). Every cell type that matches no rule is listed in `unmapped` (never silently dropped).
  */
-import type { VendorMultiplier } from '../rtl/vendor-mul.ts';
+import { GOWIN_BLACKBOXES, type VendorMultiplier } from '../rtl/vendor-mul.ts';
 
 export type SynthFamily = 'xilinx' | 'gowin' | 'anlogic';
 export const SYNTH_FAMILIES: SynthFamily[] = ['xilinx', 'gowin', 'anlogic'];
@@ -164,4 +164,28 @@ export function parseStatModules(text: string): Record<string, Record<string, nu
 export function yosysScript(family: SynthFamily, verilogFiles: string[], top: string, statFile: string, hierarchical = false): string {
   const synth = hierarchical ? FAMILIES[family].synthHierarchical : FAMILIES[family].synth;
   return [...verilogFiles.map((f) => `read_verilog ${f}`), `${synth} -top ${top}`, `tee -q -o ${statFile} stat -json`].join('\n') + '\n';
+}
+
+/**
+ * What Yosys reads for a design: its files plus the family's blackboxes (Gowin MULT18X18), and the
+ * Verilog among them in read order (blackboxes first; the testbench `tb.v` is not hardware).
+ */
+export function synthInputs(files: Record<string, string>, family: SynthFamily): { files: Record<string, string>; verilog: string[] } {
+  const all = { ...files };
+  if (family === 'gowin') all['gowin_blackboxes.v'] = GOWIN_BLACKBOXES;
+  const verilog = Object.keys(all)
+    .filter((f) => f.endsWith('.v') && f !== 'tb.v')
+    .sort((a, b) => (a === 'gowin_blackboxes.v' ? -1 : b === 'gowin_blackboxes.v' ? 1 : a.localeCompare(b)));
+  return { files: all, verilog };
+}
+
+/**
+ * The synthesis family of a catalog device, or null when no Yosys flow here covers it
+ * (UltraScale+, Anlogic PH1, Gowin GW5A and custom devices have none in FAMILIES).
+ */
+export function synthFamilyOf(device: { vendor: string; family: string }): SynthFamily | null {
+  if (/xilinx/i.test(device.vendor) && /-7$|^Zynq-7000$/.test(device.family)) return 'xilinx';
+  if (/gowin/i.test(device.vendor) && /GW2A/.test(device.family)) return 'gowin';
+  if (/anlogic/i.test(device.vendor) && /EG4/.test(device.family)) return 'anlogic';
+  return null;
 }

@@ -13,7 +13,7 @@ export default defineConfig({
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {
     target: 'es2022',
-    rollupOptions: { input: { index: resolve(import.meta.dirname, 'index.html'), train: resolve(import.meta.dirname, 'train.html'), untrusted: resolve(import.meta.dirname, 'untrusted.html') } },
+    rollupOptions: { input: { index: resolve(import.meta.dirname, 'index.html'), train: resolve(import.meta.dirname, 'train.html'), untrusted: resolve(import.meta.dirname, 'untrusted.html'), synth: resolve(import.meta.dirname, 'synth.html') } },
     outDir: resolve(import.meta.dirname, '../../../node_modules/.cache/edgefold-bench-dist'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 4000,
