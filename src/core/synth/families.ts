@@ -19,7 +19,7 @@
  *   EG_PHY_BRAM32K = 32/18 (capacity, as the device table's bram18 for EG4S20).
  * - Not counted: I/O buffers, carry chains (CARRY4, counted with their LUTs), clock buffers,
  *   constants (GND, VCC), wide muxes (MUXF7/8, MUX2_LUT5-8), inverters on Xilinx (INV, absorbed
- *   in P&R). Every cell type that matches no rule is listed in `unmapped` (never silently dropped).
+ *   in P&R), and Yosys 0.55's `$scopeinfo` (a record of a flattened instance's name, no hardware). Every cell type that matches no rule is listed in `unmapped` (never silently dropped).
  */
 import { GOWIN_BLACKBOXES, type VendorMultiplier } from '../rtl/vendor-mul.ts';
 
@@ -121,6 +121,8 @@ export function tallyCells(family: SynthFamily, cells: Record<string, number>): 
   const counts: SynthCounts = { lut: 0, lutram: 0, ff: 0, dsp: 0, bram18: 0 };
   const unmapped: Record<string, number> = {};
   for (const [type, n] of Object.entries(cells)) {
+    // Newer Yosys (0.55 here, not 0.23) keeps a $scopeinfo cell per flattened instance: its name, no hardware.
+    if (type === '$scopeinfo') continue;
     const c = COUNTERS[family](type);
     if (c === 'ignore') continue;
     if (c === null) {
