@@ -95,12 +95,17 @@ export interface AcceleratorZip {
   notes: string[];
 }
 
-async function accelerator(request: AcceleratorRequest, signal: AbortSignal): Promise<AcceleratorZip> {
+/** The design's integer network, calibrated on the request's calibration data (the accelerator's source). */
+async function integerNetworkOf(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>, signal: AbortSignal) {
   const model = decodeModel(request.modelBytes);
   const config = parseCompressionConfig(request.config);
   const calibrationData = await dataset(request.calibration);
   const source = ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images });
-  const { net } = await buildIntegerDesign(model, config, source, signal);
+  return (await buildIntegerDesign(model, config, source, signal)).net;
+}
+
+async function accelerator(request: AcceleratorRequest, signal: AbortSignal): Promise<AcceleratorZip> {
+  const net = await integerNetworkOf(request, signal);
   const data = await dataset(request.data);
   const n = Math.min(request.images, data.count);
   const size = data.shape[0] * data.shape[1] * data.shape[2];
@@ -124,11 +129,7 @@ export interface AcceleratorFiles {
 }
 
 async function acceleratorFiles(request: AcceleratorFilesRequest, signal: AbortSignal): Promise<AcceleratorFiles> {
-  const model = decodeModel(request.modelBytes);
-  const config = parseCompressionConfig(request.config);
-  const calibrationData = await dataset(request.calibration);
-  const source = ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images });
-  const { net } = await buildIntegerDesign(model, config, source, signal);
+  const net = await integerNetworkOf(request, signal);
   const design = emitAccelerator(net, request.estimate, { images: 1, ...(request.vendorMultiplier ? { vendorMultiplier: request.vendorMultiplier } : {}) });
   return { files: design.files, top: design.top, stages: design.stages.length };
 }

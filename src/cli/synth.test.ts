@@ -7,12 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getDevice, toEngineDevice } from '../core/hw/devices.ts';
-import { vvauCost } from '../core/hw/engines/vvau.ts';
-import { emitVvau } from '../core/rtl/vvau.ts';
 import { parseStatJson, parseStatModules, tallyCells, yosysScript } from '../core/synth/families.ts';
 import { synthesize, yosysVersion } from './synth-run.ts';
 import { main } from './main.ts';
+import { expectTwoLaneVvauTally, twoLaneVvau } from '../../test/synth-fixtures.ts';
 
 const YOSYS = yosysVersion();
 
@@ -50,23 +48,12 @@ describe('cell-counting rules', () => {
 
 describe.skipIf(!YOSYS)('one engine through Yosys synth_anlogic', () => {
   it('a 2-lane 8-bit VVAU: DSPs as estimated (one EG_PHY_MULT18 per product), sane LUT / FF, every cell counted', async () => {
-    const device = toEngineDevice(getDevice('EG4S20'));
-    const bits = { weightBits: 8, actBits: 8, actSigned: false };
-    const cost = vvauCost({ channels: 4, kernel: [3, 3], outDim: [2, 2] }, bits, { pe: 2, simd: 1 }, device);
-    const weights = Array.from({ length: 36 }, (_, i) => ((i * 29) % 255) - 127);
-    const m = emitVvau({ name: 'dut', channels: 4, kernel: [3, 3], pe: 2, simd: 1, weightBits: 8, actBits: 8, actSigned: false, accBits: 20, weights, vendorMultiplier: 'anlogic' });
-    expect(m.verilog).toContain('EG_PHY_MULT18');
+    const vvau = twoLaneVvau();
+    expect(vvau.verilog).toContain('EG_PHY_MULT18');
     const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-'));
     try {
-      const run = await synthesize({ 'dut.v': m.verilog, ...m.files }, 'dut', 'anlogic', dir, { timeoutMs: 120_000 });
-      expect(run.cells.EG_PHY_MULT18).toBe(2);
-      expect(run.counts.dsp).toBe(cost.dsp);
-      expect(run.unmapped).toEqual({});
-      // Two 20-bit accumulators, two 20-bit output registers, operand registers: tens to a few hundred.
-      expect(run.counts.ff).toBeGreaterThanOrEqual(40);
-      expect(run.counts.ff).toBeLessThan(400);
-      expect(run.counts.lut).toBeGreaterThan(20);
-      expect(run.counts.lut).toBeLessThan(2000);
+      const run = await synthesize(vvau.files, 'dut', 'anlogic', dir, { timeoutMs: 120_000 });
+      expectTwoLaneVvauTally(run, vvau.estimatedDsp);
       expect(run.seconds).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

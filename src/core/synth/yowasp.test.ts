@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthesize, yosysVersion } from '../../cli/synth-run.ts';
-import { getDevice, toEngineDevice } from '../hw/devices.ts';
-import { vvauCost } from '../hw/engines/vvau.ts';
-import { emitVvau } from '../rtl/vvau.ts';
+import { getDevice } from '../hw/devices.ts';
+import { expectTwoLaneVvauTally, twoLaneVvau } from '../../../test/synth-fixtures.ts';
 import { synthFamilyOf, synthInputs } from './families.ts';
 import { passOf, synthesizeWasm, YOWASP_YOSYS_VERSION, yowaspYosysRelease } from './yowasp.ts';
 
@@ -54,24 +53,13 @@ describe('families', () => {
 
 describe('one engine through YoWASP Yosys synth_anlogic (WebAssembly in Node)', () => {
   it('counts a 2-lane 8-bit VVAU as families.ts expects, equal to Debian Yosys where installed', async () => {
-    const device = toEngineDevice(getDevice('EG4S20'));
-    const bits = { weightBits: 8, actBits: 8, actSigned: false };
-    const cost = vvauCost({ channels: 4, kernel: [3, 3], outDim: [2, 2] }, bits, { pe: 2, simd: 1 }, device);
-    const weights = Array.from({ length: 36 }, (_, i) => ((i * 29) % 255) - 127);
-    const m = emitVvau({ name: 'dut', channels: 4, kernel: [3, 3], pe: 2, simd: 1, weightBits: 8, actBits: 8, actSigned: false, accBits: 20, weights, vendorMultiplier: 'anlogic' });
-    const files = { 'dut.v': m.verilog, ...m.files };
+    const { files, estimatedDsp } = twoLaneVvau();
     const phases: string[] = [];
     const run = await synthesizeWasm(files, 'dut', 'anlogic', { onProgress: (p) => phases.push(p.phase), progressEveryMs: 0 });
     expect(run.yosysVersion).toBe(`Yosys 0.55 (YoWASP ${YOWASP_YOSYS_VERSION})`);
     expect(phases).toContain('SYNTH_ANLOGIC');
     expect(phases).toContain('ABC');
-    expect(run.cells.EG_PHY_MULT18).toBe(2);
-    expect(run.counts.dsp).toBe(cost.dsp);
-    expect(run.unmapped).toEqual({});
-    expect(run.counts.ff).toBeGreaterThanOrEqual(40);
-    expect(run.counts.ff).toBeLessThan(400);
-    expect(run.counts.lut).toBeGreaterThan(20);
-    expect(run.counts.lut).toBeLessThan(2000);
+    expectTwoLaneVvauTally(run, estimatedDsp);
     if (DEBIAN) {
       const dir = mkdtempSync(join(tmpdir(), 'edgefold-yowasp-'));
       try {
