@@ -8,7 +8,7 @@
  * as "> limit", never as a number. The machine's load average is written next to each time.
  *
  *   npm run bench -- synth --write
- *   SYNTH_BENCH_DESIGNS=tiny,default SYNTH_BENCH_FAMILIES=anlogic,gowin,xilinx SYNTH_BENCH_ENGINES=debian,node,chromium SYNTH_BENCH_LIMIT_S=1800
+ *   SYNTH_BENCH_DESIGNS=micro,tiny,default SYNTH_BENCH_FAMILIES=anlogic,gowin,xilinx SYNTH_BENCH_ENGINES=debian,node,chromium SYNTH_BENCH_LIMIT_S=1800
  *
  * Measured times also go to src/core/synth/wall-times.json (merged by design, family and engine):
  * the app's expected-time line reads them.
@@ -25,7 +25,7 @@ import { designFiles, type BenchDesign, type DesignFiles } from './synth-designs
 
 type Engine = 'debian' | 'node' | 'chromium';
 const list = <T extends string>(name: string, all: T[]): T[] => (process.env[name] ? (process.env[name]!.split(',') as T[]).filter((x) => all.includes(x)) : all);
-const DESIGNS = list<BenchDesign>('SYNTH_BENCH_DESIGNS', ['tiny', 'default']);
+const DESIGNS = list<BenchDesign>('SYNTH_BENCH_DESIGNS', ['micro', 'tiny', 'default']);
 const FAMILY_LIST = list<SynthFamily>('SYNTH_BENCH_FAMILIES', ['anlogic', 'gowin', 'xilinx']);
 const ENGINES = list<Engine>('SYNTH_BENCH_ENGINES', ['debian', 'node', 'chromium']);
 const LIMIT_S = Number(process.env.SYNTH_BENCH_LIMIT_S ?? 1800);
@@ -136,7 +136,7 @@ export async function run(): Promise<BenchSection> {
   const name = { debian: `Debian ${debian?.split(' (')[0] ?? 'Yosys (not installed)'} (Node child process)`, node: 'YoWASP Yosys in Node (in-process)', chromium: `YoWASP Yosys in the app's synth worker (Chromium ${chromiumVersion || '?'} headless)` };
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const body = [
-    `Designs: **default** = the app's default design (dscnn-fmnist, W8A8, unpruned, fully folded) on the family's device (XC7Z020 / GW2A-18 / EG4S20); **tiny** = test/rtl-models.ts tinyModel(28) (4-4-8 channels, the e2e's design), same settings. ` +
+    `Designs: **default** = the app's default design (dscnn-fmnist, W8A8, unpruned, fully folded) on the family's device (XC7Z020 / GW2A-18 / EG4S20); **tiny** = test/rtl-models.ts tinyModel(28) (conv, depthwise, pointwise: 4-4-8 channels, 20 stages), **micro** = microModel(28) (one 2-channel conv, pool, FC: the e2e's design), same settings. ` +
       "Verilog from the core generator with the family's vendor multiplier (as the app and `edgefold synth` emit it); script: families.ts (`synth_xilinx -family xc7 -noiopad -flatten`, `synth_gowin`, `synth_anlogic`).",
     `YoWASP in Node: loading and compiling the wasm once (\`yosys -V\`) took ${wasmLoadSeconds?.toFixed(1) ?? 'n/a'} s (not in the times below). Chromium: each run in a fresh page, so it includes starting the worker, loading (31 MB wasm from the preview server) and compiling it. Time limit per run ${LIMIT_S} s. Load: 1-minute load average before -> after the run (2 cores; other helpers' jobs running).`,
     '',
