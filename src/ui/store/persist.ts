@@ -1,7 +1,7 @@
 import { get, set } from 'idb-keyval';
 import { SESSION_KEY as KEY } from './persist-key.ts';
-import { useApp } from './index.ts';
-import { savedDataset, type SavedDataset } from './data-slice.ts';
+import { appSession, useApp } from './index.ts';
+import type { SavedDataset } from './data-slice.ts';
 import type { AppState } from './types.ts';
 
 
@@ -78,7 +78,7 @@ export function startPersisting(): () => void {
       evalLimit: s.evalLimit,
       customDevices: s.customDevices,
       sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256, dataKey: s.sweep.dataKey } : null,
-      dataset: savedDataset(s) ?? restoringDataset,
+      dataset: appSession.buffers.savedDataset(s) ?? restoringDataset,
       sweepOptions: s.sweepOptions,
       autoFold: s.autoFold.status === 'done' ? (s.autoFold.result ?? null) : null,
       selectedLayers: s.selectedLayers,
