@@ -41,6 +41,8 @@ export class DatasetBuffers {
   private mappingMemo: { key: string; value: LabelMapping | null } | null = null;
   /** What the imported dataset was imported from (files are kept by reference), for saving the session. */
   input: DatasetInput | null = null;
+  /** A saved dataset being imported again after a reload: saves meanwhile keep it (a reload then must not lose it). */
+  restoring: SavedDataset | null = null;
   private bundledInfo: Promise<DatasetManifest> | undefined;
   private readonly bundledSplits = new Map<string, Promise<Dataset>>();
 
