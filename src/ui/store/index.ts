@@ -83,7 +83,7 @@ export const useApp = create<AppState>()((set, get) => {
   /**
    * The other file was refused or its open cancelled: the old model stays. Its float baseline
    * starts again (from the cache when it had finished); the design's measurement follows by itself
-   * (auto-measure.ts); a sweep or retrain the user started stays cancelled, to be run again.
+   * (the session's reaction, src/app/session.ts); a sweep or retrain the user started stays cancelled, to be run again.
    */
   const resumeModelJobs = (interrupted: ReturnType<typeof cancelModelJobs>) => {
     if (get().model && interrupted.baseline) void get().runBaseline();
