@@ -22,21 +22,20 @@ import { Tabs } from './components/Tabs.tsx';
 import { DataPanel } from './data/DataPanel.tsx';
 import { DataNeeded } from './data/DataNeeded.tsx';
 import { Recovery } from './data/Recovery.tsx';
-import { DEFAULT_MODEL_URL, useApp } from './store/index.ts';
+import { DEFAULT_MODEL_URL, appSession, useApp } from './store/index.ts';
 import { restoreSession, startPersisting } from './store/persist.ts';
-import { startAutoMeasure } from './store/auto-measure.ts';
 
 export function App() {
   const model = useApp((s) => s.model);
   const loadingModel = useApp((s) => s.loadingModel);
-  const runBaseline = useApp((s) => s.runBaseline);
   const tab = useApp((s) => s.tab);
   const setTab = useApp((s) => s.setTab);
 
-  // Restore the saved session, or open the default model; then keep saving and measuring.
+  // Restore the saved session, or open the default model; then keep saving. The session's reactions
+  // (a new model's baseline, measuring a still design) run from here until the app unmounts.
   useEffect(() => {
     let stop: (() => void) | undefined;
-    const stopMeasuring = startAutoMeasure();
+    const stopMeasuring = appSession.start(window);
     void (async () => {
       const restored = await restoreSession();
       if (!restored && !useApp.getState().model) await useApp.getState().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
@@ -47,11 +46,6 @@ export function App() {
       stopMeasuring();
     };
   }, []);
-
-  // Every newly opened model gets its float accuracy measured.
-  useEffect(() => {
-    if (model) void runBaseline();
-  }, [model, runBaseline]);
 
   return (
     <ModelOpener>

@@ -3,9 +3,7 @@ import { checkFileSize, LIMITS, parseJsonText } from '../core/limits.ts';
 import { acceleratorInWorker, compressInWorker } from '../workers-client/evaluator.ts';
 import { parseSweepResult, sweepForModel, sweepToCsv, sweepToJson } from '../core/sensitivity/format.ts';
 import { downloadBlob, downloadText } from './download.ts';
-import { CALIBRATION_DATA, DEFAULT_DATA, calibrationData, currentAccuracy, evaluationData, useApp } from './store/index.ts';
-import { recoveredBytes } from './store/retrain-slice.ts';
-import { currentRecoverySteps, deploymentDataset } from './store/data-slice.ts';
+import { CALIBRATION_DATA, DEFAULT_DATA, appSession, calibrationData, currentAccuracy, currentRecoverySteps, deploymentDataset, evaluationData, useApp } from './store/index.ts';
 import { activeSweep, deriveDesign } from './store/derived.ts';
 
 const baseName = (fileName: string) => fileName.replace(/\.onnx$/i, '');
@@ -66,8 +64,9 @@ export const exportDeploymentConfig = () =>
 export const exportCompressedModel = () =>
   guarded(async () => {
     const { model, state } = current();
-    // The recovered model when the current design's measurement was of one (its weights were re-solved or retrained).
-    const recovered = recoveredBytes(currentAccuracy(state)?.designKey);
+    // The recovered model when the current design's measurement was of one (its weights were re-solved
+    // or retrained): kept by its measurement key, so also after a reload.
+    const recovered = await appSession.recoveredModel(state);
     const bytes = recovered?.bytes ?? (await compressed()).bytes;
     downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `${baseName(model.fileName)}.${recovered ? 'recovered' : 'compressed'}.onnx`);
   });

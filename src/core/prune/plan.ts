@@ -1,6 +1,7 @@
 /** Pruning plans: how many and which channels of each group stay, and what the result will cost. */
 import { attrInt } from '../graph/graph.ts';
 import { layerView } from '../graph/layers.ts';
+import { CONV_KINDS } from '../graph/layer.ts';
 import { badInput } from '../errors.ts';
 import { keptAxisIndices, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
 import { channelImportance, topChannels, type Criterion } from './importance.ts';
@@ -109,7 +110,7 @@ export function countCosts(analysis: ChannelAnalysis, keep: ReadonlyMap<string, 
   const kept = (t: string) => keptSize(analysis, t, keep);
   for (const layer of layerView(graph)) {
     const node = graph.node(layer.name)!;
-    if (layer.kind === 'pointwise' || layer.kind === 'conv' || layer.kind === 'depthwise' || layer.kind === 'grouped') {
+    if (CONV_KINDS.has(layer.kind)) {
       const w = graph.shape(node.inputs[1]) as number[];
       const k = w.slice(2).reduce((a, b) => a * b, 1);
       const out = graph.shape(node.outputs[0]) ?? [];

@@ -1,9 +1,10 @@
 /**
- * Sweep result cache: one entry per evaluated model, keyed by model hash + data hash + engine +
- * the point's model key. Only metrics of models evaluated on every image are ever stored. The
+ * Sweep result cache: one entry per evaluated model, keyed by the one measurement key (model hash,
+ * the point's model key, data hash, image count, engine). Only metrics of models evaluated on every image are ever stored. The
  * store is pluggable: memory here, IndexedDB in the browser (src/workers-client/sweep.ts), a
  * directory in the CLI.
  */
+import { measurementKey } from '../design/measurement-key.ts';
 import { shortHash } from './hash.ts';
 import type { PointMetrics } from './types.ts';
 
@@ -31,8 +32,21 @@ export interface CacheScope {
   batchSize: number;
 }
 
-export const cacheKey = (scope: CacheScope, modelKey: string): string =>
-  `v1|${scope.modelHash}|${scope.dataHash}|${scope.engine}|b${scope.batchSize}|${modelKey}`;
+/**
+ * The point's key: the one measurement key (src/core/design/measurement-key.ts) of the sweep's
+ * model, data (hash of the images used), image count and engine (with the batch size: the engines
+ * may differ in the last bits between batch sizes).
+ */
+export const cacheKey = (scope: CacheScope, modelKey: string, images: number): string =>
+  measurementKey({
+    model: scope.modelHash,
+    compression: { version: 1 },
+    point: modelKey,
+    recovery: { reconstruct: false, retrain: null },
+    data: scope.dataHash,
+    images,
+    engine: `${scope.engine}|b${scope.batchSize}`,
+  });
 
 /** A key usable as a file name (the CLI's cache directory). */
 export function cacheFileName(key: string): string {

@@ -9,6 +9,7 @@ import { encodeModel } from '../onnx/model.ts';
 import { residualModel } from '../prune/testing.ts';
 import { activationTaps, calibrate, type BatchSource } from '../quant/calibrate.ts';
 import { cacheFileName, cacheKey, isPointMetrics, MemoryCache, type CacheScope } from './cache.ts';
+import { measurementKey } from '../design/measurement-key.ts';
 import { SweepModel, planSweep } from './plan.ts';
 import { buildPointModel } from './points.ts';
 import type { SweepRequest } from './types.ts';
@@ -84,18 +85,22 @@ describe('sweep cache keys', () => {
     expect(new Set([...w, ...a]).size).toBe(w.length + a.length);
   });
 
-  it('every scope field changes the cache key and the cache file name', () => {
+  it('every scope field and the image count change the cache key and the cache file name; the key is the one measurement key', () => {
     const scope: CacheScope = { modelHash: 'm', dataHash: 'd', engine: 'wasm', batchSize: 100 };
-    const base = cacheKey(scope, 'k');
+    const base = cacheKey(scope, 'k', 1000);
     const variants = [
-      cacheKey({ ...scope, modelHash: 'm2' }, 'k'),
-      cacheKey({ ...scope, dataHash: 'd2' }, 'k'),
-      cacheKey({ ...scope, engine: 'native' }, 'k'),
-      cacheKey({ ...scope, batchSize: 10 }, 'k'),
-      cacheKey(scope, 'k2'),
+      cacheKey({ ...scope, modelHash: 'm2' }, 'k', 1000),
+      cacheKey({ ...scope, dataHash: 'd2' }, 'k', 1000),
+      cacheKey({ ...scope, engine: 'native' }, 'k', 1000),
+      cacheKey({ ...scope, batchSize: 10 }, 'k', 1000),
+      cacheKey(scope, 'k2', 1000),
+      cacheKey(scope, 'k', 500),
     ];
-    expect(new Set([base, ...variants]).size).toBe(6);
-    expect(new Set([base, ...variants].map(cacheFileName)).size).toBe(6);
+    expect(new Set([base, ...variants]).size).toBe(7);
+    expect(new Set([base, ...variants].map(cacheFileName)).size).toBe(7);
+    expect(base).toBe(
+      measurementKey({ model: 'm', compression: { version: 1 }, point: 'k', recovery: { reconstruct: false, retrain: null }, data: 'd', images: 1000, engine: 'wasm|b100' }),
+    );
     expect(cacheFileName(base)).toMatch(/^[0-9a-f]{16}\.json$/);
   });
 

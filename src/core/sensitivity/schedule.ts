@@ -77,7 +77,7 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
   const keys = new Set(plan.points.map((p) => p.modelKey).concat('baseline'));
   if (cache) {
     for (const key of keys) {
-      const hit = await cache.get(cacheKey(scope, key));
+      const hit = await cache.get(cacheKey(scope, key, images));
       if (hit && hit.n === images) known.set(key, { metrics: hit, cached: true });
     }
   }
@@ -138,7 +138,7 @@ export async function executeSweep(plan: SweepPlan, executors: SweepExecutor[], 
   const record = async (result: TaskResult) => {
     for (const [key, metrics] of Object.entries(result.results)) {
       known.set(key, { metrics, cached: false });
-      await cache?.set(cacheKey(scope, key), metrics);
+      await cache?.set(cacheKey(scope, key, images), metrics);
     }
     for (const key of result.skipped) skipped.add(key);
     emit();

@@ -1,5 +1,5 @@
 import { formatCount } from '../format.ts';
-import { labelMapping } from '../store/data-slice.ts';
+import { labelMapping } from '../store/index.ts';
 import { useApp } from '../store/index.ts';
 import { DataImport } from './DataImport.tsx';
 import { HeadRefit } from './HeadRefit.tsx';

@@ -1,5 +1,6 @@
 import type { ImportedData } from '../store/data-slice.ts';
-import { labelMapping, modelOutputs } from '../store/data-slice.ts';
+import { modelOutputs } from '../store/data-slice.ts';
+import { labelMapping } from '../store/index.ts';
 import { useApp } from '../store/index.ts';
 
 const BASIS = {

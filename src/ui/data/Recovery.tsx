@@ -3,8 +3,7 @@ import { recoveryOf } from '../../core/design/design.ts';
 import { Provenance } from '../components/Provenance.tsx';
 import { downloadBlob } from '../download.ts';
 import { formatPercent } from '../format.ts';
-import { recoveredModel, recoveryKey } from '../store/data-slice.ts';
-import { useApp } from '../store/index.ts';
+import { recoveredModel, recoveryKey, useApp } from '../store/index.ts';
 import { TrainingCurves } from './TrainingCurves.tsx';
 
 const STEP_NAMES = { reconstruct: '+ reconstruction', 'bias-correction': '+ bias correction', 'head-refit': '+ head re-fit', 'fine-tune': '+ fine-tuning', qat: '+ QAT' } as const;

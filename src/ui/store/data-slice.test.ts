@@ -20,7 +20,7 @@ vi.mock('../../workers-client/evaluator.ts', () => ({ evaluateInWorker: workers.
 
 const { useApp } = await import('./index.ts');
 const { calibrationData, evaluationData } = await import('./index.ts');
-const { currentRecoverySteps, deploymentDataset, labelMapping } = await import('./data-slice.ts');
+const { currentRecoverySteps, deploymentDataset, labelMapping } = await import('./index.ts');
 
 const spec = { width: 28, height: 28, resize: 'none' as const, color: 'grayscale' as const, scale: 1 / 255, mean: [0.286], std: [0.353], layout: 'NCHW' as const };
 const classes = ['Sneaker', 'bag', 'other'];

@@ -3,21 +3,17 @@
  * mapping), which dataset evaluations use, the head re-fit and recovery after compression.
  *
  * Heavy things stay out of React state: the decoded source stays in the dataset worker (by key),
- * the prepared pixel buffers and recovered model bytes live in this module (`held`), and the state
+ * the prepared pixel buffers are the session's (`session.buffers`, src/app/dataset-buffers.ts), the
+ * recovered model bytes its recovered-model store, and the state
  * carries what views show (summary, identity, preview tiles, curves, accuracies).
  */
-import { errorMessage, jobSlots } from './job-slots.ts';
+import { errorMessage } from './job-slots.ts';
 import type { StoreApi } from 'zustand';
-import { datasetForModel, defaultLabelMapping, type LabelMapping } from '../../core/data/labels.ts';
-import type { DatasetIdentity, PreviewTile } from '../../core/data/prepare.ts';
 import type { PreprocessSpec } from '../../core/data/preprocess.ts';
 import { DEFAULT_SPLIT, type SplitSpec } from '../../core/data/split.ts';
 import type { DatasetSummary, ImportProgress } from '../../core/data/types.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
-import { loadDataset, validateManifest, type Dataset, type DatasetManifest } from '../../core/eval/dataset.ts';
-import type { RefitProgress } from '../../core/transfer/refit.ts';
-import { recoverCompressed, type BiasReference, type RecoveryAccuracy, type RecoveryStepName, type RecoveryStepRecord } from '../../core/transfer/recover.ts';
-import { modelClassNames } from '../../core/transfer/write-head.ts';
+import { recoverCompressed, type RecoveryStepName, type RecoveryStepRecord } from '../../core/transfer/recover.ts';
 import {
   biasCorrectInWorker,
   importDataset,
@@ -26,191 +22,24 @@ import {
   refitInWorker,
   releaseDataset,
   suggestPreprocessing,
-  type DatasetInput,
 } from '../../workers-client/data.ts';
-import { compressInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
-import { designKey } from './measurement.ts';
+import { compressInWorker, evaluateInWorker } from '../../workers-client/evaluator.ts';
+import { sha256Hex } from '../../core/hash.ts';
+import type { Session } from '../../app/session.ts';
 import { recoveryOf } from '../../core/design/design.ts';
-import type { AppState, JobStatus, OpenModel } from './types.ts';
+import type { AppState, OpenModel } from './types.ts';
 
-// ---- state -----------------------------------------------------------------------------------
+// ---- state (types in src/app/state.ts) --------------------------------------------------------
 
-/** The imported dataset the session uses, as prepared for the open model. */
-export interface ImportedData {
-  /** Key of the decoded source in the dataset worker (re-preparing starts from it). */
-  key: string;
-  summary: DatasetSummary;
-  classIds?: number[];
-  spec: PreprocessSpec;
-  /** The spec the form was pre-filled with (for "reset"). */
-  suggested: PreprocessSpec;
-  split: SplitSpec;
-  identity: DatasetIdentity;
-  preview: PreviewTile[];
-  warnings: string[];
-}
+export { modelOutputs } from '../../app/dataset-buffers.ts';
+export type { ImportedData, DataJob, EvaluationSource, CurvePoint, TrainSettings, RefitSummary, RefitState, RecoverySettings, RecoveryState, DataSliceState, SavedDataset } from '../../app/state.ts';
+import type { DataJob, CurvePoint, TrainSettings, RefitSummary, DataSliceState } from '../../app/state.ts';
 
-export interface DataJob {
-  status: JobStatus;
-  stage: 'importing' | 'preparing' | null;
-  progress: { done: number; total: number };
-  /** The file being decoded. */
-  file?: string;
-  /** What went wrong, naming the file or field; the previous dataset is still in use. */
-  error?: string;
-}
-
-export type EvaluationSource = 'bundled' | 'imported';
-
-export interface CurvePoint {
-  iteration: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-}
-
-export interface TrainSettings {
-  optimizer: 'lbfgs' | 'adam';
-  weightDecay: number;
-  maxIterations: number;
-}
-
-export interface RefitSummary {
-  /** The model that was re-fitted, and the one it became. */
-  fromSha256: string;
-  toFileName: string;
-  classes: string[];
-  iterations: number;
-  converged: boolean;
-  train: { loss: number; accuracy: number };
-  validation?: { loss: number; accuracy: number };
-  /** Top-1 of the written model on the validation split, run by onnxruntime (measured). */
-  verified?: { top1: number; ci95: [number, number]; n: number };
-  /** The open model's top-1 on the same images before the re-fit, when it was measured. */
-  before?: { top1: number; n: number };
-  seconds: { features: number; training: number; verify: number };
-  datasetId: string;
-}
-
-export interface RefitState {
-  status: JobStatus;
-  phase: RefitProgress['phase'] | null;
-  progress: { done: number; total: number };
-  curve: CurvePoint[];
-  settings: TrainSettings;
-  result?: RefitSummary;
-  error?: string;
-}
-
-/** The Recovery panel's own steps; reconstruction is the design's recipe (design.recovery), one switch for everything. */
-export interface RecoverySettings {
-  biasCorrection: boolean;
-  headRefit: boolean;
-  mode: 'sequential' | 'all-at-once';
-  /** 'auto': the original model after reconstruction, else the float model pruned alike (recoverCompressed decides). */
-  reference: BiasReference | 'auto';
-}
-
-export interface RecoveryState {
-  status: JobStatus;
-  /** What is running: compressing, measuring, a step. */
-  stage: string | null;
-  progress: { done: number; total: number };
-  settings: RecoverySettings;
-  /** Model sha256 + design + evaluation data the result belongs to. */
-  key: string | null;
-  /** Float model and compressed model accuracy on the evaluation data. */
-  floatAccuracy?: RecoveryAccuracy;
-  compressed?: RecoveryAccuracy;
-  steps: RecoveryStepRecord[];
-  curve: CurvePoint[];
-  /** Where the steps learned from, for the view. */
-  data?: { evaluation: string; calibration: string; training: string };
-  error?: string;
-}
-
-export interface DataSliceState {
-  dataset: {
-    imported: ImportedData | null;
-    job: DataJob;
-    source: EvaluationSource;
-    /** A mapping the user set, for the model it was set on. */
-    mappingOverride: { modelSha256: string; toModel: number[] } | null;
-    /** Class names and normalisation of the bundled Fashion-MNIST (once fetched). */
-    bundled: { classes: string[]; preprocessing: DatasetManifest['preprocessing']; shape: [number, number, number] } | null;
-  };
-  headRefit: RefitState;
-  recovery: RecoveryState;
-}
-
-/** What a saved session keeps of the imported dataset: the files themselves and the user's settings. */
-export interface SavedDataset {
-  input: DatasetInput;
-  spec: PreprocessSpec;
-  split: SplitSpec;
-  source: EvaluationSource;
-  mappingOverride: DataSliceState['dataset']['mappingOverride'];
-}
-
-export interface DataSliceActions {
-  /** Imports and prepares a dataset; on any error the previous dataset stays (and false comes back). */
-  importData(input: DatasetInput | (() => Promise<DatasetInput>)): Promise<boolean>;
-  /** Imports a saved dataset again with its saved preprocessing, split, label mapping and source. */
-  restoreData(saved: SavedDataset): Promise<boolean>;
-  /** Preprocesses and splits the imported data again with new settings. */
-  prepareData(spec: PreprocessSpec, split: SplitSpec): Promise<boolean>;
-  cancelDataJob(): void;
-  dismissDataError(): void;
-  removeDataset(): void;
-  /** Dataset class -> model output (-1: left out of evaluation). */
-  setLabelMapping(datasetClass: number, output: number): void;
-  resetLabelMapping(): void;
-  setEvaluationSource(source: EvaluationSource): void;
-  setTrainSettings(settings: Partial<TrainSettings>): void;
-  runHeadRefit(): Promise<void>;
-  cancelHeadRefit(): void;
-  setRecoverySettings(settings: Partial<RecoverySettings>): void;
-  runRecovery(): Promise<void>;
-  cancelRecovery(): void;
-}
-
-export type DataSlice = DataSliceState & DataSliceActions;
+export type { DataSliceActions, DataSlice } from './types.ts';
+import type { DataSlice } from './types.ts';
 
 type Set = StoreApi<AppState>['setState'];
 type Get = StoreApi<AppState>['getState'];
-
-// ---- what stays out of React state -----------------------------------------------------------
-
-interface Held {
-  /** Prepared datasets of the imported data, by identity id. */
-  id: string | null;
-  all?: Dataset;
-  calibration?: Dataset;
-  training?: Dataset;
-  validation?: Dataset;
-  /** datasetForModel results, by identity id + split + mapping. */
-  mapped: Map<string, Dataset>;
-  /** The recovered model of the last recovery run, by recovery key. */
-  recovered: { key: string; bytes: Uint8Array; fileName: string } | null;
-  /** What the imported dataset was imported from (files are kept by reference), for saving the session. */
-  input: DatasetInput | null;
-}
-const held: Held = { id: null, mapped: new Map(), recovered: null, input: null };
-
-/** The imported dataset with what re-importing it needs, or null (for the saved session). */
-export function savedDataset(state: Pick<AppState, 'dataset'>): SavedDataset | null {
-  const { imported, source, mappingOverride } = state.dataset;
-  if (!imported || !held.input) return null;
-  return { input: held.input, spec: imported.spec, split: imported.split, source, mappingOverride };
-}
-
-const base = import.meta.env?.BASE_URL ?? '/';
-const pageUrl = globalThis.location?.href ?? 'http://localhost/';
-const bundledManifestUrl = () => new URL(`${base}data/fmnist.json`, pageUrl).href;
-const bundledRef = (split: string): DatasetRef => ({ manifestUrl: bundledManifestUrl(), split });
-
-const jobs = jobSlots();
 
 const idleJob = (): DataJob => ({ status: 'idle', stage: null, progress: { done: 0, total: 0 } });
 
@@ -232,180 +61,41 @@ function initialState(): DataSliceState {
   };
 }
 
-// ---- derived: model outputs, mapping, evaluation data -----------------------------------------
-
-/** The open model's outputs: how many, and their names (stored by a re-fit, or the bundled classes when the count matches). */
-export function modelOutputs(model: OpenModel, bundled: DataSliceState['dataset']['bundled']): { count: number; names?: string[] } | null {
-  const last = model.loaded.summary.outputs[0]?.shape.at(-1);
-  if (typeof last !== 'number' || last < 1) return null;
-  const stored = modelClassNames(model.loaded.model);
-  if (stored?.length === last) return { count: last, names: stored };
-  return { count: last, names: bundled?.classes.length === last ? bundled.classes : undefined };
-}
-
-let mappingMemo: { key: string; value: LabelMapping | null } | null = null;
-
-/** How the imported classes map onto the open model's outputs: the user's mapping for this model, else the default guess. */
-export function labelMapping(state: Pick<AppState, 'model' | 'dataset'>): LabelMapping | null {
-  const { model } = state;
-  const { imported, mappingOverride, bundled } = state.dataset;
-  if (!model || !imported) return null;
-  const key = `${model.sha256}|${imported.identity.id}|${mappingOverride?.modelSha256 === model.sha256 ? mappingOverride.toModel.join(',') : ''}|${bundled ? 1 : 0}`;
-  if (mappingMemo?.key === key) return mappingMemo.value;
-  const outputs = modelOutputs(model, bundled);
-  let value: LabelMapping | null = null;
-  if (outputs) {
-    value = defaultLabelMapping({ classes: imported.summary.classes, classIds: imported.classIds }, outputs.count, outputs.names);
-    if (mappingOverride?.modelSha256 === model.sha256 && mappingOverride.toModel.length === imported.summary.classes.length) {
-      value = { ...value, toModel: [...mappingOverride.toModel], basis: 'user' };
-    }
-  }
-  mappingMemo = { key, value };
-  return value;
-}
-
-/** A split of the imported data with labels as model outputs (cached: the pixels are copied when classes are left out). */
-function mappedSplit(state: Pick<AppState, 'model' | 'dataset'>, split: 'validation' | 'training' | 'calibration' | 'all'): Dataset {
-  const imported = state.dataset.imported;
-  const data = held[split];
-  if (!imported || !data || held.id !== imported.identity.id) throw new EdgefoldError('bad-input', 'the imported dataset is no longer loaded; import it again.', 'dataset');
-  if (data.count === 0) throw new EdgefoldError('bad-input', `the ${split} split of ${imported.summary.name} is empty: give it a larger fraction.`, `split.${split}`);
-  const mapping = labelMapping(state);
-  if (!mapping) throw new EdgefoldError('bad-input', 'the model has no class output to map the dataset labels to.', 'mapping');
-  const key = `${imported.identity.id}|${split}|${mapping.toModel.join(',')}|${mapping.modelClasses.join('\u0001')}`;
-  let out = held.mapped.get(key);
-  if (!out) {
-    const { dropped, ...dataset } = datasetForModel(data, mapping);
-    void dropped;
-    out = dataset;
-    if (held.mapped.size > 8) held.mapped.clear();
-    held.mapped.set(key, out);
-  }
-  return out;
-}
-
-/** The imported validation split (labels mapped to model outputs) when evaluations use imported data; null for the bundled data. */
-export function importedEvaluationData(state: Pick<AppState, 'model' | 'dataset'>): Dataset | null {
-  if (state.dataset.source !== 'imported' || !state.dataset.imported) return null;
-  return mappedSplit(state, 'validation');
-}
-
-/** The imported calibration split when evaluations use imported data (labels are not used). */
-export function importedCalibrationData(state: Pick<AppState, 'dataset'>): Dataset | null {
-  const { source, imported } = state.dataset;
-  if (source !== 'imported' || !imported) return null;
-  if (!held.calibration || held.id !== imported.identity.id) throw new EdgefoldError('bad-input', 'the imported dataset is no longer loaded; import it again.', 'dataset');
-  if (held.calibration.count === 0) throw new EdgefoldError('bad-input', `the calibration split of ${imported.summary.name} is empty: give it a larger fraction.`, 'split.calibration');
-  return held.calibration;
-}
-
-/** Evaluation data as the evaluator worker takes it: inline imported data, or null for the bundled split. */
-export function evaluationRef(state: Pick<AppState, 'model' | 'dataset'>): AnyDatasetRef | null {
-  const data = importedEvaluationData(state);
-  return data ? { inline: data } : null;
-}
-
-/** The imported training split (labels mapped to model outputs) when evaluations use imported data; null for the bundled data. */
-export function trainingRef(state: Pick<AppState, 'model' | 'dataset'>): AnyDatasetRef | null {
-  if (state.dataset.source !== 'imported' || !state.dataset.imported) return null;
-  return { inline: mappedSplit(state, 'training') };
-}
-
-export function calibrationRef(state: Pick<AppState, 'dataset'>): AnyDatasetRef | null {
-  const data = importedCalibrationData(state);
-  return data ? { inline: data } : null;
-}
-
-/** The dataset identity for the deployment config, when evaluations use imported data. */
-export function deploymentDataset(state: Pick<AppState, 'model' | 'dataset' | 'evalLimit'>):
-  | { name: string; split: string; images: number; calibrationSplit: string; sha256: string; preprocessing: object; identity: object }
-  | null {
-  const { source, imported } = state.dataset;
-  if (source !== 'imported' || !imported) return null;
-  const evaluation = importedEvaluationData(state)!;
-  const mapping = labelMapping(state);
-  return {
-    name: imported.summary.name,
-    split: 'validation',
-    images: Math.max(1, Math.min(state.evalLimit, evaluation.count)),
-    calibrationSplit: 'calibration',
-    sha256: imported.identity.contentSha256,
-    preprocessing: { ...imported.identity.preprocessing },
-    identity: {
-      id: imported.identity.id,
-      format: imported.identity.format,
-      classes: imported.identity.classes,
-      counts: imported.identity.counts,
-      split: imported.identity.split,
-      labelMapping: mapping ? { toModel: mapping.toModel, basis: mapping.basis } : null,
-    },
-  };
-}
+// ---- derived (the buffers are the session's: src/app/dataset-buffers.ts) ---------------------------
 
 /** The key a recovery result belongs to: the model, the exact design, the evaluation data. */
-export function recoveryKey(state: Pick<AppState, 'model' | 'design' | 'evalLimit' | 'dataset'>): string | null {
+export function recoveryKey(session: Session<AppState>, state: Pick<AppState, 'model' | 'design' | 'evalLimit' | 'dataset'>): string | null {
   if (!state.model) return null;
-  return designKey(state);
+  return session.keys.design(state);
 }
 
 /** Recovery steps to record in the deployment config: only those of the current design, model and data. */
-export function currentRecoverySteps(state: AppState): RecoveryStepRecord[] {
+export function currentRecoverySteps(session: Session<AppState>, state: AppState): RecoveryStepRecord[] {
   const r = state.recovery;
-  return r.status === 'done' && r.key !== null && r.key === recoveryKey(state) ? r.steps : [];
+  return r.status === 'done' && r.key !== null && r.key === recoveryKey(session, state) ? r.steps : [];
 }
 
-/** The recovered model of the current design, if recovery ran for it. */
-export function recoveredModel(state: AppState): { bytes: Uint8Array; fileName: string } | null {
-  const key = recoveryKey(state);
-  return held.recovered && key && held.recovered.key === key ? held.recovered : null;
-}
+/** The Recovery panel's models are kept apart from the design measurement's recovered model of the same key. */
+const panelKey = (key: string) => `recovery-panel:${key}`;
 
-// ---- the slice -------------------------------------------------------------------------------
-
-let bundledInfo: Promise<DatasetManifest> | undefined;
-function loadBundledManifest(): Promise<DatasetManifest> {
-  bundledInfo ??= (async () => {
-    const response = await fetch(bundledManifestUrl());
-    if (!response.ok) throw new EdgefoldError('bad-input', `Could not load the bundled dataset manifest (HTTP ${response.status}).`, 'manifest');
-    return validateManifest(await response.json(), 'fmnist.json');
-  })();
-  bundledInfo.catch(() => (bundledInfo = undefined));
-  return bundledInfo;
-}
-
-const bundledSplits = new Map<string, Promise<Dataset>>();
-function bundledSplit(split: string): Promise<Dataset> {
-  let pending = bundledSplits.get(split);
-  if (!pending) {
-    pending = (async () => {
-      const manifest = await loadBundledManifest();
-      return loadDataset(manifest, split, async (rel) => {
-        const response = await fetch(new URL(rel, bundledManifestUrl()).href);
-        if (!response.ok) throw new EdgefoldError('bad-input', `Could not load ${rel} (HTTP ${response.status}).`, rel);
-        return new Uint8Array(await response.arrayBuffer());
-      });
-    })();
-    pending.catch(() => bundledSplits.delete(split));
-    bundledSplits.set(split, pending);
-  }
-  return pending;
+/** The recovered model of the current design, if the Recovery panel ran for it (in this page's life). */
+export function recoveredModel(session: Session<AppState>, state: AppState): { bytes: Uint8Array; fileName: string } | null {
+  const key = recoveryKey(session, state);
+  const kept = key ? session.recovered.peek(panelKey(key)) : null;
+  return kept ? { bytes: kept.bytes, fileName: kept.fileName ?? 'recovered.onnx' } : null;
 }
 
 const inputShapeOf = (model: OpenModel) => model.loaded.summary.inputs[0]?.shape ?? [];
 const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.length === b.length + 1 && b.every((d, i) => a[i + 1] === d);
 
-export function createDataSlice(set: Set, get: Get): DataSlice {
+export function createDataSlice(set: Set, get: Get, session: Session<AppState>): DataSlice {
+  const jobs = session.dataJobs;
+  const buffers = session.buffers;
   const setDataset = (patch: Partial<DataSliceState['dataset']>) => set((s) => ({ dataset: { ...s.dataset, ...patch } }));
   const setJob = (patch: Partial<DataJob>) => set((s) => ({ dataset: { ...s.dataset, job: { ...s.dataset.job, ...patch } } }));
 
   /** Evaluation data changed: the float and design accuracies are measured again. */
-  const remeasure = () => {
-    const s = get();
-    if (!s.model) return;
-    if (s.measured.status === 'running') s.cancelMeasure();
-    set({ measured: { status: 'idle', progress: { done: 0, total: 0 } } });
-    void s.runBaseline();
-  };
+  const remeasure = () => session.remeasure();
 
   /** Prepares the dataset held under `key` and makes it the active one. */
   const prepare = async (
@@ -427,12 +117,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
     });
     if (!job.current()) return false;
     const previous = get().dataset.imported;
-    held.id = prepared.identity.id;
-    held.all = prepared.all;
-    held.calibration = prepared.calibration;
-    held.training = prepared.training;
-    held.validation = prepared.validation;
-    held.mapped.clear();
+    buffers.hold({ id: prepared.identity.id, all: prepared.all, calibration: prepared.calibration, training: prepared.training, validation: prepared.validation });
     if (previous && previous.key !== key) void releaseDataset(previous.key).catch(() => undefined);
     setDataset({
       imported: { key, summary: answer.summary, classIds: answer.classIds, spec, suggested, split, identity: prepared.identity, preview: prepared.preview, warnings: prepared.warnings },
@@ -465,7 +150,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         name = input.kind === 'pair' ? `${input.images.name} + ${input.labels.name}` : input.kind === 'manifest' ? input.url : input.name;
         const model = get().model;
         if (!model) throw new EdgefoldError('bad-input', 'open a model first: the preprocessing follows its input.', 'model');
-        const manifest = await loadBundledManifest().catch(() => null);
+        const manifest = await buffers.bundledManifest().catch(() => null);
         if (manifest && !get().dataset.bundled) setDataset({ bundled: { classes: manifest.classes, preprocessing: manifest.preprocessing, shape: manifest.shape } });
         const answer = await importDataset(input, {
           signal: job.signal,
@@ -477,7 +162,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
         const spec = await suggestPreprocessing(key, inputShapeOf(model), hint);
         const ok = await prepare(key, answer, spec, spec, get().dataset.imported?.split ?? { ...DEFAULT_SPLIT }, job);
         if (!ok) void releaseDataset(key).catch(() => undefined);
-        else held.input = input;
+        else buffers.input = input;
         return ok;
       } catch (error) {
         if (key) void releaseDataset(key).catch(() => undefined);
@@ -517,15 +202,14 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const { imported, source } = get().dataset;
       jobs.cancel('data');
       if (imported) void releaseDataset(imported.key).catch(() => undefined);
-      Object.assign(held, { id: null, all: undefined, calibration: undefined, training: undefined, validation: undefined, input: null });
-      held.mapped.clear();
+      buffers.release();
       setDataset({ imported: null, job: idleJob(), source: 'bundled', mappingOverride: null });
       if (source === 'imported') remeasure();
     },
 
     setLabelMapping(datasetClass, output) {
       const state = get();
-      const current = labelMapping(state);
+      const current = buffers.labelMapping(state);
       if (!state.model || !current) return;
       const toModel = [...current.toModel];
       toModel[datasetClass] = output;
@@ -559,13 +243,14 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       const b = state.baseline.result;
       const before = state.dataset.source === 'imported' && b && b.dataset === imported.summary.name && b.split === 'validation' ? { top1: b.top1, n: b.n } : undefined;
       try {
-        if (!held.training || held.id !== imported.identity.id) throw new EdgefoldError('bad-input', 'the imported dataset is no longer loaded; import it again.', 'dataset');
-        if (!held.training.count) throw new EdgefoldError('bad-input', 'the training split is empty: give it a larger fraction.', 'split.training');
+        const training = buffers.rawSplit(imported.identity.id, 'training');
+        const validation = buffers.rawSplit(imported.identity.id, 'validation');
+        if (!training.count) throw new EdgefoldError('bad-input', 'the training split is empty: give it a larger fraction.', 'split.training');
         const curve: CurvePoint[] = [];
         const result = await refitInWorker({
           modelBytes: model.bytes,
-          training: held.training,
-          validation: held.validation?.count ? held.validation : undefined,
+          training,
+          validation: validation.count ? validation : undefined,
           options: settings,
           signal: job.signal,
           onProgress: (p) => {
@@ -615,7 +300,7 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       if (!model) return;
       const job = jobs.start('recovery');
       const settings = state.recovery.settings;
-      const key = recoveryKey(state)!;
+      const key = recoveryKey(session, state)!;
       const steps: RecoveryStepName[] = [
         ...(recoveryOf(design).reconstruct ? (['reconstruct'] as const) : []),
         ...(settings.biasCorrection ? (['bias-correction'] as const) : []),
@@ -628,12 +313,12 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
       }));
       try {
         const imported = state.dataset.source === 'imported' && state.dataset.imported ? state.dataset.imported : null;
-        const evaluation = evaluationRef(state) ?? bundledRef('test');
-        const calibration = imported ? importedCalibrationData(state)! : await bundledSplit('calibration');
-        const training = imported ? mappedSplit(state, 'training') : calibration;
-        const validation = imported ? mappedSplit(state, 'validation') : undefined;
+        const evaluation = session.evaluationData(state);
+        const calibration = imported ? buffers.importedCalibrationData(state)! : await buffers.bundledSplit('calibration');
+        const training = imported ? buffers.mappedSplit(state, 'training') : calibration;
+        const validation = imported ? buffers.mappedSplit(state, 'validation') : undefined;
         const inputShape = inputShapeOf(model);
-        const compressed = await compressInWorker({ modelBytes: model.bytes, inputShape, config: design.compression, calibration: calibrationRef(state) ?? bundledRef('calibration') });
+        const compressed = await compressInWorker({ modelBytes: model.bytes, inputShape, config: design.compression, calibration: session.calibrationData(state) });
         if (!job.current()) return;
         const b = state.baseline.result;
         const floatAccuracy = b && b.dataset === (imported ? imported.summary.name : 'Fashion-MNIST') && b.split === (imported ? 'validation' : 'test')
@@ -697,7 +382,9 @@ export function createDataSlice(set: Set, get: Get): DataSlice {
           },
         );
         if (!job.current()) return;
-        held.recovered = { key, bytes: result.modelBytes, fileName: `${model.fileName.replace(/\.onnx$/i, '')}.recovered.onnx` };
+        const fileName = `${model.fileName.replace(/\.onnx$/i, '')}.recovered.onnx`;
+        void session.recovered.keep(panelKey(key), { bytes: result.modelBytes, sha256: await sha256Hex(result.modelBytes), fileName }).catch(() => undefined);
+        if (!job.current()) return;
         set((s) => ({ recovery: { ...s.recovery, status: 'done', stage: null, compressed: result.compressed, steps: result.steps } }));
       } catch (error) {
         if (!job.latest()) return; // superseded: the newer job owns the state

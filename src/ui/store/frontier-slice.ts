@@ -7,44 +7,22 @@
  */
 import type { StoreApi } from 'zustand';
 import { recoveryOf, type Design } from '../../core/design/design.ts';
-import { frontierJobKey, searchFrontier, type FrontierJob, type FrontierMeasurement, type FrontierPoint, type FrontierProgress, type FrontierTarget } from '../../core/design/frontier.ts';
+import { frontierJobKey, searchFrontier, type FrontierJob, type FrontierMeasurement, type FrontierPoint } from '../../core/design/frontier.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
 import type { SweepResult } from '../../core/sensitivity/types.ts';
-import { evaluateConfigInWorker, type AnyDatasetRef } from '../../workers-client/evaluator.ts';
-import { errorMessage, type jobSlots } from './job-slots.ts';
-import { designKey, withMeasurement } from './measurement.ts';
-import { cacheMeasurement, cachedMeasurement } from './measurement-cache.ts';
-import { measureReconstructed } from './retrain-slice.ts';
-import type { AppState, DesignPoint, JobStatus, MeasuredAccuracy } from './types.ts';
+import type { AnyDatasetRef } from '../../workers-client/evaluator.ts';
+import { errorMessage } from './job-slots.ts';
+import type { Session } from '../../app/session.ts';
+import type { AppState, DesignPoint, MeasuredAccuracy } from './types.ts';
 
-export interface FrontierState {
-  status: JobStatus;
-  progress: FrontierProgress | null;
-  /** The model the points belong to. */
-  modelSha256: string | null;
-  targets: FrontierTarget[];
-  /** Points decided so far (all of them once done), in target order. */
-  points: FrontierPoint[];
-  /** Measurements started by the search (cache hits count none). */
-  measurements: number;
-  /** Whether the designs were measured after reconstruction. */
-  recovered: boolean;
-  baseline: { top1: number; n: number } | null;
-  /** Auto-allocate with a recovery recipe: the search for its one target, whose design is applied when done. */
-  forAllocation: boolean;
-  error?: string;
-}
+export type { FrontierState } from '../../app/state.ts';
+import type { FrontierState } from '../../app/state.ts';
+export type { FrontierSliceActions } from './types.ts';
+import type { FrontierSliceActions } from './types.ts';
 
-export interface FrontierSliceActions {
-  /** `forAllocation`: auto-allocate's measured budget search (the design's folding kept, the chosen design applied). */
-  runFrontier(targets: FrontierTarget[], options?: { maxAttempts?: number; forAllocation?: boolean }): Promise<void>;
-  cancelFrontier(): void;
-  /** Makes a frontier point's design the current design. */
-  applyFrontierPoint(index: number): void;
-}
 
 export interface FrontierDepsForStore {
-  jobs: ReturnType<typeof jobSlots>;
+  session: Session<AppState>;
   sweep: (state: AppState) => SweepResult | null;
   data: (state: AppState) => { calibration: AnyDatasetRef; evaluation: AnyDatasetRef };
   pointMetrics: (state: AppState, design: Design, measured: MeasuredAccuracy) => DesignPoint['metrics'];
@@ -65,7 +43,7 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
       const start = get();
       const { model } = start;
       if (!model) return;
-      const job = deps.jobs.start('frontier');
+      const job = deps.session.jobs.start('frontier');
       const recovered = recoveryOf(start.design).reconstruct;
       const forAllocation = options.forAllocation ?? false;
       set({ frontier: { ...idleFrontier(), status: 'running', modelSha256: model.sha256, targets, recovered, forAllocation } });
@@ -86,8 +64,8 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
         const measure = async (request: FrontierJob, signal?: AbortSignal): Promise<FrontierMeasurement> => {
           // The data and image count the search started with (and its baseline was measured on).
           const state = { ...get(), evalLimit: start.evalLimit, dataset: start.dataset };
-          const key = designKey(state, request.design);
-          const cached = await cachedMeasurement<MeasuredAccuracy>(key);
+          const key = deps.session.keys.design(state, request.design);
+          const cached = await deps.session.cachedMeasurement<MeasuredAccuracy>(key);
           const done = (m: MeasuredAccuracy): FrontierMeasurement => {
             byJob.set(request.key, m);
             return { top1: m.top1, ci95: m.ci95, n: m.n, ...(m.raw ? { rawTop1: m.raw.top1 } : {}) };
@@ -96,13 +74,13 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
           set((s) => ({ frontier: { ...s.frontier, measurements: s.frontier.measurements + 1 } }));
           const data = deps.data(state);
           const measured: MeasuredAccuracy = request.reconstruct
-            ? await measureReconstructed(
+            ? await deps.session.measureReconstructed(
                 { modelBytes: model.bytes, design: request.design, evalLimit: state.evalLimit, train: data.calibration, calibration: data.calibration, evaluation: data.evaluation, signal: signal ?? job.signal },
                 key,
                 () => undefined,
               )
             : {
-                ...(await evaluateConfigInWorker({
+                ...(await deps.session.deps.workers.evaluateConfig({
                   modelBytes: model.bytes,
                   inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
                   data: data.evaluation,
@@ -113,9 +91,9 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
                 })),
                 designKey: key,
               };
-          void cacheMeasurement(key, measured);
+          void deps.session.cacheMeasurement(key, measured);
           // A saved point (or the current design) waiting for this design's measurement receives it.
-          if (still()) set((s) => ({ points: withMeasurement(s.points, s, measured) }));
+          if (still()) set((s) => ({ points: deps.session.keys.withMeasurement(s.points, s, measured) }));
           return done(measured);
         };
 
@@ -145,7 +123,7 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
     },
 
     cancelFrontier() {
-      deps.jobs.cancel('frontier');
+      deps.session.jobs.cancel('frontier');
       set((s) => (s.frontier.status === 'running' ? { frontier: { ...s.frontier, status: 'cancelled', progress: null } } : {}));
     },
 
@@ -159,8 +137,8 @@ export function createFrontierSlice(set: Set, get: Get, deps: FrontierDepsForSto
 /** The design points with the frontier point added (once per design and folding), with its measurement. */
 function withFrontierPoint(state: AppState, point: FrontierPoint, measured: MeasuredAccuracy, deps: FrontierDepsForStore): DesignPoint[] {
   const model = state.model!;
-  const key = designKey(state, point.design);
-  const same = state.points.some((p) => p.modelSha256 === model.sha256 && designKey(state, p.design) === key && JSON.stringify(p.design.hardware) === JSON.stringify(point.design.hardware));
+  const key = deps.session.keys.design(state, point.design);
+  const same = state.points.some((p) => p.modelSha256 === model.sha256 && deps.session.keys.design(state, p.design) === key && JSON.stringify(p.design.hardware) === JSON.stringify(point.design.hardware));
   if (same) return state.points;
   const metrics = deps.pointMetrics(state, point.design, measured);
   const created: DesignPoint = {

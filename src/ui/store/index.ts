@@ -1,93 +1,101 @@
 import { create } from 'zustand';
-import { errorMessage, jobSlots } from './job-slots.ts';
+import { errorMessage } from './job-slots.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
 import { DEFAULT_ROUND_TO, defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
 import { loadModel } from '../../core/graph/index.ts';
-import { isComputeKind } from '../../core/graph/layer.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
 import { checkModelOffThread } from '../../workers-client/model.ts';
 import { evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
+import { retrainInWorker } from '../../workers-client/train.ts';
 import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
 import { allocate } from '../../core/sensitivity/allocator.ts';
-import { DEFAULT_RATIOS, DEFAULT_BITS } from '../../core/sensitivity/types.ts';
-import { calibrationRef, createDataSlice, evaluationRef, importedCalibrationData, importedEvaluationData, trainingRef } from './data-slice.ts';
-import { createRetrainSlice, currentMeasurement, idleRetrain, measureReconstructed } from './retrain-slice.ts';
+import { createDataSlice, currentRecoverySteps as recoverySteps, recoveredModel as panelModel, recoveryKey as keyOfRecovery } from './data-slice.ts';
+import { createRetrainSlice, idleRetrain } from './retrain-slice.ts';
 import { createFrontierSlice } from './frontier-slice.ts';
 import { withAllocation } from '../../core/design/frontier.ts';
 import { recoveryOf } from '../../core/design/design.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
-import { dataMismatch } from './data-fit.ts';
-import type { AppState, DesignPoint, JobState, MeasuredAccuracy, OpenModel, SweepState } from './types.ts';
+import { dataMismatch } from '../../app/data-fit.ts';
+import { Session, idleJob, type StateHost } from '../../app/session.ts';
+import { measurementMetrics } from '../../app/measurement.ts';
+import { indexedDbStore } from './measurement-cache.ts';
+import type { AppState, DesignPoint, MeasuredAccuracy, OpenModel, SweepState } from './types.ts';
 
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
-export { designKey } from './measurement.ts';
-import { baselineKey, designKey, measurementMetrics, retrainKey, withMeasurement } from './measurement.ts';
-import { cacheMeasurement, cachedMeasurement, clearMeasurementCache } from './measurement-cache.ts';
-import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
-
-/** Identifies the data evaluations run on: the bundled test set, or an imported dataset by its id. */
-export function evaluationDataKey(state: Pick<AppState, 'dataset'>): string {
-  return state.dataset.source === 'imported' && state.dataset.imported ? `imported:${state.dataset.imported.identity.id}` : 'bundled';
-}
 
 const base = import.meta.env?.BASE_URL ?? '/';
 const pageUrl = globalThis.location?.href ?? 'http://localhost/';
 export const DEFAULT_MODEL_URL = `${base}models/dscnn-fmnist.onnx`;
 export const DEFAULT_DATA: DatasetRef = { manifestUrl: new URL(`${base}data/fmnist.json`, pageUrl).href, split: 'test' };
 export const CALIBRATION_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl, split: 'calibration' };
-/** What evaluations and calibration use: the bundled splits above, or the imported dataset when the user chose it (data slice). */
-export const evaluationData = (state: AppState): AnyDatasetRef => evaluationRef(state) ?? DEFAULT_DATA;
-export const calibrationData = (state: AppState): AnyDatasetRef => calibrationRef(state) ?? CALIBRATION_DATA;
 export const TRAINING_DATA: DatasetRef = { manifestUrl: DEFAULT_DATA.manifestUrl, split: 'train' };
+
+/** The zustand store as the session's state host (read lazily: the store is created below). */
+const host: StateHost<AppState> = {
+  getState: () => useApp.getState(),
+  setState: (patch) => useApp.setState(patch),
+  subscribe: (listener) => useApp.subscribe(listener),
+};
+
+/**
+ * The page's session (src/app/session.ts): the workers, IndexedDB stores and bundled data of the
+ * browser are its dependencies; the store below is the binding the views subscribe to.
+ */
+export const appSession = new Session<AppState>(host, {
+  workers: { evaluate: evaluateInWorker, evaluateConfig: evaluateConfigInWorker, retrain: retrainInWorker, sweep: runSweepInWorkers },
+  measurements: indexedDbStore('edgefold-measurements', 'results'),
+  recoveredModels: indexedDbStore('edgefold-recovered-models', 'models'),
+  bundled: { manifestUrl: DEFAULT_DATA.manifestUrl, evaluation: DEFAULT_DATA, calibration: CALIBRATION_DATA, training: TRAINING_DATA },
+});
+
+/** Identifies the data evaluations run on: the bundled test set, or an imported dataset by its id. */
+export const evaluationDataKey = (state: Pick<AppState, 'dataset'>): string => appSession.evaluationDataKey(state);
+/** What evaluations and calibration use: the bundled splits above, or the imported dataset when the user chose it (data slice). */
+export const evaluationData = (state: AppState): AnyDatasetRef => appSession.evaluationData(state);
+export const calibrationData = (state: AppState): AnyDatasetRef => appSession.calibrationData(state);
 /** What retraining learns from: the bundled training split, or the imported dataset's training split. */
-export const trainingData = (state: AppState): AnyDatasetRef => trainingRef(state) ?? TRAINING_DATA;
+export const trainingData = (state: AppState): AnyDatasetRef => appSession.trainingData(state);
 /** The measurement the views show for the current design: a retrain of it, else its own measurement. */
-export const currentAccuracy = (state: AppState) => currentMeasurement(state);
+export const currentAccuracy = (state: AppState) => appSession.currentMeasurement(state);
+/** Keys of the session's measurements (memoized per session). */
+export const designKey = (state: Parameters<typeof appSession.keys.design>[0], design?: Design) => appSession.keys.design(state, design);
+/** How the imported classes map onto the open model's outputs (memoized per session). */
+export const labelMapping = (state: Pick<AppState, 'model' | 'dataset'>) => appSession.buffers.labelMapping(state);
+/** The dataset identity for the deployment config, when evaluations use imported data. */
+export const deploymentDataset = (state: AppState) => appSession.buffers.deploymentDataset(state);
+/** The key a Recovery panel result belongs to, its steps for the deployment config, and its model. */
+export const recoveryKey = (state: Pick<AppState, 'model' | 'design' | 'evalLimit' | 'dataset'>) => keyOfRecovery(appSession, state);
+export const currentRecoverySteps = (state: AppState) => recoverySteps(appSession, state);
+export const recoveredModel = (state: AppState) => panelModel(appSession, state);
 
 export const DEFAULT_SWEEP_OPTIONS = { limit: 1000, weightBits: true, activationBits: false, earlyStop: false };
 
-const idle = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
+const idle = idleJob;
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
-const jobs = jobSlots();
+const jobs = appSession.jobs;
 
 
 export const useApp = create<AppState>()((set, get) => {
-  /** Cancels the open model's jobs (an open of another model starts); says which were running. */
-  const cancelModelJobs = () => {
-    const s = get();
-    const running = {
-      baseline: s.baseline.status === 'running',
-      measure: s.measured.status === 'running',
-      sweep: s.sweep.status === 'running',
-      retrain: s.retrain.status === 'running',
-    };
-    for (const kind of ['baseline', 'measure', 'sweep', 'retrain'] as const) jobs.cancel(kind);
-    if (s.recovery.status === 'running') s.cancelRecovery();
-    if (s.headRefit.status === 'running') s.cancelHeadRefit();
-    return running;
-  };
+  const cancelModelJobs = () => appSession.cancelModelJobs();
 
   /**
    * The other file was refused or its open cancelled: the old model stays. Its float baseline
    * starts again (from the cache when it had finished); the design's measurement follows by itself
-   * (auto-measure.ts); a sweep or retrain the user started stays cancelled, to be run again.
+   * (the session's reaction, src/app/session.ts); a sweep or retrain the user started stays cancelled, to be run again.
    */
   const resumeModelJobs = (interrupted: ReturnType<typeof cancelModelJobs>) => {
     if (get().model && interrupted.baseline) void get().runBaseline();
   };
 
   /** Applies a pure design edit; measured accuracy of the old design no longer applies. */
-  const editDesign = (edit: (d: Design) => Design) => {
-    jobs.cancel('measure');
-    set((s) => ({ design: edit(s.design), measured: idle() }));
-  };
+  const editDesign = (edit: (d: Design) => Design) => appSession.editDesign(edit);
 
   return {
-    ...createDataSlice(set, get),
+    ...createDataSlice(set, get, appSession),
     ...createRetrainSlice(set, get, {
-      jobs,
+      session: appSession,
       data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state) }),
       remeasure: () => {
         jobs.cancel('measure');
@@ -95,7 +103,7 @@ export const useApp = create<AppState>()((set, get) => {
       },
     }),
     ...createFrontierSlice(set, get, {
-      jobs,
+      session: appSession,
       sweep: (s) => (s.sweep.result && s.sweep.modelSha256 === s.model?.sha256 && s.sweep.dataKey === evaluationDataKey(s) ? s.sweep.result : null),
       data: (s) => ({ calibration: calibrationData(s), evaluation: evaluationData(s) }),
       pointMetrics: (s, design, measured) => pointMetrics(evaluateDesign(s.model!.context, design, s.customDevices), measured),
@@ -179,43 +187,8 @@ export const useApp = create<AppState>()((set, get) => {
 
     cancelModelOpen: () => jobs.cancel('open-model'),
 
-    async runBaseline() {
-      const model = get().model;
-      if (!model) return;
-      const mismatch = dataMismatch(get());
-      if (mismatch) {
-        jobs.cancel('baseline');
-        set({ baseline: { status: 'error', progress: { done: 0, total: 0 }, error: mismatch.message } });
-        return;
-      }
-      const key = baselineKey(get());
-      const cached = await cachedMeasurement<WorkerEvalResult>(key);
-      if (cached && get().model === model && baselineKey(get()) === key) {
-        jobs.cancel('baseline');
-        set({ baseline: { status: 'done', progress: { done: cached.n, total: cached.n }, result: { ...cached, fromCache: true } } });
-        return;
-      }
-      const job = jobs.start('baseline');
-      set({ baseline: { status: 'running', progress: { done: 0, total: get().evalLimit } } });
-      try {
-        const result = await evaluateInWorker({
-          modelBytes: model.bytes,
-          inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
-          data: evaluationData(get()),
-          limit: get().evalLimit,
-          signal: job.signal,
-          onProgress: (progress) => job.current() && set((s) => ({ baseline: { ...s.baseline, progress } })),
-        });
-        if (!job.current()) return;
-        void cacheMeasurement(key, result);
-        set({ baseline: { status: 'done', progress: { done: result.n, total: result.n }, result } });
-      } catch (error) {
-        if (!job.latest()) return; // superseded: the newer job owns the state
-        set((s) => ({ baseline: { ...s.baseline, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
-      }
-    },
-
-    cancelBaseline: () => jobs.cancel('baseline'),
+    runBaseline: () => appSession.runBaseline(),
+    cancelBaseline: () => appSession.cancelBaseline(),
 
     setEvalLimit(n) {
       jobs.cancel('measure');
@@ -237,68 +210,8 @@ export const useApp = create<AppState>()((set, get) => {
     resetDesign: () => editDesign(() => defaultDesign()),
     selectLayers: (names) => set({ selectedLayers: names }),
 
-    async measureDesign(options = {}) {
-      const { model, design, evalLimit } = get();
-      if (!model) return;
-      const key = designKey(get());
-      if (get().measured.result?.designKey === key && !options.fresh) return;
-      const mismatch = dataMismatch(get());
-      if (mismatch) {
-        set({ measured: { status: 'error', progress: { done: 0, total: 0 }, error: mismatch.message } });
-        return;
-      }
-      // A result measured before (this session or an earlier one) is shown at once, with no job.
-      if (!options.fresh) {
-        const retrained = retrainKey(get());
-        const [cached, cachedRetrain] = await Promise.all([cachedMeasurement<MeasuredAccuracy>(key), cachedMeasurement<MeasuredAccuracy>(retrained)]);
-        if (designKey(get()) !== key) return; // the design moved on meanwhile
-        if (cachedRetrain && retrainKey(get()) === retrained && get().retrain.result?.designKey !== retrained) {
-          set((s) => ({ retrain: { ...s.retrain, result: { ...cachedRetrain, designKey: retrained, fromCache: true } } }));
-        }
-        if (cached) {
-          jobs.cancel('measure');
-          const result = { ...cached, designKey: key, fromCache: true };
-          set((s) => ({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result }, points: withMeasurement(s.points, s, result) }));
-          return;
-        }
-        if (options.cacheOnly) return;
-      }
-      const job = jobs.start('measure');
-      set((s) => ({ measured: { status: 'running', progress: { done: 0, total: evalLimit } }, measureJobs: s.measureJobs + 1 }));
-      const finish = (result: MeasuredAccuracy) => {
-        if (!job.current()) return;
-        void cacheMeasurement(key, result);
-        set((s) => ({ measured: { status: 'done', progress: { done: result.n, total: result.n }, result }, points: withMeasurement(s.points, s, result) }));
-      };
-      try {
-        if (recoveryOf(design).reconstruct) {
-          const state = get();
-          const input = { modelBytes: model.bytes, design, evalLimit, train: calibrationData(state), calibration: calibrationData(state), evaluation: evaluationData(state), signal: job.signal };
-          finish(await measureReconstructed(input, key, (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } }))));
-          return;
-        }
-        const result = await evaluateConfigInWorker({
-          modelBytes: model.bytes,
-          inputShape: model.loaded.summary.inputs[0]?.shape ?? [],
-          data: evaluationData(get()),
-          calibration: calibrationData(get()),
-          config: design.compression,
-          limit: evalLimit,
-          signal: job.signal,
-          onProgress: (progress) => job.current() && set((s) => ({ measured: { ...s.measured, progress } })),
-        });
-        finish({ ...result, designKey: key });
-      } catch (error) {
-        if (!job.latest()) return; // superseded: the newer job owns the state
-        if (!job.current()) return; // superseded by a newer design: nothing stale is kept
-        set((s) => ({ measured: { ...s.measured, status: isAbortError(error) ? 'cancelled' : 'error', error: errorMessage(error) } }));
-      }
-    },
-
-    cancelMeasure() {
-      jobs.cancel('measure');
-      set((s) => ({ measured: { ...s.measured, status: 'cancelled' } }));
-    },
+    measureDesign: (options) => appSession.measureDesign(options),
+    cancelMeasure: () => appSession.cancelMeasure(),
 
     runAutoFold(objective) {
       const { model, design, customDevices } = get();
@@ -319,57 +232,9 @@ export const useApp = create<AppState>()((set, get) => {
       }
     },
 
-    async runSweep(options) {
-      const { model, design } = get();
-      if (!model) return;
-      const mismatch = dataMismatch(get());
-      if (mismatch) {
-        set((s) => ({ sweep: { ...s.sweep, status: 'error', progress: null, error: mismatch.message } }));
-        return;
-      }
-      const job = jobs.start('sweep');
-      set((s) => ({ sweep: { ...s.sweep, status: 'running', progress: null, error: undefined } }));
-      const quant = design.compression.quant ?? {};
-      const analysis = model.context.analysis;
-      const layers = options.layers.length
-        ? options.layers.filter((name) => isComputeKind(model.loaded.layers.find((l) => l.name === name)?.kind))
-        : null;
-      const groups = options.layers.length
-        ? [...new Set(options.layers.map((name) => analysis.layerGroup.get(name)).filter((g): g is string => !!g && !!analysis.groups.find((x) => x.id === g)?.prunable))]
-        : null;
-      try {
-        const result = await runSweepInWorkers(
-          {
-            modelBytes: model.bytes,
-            modelName: model.loaded.summary.name,
-            data: importedEvaluationData(get()) ?? DEFAULT_DATA,
-            calibration: importedCalibrationData(get()) ?? CALIBRATION_DATA,
-            request: {
-              ...(options.prune ? { prune: { ratios: [...DEFAULT_RATIOS], roundTo: design.compression.prune?.roundTo ?? 1, ...(groups ? { groups } : {}) } } : {}),
-              ...(options.weightBits ? { weightBits: { bits: [...DEFAULT_BITS], ...(layers ? { layers } : {}) } } : {}),
-              ...(options.activationBits ? { activationBits: { bits: [...DEFAULT_BITS], ...(layers ? { layers } : {}) } } : {}),
-              scheme: { granularity: quant.granularity ?? 'per-channel', scale: quant.scale ?? 'float', rounding: quant.rounding ?? 'half-even' },
-              limit: options.limit,
-              ...(options.earlyStopDrop !== null ? { earlyStop: { maxDrop: options.earlyStopDrop } } : {}),
-            },
-          },
-          { signal: job.signal, onProgress: (progress) => job.current() && set((s) => ({ sweep: { ...s.sweep, progress } })) },
-        );
-        if (job.current()) set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256, dataKey: evaluationDataKey(get()) } });
-      } catch (error) {
-        if (!job.latest()) return; // superseded: the newer job owns the state
-        // A cancelled sweep keeps the previous complete result, never a partial one.
-        set((s) => ({ sweep: { ...s.sweep, status: isAbortError(error) ? 'cancelled' : 'error', progress: null, error: errorMessage(error) } }));
-      }
-    },
-
-    cancelSweep: () => jobs.cancel('sweep'),
-    loadSweep(result) {
-      const model = get().model;
-      if (!model) return;
-      jobs.cancel('sweep');
-      set({ sweep: { status: 'done', progress: null, result, modelSha256: model.sha256, dataKey: evaluationDataKey(get()) }, allocation: null });
-    },
+    runSweep: (options) => appSession.runSweep(options),
+    cancelSweep: () => appSession.cancelSweep(),
+    loadSweep: (result) => appSession.loadSweep(result),
     setTab: (tab) => set({ tab }),
     setSweepOptions: (change) => set((s) => ({ sweepOptions: { ...s.sweepOptions, ...change } })),
 
@@ -421,8 +286,9 @@ export const useApp = create<AppState>()((set, get) => {
 
     async newSession() {
       jobs.cancelAll();
+      appSession.dataJobs.cancelAll();
       await clearSavedSession();
-      await clearMeasurementCache();
+      await appSession.clearCaches();
       set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), sweepOptions: { ...DEFAULT_SWEEP_OPTIONS }, allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
     },

@@ -1,7 +1,7 @@
 import { get, set } from 'idb-keyval';
 import { SESSION_KEY as KEY } from './persist-key.ts';
-import { useApp } from './index.ts';
-import { savedDataset, type SavedDataset } from './data-slice.ts';
+import { appSession, useApp } from './index.ts';
+import type { SavedDataset } from './data-slice.ts';
 import type { AppState } from './types.ts';
 
 
@@ -24,7 +24,6 @@ interface SavedSession {
   tab?: string;
 }
 
-let restoringDataset: SavedDataset | null = null;
 
 /** Restores the last session from IndexedDB; false when there is none (or it cannot be read). */
 export async function restoreSession(): Promise<boolean> {
@@ -54,11 +53,11 @@ export async function restoreSession(): Promise<boolean> {
   // Re-imported in the background with the usual progress; a failure shows in the data panel.
   // Until it is back, saves keep the saved dataset (a reload meanwhile must not lose it).
   if (saved.dataset) {
-    restoringDataset = saved.dataset;
+    appSession.buffers.restoring = saved.dataset;
     void useApp
       .getState()
       .restoreData(saved.dataset)
-      .finally(() => (restoringDataset = null));
+      .finally(() => (appSession.buffers.restoring = null));
   }
   return true;
 }
@@ -78,7 +77,7 @@ export function startPersisting(): () => void {
       evalLimit: s.evalLimit,
       customDevices: s.customDevices,
       sweep: s.sweep.result && s.sweep.modelSha256 ? { result: s.sweep.result, modelSha256: s.sweep.modelSha256, dataKey: s.sweep.dataKey } : null,
-      dataset: savedDataset(s) ?? restoringDataset,
+      dataset: appSession.buffers.savedDataset(s) ?? appSession.buffers.restoring,
       sweepOptions: s.sweepOptions,
       autoFold: s.autoFold.status === 'done' ? (s.autoFold.result ?? null) : null,
       selectedLayers: s.selectedLayers,

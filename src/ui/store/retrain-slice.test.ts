@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RECOVERY, defaultDesign, type Design } from '../../core/design/design.ts';
-import { designKey, retrainKey } from './measurement.ts';
-import { currentMeasurement, recoveryLabel, stepRecords } from './retrain-slice.ts';
+import { recoveryLabel, stepRecords } from './retrain-slice.ts';
+import { Session } from '../../app/session.ts';
+import { MemoryKeyValue } from '../../app/stores.ts';
 import type { MeasuredAccuracy } from './types.ts';
 import type { WorkerRetrainResult } from '../../workers-client/train.ts';
 
+// A session with no state host and no workers: only its keys and currentMeasurement are used.
+const session = new Session({ getState: () => ({}) as never, setState: () => undefined, subscribe: () => () => undefined }, {
+  workers: {} as never,
+  measurements: new MemoryKeyValue(),
+  recoveredModels: new MemoryKeyValue(),
+  bundled: { manifestUrl: 'http://localhost/data/fmnist.json', evaluation: { manifestUrl: '', split: 'test' }, calibration: { manifestUrl: '', split: 'calibration' }, training: { manifestUrl: '', split: 'train' } },
+});
+const designKey = (state: Parameters<typeof session.keys.design>[0]) => session.keys.design(state);
+const retrainKey = (state: Parameters<typeof session.keys.retrain>[0]) => session.keys.retrain(state);
+const currentMeasurement = (state: Parameters<typeof session.currentMeasurement>[0]) => session.currentMeasurement(state);
 const withRecipe = (change: Partial<Design['recovery'] & object>): Design => ({ ...defaultDesign(), recovery: { ...DEFAULT_RECOVERY, ...change } });
 const measured = (top1: number, key: string): MeasuredAccuracy =>
   ({ top1, top5: 1, ci95: [top1 - 0.01, top1 + 0.01], n: 500, loss: 0, dataset: 'Fashion-MNIST', split: 'test', threads: 1, designKey: key }) as unknown as MeasuredAccuracy;

@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, defaultModelMissing, readBytes } from '../../../test/fixtures.ts';
 import { defaultDesign } from '../../core/design/design.ts';
-import { designKey } from './measurement.ts';
-import { useApp } from './index.ts';
+import { designKey, useApp } from './index.ts';
 import { deriveDesign } from './derived.ts';
 
 const LAST_PW = '/blocks/blocks.5/pw/conv/Conv';

@@ -1,86 +1,75 @@
-import type { EvalProgress } from '../../core/eval/evaluate.ts';
-import type { Design, DesignContext } from '../../core/design/design.ts';
-import type { AutoFoldResult } from '../../core/hw/fold.ts';
+/**
+ * The store's full state: the session state (src/app/state.ts) and the actions views call. The
+ * slices import this module; it imports no slice (no import cycle).
+ */
+import type { Design } from '../../core/design/design.ts';
 import type { HwLayerConfig } from '../../core/hw/config.ts';
 import type { Device } from '../../core/hw/devices.ts';
-import type { Granularity, Rounding, ScaleType } from '../../core/quant/grid.ts';
-import type { LoadedModel } from '../../core/graph/index.ts';
+import type { AutoFoldResult } from '../../core/hw/fold.ts';
 import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
-import type { SweepProgress, SweepResult } from '../../core/sensitivity/types.ts';
+import type { SweepResult } from '../../core/sensitivity/types.ts';
 import type { Allocation, AllocationTarget } from '../../core/sensitivity/allocator.ts';
-import type { DataSlice } from './data-slice.ts';
-import type { RetrainSliceActions, RetrainState } from './retrain-slice.ts';
-import type { RecoveryStepRecord } from '../../core/transfer/recover.ts';
-import type { FrontierSliceActions, FrontierState } from './frontier-slice.ts';
+import type { RecoveryRecipe } from '../../core/design/design.ts';
+import type { FrontierTarget } from '../../core/design/frontier.ts';
+import type { PreprocessSpec } from '../../core/data/preprocess.ts';
+import type { SplitSpec } from '../../core/data/split.ts';
+import type { DatasetInput } from '../../workers-client/data.ts';
+import type {
+  DataSliceState,
+  DesignPoint,
+  EvaluationSource,
+  FrontierState,
+  JobState,
+  MeasuredAccuracy,
+  OpenModel,
+  RecoverySettings,
+  RetrainState,
+  SavedDataset,
+  SchemeSettings,
+  SweepFormOptions,
+  SweepOptions,
+  SweepState,
+  TrainSettings,
+} from '../../app/state.ts';
 
-export interface OpenModel {
-  fileName: string;
-  bytes: Uint8Array;
-  /** sha256 of the bytes, hex: the model's identity in configs, caches and sessions. */
-  sha256: string;
-  loaded: LoadedModel;
-  context: DesignContext;
+export type * from '../../app/state.ts';
+
+export interface DataSliceActions {
+  /** Imports and prepares a dataset; on any error the previous dataset stays (and false comes back). */
+  importData(input: DatasetInput | (() => Promise<DatasetInput>)): Promise<boolean>;
+  /** Imports a saved dataset again with its saved preprocessing, split, label mapping and source. */
+  restoreData(saved: SavedDataset): Promise<boolean>;
+  /** Preprocesses and splits the imported data again with new settings. */
+  prepareData(spec: PreprocessSpec, split: SplitSpec): Promise<boolean>;
+  cancelDataJob(): void;
+  dismissDataError(): void;
+  removeDataset(): void;
+  /** Dataset class -> model output (-1: left out of evaluation). */
+  setLabelMapping(datasetClass: number, output: number): void;
+  resetLabelMapping(): void;
+  setEvaluationSource(source: EvaluationSource): void;
+  setTrainSettings(settings: Partial<TrainSettings>): void;
+  runHeadRefit(): Promise<void>;
+  cancelHeadRefit(): void;
+  setRecoverySettings(settings: Partial<RecoverySettings>): void;
+  runRecovery(): Promise<void>;
+  cancelRecovery(): void;
 }
 
-export type JobStatus = 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+export type DataSlice = DataSliceState & DataSliceActions;
 
-export interface JobState<T> {
-  status: JobStatus;
-  progress: EvalProgress;
-  result?: T;
-  error?: string;
+export interface RetrainSliceActions {
+  setRecovery(recipe: Partial<Omit<RecoveryRecipe, 'retrain'>> & { retrain?: Partial<RecoveryRecipe['retrain']> }): void;
+  retrainDesign(): Promise<void>;
+  cancelRetrain(): void;
 }
 
-/** Accuracy measured for one exact design (compression config) in the worker. */
-export interface MeasuredAccuracy extends WorkerEvalResult {
-  /** Key of the design it was measured for (see designKey, retrainKey). */
-  designKey: string;
-  /** The same design with no recovery, measured in the same run (when a recovery step ran). */
-  raw?: { top1: number; ci95: [number, number]; n: number };
-  /** The recovery steps that produced the measured model, each with its data and accuracy. */
-  recovery?: RecoveryStepRecord[];
-  /** sha256 of the measured (recovered) model, when it was built in the run. */
-  sha256?: string;
-  /** Shown from the measurement cache (measured in an earlier run of the same key). */
-  fromCache?: boolean;
-}
-
-export interface DesignPointMetrics {
-  params: number;
-  macs: number;
-  fps: number;
-  latencyMs: number;
-  powerW: number;
-  gopsPerWatt: number;
-  dsp: number;
-  bram18: number;
-  lut: number;
-  ff: number;
-  fits: boolean | null;
-  /** Measured top-1 (fraction) with its CI, when it was measured for exactly this design. */
-  measuredTop1: number | null;
-  measuredCi95: [number, number] | null;
-  measuredImages: number | null;
-  /** Top-1 of the design with no recovery, when the measured one is after recovery. */
-  rawTop1?: number | null;
-  /** What recovered the measured model ("reconstruction + 3 epochs QAT with KD"), or null. */
-  recovery?: string | null;
-}
-
-export interface DesignPoint {
-  id: string;
-  name: string;
-  createdAt: string;
-  /** The model the point was designed for. */
-  modelSha256: string;
-  design: Design;
-  metrics: DesignPointMetrics;
-}
-
-export interface SchemeSettings {
-  granularity: Granularity;
-  scale: ScaleType;
-  rounding: Rounding;
+export interface FrontierSliceActions {
+  /** `forAllocation`: auto-allocate's measured budget search (the design's folding kept, the chosen design applied). */
+  runFrontier(targets: FrontierTarget[], options?: { maxAttempts?: number; forAllocation?: boolean }): Promise<void>;
+  cancelFrontier(): void;
+  /** Makes a frontier point's design the current design. */
+  applyFrontierPoint(index: number): void;
 }
 
 export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceActions {
@@ -161,34 +150,4 @@ export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceA
 
   loadDesign(design: Design): void;
   newSession(): Promise<void>;
-}
-
-export interface SweepOptions {
-  /** Test images per point. */
-  limit: number;
-  prune: boolean;
-  weightBits: boolean;
-  activationBits: boolean;
-  /** Stop a curve once top-1 fell this far (fraction), or null. */
-  earlyStopDrop: number | null;
-  /** Sweep only these layers (their channel groups and their bits); empty = every layer. */
-  layers: string[];
-}
-
-export interface SweepFormOptions {
-  limit: number;
-  weightBits: boolean;
-  activationBits: boolean;
-  earlyStop: boolean;
-}
-
-export interface SweepState {
-  status: JobStatus;
-  progress: SweepProgress | null;
-  /** The last complete sweep for the open model (by sha256). */
-  result: SweepResult | null;
-  modelSha256: string | null;
-  /** Which evaluation data it was measured on (see evaluationDataKey). */
-  dataKey: string | null;
-  error?: string;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDesign } from '../../core/design/design.ts';
-import { designKey, withMeasurement } from './measurement.ts';
-import type { DesignPoint, MeasuredAccuracy } from './types.ts';
+import { defaultDesign } from '../core/design/design.ts';
+import { MeasurementKeys } from './measurement.ts';
+import type { DesignPoint, MeasuredAccuracy } from './state.ts';
+
+const keys = new MeasurementKeys(() => null);
+const designKey = keys.design.bind(keys);
+const withMeasurement = keys.withMeasurement.bind(keys);
 
 const model = { sha256: 'a'.repeat(64) } as never;
 const dataset = { imported: null, source: 'bundled', mappingOverride: null, bundled: null } as never;
