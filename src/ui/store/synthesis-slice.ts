@@ -15,7 +15,7 @@ import wallTimes from '../../core/synth/wall-times.json';
 import { acceleratorFilesInWorker } from '../../workers-client/evaluator.ts';
 import { synthesizeInWorker } from '../../workers-client/synth.ts';
 import { deriveDesign } from './derived.ts';
-import { calibrationData, useApp } from './index.ts';
+import { calibrationData, labelMapping, useApp } from './index.ts';
 import { measurementDataKey } from './measurement.ts';
 import type { AppState } from './types.ts';
 
@@ -56,7 +56,7 @@ export function synthesisKey(state: Pick<AppState, 'model' | 'dataset' | 'design
   return JSON.stringify({
     model: state.model?.sha256 ?? '',
     compression: state.design.compression,
-    data: measurementDataKey(state),
+    data: measurementDataKey(state, labelMapping),
     device: state.design.hardware.device,
     layers: metrics.estimate.layers.map((l) => [l.name, l.config]),
   });
