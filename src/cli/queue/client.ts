@@ -15,7 +15,7 @@ import { executeSweep, prepareSweep, type SweepExecutor } from '../../core/sensi
 import type { SweepProgress, SweepRequest, SweepResult } from '../../core/sensitivity/types.ts';
 import { encodeDataset, uploadBlob, type BlobKind } from './blobs.ts';
 import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
-import { isTaskOutput, JOB_VERSION, parseFailure, type QueueJob, type SweepTaskJob } from './jobs.ts';
+import { isTaskOutput, JOB_VERSION, parseFailure, validateJob, type QueueJob, type SweepTaskJob } from './jobs.ts';
 
 /** Times a job that throws is tried before it is reported failed. */
 export const JOB_ATTEMPTS = 3;
@@ -98,6 +98,13 @@ export class QueueClient {
   submit(data: QueueJob, onProgress?: (work: number) => void): Promise<unknown> {
     const jobId = `${this.owner}-${++this.jobs}`;
     return new Promise((resolve, reject) => {
+      // Checked here too: a job the workers would refuse is refused before it is sent.
+      try {
+        validateJob(data);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
       this.pending.set(jobId, { data, resolve, reject, onProgress });
       this.add(jobId, data).catch((error: Error) => {
         this.pending.delete(jobId);
@@ -196,6 +203,19 @@ export class QueueClient {
     for (const c of [this.redis, ...this.connections]) c.disconnect();
   }
 
+  /**
+   * `submit` that stops waiting when `signal` aborts (then rejects "Cancelled."), and names the job
+   * and `what` it computed when it fails.
+   */
+  async run(data: QueueJob, what: string, signal?: AbortSignal, onProgress?: (work: number) => void): Promise<unknown> {
+    if (signal?.aborted) throw new EdgefoldError('cancelled', 'Cancelled.');
+    const cancelled = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new EdgefoldError('cancelled', 'Cancelled.')), { once: true }));
+    return Promise.race([this.submit(data, onProgress), cancelled]).catch((error: Error & { jobId?: string }) => {
+      if (error instanceof EdgefoldError && error.code === 'cancelled' && signal?.aborted) throw error;
+      throw new EdgefoldError(error instanceof EdgefoldError ? error.code : 'internal', `job ${error.jobId ?? '?'} failed (${error.message}); ${what}`);
+    });
+  }
+
   /** Executors for executeSweep: each runs one task at a time as a job. */
   executors(count: number, common: Omit<SweepTaskJob, 'v' | 'kind' | 'owner' | 'task' | 'baselineTop1'>): SweepExecutor[] {
     return Array.from({ length: Math.max(1, count) }, () => ({
@@ -210,15 +230,8 @@ export class QueueClient {
           ...(baselineTop1 !== undefined ? { baselineTop1 } : {}),
           task: { units: task.units, cost: task.cost },
         };
-        const cancelled = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new EdgefoldError('cancelled', 'Cancelled.')), { once: true }));
-        const output = await Promise.race([this.submit(job, onProgress), cancelled]).catch((error: Error & { jobId?: string }) => {
-          if (error instanceof EdgefoldError && error.code === 'cancelled' && signal.aborted) throw error;
-          const points = task.units.flatMap((u) => u.points.map((p) => `${p.kind} ${p.target} ${p.value}`));
-          throw new EdgefoldError(
-            error instanceof EdgefoldError ? error.code : 'internal',
-            `job ${error.jobId ?? '?'} failed (${error.message}); its points: ${points.join(', ')}`,
-          );
-        });
+        const points = task.units.flatMap((u) => u.points.map((p) => `${p.kind} ${p.target} ${p.value}`));
+        const output = await this.run(job, `its points: ${points.join(', ')}`, signal, onProgress);
         if (!isTaskOutput(output) || !Object.values(output.results).every(isPointMetrics)) throw new EdgefoldError('internal', `A worker returned a malformed result for ${task.id}.`);
         return { task: task.id, results: output.results, skipped: output.skipped, seconds: (performance.now() - started) / 1000 };
       },
@@ -252,6 +265,33 @@ export class RedisSweepCache implements SweepCache {
   }
   async set(key: string, metrics: PointMetrics): Promise<void> {
     await this.redis.set(this.key(key), JSON.stringify({ key, metrics }), 'EX', RESULT_TTL_SECONDS);
+  }
+}
+
+/** What every `--queue` run needs: where the queue is, the engine, and the client's own lifetime. */
+export interface QueueRunOptions {
+  url: string;
+  engine: QueueEngine;
+  ownerTtlSeconds?: number;
+  /** The CA of a rediss:// server with a private certificate (--queue-ca). */
+  ca?: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+/** Opens a client, runs `work`, and on a failure or a cancel removes the client's jobs; closes it in any case. */
+export async function withQueueClient<T>(options: QueueRunOptions, work: (client: QueueClient) => Promise<T>): Promise<T> {
+  const client = await QueueClient.open(options.url, options.engine, options.ownerTtlSeconds, options.ca);
+  try {
+    if (!(await client.workerSlots())) options.log?.(`no ${options.engine} worker is connected yet; the jobs wait for one (start: edgefold worker --queue URL --engine ${options.engine})`);
+    try {
+      return await work(client);
+    } catch (error) {
+      await client.cancelAll();
+      throw error;
+    }
+  } finally {
+    await client.close();
   }
 }
 

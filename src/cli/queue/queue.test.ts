@@ -3,13 +3,13 @@
  * real `edgefold worker` processes and real `edgefold sensitivity --queue` clients. Every process
  * started here is stopped here, by its own id. A reduced sweep (100 images) keeps it short.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start, stopProc, type Proc } from '../../../test/cli-procs.ts';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
 import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
 import { parseSweepResult, sweepProvenance } from '../../core/sensitivity/format.ts';
@@ -18,57 +18,9 @@ import { CHUNK_BYTES, encodeDataset, uploadBlob } from './blobs.ts';
 import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
 import { parseFailure, validateJob } from './jobs.ts';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/edgefold.mjs');
 const SWEEP = ['--prune', '0.5', '--bits', '4', '--limit', '100', '--workers', '2', '--no-cache', '-q'];
 /** Short locks so a killed worker's job restarts in seconds here (the default is 30 s: docs/queue.md). */
 const LOCK_MS = '3000';
-
-interface Proc {
-  child: ChildProcess;
-  log: () => string;
-  exited: Promise<number | null>;
-  /** Resolves once the output after character `from` matches. */
-  waitFor: (pattern: RegExp, from?: number, timeoutMs?: number) => Promise<void>;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const waiters: { pattern: RegExp; from: number; resolve: () => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const w of [...waiters]) {
-      if (!w.pattern.test(text.slice(w.from))) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    log: () => text,
-    exited,
-    waitFor: (pattern, from = 0, timeoutMs = 60_000) =>
-      pattern.test(text.slice(from))
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}:\n${text.slice(-2000)}`)), timeoutMs);
-            waiters.push({ pattern, from, resolve: () => (clearTimeout(timer), resolve()) });
-          }),
-  };
-}
-
-async function stopProc(p: Proc, signal: NodeJS.Signals = 'SIGTERM') {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  process.kill(p.child.pid!, signal);
-  const done = await Promise.race([p.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
-  if (!done) {
-    process.kill(p.child.pid!, 'SIGKILL');
-    await p.exited;
-  }
-}
 
 if (redisMissing) console.warn(`queue tests skipped: ${redisSkipReason}`);
 
