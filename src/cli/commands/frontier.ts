@@ -144,7 +144,7 @@ export const frontierCommand: Command = {
             baseline: { top1: float.top1, n: float.n, provenance: 'measured' },
             recovery: design.recovery!.reconstruct ? 'reconstruct' : 'none',
             measurements: result.measurements,
-            points: result.points.map(({ allocation, ...p }) => ({ ...p, allocationSteps: allocation.steps, provenance: { top1: 'measured', predicted: 'sweep curves', hardware: 'estimated' } })),
+            points: result.points.map((p) => ({ ...p, allocationSteps: p.allocation.steps, provenance: { top1: 'measured', predicted: 'sweep curves', hardware: 'estimated' } })),
             front: result.front.map((p) => result.points.indexOf(p)),
             warnings,
           },

@@ -33,6 +33,8 @@ export interface FrontierState {
   /** Auto-allocate with a recovery recipe: the search for its one target, whose design is applied when done. */
   forAllocation: boolean;
   error?: string;
+  /** Points read from a file (`edgefold frontier --json`, src/ui/import-results.ts): which, and where they were measured. */
+  imported?: { fileName: string; provenance: string };
 }
 
 export interface FrontierSliceActions {

@@ -65,6 +65,8 @@ export interface DesignPointMetrics {
   rawTop1?: number | null;
   /** What recovered the measured model ("reconstruction + 3 epochs QAT with KD"), or null. */
   recovery?: string | null;
+  /** Measured elsewhere and imported: where ("measured on 3 hosts (job queue), engine native, 10,000 images"). */
+  provenance?: string;
 }
 
 export interface DesignPoint {
