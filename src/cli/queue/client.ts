@@ -295,28 +295,19 @@ export async function withQueueClient<T>(options: QueueRunOptions, work: (client
   }
 }
 
-export interface QueuedSweepOptions {
-  url: string;
-  engine: QueueEngine;
+export interface QueuedSweepOptions extends QueueRunOptions {
   /** Tasks to cut the sweep into, as for that many local workers (default: the live workers' slots). */
   parallel?: number;
   useCache: boolean;
   calibrationData?: Dataset;
-  ownerTtlSeconds?: number;
-  /** The CA of a rediss:// server with a private certificate (--queue-ca). */
-  ca?: string;
-  signal?: AbortSignal;
   onProgress?: (progress: SweepProgress) => void;
-  log?: (line: string) => void;
 }
 
 /** A sensitivity sweep whose tasks run as jobs: the same plan, tasks and result document as a local run. */
 export async function runSensitivityOnQueue(modelBytes: Uint8Array, modelName: string, data: Dataset, request: SweepRequest, options: QueuedSweepOptions): Promise<SweepResult> {
   const prepared = await prepareSweep(modelBytes, data, request, options.engine);
-  const client = await QueueClient.open(options.url, options.engine, options.ownerTtlSeconds, options.ca);
-  try {
+  return withQueueClient(options, async (client) => {
     const slots = await client.workerSlots();
-    if (!slots) options.log?.(`no ${options.engine} worker is connected yet; the jobs wait for one (start: edgefold worker --queue URL --engine ${options.engine})`);
     const parallel = Math.min(options.parallel ?? Math.max(1, slots), prepared.plan.units.length);
     const [model, dataSha, calibration] = await Promise.all([
       client.upload(modelBytes, 'model'),
@@ -324,22 +315,15 @@ export async function runSensitivityOnQueue(modelBytes: Uint8Array, modelName: s
       options.calibrationData ? client.upload(encodeDataset(options.calibrationData), 'dataset') : Promise.resolve(undefined),
     ]);
     const executors = client.executors(parallel, { model, data: dataSha, ...(calibration ? { calibration } : {}), settings: prepared.plan.settings, limit: prepared.images });
-    try {
-      const result = await executeSweep(prepared.plan, executors, {
-        scope: prepared.scope,
-        images: prepared.images,
-        model: { name: modelName },
-        data: { name: data.name, split: data.split, classes: data.classes.length },
-        cache: options.useCache ? new RedisSweepCache(client.redis) : undefined,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      });
-      return { ...result, stats: { ...result.stats, hosts: [...client.hosts].sort() } };
-    } catch (error) {
-      await client.cancelAll();
-      throw error;
-    }
-  } finally {
-    await client.close();
-  }
+    const result = await executeSweep(prepared.plan, executors, {
+      scope: prepared.scope,
+      images: prepared.images,
+      model: { name: modelName },
+      data: { name: data.name, split: data.split, classes: data.classes.length },
+      cache: options.useCache ? new RedisSweepCache(client.redis) : undefined,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    return { ...result, stats: { ...result.stats, hosts: [...client.hosts].sort() } };
+  });
 }

@@ -7,10 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, stopProc, type Proc } from '../../../test/cli-procs.ts';
+import { watchQueue } from '../../../test/queue-watch.ts';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
 import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
 import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
@@ -42,16 +43,9 @@ describe.skipIf(redisMissing || defaultModelMissing)('frontier and retrain on th
   const workers: Proc[] = [];
   let admin: Redis;
   let queue: Queue;
-  const jobCounts = async () => Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
-  const emptyWithin = async (ms: number) => {
-    const until = Date.now() + ms;
-    let left = await jobCounts();
-    while (left && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
-      left = await jobCounts();
-    }
-    return left;
-  };
+  let watch: ReturnType<typeof watchQueue>;
+  const jobCounts = () => watch.jobCounts();
+  const emptyWithin = (ms: number) => watch.emptyWithin(ms);
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'edgefold-design-jobs-'));
@@ -64,6 +58,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('frontier and retrain on th
     const queueConnection = admin.duplicate();
     queueConnection.on('error', () => {});
     queue = new Queue(queueName('native'), { connection: queueConnection, prefix: KEY_PREFIX });
+    watch = watchQueue(queue);
     for (let i = 0; i < 2; i++) workers.push(start(['worker', '--queue', redis.url, '--concurrency', '1', '--engine', 'native', '--lock-ms', LOCK_MS, '--cache-dir', join(tmp, `cache${i}`)]));
     const s = start(['sensitivity', DEFAULT_MODEL, '--prune', '0.25,0.5', '--groups', '/blocks/blocks.4/pw/conv/Conv,/blocks/blocks.2/pw/conv/Conv', '--bits', '8,4', '--layers', '/blocks/blocks.5/pw/conv/Conv', '--limit', '100', '--engine', 'native', '--no-cache', '-q', '-o', sweep]);
     expect(await s.exited, s.log()).toBe(0);
@@ -141,12 +136,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('frontier and retrain on th
       queue.add('retrain', { ...retrain, options: { ...options, output: '/tmp/x.onnx' } }, { attempts: 3, jobId: 'poison-retrain-file' }),
     ]);
     for (const job of jobs) {
-      let state = '';
-      for (let i = 0; i < 100 && state !== 'failed'; i++) {
-        state = await job.getState();
-        if (state !== 'failed') await new Promise((r) => setTimeout(r, 200));
-      }
-      const done = (await Job.fromId(queue, job.id!))!;
+      const { state, done } = await watch.failed(job);
       expect(state, job.id).toBe('failed');
       const failure = parseFailure(done.failedReason);
       expect(failure.code, job.id).toBe('bad-input');

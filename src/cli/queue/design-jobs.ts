@@ -8,8 +8,7 @@ import { searchFrontier, type FrontierInput, type FrontierMeasurement, type Fron
 import { EdgefoldError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/eval/dataset.ts';
 import type { EvalResult } from '../../core/eval/evaluate.ts';
-import type { RetrainOptions } from '../../core/train/index.ts';
-import type { RetrainSummary } from '../retrain-run.ts';
+import type { RetrainRunInput, RetrainSummary } from '../retrain-run.ts';
 import { encodeDataset, fetchBlob } from './blobs.ts';
 import { withQueueClient, type QueueRunOptions } from './client.ts';
 import { JOB_VERSION, type FrontierPointJob, type RetrainJob } from './jobs.ts';
@@ -66,16 +65,8 @@ export async function searchFrontierOnQueue(
   });
 }
 
-export interface RetrainJobInput {
-  threads: number;
-  config: unknown;
-  train: Dataset;
-  calibration: Dataset;
-  evaluation?: Dataset;
-  evaluationLimit?: number;
-  options: RetrainOptions;
-  reconstruct: boolean;
-}
+/** A local run's input without what the worker supplies itself (its onnxruntime, the decoded model). */
+export type RetrainJobInput = Omit<RetrainRunInput, 'ort' | 'native' | 'model'>;
 
 function isRetrainOutput(value: unknown): value is { summary: RetrainSummary; model: string } {
   const v = value as { summary?: RetrainSummary; model?: unknown };

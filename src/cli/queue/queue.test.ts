@@ -6,10 +6,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, stopProc, type Proc } from '../../../test/cli-procs.ts';
+import { watchQueue } from '../../../test/queue-watch.ts';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
 import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
 import { parseSweepResult, sweepProvenance } from '../../core/sensitivity/format.ts';
@@ -33,6 +34,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   const workers: Proc[] = [];
   let admin: Redis;
   let queue: Queue;
+  let watch: ReturnType<typeof watchQueue>;
 
   let started = 0;
   const startWorker = async () => {
@@ -44,21 +46,12 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   };
   const client = (out: string, extra: string[] = []) => start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '--queue', redis.url, '-o', join(tmp, out), ...extra]);
   const readResult = (out: string) => JSON.parse(readFileSync(join(tmp, out), 'utf8')) as SweepResult;
-  const jobCounts = async () => Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
+  const jobCounts = () => watch.jobCounts();
+  const emptyWithin = (ms: number) => watch.emptyWithin(ms);
   const countsText = async () => {
     const jobs = await queue.getJobs(['active', 'completed', 'failed', 'waiting', 'delayed'], 0, 20);
     const owners = await Promise.all(jobs.map(async (j) => `${j.id} ${await j.getState()} owner alive: ${await admin.exists(ownerKey((j.data as { owner: string }).owner))}`));
     return `${JSON.stringify(await queue.getJobCounts())} ${owners.join('; ')}`;
-  };
-  /** Jobs left once the queue is empty or `ms` have passed. */
-  const emptyWithin = async (ms: number) => {
-    const until = Date.now() + ms;
-    let left = await jobCounts();
-    while (left && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
-      left = await jobCounts();
-    }
-    return left;
   };
 
   beforeAll(async () => {
@@ -69,6 +62,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
     const queueConnection = admin.duplicate();
     queueConnection.on('error', () => {});
     queue = new Queue(queueName('wasm'), { connection: queueConnection, prefix: KEY_PREFIX });
+    watch = watchQueue(queue);
     // The reference: the same sweep on the local two-thread pool.
     const ref = start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '-o', join(tmp, 'local.json')]);
     await Promise.all([ref.exited, startWorker(), startWorker()]);
@@ -181,12 +175,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
       'poison-model': /is not an ONNX model/,
     };
     for (const job of poisoned) {
-      let state = '';
-      for (let i = 0; i < 100 && state !== 'failed'; i++) {
-        state = await job.getState();
-        if (state !== 'failed') await new Promise((r) => setTimeout(r, 200));
-      }
-      const done = (await Job.fromId(queue, job.id!))!;
+      const { state, done } = await watch.failed(job);
       expect(state, job.id).toBe('failed');
       const failure = parseFailure(done.failedReason);
       expect(failure.code, job.id).toBe('bad-input');
