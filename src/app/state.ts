@@ -72,6 +72,8 @@ export interface DesignPointMetrics {
   rawTop1?: number | null;
   /** What recovered the measured model ("reconstruction + 3 epochs QAT with KD"), or null. */
   recovery?: string | null;
+  /** Measured elsewhere and imported: where ("measured on 3 hosts (job queue), engine native, 10,000 images"). */
+  provenance?: string;
 }
 
 export interface DesignPoint {
@@ -270,5 +272,7 @@ export interface FrontierState {
   baseline: { top1: number; n: number } | null;
   /** Auto-allocate with a recovery recipe: the search for its one target, whose design is applied when done. */
   forAllocation: boolean;
+  /** Points read from a file (`edgefold frontier --json`, src/ui/import-results.ts): which, and where they were measured. */
+  imported?: { fileName: string; provenance: string };
   error?: string;
 }

@@ -1,8 +1,8 @@
 import { DEFAULT_RECOVERY, defaultDesign, designContext, type Design } from '../../core/design/design.ts';
-import { searchFrontier, type FrontierTarget } from '../../core/design/frontier.ts';
+import { searchFrontier, type FrontierProgress, type FrontierResult, type FrontierTarget } from '../../core/design/frontier.ts';
 import { localFrontierMeasure } from '../../core/design/frontier-measure.ts';
-import { badInput } from '../../core/errors.ts';
-import { evaluate } from '../../core/eval/evaluate.ts';
+import { badInput, isAbortError } from '../../core/errors.ts';
+import { evaluate, type EvalResult } from '../../core/eval/evaluate.ts';
 import { createOrtRunner } from '../../core/eval/ort-runner.ts';
 import { getDevice } from '../../core/hw/devices.ts';
 import { checkNumber, LIMITS } from '../../core/limits.ts';
@@ -10,6 +10,8 @@ import { parseSweepResult, sha256Hex } from '../../core/sensitivity/index.ts';
 import type { Command } from '../command.ts';
 import { intOption, readDataset, readJsonFile, readModelArg, table } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
+import { parseQueueUrl, readQueueCa } from '../queue/connection.ts';
+import { searchFrontierOnQueue } from '../queue/design-jobs.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
@@ -28,7 +30,7 @@ export const frontierCommand: Command = {
   summary: 'Joint search: allocate prune ratios and bits from a sweep, fold, and measure designs at several targets (max FPS within X pp, or min resources at F FPS).',
   usage:
     'edgefold frontier <model.onnx> --sweep <results.json> --targets 0.5,1,2 [--kind max-fps|min-resources] [--max-drop PP (min-resources)] [--reconstruct] [--steps N] ' +
-    '[--data <manifest.json>] [--limit N] [--calib-limit N] [--device ID] [--clock MHz] [--budget 0.8] [--engine wasm|native] [--json]',
+    '[--data <manifest.json>] [--limit N] [--calib-limit N] [--device ID] [--clock MHz] [--budget 0.8] [--engine wasm|native] [--queue redis[s]://host:port [--queue-ttl S] [--queue-ca ca.pem]] [--json]',
   options: {
     sweep: { type: 'string' },
     targets: { type: 'string' },
@@ -44,6 +46,9 @@ export const frontierCommand: Command = {
     budget: { type: 'string' },
     engine: { type: 'string' },
     json: { type: 'boolean' },
+    queue: { type: 'string' },
+    'queue-ttl': { type: 'string' },
+    'queue-ca': { type: 'string' },
   },
   async run([path], values, io) {
     if (!values.sweep) throw badInput('--sweep <results.json> is required (write one with "edgefold sensitivity <model> -o results.json").', 'sweep');
@@ -75,7 +80,9 @@ export const frontierCommand: Command = {
       recovery: { ...DEFAULT_RECOVERY, reconstruct: !!values.reconstruct },
     };
 
-    const ort = await loadOrt(engine);
+    const queueUrl = values.queue === undefined ? undefined : parseQueueUrl(values.queue as string);
+    const queueTtl = intOption(values['queue-ttl'], 'queue-ttl', 5);
+    const queueCa = queueUrl ? await readQueueCa(values['queue-ca'] as string | undefined, queueUrl) : undefined;
     const manifest = values.data as string | undefined;
     const evaluation = await readDataset(manifest, 'test');
     const calibrationAll = await readDataset(manifest, 'calibration');
@@ -84,23 +91,60 @@ export const frontierCommand: Command = {
       ? { ...calibrationAll, count: calibLimit, pixels: calibrationAll.pixels.subarray(0, calibLimit * size), labels: calibrationAll.labels.subarray(0, calibLimit) }
       : calibrationAll;
     const inputShape = loaded.summary.inputs[0].shape;
-    const runner = await createOrtRunner(ort, bytes);
-    const float = await evaluate(runner, evaluation, inputShape, { limit, batchSize: 250 }).finally(() => runner.release());
-    const result = await searchFrontier(
-      { ctx: designContext(loaded), sweep, design, baseline: { top1: float.top1, n: float.n }, targets },
-      { measure: localFrontierMeasure({ ort, modelBytes: bytes, inputShape, evaluation, calibration, limit }) },
-      { maxAttempts: steps, onProgress: values.json ? undefined : (p) => io.err(`target ${p.target + 1}/${p.targets}, step ${p.attempt + 1}: ${p.message}`) },
-    );
+    const input = { ctx: designContext(loaded), sweep, design, targets };
+    const search = { maxAttempts: steps, onProgress: values.json ? undefined : (p: FrontierProgress) => io.err(`target ${p.target + 1}/${p.targets}, step ${p.attempt + 1}: ${p.message}`) };
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    let float: EvalResult;
+    let result: FrontierResult;
+    let hosts: string[] | undefined;
+    try {
+      if (queueUrl) {
+        ({ float, result, hosts } = await searchFrontierOnQueue(bytes, input, { evaluation, calibration, limit }, search, {
+          url: queueUrl,
+          engine,
+          ownerTtlSeconds: queueTtl,
+          ca: queueCa,
+          signal: controller.signal,
+          log: (line) => io.err(`frontier: ${line}`),
+        }));
+      } else {
+        const ort = await loadOrt(engine);
+        const runner = await createOrtRunner(ort, bytes);
+        float = await evaluate(runner, evaluation, inputShape, { limit, batchSize: 250, signal: controller.signal }).finally(() => runner.release());
+        result = await searchFrontier(
+          { ...input, baseline: { top1: float.top1, n: float.n } },
+          { measure: localFrontierMeasure({ ort, modelBytes: bytes, inputShape, evaluation, calibration, limit }) },
+          { ...search, signal: controller.signal },
+        );
+      }
+    } catch (error) {
+      if (isAbortError(error)) {
+        io.err('edgefold frontier: cancelled.');
+        return 130;
+      }
+      throw error;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
 
     if (values.json) {
       io.out(
         JSON.stringify(
           {
+            format: 'edgefold-frontier',
+            version: 1,
             model: loaded.summary.name,
+            modelSha256: await sha256Hex(bytes),
+            engine,
+            data: { name: float.dataset, split: float.split, n: float.n },
+            // The machines whose workers measured the designs (a --queue run only).
+            ...(hosts ? { hosts } : {}),
             baseline: { top1: float.top1, n: float.n, provenance: 'measured' },
             recovery: design.recovery!.reconstruct ? 'reconstruct' : 'none',
             measurements: result.measurements,
-            points: result.points.map(({ allocation, ...p }) => ({ ...p, allocationSteps: allocation.steps, provenance: { top1: 'measured', predicted: 'sweep curves', hardware: 'estimated' } })),
+            points: result.points.map((p) => ({ ...p, allocationSteps: p.allocation.steps, provenance: { top1: 'measured', predicted: 'sweep curves', hardware: 'estimated' } })),
             front: result.front.map((p) => result.points.indexOf(p)),
             warnings,
           },
@@ -129,6 +173,7 @@ export const frontierCommand: Command = {
           ]),
           new Set([2, 3, 4, 5, 6, 7, 8, 9]),
         ),
+        ...(hosts ? [`measured through the job queue on ${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${hosts.join(', ')}`] : []),
         `${result.measurements} designs measured; front (not beaten in both top-1 and FPS): ${result.front.map((p) => p.label).join('; ')}`,
         ...warnings.map((w) => `warning: ${w}`),
       ].join('\n'),

@@ -1,12 +1,12 @@
 import { badInput, isAbortError } from '../../core/errors.ts';
-import type { EvalResult } from '../../core/eval/evaluate.ts';
-import { parseCompressionConfig } from '../../core/config/compression.ts';
-import { reconstructHook } from '../../core/transfer/recover.ts';
-import type { ReconstructionResult } from '../../core/transfer/reconstruct.ts';
-import { DEFAULT_RETRAIN, OPTIMIZERS, retrain, type OptimizerName, type RetrainOptions, type RetrainProgress } from '../../core/train/index.ts';
+import { sha256Hex } from '../../core/hash.ts';
+import { DEFAULT_RETRAIN, OPTIMIZERS, type OptimizerName, type RetrainOptions, type RetrainProgress } from '../../core/train/index.ts';
 import type { Command } from '../command.ts';
 import { checkOutputPath, intOption, readDataset, readJsonFile, readModelArg, writeOutputFile } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
+import { retrainOnQueue } from '../queue/design-jobs.ts';
+import { parseQueueUrl, readQueueCa } from '../queue/connection.ts';
+import { runRetrain, type RetrainSummary } from '../retrain-run.ts';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
@@ -35,7 +35,7 @@ export const retrainCommand: Command = {
   usage:
     'edgefold retrain <model.onnx> --config <cfg.json> -o <out.onnx> [--epochs N] [--lr X] [--batch N] [--kd weight[,temperature]|off] [--optimizer adamw|sgd] ' +
     '[--weight-decay X] [--seed S] [--qat] [--ranges fixed|ema|learned] [--range-averaging C] [--warmup STEPS] [--no-augment] [--data <manifest.json>] [--train-split train] [--train-limit N] [--calib-split calibration] ' +
-    '[--split test] [--limit N] [--no-eval] [--engine native|wasm] [--threads N] [--reconstruct] [--json]',
+    '[--split test] [--limit N] [--no-eval] [--engine native|wasm] [--threads N] [--reconstruct] [--queue redis[s]://host:port [--queue-ttl S] [--queue-ca ca.pem]] [--json]',
   options: {
     config: { type: 'string', short: 'c' },
     output: { type: 'string', short: 'o' },
@@ -62,6 +62,9 @@ export const retrainCommand: Command = {
     threads: { type: 'string' },
     reconstruct: { type: 'boolean' },
     json: { type: 'boolean' },
+    queue: { type: 'string' },
+    'queue-ttl': { type: 'string' },
+    'queue-ca': { type: 'string' },
   },
   async run([path], values, io) {
     const configPath = values.config as string | undefined;
@@ -93,7 +96,7 @@ export const retrainCommand: Command = {
       limit: intOption(values['train-limit'], 'train-limit'),
     };
     const threads = intOption(values.threads, 'threads') ?? 2;
-    const { loaded } = await readModelArg(path);
+    const { bytes, loaded } = await readModelArg(path);
     const config = await readJsonFile(configPath, 'config');
     const manifest = values.data as string | undefined;
     const trainData = await readDataset(manifest, (values['train-split'] as string | undefined) ?? 'train');
@@ -101,8 +104,10 @@ export const retrainCommand: Command = {
     const evaluation = values['no-eval'] ? undefined : await readDataset(manifest, (values.split as string | undefined) ?? 'test');
     if (evaluation && evaluation.split === trainData.split) throw badInput('--split and --train-split name the same split: measure on data the model did not train on.', 'split');
 
-    const ort = await loadOrt(engine);
-    const sessionOptions = engine === 'native' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {};
+    if (options.epochs === 0 && !values.reconstruct) throw badInput('--epochs 0 trains nothing: add --reconstruct, or train for at least one epoch.', 'epochs');
+    const queueUrl = values.queue === undefined ? undefined : parseQueueUrl(values.queue as string);
+    const queueTtl = intOption(values['queue-ttl'], 'queue-ttl', 5);
+    const queueCa = queueUrl ? await readQueueCa(values['queue-ca'] as string | undefined, queueUrl) : undefined;
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -118,20 +123,28 @@ export const retrainCommand: Command = {
           `${Math.round(t.imagesPerSecond)} img/s, ${clock(t.secondsLeft)} left`,
       );
     };
-    if (options.epochs === 0 && !values.reconstruct) throw badInput('--epochs 0 trains nothing: add --reconstruct, or train for at least one epoch.', 'epochs');
-    let reconstruction: ReconstructionResult | undefined;
-    const reconstruct = values.reconstruct
-      ? reconstructHook(ort, loaded.model, parseCompressionConfig(config), calibration, {
-          onProgress: (p) => p.done === p.total && io.err(`retrain: reconstructed ${p.layer ?? ''} (${p.done}/${p.total})`),
-          onResult: (r) => (reconstruction = r),
-        })
-      : undefined;
-    let result;
+    const input = { threads, native: engine === 'native', config, train: trainData, calibration, evaluation, evaluationLimit: intOption(values.limit, 'limit'), options, reconstruct: Boolean(values.reconstruct) };
+    let run: { bytes: Uint8Array; summary: RetrainSummary; hosts?: string[] };
     try {
-      result = await retrain({ ort, sessionOptions }, { model: loaded.model, config, train: trainData, calibration, evaluation, evaluationLimit: intOption(values.limit, 'limit'), reconstruct }, options, {
-        signal: controller.signal,
-        onProgress,
-      });
+      run = queueUrl
+        ? await retrainOnQueue(bytes, input, {
+            url: queueUrl,
+            engine,
+            ownerTtlSeconds: queueTtl,
+            ca: queueCa,
+            signal: controller.signal,
+            log: (line) => io.err(`retrain: ${line}`),
+            onProgress: (fraction, secondsLeft) => {
+              const now = performance.now();
+              if (now - lastLine < 2000 && fraction < 1) return;
+              lastLine = now;
+              io.err(`retrain: ${(100 * fraction).toFixed(0)} % on a queue worker${secondsLeft === null ? '' : `, ${clock(secondsLeft)} left`}`);
+            },
+          })
+        : await runRetrain(
+            { ...input, ort: await loadOrt(engine), model: loaded.model },
+            { signal: controller.signal, onProgress, onReconstructed: (layer, done, total) => io.err(`retrain: reconstructed ${layer ?? ''} (${done}/${total})`) },
+          );
     } catch (error) {
       if (isAbortError(error)) {
         io.err(`edgefold retrain: cancelled; ${output} was not written and ${path} is unchanged.`);
@@ -141,33 +154,29 @@ export const retrainCommand: Command = {
     } finally {
       process.off('SIGINT', onSigint);
     }
-    await writeOutputFile(output, result.bytes);
-    const strip = (r: EvalResult) => ({ n: r.n, top1: r.top1, top5: r.top5, ci95: r.ci95, loss: r.loss, dataset: r.dataset, split: r.split });
+    await writeOutputFile(output, run.bytes);
+    const result = run.summary;
     if (values.json) {
       io.out(
         JSON.stringify(
           {
+            format: 'edgefold-retrain',
+            version: 1,
             model: path,
+            modelSha256: await sha256Hex(bytes),
             output,
             sha256: result.sha256,
             engine,
             recipe: { ...result.options, reconstruct: Boolean(values.reconstruct), config },
-            ...(reconstruction ? { reconstruction: { images: reconstruction.images, layers: reconstruction.layers } } : {}),
+            ...(result.reconstruction ? { reconstruction: result.reconstruction } : {}),
             data: result.data,
             epochs: result.epochs,
             trainSeconds: result.trainSeconds,
             imagesPerSecond: result.imagesPerSecond,
-            ...(result.accuracy
-              ? {
-                  accuracy: {
-                    ...(result.accuracy.compressed ? { compressed: strip(result.accuracy.compressed) } : {}),
-                    before: strip(result.accuracy.before),
-                    after: strip(result.accuracy.after),
-                  },
-                }
-              : {}),
+            ...(result.accuracy ? { accuracy: result.accuracy } : {}),
             quant: result.quant,
             ...(result.activationLimits ? { activationLimits: result.activationLimits } : {}),
+            ...(run.hosts ? { hosts: run.hosts } : {}),
           },
           null,
           2,

@@ -15,7 +15,7 @@ import { executeSweep, prepareSweep, type SweepExecutor } from '../../core/sensi
 import type { SweepProgress, SweepRequest, SweepResult } from '../../core/sensitivity/types.ts';
 import { encodeDataset, uploadBlob, type BlobKind } from './blobs.ts';
 import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
-import { isTaskOutput, JOB_VERSION, parseFailure, type QueueJob, type SweepTaskJob } from './jobs.ts';
+import { isTaskOutput, JOB_VERSION, parseFailure, validateJob, type QueueJob, type SweepTaskJob } from './jobs.ts';
 
 /** Times a job that throws is tried before it is reported failed. */
 export const JOB_ATTEMPTS = 3;
@@ -98,6 +98,13 @@ export class QueueClient {
   submit(data: QueueJob, onProgress?: (work: number) => void): Promise<unknown> {
     const jobId = `${this.owner}-${++this.jobs}`;
     return new Promise((resolve, reject) => {
+      // Checked here too: a job the workers would refuse is refused before it is sent.
+      try {
+        validateJob(data);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
       this.pending.set(jobId, { data, resolve, reject, onProgress });
       this.add(jobId, data).catch((error: Error) => {
         this.pending.delete(jobId);
@@ -196,6 +203,19 @@ export class QueueClient {
     for (const c of [this.redis, ...this.connections]) c.disconnect();
   }
 
+  /**
+   * `submit` that stops waiting when `signal` aborts (then rejects "Cancelled."), and names the job
+   * and `what` it computed when it fails.
+   */
+  async run(data: QueueJob, what: string, signal?: AbortSignal, onProgress?: (work: number) => void): Promise<unknown> {
+    if (signal?.aborted) throw new EdgefoldError('cancelled', 'Cancelled.');
+    const cancelled = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new EdgefoldError('cancelled', 'Cancelled.')), { once: true }));
+    return Promise.race([this.submit(data, onProgress), cancelled]).catch((error: Error & { jobId?: string }) => {
+      if (error instanceof EdgefoldError && error.code === 'cancelled' && signal?.aborted) throw error;
+      throw new EdgefoldError(error instanceof EdgefoldError ? error.code : 'internal', `job ${error.jobId ?? '?'} failed (${error.message}); ${what}`);
+    });
+  }
+
   /** Executors for executeSweep: each runs one task at a time as a job. */
   executors(count: number, common: Omit<SweepTaskJob, 'v' | 'kind' | 'owner' | 'task' | 'baselineTop1'>): SweepExecutor[] {
     return Array.from({ length: Math.max(1, count) }, () => ({
@@ -210,15 +230,8 @@ export class QueueClient {
           ...(baselineTop1 !== undefined ? { baselineTop1 } : {}),
           task: { units: task.units, cost: task.cost },
         };
-        const cancelled = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new EdgefoldError('cancelled', 'Cancelled.')), { once: true }));
-        const output = await Promise.race([this.submit(job, onProgress), cancelled]).catch((error: Error & { jobId?: string }) => {
-          if (error instanceof EdgefoldError && error.code === 'cancelled' && signal.aborted) throw error;
-          const points = task.units.flatMap((u) => u.points.map((p) => `${p.kind} ${p.target} ${p.value}`));
-          throw new EdgefoldError(
-            error instanceof EdgefoldError ? error.code : 'internal',
-            `job ${error.jobId ?? '?'} failed (${error.message}); its points: ${points.join(', ')}`,
-          );
-        });
+        const points = task.units.flatMap((u) => u.points.map((p) => `${p.kind} ${p.target} ${p.value}`));
+        const output = await this.run(job, `its points: ${points.join(', ')}`, signal, onProgress);
         if (!isTaskOutput(output) || !Object.values(output.results).every(isPointMetrics)) throw new EdgefoldError('internal', `A worker returned a malformed result for ${task.id}.`);
         return { task: task.id, results: output.results, skipped: output.skipped, seconds: (performance.now() - started) / 1000 };
       },
@@ -255,46 +268,24 @@ export class RedisSweepCache implements SweepCache {
   }
 }
 
-export interface QueuedSweepOptions {
+/** What every `--queue` run needs: where the queue is, the engine, and the client's own lifetime. */
+export interface QueueRunOptions {
   url: string;
   engine: QueueEngine;
-  /** Tasks to cut the sweep into, as for that many local workers (default: the live workers' slots). */
-  parallel?: number;
-  useCache: boolean;
-  calibrationData?: Dataset;
   ownerTtlSeconds?: number;
   /** The CA of a rediss:// server with a private certificate (--queue-ca). */
   ca?: string;
   signal?: AbortSignal;
-  onProgress?: (progress: SweepProgress) => void;
   log?: (line: string) => void;
 }
 
-/** A sensitivity sweep whose tasks run as jobs: the same plan, tasks and result document as a local run. */
-export async function runSensitivityOnQueue(modelBytes: Uint8Array, modelName: string, data: Dataset, request: SweepRequest, options: QueuedSweepOptions): Promise<SweepResult> {
-  const prepared = await prepareSweep(modelBytes, data, request, options.engine);
+/** Opens a client, runs `work`, and on a failure or a cancel removes the client's jobs; closes it in any case. */
+export async function withQueueClient<T>(options: QueueRunOptions, work: (client: QueueClient) => Promise<T>): Promise<T> {
   const client = await QueueClient.open(options.url, options.engine, options.ownerTtlSeconds, options.ca);
   try {
-    const slots = await client.workerSlots();
-    if (!slots) options.log?.(`no ${options.engine} worker is connected yet; the jobs wait for one (start: edgefold worker --queue URL --engine ${options.engine})`);
-    const parallel = Math.min(options.parallel ?? Math.max(1, slots), prepared.plan.units.length);
-    const [model, dataSha, calibration] = await Promise.all([
-      client.upload(modelBytes, 'model'),
-      client.upload(encodeDataset(data, prepared.images), 'dataset'),
-      options.calibrationData ? client.upload(encodeDataset(options.calibrationData), 'dataset') : Promise.resolve(undefined),
-    ]);
-    const executors = client.executors(parallel, { model, data: dataSha, ...(calibration ? { calibration } : {}), settings: prepared.plan.settings, limit: prepared.images });
+    if (!(await client.workerSlots())) options.log?.(`no ${options.engine} worker is connected yet; the jobs wait for one (start: edgefold worker --queue URL --engine ${options.engine})`);
     try {
-      const result = await executeSweep(prepared.plan, executors, {
-        scope: prepared.scope,
-        images: prepared.images,
-        model: { name: modelName },
-        data: { name: data.name, split: data.split, classes: data.classes.length },
-        cache: options.useCache ? new RedisSweepCache(client.redis) : undefined,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      });
-      return { ...result, stats: { ...result.stats, hosts: [...client.hosts].sort() } };
+      return await work(client);
     } catch (error) {
       await client.cancelAll();
       throw error;
@@ -302,4 +293,37 @@ export async function runSensitivityOnQueue(modelBytes: Uint8Array, modelName: s
   } finally {
     await client.close();
   }
+}
+
+export interface QueuedSweepOptions extends QueueRunOptions {
+  /** Tasks to cut the sweep into, as for that many local workers (default: the live workers' slots). */
+  parallel?: number;
+  useCache: boolean;
+  calibrationData?: Dataset;
+  onProgress?: (progress: SweepProgress) => void;
+}
+
+/** A sensitivity sweep whose tasks run as jobs: the same plan, tasks and result document as a local run. */
+export async function runSensitivityOnQueue(modelBytes: Uint8Array, modelName: string, data: Dataset, request: SweepRequest, options: QueuedSweepOptions): Promise<SweepResult> {
+  const prepared = await prepareSweep(modelBytes, data, request, options.engine);
+  return withQueueClient(options, async (client) => {
+    const slots = await client.workerSlots();
+    const parallel = Math.min(options.parallel ?? Math.max(1, slots), prepared.plan.units.length);
+    const [model, dataSha, calibration] = await Promise.all([
+      client.upload(modelBytes, 'model'),
+      client.upload(encodeDataset(data, prepared.images), 'dataset'),
+      options.calibrationData ? client.upload(encodeDataset(options.calibrationData), 'dataset') : Promise.resolve(undefined),
+    ]);
+    const executors = client.executors(parallel, { model, data: dataSha, ...(calibration ? { calibration } : {}), settings: prepared.plan.settings, limit: prepared.images });
+    const result = await executeSweep(prepared.plan, executors, {
+      scope: prepared.scope,
+      images: prepared.images,
+      model: { name: modelName },
+      data: { name: data.name, split: data.split, classes: data.classes.length },
+      cache: options.useCache ? new RedisSweepCache(client.redis) : undefined,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    return { ...result, stats: { ...result.stats, hosts: [...client.hosts].sort() } };
+  });
 }

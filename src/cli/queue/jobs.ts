@@ -6,7 +6,9 @@
  */
 import { EdgefoldError, badInput } from '../../core/errors.ts';
 import { checkJsonValue, checkNumber, LIMITS, quote } from '../../core/limits.ts';
+import { parseCompressionConfig, type CompressionConfig } from '../../core/config/compression.ts';
 import { CALIBRATION_METHODS } from '../../core/quant/calibrate.ts';
+import { OPTIMIZERS, type RetrainOptions } from '../../core/train/index.ts';
 import { CRITERIA } from '../../core/prune/importance.ts';
 import type { PointMetrics, SweepSettings, SweepTask } from '../../core/sensitivity/types.ts';
 import { SWEEP_KINDS } from '../../core/sensitivity/types.ts';
@@ -46,7 +48,38 @@ export interface EmptyJob extends JobBase {
   kind: 'empty';
 }
 
-export type QueueJob = SweepTaskJob | EvalJob | EmptyJob;
+/**
+ * One measurement of the joint search (`FrontierJob` in src/core/design/frontier.ts): the design's
+ * compression, measured (after reconstruction when `reconstruct`) on the first `limit` images.
+ * The folding is not sent: it does not change accuracy.
+ */
+export interface FrontierPointJob extends JobBase {
+  kind: 'frontier-point';
+  model: string;
+  data: string;
+  calibration: string;
+  limit: number;
+  compression: CompressionConfig;
+  reconstruct: boolean;
+}
+
+/** One retraining run (`edgefold retrain`): the worker uploads the retrained model as a blob. */
+export interface RetrainJob extends JobBase {
+  kind: 'retrain';
+  model: string;
+  train: string;
+  calibration: string;
+  evaluation?: string;
+  evaluationLimit?: number;
+  config: CompressionConfig;
+  options: RetrainOptions;
+  reconstruct: boolean;
+  /** onnxruntime threads of the training and evaluation sessions (native engine): part of the recipe. */
+  threads: number;
+}
+
+export type QueueJob = SweepTaskJob | EvalJob | EmptyJob | FrontierPointJob | RetrainJob;
+export const JOB_KINDS = ['sweep-task', 'eval', 'empty', 'frontier-point', 'retrain'] as const;
 
 /** What a failed job reports (BullMQ's failedReason holds it as JSON). */
 export interface JobFailure {
@@ -133,6 +166,58 @@ function checkSettings(value: unknown): void {
   if (s.earlyStop !== null) num(object(s.earlyStop, 'settings.earlyStop', ['maxDrop']).maxDrop, 'settings.earlyStop.maxDrop', 0, 1);
 }
 
+/** The ranges `edgefold retrain` accepts on its command line (src/cli/commands/retrain.ts). */
+export const RETRAIN_RANGES = {
+  epochs: { min: 0, max: 1000 },
+  batchSize: { min: 1, max: MAX_BATCH },
+  lr: { min: 1e-8, max: 10 },
+  weightDecay: { min: 0, max: 1 },
+  momentum: { min: 0, max: 1 },
+  seed: { min: 0, max: 2 ** 31 - 1 },
+  kdWeight: { min: 0, max: 1 },
+  kdTemperature: { min: 0.01, max: 1000 },
+  warmupSteps: { min: 0, max: 1e7 },
+  rangeAveraging: { min: 0, max: 1 },
+  pad: { min: 0, max: 64 },
+  threads: { min: 1, max: 64 },
+} as const;
+
+function checkRetrainOptions(value: unknown): void {
+  const o = object(value, 'options', ['epochs', 'batchSize', 'lr', 'optimizer', 'weightDecay', 'momentum', 'seed', 'kd', 'qat', 'augment', 'warmupSteps', 'batchNorm', 'activationRanges', 'rangeAveraging'], ['limit']);
+  const r = RETRAIN_RANGES;
+  num(o.epochs, 'options.epochs', r.epochs.min, r.epochs.max, true);
+  num(o.batchSize, 'options.batchSize', r.batchSize.min, r.batchSize.max, true);
+  num(o.lr, 'options.lr', r.lr.min, r.lr.max);
+  oneOf(o.optimizer, OPTIMIZERS, 'options.optimizer');
+  num(o.weightDecay, 'options.weightDecay', r.weightDecay.min, r.weightDecay.max);
+  num(o.momentum, 'options.momentum', r.momentum.min, r.momentum.max);
+  num(o.seed, 'options.seed', r.seed.min, r.seed.max, true);
+  if (o.kd !== null) {
+    const kd = object(o.kd, 'options.kd', ['weight', 'temperature']);
+    num(kd.weight, 'options.kd.weight', r.kdWeight.min, r.kdWeight.max);
+    num(kd.temperature, 'options.kd.temperature', r.kdTemperature.min, r.kdTemperature.max);
+  }
+  oneOf(o.qat, [true, false], 'options.qat');
+  const a = object(o.augment, 'options.augment', ['pad', 'flip']);
+  num(a.pad, 'options.augment.pad', r.pad.min, r.pad.max, true);
+  oneOf(a.flip, [true, false], 'options.augment.flip');
+  num(o.warmupSteps, 'options.warmupSteps', r.warmupSteps.min, r.warmupSteps.max, true);
+  if (o.limit !== undefined) num(o.limit, 'options.limit', 1, LIMITS.data.images, true);
+  oneOf(o.batchNorm, ['train', 'frozen'], 'options.batchNorm');
+  oneOf(o.activationRanges, ['fixed', 'ema', 'learned'], 'options.activationRanges');
+  num(o.rangeAveraging, 'options.rangeAveraging', r.rangeAveraging.min, r.rangeAveraging.max);
+}
+
+/** A compression config as a local config file is checked (parseCompressionConfig, with its limits). */
+function checkCompression(value: unknown, path: string): void {
+  try {
+    parseCompressionConfig(value);
+  } catch (error) {
+    if (error instanceof EdgefoldError) throw badInput(`job.${path}: ${error.message}`, path);
+    throw error;
+  }
+}
+
 function checkTask(value: unknown): void {
   const t = object(value, 'task', ['units', 'cost']);
   num(t.cost, 'task.cost', 0, Number.MAX_VALUE);
@@ -163,8 +248,8 @@ export function validateJob(value: unknown): QueueJob {
   checkJsonValue(value, 'job');
   const peek = (value ?? {}) as Obj;
   if (peek.v !== JOB_VERSION) throw badInput(`job.v must be ${JOB_VERSION} (this worker's job format), got ${quote(peek.v)}.`, 'v');
-  const kind = oneOf(peek.kind, ['sweep-task', 'eval', 'empty'] as const, 'kind');
-  const base = object(value, '(job)', ['v', 'kind', 'owner'], ['model', 'data', 'calibration', 'settings', 'limit', 'baselineTop1', 'task', 'batchSize']);
+  const kind = oneOf(peek.kind, JOB_KINDS, 'kind');
+  const base = object(value, '(job)', ['v', 'kind', 'owner'], ['model', 'data', 'calibration', 'settings', 'limit', 'baselineTop1', 'task', 'batchSize', 'compression', 'reconstruct', 'train', 'evaluation', 'evaluationLimit', 'config', 'options', 'threads']);
   if (typeof base.owner !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(base.owner)) throw badInput('job.owner must be a client id (letters, digits, "_", ".", "-").', 'owner');
   if (kind === 'empty') object(value, '(job)', ['v', 'kind', 'owner']);
   if (kind === 'eval') {
@@ -183,6 +268,23 @@ export function validateJob(value: unknown): QueueJob {
     if (j.baselineTop1 !== undefined) num(j.baselineTop1, 'baselineTop1', 0, 1);
     checkSettings(j.settings);
     checkTask(j.task);
+  }
+  if (kind === 'frontier-point') {
+    const j = object(value, '(job)', ['v', 'kind', 'owner', 'model', 'data', 'calibration', 'limit', 'compression', 'reconstruct']);
+    for (const k of ['model', 'data', 'calibration']) hash(j[k], k);
+    num(j.limit, 'limit', 1, LIMITS.data.images, true);
+    oneOf(j.reconstruct, [true, false], 'reconstruct');
+    checkCompression(j.compression, 'compression');
+  }
+  if (kind === 'retrain') {
+    const j = object(value, '(job)', ['v', 'kind', 'owner', 'model', 'train', 'calibration', 'config', 'options', 'reconstruct', 'threads'], ['evaluation', 'evaluationLimit']);
+    for (const k of ['model', 'train', 'calibration']) hash(j[k], k);
+    if (j.evaluation !== undefined) hash(j.evaluation, 'evaluation');
+    if (j.evaluationLimit !== undefined) num(j.evaluationLimit, 'evaluationLimit', 1, LIMITS.data.images, true);
+    oneOf(j.reconstruct, [true, false], 'reconstruct');
+    num(j.threads, 'threads', RETRAIN_RANGES.threads.min, RETRAIN_RANGES.threads.max, true);
+    checkCompression(j.config, 'config');
+    checkRetrainOptions(j.options);
   }
   return value as QueueJob;
 }

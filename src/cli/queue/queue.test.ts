@@ -3,13 +3,14 @@
  * real `edgefold worker` processes and real `edgefold sensitivity --queue` clients. Every process
  * started here is stopped here, by its own id. A reduced sweep (100 images) keeps it short.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Job, Queue } from 'bullmq';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start, stopProc, type Proc } from '../../../test/cli-procs.ts';
+import { watchQueue } from '../../../test/queue-watch.ts';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
 import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
 import { parseSweepResult, sweepProvenance } from '../../core/sensitivity/format.ts';
@@ -18,57 +19,9 @@ import { CHUNK_BYTES, encodeDataset, uploadBlob } from './blobs.ts';
 import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
 import { parseFailure, validateJob } from './jobs.ts';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/edgefold.mjs');
 const SWEEP = ['--prune', '0.5', '--bits', '4', '--limit', '100', '--workers', '2', '--no-cache', '-q'];
 /** Short locks so a killed worker's job restarts in seconds here (the default is 30 s: docs/queue.md). */
 const LOCK_MS = '3000';
-
-interface Proc {
-  child: ChildProcess;
-  log: () => string;
-  exited: Promise<number | null>;
-  /** Resolves once the output after character `from` matches. */
-  waitFor: (pattern: RegExp, from?: number, timeoutMs?: number) => Promise<void>;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const waiters: { pattern: RegExp; from: number; resolve: () => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const w of [...waiters]) {
-      if (!w.pattern.test(text.slice(w.from))) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    log: () => text,
-    exited,
-    waitFor: (pattern, from = 0, timeoutMs = 60_000) =>
-      pattern.test(text.slice(from))
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}:\n${text.slice(-2000)}`)), timeoutMs);
-            waiters.push({ pattern, from, resolve: () => (clearTimeout(timer), resolve()) });
-          }),
-  };
-}
-
-async function stopProc(p: Proc, signal: NodeJS.Signals = 'SIGTERM') {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  process.kill(p.child.pid!, signal);
-  const done = await Promise.race([p.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
-  if (!done) {
-    process.kill(p.child.pid!, 'SIGKILL');
-    await p.exited;
-  }
-}
 
 if (redisMissing) console.warn(`queue tests skipped: ${redisSkipReason}`);
 
@@ -81,6 +34,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   const workers: Proc[] = [];
   let admin: Redis;
   let queue: Queue;
+  let watch: ReturnType<typeof watchQueue>;
 
   let started = 0;
   const startWorker = async () => {
@@ -92,21 +46,12 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   };
   const client = (out: string, extra: string[] = []) => start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '--queue', redis.url, '-o', join(tmp, out), ...extra]);
   const readResult = (out: string) => JSON.parse(readFileSync(join(tmp, out), 'utf8')) as SweepResult;
-  const jobCounts = async () => Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
+  const jobCounts = () => watch.jobCounts();
+  const emptyWithin = (ms: number) => watch.emptyWithin(ms);
   const countsText = async () => {
     const jobs = await queue.getJobs(['active', 'completed', 'failed', 'waiting', 'delayed'], 0, 20);
     const owners = await Promise.all(jobs.map(async (j) => `${j.id} ${await j.getState()} owner alive: ${await admin.exists(ownerKey((j.data as { owner: string }).owner))}`));
     return `${JSON.stringify(await queue.getJobCounts())} ${owners.join('; ')}`;
-  };
-  /** Jobs left once the queue is empty or `ms` have passed. */
-  const emptyWithin = async (ms: number) => {
-    const until = Date.now() + ms;
-    let left = await jobCounts();
-    while (left && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
-      left = await jobCounts();
-    }
-    return left;
   };
 
   beforeAll(async () => {
@@ -117,6 +62,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
     const queueConnection = admin.duplicate();
     queueConnection.on('error', () => {});
     queue = new Queue(queueName('wasm'), { connection: queueConnection, prefix: KEY_PREFIX });
+    watch = watchQueue(queue);
     // The reference: the same sweep on the local two-thread pool.
     const ref = start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '-o', join(tmp, 'local.json')]);
     await Promise.all([ref.exited, startWorker(), startWorker()]);
@@ -229,12 +175,7 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
       'poison-model': /is not an ONNX model/,
     };
     for (const job of poisoned) {
-      let state = '';
-      for (let i = 0; i < 100 && state !== 'failed'; i++) {
-        state = await job.getState();
-        if (state !== 'failed') await new Promise((r) => setTimeout(r, 200));
-      }
-      const done = (await Job.fromId(queue, job.id!))!;
+      const { state, done } = await watch.failed(job);
       expect(state, job.id).toBe('failed');
       const failure = parseFailure(done.failedReason);
       expect(failure.code, job.id).toBe('bad-input');

@@ -12,8 +12,8 @@ import { EdgefoldError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/eval/dataset.ts';
 import { loadModel } from '../../core/graph/index.ts';
 import { NodeSweepPool } from '../../../workers/pool.ts';
-import { evaluateInThread } from './eval-thread.ts';
-import { BlobDiskCache, decodeDataset, fetchBlob, type BlobKind } from './blobs.ts';
+import { runInThread } from './job-thread.ts';
+import { BlobDiskCache, decodeDataset, fetchBlob, uploadBlob, type BlobKind } from './blobs.ts';
 import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
 import { failureOf, validateJob, type QueueJob } from './jobs.ts';
 
@@ -104,8 +104,46 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
     if (job.kind === 'eval') {
       const [bytes, data] = await Promise.all([modelBytes(job.model), dataset(job.data)]);
       // On a thread: a long synchronous batch here would hold up the renewal of the job's lock.
-      const result = await evaluateInThread({ engine: options.engine, modelBytes: bytes, data, limit: job.limit, batchSize: job.batchSize }, signal, progress);
+      const result = await runInThread({ kind: 'eval', engine: options.engine, modelBytes: bytes, data, limit: job.limit, batchSize: job.batchSize }, signal, progress);
       return { result, host: hostname() };
+    }
+    if (job.kind === 'frontier-point') {
+      const [bytes, evaluation, calibration] = await Promise.all([modelBytes(job.model), dataset(job.data), dataset(job.calibration)]);
+      const measured = await runInThread(
+        { kind: 'frontier-point', engine: options.engine, modelBytes: bytes, evaluation, calibration, limit: job.limit, compression: job.compression, reconstruct: job.reconstruct },
+        signal,
+        progress,
+      );
+      return { measured, host: hostname() };
+    }
+    if (job.kind === 'retrain') {
+      const [bytes, train, calibration, evaluation] = await Promise.all([
+        modelBytes(job.model),
+        dataset(job.train),
+        dataset(job.calibration),
+        job.evaluation ? dataset(job.evaluation) : Promise.resolve(undefined),
+      ]);
+      const { summary, bytes: retrained } = await runInThread(
+        {
+          kind: 'retrain',
+          engine: options.engine,
+          modelBytes: bytes,
+          train,
+          calibration,
+          evaluation,
+          evaluationLimit: job.evaluationLimit,
+          config: job.config,
+          options: job.options,
+          reconstruct: job.reconstruct,
+          threads: job.threads,
+        },
+        signal,
+        // Training reports a fraction of its steps; BullMQ progress is a number either way.
+        progress,
+      );
+      // The retrained model goes back as a blob, by hash, like every model.
+      const model = await uploadBlob(redis, retrained, 'model');
+      return { summary, model, host: hostname() };
     }
     const [bytes, data, calibrationData] = await Promise.all([
       // Parsed here first, with the limits of local files: a model that fails fails this job, not the thread.

@@ -13,7 +13,8 @@ import { decodeModel } from '../onnx/model.ts';
 import { ortBatchSource } from '../quant/ort-calibration.ts';
 import { DEFAULT_RETRAIN, retrain } from '../train/retrain.ts';
 import { reconstructHook } from '../transfer/recover.ts';
-import type { FrontierDeps, FrontierJob, FrontierMeasurement } from './frontier.ts';
+import type { Design } from './design.ts';
+import type { FrontierMeasurement } from './frontier.ts';
 
 export interface LocalMeasureInput {
   ort: OrtModule;
@@ -25,9 +26,12 @@ export interface LocalMeasureInput {
   limit?: number;
 }
 
-export function localFrontierMeasure(input: LocalMeasureInput): FrontierDeps['measure'] {
+/** What a measurement needs of a `FrontierJob`: the compression and whether to reconstruct (a queue job carries just these). */
+export type MeasureSubject = { design: Pick<Design, 'compression'>; reconstruct: boolean };
+
+export function localFrontierMeasure(input: LocalMeasureInput): (job: MeasureSubject, signal?: AbortSignal) => Promise<FrontierMeasurement> {
   const model = decodeModel(input.modelBytes);
-  return async (job: FrontierJob, signal?: AbortSignal): Promise<FrontierMeasurement> => {
+  return async (job: MeasureSubject, signal?: AbortSignal): Promise<FrontierMeasurement> => {
     const config = parseCompressionConfig(job.design.compression);
     if (job.reconstruct) {
       const result = await retrain(

@@ -19,7 +19,8 @@ import { predictAccuracy } from '../sensitivity/predictor.ts';
 import { runSweepLocal } from '../sensitivity/run.ts';
 import type { SweepResult } from '../sensitivity/types.ts';
 import { DEFAULT_RECOVERY, defaultDesign, designContext, evaluateDesign, type Design, type DesignContext } from './design.ts';
-import { frontierJobKey, searchFrontier, withAllocation, type FrontierJob, type FrontierMeasurement } from './frontier.ts';
+import { EdgefoldError } from '../errors.ts';
+import { frontierJobKey, searchFrontier, withAllocation, type FrontierJob, type FrontierMeasurement, type FrontierTarget } from './frontier.ts';
 import { localFrontierMeasure } from './frontier-measure.ts';
 
 const ortModule = ort as unknown as Parameters<typeof runSweepLocal>[0];
@@ -139,6 +140,65 @@ describe.skipIf(defaultModelMissing)('joint search (default model)', () => {
     expect(unreachable.message).toMatch(/reached \d+\.\d FPS/);
     expect(result.front.length).toBeGreaterThanOrEqual(1);
     for (const p of result.front) expect(result.points.some((q) => q.fps > p.fps && q.measured.top1 > p.measured.top1)).toBe(false);
+  });
+
+  it('concurrent targets (the job queue): the same result as one after another, with measurements of different targets in flight together', async () => {
+    const input = {
+      ctx,
+      sweep,
+      design: base,
+      baseline: { top1: sweep.baseline.top1, n: 100 },
+      targets: [
+        { kind: 'max-fps', maxDropPp: 0.5 },
+        { kind: 'max-fps', maxDropPp: 2 },
+        { kind: 'min-resources', minFps: 500, maxDropPp: 2 },
+      ] as FrontierTarget[],
+    };
+    const sequential = await searchFrontier(input, { measure: fakeMeasure(1, []) });
+    let inFlight = 0;
+    let most = 0;
+    const measure = fakeMeasure(1, []);
+    const concurrent = await searchFrontier(
+      input,
+      {
+        measure: async (job) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 5));
+          inFlight--;
+          return measure(job);
+        },
+      },
+      { concurrentTargets: true },
+    );
+    expect(concurrent).toEqual(sequential);
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it('concurrent targets: one failed measurement fails the search and stops the other targets from measuring more', async () => {
+    const started: string[] = [];
+    const abortedWhenDone: boolean[] = [];
+    let fail = true;
+    const search = searchFrontier(
+      { ctx, sweep, design: base, baseline: { top1: sweep.baseline.top1, n: 100 }, targets: [{ kind: 'max-fps', maxDropPp: 0.5 }, { kind: 'max-fps', maxDropPp: 5 }] },
+      {
+        measure: async (job, signal) => {
+          started.push(job.key);
+          if (fail) {
+            fail = false;
+            throw new EdgefoldError('internal', 'job 7 failed');
+          }
+          await new Promise((r) => setTimeout(r, 20));
+          abortedWhenDone.push(Boolean(signal?.aborted));
+          return { top1: 0.9, ci95: [0.89, 0.91], n: 100 };
+        },
+      },
+      { concurrentTargets: true },
+    );
+    await expect(search).rejects.toThrow('job 7 failed');
+    await new Promise((r) => setTimeout(r, 50));
+    // The other target's measurement was told to stop, and no target measured again.
+    expect(abortedWhenDone).toEqual([true]);
+    expect(started).toHaveLength(2);
   });
 
   it('cancel: an aborted search rejects as cancelled and reports no point after the abort', async () => {

@@ -17,8 +17,8 @@
  * folding does not change accuracy). See docs/decisions.md.
  *
  * Measuring is injected (`FrontierDeps.measure`): workers in the browser, onnxruntime-node in the
- * CLI and tests. Each measurement is a plain serializable `FrontierJob`, so a job queue could run
- * them on other hosts later (issue 18).
+ * CLI and tests. Each measurement is a plain serializable `FrontierJob`: `edgefold frontier --queue`
+ * runs them as jobs on other hosts (issue 18), with the targets searched concurrently.
  */
 import type { CompressionConfig } from '../config/compression.ts';
 import { badInput, throwIfAborted } from '../errors.ts';
@@ -72,6 +72,12 @@ export interface FrontierOptions {
   customDevices?: readonly Device[];
   /** Fold each design with auto-fold (default); false keeps the starting design's folding (auto-allocate). */
   fold?: boolean;
+  /**
+   * Search the targets at the same time (default false: one after another). For a measure that
+   * runs elsewhere (a job queue): the targets' measurements then run on as many hosts. The result
+   * is the same either way; only the order of `onPoint` calls follows completion.
+   */
+  concurrentTargets?: boolean;
 }
 
 export interface FrontierInput {
@@ -185,18 +191,20 @@ export async function searchFrontier(input: FrontierInput, deps: FrontierDeps, o
   const reconstruct = recoveryOf(input.design).reconstruct;
   const measured = new Map<string, Promise<FrontierMeasurement>>();
   let measurements = 0;
-  const points: FrontierPoint[] = [];
   // The most compression the curves allow: budgets above its predicted drop change nothing.
   const ceiling = allocate(sweep, { maxDrop: 1 }, { roundTo }).prediction.drop;
+  // Concurrent targets: the first failure stops the others' measurements too.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
 
-  for (let t = 0; t < targets.length; t++) {
+  const searchTarget = async (t: number): Promise<FrontierPoint> => {
     const target = targets[t];
     const bound = target.maxDropPp / 100;
     const objective: FoldObjective = target.kind === 'max-fps' ? 'max-fps' : { targetFps: target.minFps };
     const progress = (attempt: number, message: string) => options.onProgress?.({ target: t, targets: targets.length, attempt, measurements, message });
 
     const tryBudget = async (budget: number, attempt: number): Promise<Candidate> => {
-      throwIfAborted(options.signal);
+      throwIfAborted(signal);
       const allocation = allocate(sweep, { maxDrop: budget }, { roundTo });
       const compressed = withAllocation(input.design, allocation.config);
       const before = evaluateDesign(ctx, compressed, options.customDevices);
@@ -211,12 +219,12 @@ export async function searchFrontier(input: FrontierInput, deps: FrontierDeps, o
         measurements++;
         progress(attempt, `measuring the design allocated for a predicted drop of ${(100 * budget).toFixed(2)} pp${reconstruct ? ' (after reconstruction)' : ''}`);
         const job: FrontierJob = { key, design, reconstruct };
-        const pending = deps.measure(job, options.signal);
+        const pending = deps.measure(job, signal);
         measured.set(key, pending);
         pending.catch(() => measured.delete(key));
       }
       const m = await measured.get(key)!;
-      throwIfAborted(options.signal);
+      throwIfAborted(signal);
       const drop = baseline.top1 - m.top1;
       const attemptRecord: FrontierAttempt = {
         budget,
@@ -307,8 +315,17 @@ export async function searchFrontier(input: FrontierInput, deps: FrontierDeps, o
       macs: chosen.metrics.macs,
       attempts: tried.map((c) => c.attempt),
     };
-    points.push(point);
     options.onPoint?.(point);
+    return point;
+  };
+
+  const points: FrontierPoint[] = [];
+  try {
+    if (options.concurrentTargets) points.push(...(await Promise.all(targets.map((_, t) => searchTarget(t)))));
+    else for (let t = 0; t < targets.length; t++) points.push(await searchTarget(t));
+  } catch (error) {
+    stop.abort(error);
+    throw error;
   }
   return { points, front: frontierOf(points), measurements, baseline };
 }

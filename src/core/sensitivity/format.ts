@@ -36,11 +36,18 @@ export function parseSweepResult(value: unknown, fileName = 'sweep'): SweepResul
   return r;
 }
 
-/** Where a sweep's numbers come from, in words: "measured on 3 hosts (job queue), engine native, 10,000 images". */
-export function sweepProvenance(result: SweepResult): string {
-  const hosts = result.stats?.hosts;
+/**
+ * Where measured numbers come from, in words: "measured on 3 hosts (job queue), engine native,
+ * 10,000 images". `hosts`: the machines of a job-queue run; absent for a run on one machine.
+ */
+export function measuredProvenance(hosts: readonly string[] | undefined, engine: string, images: number): string {
   const where = hosts ? `on ${hosts.length} host${hosts.length === 1 ? '' : 's'} (job queue)` : 'on this machine';
-  return `measured ${where}, engine ${result.engine}, ${result.data.n.toLocaleString('en-US')} images`;
+  return `measured ${where}, engine ${engine}, ${images.toLocaleString('en-US')} images`;
+}
+
+/** Where a sweep's numbers come from (see measuredProvenance). */
+export function sweepProvenance(result: SweepResult): string {
+  return measuredProvenance(result.stats?.hosts, result.engine, result.data.n);
 }
 
 /**

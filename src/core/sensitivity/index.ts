@@ -20,7 +20,7 @@ export type { SweepCache, CacheScope } from './cache.ts';
 export { sha256Hex, datasetHash } from './hash.ts';
 export { prepareSweep, runSweepLocal, serviceExecutor } from './run.ts';
 export type { PreparedSweep, RunOptions } from './run.ts';
-export { sweepToCsv, sweepToJson, parseSweepResult, sweepProvenance, sweepForModel } from './format.ts';
+export { sweepToCsv, sweepToJson, parseSweepResult, sweepProvenance, measuredProvenance, sweepForModel } from './format.ts';
 export { predictAccuracy, sweepCurves, interpolate, configSettings } from './predictor.ts';
 export type { Prediction, PredictionTerm, Curve } from './predictor.ts';
 export { allocate } from './allocator.ts';

@@ -126,9 +126,15 @@ export function DesignPoints() {
                     const v = c.value(p);
                     const testId = c.id === 'top1' ? 'point-top1' : c.id === 'rawTop1' ? 'point-raw-top1' : undefined;
                     return (
-                      <td key={c.id} className="num" data-testid={testId} title={c.id === 'top1' && p.metrics.recovery ? `after ${p.metrics.recovery}` : undefined}>
+                      <td key={c.id} className="num" data-testid={testId} title={c.id === 'top1' && (p.metrics.recovery || p.metrics.provenance) ? [p.metrics.recovery && `after ${p.metrics.recovery}`, p.metrics.provenance].filter(Boolean).join('; ') : undefined}>
                         {v === null ? (c.id === 'top1' ? 'not measured' : '—') : c.format(v)}
                         {c.id === 'top1' && p.metrics.recovery ? <span className="muted"> ({p.metrics.recovery})</span> : null}
+                        {c.id === 'top1' && p.metrics.provenance ? (
+                          <span className="muted" data-testid="point-provenance">
+                            {' '}
+                            {p.metrics.provenance}
+                          </span>
+                        ) : null}
                       </td>
                     );
                   })}

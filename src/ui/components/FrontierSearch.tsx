@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { recoveryOf } from '../../core/design/design.ts';
 import type { FrontierTarget } from '../../core/design/frontier.ts';
 import { formatCompact } from '../format.ts';
+import { importResultFile } from '../import-results.ts';
+import { FilePickerButton } from './FilePickerButton.tsx';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 import { frontierOfModel } from '../store/frontier-slice.ts';
@@ -87,6 +89,14 @@ export function FrontierSearch() {
           Search
         </button>
       )}
+      <FilePickerButton
+        label="Import results…"
+        accept=".json,application/json"
+        inputLabel="Import a frontier or retraining result JSON"
+        inputTestId="results-file-input"
+        title="A JSON from `edgefold frontier --json` or `edgefold retrain --json` of this model (also one run with --queue on job-queue workers): shown with where it was measured"
+        onFile={(file) => void importResultFile(file)}
+      />
       <span className="muted" data-testid="frontier-status">
         {running && p
           ? `target ${p.target + 1} of ${p.targets}, step ${p.attempt + 1}: ${p.message}; ${frontier.measurements} measured so far`
@@ -94,7 +104,9 @@ export function FrontierSearch() {
             ? frontier.error
             : frontier.status === 'cancelled'
               ? 'Search cancelled; the points found before the cancel are kept.'
-              : frontier.status === 'done' && !frontier.forAllocation
+              : frontier.status === 'done' && frontier.imported && points.length
+                ? `${points.length} designs from ${frontier.imported.fileName}, ${frontier.imported.provenance}${frontier.recovered ? ' after reconstruction' : ''} (${frontier.measurements} measurements); added to the design points`
+                : frontier.status === 'done' && !frontier.forAllocation
                 ? `${points.length} designs measured${frontier.recovered ? ' after reconstruction' : ''} on ${frontier.baseline?.n ?? evalLimit} test images (${frontier.measurements} new measurements); added to the design points`
                 : `Each design is measured ${reconstruct ? 'after reconstruction (Recovery tab)' : 'without recovery (turn reconstruction on in the Recovery tab to measure recovered designs)'} on ${evalLimit.toLocaleString('en-US')} test images.`}
       </span>

@@ -1,0 +1,29 @@
+/** Reading a BullMQ queue's state in the job-queue tests. */
+import { Job, type Queue } from 'bullmq';
+
+export function watchQueue(queue: Queue) {
+  /** Jobs in the queue, in any state. */
+  const jobCounts = async () => Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
+  return {
+    jobCounts,
+    /** Jobs left once the queue is empty or `ms` have passed. */
+    async emptyWithin(ms: number) {
+      const until = Date.now() + ms;
+      let left = await jobCounts();
+      while (left && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+        left = await jobCounts();
+      }
+      return left;
+    },
+    /** Waits (up to 20 s) for `job` to fail; its last state and the job as stored. */
+    async failed(job: Job) {
+      let state = '';
+      for (let i = 0; i < 100 && state !== 'failed'; i++) {
+        state = await job.getState();
+        if (state !== 'failed') await new Promise((r) => setTimeout(r, 200));
+      }
+      return { state, done: (await Job.fromId(queue, job.id!))! };
+    },
+  };
+}
