@@ -18,8 +18,9 @@ const SCOPE = {
   prune: ['src/core/prune/{groups,importance,surgery,plan,slice,mask}.ts'],
   // sweep cache keys, point keys, predictor and allocator
   sensitivity: ['src/core/sensitivity/{cache,points,predictor,allocator}.ts'],
-  // retraining (issue 13), once it lands
-  train: ['src/core/train/**/*.ts'],
+  // retraining: the gradient rules, loss, optimizers, schedule, augmentation and QAT quantizers
+  // (not the training loop, session and export plumbing, exercised only by whole retraining runs)
+  train: ['src/core/train/backward/*.ts', '!src/core/train/backward/index.ts', 'src/core/train/{loss,optimizer,schedule,augment,qat}.ts'],
 };
 const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean);
 for (const s of scopes) if (!(s in SCOPE)) throw new Error(`MUTATION_SCOPE=${s}: use one or more of ${Object.keys(SCOPE).join(', ')} (comma-separated)`);
