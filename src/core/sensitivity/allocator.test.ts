@@ -331,6 +331,8 @@ describe('predictAccuracy corners (issue 14: mutation survivors)', () => {
     expect(combineTop1(0.9, [0.8, 0.6], 1)).toBeCloseTo(0.4, 12);
     // baseline 1: log-odds undefined, drops summed: 1 - 0.1 - 0.2
     expect(combineTop1(1, [0.9, 0.8], 10)).toBeCloseTo(0.7, 12);
+    // a single layer at 100 %: its log-odds are clamped (p <= 1 - 1e-9, about 20.7), so the others still count
+    expect(combineTop1(0.9, [1, 0.5], 10)).toBeLessThan(1);
     // just above chance: log-odds still apply and stay above chance
     expect(combineTop1(0.1 + 2e-9, [0.1 + 1e-9], 10)).toBeGreaterThanOrEqual(0.1);
   });
