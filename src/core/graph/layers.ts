@@ -1,6 +1,6 @@
 import { attrInt, attrInts, type Graph, type GraphNode } from './graph.ts';
 import type { LayerInfo, LayerKind, Shape } from './layer.ts';
-import { SHAPE_RULES, windowGeometry } from './shapes.ts';
+import { SHAPE_RULES, windowGeometry } from './shape-rules.ts';
 
 const POOL_TYPES: Record<string, LayerInfo['poolType']> = {
   MaxPool: 'max',

@@ -78,6 +78,9 @@ async function run(bytes: Uint8Array, input: Float32Array): Promise<Float32Array
 
 const initializerCount = (m: ModelProto) => m.graph!.initializer.reduce((n, t) => n + tensorDims(t).reduce((a, b) => a * b, 1), 0);
 
+/** Mutation runs (MUTATION_SCOPE set) run the whole property for every surviving mutant: fewer cases there. */
+const numRuns = process.env.MUTATION_SCOPE ? 24 : 80;
+
 describe('pruning surgery on random graphs (fast-check, fixed seed)', () => {
   const caseArb = fc.record({
     seed: fc.integer({ min: 1, max: 1e6 }),
@@ -107,10 +110,10 @@ describe('pruning surgery on random graphs (fast-check, fixed seed)', () => {
         expect(initializerCount(model)).toBe(plan.before.params);
         for (const g of plan.groups) expect(g.keep.length).toBeLessThanOrEqual(g.size);
       }),
-      { seed: 1414, numRuns: 80 },
+      { seed: 1414, numRuns },
     );
     // pruning changed the outputs in most cases, so agreeing with the mask is not vacuous
-    expect(changed).toBeGreaterThan(60);
+    expect(changed).toBeGreaterThan(numRuns * 0.75);
   }, 180_000);
 });
 

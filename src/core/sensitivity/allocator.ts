@@ -118,7 +118,8 @@ export function allocate(sweep: SweepResult, target: AllocationTarget, options: 
       const fi = l.depthwise ? 1 : fraction(l.inGroup);
       const bias = l.params - l.weights;
       const w = l.weights * fo * fi;
-      const bits = layerOptions.has(l.name) ? layerOptions.get(l.name)![bitsIdx.get(l.name)!].value : useBits && l.quantizable ? maxBits : 32;
+      // A layer without a bit curve stays float in the config (toConfig), so it costs 32 bits.
+      const bits = layerOptions.has(l.name) ? layerOptions.get(l.name)![bitsIdx.get(l.name)!].value : 32;
       macs += l.macs * fo * fi;
       params += w + bias * fo;
       weightBits += w * bits + bias * fo * 32;

@@ -89,12 +89,15 @@ async function check(name: string, ort: OrtModule) {
   if (process.env.EDGEFOLD_GRAD_REPORT) console.log(`${name}\n  ${report.join('\n  ')}`);
 }
 
+/** Mutation runs (MUTATION_SCOPE set) check the gradient graphs in onnxruntime-node only (the graph under test is the same for both runtimes). */
+const mutationRun = Boolean(process.env.MUTATION_SCOPE);
 const cases = ['dscnn-fmnist', 'bn-train', 'residual-concat-kd', 'bn-frozen'];
 const missing = !existsSync(resolve(FIXTURES, 'bn-train.json'));
 
 describe.skipIf(missing)('training graph gradients match PyTorch float64', () => {
   for (const name of cases) {
-    it(`${name} (onnxruntime-node)`, () => check(name, ortNode as unknown as OrtModule));
-    it(`${name} (onnxruntime-web wasm)`, () => check(name, ortWeb as unknown as OrtModule));
+    // the default model's case reads the real images and adds no op the small cases lack: npm test only
+    it.skipIf(mutationRun && name === 'dscnn-fmnist')(`${name} (onnxruntime-node)`, () => check(name, ortNode as unknown as OrtModule));
+    it.skipIf(mutationRun)(`${name} (onnxruntime-web wasm)`, () => check(name, ortWeb as unknown as OrtModule));
   }
 });

@@ -25,6 +25,9 @@ async function split(name: string): Promise<Dataset> {
   return loadDataset(manifest, name, async (rel) => readBytes(resolve(DATA_MANIFEST, '..', rel)));
 }
 
+/** Mutation runs (MUTATION_SCOPE set) leave out whole retraining runs (seconds each, for every mutant they cover); `npm test` runs them. */
+const mutationRun = Boolean(process.env.MUTATION_SCOPE);
+
 describe('optimizers and schedule', () => {
   it('AdamW follows torch.optim.AdamW for two steps (values worked out by hand)', () => {
     const opt = createOptimizer({ name: 'adamw', weightDecay: 0.1 }, () => true);
@@ -145,7 +148,7 @@ describe.skipIf(dataMissing)('QAT and retrain on the default model', () => {
     expect(new Set(Array.from(fed.subarray(0, 96))).size).toBeLessThanOrEqual(15); // at most 15 levels per channel at 4 bits
   });
 
-  it('retrain: one short epoch of a 25 % pruned model beats no retraining, writes an ONNX the evaluator runs, and is reproducible', async () => {
+  it.skipIf(mutationRun)('retrain: one short epoch of a 25 % pruned model beats no retraining, writes an ONNX the evaluator runs, and is reproducible', async () => {
     const model = decodeModel(readBytes(DEFAULT_MODEL));
     const [trainSplit, test] = await Promise.all([split('train'), split('test')]);
     const opts = { ...DEFAULT_RETRAIN, epochs: 1, limit: 512, seed: 5 };
@@ -157,7 +160,7 @@ describe.skipIf(dataMissing)('QAT and retrain on the default model', () => {
     expect(b.sha256).toBe(a.sha256);
   }, 120_000);
 
-  it('retrain --qat (W4A4) exports weights on the 4-bit grid with the calibrated activation quantizers', async () => {
+  it.skipIf(mutationRun)('retrain --qat (W4A4) exports weights on the 4-bit grid with the calibrated activation quantizers', async () => {
     const model = decodeModel(readBytes(DEFAULT_MODEL));
     const [trainSplit, calibration] = await Promise.all([split('train'), split('calibration')]);
     const config = { version: 1, quant: { weightBits: 4, activationBits: 4, calibration: { images: 200 } } };
