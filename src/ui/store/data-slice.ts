@@ -17,7 +17,6 @@ import { EdgefoldError, isAbortError } from '../../core/errors.ts';
 import { loadDataset, validateManifest, type Dataset, type DatasetManifest } from '../../core/eval/dataset.ts';
 import type { RefitProgress } from '../../core/transfer/refit.ts';
 import { recoverCompressed, type BiasReference, type RecoveryAccuracy, type RecoveryStepName, type RecoveryStepRecord } from '../../core/transfer/recover.ts';
-import { modelClassNames } from '../../core/transfer/write-head.ts';
 import {
   biasCorrectInWorker,
   importDataset,
@@ -238,7 +237,7 @@ function initialState(): DataSliceState {
 export function modelOutputs(model: OpenModel, bundled: DataSliceState['dataset']['bundled']): { count: number; names?: string[] } | null {
   const last = model.loaded.summary.outputs[0]?.shape.at(-1);
   if (typeof last !== 'number' || last < 1) return null;
-  const stored = modelClassNames(model.loaded.model);
+  const stored = model.loaded.classNames;
   if (stored?.length === last) return { count: last, names: stored };
   return { count: last, names: bundled?.classes.length === last ? bundled.classes : undefined };
 }

@@ -4,7 +4,7 @@ import type { AutoFoldResult } from '../../core/hw/fold.ts';
 import type { HwLayerConfig } from '../../core/hw/config.ts';
 import type { Device } from '../../core/hw/devices.ts';
 import type { Granularity, Rounding, ScaleType } from '../../core/quant/grid.ts';
-import type { LoadedModel } from '../../core/graph/index.ts';
+import type { ModelView } from '../../core/design/opened-model.ts';
 import type { WorkerEvalResult } from '../../workers-client/evaluator.ts';
 import type { SweepProgress, SweepResult } from '../../core/sensitivity/types.ts';
 import type { Allocation, AllocationTarget } from '../../core/sensitivity/allocator.ts';
@@ -18,7 +18,8 @@ export interface OpenModel {
   bytes: Uint8Array;
   /** sha256 of the bytes, hex: the model's identity in configs, caches and sessions. */
   sha256: string;
-  loaded: LoadedModel;
+  /** What the views show of the model (analysed in the model worker; no graph, no weights). */
+  loaded: ModelView;
   context: DesignContext;
 }
 
