@@ -5,7 +5,8 @@
  * comes back as plain data (summary, layer view, design context) the page uses as it is.
  */
 import * as Comlink from 'comlink';
-import { openedModel, type OpenedModel } from '../src/core/design/opened-model.ts';
+import { openedModel } from '../src/core/design/opened-model.ts';
+import { packOpenedModel, type PackedModel } from '../src/core/design/packed-model.ts';
 import { analyzeModel } from '../src/core/graph/index.ts';
 import { decodeModel } from '../src/core/onnx/model.ts';
 import { reportingErrors } from './jobs.ts';
@@ -15,10 +16,10 @@ export interface ModelCheck {
   groups: number;
   /** Milliseconds the analysis took in the worker. */
   ms: number;
-  /** Wall-clock milliseconds of each stage in the worker (decode; graph + shapes + layer view; channel groups + importance). */
+  /** Wall-clock milliseconds of each stage in the worker (decode; graph + shapes + layer view; channel groups + importance + packing). */
   stages: { decode: number; layers: number; groups: number };
-  /** The analysed model for the page (sent by structured clone). */
-  opened: OpenedModel;
+  /** The analysed model for the page, packed for a cheap structured clone (unpackOpenedModel). */
+  packed: PackedModel;
 }
 
 const api = {
@@ -30,13 +31,14 @@ const api = {
       const loaded = analyzeModel(model, fileName);
       const analysed = performance.now();
       const opened = openedModel(loaded);
+      const packed = packOpenedModel(opened);
       const done = performance.now();
       return {
         layers: loaded.layers.length,
         groups: opened.context.analysis.groups.length,
         ms: done - started,
         stages: { decode: decoded - started, layers: analysed - decoded, groups: done - analysed },
-        opened,
+        packed,
       };
     });
   },

@@ -1,5 +1,6 @@
 import { EdgefoldError } from '../core/errors.ts';
 import { openedModel, type OpenedModel } from '../core/design/opened-model.ts';
+import { unpackOpenedModel } from '../core/design/packed-model.ts';
 import { loadModel } from '../core/graph/index.ts';
 import type { ModelCheck, ModelWorkerApi } from '../../workers/model.worker.ts';
 import { WorkerBridge, webWorker } from './bridge.ts';
@@ -8,7 +9,7 @@ export type { ModelCheck };
 
 /**
  * Decodes and analyses a model in a fresh worker, so a hostile or huge file cannot freeze the
- * page; an accepted model comes back analysed (`opened`: summary, layer view, design context).
+ * page; an accepted model comes back analysed and packed (`packed`: summary, layer view, design context).
  * Aborting `signal` terminates the worker at once (a stuck parse included). Without Worker
  * (Node: tests, CLI) it returns undefined and the caller's own analysis is the check.
  */
@@ -31,5 +32,5 @@ export async function checkModelOffThread(bytes: Uint8Array, fileName: string, s
  */
 export async function openModelForDesign(bytes: Uint8Array, fileName: string, signal?: AbortSignal): Promise<OpenedModel> {
   const check = await checkModelOffThread(bytes, fileName, signal);
-  return check?.opened ?? openedModel(loadModel(bytes, fileName));
+  return check ? unpackOpenedModel(check.packed) : openedModel(loadModel(bytes, fileName));
 }

@@ -5,6 +5,8 @@ import { loadModel } from '../graph/index.ts';
 import { decodeModel } from '../onnx/model.ts';
 import { defaultDesign, designContext, evaluateDesign, type Design } from './design.ts';
 import { diffDesigns } from './diff.ts';
+import { openedModel } from './opened-model.ts';
+import { packOpenedModel, unpackOpenedModel } from './packed-model.ts';
 import { paretoMax } from './pareto.ts';
 
 function pruned(design: Design, ratio: number, roundTo: number, layers: Design['compression']['layers'] = {}): Design {
@@ -77,7 +79,7 @@ describe('the design context the model worker sends to the page', () => {
   it.skipIf(!models.length)('has no graph or weights, survives a structured clone, and plans every design as the CLI does on the graph', () => {
     for (const { name, bytes } of models) {
       const loaded = loadModel(bytes, `${name}.onnx`);
-      const sent = structuredClone(designContext(loaded));
+      const sent = unpackOpenedModel(structuredClone(packOpenedModel(openedModel(loaded)))).context;
       expect('graph' in sent.analysis, name).toBe(false);
       expect(JSON.stringify(sent).includes('rawData'), name).toBe(false);
       for (const [label, design] of designs) {

@@ -2,7 +2,7 @@
 import { badInput } from '../errors.ts';
 import { keptAxisIndices, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
 import { channelImportance, topChannels, type Criterion, type Importance } from './importance.ts';
-import { channelPlanning, keptChannels, type ChannelPlanning, type GroupSummary } from './planning.ts';
+import { channelPlanning, keptChannels, tabledImportance, type ChannelPlanning, type GroupSummary } from './planning.ts';
 
 /** A request for one group: a ratio of channels to remove, or an exact count to keep. */
 export interface GroupRequest {
@@ -80,20 +80,21 @@ export function makePrunePlan(analysis: ChannelAnalysis | ChannelPlanning, optio
     }
   }
   const criterionWanted = options.criterion ?? 'l1';
-  const importanceOf = (g: GroupSummary): Importance => {
-    const known = planning.importance?.[criterionWanted].get(g.id);
-    if (known) return { scores: [...known.scores], criterion: known.criterion };
+  const importanceOf = (g: GroupSummary, index: number): Importance => {
+    const known = planning.importance && tabledImportance(planning.importance, index, g.size, criterionWanted);
+    if (known) return known;
     if (!('graph' in analysis)) throw new Error(`No channel importance for group "${g.id}" in the planning view.`);
     return channelImportance(analysis, g as ChannelGroup, criterionWanted);
   };
   const plans: GroupPlan[] = [];
   const keep = new Map<string, number[]>();
-  for (const g of analysis.groups) {
+  for (let index = 0; index < analysis.groups.length; index++) {
+    const g = analysis.groups[index];
     if (!g.prunable) continue;
     const req = options.groups?.[g.id];
     const count = req?.keep ?? keptCount(g.size, req?.ratio ?? options.ratio ?? 0, options.roundTo ?? 1);
     if (count >= g.size) continue;
-    const { scores, criterion } = importanceOf(g);
+    const { scores, criterion } = importanceOf(g, index);
     const kept = topChannels(scores, count);
     const keptSet = new Set(kept);
     plans.push({ group: g.id, size: g.size, keep: kept, removed: range(g.size).filter((c) => !keptSet.has(c)), criterion, scores });

@@ -39,10 +39,30 @@ export interface ChannelPlanning {
   /** Parallel to `layers`; null for unsupported layers. */
   channels: readonly (LayerChannels | null)[];
   /**
-   * Channel importance of every prunable group, by criterion then group id. Absent when the plan
-   * is made next to the graph (CLI, workers): then it is computed for the groups a plan prunes.
+   * Channel importance of every prunable group, precomputed. Absent when the plan is made next to
+   * the graph (CLI, workers): then it is computed for the groups a plan prunes.
    */
-  importance?: Readonly<Record<Criterion, ReadonlyMap<string, Importance>>>;
+  importance?: ImportanceTable;
+}
+
+/**
+ * Every prunable group's channel scores per criterion, in flat arrays (a structured clone copies
+ * them in one piece, where one array per group and criterion cost more than the analysis).
+ */
+export interface ImportanceTable {
+  /** Index into the score arrays of each group's channel 0, by the group's position in `groups`; -1: not prunable. */
+  offsets: Int32Array;
+  scores: Readonly<Record<Criterion, Float64Array>>;
+  /** 1 where a group has no BatchNormalization node, so its bn-gamma scores are its l1 scores. */
+  bnFallback: Uint8Array;
+}
+
+/** The importance of the group at `index` of `planning.groups`, from its precomputed table. */
+export function tabledImportance(table: ImportanceTable, index: number, size: number, criterion: Criterion): Importance | undefined {
+  const offset = table.offsets[index];
+  if (offset === undefined || offset < 0) return undefined;
+  const used = criterion === 'bn-gamma' && table.bnFallback[index] ? 'l1' : criterion;
+  return { scores: Array.from(table.scores[used].subarray(offset, offset + size)), criterion: used };
 }
 
 const product = (dims: readonly (number | null)[]) => dims.reduce<number>((a, d) => a * (d ?? 1), 1);
@@ -88,22 +108,32 @@ export function channelPlanning(analysis: ChannelAnalysis, options: { layers?: r
     layers,
     channels: known?.channels ?? layers.map((layer) => layerChannels(analysis, analysis.graph, layer)),
   };
-  if (options.importance) {
-    const table = {} as Record<Criterion, Map<string, Importance>>;
-    for (const criterion of CRITERIA) {
-      const byGroup = new Map<string, Importance>();
-      for (const group of analysis.groups) {
-        if (!group.prunable) continue;
-        const importance = channelImportance(analysis, group, criterion);
-        // bn-gamma falls back to l1 without BatchNormalization: the same scores, sent once.
-        byGroup.set(group.id, importance.criterion === criterion ? importance : table[importance.criterion]?.get(group.id) ?? importance);
-      }
-      table[criterion] = byGroup;
-    }
-    planning.importance = table;
-  }
+  if (options.importance) planning.importance = importanceTable(analysis);
   plannings.set(analysis, planning);
   return planning;
+}
+
+function importanceTable(analysis: ChannelAnalysis): ImportanceTable {
+  const groups = analysis.groups;
+  const offsets = new Int32Array(groups.length).fill(-1);
+  let total = 0;
+  groups.forEach((g, i) => {
+    if (!g.prunable) return;
+    offsets[i] = total;
+    total += g.size;
+  });
+  const scores = Object.fromEntries(CRITERIA.map((c) => [c, new Float64Array(total)])) as Record<Criterion, Float64Array>;
+  const bnFallback = new Uint8Array(groups.length);
+  groups.forEach((g, i) => {
+    if (offsets[i] < 0) return;
+    for (const criterion of CRITERIA) {
+      const importance = channelImportance(analysis, g, criterion);
+      // bn-gamma falls back to l1 without BatchNormalization nodes (its row stays unused).
+      if (importance.criterion !== criterion) bnFallback[i] = 1;
+      else scores[criterion].set(importance.scores, offsets[i]);
+    }
+  });
+  return { offsets, scores, bnFallback };
 }
 
 /**
