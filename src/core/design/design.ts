@@ -12,7 +12,7 @@ import { allowedFoldings } from '../hw/folding.ts';
 import { hwLayersFromLayerView } from '../hw/layers.ts';
 import { estimate, type Estimate } from '../hw/pipeline.ts';
 import type { HwLayer, LayerBits } from '../hw/types.ts';
-import { findChannelGroups } from '../prune/index.ts';
+import { findChannelGroups, type ChannelAnalysis } from '../prune/index.ts';
 import { channelPlanning, portablePlanning, type ChannelPlanning } from '../prune/planning.ts';
 import { prunedLayerView } from './pruned-layers.ts';
 
@@ -99,9 +99,10 @@ export interface DesignContext {
   analysis: ChannelPlanning;
 }
 
-export function designContext(loaded: LoadedModel): DesignContext {
+/** `channels`: the channel analysis of `loaded.graph`, when the caller has it. */
+export function designContext(loaded: LoadedModel, channels: ChannelAnalysis = findChannelGroups(loaded.graph)): DesignContext {
   // The loaded graph already has its shapes: the channel analysis reads it instead of rebuilding it.
-  const analysis = channelPlanning(findChannelGroups(loaded.graph), { layers: loaded.layers, importance: true });
+  const analysis = channelPlanning(channels, { layers: loaded.layers, importance: true });
   return { summary: loaded.summary, analysis: portablePlanning(analysis) };
 }
 

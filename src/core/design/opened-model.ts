@@ -5,6 +5,7 @@
  * (docs/decisions.md, "The page no longer rebuilds the accepted model").
  */
 import type { LayerInfo, LoadedModel, ModelSummary } from '../graph/index.ts';
+import type { ChannelAnalysis } from '../prune/groups.ts';
 import { modelClassNames } from '../transfer/write-head.ts';
 import { designContext, type DesignContext } from './design.ts';
 
@@ -21,8 +22,8 @@ export interface OpenedModel {
   context: DesignContext;
 }
 
-export function openedModel(loaded: LoadedModel): OpenedModel {
-  const context = designContext(loaded);
+export function openedModel(loaded: LoadedModel, analysis?: ChannelAnalysis): OpenedModel {
+  const context = designContext(loaded, analysis);
   const classNames = modelClassNames(loaded.model);
   return { view: { summary: loaded.summary, layers: context.analysis.layers, ...(classNames ? { classNames } : {}) }, context };
 }

@@ -100,7 +100,17 @@ export function packOpenedModel(opened: OpenedModel): PackedModel {
     w.str(l.poolType);
     w.dims(l.inputShape);
     w.dims(l.outputShape);
-    for (const v of [...l.kernel, ...l.stride, ...l.pads, ...l.dilation, l.groups, l.params, l.macs, l.hasBias ? 1 : 0]) w.num(v);
+    w.num(l.kernel[0]);
+    w.num(l.kernel[1]);
+    w.num(l.stride[0]);
+    w.num(l.stride[1]);
+    for (let k = 0; k < 4; k++) w.num(l.pads[k]);
+    w.num(l.dilation[0]);
+    w.num(l.dilation[1]);
+    w.num(l.groups);
+    w.num(l.params);
+    w.num(l.macs);
+    w.num(l.hasBias ? 1 : 0);
     w.str(l.reason);
     if (l.sources) w.strs(l.sources);
     else w.num(-1);
@@ -127,7 +137,12 @@ export function packOpenedModel(opened: OpenedModel): PackedModel {
   planning.channels.forEach((c, i) => {
     if (!c) return w.num(-2);
     const [input, output] = channelRows[i]!;
-    for (const v of [input, output, c.inputChannels, c.outputChannels, c.kernelElements, c.outputPixels]) w.num(v);
+    w.num(input);
+    w.num(output);
+    w.num(c.inputChannels);
+    w.num(c.outputChannels);
+    w.num(c.kernelElements);
+    w.num(c.outputPixels);
     if (c.fc) {
       w.num(1);
       w.num(c.fc.rows);

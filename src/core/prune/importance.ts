@@ -33,7 +33,8 @@ export function channelImportance(analysis: ChannelAnalysis, group: ChannelGroup
   return { scores: [...known.scores], criterion: known.criterion };
 }
 
-function computeImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion): Importance {
+/** The importance without the per-group cache (for a caller that visits every group once). */
+export function computeImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion): Importance {
   const graph = analysis.graph;
   const scores = new Array<number>(group.size).fill(0);
   if (criterion === 'bn-gamma') {

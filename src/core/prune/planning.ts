@@ -9,7 +9,7 @@ import { attrInt, type Graph } from '../graph/graph.ts';
 import type { LayerInfo } from '../graph/layer.ts';
 import { layerView } from '../graph/layers.ts';
 import type { ChannelAnalysis, ChannelGroup, Segment } from './groups.ts';
-import { channelImportance, CRITERIA, type Criterion, type Importance } from './importance.ts';
+import { computeImportance, CRITERIA, type Criterion, type Importance } from './importance.ts';
 
 /** A channel group as plans and views see it (a ChannelGroup without its members and tensors). */
 export type GroupSummary = Pick<ChannelGroup, 'id' | 'size' | 'producers' | 'prunable' | 'reasons'>;
@@ -127,10 +127,12 @@ function importanceTable(analysis: ChannelAnalysis): ImportanceTable {
   groups.forEach((g, i) => {
     if (offsets[i] < 0) return;
     for (const criterion of CRITERIA) {
-      const importance = channelImportance(analysis, g, criterion);
       // bn-gamma falls back to l1 without BatchNormalization nodes (its row stays unused).
-      if (importance.criterion !== criterion) bnFallback[i] = 1;
-      else scores[criterion].set(importance.scores, offsets[i]);
+      if (criterion === 'bn-gamma' && !g.members.some((m) => m.role === 'batchnorm')) {
+        bnFallback[i] = 1;
+        continue;
+      }
+      scores[criterion].set(computeImportance(analysis, g, criterion).scores, offsets[i]);
     }
   });
   return { offsets, scores, bnFallback };
