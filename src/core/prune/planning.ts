@@ -132,7 +132,9 @@ function importanceTable(analysis: ChannelAnalysis): ImportanceTable {
         bnFallback[i] = 1;
         continue;
       }
-      scores[criterion].set(computeImportance(analysis, g, criterion).scores, offsets[i]);
+      const importance = computeImportance(analysis, g, criterion);
+      if (importance.criterion !== criterion) bnFallback[i] = 1;
+      else scores[criterion].set(importance.scores, offsets[i]);
     }
   });
   return { offsets, scores, bnFallback };
