@@ -3,8 +3,8 @@
  * show every stage is linear (time per node flat from 10k to 100k nodes) and to time the issue's
  * 100k-node chain (target: under 2 s in total). Reference in the same run: protobuf decoding of
  * the same bytes (onnx-buf, linear), so the ratio column is independent of the machine's speed.
- * The same chains are then opened in the app's model worker in headless Chromium (the browser
- * section), with what the page's thread still does after the worker accepted the file.
+ * The same chains are then opened as the app opens them (model worker, packed design context) in
+ * headless Chromium (the browser section), with what the page's thread spends on them.
  * Run: node --import tsx tools/bench/untrusted.bench.ts   (or `npm run bench -- untrusted --write`)
  */
 import { existsSync } from 'node:fs';
@@ -67,6 +67,11 @@ const THIRD_PASS =
   'Third pass (hand-written ONNX reader, shared empty lists, no Map per node; 2026-12-03): run interleaved with the code before it (process pairs, CPU medians of 3 runs each, load average 17 to 26 on 2 cores), 100,000 nodes before / after: ' +
   '2681 / 2299, 2222 / 2220, 2742 / 2062, 2612 / 2426, 2233 / 1939, 2085 / 1872 ms (after / before 0.75 to 1.00, median about 0.88); decode 672 / 480, 504 / 458, 786 / 427, 536 / 441, 493 / 386, 486 / 400 ms. Decoded chain: 148 MB -> 78 MB of heap.';
 
+/** The fourth pass (helper "untrusted"): measured interleaved with the code before it. */
+const FOURTH_PASS =
+  'Fourth pass (node lists alias the proto\'s, the layer view reuses the window geometry shape inference worked out, layer marks by node index, channel groups skip ParamRef for initializers and allocate less per node; 2026-12-03): process pairs interleaved with the code before it, CPU medians of 3 runs each, load average 21 to 33 on 2 cores (seven helpers), 100,000 nodes before / after: ' +
+  '2501 / 2013, 2726 / 2445, 2914 / 2778, 3007 / 2707 ms (after / before 0.80 to 0.95); layer view 363 / 275, 446 / 326, 358 / 364, 332 / 337 ms. Too noisy at that load to show more than a small gain.';
+
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`;
 
 /** The chains opened in the app's model worker in headless Chromium (wall-clock medians). */
@@ -123,6 +128,7 @@ export async function run(): Promise<BenchSection> {
     `Machine load while measuring: ${before} before, ${after} after.`,
     BEFORE_SECOND_PASS,
     THIRD_PASS,
+    FOURTH_PASS,
     '',
     process.env.UNTRUSTED_BENCH_BROWSER === '0' ? 'Browser: skipped (UNTRUSTED_BENCH_BROWSER=0).' : await browserSection(),
   ].join('\n');
