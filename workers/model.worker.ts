@@ -1,11 +1,14 @@
 /**
- * Opens a model off the main thread: decode -> graph -> shapes -> layer view -> channel groups,
- * the same checks and analysis the store then relies on. A file that is refused, or that the user
- * cancels (the worker is terminated), never reaches the page's thread.
+ * Opens a model off the main thread: decode -> graph -> shapes -> layer view -> channel groups ->
+ * channel importance, the same checks and analysis the CLI runs. A file that is refused, or that
+ * the user cancels (the worker is terminated), never reaches the page's thread; an accepted one
+ * comes back as plain data (summary, layer view, design context) the page uses as it is.
  */
 import * as Comlink from 'comlink';
-import { designContext } from '../src/core/design/design.ts';
+import { openedModel } from '../src/core/design/opened-model.ts';
+import { packOpenedModel, type PackedModel } from '../src/core/design/packed-model.ts';
 import { analyzeModel } from '../src/core/graph/index.ts';
+import { findChannelGroups } from '../src/core/prune/groups.ts';
 import { decodeModel } from '../src/core/onnx/model.ts';
 import { reportingErrors } from './jobs.ts';
 
@@ -14,8 +17,13 @@ export interface ModelCheck {
   groups: number;
   /** Milliseconds the analysis took in the worker. */
   ms: number;
-  /** Wall-clock milliseconds of each stage in the worker (decode; graph + shapes + layer view; channel groups). */
-  stages: { decode: number; layers: number; groups: number };
+  /**
+   * Wall-clock milliseconds of each stage in the worker: decode; graph + shapes + layer view;
+   * channel groups; then the page's design context (channel importance, packing).
+   */
+  stages: { decode: number; layers: number; groups: number; context: number };
+  /** The analysed model for the page, packed for a cheap structured clone (unpackOpenedModel). */
+  packed: PackedModel;
 }
 
 const api = {
@@ -26,13 +34,17 @@ const api = {
       const decoded = performance.now();
       const loaded = analyzeModel(model, fileName);
       const analysed = performance.now();
-      const context = designContext(loaded);
+      const analysis = findChannelGroups(loaded.graph);
+      const grouped = performance.now();
+      const opened = openedModel(loaded, analysis);
+      const packed = packOpenedModel(opened);
       const done = performance.now();
       return {
         layers: loaded.layers.length,
-        groups: context.analysis.groups.length,
+        groups: opened.context.analysis.groups.length,
         ms: done - started,
-        stages: { decode: decoded - started, layers: analysed - decoded, groups: done - analysed },
+        stages: { decode: decoded - started, layers: analysed - decoded, groups: grouped - analysed, context: done - grouped },
+        packed,
       };
     });
   },

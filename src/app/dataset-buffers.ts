@@ -7,7 +7,6 @@
 import { datasetForModel, defaultLabelMapping, type LabelMapping } from '../core/data/labels.ts';
 import { EdgefoldError } from '../core/errors.ts';
 import { loadDataset, validateManifest, type Dataset, type DatasetManifest } from '../core/eval/dataset.ts';
-import { modelClassNames } from '../core/transfer/write-head.ts';
 import type { DatasetInput } from '../workers-client/data.ts';
 import type { AnyDatasetRef } from '../workers-client/evaluator.ts';
 import type { DataSliceState, OpenModel, SavedDataset } from './state.ts';
@@ -26,7 +25,7 @@ export interface PreparedSplits {
 export function modelOutputs(model: OpenModel, bundled: DataSliceState['dataset']['bundled']): { count: number; names?: string[] } | null {
   const last = model.loaded.summary.outputs[0]?.shape.at(-1);
   if (typeof last !== 'number' || last < 1) return null;
-  const stored = modelClassNames(model.loaded.model);
+  const stored = model.loaded.classNames;
   if (stored?.length === last) return { count: last, names: stored };
   return { count: last, names: bundled?.classes.length === last ? bundled.classes : undefined };
 }

@@ -5,7 +5,7 @@
  */
 import type { EvalProgress } from '../core/eval/evaluate.ts';
 import type { Design, DesignContext } from '../core/design/design.ts';
-import type { LoadedModel } from '../core/graph/index.ts';
+import type { ModelView } from '../core/design/opened-model.ts';
 import type { Granularity, Rounding, ScaleType } from '../core/quant/grid.ts';
 import type { WorkerEvalResult } from '../workers-client/evaluator.ts';
 import type { SweepProgress, SweepResult } from '../core/sensitivity/types.ts';
@@ -25,7 +25,8 @@ export interface OpenModel {
   bytes: Uint8Array;
   /** sha256 of the bytes, hex: the model's identity in configs, caches and sessions. */
   sha256: string;
-  loaded: LoadedModel;
+  /** What the views show of the model (analysed in the model worker; no graph, no weights). */
+  loaded: ModelView;
   context: DesignContext;
 }
 

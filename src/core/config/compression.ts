@@ -17,10 +17,10 @@
 import { badInput } from '../errors.ts';
 import { checkNumber, clip, LIMITS, quote } from '../limits.ts';
 import { analyzeModel } from '../graph/index.ts';
-import { layerView } from '../graph/layers.ts';
 import { COMPUTE_KINDS, type LayerInfo } from '../graph/layer.ts';
 import { encodeModel, type ModelProto } from '../onnx/model.ts';
 import { analyzeChannels, applyPruning, makePrunePlan, type ChannelAnalysis, type Criterion, type PrunePlan, CRITERIA } from '../prune/index.ts';
+import { channelPlanning, type ChannelPlanning } from '../prune/planning.ts';
 import { activationTaps, calibrate, CALIBRATION_METHODS, type BatchSource, type CalibrationData, type CalibrationMethod } from '../quant/calibrate.ts';
 import { foldBatchNorm, type FoldResult } from '../quant/fold.ts';
 import { BITS_MAX, BITS_MIN, type Granularity, type Rounding, type ScaleType } from '../quant/grid.ts';
@@ -231,26 +231,40 @@ function dropUndefined<T extends object>(value: T): T {
 // ---------------------------------------------------------------------------------------------
 // Resolution against a model
 
-export interface ResolvedConfig {
+/** A config checked against a model and planned: what a design's numbers are computed from. */
+export interface PlannedConfig {
   config: CompressionConfig;
-  analysis: ChannelAnalysis;
   plan: PrunePlan;
   /** Quantization spec per compute layer (none when the config has no quant section). */
   quant: Record<string, LayerQuantSpec>;
 }
 
+/** A planned config with the channel analysis it was planned on (what applying it needs). */
+export interface ResolvedConfig extends PlannedConfig {
+  analysis: ChannelAnalysis;
+}
 
 /**
  * Checks the config against the model (layer names, prunable groups, group sizes) and plans the
- * pruning. `layerView`, when the caller has it (the explorer, on every edit), is the layer view of
- * `analysis.graph`; without it the view is computed here.
+ * pruning. `layerView`, when the caller has it, is the layer view of `analysis.graph`; without
+ * it the view is computed here.
  */
 export function resolveConfig(
   model: ModelProto,
   config: CompressionConfig,
   analysis = analyzeChannels(model),
-  layerView: readonly LayerInfo[] = analyzeLayers(analysis.graph),
+  layerView?: readonly LayerInfo[],
 ): ResolvedConfig {
+  if (layerView) channelPlanning(analysis, { layers: layerView });
+  return { ...planConfig(analysis, config), analysis };
+}
+
+/**
+ * `resolveConfig` on a channel analysis or on a model's planning view (no graph, no weights: what
+ * the explorer runs on every design edit, on the page).
+ */
+export function planConfig(analysis: ChannelAnalysis | ChannelPlanning, config: CompressionConfig): PlannedConfig {
+  const layerView = ('graph' in analysis ? channelPlanning(analysis) : analysis).layers;
   const layers = new Map<string, LayerInfo>();
   for (const info of layerView) layers.set(info.name, info);
   const groupRequests: Record<string, { ratio?: number; keep?: number }> = {};
@@ -309,11 +323,8 @@ export function resolveConfig(
     const stray = Object.entries(config.layers ?? {}).find(([, e]) => ['weightBits', 'activationBits', 'granularity', 'scale', 'rounding'].some((k) => k in e));
     if (stray) throw badInput(`layers.${stray[0]} sets quantization but the config has no "quant" section (add "quant": {} to quantize).`, `layers.${stray[0]}`);
   }
-  return { config, analysis, plan, quant };
+  return { config, plan, quant };
 }
-
-/** The layer view of an analysed graph (shapes already inferred). */
-const analyzeLayers = (graph: Graph): LayerInfo[] => layerView(graph);
 
 /** Identifies a pruning (which channels are kept), so calibration statistics are matched to it. */
 export function pruningKey(plan: PrunePlan): string {
@@ -397,7 +408,7 @@ export async function calibrateConfig(model: ModelProto, config: CompressionConf
   return calibrate(plan.model, plan.taps, source, encodeModel, { key: plan.key, signal, maxImages: config.quant?.calibration?.images });
 }
 
-const weightBitsOf = (layers: LayerInfo[], quant: QuantReport | null): number => {
+const weightBitsOf = (layers: readonly LayerInfo[], quant: QuantReport | null): number => {
   const q = new Map((quant?.layers ?? []).map((l) => [l.layer, l]));
   return layers.reduce((n, l) => n + (q.get(l.name)?.weightMemoryBits ?? l.params * 32), 0);
 };
@@ -428,9 +439,9 @@ export function applyConfig(model: ModelProto, input: CompressionConfig | unknow
     quant = q.report;
   }
   const bytes = encodeModel(result);
-  const beforeLayers = analyzeLayers(resolved.analysis.graph);
+  const beforeLayers = channelPlanning(resolved.analysis).layers;
   const afterLayers = analyzeModel(result).layers;
-  const sum = (ls: LayerInfo[], k: 'params' | 'macs') => ls.reduce((n, l) => n + l[k], 0);
+  const sum = (ls: readonly LayerInfo[], k: 'params' | 'macs') => ls.reduce((n, l) => n + l[k], 0);
   const { plan, analysis } = resolved;
   const report: CompressionReport = {
     configVersion: 1,

@@ -89,7 +89,7 @@ export interface BuildInput {
 
 export function buildDeploymentConfig(input: BuildInput): DeploymentConfig {
   const { model, design, metrics } = input;
-  const summary = model.context.loaded.summary;
+  const summary = model.context.summary;
   const e = metrics.estimate;
   const reports = new Map((input.quantReport?.layers ?? []).map((l) => [l.layer, l]));
   const custom = input.customDevices?.find((d) => d.id === design.hardware.device);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL, ULTRAFACE, defaultModelMissing, readBytes, thirdPartyMissing } from '../../../test/fixtures.ts';
-import { applyConfig } from '../config/compression.ts';
+import { DEFAULT_MODEL, KWS, ULTRAFACE, defaultModelMissing, readBytes, thirdPartyMissing } from '../../../test/fixtures.ts';
+import { applyConfig, resolveConfig } from '../config/compression.ts';
 import { loadModel } from '../graph/index.ts';
 import { decodeModel } from '../onnx/model.ts';
 import { defaultDesign, designContext, evaluateDesign, type Design } from './design.ts';
 import { diffDesigns } from './diff.ts';
+import { openedModel } from './opened-model.ts';
+import { packOpenedModel, unpackOpenedModel } from './packed-model.ts';
 import { paretoMax } from './pareto.ts';
 
 function pruned(design: Design, ratio: number, roundTo: number, layers: Design['compression']['layers'] = {}): Design {
@@ -57,8 +59,38 @@ describe.skipIf(thirdPartyMissing)('evaluateDesign on a third-party detector', (
   it('evaluates UltraFace with pruning and gives a finite estimate', () => {
     const ctx = designContext(loadModel(readBytes(ULTRAFACE)));
     const m = evaluateDesign(ctx, pruned(defaultDesign(), 0.25, 4));
-    expect(m.params).toBeLessThan(ctx.loaded.summary.params);
+    expect(m.params).toBeLessThan(ctx.summary.params);
     expect(Number.isFinite(m.estimate.fps)).toBe(true);
+  });
+});
+
+describe('the design context the model worker sends to the page', () => {
+  const models = [
+    ...(defaultModelMissing ? [] : [{ name: 'default', bytes: readBytes(DEFAULT_MODEL) }]),
+    ...(thirdPartyMissing ? [] : [{ name: 'UltraFace', bytes: readBytes(ULTRAFACE) }, { name: 'KWS', bytes: readBytes(KWS) }]),
+  ];
+  const designs: [string, Design][] = [
+    ['unpruned', defaultDesign()],
+    ['l1 0.3 / 8', pruned(defaultDesign(), 0.3, 8)],
+    ['l2 0.5 / 1', { ...defaultDesign(), compression: { version: 1, prune: { criterion: 'l2', ratio: 0.5, roundTo: 1 }, layers: {} } }],
+    ['bn-gamma 0.25 / 4', { ...defaultDesign(), compression: { version: 1, prune: { criterion: 'bn-gamma', ratio: 0.25, roundTo: 4 }, layers: {} } }],
+  ];
+
+  it.skipIf(!models.length)('has no graph or weights, survives a structured clone, and plans every design as the CLI does on the graph', () => {
+    for (const { name, bytes } of models) {
+      const loaded = loadModel(bytes, `${name}.onnx`);
+      const sent = unpackOpenedModel(structuredClone(packOpenedModel(openedModel(loaded)))).context;
+      expect('graph' in sent.analysis, name).toBe(false);
+      expect(JSON.stringify(sent).includes('rawData'), name).toBe(false);
+      for (const [label, design] of designs) {
+        const onPage = evaluateDesign(sent, design);
+        const cli = resolveConfig(decodeModel(bytes), design.compression);
+        const plan = (p: typeof cli.plan) => ({ ...p, keep: [...p.keep] });
+        expect(plan(onPage.resolved.plan), `${name}, ${label}`).toEqual(plan(cli.plan));
+        expect(onPage.resolved.quant, `${name}, ${label}`).toEqual(cli.quant);
+        expect([onPage.params, onPage.macs], `${name}, ${label}`).toEqual([cli.plan.predicted.params, cli.plan.predicted.macs]);
+      }
+    }
   });
 });
 

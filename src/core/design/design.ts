@@ -3,8 +3,8 @@
  * what the explorer edits on every slider move and what the CLI estimates: one pure function,
  * `evaluateDesign`, turns (model, design) into pruned layers, a hardware estimate and totals.
  */
-import { resolveConfig, type CompressionConfig, type ResolvedConfig } from '../config/compression.ts';
-import type { LoadedModel } from '../graph/index.ts';
+import { planConfig, type CompressionConfig, type PlannedConfig } from '../config/compression.ts';
+import type { LoadedModel, ModelSummary } from '../graph/index.ts';
 import type { LayerInfo } from '../graph/layer.ts';
 import type { HwFolding, HwLayerConfig } from '../hw/config.ts';
 import { getDevice, type Device } from '../hw/devices.ts';
@@ -13,6 +13,7 @@ import { hwLayersFromLayerView } from '../hw/layers.ts';
 import { estimate, type Estimate } from '../hw/pipeline.ts';
 import type { HwLayer, LayerBits } from '../hw/types.ts';
 import { findChannelGroups, type ChannelAnalysis } from '../prune/index.ts';
+import { channelPlanning, portablePlanning, type ChannelPlanning } from '../prune/planning.ts';
 import { prunedLayerView } from './pruned-layers.ts';
 
 export interface HardwareSettings {
@@ -87,19 +88,26 @@ export function defaultDesign(): Design {
   };
 }
 
-/** What a model needs analysed once, before any design is evaluated. */
+/**
+ * What a model needs analysed once, before any design is evaluated: its summary and the planning
+ * view of its channels (layer view, groups, channel importance). No graph and no weights: plain
+ * data the model worker computes and sends to the page (structured clone), so the page never
+ * decodes the model (docs/decisions.md, "The page no longer rebuilds the accepted model").
+ */
 export interface DesignContext {
-  loaded: LoadedModel;
-  analysis: ChannelAnalysis;
+  summary: ModelSummary;
+  analysis: ChannelPlanning;
 }
 
-export function designContext(loaded: LoadedModel): DesignContext {
+/** `channels`: the channel analysis of `loaded.graph`, when the caller has it. */
+export function designContext(loaded: LoadedModel, channels: ChannelAnalysis = findChannelGroups(loaded.graph)): DesignContext {
   // The loaded graph already has its shapes: the channel analysis reads it instead of rebuilding it.
-  return { loaded, analysis: findChannelGroups(loaded.graph) };
+  const analysis = channelPlanning(channels, { layers: loaded.layers, importance: true });
+  return { summary: loaded.summary, analysis: portablePlanning(analysis) };
 }
 
 export interface DesignMetrics {
-  resolved: ResolvedConfig;
+  resolved: PlannedConfig;
   /** The layer view after pruning (before quantization). */
   layers: LayerInfo[];
   bits: Record<string, LayerBits>;
@@ -117,8 +125,8 @@ export interface DesignMetrics {
 const snapDown = (allowed: number[], wanted: number) => allowed.filter((v) => v <= wanted).at(-1) ?? 1;
 
 export function evaluateDesign(ctx: DesignContext, design: Design, customDevices: readonly Device[] = []): DesignMetrics {
-  const resolved = resolveConfig(ctx.loaded.model, design.compression, ctx.analysis, ctx.loaded.layers);
-  const layers = prunedLayerView(ctx.analysis, ctx.loaded.layers, resolved.plan.keep);
+  const resolved = planConfig(ctx.analysis, design.compression);
+  const layers = prunedLayerView(ctx.analysis, resolved.plan.keep);
   const bits: Record<string, LayerBits> = {};
   for (const [name, spec] of Object.entries(resolved.quant)) {
     bits[name] = { weightBits: spec.weightBits, actBits: spec.activationBits ?? 16 };

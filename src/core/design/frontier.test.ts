@@ -230,7 +230,7 @@ describe.skipIf(defaultModelMissing)('joint search (default model)', () => {
     const evaluation = await fmnist('test');
     const calibration = await fmnist('calibration', 128);
     const runner = await createOrtRunner(ortModule, bytes);
-    const inputShape = ctx.loaded.summary.inputs[0].shape;
+    const inputShape = ctx.summary.inputs[0].shape;
     const float = await evaluate(runner, evaluation, inputShape, { limit: LIMIT, batchSize: 250 }).finally(() => runner.release());
     const measure = localFrontierMeasure({ ort: ortModule, modelBytes: bytes, inputShape, evaluation, calibration, limit: LIMIT });
     const design: Design = { ...base, recovery: { ...DEFAULT_RECOVERY, reconstruct: true } };

@@ -1,6 +1,5 @@
 import { CONV_KINDS, type LayerInfo } from '../graph/layer.ts';
-import type { ChannelAnalysis } from '../prune/groups.ts';
-import { keptSize } from '../prune/plan.ts';
+import { keptChannels, type ChannelPlanning } from '../prune/planning.ts';
 
 
 /**
@@ -8,19 +7,19 @@ import { keptSize } from '../prune/plan.ts';
  * without doing the surgery (cheap enough for every slider move). Shapes, groups, params and
  * MACs follow the layer view's conventions, so they equal loadModel() of the pruned file.
  */
-export function prunedLayerView(analysis: ChannelAnalysis, layers: readonly LayerInfo[], keep: ReadonlyMap<string, readonly number[]>): LayerInfo[] {
+export function prunedLayerView(planning: ChannelPlanning, keep: ReadonlyMap<string, readonly number[]>): LayerInfo[] {
+  const layers = planning.layers;
   if (keep.size === 0) return [...layers];
-  const graph = analysis.graph;
-  const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
-  const kept = (tensor: string) => keptSize(analysis, tensor, keep);
-  return layers.map((layer) => {
-    const node = nodes.get(layer.name);
-    if (!node || layer.kind === 'unsupported') return layer;
+  return layers.map((layer, i) => {
+    const ch = planning.channels[i];
+    if (!ch) return layer;
+    const keptIn = () => keptChannels(ch.input, ch.inputChannels, keep);
+    const keptOut = () => keptChannels(ch.output, ch.outputChannels, keep);
     const withChannels = (shape: LayerInfo['inputShape'], channels: number) =>
       shape.length >= 2 ? [shape[0], channels, ...shape.slice(2)] : shape;
     if (CONV_KINDS.has(layer.kind)) {
-      const cin = kept(node.inputs[0]);
-      const cout = kept(node.outputs[0]);
+      const cin = keptIn();
+      const cout = keptOut();
       const k = layer.kernel[0] * layer.kernel[1];
       const groups = layer.kind === 'depthwise' ? cin : layer.groups;
       const pixels = layer.outputShape.slice(2).reduce<number>((a, d) => a * (d ?? 1), 1);
@@ -34,8 +33,8 @@ export function prunedLayerView(analysis: ChannelAnalysis, layers: readonly Laye
       };
     }
     if (layer.kind === 'fc') {
-      const inF = analysis.layouts.has(node.inputs[0]) ? kept(node.inputs[0]) : (layer.inputShape.at(-1) ?? 0);
-      const outF = analysis.layouts.has(node.outputs[0]) ? kept(node.outputs[0]) : (layer.outputShape.at(-1) ?? 0);
+      const inF = ch.input ? keptIn() : (layer.inputShape.at(-1) ?? 0);
+      const outF = ch.output ? keptOut() : (layer.outputShape.at(-1) ?? 0);
       const rows = layer.outputShape.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1);
       return {
         ...layer,
@@ -46,8 +45,8 @@ export function prunedLayerView(analysis: ChannelAnalysis, layers: readonly Laye
       };
     }
     // Pooling and elementwise layers keep their geometry; only the channel count moves.
-    const cin = analysis.layouts.has(node.inputs[0]) ? kept(node.inputs[0]) : layer.inputShape[1];
-    const cout = analysis.layouts.has(node.outputs[0]) ? kept(node.outputs[0]) : layer.outputShape[1];
+    const cin = ch.input ? keptIn() : layer.inputShape[1];
+    const cout = ch.output ? keptOut() : layer.outputShape[1];
     return {
       ...layer,
       inputShape: withChannels(layer.inputShape, cin ?? 0),

@@ -11,6 +11,7 @@ import { quote } from '../limits.ts';
 import { onnxOpset } from '../onnx/model.ts';
 import { isReadableTensor, tensorDims, tensorValues } from '../onnx/tensor.ts';
 import type { Shape } from './layer.ts';
+import type { WindowGeometry } from './shapes.ts';
 
 export interface GraphNode {
   /** Position in topological order. */
@@ -19,9 +20,9 @@ export interface GraphNode {
   name: string;
   op: string;
   domain: string;
-  /** Input tensor names; '' marks an omitted optional input. */
-  inputs: string[];
-  outputs: string[];
+  /** Input tensor names; '' marks an omitted optional input. The proto's own lists: never edited. */
+  inputs: readonly string[];
+  outputs: readonly string[];
   attrs: Attributes;
   proto: NodeProto;
 }
@@ -66,6 +67,8 @@ export class Graph {
   readonly constants = new Map<string, ConstantValue>();
   /** Shapes declared in the file (value_info, inputs, outputs), used where inference cannot go. */
   readonly declaredShapes = new Map<string, Shape>();
+  /** Window geometry of Conv and pooling nodes, by node index, as shape inference worked it out (the layer view reads it). */
+  readonly windows: (WindowGeometry | undefined)[] = [];
 
   constructor(model: ModelProto) {
     const graph = model.graph!;
@@ -174,7 +177,7 @@ function topologicalOrder(
     // A repeated name gets the node's position (and a counter in the odd case that is taken too).
     for (let k = 0, base = name; byName.has(name); k++) name = k ? `${base}_${i}_${k}` : `${base}_${i}`;
     const attrs = proto.attribute.length ? new Attributes(proto.attribute) : NO_ATTRIBUTES;
-    const node: GraphNode = { index: i, name, op: proto.opType, domain: proto.domain, inputs: proto.input.slice(), outputs: proto.output.slice(), attrs, proto };
+    const node: GraphNode = { index: i, name, op: proto.opType, domain: proto.domain, inputs: proto.input, outputs: proto.output, attrs, proto };
     byName.set(name, node);
     pending[i] = node;
     edges += node.inputs.length;

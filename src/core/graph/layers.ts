@@ -41,8 +41,9 @@ function unsupported(node: GraphNode, graph: Graph, reason: string): LayerInfo {
 }
 
 /** 2-D view of a window op's geometry (1-D ops are shown as k x 1). */
-function window2d(node: GraphNode, x: Shape, kernel: number[]) {
-  const g = windowGeometry(node, x.slice(2), kernel);
+function window2d(node: GraphNode, graph: Graph, x: Shape, kernel: number[]) {
+  // Shape inference worked the geometry out from the same input shape and kernel.
+  const g = graph.windows[node.index] ?? windowGeometry(node, x.slice(2), kernel);
   const rank = kernel.length;
   const two = (v: number[], fill: number): [number, number] => [v[0] ?? fill, v[1] ?? fill];
   return {
@@ -70,7 +71,7 @@ function convLayer(node: GraphNode, graph: Graph): LayerInfo {
   const hasBias = Boolean(node.inputs[2]);
   const layer = base(node, graph, kind);
   const out = layer.outputShape;
-  const window = window2d(node, layer.inputShape, kernel);
+  const window = window2d(node, graph, layer.inputShape, kernel);
   layer.kernel = window.kernel;
   layer.stride = window.stride;
   layer.pads = window.pads;
@@ -119,7 +120,7 @@ function poolLayer(node: GraphNode, graph: Graph): LayerInfo {
     return { ...info, kernel: [x[2] ?? 1, x[3] ?? 1] as [number, number] };
   }
   const kernel = attrInts(node, 'kernel_shape') ?? [1, 1];
-  return { ...info, ...window2d(node, info.inputShape, kernel) };
+  return { ...info, ...window2d(node, graph, info.inputShape, kernel) };
 }
 
 /**
@@ -130,14 +131,15 @@ function poolLayer(node: GraphNode, graph: Graph): LayerInfo {
  */
 export function layerView(graph: Graph): LayerInfo[] {
   const layers: LayerInfo[] = [];
-  const layerNodes = new Set<string>();
+  /** 1 at the (topological) index of each node that is a layer. */
+  const isLayer = new Uint8Array(graph.nodes.length);
   /** The layer a tensor comes from, through non-layer nodes (their first activation input); null for a graph input. */
   const sourceLayer = (tensor: string): string | null => {
     let t = tensor;
     for (let steps = 0; steps <= graph.nodes.length; steps++) {
       const node = graph.producer.get(t);
       if (!node) return null;
-      if (layerNodes.has(node.name)) return node.name;
+      if (isLayer[node.index]) return node.name;
       const next = node.inputs.find((i) => i && !graph.isConstant(i));
       if (!next) return null;
       t = next;
@@ -156,7 +158,7 @@ export function layerView(graph: Graph): LayerInfo[] {
       const activations = node.inputs.filter((i) => i && !graph.isConstant(i));
       if (activations.length >= 2) layers.push({ ...base(node, graph, 'elementwise'), sources: activations.map(sourceLayer) });
     }
-    if (layers.at(-1)?.name === node.name) layerNodes.add(node.name);
+    if (layers.length && layers[layers.length - 1].name === node.name) isLayer[node.index] = 1;
   }
   return layers;
 }

@@ -101,11 +101,13 @@ export type ShapeRule = (ctx: Ctx) => Shape[];
 const same: ShapeRule = ({ input }) => [input(0)];
 const elementwise: ShapeRule = ({ node, input }) => [broadcast(node.inputs.filter(Boolean).map((_, i) => input(i)))];
 
-function pooled({ node, input }: Ctx): Shape[] {
+function pooled(ctx: Ctx): Shape[] {
+  const { node, input } = ctx;
   const x = input(0);
   const kernel = attrInts(node, 'kernel_shape');
   if (!kernel) throw new Error('pooling without kernel_shape');
   const g = windowGeometry(node, x.slice(2), kernel);
+  ctx.graph.windows[node.index] = g;
   return [[x[0], x[1], ...g.outSpatial]];
 }
 
@@ -130,6 +132,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     }
     const kernel = attrInts(ctx.node, 'kernel_shape') ?? (w.slice(2) as number[]);
     const g = windowGeometry(ctx.node, x.slice(2), kernel);
+    ctx.graph.windows[ctx.node.index] = g;
     return [[x[0], w[0], ...g.outSpatial]];
   },
   MaxPool: pooled,

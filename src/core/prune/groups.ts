@@ -224,8 +224,12 @@ class GroupBuilder {
     // same order), and tensors that share a raw layout (channels passed through) share its segments.
     const layouts = this.layouts as Map<string, readonly RawSeg[] | readonly Segment[]>;
     const converted = new Map<readonly RawSeg[], { segs: readonly Segment[]; groups: ChannelGroup[] }>();
+    // Tensors that share a layout are mostly inserted one after the other (a conv's output, then
+    // the activation passing it on): the previous conversion is checked before the map.
+    let lastRaw: readonly RawSeg[] | undefined;
+    let lastDone: { segs: readonly Segment[]; groups: ChannelGroup[] } | undefined;
     for (const [tensor, raw] of this.layouts) {
-      let done = converted.get(raw);
+      let done = raw === lastRaw ? lastDone : converted.get(raw);
       if (!done) {
         let offset = 0;
         const segs: Segment[] = [];
@@ -239,6 +243,8 @@ class GroupBuilder {
         done = { segs, groups: owners };
         converted.set(raw, done);
       }
+      lastRaw = raw;
+      lastDone = done;
       layouts.set(tensor, done.segs);
       // Layouts are visited tensor by tensor, so a repeat of this tensor can only be the group's last entry.
       for (const g of done.groups) if (g.tensors[g.tensors.length - 1] !== tensor) g.tensors.push(tensor);
@@ -265,12 +271,19 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
   /** The channel layout of an activation input (undefined for constants and tensors without one). */
   const layoutOf = (name: string | undefined): readonly RawSeg[] | undefined => {
     const layout = name ? b.layouts.get(name) : undefined;
-    return layout && !graph.isConstant(name!) ? layout : undefined;
+    // A tensor with a layout is produced by a node, so it is never an initializer: only a value
+    // folded by shape inference (graph.constants) can make it constant.
+    return layout && !graph.constants.has(name!) ? layout : undefined;
   };
 
   // The node being analysed and its inputs' layouts; the helpers below read them (no closures per node).
   let node: GraphNode;
-  let acts: (readonly RawSeg[] | undefined)[] = [];
+  const acts: (readonly RawSeg[] | undefined)[] = [];
+  /** Whether any input after the first carries channels. */
+  const laterActivation = () => {
+    for (let i = 1; i < acts.length; i++) if (acts[i]) return true;
+    return false;
+  };
   const nodeLabel = () => `${node.op} "${node.name}"`;
   /** Give up on this node: its activation inputs' groups become unprunable, its outputs opaque. */
   const unknown = (why: string) => {
@@ -281,11 +294,13 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
   const pass = (layout: readonly RawSeg[], output = node.outputs[0]) => {
     if (output) b.layouts.set(output, layout);
   };
-  const needParam = (name: string | undefined, layouts: (readonly RawSeg[] | undefined)[]): boolean => {
-    if (!name) return true;
+  const needParam = (name: string | undefined, first: readonly RawSeg[] | undefined, second?: readonly RawSeg[]): boolean => {
+    // Most parameters are initializers: no ParamRef to build.
+    if (!name || graph.isInitializer(name)) return true;
     const ref = paramRef(graph, name);
     if (typeof ref === 'string') {
-      for (const l of layouts) b.poison(l, `${nodeLabel()} cannot be edited: ${ref}`);
+      b.poison(first, `${nodeLabel()} cannot be edited: ${ref}`);
+      b.poison(second, `${nodeLabel()} cannot be edited: ${ref}`);
       return false;
     }
     return true;
@@ -297,10 +312,17 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
   }
 
   for (node of graph.nodes) {
-    acts = node.inputs.map(layoutOf);
+    // One array for every node's input layouts (nothing keeps it past its node).
+    acts.length = 0;
+    let any = false;
+    for (const input of node.inputs) {
+      const layout = layoutOf(input);
+      acts.push(layout);
+      if (layout) any = true;
+    }
     const x = acts[0];
 
-    if (acts.every((l) => !l)) {
+    if (!any) {
       // Works on constants only (shape arithmetic, weight dequantization): no channels involved.
       continue;
     }
@@ -324,13 +346,13 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
           b.member(node, 'conv-in', node.inputs[0], x);
           const layout = b.source(out, cout);
           b.member(node, 'conv-out', out, layout);
-          needParam(node.inputs[1], [x, layout]);
-          needParam(node.inputs[2], [layout]);
+          needParam(node.inputs[1], x, layout);
+          needParam(node.inputs[2], layout);
         } else if (group === cin && cout === cin && cinPerGroup === 1 && cin > 1) {
           pass(x);
           b.member(node, 'depthwise', out, x);
-          needParam(node.inputs[1], [x]);
-          needParam(node.inputs[2], [x]);
+          needParam(node.inputs[1], x);
+          needParam(node.inputs[2], x);
         } else {
           const what = cout !== cin && group === cin ? `a depthwise conv with channel multiplier ${cout / cin}` : `a grouped conv (group=${group})`;
           unknown(`${what}, which edgefold does not prune`);
@@ -350,16 +372,16 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
         const outShape = graph.shape(node.outputs[0]);
         const layout = b.source(node.outputs[0], outShape?.[1] ?? 0);
         b.member(node, 'fc-out', node.outputs[0], layout);
-        needParam(node.inputs[1], [x, layout]);
+        needParam(node.inputs[1], x, layout);
         const c = node.inputs[2];
         if (c) {
           const cShape = graph.shape(c) ?? [];
-          if (cShape.length && cShape[cShape.length - 1] !== 1) needParam(c, [layout]);
+          if (cShape.length && cShape[cShape.length - 1] !== 1) needParam(c, layout);
         }
         break;
       }
       case 'BatchNormalization': {
-        if (!x || acts.slice(1).some(Boolean)) {
+        if (!x || laterActivation()) {
           unknown('whose parameters are not constant');
           break;
         }
@@ -369,7 +391,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
         }
         pass(x);
         b.member(node, 'batchnorm', node.inputs[0], x);
-        for (const p of node.inputs.slice(1)) needParam(p, [x]);
+        for (let i = 1; i < node.inputs.length; i++) needParam(node.inputs[i], x);
         break;
       }
       case 'Concat': {
@@ -490,7 +512,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
       }
       default: {
         if (PASSTHROUGH.has(node.op)) {
-          if (!x || acts.slice(1).some(Boolean)) {
+          if (!x || laterActivation()) {
             unknown('with several activation inputs');
             break;
           }

@@ -6,7 +6,7 @@ import type { ChannelAnalysis, ChannelGroup } from './groups.ts';
  * - `l1`: sum of |w| of each producing filter (conv output filter, FC output column) - the default.
  * - `l2`: Euclidean norm of each producing filter.
  * - `bn-gamma`: |gamma| of the group's BatchNormalization nodes (network slimming); groups without
- *   a BatchNormalization node (e.g. BN already folded) fall back to `l1`.
+ *   a BatchNormalization node with a stored scale (e.g. BN already folded) fall back to `l1`.
  * With several producers (a residual Add ties them) the per-producer scores are summed.
  */
 export type Criterion = 'l1' | 'l2' | 'bn-gamma';
@@ -33,14 +33,18 @@ export function channelImportance(analysis: ChannelAnalysis, group: ChannelGroup
   return { scores: [...known.scores], criterion: known.criterion };
 }
 
-function computeImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion): Importance {
+/** The importance without the per-group cache (for a caller that visits every group once). */
+export function computeImportance(analysis: ChannelAnalysis, group: ChannelGroup, criterion: Criterion): Importance {
   const graph = analysis.graph;
   const scores = new Array<number>(group.size).fill(0);
   if (criterion === 'bn-gamma') {
-    const bns = group.members.filter((m) => m.role === 'batchnorm');
+    // Only BatchNormalization nodes whose scale is a stored constant (not, e.g., dequantized at run time).
+    const bns = group.members.flatMap((m) => {
+      const gamma = m.role === 'batchnorm' ? graph.constant(graph.node(m.node)!.inputs[1])?.values : undefined;
+      return gamma ? [{ m, gamma }] : [];
+    });
     if (bns.length) {
-      for (const m of bns) {
-        const gamma = graph.constant(graph.node(m.node)!.inputs[1])!.values;
+      for (const { m, gamma } of bns) {
         for (let c = 0; c < group.size; c++) {
           for (let i = 0; i < m.inner; i++) scores[c] += Math.abs(gamma[m.offset + c * m.inner + i]);
         }

@@ -1,10 +1,9 @@
 /** Pruning plans: how many and which channels of each group stay, and what the result will cost. */
-import { attrInt } from '../graph/graph.ts';
-import { layerView } from '../graph/layers.ts';
 import { CONV_KINDS } from '../graph/layer.ts';
 import { badInput } from '../errors.ts';
 import { keptAxisIndices, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
-import { channelImportance, topChannels, type Criterion } from './importance.ts';
+import { channelImportance, topChannels, type Criterion, type Importance } from './importance.ts';
+import { channelPlanning, keptChannels, tabledImportance, type ChannelPlanning, type GroupSummary } from './planning.ts';
 
 /** A request for one group: a ratio of channels to remove, or an exact count to keep. */
 export interface GroupRequest {
@@ -61,8 +60,13 @@ export function keptCount(size: number, ratio: number, roundTo = 1): number {
   return Math.min(size, keep);
 }
 
-export function makePrunePlan(analysis: ChannelAnalysis, options: PlanOptions = {}): PrunePlan {
-  const byId = new Map(analysis.groups.map((g) => [g.id, g]));
+/**
+ * Plans a pruning from a model's channel analysis (next to its graph: CLI, workers) or from its
+ * planning view (the explorer's page, which has no graph; importance comes precomputed).
+ */
+export function makePrunePlan(analysis: ChannelAnalysis | ChannelPlanning, options: PlanOptions = {}): PrunePlan {
+  const planning = 'graph' in analysis ? channelPlanning(analysis) : analysis;
+  const byId = new Map<string, GroupSummary>(analysis.groups.map((g) => [g.id, g]));
   for (const [id, req] of Object.entries(options.groups ?? {})) {
     const g = byId.get(id);
     if (!g) throw badInput(`There is no channel group "${id}".`, `groups.${id}`);
@@ -76,20 +80,28 @@ export function makePrunePlan(analysis: ChannelAnalysis, options: PlanOptions = 
       throw badInput(`Group "${id}": ratio must be at least 0 and below 1, got ${req.ratio}.`, `groups.${id}.ratio`);
     }
   }
+  const criterionWanted = options.criterion ?? 'l1';
+  const importanceOf = (g: GroupSummary, index: number): Importance => {
+    const known = planning.importance && tabledImportance(planning.importance, index, g.size, criterionWanted);
+    if (known) return known;
+    if (!('graph' in analysis)) throw new Error(`No channel importance for group "${g.id}" in the planning view.`);
+    return channelImportance(analysis, g as ChannelGroup, criterionWanted);
+  };
   const plans: GroupPlan[] = [];
   const keep = new Map<string, number[]>();
-  for (const g of analysis.groups) {
+  for (let index = 0; index < analysis.groups.length; index++) {
+    const g = analysis.groups[index];
     if (!g.prunable) continue;
     const req = options.groups?.[g.id];
     const count = req?.keep ?? keptCount(g.size, req?.ratio ?? options.ratio ?? 0, options.roundTo ?? 1);
     if (count >= g.size) continue;
-    const { scores, criterion } = channelImportance(analysis, g, options.criterion ?? 'l1');
+    const { scores, criterion } = importanceOf(g, index);
     const kept = topChannels(scores, count);
     const keptSet = new Set(kept);
     plans.push({ group: g.id, size: g.size, keep: kept, removed: range(g.size).filter((c) => !keptSet.has(c)), criterion, scores });
     keep.set(g.id, kept);
   }
-  return { groups: plans, keep, before: countCosts(analysis, new Map()), predicted: countCosts(analysis, keep) };
+  return { groups: plans, keep, before: countCosts(planning, new Map()), predicted: countCosts(planning, keep) };
 }
 
 /** Elements kept along axis 1 of a tensor (its full size when it has no layout or nothing changes). */
@@ -100,40 +112,31 @@ export function keptSize(analysis: ChannelAnalysis, tensor: string, keep: Readon
 }
 
 /**
- * Params and MACs after keeping `keep`, computed from the original graph with the layer view's
+ * Params and MACs after keeping `keep`, computed from the original model with the layer view's
  * conventions (conv: Cout*(Cin/g)*k + bias; MACs Cout*outPixels*(Cin/g)*k; FC: in*out + bias).
  */
-export function countCosts(analysis: ChannelAnalysis, keep: ReadonlyMap<string, readonly number[]>): CostCounts {
-  const graph = analysis.graph;
+export function countCosts(analysis: ChannelAnalysis | ChannelPlanning, keep: ReadonlyMap<string, readonly number[]>): CostCounts {
+  const planning = 'graph' in analysis ? channelPlanning(analysis) : analysis;
   let params = 0;
   let macs = 0;
-  const kept = (t: string) => keptSize(analysis, t, keep);
-  for (const layer of layerView(graph)) {
-    const node = graph.node(layer.name)!;
-    if (CONV_KINDS.has(layer.kind)) {
-      const w = graph.shape(node.inputs[1]) as number[];
-      const k = w.slice(2).reduce((a, b) => a * b, 1);
-      const out = graph.shape(node.outputs[0]) ?? [];
-      const pixels = out.slice(2).reduce<number>((a, d) => a * (d ?? 1), 1);
-      const cout = kept(node.outputs[0]);
-      const cin = kept(node.inputs[0]);
+  planning.layers.forEach((layer, i) => {
+    const ch = planning.channels[i];
+    if (ch && CONV_KINDS.has(layer.kind)) {
+      const cout = keptChannels(ch.output, ch.outputChannels, keep);
+      const cin = keptChannels(ch.input, ch.inputChannels, keep);
       const groups = layer.kind === 'depthwise' ? cin : layer.groups;
-      params += cout * (cin / groups) * k + (layer.hasBias ? cout : 0);
-      macs += cout * pixels * (cin / groups) * k;
-    } else if (layer.kind === 'fc' && graph.constant(node.inputs[1]) && analysis.layouts.has(node.inputs[0])) {
-      const out = graph.shape(node.outputs[0]) ?? [];
-      const rows = out.slice(0, -1).reduce<number>((a, d, i) => a * (i === 0 ? 1 : (d ?? 1)), 1);
-      const inF = kept(node.inputs[0]);
-      const w = graph.shape(node.inputs[1]) as number[];
-      const transB = node.op === 'Gemm' && attrInt(node, 'transB', 0) === 1;
-      const outF = analysis.layouts.has(node.outputs[0]) ? kept(node.outputs[0]) : transB ? w[0] : w[1];
+      params += cout * (cin / groups) * ch.kernelElements + (layer.hasBias ? cout : 0);
+      macs += cout * ch.outputPixels * (cin / groups) * ch.kernelElements;
+    } else if (ch?.fc) {
+      const inF = keptChannels(ch.input, ch.inputChannels, keep);
+      const outF = ch.output ? keptChannels(ch.output, ch.outputChannels, keep) : ch.fc.weightOutFeatures;
       params += inF * outF + (layer.hasBias ? outF : 0);
-      macs += rows * inF * outF;
+      macs += ch.fc.rows * inF * outF;
     } else {
       params += layer.params;
       macs += layer.macs;
     }
-  }
+  });
   return { params, macs };
 }
 

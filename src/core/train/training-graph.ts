@@ -126,7 +126,7 @@ export function buildTrainingGraph(model: ModelProto, options: TrainingGraphOpti
       for (const o of node.outputs) if (o) needsGrad.add(o);
     }
     if (rule?.forward && differentiable) saved.set(node, rule.forward(base(node)));
-    else b.copy(node.proto, node.inputs, node.outputs);
+    else b.copy(node.proto, [...node.inputs], [...node.outputs]);
   }
   if (!needsGrad.has(logits)) throw new EdgefoldError('bad-input', 'No trainable parameter reaches the logits.');
 

@@ -1,11 +1,10 @@
 import { create } from 'zustand';
 import { errorMessage } from './job-slots.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
-import { DEFAULT_ROUND_TO, defaultDesign, designContext, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
-import { loadModel } from '../../core/graph/index.ts';
+import { DEFAULT_ROUND_TO, defaultDesign, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
-import { checkModelOffThread } from '../../workers-client/model.ts';
+import { openModelForDesign } from '../../workers-client/model.ts';
 import { evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
 import { retrainInWorker } from '../../workers-client/train.ts';
 import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
@@ -139,11 +138,10 @@ export const useApp = create<AppState>()((set, get) => {
       const interrupted = cancelModelJobs();
       set({ openingModel: fileName });
       try {
-        // Refused, slow or hostile files stop in the worker; only a model that passed is built here.
-        await checkModelOffThread(bytes, fileName, job.signal);
+        // Refused, slow or hostile files stop in the worker; an accepted one arrives analysed (not rebuilt here).
+        const opened = await openModelForDesign(bytes, fileName, job.signal);
         if (!job.current()) return false;
-        const loaded = loadModel(bytes, fileName);
-        model = { fileName, bytes, loaded, context: designContext(loaded), sha256: await sha256Hex(bytes) };
+        model = { fileName, bytes, loaded: opened.view, context: opened.context, sha256: await sha256Hex(bytes) };
       } catch (error) {
         // The previous model, its results and the rest of the session stay as they were.
         // A cancel by the user is said; one by a newer open (which renamed openingModel) is not.
