@@ -1,8 +1,9 @@
 /** Pruning plans: how many and which channels of each group stay, and what the result will cost. */
 import { attrInt } from '../graph/graph.ts';
+import type { LayerInfo } from '../graph/layer.ts';
 import { layerView } from '../graph/layers.ts';
 import { badInput } from '../errors.ts';
-import { keptAxisIndices, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
+import { keptAxisCount, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
 import { channelImportance, topChannels, type Criterion } from './importance.ts';
 
 /** A request for one group: a ratio of channels to remove, or an exact count to keep. */
@@ -88,14 +89,34 @@ export function makePrunePlan(analysis: ChannelAnalysis, options: PlanOptions = 
     plans.push({ group: g.id, size: g.size, keep: kept, removed: range(g.size).filter((c) => !keptSet.has(c)), criterion, scores });
     keep.set(g.id, kept);
   }
-  return { groups: plans, keep, before: countCosts(analysis, new Map()), predicted: countCosts(analysis, keep) };
+  return { groups: plans, keep, before: unprunedCosts(analysis), predicted: countCosts(analysis, keep) };
 }
 
 /** Elements kept along axis 1 of a tensor (its full size when it has no layout or nothing changes). */
 export function keptSize(analysis: ChannelAnalysis, tensor: string, keep: ReadonlyMap<string, readonly number[]>): number {
   const layout = analysis.layouts.get(tensor);
-  if (layout) return keptAxisIndices(layout, keep).length;
+  if (layout) return keptAxisCount(layout, keep);
   return analysis.graph.shape(tensor)?.[1] ?? 0;
+}
+
+/*
+ * A channel analysis and its graph are not changed once made (surgery works on copies), and the
+ * explorer plans on every slider step: the graph's layer view and unpruned costs are computed once
+ * per analysis.
+ */
+const layerViews = new WeakMap<ChannelAnalysis, LayerInfo[]>();
+const unpruned = new WeakMap<ChannelAnalysis, CostCounts>();
+
+function originalLayers(analysis: ChannelAnalysis): LayerInfo[] {
+  let layers = layerViews.get(analysis);
+  if (!layers) layerViews.set(analysis, (layers = layerView(analysis.graph)));
+  return layers;
+}
+
+function unprunedCosts(analysis: ChannelAnalysis): CostCounts {
+  let costs = unpruned.get(analysis);
+  if (!costs) unpruned.set(analysis, (costs = countCosts(analysis, new Map())));
+  return { ...costs };
 }
 
 /**
@@ -107,7 +128,7 @@ export function countCosts(analysis: ChannelAnalysis, keep: ReadonlyMap<string, 
   let params = 0;
   let macs = 0;
   const kept = (t: string) => keptSize(analysis, t, keep);
-  for (const layer of layerView(graph)) {
+  for (const layer of originalLayers(analysis)) {
     const node = graph.node(layer.name)!;
     if (layer.kind === 'pointwise' || layer.kind === 'conv' || layer.kind === 'depthwise' || layer.kind === 'grouped') {
       const w = graph.shape(node.inputs[1]) as number[];
