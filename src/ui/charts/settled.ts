@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 
 /** How often the charts follow a design that keeps changing (a drag, a held arrow key). */
 export const CHART_INTERVAL_MS = 100;
@@ -8,6 +8,10 @@ export const CHART_INTERVAL_MS = 100;
  * `intervalMs` while it keeps changing, and always ending on the latest value. The slider, the table
  * and the cards paint first; a recharts chart re-renders in its own later task (its internal store
  * renders synchronously, so useDeferredValue alone would still run it before that frame).
+ *
+ * The update is a transition: React 19 renders pending default-priority updates together with the
+ * next input's (sync) update, so a plain setState here put a whole chart render into whichever key
+ * press or drag move came next. A transition renders on its own, in slices an input can interrupt.
  */
 export function useSettledValue<T>(value: T, intervalMs = CHART_INTERVAL_MS): T {
   const [shown, setShown] = useState(value);
@@ -23,7 +27,7 @@ export function useSettledValue<T>(value: T, intervalMs = CHART_INTERVAL_MS): T 
     const show = () => {
       pending.current = null;
       lastShownAt.current = performance.now();
-      setShown(() => latest.current);
+      startTransition(() => setShown(() => latest.current));
     };
     const afterNextPaint = () => {
       // A task posted from an animation frame callback runs after that frame is painted.
