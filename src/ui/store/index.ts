@@ -81,7 +81,8 @@ export const useApp = create<AppState>()((set, get) => {
   /** Applies a pure design edit; measured accuracy of the old design no longer applies. */
   const editDesign = (edit: (d: Design) => Design) => {
     jobs.cancel('measure');
-    set((s) => ({ design: edit(s.design), measured: idle() }));
+    // Already idle (a drag's later steps): the same object, so views of the measurement do not re-render.
+    set((s) => ({ design: edit(s.design), measured: s.measured.status === 'idle' && !s.measured.result ? s.measured : idle() }));
   };
 
   return {
