@@ -9,8 +9,7 @@ import { tinyModel } from '../../../test/rtl-models.ts';
 import { CalibrationMemo } from '../config/calibration-memo.ts';
 import type { CompressionConfig } from '../config/compression.ts';
 import { decodeModel } from '../onnx/model.ts';
-import { arrayBatchSource, randomValues, seeded } from '../prune/testing.ts';
-import type { BatchSource } from '../quant/calibrate.ts';
+import { arrayBatchSource, countingBatchSource, randomValues, seeded } from '../prune/testing.ts';
 import { acceleratorExtraTaps, buildIntegerDesign, integerDesignFromCalibration } from './build.ts';
 
 ort.env.logLevel = 'error';
@@ -22,17 +21,7 @@ const batches = [Float32Array.from(randomValues(rand, 4 * 64, 2)), Float32Array.
 const dims = [4, 1, 8, 8];
 const config: CompressionConfig = { version: 1, quant: { weightBits: 6, activationBits: 6 } };
 
-function countingSource() {
-  const source = arrayBatchSource(ort, batches, dims);
-  const counted: { passes: number; source: BatchSource } = {
-    passes: 0,
-    source: (bytes, outputs) => {
-      counted.passes++;
-      return source(bytes, outputs);
-    },
-  };
-  return counted;
-}
+const countingSource = () => countingBatchSource(ort, batches, dims);
 
 describe('accelerator calibration through the memo', () => {
   it("reuses a measurement's statistics: no new pass, the same integer network as its own calibration", async () => {
