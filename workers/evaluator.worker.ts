@@ -12,7 +12,7 @@ import type { BatchSource } from '../src/core/quant/calibrate.ts';
 import type { Shape } from '../src/core/graph/layer.ts';
 import type { Estimate } from '../src/core/hw/pipeline.ts';
 import { batchTensor } from '../src/core/eval/dataset.ts';
-import { acceleratorZip, buildIntegerDesign } from '../src/core/rtl/build.ts';
+import { acceleratorExtraTaps, acceleratorZip, integerDesignFromCalibration, requireQuantizedDesign } from '../src/core/rtl/build.ts';
 import { quantizeImage } from '../src/core/rtl/integer.ts';
 import { emitAccelerator } from '../src/core/rtl/design.ts';
 import type { VendorMultiplier } from '../src/core/rtl/vendor-mul.ts';
@@ -67,18 +67,27 @@ const calibrations = new CalibrationMemo();
 /** Bundled splits are known by URL; an imported (inline) dataset is not reused. */
 const datasetId = (ref: AnyDatasetRef): string | null => ('inline' in ref ? null : `${ref.manifestUrl}#${ref.split}`);
 
+/*
+ * Every gathering also covers the few tensors only the accelerator needs (global pools' inputs: one
+ * more output of a run over the same images), so the Verilog export of a measured or exported
+ * design calibrates nothing again.
+ */
+const extraTaps = acceleratorExtraTaps;
+
+/** The calibration split, read lazily: a weight-only config needs no images (and a model the bundled images do not fit, such as a third-party one, can still be compressed). */
+function calibrationSource(request: { calibration: AnyDatasetRef; inputShape: Shape }, config: CompressionConfig): BatchSource {
+  return async function* (bytes, outputs) {
+    const calibrationData = await dataset(request.calibration);
+    yield* ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images })(bytes, outputs);
+  };
+}
+
 /** applyConfig in the worker, calibrating activations on the calibration split when the config quantizes them. */
 async function compress(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>, signal: AbortSignal): Promise<CompressedModel> {
   const model = decodeModel(request.modelBytes);
   const config = parseCompressionConfig(request.config);
-  // Read lazily: a weight-only config needs no calibration images (and a model the bundled images
-  // do not fit, such as a third-party one, can still be compressed).
-  const source: BatchSource = async function* (bytes, outputs) {
-    const calibrationData = await dataset(request.calibration);
-    yield* ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images })(bytes, outputs);
-  };
   // Shared with the measurement of the same design and with earlier exports (no second gathering).
-  const calibration = await calibrations.calibrate({ model, modelBytes: request.modelBytes, dataId: datasetId(request.calibration), config, source, signal });
+  const calibration = await calibrations.calibrate({ model, modelBytes: request.modelBytes, dataId: datasetId(request.calibration), config, source: calibrationSource(request, config), signal, extraTaps });
   const { bytes, report } = applyConfig(model, config, calibration);
   return { bytes, report, calibrationImages: calibration?.images ?? 0 };
 }
@@ -99,9 +108,10 @@ export interface AcceleratorZip {
 async function integerNetworkOf(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>, signal: AbortSignal) {
   const model = decodeModel(request.modelBytes);
   const config = parseCompressionConfig(request.config);
-  const calibrationData = await dataset(request.calibration);
-  const source = ortBatchSource(ortWeb(), calibrationData, request.inputShape, { limit: config.quant?.calibration?.images });
-  return (await buildIntegerDesign(model, config, source, signal)).net;
+  requireQuantizedDesign(config);
+  // Through the memo: statistics of the measured (or exported) design are reused, not gathered again.
+  const calibration = await calibrations.calibrate({ model, modelBytes: request.modelBytes, dataId: datasetId(request.calibration), config, source: calibrationSource(request, config), signal, extraTaps });
+  return integerDesignFromCalibration(model, config, calibration).net;
 }
 
 async function accelerator(request: AcceleratorRequest, signal: AbortSignal): Promise<AcceleratorZip> {

@@ -6,6 +6,7 @@
 import type { TaskResult } from '../src/core/sensitivity/engine.ts';
 import type { SweepService, ServiceInit, TaskJob } from '../src/core/sensitivity/service.ts';
 import { reportingErrors } from './jobs.ts';
+import { giveWayWhile, setYieldGate } from '../src/core/yield.ts';
 
 /** `progressEveryMs` > 0 sends progress at most that often (fewer messages between threads). */
 export function sweepWorkerApi(service: () => Promise<SweepService>, progressEveryMs = 0) {
@@ -32,6 +33,13 @@ export function sweepWorkerApi(service: () => Promise<SweepService>, progressEve
     },
     async cancel(jobId: string): Promise<void> {
       (await service()).cancel(jobId);
+    },
+    /**
+     * With a flag (shared memory the page raises while a person interacts), this worker pauses
+     * between batches while it is raised; null runs on regardless.
+     */
+    giveWay(flag: Int32Array | null): void {
+      setYieldGate(flag ? giveWayWhile(flag) : undefined);
     },
   };
 }

@@ -170,7 +170,8 @@ export class Session<S extends SessionState = SessionState> {
   /** Applies a pure design edit; measured accuracy of the old design no longer applies. */
   editDesign(edit: (design: Design) => Design): void {
     this.jobs.cancel('measure');
-    this.set((s) => ({ design: edit(s.design), measured: idleJob() }));
+    // Already idle (a drag's later steps): the same object, so views of the measurement do not re-render.
+    this.set((s) => ({ design: edit(s.design), measured: s.measured.status === 'idle' && !s.measured.result ? s.measured : idleJob() }));
   }
 
   /** Evaluation data or images changed: the float and design accuracies are measured again. */

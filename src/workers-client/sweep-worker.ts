@@ -15,12 +15,14 @@ export type SweepTaskSettings = Omit<TaskJob, 'jobId' | 'task' | 'baselineTop1'>
 
 export class SweepWorker {
   private loaded?: ServiceInit;
+  private interaction: Int32Array | null = null;
   readonly bridge: WorkerBridge<SweepWorkerApi>;
 
   constructor(options: Omit<BridgeOptions<SweepWorkerApi>, 'prepare'>) {
     this.bridge = new WorkerBridge<SweepWorkerApi>({
       ...options,
       prepare: async (remote) => {
+        if (this.interaction) await remote.giveWay(this.interaction);
         if (this.loaded) await remote.init(this.loaded);
       },
     });
@@ -31,6 +33,13 @@ export class SweepWorker {
     this.loaded = undefined;
     await this.bridge.call((remote) => remote.init(init));
     this.loaded = init;
+  }
+
+  /** Pause between batches while `flag` is raised (see src/workers-client/interaction.ts); null: never. */
+  async giveWay(flag: Int32Array | null): Promise<void> {
+    if (flag === this.interaction) return;
+    this.interaction = flag;
+    await this.bridge.call((remote) => remote.giveWay(flag));
   }
 
   executor(settings: SweepTaskSettings): SweepExecutor {

@@ -1,6 +1,7 @@
 /**
- * Browser client for sensitivity sweeps: a pool of sweep workers (one per core), the IndexedDB
- * result cache, and `runSweep`, the one call the UI needs.
+ * Browser client for sensitivity sweeps: a pool of sweep workers (one per core, one of them giving
+ * way to the page while a person interacts), the IndexedDB result cache, and `runSweep`, the one
+ * call the UI needs.
  *
  *   const result = await runSweep(
  *     { modelBytes, modelName, data: { manifestUrl: '/data/fmnist.json', split: 'test' }, request: { prune: { ratios }, weightBits: { bits }, limit: 1000 } },
@@ -16,6 +17,7 @@ import { prepareSweep } from '../core/sensitivity/run.ts';
 import type { PointMetrics, PointResult, SweepProgress, SweepRequest, SweepResult } from '../core/sensitivity/types.ts';
 import { webWorker } from './bridge.ts';
 import { SweepWorker } from './sweep-worker.ts';
+import { interactionFlag } from './interaction.ts';
 import type { DatasetRef } from './evaluator.ts';
 
 export type { SweepProgress, SweepResult, PointResult, SweepRequest };
@@ -124,6 +126,11 @@ export async function runSweep(input: SweepJobInput, callbacks: SweepCallbacks =
   const prepared = await prepareSweep(input.modelBytes, data, input.request, 'wasm');
   const size = Math.max(1, Math.min(input.workers ?? navigator.hardwareConcurrency ?? 1, prepared.plan.units.length));
   const members = workers(size);
+  // The page keeps a core while a person drags or types: workers past the first (cores - 1) pause
+  // between batches meanwhile (a 2-core machine: one worker runs on, the other gives way).
+  const running = Math.max(0, (navigator.hardwareConcurrency || 1) - 1);
+  const flag = interactionFlag();
+  await Promise.all(members.map((m, i) => m.giveWay(i >= running ? flag : null)));
   await Promise.all(members.map((m) => m.load({ modelBytes: input.modelBytes, modelKey: prepared.modelHash, data, calibrationData })));
   const executors: SweepExecutor[] = members.map((m) => m.executor({ settings: prepared.plan.settings, limit: prepared.images }));
   return executeSweep(prepared.plan, executors, {

@@ -45,12 +45,13 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Builds with Vite (the app, or another `vite.config`), serves it with `vite preview` on a free loopback port, runs `work`, stops the server. */
-export async function withPreview<T>(options: { config?: string }, work: (url: string) => Promise<T>): Promise<T> {
+export async function withPreview<T>(options: { config?: string; prebuilt?: string }, work: (url: string) => Promise<T>): Promise<T> {
   const { execFileSync, spawn } = await import('node:child_process');
   const { resolve } = await import('node:path');
   const root = resolve(import.meta.dirname, '../..');
-  const configArgs = options.config ? ['--config', options.config] : [];
-  execFileSync('npx', ['vite', 'build', ...configArgs, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  // `prebuilt`: serve an existing build (e.g. of another commit, to compare in the same run).
+  const configArgs = [...(options.config ? ['--config', options.config] : []), ...(options.prebuilt ? ['--outDir', options.prebuilt] : [])];
+  if (!options.prebuilt) execFileSync('npx', ['vite', 'build', ...configArgs, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   const { freePort } = await import('../free-port.ts');
   const port = await freePort();
   const server = spawn('npx', ['vite', 'preview', ...configArgs, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });

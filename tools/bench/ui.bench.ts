@@ -13,6 +13,8 @@
  *   median <= 16 ms, p90 <= 32 ms.
  *
  * `BENCH_UI_ROUNDS=n` repeats the whole run n times (the machine is shared: see the spread).
+ * `BENCH_UI_BUILDS=old=/path/to/dist,new=/other/dist` measures existing builds instead of building
+ * this tree, alternating between them in every round (a before/after under the same load).
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -253,15 +255,25 @@ export async function run(): Promise<BenchSection> {
   const title = 'Explorer: slider step to commit and to paint (headless Chromium, default model)';
   if (!existsSync(CHROMIUM)) return { title, body: `Not run: no Chromium at ${CHROMIUM}.` };
   const rounds = Math.max(1, Number(process.env.BENCH_UI_ROUNDS ?? 1));
-  return withPreview({}, async (url) => {
-    const table: string[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const started = new Date().toISOString().slice(11, 16);
-      const lines = await oneRound(url);
-      table.push(...lines.map((l) => l.replace(/^\| /, `| ${r + 1} (${started} UTC) | `)));
-    }
-    return {
-      title,
+  const builds = (process.env.BENCH_UI_BUILDS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((b) => ({ label: b.split('=')[0], dir: b.slice(b.indexOf('=') + 1) }));
+  const table: string[] = [];
+  const round = async (url: string, r: number, label?: string) => {
+    const started = new Date().toISOString().slice(11, 16);
+    const lines = await oneRound(url);
+    table.push(...lines.map((l) => l.replace(/^\| /, `| ${r + 1}${label ? ` ${label}` : ''} (${started} UTC) | `)));
+  };
+  if (builds.length) {
+    for (let r = 0; r < rounds; r++) for (const b of builds) await withPreview({ prebuilt: b.dir }, (url) => round(url, r, b.label));
+  } else {
+    await withPreview({}, async (url) => {
+      for (let r = 0; r < rounds; r++) await round(url, r);
+    });
+  }
+  return {
+    title,
       body: [
         `Prune slider of ${LAYER} (32 positions at "channels multiple of" 8): ${KEY_STEPS} arrow-key steps ${KEY_GAP_MS} ms apart, then a mouse drag of ${DRAG_STEPS} moves ${DRAG_GAP_MS} ms apart (after each move is handled).`,
         'Idle: no job runs (measurements on 500 images, waited for). Sweep running: the app\'s own sensitivity sweep (Sweeps tab, 1,000 images, prune + weight bits, 2 sweep workers) started before the steps.',
@@ -272,6 +284,5 @@ export async function run(): Promise<BenchSection> {
         '|---|---|---|---|---|---|---|---|---|',
         ...table,
       ].join('\n'),
-    };
-  });
+  };
 }

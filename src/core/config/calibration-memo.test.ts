@@ -1,8 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../onnx/model.ts';
-import { arrayBatchSource, randomValues, residualModel, seeded } from '../prune/testing.ts';
-import type { BatchSource } from '../quant/calibrate.ts';
+import { arrayBatchSource, countingBatchSource, randomValues, residualModel, seeded } from '../prune/testing.ts';
 import { CalibrationMemo } from './calibration-memo.ts';
 import { calibrateConfig, type CompressionConfig } from './compression.ts';
 
@@ -15,17 +14,7 @@ const batches = [Float32Array.from(randomValues(rand, 4 * 192, 2)), Float32Array
 const config: CompressionConfig = { version: 1, prune: { ratio: 0.25 }, quant: { weightBits: 6, activationBits: 8 } };
 
 /** The real batch source over the test batches, counting the passes over the model it starts. */
-function countingSource() {
-  const source = arrayBatchSource(ort, batches, [4, 3, 8, 8]);
-  const counted: { passes: number; source: BatchSource } = {
-    passes: 0,
-    source: (bytes, outputs) => {
-      counted.passes++;
-      return source(bytes, outputs);
-    },
-  };
-  return counted;
-}
+const countingSource = () => countingBatchSource(ort, batches, [4, 3, 8, 8]);
 
 describe('calibration statistics reused within a worker', () => {
   it('gathers once per model, pruning and data; the reused statistics are the ones calibrateConfig gathers', async () => {

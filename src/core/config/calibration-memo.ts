@@ -20,10 +20,23 @@ export interface CalibrationRequest {
   config: CompressionConfig;
   source: BatchSource;
   signal?: AbortSignal;
+  /**
+   * Tensors to gather beside the ones the config quantizes, given the pruned model the statistics
+   * are gathered on (the accelerator also needs its integer-only tensors: rtl/build.ts). Statistics
+   * of more tensors serve every request that needs fewer, so a measurement and an export share one
+   * gathering when both ask for the same extra tensors.
+   */
+  extraTaps?: (prunedModel: ModelProto) => readonly string[];
+}
+
+interface Entry {
+  /** The tensors the statistics cover. */
+  taps: ReadonlySet<string>;
+  data: Promise<CalibrationData>;
 }
 
 export class CalibrationMemo {
-  private readonly entries = new Map<string, Promise<CalibrationData>>();
+  private readonly entries = new Map<string, Entry>();
   private readonly modelIds = new WeakMap<Uint8Array, string>();
 
   constructor(private readonly capacity = 8) {}
@@ -33,28 +46,33 @@ export class CalibrationMemo {
     const config = parseCompressionConfig(request.config);
     const plan = calibrationPlan(request.model, config);
     if (!plan.taps.length) return undefined;
-    const gather = (signal?: AbortSignal) =>
-      calibrate(plan.model, plan.taps, request.source, encodeModel, { key: plan.key, signal, maxImages: config.quant?.calibration?.images });
-    if (request.dataId === null) return gather(request.signal);
-    const key = canonicalJson({ model: this.modelId(request.modelBytes), pruning: plan.key, taps: plan.taps, data: request.dataId, images: config.quant?.calibration?.images ?? null });
+    const taps = [...new Set([...plan.taps, ...(request.extraTaps?.(plan.model) ?? [])])];
+    const gather = (tensors: readonly string[], signal?: AbortSignal) =>
+      calibrate(plan.model, tensors, request.source, encodeModel, { key: plan.key, signal, maxImages: config.quant?.calibration?.images });
+    if (request.dataId === null) return gather(taps, request.signal);
+    const key = canonicalJson({ model: this.modelId(request.modelBytes), pruning: plan.key, data: request.dataId, images: config.quant?.calibration?.images ?? null });
     const known = this.entries.get(key);
-    if (known) {
+    if (known && taps.every((t) => known.taps.has(t))) {
       this.entries.delete(key);
       this.entries.set(key, known); // most recently used last
       try {
-        return await untilAborted(known, request.signal);
+        return await untilAborted(known.data, request.signal);
       } catch (error) {
         if (request.signal?.aborted) throw error;
         // The request that started it was cancelled (or it failed): gather for this one.
       }
     }
-    const running = gather(request.signal);
-    this.entries.set(key, running);
-    running.catch(() => {
-      if (this.entries.get(key) === running) this.entries.delete(key);
+    // Tensors the known statistics lack: one gathering of all of them (the passes over the images
+    // cost the same), which then serves both kinds of request.
+    const union = [...new Set([...(known ? [...known.taps] : []), ...taps])];
+    const entry: Entry = { taps: new Set(union), data: gather(union, request.signal) };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    entry.data.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
     });
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    return running;
+    return entry.data;
   }
 
   private modelId(bytes: Uint8Array): string {

@@ -614,4 +614,11 @@ export function keptAxisIndices(layout: readonly Segment[], keep: ReadonlyMap<st
   return out;
 }
 
+/** How many elements keptAxisIndices would return, without building the list (every slider step counts them). */
+export function keptAxisCount(layout: readonly Segment[], keep: ReadonlyMap<string, readonly number[]>): number {
+  let count = 0;
+  for (const seg of layout) count += (keep.get(seg.group)?.length ?? seg.size) * seg.inner;
+  return count;
+}
+
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -1,7 +1,7 @@
 /** Pruning plans: how many and which channels of each group stay, and what the result will cost. */
 import { CONV_KINDS } from '../graph/layer.ts';
 import { badInput } from '../errors.ts';
-import { keptAxisIndices, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
+import { keptAxisCount, range, type ChannelAnalysis, type ChannelGroup } from './groups.ts';
 import { channelImportance, topChannels, type Criterion, type Importance } from './importance.ts';
 import { channelPlanning, keptChannels, tabledImportance, type ChannelPlanning, type GroupSummary } from './planning.ts';
 
@@ -107,7 +107,7 @@ export function makePrunePlan(analysis: ChannelAnalysis | ChannelPlanning, optio
 /** Elements kept along axis 1 of a tensor (its full size when it has no layout or nothing changes). */
 export function keptSize(analysis: ChannelAnalysis, tensor: string, keep: ReadonlyMap<string, readonly number[]>): number {
   const layout = analysis.layouts.get(tensor);
-  if (layout) return keptAxisIndices(layout, keep).length;
+  if (layout) return keptAxisCount(layout, keep);
   return analysis.graph.shape(tensor)?.[1] ?? 0;
 }
 

@@ -4,7 +4,8 @@ import { DEFAULT_MODEL, KWS, ULTRAFACE, defaultModelMissing, readBytes, thirdPar
 import { loadModel } from '../graph/index.ts';
 import { decodeModel, encodeModel, type ModelProto, type ValueInfoProto } from '../onnx/model.ts';
 import { tensorDims, tensorValues } from '../onnx/tensor.ts';
-import { analyzeChannels, applyPruning, channelImportance, keptCount, makePrunePlan, maskModel, pruneModel, sliceTensor, topChannels } from './index.ts';
+import { analyzeChannels, applyPruning, channelImportance, countCosts, keptAxisIndices, keptCount, makePrunePlan, maskModel, pruneModel, sliceTensor, topChannels } from './index.ts';
+import { keptAxisCount } from './groups.ts';
 import type { ChannelAnalysis, ChannelGroup, PlanOptions } from './index.ts';
 import { maxRelativeDiff, randomValues, residualModel, runOnce, seeded } from './testing.ts';
 import { floatTensor, int64Tensor } from '../onnx/tensor.ts';
@@ -193,6 +194,28 @@ describe('importance and plans', () => {
     expect(channelImportance(a, byId(a, 'mix'), 'bn-gamma').criterion).toBe('l1');
     const plan = makePrunePlan(a, { criterion: 'bn-gamma', groups: { stem: { keep: 4 } } });
     expect(plan.groups[0].keep).toEqual(topChannels(gamma, 4));
+  });
+
+  it('counts kept elements without listing them, and plans reuse the unpruned costs without sharing them', () => {
+    const a = analyzeChannels(residualModel());
+    const plans = [0.25, 0.5, 0.75].map((ratio) => makePrunePlan(a, { ratio }));
+    expect(plans.some((p) => p.keep.size > 0)).toBe(true);
+    for (const plan of plans) {
+      for (const layout of a.layouts.values()) expect(keptAxisCount(layout, plan.keep)).toBe(keptAxisIndices(layout, plan.keep).length);
+    }
+    // A flattened tensor (several elements per channel) concatenated from two groups.
+    const flat = [
+      { group: 'a', size: 4, offset: 0, inner: 3 },
+      { group: 'b', size: 2, offset: 12, inner: 5 },
+    ];
+    expect(keptAxisIndices(flat, new Map([['a', [1, 3]]]))).toHaveLength(2 * 3 + 2 * 5);
+    expect(keptAxisCount(flat, new Map([['a', [1, 3]]]))).toBe(16);
+    expect(keptAxisCount(flat, new Map([['a', [0]], ['b', [1]]]))).toBe(3 + 5);
+    const unpruned = countCosts(a, new Map());
+    for (const plan of plans) expect(plan.before).toEqual(unpruned);
+    plans[0].before.params = -1; // a caller's copy: the next plan is not affected
+    expect(makePrunePlan(a, { ratio: 0.5 }).before).toEqual(unpruned);
+    expect(plans[1].predicted.params).toBeLessThan(unpruned.params);
   });
 
   it('rejects requests for unknown, unprunable or emptied groups', () => {

@@ -128,3 +128,16 @@ export function arrayBatchSource(ort: typeof Ort, batches: Float32Array[], dims:
     }
   };
 }
+
+/** arrayBatchSource that counts the passes over the model it starts (a calibration reads the images twice). */
+export function countingBatchSource(ort: typeof Ort, batches: Float32Array[], dims: number[]) {
+  const source = arrayBatchSource(ort, batches, dims);
+  const counted = {
+    passes: 0,
+    source: (bytes: Uint8Array, outputs: string[]) => {
+      counted.passes++;
+      return source(bytes, outputs);
+    },
+  };
+  return counted;
+}

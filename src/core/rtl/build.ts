@@ -8,7 +8,7 @@ import { applyConfig, calibrationPlan, resolveConfig, type ApplyResult, type Com
 import { badInput } from '../errors.ts';
 import type { Estimate } from '../hw/pipeline.ts';
 import { encodeModel, type ModelProto } from '../onnx/model.ts';
-import { calibrate, type BatchSource } from '../quant/calibrate.ts';
+import { calibrate, type BatchSource, type CalibrationData } from '../quant/calibrate.ts';
 import { emitAccelerator, inputHex, type AcceleratorDesign } from './design.ts';
 import { integerLogits, integerNetwork, integerTaps, type IntegerNetwork } from './integer.ts';
 
@@ -18,25 +18,50 @@ export interface IntegerDesign {
   calibrationImages: number;
 }
 
-/** Calibrates (the ONNX export's taps plus integerTaps), quantizes with applyConfig and builds the integer network. */
-export async function buildIntegerDesign(model: ModelProto, config: CompressionConfig, source: BatchSource, signal?: AbortSignal): Promise<IntegerDesign> {
+/** Throws a bad-input error unless the config quantizes weights and activations (what the accelerator needs). */
+export function requireQuantizedDesign(config: CompressionConfig): asserts config is CompressionConfig & { quant: NonNullable<CompressionConfig['quant']> } {
   if (!config.quant || config.quant.activationBits === null || config.quant.activationBits === undefined) {
     throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
   }
+}
+
+/**
+ * Tensors the accelerator needs statistics of besides the ones the ONNX export quantizes (see
+ * integerTaps), given the pruned model: pass as CalibrationMemo's `extraTaps` so a measurement's
+ * statistics also serve the accelerator export.
+ */
+export const acceleratorExtraTaps = (prunedModel: ModelProto): string[] => integerTaps(prunedModel);
+
+/** Calibrates (the ONNX export's taps plus integerTaps), quantizes with applyConfig and builds the integer network. */
+export async function buildIntegerDesign(model: ModelProto, config: CompressionConfig, source: BatchSource, signal?: AbortSignal): Promise<IntegerDesign> {
+  requireQuantizedDesign(config);
   const plan = calibrationPlan(model, config);
-  const taps = [...new Set([...plan.taps, ...integerTaps(plan.model)])];
+  const taps = [...new Set([...plan.taps, ...acceleratorExtraTaps(plan.model)])];
   const calibration = await calibrate(plan.model, taps, source, encodeModel, { key: plan.key, signal, maxImages: config.quant.calibration?.images });
+  return integerDesign(model, plan.model, config, calibration);
+}
+
+/**
+ * The integer design from statistics gathered already (e.g. by CalibrationMemo with `extraTaps:
+ * acceleratorExtraTaps`): they must cover the config's taps and acceleratorExtraTaps.
+ */
+export function integerDesignFromCalibration(model: ModelProto, config: CompressionConfig, calibration: CalibrationData | undefined): IntegerDesign {
+  requireQuantizedDesign(config);
+  return integerDesign(model, calibrationPlan(model, config).model, config, calibration);
+}
+
+function integerDesign(model: ModelProto, pruned: ModelProto, config: CompressionConfig & { quant: NonNullable<CompressionConfig['quant']> }, calibration: CalibrationData | undefined): IntegerDesign {
   const applied = applyConfig(model, config, calibration);
   const resolved = resolveConfig(model, config);
   const net = integerNetwork({
-    model: plan.model,
+    model: pruned,
     quant: resolved.quant,
     report: applied.report.quant!,
     calibration,
     method: config.quant.calibration?.method ?? 'minmax',
     percentile: config.quant.calibration?.percentile ?? 99.99,
   });
-  return { net, applied, calibrationImages: calibration.images };
+  return { net, applied, calibrationImages: calibration?.images ?? 0 };
 }
 
 /**
