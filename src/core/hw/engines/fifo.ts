@@ -71,15 +71,19 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
 }
 
 /**
- * What the synthesis calibration multiplies for a FIFO (depth > 2): the stored bits when they are
- * in LUTs (not in BRAM), the word width (read multiplexer, control sets), the pointer bits;
- * registers: the word width and the pointers and count.
+ * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (a circular buffer
+ * with a combinational read): stored bits when the estimate keeps them in LUTs and they are under
+ * 2 Kbit (or 32 words deep) and their depth (read multiplexer across LUTRAM blocks), the word width, the pointer bits, and for larger buffers their word
+ * width again (Yosys 0.23 on Gowin put the grid's FIFOs deeper than 32 words and of >= 2,048 bits
+ * in block RAM with a word of output registers and bypass logic beside it); registers: pointers and count, that output word.
  */
 export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
   const addr = Math.ceil(Math.log2(depth));
+  const bits = depth * width;
+  const large = depth > 32 && bits >= 2048;
   return {
-    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr },
-    ff: { one: 1, width, addr },
+    lut: { one: 1, width, lutBits: mem === 'lutram' && !large ? bits : 0, lutDepth: mem === 'lutram' && !large ? depth : 0, addr, largeWidth: large ? width : 0 },
+    ff: { one: 1, addr, largeWidth: large ? width : 0 },
   };
 }
 

@@ -85,16 +85,17 @@ export function widthConverterCost(shape: WidthConverterShape, device: EngineDev
 }
 
 /**
- * What the synthesis calibration multiplies for a width converter: the buffer bits (every bit a
- * register with a shift / load multiplexer), the buffer bits times the number of positions an
- * input word can be written to (the variable-offset insert), the output width; registers: the
- * buffer and the count.
+ * What the synthesis calibration multiplies for a width converter as generated (a buffer of
+ * CAP = IN + OUT - 1 elements, shifted out by OUT elements and written at a variable offset): the
+ * buffer bits (a register and its load multiplexer each), the buffer bits times the shift levels
+ * of the variable-offset write (clog2 CAP), the buffer bits times the input elements each slot
+ * may receive; registers: the buffer and the count.
  */
 export function widthConverterFeatures({ inElements: IN, outElements: OUT, elementBits: EB }: WidthConverterShape): { lut: Features; ff: Features } {
-  const bufferBits = (IN + OUT - 1) * EB;
-  const positions = Math.ceil(OUT / IN) + 1;
+  const cap = IN + OUT - 1;
+  const bufferBits = cap * EB;
   return {
-    lut: { one: 1, bufferBits, insertMux: bufferBits * Math.ceil(Math.log2(positions)), outBits: OUT * EB },
+    lut: { one: 1, bufferBits, shift: bufferBits * clog2(cap), inMux: bufferBits * IN },
     ff: { one: 1, bufferBits, count: countBits(IN, OUT) },
   };
 }
