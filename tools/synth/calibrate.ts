@@ -7,7 +7,8 @@
  * Fit: non-negative least squares on relative error (each row divided by the synthesized count),
  * so small and large engines weigh alike and no coefficient says that more hardware costs less.
  *
- * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut yes|no]
+ * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin]
+ *        [--families gowin,anlogic]  (the families whose coefficients go into the table; others are reported only)
  *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 import type { GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
+const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
 const root = resolve(import.meta.dirname, '../..');
 const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
 const minRows = Number(values['min-rows']);
@@ -94,7 +95,8 @@ const previous = (() => {
     return {};
   }
 })();
-const applyLut = values['apply-lut'] !== undefined ? values['apply-lut'] === 'yes' : previous.applyLut === true;
+const applyLut: CalibrationTable['applyLut'] =
+  values['apply-lut'] !== undefined ? Object.fromEntries(values['apply-lut'].split(',').filter(Boolean).map((f) => [f, true])) : typeof previous.applyLut === 'object' ? previous.applyLut : {};
 const table: CalibrationTable = {
   applyLut,
   source: `tools/synth/calibrate.ts on ${values.grid} (single engines synthesized by tools/synth/grid.ts); non-negative least squares on relative error, fitting half of the grid`,
@@ -144,7 +146,8 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
       coefficients: coef,
     };
   }
-  table.families[family] = { lutPerLut6: factor, kinds };
+  if (!values.families || values.families.split(',').includes(family)) table.families[family] = { lutPerLut6: factor, kinds };
+  else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table`;
 }
 writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
 writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');

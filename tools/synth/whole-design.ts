@@ -15,7 +15,7 @@ import { getDevice, type Device } from '../../src/core/hw/devices.ts';
 import { autoFold } from '../../src/core/hw/fold.ts';
 import type { HwLayerConfig } from '../../src/core/hw/config.ts';
 import { estimate } from '../../src/core/hw/pipeline.ts';
-import { CALIBRATION } from '../../src/core/hw/calibration.ts';
+import { CALIBRATION, calibrationFamily } from '../../src/core/hw/calibration.ts';
 
 const [modelPath, cfgPath, deviceId, objectiveArg, synthPath] = process.argv.slice(2);
 const loaded = loadModel(readFileSync(modelPath), modelPath);
@@ -32,7 +32,7 @@ const before = estimate(metrics.hwLayers, folding, prior, 100);
 const after = estimate(metrics.hwLayers, folding, device, 100);
 // The same with the LUT fit applied too (whatever the table decides): the whole-design check of that decision.
 const applied = CALIBRATION.applyLut;
-CALIBRATION.applyLut = true;
+CALIBRATION.applyLut = { xilinx: true, gowin: true, anlogic: true };
 const withLut = estimate(metrics.hwLayers, folding, device, 100);
 CALIBRATION.applyLut = applied;
 const synth = JSON.parse(readFileSync(synthPath, 'utf8')) as { synthesized: Record<string, number>; estimated?: Record<string, number>; fps: number };
@@ -44,7 +44,7 @@ const l = pick(withLut.totals);
 const s = synth.synthesized;
 console.log(JSON.stringify({ fps: { estimate: before.fps, synthJson: synth.fps }, folding: synthLayers ? 'from the synth JSON' : 'auto-fold on the priors', jsonEstimate: synth.estimated, prior: b, estimator: a, lutAndFfFit: l, synthesized: s }));
 if (!synthLayers && (Math.abs(before.fps - synth.fps) > 1e-6 || before.totals.dsp !== synth.estimated?.dsp || before.totals.bram18 !== synth.estimated?.bram18)) console.log('WARNING: the re-derived folding differs from the synthesized one (FPS, DSP or BRAM differ): the comparison is not valid');
-for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  estimator (applyLut ${applied}) ${a[k]} (${err(a[k], s[k])})  LUT+FF fit ${l[k]} (${err(l[k], s[k])})  synthesized ${s[k]}`);
+for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  estimator (LUT fit ${applied[calibrationFamily(device) ?? 'xilinx'] ? 'applied' : 'not applied'}) ${a[k]} (${err(a[k], s[k])})  LUT+FF fit ${l[k]} (${err(l[k], s[k])})  synthesized ${s[k]}`);
 
 /** Estimated LUT (device unit) and FF per engine kind, in the kinds `edgefold synth --hierarchy` reports. */
 function byKind(e: typeof before): Record<string, { lut: number; ff: number }> {

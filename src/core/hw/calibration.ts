@@ -28,10 +28,10 @@ export interface CalibrationTable {
   yosys: string;
   date: string;
   /**
-   * Whether the estimator applies the LUT fit too (FF always is): decided on whole designs
-   * (docs/decisions.md "calibration"), kept by tools/synth/calibrate.ts unless told otherwise.
+   * The families whose LUT fit the estimator applies too (FF always is): decided per family on
+   * whole designs (docs/decisions.md), kept by tools/synth/calibrate.ts unless told otherwise.
    */
-  applyLut: boolean;
+  applyLut: Partial<Record<CalibrationFamily, boolean>>;
   /** Device LUTs per LUT6 assumed when the coefficients were turned back into the engines' LUT6 unit. */
   families: Partial<Record<CalibrationFamily, { lutPerLut6: number; kinds: Partial<Record<CalibratedKind, KindCoefficients>> }>>;
 }
@@ -60,19 +60,19 @@ function coefficients(family: CalibrationFamily | undefined, kind: CalibratedKin
  * The cost with FF (and, when the table says `applyLut`, LUT) replaced by the calibrated fit when
  * the family has coefficients for the kind. The LUT fit is fitted in the device's own LUT unit and
  * turned back into LUT6 here (the pipeline multiplies by the device's LUT factor again). Whether
- * LUT is applied was decided on whole designs: applied to MVAU / VVAU / requantisers alone it made
- * them worse, because the uncalibrated windows, FIFOs and width converters were under-estimated
- * (docs/decisions.md).
+ * LUT is applied is decided per family on whole designs (docs/decisions.md): on Anlogic, with
+ * windows, FIFOs and width converters calibrated too, it brought both whole designs within 5 % of
+ * Yosys; on Gowin it made the default design worse (memories Yosys puts in block RAM).
  */
 export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, lut: Features, ff: Features): EngineCost {
   const c = coefficients(family, kind);
   if (!c) return cost;
-  const what = CALIBRATION.applyLut ? 'LUT and FF' : 'FF';
+  const withLut = CALIBRATION.applyLut[family!] === true;
   return {
     ...cost,
-    ...(CALIBRATION.applyLut ? { lut: Math.max(0, dot(c.coef.lut, lut)) / c.fam.lutPerLut6 } : {}),
+    ...(withLut ? { lut: Math.max(0, dot(c.coef.lut, lut)) / c.fam.lutPerLut6 } : {}),
     ff: Math.max(0, Math.round(dot(c.coef.ff, ff))),
-    notes: [...cost.notes, `${what} calibrated on Yosys synthesis for ${family} (${CALIBRATION.yosys}, ${CALIBRATION.date}; src/core/hw/calibration.json)${CALIBRATION.applyLut ? '' : '; LUT is the FINN-based prior'}`],
+    notes: [...cost.notes, `${withLut ? 'LUT and FF' : 'FF'} calibrated on Yosys synthesis for ${family} (${CALIBRATION.yosys}, ${CALIBRATION.date}; src/core/hw/calibration.json)${withLut ? '' : '; LUT is the FINN-based prior'}`],
   };
 }
 
@@ -82,5 +82,6 @@ export function calibrate(cost: EngineCost, family: CalibrationFamily | undefine
  */
 export function calibratedAway(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, why: string): EngineCost {
   if (!coefficients(family, kind)) return cost;
-  return { ...cost, ...(CALIBRATION.applyLut ? { lut: 0 } : {}), ff: 0, notes: [...cost.notes, `${CALIBRATION.applyLut ? 'LUT and FF' : 'FF'} 0 on ${family}: ${why}`] };
+  const withLut = CALIBRATION.applyLut[family!] === true;
+  return { ...cost, ...(withLut ? { lut: 0 } : {}), ff: 0, notes: [...cost.notes, `${withLut ? 'LUT and FF' : 'FF'} 0 on ${family}: ${why}`] };
 }
