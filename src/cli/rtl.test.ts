@@ -52,6 +52,25 @@ function randomImages(count: number): Dataset {
   };
 }
 
+/**
+ * The width converters the estimate charges are the ones the generator builds, by elements per
+ * word (element widths may differ by a bit or two: the generator sizes accumulators from the
+ * integer network, the estimator from the layer's bits).
+ */
+function expectSameConverters(est: ReturnType<typeof estimate>, accelerator: ReturnType<typeof emitAccelerator>) {
+  const charged = est.layers.flatMap((l) => l.widthConverters.map((c) => `${c.bypass ? 'bypass ' : ''}${c.inElements}->${c.outElements}`));
+  const built = [
+    ...accelerator.stages.filter((st) => st.kind === 'width-converter').map((st) => `${st.inElements}->${st.outElements}`),
+    ...accelerator.stages.flatMap((st) => {
+      const bits = st.skip ? accelerator.stages[st.skip.fork].outBits : 1;
+      return (st.skip?.path ?? []).filter((m) => m.name.startsWith('dwc_')).map((m) => `bypass ${m.inWidth / bits}->${m.outWidth / bits}`);
+    }),
+  ];
+  expect(charged.length).toBeGreaterThan(0);
+  expect(charged.sort()).toEqual(built.sort());
+  expect(est.totals.widthConverterLut).toBeGreaterThan(0);
+}
+
 describe('integer semantics', () => {
   it('requantises with half-to-even and floor rounding and clips to the output grid', () => {
     const out = { bits: 4, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 15 };
@@ -99,6 +118,7 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     // A folding that needs width converters (pw SIMD 2 after a 1-lane requantiser, FC SIMD 4 after the pool).
     const est = estimate(hw, { stem: { pe: 2, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 4, simd: 2 }, fc: { pe: 3, simd: 4 } }, getDevice('XC7Z020'), 100);
     const accelerator = emitAccelerator(design.net, est, { images });
+    expectSameConverters(est, accelerator);
     const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-'));
     await writeDesign(accelerator, dir, reference.inputs);
     const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
@@ -152,6 +172,7 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     expect(hw.find((l) => l.name === 'add')!.skipFrom).toBe(0);
     expect(est.layers.find((l) => l.name === 'add')!.fifos.find((f) => f.bypass)).toMatchObject({ from: 'stem', depth: 52 });
     expect(accelerator.notes.filter((n) => n.includes('bypass FIFO'))).toEqual([]);
+    expectSameConverters(est, accelerator);
     const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-res-'));
     await writeDesign(accelerator, dir, reference.inputs);
     const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EdgefoldError } from '../core/errors.ts';
 import { FAMILIES, parseStatJson, parseStatModules, synthInputs, tallyCells, yosysScript, type CellTally, type SynthFamily } from '../core/synth/families.ts';
 
 export interface SynthRun extends CellTally {
@@ -33,6 +34,16 @@ export function yosysVersion(): string | null {
   return r.stdout.trim();
 }
 
+/** Yosys ran past the time limit: what to do about it, under the `timeout` option. */
+export function timeoutError(family: SynthFamily, top: string, timeoutMs: number): EdgefoldError {
+  const s = Math.max(1, Math.round(timeoutMs / 1000));
+  return new EdgefoldError(
+    'bad-input',
+    `Yosys (${FAMILIES[family].synth}) did not finish synthesizing ${top} in ${s} s and was stopped. Raise --timeout (seconds; default 1800), fold the design further (fewer parallel engines synthesize faster), or run it on a less loaded machine.`,
+    'timeout',
+  );
+}
+
 /**
  * Writes `files` (Verilog and memory init files) into `dir`, synthesizes `top` for `family` and
  * returns the tally. Only the `.v` files other than `tb.v` are read (the testbench is not hardware).
@@ -56,15 +67,20 @@ export async function synthesize(files: Record<string, string>, top: string, fam
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 20_000) stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (signal === 'SIGKILL') reject(new Error(`yosys ${FAMILIES[family].synth} on ${top} did not finish in ${(timeoutMs / 1000).toFixed(0)} s (killed).`));
-      else if (code !== 0) reject(new Error(`yosys ${FAMILIES[family].synth} on ${top} failed (exit ${code}); see ${join(dir, `synth_${family}.log`)}\n${stderr.slice(-2000)}`));
+      // A timeout is the user's limit (--timeout), not a fault of edgefold: a clear message and the bad-input exit code (2).
+      if (timedOut) reject(timeoutError(family, top, timeoutMs));
+      else if (code !== 0 || signal) reject(new Error(`yosys ${FAMILIES[family].synth} on ${top} failed (${signal ? `killed by ${signal}` : `exit ${code}`}); see ${join(dir, `synth_${family}.log`)}\n${stderr.slice(-2000)}`));
       else resolve();
     });
   });

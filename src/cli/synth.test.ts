@@ -87,3 +87,21 @@ describe('edgefold synth: bad input, before any work', () => {
     expect(r.err).toMatch(/either --auto-fold max-fps or --target-fps/);
   });
 });
+
+describe.skipIf(!YOSYS)('edgefold synth: a Yosys run past --timeout', () => {
+  it('stops Yosys and exits 2 with a message saying what to do (not an internal error)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-timeout-'));
+    try {
+      const cfg = join(dir, 'w8a8.json');
+      writeFileSync(cfg, JSON.stringify({ version: 1, quant: { weightBits: 8, activationBits: 8 } }));
+      let err = '';
+      // The whole default design takes minutes in synth_anlogic: 1 s is always too short.
+      const code = await main(['synth', 'public/models/dscnn-fmnist.onnx', '--config', cfg, '--family', 'anlogic', '--timeout', '1', '-o', join(dir, 'out')], { out: () => {}, err: (t) => (err += t + '\n') });
+      expect(code).toBe(2);
+      expect(err).toMatch(/Yosys \(synth_anlogic\) did not finish synthesizing edgefold_accelerator in 1 s and was stopped\. Raise --timeout/);
+      expect(err).not.toMatch(/internal error/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

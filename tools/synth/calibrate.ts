@@ -7,7 +7,8 @@
  * Fit: non-negative least squares on relative error (each row divided by the synthesized count),
  * so small and large engines weigh alike and no coefficient says that more hardware costs less.
  *
- * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10]
+ * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin]
+ *        [--families gowin,anlogic]  (the families whose coefficients go into the table; others are reported only)
  *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,11 +19,14 @@ import { getDevice, lutFactor, toEngineDevice } from '../../src/core/hw/devices.
 import { mvauFeatures } from '../../src/core/hw/engines/mvau.ts';
 import { requantFeatures } from '../../src/core/hw/engines/thresholding.ts';
 import { vvauFeatures } from '../../src/core/hw/engines/vvau.ts';
+import { slidingWindowCost, slidingWindowFeatures } from '../../src/core/hw/engines/sliding-window.ts';
+import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
+import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 import type { GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
+const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
 const root = resolve(import.meta.dirname, '../..');
 const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
 const minRows = Number(values['min-rows']);
@@ -33,7 +37,18 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   const bits = { weightBits: c.bits, actBits: c.bits, actSigned: false };
   if (c.kind === 'mvau') return mvauFeatures({ mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, bits, c, device);
   if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device);
-  return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
+  if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
+  if (c.kind === 'swg') {
+    // The same window tools/synth/grid.ts builds ("same" padding), and the estimator's line-buffer memory choice.
+    const p = Math.floor(c.kernel / 2);
+    const d = c.imgDim! + 2 * p;
+    const o = Math.floor((d - c.kernel) / c.stride!) + 1;
+    const shape = { channels: c.channels, ifmDim: [d, d] as [number, number], ofmDim: [o, o] as [number, number], kernel: [c.kernel, c.kernel] as [number, number], stride: [c.stride!, c.stride!] as [number, number], dilation: [1, 1] as [number, number], depthwise: c.depthwise! };
+    const mem = slidingWindowCost(shape, c.bits, { simd: c.simd }, device).bram18 > 0 ? 'bram' : 'lutram';
+    return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem);
+  }
+  if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram');
+  return widthConverterFeatures({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 });
 }
 
 /** Non-negative least squares by cyclic coordinate descent on min |diag(1/y) (X b - y)|^2, b >= 0. */
@@ -72,7 +87,18 @@ function summary(errs: number[]) {
 }
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+// Whether the estimator applies the LUT fit is a decision on whole designs (docs/decisions.md): kept from the table unless --apply-lut says.
+const previous = (() => {
+  try {
+    return JSON.parse(readFileSync(resolve(root, values.table!), 'utf8')) as Partial<CalibrationTable>;
+  } catch {
+    return {};
+  }
+})();
+const applyLut: CalibrationTable['applyLut'] =
+  values['apply-lut'] !== undefined ? Object.fromEntries(values['apply-lut'].split(',').filter(Boolean).map((f) => [f, true])) : typeof previous.applyLut === 'object' ? previous.applyLut : {};
 const table: CalibrationTable = {
+  applyLut,
   source: `tools/synth/calibrate.ts on ${values.grid} (single engines synthesized by tools/synth/grid.ts); non-negative least squares on relative error, fitting half of the grid`,
   yosys: grid.yosys.split(' (')[0],
   date: new Date().toISOString().slice(0, 10),
@@ -120,7 +146,8 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
       coefficients: coef,
     };
   }
-  table.families[family] = { lutPerLut6: factor, kinds };
+  if (!values.families || values.families.split(',').includes(family)) table.families[family] = { lutPerLut6: factor, kinds };
+  else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table`;
 }
 writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
 writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');

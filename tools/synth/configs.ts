@@ -3,7 +3,7 @@
  * deterministic fit / held-out split (every other configuration of a kind is held out).
  * Sizes are kept small enough that one Yosys run takes seconds to a minute on this machine.
  */
-export type GridKind = 'mvau' | 'vvau' | 'requant';
+export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc';
 
 export interface GridConfig {
   id: string;
@@ -19,6 +19,16 @@ export interface GridConfig {
   kernel: number;
   /** Requantiser: accumulator width in. */
   accBits?: number;
+  /** Sliding window: square input map (before padding), stride, depthwise order; padding is k / 2 on every side. */
+  imgDim?: number;
+  stride?: number;
+  depthwise?: boolean;
+  /** FIFO: depth and word width in bits. */
+  depth?: number;
+  width?: number;
+  /** Width converter: elements per input / output word (bits per element is `bits`). */
+  inElements?: number;
+  outElements?: number;
 }
 
 /** Every tuple of the lists, in order. */
@@ -44,6 +54,34 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
   if (kind === 'vvau') {
     const all = product<[number, number, number, number]>([2, 4, 8], [8, 16, 32, 64], [3, 5], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
     return spread(all, 48).map(([bits, channels, kernel, pe]) => ({ id: `vvau-b${bits}-c${channels}-k${kernel}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel }));
+  }
+  if (kind === 'swg') {
+    // The shapes of the default model's windows and around them: 28 / 14 / 7 maps, kernel 3 (and 5), stride 1 or 2.
+    const all = product<[number, number, number, number, number, number, number]>([4, 8], [8, 16, 32, 64], [7, 14, 28], [3, 5], [1, 2], [0, 1], [1, 2, 4, 8])
+      .filter(([, c, , , , , simd]) => c % simd === 0 && simd < c)
+      .filter(([, c, d, k, , , simd]) => k < d && (c / simd) * d <= 1024);
+    return spread(all, 48).map(([bits, channels, imgDim, kernel, stride, dw, simd]) => ({
+      id: `swg-b${bits}-c${channels}-d${imgDim}-k${kernel}-s${stride}-${dw ? 'dw' : 'std'}-simd${simd}`,
+      kind,
+      pe: 1,
+      simd,
+      bits,
+      channels,
+      outChannels: channels,
+      kernel,
+      imgDim,
+      stride,
+      depthwise: dw === 1,
+    }));
+  }
+  if (kind === 'fifo') {
+    // Depths the estimator gives (32 between engines, deeper on residual bypasses), widths of activation and accumulator words.
+    const all = product<[number, number]>([32, 64, 128, 256, 512, 1024], [8, 16, 20, 32, 48, 64, 96, 128]);
+    return spread(all, 48).map(([depth, width]) => ({ id: `fifo-d${depth}-w${width}`, kind, pe: 1, simd: 1, bits: width, channels: 1, outChannels: 1, kernel: 1, depth, width }));
+  }
+  if (kind === 'dwc') {
+    const all = product<[number, number, number]>([4, 8, 16, 24], [1, 2, 3, 4, 8, 16], [1, 2, 3, 4, 8, 16]).filter(([, i, o]) => i !== o && i * o <= 64);
+    return spread(all, 48).map(([bits, inElements, outElements]) => ({ id: `dwc-b${bits}-i${inElements}-o${outElements}`, kind, pe: 1, simd: 1, bits, channels: 1, outChannels: 1, kernel: 1, inElements, outElements }));
   }
   const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64], [16, 20, 24], [1, 2, 4]).filter(([, c, , pe]) => c % pe === 0);
   return spread(all, 48).map(([bits, channels, accBits, pe]) => ({ id: `requant-b${bits}-c${channels}-acc${accBits}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, accBits }));

@@ -5,7 +5,7 @@
  * One Yosys at a time, niced; families in sequence. Results are appended as they come, so an
  * interrupted run keeps what it did (and a rerun skips configurations already in the file).
  *
- * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant]
+ * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc]
  *        [--per-kind 40] [--timeout 600] [--out tools/synth/grid-results.json]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,12 @@ import type { EngineCost } from '../../src/core/hw/types.ts';
 import { emitMvau } from '../../src/core/rtl/mvau.ts';
 import { emitVvau } from '../../src/core/rtl/vvau.ts';
 import { emitRequant } from '../../src/core/rtl/requant.ts';
+import { emitSlidingWindow } from '../../src/core/rtl/sliding-window.ts';
+import { emitFifo } from '../../src/core/rtl/fifo.ts';
+import { emitWidthConverter } from '../../src/core/rtl/width-converter.ts';
+import { fmPaddingCost, slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
+import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
+import { widthConverterCost } from '../../src/core/hw/engines/width-converter.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
@@ -107,6 +113,12 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const module = emitVvau({ name, channels: c.channels, kernel: [c.kernel, c.kernel], pe: c.pe, simd: 1, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
     return { module, cost };
   }
+  if (c.kind === 'swg') return buildWindow(c, ctx);
+  if (c.kind === 'fifo') return { module: emitFifo(name, c.depth!, c.width!), cost: fifoCost(c.depth!, c.width!, ctx.device) };
+  if (c.kind === 'dwc') {
+    const cost = widthConverterCost({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 }, ctx.device);
+    return { module: emitWidthConverter(name, c.inElements!, c.outElements!, c.bits), cost };
+  }
   // Multiply-shift requantiser of `accBits`-wide accumulators to c.bits unsigned.
   const accBits = c.accBits!;
   const spec = { kind: 'thresholding' as const, channels: c.channels, numVectors: 16, thresholdBits: accBits, outBits: c.bits };
@@ -122,6 +134,24 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     requant: { bias, multiplier: mult, shift: 20, rounding: 'half-even', out: { bits: c.bits, signed: false, scale: 1, scaleType: 'float', rounding: 'half-even', qmin: 0, qmax: 2 ** c.bits - 1 } },
     ...(vendor ? { vendorMultiplier: vendor } : {}),
   });
+  return { module, cost };
+}
+
+/**
+ * A sliding window with "same" padding (k / 2 on every side), as the generator builds it (padding
+ * inside); its prior estimate is the estimator's window plus its FMPadding, the two engines FINN
+ * builds for it.
+ */
+function buildWindow(c: GridConfig, ctx: EngineContext): { module: EmittedModule; cost: EngineCost } {
+  const d = c.imgDim!;
+  const s = c.stride!;
+  const p = Math.floor(c.kernel / 2);
+  const o = Math.floor((d + 2 * p - c.kernel) / s) + 1;
+  const shape = { channels: c.channels, ifmDim: [d + 2 * p, d + 2 * p] as [number, number], ofmDim: [o, o] as [number, number], kernel: [c.kernel, c.kernel] as [number, number], stride: [s, s] as [number, number], dilation: [1, 1] as [number, number], depthwise: c.depthwise! };
+  const window = slidingWindowCost(shape, c.bits, { simd: c.simd }, ctx.device);
+  const pad = fmPaddingCost({ channels: c.channels, imgDim: [d, d], pads: [p, p, p, p] }, c.bits, c.simd, ctx.device);
+  const cost: EngineCost = { ...window, lut: window.lut + pad.lut, ff: window.ff + pad.ff };
+  const module = emitSlidingWindow({ name: 'dut', channels: c.channels, simd: c.simd, actBits: c.bits, inDim: [d, d], outDim: [o, o], kernel: [c.kernel, c.kernel], stride: [s, s], pads: [p, p, p, p], depthwise: c.depthwise! });
   return { module, cost };
 }
 

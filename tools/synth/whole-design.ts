@@ -1,9 +1,10 @@
 /**
- * Whole designs, estimate vs synthesis: the folding `edgefold synth` chose (auto-fold on the prior
- * estimates, as when it ran before calibration), then the estimate at that same folding with the
- * FINN-based priors and with the calibrated coefficients (src/core/hw/calibration.json; the
- * estimator applies only the FF fit for now, so the calibrated LUT equals the prior), next to
- * the synthesized counts of a `edgefold synth --json` result.
+ * Whole designs, estimate vs synthesis: the folding `edgefold synth` chose (its JSON's `layers`;
+ * for older JSONs without them, auto-fold on the prior estimates, as `edgefold synth` did before
+ * calibration: check that FPS, DSP and BRAM agree with the JSON's own estimate), then the estimate
+ * at that same folding with the FINN-based priors, with the calibration as the estimator applies
+ * it (src/core/hw/calibration.json `applyLut`), and with both LUT and FF fits applied, next to the
+ * synthesized counts of a `edgefold synth --json` result.
  *
  * Run: node --import tsx tools/synth/whole-design.ts <model.onnx> <quant cfg.json> <device> <max-fps|FPS> <synth.json>
  */
@@ -14,6 +15,7 @@ import { getDevice, type Device } from '../../src/core/hw/devices.ts';
 import { autoFold } from '../../src/core/hw/fold.ts';
 import type { HwLayerConfig } from '../../src/core/hw/config.ts';
 import { estimate } from '../../src/core/hw/pipeline.ts';
+import { CALIBRATION, calibrationFamily } from '../../src/core/hw/calibration.ts';
 
 const [modelPath, cfgPath, deviceId, objectiveArg, synthPath] = process.argv.slice(2);
 const loaded = loadModel(readFileSync(modelPath), modelPath);
@@ -28,14 +30,21 @@ const synthLayers = (JSON.parse(readFileSync(synthPath, 'utf8')) as { layers?: R
 const folding = synthLayers ?? Object.fromEntries(autoFold(metrics.hwLayers, prior, 100, { budget: 0.8, objective }).estimate.layers.map((l) => [l.name, l.config]));
 const before = estimate(metrics.hwLayers, folding, prior, 100);
 const after = estimate(metrics.hwLayers, folding, device, 100);
-const synth = JSON.parse(readFileSync(synthPath, 'utf8')) as { synthesized: Record<string, number>; fps: number };
+// The same with the LUT fit applied too (whatever the table decides): the whole-design check of that decision.
+const applied = CALIBRATION.applyLut;
+CALIBRATION.applyLut = { xilinx: true, gowin: true, anlogic: true };
+const withLut = estimate(metrics.hwLayers, folding, device, 100);
+CALIBRATION.applyLut = applied;
+const synth = JSON.parse(readFileSync(synthPath, 'utf8')) as { synthesized: Record<string, number>; estimated?: Record<string, number>; fps: number };
 const pick = (t: { lut: number; ff: number; dsp: number; bram18: number }) => ({ lut: Math.round(t.lut), ff: Math.round(t.ff), dsp: t.dsp, bram18: t.bram18 });
 const err = (e: number, s: number) => `${e >= s ? '+' : ''}${((100 * (e - s)) / s).toFixed(1)} %`;
 const b = pick(before.totals);
 const a = pick(after.totals);
+const l = pick(withLut.totals);
 const s = synth.synthesized;
-console.log(JSON.stringify({ fps: { estimate: before.fps, synthJson: synth.fps }, prior: b, calibrated: a, synthesized: s }));
-for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  calibrated ${a[k]} (${err(a[k], s[k])})  synthesized ${s[k]}`);
+console.log(JSON.stringify({ fps: { estimate: before.fps, synthJson: synth.fps }, folding: synthLayers ? 'from the synth JSON' : 'auto-fold on the priors', jsonEstimate: synth.estimated, prior: b, estimator: a, lutAndFfFit: l, synthesized: s }));
+if (!synthLayers && (Math.abs(before.fps - synth.fps) > 1e-6 || before.totals.dsp !== synth.estimated?.dsp || before.totals.bram18 !== synth.estimated?.bram18)) console.log('WARNING: the re-derived folding differs from the synthesized one (FPS, DSP or BRAM differ): the comparison is not valid');
+for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  estimator (LUT fit ${applied[calibrationFamily(device) ?? 'xilinx'] ? 'applied' : 'not applied'}) ${a[k]} (${err(a[k], s[k])})  LUT+FF fit ${l[k]} (${err(l[k], s[k])})  synthesized ${s[k]}`);
 
 /** Estimated LUT (device unit) and FF per engine kind, in the kinds `edgefold synth --hierarchy` reports. */
 function byKind(e: typeof before): Record<string, { lut: number; ff: number }> {
@@ -48,17 +57,18 @@ function byKind(e: typeof before): Record<string, { lut: number; ff: number }> {
   const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', fmpadding: 'sliding-window' };
   for (const l of e.layers) {
     for (const r of l.engines) add(names[r.kind] ?? r.kind, r.lut, r.ff);
-    for (const f of l.fifos) add('fifo', f.lut, 0);
+    for (const f of l.fifos) add('fifo', f.lut, f.ff);
+    for (const c of l.widthConverters) add('width-converter', c.lut, c.ff);
   }
   return out;
 }
 const synthKinds = (synth as unknown as { byKind?: Record<string, { synthesized: Record<string, number> }> }).byKind;
-if (synthKinds) {
+{
   const pb = byKind(before);
-  const pa = byKind(after);
-  console.log('per kind (LUT prior / calibrated / synthesized; FF prior / calibrated / synthesized):');
-  for (const k of [...new Set([...Object.keys(pb), ...Object.keys(synthKinds)])]) {
-    const s2 = synthKinds[k]?.synthesized;
-    console.log(`  ${k.padEnd(16)} LUT ${pb[k]?.lut ?? 0} / ${pa[k]?.lut ?? 0} / ${s2?.lut ?? 0}   FF ${pb[k]?.ff ?? 0} / ${pa[k]?.ff ?? 0} / ${s2?.ff ?? 0}`);
+  const pl = byKind(withLut);
+  console.log(`per kind (LUT prior / LUT fit / synthesized; FF prior / FF fit / synthesized)${synthKinds ? '' : '; no per-kind synthesis (run edgefold synth --hierarchy): synthesized shows 0'}:`);
+  for (const k of [...new Set([...Object.keys(pb), ...Object.keys(synthKinds ?? {})])]) {
+    const s2 = synthKinds?.[k]?.synthesized;
+    console.log(`  ${k.padEnd(16)} LUT ${pb[k]?.lut ?? 0} / ${pl[k]?.lut ?? 0} / ${s2?.lut ?? 0}   FF ${pb[k]?.ff ?? 0} / ${pl[k]?.ff ?? 0} / ${s2?.ff ?? 0}`);
   }
 }

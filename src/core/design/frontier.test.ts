@@ -39,7 +39,9 @@ describe.skipIf(defaultModelMissing)('joint search (default model)', () => {
   let sweep: SweepResult;
   const base = defaultDesign();
   // 30 % of the XC7Z020: FPS is set by resources (at 80 % the stem, which cannot fold further, caps it).
-  const constrained: Design = { ...base, hardware: { ...base.hardware, budget: 0.3 } };
+  // A budget tight enough that compression buys FPS. At 0.3 (before width converters were charged) the
+  // estimator's converter LUTs made the more compressed designs no faster there; 0.4 keeps the premise.
+  const constrained: Design = { ...base, hardware: { ...base.hardware, budget: 0.4 } };
 
   beforeAll(async () => {
     bytes = readBytes(DEFAULT_MODEL);

@@ -12,7 +12,8 @@ import table from './calibration.json';
 import type { EngineCost } from './types.ts';
 
 export type CalibrationFamily = 'xilinx' | 'gowin' | 'anlogic';
-export type CalibratedKind = 'mvau' | 'vvau' | 'requant';
+/** Engine kinds of the synthesis grid (tools/synth/configs.ts): swg = sliding window with its padding, dwc = width converter. */
+export type CalibratedKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc';
 
 /** Structural features of one engine instance, by name; the coefficients multiply them. */
 export type Features = Record<string, number>;
@@ -26,6 +27,11 @@ export interface CalibrationTable {
   source: string;
   yosys: string;
   date: string;
+  /**
+   * The families whose LUT fit the estimator applies too (FF always is): decided per family on
+   * whole designs (docs/decisions.md), kept by tools/synth/calibrate.ts unless told otherwise.
+   */
+  applyLut: Partial<Record<CalibrationFamily, boolean>>;
   /** Device LUTs per LUT6 assumed when the coefficients were turned back into the engines' LUT6 unit. */
   families: Partial<Record<CalibrationFamily, { lutPerLut6: number; kinds: Partial<Record<CalibratedKind, KindCoefficients>> }>>;
 }
@@ -42,23 +48,40 @@ export function calibrationFamily(device: { family: string; vendor: string }): C
 
 const dot = (coef: Record<string, number>, f: Features) => Object.entries(coef).reduce((s, [k, c]) => s + c * (f[k] ?? 0), 0);
 
-/**
- * The cost with FF replaced by the calibrated fit when the family has coefficients for the kind.
- * LUT keeps the prior: the fitted LUT coefficients are better per engine, but applied alone they
- * made whole designs worse (paper-sized EG4S20: prior -29 %, calibrated -43.5 % vs Yosys),
- * because the sliding windows, FIFOs and width converters that the grid did not calibrate are
- * under-estimated and the MVAU/VVAU over-estimate was hiding that (docs/decisions.md). They are
- * applied once those kinds are calibrated too (the LUT features stay in the signature for that).
- */
-export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, _lut: Features, ff: Features): EngineCost {
-  if (!family) return cost;
+/** The family's coefficients for a kind, or null. */
+function coefficients(family: CalibrationFamily | undefined, kind: CalibratedKind): { fam: { lutPerLut6: number }; coef: KindCoefficients } | null {
+  if (!family) return null;
   const fam = CALIBRATION.families[family];
   const coef = fam?.kinds[kind];
-  if (!fam || !coef) return cost;
+  return fam && coef ? { fam, coef } : null;
+}
+
+/**
+ * The cost with FF (and, when the table says `applyLut`, LUT) replaced by the calibrated fit when
+ * the family has coefficients for the kind. The LUT fit is fitted in the device's own LUT unit and
+ * turned back into LUT6 here (the pipeline multiplies by the device's LUT factor again). Whether
+ * LUT is applied is decided per family on whole designs (docs/decisions.md): on Anlogic, with
+ * windows, FIFOs and width converters calibrated too, it brought both whole designs within 5 % of
+ * Yosys; on Gowin it made the default design worse (memories Yosys puts in block RAM).
+ */
+export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, lut: Features, ff: Features): EngineCost {
+  const c = coefficients(family, kind);
+  if (!c) return cost;
+  const withLut = CALIBRATION.applyLut[family!] === true;
   return {
     ...cost,
-    ff: Math.max(0, Math.round(dot(coef.ff, ff))),
-    notes: [...cost.notes, `FF calibrated on Yosys synthesis for ${family} (${CALIBRATION.yosys}, ${CALIBRATION.date}; src/core/hw/calibration.json); LUT is the FINN-based prior`],
+    ...(withLut ? { lut: Math.max(0, dot(c.coef.lut, lut)) / c.fam.lutPerLut6 } : {}),
+    ff: Math.max(0, Math.round(dot(c.coef.ff, ff))),
+    notes: [...cost.notes, `${withLut ? 'LUT and FF' : 'FF'} calibrated on Yosys synthesis for ${family} (${CALIBRATION.yosys}, ${CALIBRATION.date}; src/core/hw/calibration.json)${withLut ? '' : '; LUT is the FINN-based prior'}`],
   };
 }
 
+/**
+ * A cost that a calibrated kind already covers (FMPadding: the generator pads inside the window,
+ * whose fit includes that logic): the calibrated quantities become 0 on that family.
+ */
+export function calibratedAway(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, why: string): EngineCost {
+  if (!coefficients(family, kind)) return cost;
+  const withLut = CALIBRATION.applyLut[family!] === true;
+  return { ...cost, ...(withLut ? { lut: 0 } : {}), ff: 0, notes: [...cost.notes, `${withLut ? 'LUT and FF' : 'FF'} 0 on ${family}: ${why}`] };
+}

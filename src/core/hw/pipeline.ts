@@ -44,6 +44,18 @@ export interface FifoRow {
   bypass: boolean;
 }
 
+/** A width converter the pipeline inserts where neighbouring words carry different element counts (engines/width-converter.ts). */
+export interface WidthConverterRow {
+  from: string;
+  to: string;
+  inElements: number;
+  outElements: number;
+  elementBits: number;
+  lut: number;
+  ff: number;
+  bypass: boolean;
+}
+
 export interface LayerRow {
   name: string;
   op: string;
@@ -66,6 +78,8 @@ export interface LayerRow {
   engines: EngineRow[];
   /** FIFOs at this layer's inputs (including a residual bypass FIFO). */
   fifos: FifoRow[];
+  /** Width converters at this layer's inputs (and, on the last layer, before the output). */
+  widthConverters: WidthConverterRow[];
   isBottleneck: boolean;
 }
 
@@ -87,7 +101,7 @@ export interface Estimate {
   latency: { cycles: number; ms: number; method: string };
   /** FINN's pessimistic latency: the sum of every engine's cycles on the critical path. */
   finnCriticalPathCycles: number;
-  totals: { lut: number; ff: number; dsp: number; bram18: number; bramDevice: string; weightMemBits: number; fifoLut: number; fifoBram18: number; uram: number };
+  totals: { lut: number; ff: number; dsp: number; bram18: number; bramDevice: string; weightMemBits: number; fifoLut: number; fifoBram18: number; widthConverterLut: number; uram: number };
   resources: Record<Resource, ResourceUse>;
   /** true / false when every used resource's budget is known; null when a used budget is unknown. */
   fits: boolean | null;
@@ -210,39 +224,95 @@ function latencyPass(plans: Planned[][]): Latency {
   return { engineFill, fillAtLayerEnd, fillSum, finnPath };
 }
 
+/** Elements per output word of a planned engine: windows and padding carry activations, the others PE lanes. */
+function outElements(e: Planned, actBits: number): number {
+  const k = e.spec.kind;
+  return k === 'sliding-window' || k === 'fmpadding' || k === 'downsampler' || k === 'streaming-maxpool' ? Math.max(1, Math.round(e.cost.outWidth / actBits)) : e.fold.pe;
+}
+
+/** Elements per input word of a layer's first engine when nothing precedes it (the network input), by its folding. */
+function firstInElements(e: Planned): number {
+  const k = e.spec.kind;
+  if (k === 'sliding-window' || k === 'fmpadding' || k === 'downsampler' || k === 'mvau') return e.fold.simd;
+  if (k === 'vvau') return e.fold.pe * e.fold.simd;
+  return e.fold.pe;
+}
+
+interface StreamPass {
+  fifos: FifoRow[][];
+  converters: WidthConverterRow[][];
+}
+
 /**
- * Pass 3, FIFO sizing: one FIFO between consecutive engines, plus a bypass FIFO on each residual
- * Add deep enough to hold the skip words that pass before the branch's first output
- * (bypassWords, engines/add-streams.ts: the same count the generator uses).
+ * Pass 3, FIFOs and width converters: one FIFO in front of every engine, preceded by a width
+ * converter where the producer's words carry a different number of elements than the consumer
+ * reads (elements per frame are conserved, so the consumer's count is the producer's words x
+ * elements / the consumer's words), as the generator builds it (src/core/rtl/design.ts); the FIFO
+ * then has the consumer's width. Plus a bypass FIFO on each residual Add deep enough to hold the
+ * skip words that pass before the branch's first output (bypassWords, engines/add-streams.ts: the
+ * same count the generator uses), after a width converter when the skip source's words differ
+ * from the Add's PE, and a converter to one element per word before the output. Converters never
+ * set the frame interval (their cycles are their busier side's words, a neighbour's count), so
+ * they are left out of the cycle and latency passes.
  */
-function fifoPass(layers: HwLayer[], plans: Planned[][], fifoDepth: number, device: EngineDevice, warnings: string[]): FifoRow[][] {
+function streamPass(layers: HwLayer[], plans: Planned[][], fifoDepth: number, device: EngineDevice, warnings: string[]): StreamPass {
   const ctx: EngineContext = { bits: DEFAULT_BITS, device, mulStyle: 'auto', memStyle: 'auto', requant: 'auto' };
   const fifo = (depth: number, width: number) => ENGINES.fifo.estimate({ kind: 'fifo', depth, width }, { pe: 1, simd: 1 }, ctx);
+  const converter = (inElements: number, outElements: number, elementBits: number, inWords: number) =>
+    ENGINES['width-converter'].estimate({ kind: 'width-converter', inElements, outElements, elementBits, inWords }, { pe: 1, simd: 1 }, ctx);
   const fifosByLayer: FifoRow[][] = layers.map(() => []);
-  let prev: { name: string; cost: EngineCost } | null = null;
+  const convertersByLayer: WidthConverterRow[][] = layers.map(() => []);
+  const convert = (li: number, from: string, to: string, inElements: number, outElements: number, elementBits: number, inWords: number, bypass: boolean) => {
+    const c = converter(inElements, outElements, elementBits, inWords);
+    convertersByLayer[li].push({ from, to, inElements, outElements, elementBits, lut: c.lut, ff: c.ff, bypass });
+  };
+  /** The stream as the last engine left it: name, words per frame, elements per word, bits per element. */
+  let prev: { name: string; words: number; elements: number; bits: number } | null = null;
+  /** The stream after each layer, for residual skips. */
+  const after: ({ elements: number; bits: number } | null)[] = layers.map(() => null);
   plans.forEach((p, li) => {
-    for (const e of p) {
-      if (prev) {
-        const depth = optimizeFifoDepth(fifoDepth);
-        const f = fifo(depth, prev.cost.outWidth);
-        fifosByLayer[li].push({ from: prev.name, to: `${layers[li].name}/${e.spec.kind}`, depth, width: prev.cost.outWidth, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: false });
-      }
-      prev = { name: `${layers[li].name}/${e.spec.kind}`, cost: e.cost };
-    }
     const layer = layers[li];
+    for (const e of p) {
+      const to = `${layer.name}/${e.spec.kind}`;
+      let width = prev ? prev.elements * prev.bits : 0;
+      if (!prev && li === plans.findIndex((q) => q.length > 0)) {
+        // The network input: one element per word (the generator's input stream).
+        const inEl = firstInElements(e);
+        if (inEl !== 1) convert(li, 'input', to, 1, inEl, layer.bits.actBits, e.cost.inWords * inEl, false);
+      }
+      if (prev) {
+        const inEl = (prev.words * prev.elements) / e.cost.inWords;
+        if (Number.isInteger(inEl) && inEl !== prev.elements) {
+          convert(li, prev.name, to, prev.elements, inEl, prev.bits, prev.words, false);
+          width = inEl * prev.bits;
+        }
+        const depth = optimizeFifoDepth(fifoDepth);
+        const f = fifo(depth, width);
+        fifosByLayer[li].push({ from: prev.name, to, depth, width, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: false });
+      }
+      const elements = outElements(e, layer.bits.actBits);
+      prev = { name: to, words: e.cost.outWords, elements, bits: e.cost.outWidth / elements };
+    }
+    if (prev && p.length) after[li] = { elements: prev.elements, bits: prev.bits };
     if (layer.mappable && layer.skipFrom !== undefined) {
       const src = layer.skipFrom;
       // In words of the Add's PE (the generator converts the skip stream's width before the FIFO).
       const add = p.find((e) => e.spec.kind === 'add-streams');
       const pe = add ? add.fold.pe : 1;
       const width = pe * layer.bits.actBits;
+      const source = src >= 0 ? after[src] : { elements: 1, bits: layer.bits.actBits };
+      if (source && source.elements !== pe && add) convert(li, src >= 0 ? layers[src].name : 'input', `${layer.name} (bypass)`, source.elements, pe, source.bits, (add.cost.inWords * pe) / source.elements, true);
       const depth = optimizeFifoDepth(bypassWords(branchWindowsOf(plans.slice(src + 1, li)), pe));
       const f = fifo(depth, width);
       fifosByLayer[li].push({ from: src >= 0 ? layers[src].name : 'input', to: `${layer.name} (bypass)`, depth, width, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: true });
       if (src < 0) warnings.push(`${layer.name}: skip input not found in the layer view; bypass FIFO sized from the network input.`);
     }
   });
-  return fifosByLayer;
+  // The output stream: one logit per word.
+  const last = plans.map((p, i) => (p.length ? i : -1)).filter((i) => i >= 0).pop();
+  const end = prev as { name: string; words: number; elements: number; bits: number } | null;
+  if (last !== undefined && end && end.elements !== 1) convert(last, end.name, 'output', end.elements, 1, end.bits, end.words, false);
+  return { fifos: fifosByLayer, converters: convertersByLayer };
 }
 
 /** The sliding windows of a residual branch's engines, with the padding of their FMPadding. */
@@ -263,12 +333,12 @@ function totalsPass(
   configs: HwLayerConfig[],
   plans: Planned[][],
   latency: Latency,
-  fifosByLayer: FifoRow[][],
+  stream: StreamPass,
   bottleneck: Estimate['bottleneck'],
   device: Device,
 ): { rows: LayerRow[]; totals: Estimate['totals']; unmapped: Estimate['unmapped']; macs: number } {
   const factor = lutFactor(device);
-  const totals = { lut: 0, ff: 0, dsp: 0, bram18: 0, bramDevice: '', weightMemBits: 0, fifoLut: 0, fifoBram18: 0, uram: 0 };
+  const totals = { lut: 0, ff: 0, dsp: 0, bram18: 0, bramDevice: '', weightMemBits: 0, fifoLut: 0, fifoBram18: 0, widthConverterLut: 0, uram: 0 };
   let lut6Total = 0;
   const unmapped: Estimate['unmapped'] = [];
   let macs = 0;
@@ -298,7 +368,8 @@ function totalsPass(
       if (c.requantStyle) row.requantStyle = c.requantStyle;
       return row;
     });
-    const fifos = fifosByLayer[li];
+    const fifos = stream.fifos[li];
+    const widthConverters = stream.converters[li];
     let lut6 = 0;
     let ff = 0;
     let dsp = 0;
@@ -321,6 +392,11 @@ function totalsPass(
       bram18 += f.bram18;
       totals.fifoLut += f.lut * factor;
       totals.fifoBram18 += f.bram18;
+    }
+    for (const c of widthConverters) {
+      lut6 += c.lut;
+      ff += c.ff;
+      totals.widthConverterLut += c.lut * factor;
     }
     lut6Total += lut6;
     totals.ff += ff;
@@ -347,11 +423,13 @@ function totalsPass(
       weightMemBits: wbits,
       engines,
       fifos,
+      widthConverters,
       isBottleneck: bottleneck !== null && bottleneck.layer === layer.name,
     };
   });
   totals.lut = Math.round(lut6Total * factor);
   totals.fifoLut = Math.round(totals.fifoLut);
+  totals.widthConverterLut = Math.round(totals.widthConverterLut);
   totals.bramDevice = bramInDeviceBlocks(totals.bram18, device);
   return { rows, totals, unmapped, macs };
 }
@@ -403,8 +481,8 @@ export function estimate(
   const plans = planEngines(layers, configs, dev, options.requant ?? 'auto');
   const { maxCycles, bottleneck } = findBottleneck(layers, plans);
   const latency = latencyPass(plans);
-  const fifos = fifoPass(layers, plans, options.fifoDepth ?? 32, dev, warnings);
-  const { rows, totals, unmapped, macs } = totalsPass(layers, configs, plans, latency, fifos, bottleneck, device);
+  const stream = streamPass(layers, plans, options.fifoDepth ?? 32, dev, warnings);
+  const { rows, totals, unmapped, macs } = totalsPass(layers, configs, plans, latency, stream, bottleneck, device);
   if (unmapped.length > 0) warnings.push(`${unmapped.length} layer(s) cannot be mapped and are left out of every total.`);
   const fit = fitPass(totals, device, warnings);
   if (totals.uram > 0) warnings.push(`${totals.uram} UltraRAM block(s) used: their dynamic power is not in the power estimate.`);

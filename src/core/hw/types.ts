@@ -83,7 +83,8 @@ export type EngineKind =
   | 'streaming-maxpool'
   | 'global-acc-pool'
   | 'add-streams'
-  | 'fifo';
+  | 'fifo'
+  | 'width-converter';
 
 /** Static shape description of one engine in a layer's chain (folding is applied later). */
 export type EngineSpec =
@@ -108,7 +109,9 @@ export type EngineSpec =
   | { kind: 'global-acc-pool'; channels: number; inDim: [number, number] }
   | { kind: 'add-streams'; channels: number; numVectors: number }
   /** Inserted by the pipeline between engines, never part of a layer's chain. */
-  | { kind: 'fifo'; depth: number; width: number };
+  | { kind: 'fifo'; depth: number; width: number }
+  /** Inserted by the pipeline where neighbouring words carry different element counts, never part of a layer's chain. */
+  | { kind: 'width-converter'; inElements: number; outElements: number; elementBits: number; inWords: number };
 
 /** What a layer's PE and SIMD fold, and their upper bounds. */
 export interface FoldDims {

@@ -12,7 +12,6 @@ import type { EngineFold, RtlContext } from '../hw/engines/contract.ts';
 import { bypassWords, BYPASS_SLACK_WORDS, type BranchWindow } from '../hw/engines/add-streams.ts';
 import { rtlEmitterOf } from '../hw/engines/index.ts';
 import { emitFork } from './add-streams.ts';
-import { emitWidthConverter } from './width-converter.ts';
 import { hexOf, verilogName, type EmittedModule } from './verilog.ts';
 import { badInput } from '../errors.ts';
 import type { VendorMultiplier } from './vendor-mul.ts';
@@ -68,6 +67,10 @@ const RTL_CONTEXT: RtlContext = { requant: 'auto' };
 
 /** A FIFO of the estimator's depth, emitted by the FIFO engine. */
 const emitFifo = (name: string, depth: number, width: number): EmittedModule => rtlEmitterOf('fifo').emit({ kind: 'fifo', depth, width }, { pe: 1, simd: 1 }, RTL_CONTEXT, { name, data: undefined });
+
+/** A width converter from `inElements` to `outElements` per word, emitted by the width-converter engine. */
+const emitWidthConverter = (name: string, inElements: number, outElements: number, elementBits: number): EmittedModule =>
+  rtlEmitterOf('width-converter').emit({ kind: 'width-converter', inElements, outElements, elementBits, inWords: 1 }, { pe: 1, simd: 1 }, RTL_CONTEXT, { name, data: undefined });
 
 /**
  * The requantiser the estimate charged for a layer (its thresholding engine's `requantStyle`:

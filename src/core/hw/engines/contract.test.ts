@@ -8,7 +8,7 @@ import { ENGINES, engineOf, RTL_KINDS, rtlEmitterOf } from './index.ts';
 import type { RequantRtlData } from './thresholding.ts';
 
 /** The engine kinds src/core/rtl/design.ts emits (FMPadding is folded into its window there). */
-const GENERATED = ['mvau', 'vvau', 'sliding-window', 'thresholding', 'global-acc-pool', 'add-streams', 'fifo'] as const;
+const GENERATED = ['mvau', 'vvau', 'sliding-window', 'thresholding', 'global-acc-pool', 'add-streams', 'fifo', 'width-converter'] as const;
 
 const ctx: EngineContext = { bits: { weightBits: 8, actBits: 8 }, device: toEngineDevice(getDevice('XC7Z020')), mulStyle: 'auto', memStyle: 'auto', requant: 'auto' };
 
@@ -27,6 +27,7 @@ describe('engine contract', () => {
     const specs: EngineSpec[] = [
       ...layers.flatMap((l) => l.engines),
       { kind: 'fifo', depth: 64, width: 16 },
+      { kind: 'width-converter', inElements: 4, outElements: 3, elementBits: 8, inWords: 48 },
       { kind: 'downsampler', channels: 16, imgDim: 8, stride: 2 },
       { kind: 'pool', fn: 'max', channels: 16, kernel: [3, 3], outDim: [4, 4] },
       { kind: 'streaming-maxpool', channels: 16, imgDim: [8, 8], poolDim: [2, 2] },
@@ -70,6 +71,7 @@ describe('RTL emitters in the engine table', () => {
     'global-acc-pool': () => rtlEmitterOf('global-acc-pool').emit({ kind: 'global-acc-pool', channels: 4, inDim: [2, 2] }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'g', data: { actBits: 8, actSigned: true, requant: { ...requant, multiplier: [5, 5, 5, 5] } } }),
     'add-streams': () => rtlEmitterOf('add-streams').emit({ kind: 'add-streams', channels: 4, numVectors: 1 }, { pe: 2, simd: 1 }, { requant: 'auto' }, { name: 'a', data: { branchBits: 8, skipBits: 8, skipSigned: true, outBits: 9 } }),
     fifo: () => rtlEmitterOf('fifo').emit({ kind: 'fifo', depth: 32, width: 16 }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'f', data: undefined }),
+    'width-converter': () => rtlEmitterOf('width-converter').emit({ kind: 'width-converter', inElements: 1, outElements: 3, elementBits: 8, inWords: 9 }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'w', data: undefined }),
   };
 
   it('every engine kind the generator builds has an emitter that emits its module', () => {
@@ -83,6 +85,7 @@ describe('RTL emitters in the engine table', () => {
     }
     expect(instances['add-streams']().outWidth).toBe(2 * 9);
     expect(instances.fifo().inWidth).toBe(16);
+    expect([instances['width-converter']().inWidth, instances['width-converter']().outWidth]).toEqual([8, 24]);
   });
 
   it('the thresholding emitter builds the requantiser style the context names', () => {

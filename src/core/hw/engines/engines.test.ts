@@ -7,6 +7,7 @@ import type { EngineDevice } from '../types.ts';
 import { accumulatorBits, lutMultiplier } from './common.ts';
 import { addStreamsCost } from './add-streams.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
+import { finnDwcLuts, widthConverterCost } from './width-converter.ts';
 import { mvauCost } from './mvau.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { fmPaddingCost, slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, type SlidingWindowShape } from './sliding-window.ts';
@@ -238,5 +239,21 @@ describe('RAMB18 aspect table (matrixvectoractivation.py bram_estimation)', () =
     expect(ramb18(16, 1500)).toBe(2); // 1K x 18
     expect(ramb18(72, 1024)).toBe(4); // deeper than 512 -> 1K x 18 quirk: 1 * ceil(72/18)
     expect(ramb18(72, 512)).toBe(2); // 512 x 36
+  });
+});
+
+describe('width converter (FINN StreamingDataWidthConverter)', () => {
+  it('LUT prior is FINN lut_estimation through the least common multiple of the widths', () => {
+    // 8 -> 24 bits: up to lcm 24: |ceil(log2(8/24))| = 1 counter LUT + 24 control-set LUTs.
+    expect(finnDwcLuts(8, 24)).toBe(25);
+    // 32 -> 24 bits: up to lcm 96 (1 + 96), down to 24 (log2(96/24) = 2, + 24).
+    expect(finnDwcLuts(32, 24)).toBe(1 + 96 + 2 + 24);
+    expect(finnDwcLuts(16, 16)).toBe(0);
+  });
+  it('streams the busier side one word per cycle and registers IN + OUT - 1 elements (the generated buffer)', () => {
+    const c = widthConverterCost({ inElements: 1, outElements: 3, elementBits: 8, inWords: 96 }, Z7);
+    expect(c).toMatchObject({ cycles: 96, inWords: 96, outWords: 32, outWidth: 24, lut: 25, dsp: 0, bram18: 0 });
+    // Buffer 3 elements x 8 b + a clog2(4) + 1 = 3-bit count.
+    expect(c.ff).toBe(24 + 3);
   });
 });

@@ -18,6 +18,7 @@ import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitFifo } from '../../rtl/fifo.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
+import { calibrate, type Features } from '../calibration.ts';
 
 export const MAX_QSRL_DEPTH = 256;
 
@@ -45,19 +46,44 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
   if (depth <= 2 || width <= 0) return { ...base, notes: ['no FIFO (depth <= 2)'] };
   if (depth <= MAX_QSRL_DEPTH) {
     const lut = 2 * Math.ceil(Math.log2(depth)) + Math.ceil(depth / 32) * Math.ceil(width / 2);
-    return { ...base, lut, ff: width + 2 * Math.ceil(Math.log2(depth)), notes: [`Q_srl FIFO ${depth} x ${width} b`] };
+    const f = fifoFeatures(depth, width, 'lutram');
+    return calibrate({ ...base, lut, ff: width + 2 * Math.ceil(Math.log2(depth)), notes: [`Q_srl FIFO ${depth} x ${width} b`] }, device.calibration, 'fifo', f.lut, f.ff);
   }
   const d = 2 ** Math.ceil(Math.log2(depth));
   const address = 2 * Math.ceil(Math.log2(d));
   const bramOption = ramb18(width, d);
   const lutOption = Math.ceil(d / 32) * Math.ceil(width / 2);
   const mem = memStyle === 'auto' ? cheaperMemory(lutOption, bramOption, device) : memStyle;
+  const f = fifoFeatures(depth, width, mem);
+  return calibrate(
+    {
+      ...base,
+      bram18: mem === 'bram' ? bramOption : 0,
+      lut: address + (mem === 'lutram' ? lutOption : 0),
+      ff: width + 2 * address,
+      notes: [`Vivado FIFO ${d} x ${width} b in ${mem === 'bram' ? `${bramOption} RAMB18` : 'LUTRAM'}`],
+    },
+    device.calibration,
+    'fifo',
+    f.lut,
+    f.ff,
+  );
+}
+
+/**
+ * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (a circular buffer
+ * with a combinational read): stored bits when the estimate keeps them in LUTs and they are under
+ * 2 Kbit (or 32 words deep) and their depth (read multiplexer across LUTRAM blocks), the word width, the pointer bits, and for larger buffers their word
+ * width again (Yosys 0.23 on Gowin put the grid's FIFOs deeper than 32 words and of >= 2,048 bits
+ * in block RAM with a word of output registers and bypass logic beside it); registers: pointers and count, that output word.
+ */
+export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
+  const addr = Math.ceil(Math.log2(depth));
+  const bits = depth * width;
+  const large = depth > 32 && bits >= 2048;
   return {
-    ...base,
-    bram18: mem === 'bram' ? bramOption : 0,
-    lut: address + (mem === 'lutram' ? lutOption : 0),
-    ff: width + 2 * address,
-    notes: [`Vivado FIFO ${d} x ${width} b in ${mem === 'bram' ? `${bramOption} RAMB18` : 'LUTRAM'}`],
+    lut: { one: 1, width, lutBits: mem === 'lutram' && !large ? bits : 0, lutDepth: mem === 'lutram' && !large ? depth : 0, addr, largeWidth: large ? width : 0 },
+    ff: { one: 1, addr, largeWidth: large ? width : 0 },
   };
 }
 

@@ -12,6 +12,7 @@ import { globalAccPoolEngine, poolEngine, streamingMaxPoolEngine } from './pool.
 import { downSamplerEngine, fmPaddingEngine, slidingWindowEngine } from './sliding-window.ts';
 import { thresholdingEngine } from './thresholding.ts';
 import { vvauEngine } from './vvau.ts';
+import { widthConverterEngine } from './width-converter.ts';
 
 export type EngineTable = { readonly [K in EngineSpec['kind']]: HwEngine<SpecOf<K>> };
 
@@ -28,6 +29,7 @@ export const ENGINES = {
   'global-acc-pool': globalAccPoolEngine,
   'add-streams': addStreamsEngine,
   fifo: fifoEngine,
+  'width-converter': widthConverterEngine,
 } satisfies EngineTable;
 
 /** The engine of a spec, typed for that spec. */

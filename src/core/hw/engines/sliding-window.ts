@@ -18,6 +18,7 @@ import { swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitSlidingWindow } from '../../rtl/sliding-window.ts';
+import { calibrate, calibratedAway, type Features } from '../calibration.ts';
 import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
 
 export interface SlidingWindowShape {
@@ -119,23 +120,52 @@ export function slidingWindowCost(
   const outWidth = style === 'parallel' ? width * kh * kw : width;
   const ff = 64 + outWidth + (style === 'parallel' ? width * kh * kw : width) + 4 * Math.ceil(Math.log2(depth + 1));
 
+  const f = slidingWindowFeatures(shape, actBits, fold, mem);
   const ofmPixels = ofmDim[0] * ofmDim[1];
   const bufferMin =
     style === 'default'
       ? ((kh - 1) * dilation[0] * ifmDim[1] + (kw - 1) * dilation[1] + 1) * cf
       : ((kh - 1) * dilation[0] * ifmDim[1] + (kw - 1) * dilation[1]) * cf + 1;
+  return calibrate(
+    {
+      cycles: slidingWindowCycles(shape, fold),
+      dsp: 0,
+      bram18,
+      lut,
+      ff,
+      weightMemBits: 0,
+      fillWords: bufferMin,
+      inWords: ifmDim[0] * ifmDim[1] * cf,
+      outWords: style === 'parallel' ? ofmPixels * cf : ofmPixels * kh * kw * cf,
+      outWidth,
+      notes,
+    },
+    device.calibration,
+    'swg',
+    f.lut,
+    f.ff,
+  );
+}
+
+/**
+ * What the synthesis calibration multiplies for a sliding window as the generator builds it
+ * (src/core/rtl/sliding-window.ts: padding inside, a line buffer of the next power of two >= k + s
+ * rows): the word width (output register and its zero-padding mux), the line-buffer bits when the
+ * buffer is in LUTs, the buffer's address bits (the address arithmetic), the map counters;
+ * registers: the output word, the counters. The fit covers the padding logic, so a calibrated
+ * family charges FMPadding nothing apart (fmPaddingCost).
+ */
+export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number, fold: SlidingWindowFold, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
+  const [kh] = shape.kernel;
+  const [sh] = shape.stride;
+  const width = (slidingWindowStyle(shape, fold) === 'parallel' ? shape.kernel[0] * shape.kernel[1] : 1) * fold.simd * actBits;
+  const rows = 2 ** Math.ceil(Math.log2(Math.max(2, kh + sh)));
+  const depth = rows * shape.ifmDim[1] * (shape.channels / fold.simd);
+  const addr = Math.ceil(Math.log2(depth + 1));
+  const counters = Math.ceil(Math.log2(shape.ifmDim[0] + 1)) + Math.ceil(Math.log2(shape.ifmDim[1] + 1)) + Math.ceil(Math.log2(shape.channels / fold.simd + 1));
   return {
-    cycles: slidingWindowCycles(shape, fold),
-    dsp: 0,
-    bram18,
-    lut,
-    ff,
-    weightMemBits: 0,
-    fillWords: bufferMin,
-    inWords: ifmDim[0] * ifmDim[1] * cf,
-    outWords: style === 'parallel' ? ofmPixels * cf : ofmPixels * kh * kw * cf,
-    outWidth,
-    notes,
+    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters },
+    ff: { one: 1, width, counters },
   };
 }
 
@@ -151,26 +181,31 @@ export function fmPaddingCycles({ channels, imgDim, pads }: FmPaddingShape, simd
   return (channels / simd) * (imgDim[0] + pads[0] + pads[2]) * (imgDim[1] + pads[1] + pads[3]);
 }
 
-/** FMPadding; FINN has no resource estimate for it. */
-export function fmPaddingCost(shape: FmPaddingShape, actBits: number, simd: number): EngineCost {
+/** FMPadding; FINN has no resource estimate for it. A family with a calibrated window charges it there (the generator pads inside the window). */
+export function fmPaddingCost(shape: FmPaddingShape, actBits: number, simd: number, device?: EngineDevice): EngineCost {
   const { channels: C, imgDim, pads } = shape;
   if (C % simd !== 0) throw new RangeError(`FMPadding: SIMD=${simd} does not divide ${C}`);
   const oh = imgDim[0] + pads[0] + pads[2];
   const ow = imgDim[1] + pads[1] + pads[3];
   const width = simd * actBits;
-  return {
-    cycles: fmPaddingCycles(shape, simd),
-    dsp: 0,
-    bram18: 0,
-    lut: 40 + width, // ours: output mux + counters
-    ff: 40 + width,
-    weightMemBits: 0,
-    fillWords: 1,
-    inWords: imgDim[0] * imgDim[1] * (C / simd),
-    outWords: oh * ow * (C / simd),
-    outWidth: width,
-    notes: ['FMPadding (cycles: fmpadding.py); resources ours (FINN gives none)'],
-  };
+  return calibratedAway(
+    {
+      cycles: fmPaddingCycles(shape, simd),
+      dsp: 0,
+      bram18: 0,
+      lut: 40 + width, // ours: output mux + counters
+      ff: 40 + width,
+      weightMemBits: 0,
+      fillWords: 1,
+      inWords: imgDim[0] * imgDim[1] * (C / simd),
+      outWords: oh * ow * (C / simd),
+      outWidth: width,
+      notes: ['FMPadding (cycles: fmpadding.py); resources ours (FINN gives none)'],
+    },
+    device?.calibration,
+    'swg',
+    'the padding is in the calibrated sliding window (the generator pads inside the window)',
+  );
 }
 
 export interface DownSamplerShape {
@@ -257,7 +292,7 @@ export const fmPaddingEngine: HwEngine<SpecOf<'fmpadding'>> = {
   kind: 'fmpadding',
   finnOp: 'FMPadding',
   expCycles: (spec, fold) => fmPaddingCycles(spec, fold.simd),
-  estimate: (spec, fold, ctx) => fmPaddingCost(spec, ctx.bits.actBits, fold.simd),
+  estimate: (spec, fold, ctx) => fmPaddingCost(spec, ctx.bits.actBits, fold.simd, ctx.device),
   auxFold: (_spec, { window }) => ({ pe: 1, simd: window?.simd ?? 1 }),
 };
 
