@@ -1,5 +1,7 @@
 /** Reading a BullMQ queue's state in the job-queue tests. */
 import { Job, type Queue } from 'bullmq';
+import { expect } from 'vitest';
+import { parseFailure } from '../src/cli/queue/jobs.ts';
 
 export function watchQueue(queue: Queue) {
   /** Jobs in the queue, in any state. */
@@ -24,6 +26,16 @@ export function watchQueue(queue: Queue) {
         if (state !== 'failed') await new Promise((r) => setTimeout(r, 200));
       }
       return { state, done: (await Job.fromId(queue, job.id!))! };
+    },
+    /** Expects `job` to fail once as bad input (not retried) with a message matching `message`, then removes it. */
+    async refusedOnce(job: Job, message: RegExp) {
+      const { state, done } = await this.failed(job);
+      expect(state, job.id).toBe('failed');
+      const failure = parseFailure(done.failedReason);
+      expect(failure.code, job.id).toBe('bad-input');
+      expect(failure.message, job.id).toMatch(message);
+      expect(done.attemptsMade, `${job.id} is not retried`).toBe(1);
+      await done.remove();
     },
   };
 }

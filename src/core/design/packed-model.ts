@@ -5,7 +5,7 @@
  * table and one Float64Array it is copied in one piece, and the page rebuilds the objects in one
  * tight loop (docs/decisions.md, "The page no longer rebuilds the accepted model").
  */
-import type { LayerInfo, LayerKind, Shape } from '../graph/layer.ts';
+import { blankLayer, type LayerInfo, type LayerKind, type Shape } from '../graph/layer.ts';
 import type { Segment } from '../prune/groups.ts';
 import type { ChannelPlanning, GroupSummary, ImportanceTable, LayerChannels } from '../prune/planning.ts';
 import type { ModelSummary } from '../graph/layers.ts';
@@ -175,21 +175,9 @@ export function unpackOpenedModel(packed: PackedModel): OpenedModel {
   const r = new Reader(packed.numbers, JSON.parse(packed.strings) as string[]);
   const layers: LayerInfo[] = new Array(r.num());
   for (let i = 0; i < layers.length; i++) {
-    const layer: LayerInfo = {
-      name: r.str(),
-      op: r.str(),
-      kind: r.str() as LayerKind,
-      inputShape: [],
-      outputShape: [],
-      kernel: [1, 1],
-      stride: [1, 1],
-      pads: [0, 0, 0, 0],
-      dilation: [1, 1],
-      groups: 1,
-      params: 0,
-      macs: 0,
-      hasBias: false,
-    };
+    const name = r.str();
+    const op = r.str();
+    const layer = blankLayer(name, op, r.str() as LayerKind);
     const poolType = r.strOrNull();
     if (poolType !== null) layer.poolType = poolType as LayerInfo['poolType'];
     layer.inputShape = r.dims() as Shape;

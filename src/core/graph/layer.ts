@@ -60,3 +60,8 @@ export interface LayerInfo {
    */
   sources?: (string | null)[];
 }
+
+/** A layer with no window, no weights and no cost yet: what the layer view and unpacking fill in. */
+export function blankLayer(name: string, op: string, kind: LayerKind, inputShape: Shape = [], outputShape: Shape = []): LayerInfo {
+  return { name, op, kind, inputShape, outputShape, kernel: [1, 1], stride: [1, 1], pads: [0, 0, 0, 0], dilation: [1, 1], groups: 1, params: 0, macs: 0, hasBias: false };
+}

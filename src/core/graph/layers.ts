@@ -1,5 +1,5 @@
 import { attrInt, attrInts, type Graph, type GraphNode } from './graph.ts';
-import type { LayerInfo, LayerKind, Shape } from './layer.ts';
+import { blankLayer, type LayerInfo, type LayerKind, type Shape } from './layer.ts';
 import { SHAPE_RULES, windowGeometry } from './shape-rules.ts';
 
 const POOL_TYPES: Record<string, LayerInfo['poolType']> = {
@@ -19,21 +19,7 @@ export function isKnownOp(node: GraphNode): boolean {
 }
 
 function base(node: GraphNode, graph: Graph, kind: LayerKind): LayerInfo {
-  return {
-    name: node.name,
-    op: node.op,
-    kind,
-    inputShape: graph.shape(node.inputs[0]) ?? [],
-    outputShape: graph.shape(node.outputs[0]) ?? [],
-    kernel: [1, 1],
-    stride: [1, 1],
-    pads: [0, 0, 0, 0],
-    dilation: [1, 1],
-    groups: 1,
-    params: 0,
-    macs: 0,
-    hasBias: false,
-  };
+  return blankLayer(node.name, node.op, kind, graph.shape(node.inputs[0]) ?? [], graph.shape(node.outputs[0]) ?? []);
 }
 
 function unsupported(node: GraphNode, graph: Graph, reason: string): LayerInfo {
