@@ -244,11 +244,19 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
   log(`worker ${id}: taking ${options.engine} jobs, concurrency ${options.concurrency}, lock ${options.lockDurationMs} ms`);
 
   await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
-  log(`worker ${id}: stopping (running jobs finish first)`);
   clearInterval(timer);
-  await worker.close();
-  await redis.hdel(workersKey(options.engine), id).catch(() => {});
-  await Promise.all([queue.close(), pool.close()]);
+  if (redis.status === 'ready') {
+    log(`worker ${id}: stopping (running jobs finish first)`);
+    await worker.close();
+    await redis.hdel(workersKey(options.engine), id).catch(() => {});
+    await Promise.all([queue.close(), pool.close()]);
+  } else {
+    // Nothing could be saved or closed over a dead connection (ioredis would wait for it forever):
+    // stop at once; running jobs restart on another worker when their locks expire.
+    log(`worker ${id}: Redis is unreachable (${redis.status}); stopping without waiting for running jobs`);
+    void worker.close(true).catch(() => {});
+    await pool.close();
+  }
   // BullMQ does not close connections it was given.
   for (const c of [redis, subscriber, workerConnection, janitorConnection]) c.disconnect();
 }
