@@ -4,17 +4,16 @@
  * compared with the same commands run locally. Every process started here is stopped here, by
  * its own id. Small runs (100 test images, 256 training images) keep it short.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, stopProc, type Proc } from '../../../test/cli-procs.ts';
-import { watchQueue } from '../../../test/queue-watch.ts';
+import { start, type Proc } from '../../../test/cli-procs.ts';
+import { openQueueHarness, type QueueHarness } from '../../../test/queue-harness.ts';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
-import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
-import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
+import { redisMissing, redisSkipReason, type RedisServer } from '../../../tools/redis-server.ts';
+import { ownerKey } from './connection.ts';
 import { validateJob } from './jobs.ts';
 
 const LOCK_MS = '5000';
@@ -34,32 +33,27 @@ function retrainNumbers(text: string) {
 }
 
 describe.skipIf(redisMissing || defaultModelMissing)('frontier and retrain on the job queue (BullMQ, real redis-server, native workers)', () => {
+  let harness: QueueHarness;
   let redis: RedisServer;
   let tmp: string;
   let sweep: string;
   let config: string;
   let localFrontier: Record<string, unknown>;
   let localRetrain: Proc;
-  const workers: Proc[] = [];
+  let workers: Proc[];
   let admin: Redis;
   let queue: Queue;
-  let watch: ReturnType<typeof watchQueue>;
+  let watch: QueueHarness['watch'];
   const jobCounts = () => watch.jobCounts();
   const emptyWithin = (ms: number) => watch.emptyWithin(ms);
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'edgefold-design-jobs-'));
+    harness = await openQueueHarness('native', { tmpPrefix: 'edgefold-design-jobs-' });
+    ({ tmp, redis, admin, queue, watch, workers } = harness);
     sweep = join(tmp, 'sweep.json');
     config = join(tmp, 'p25.json');
     writeFileSync(config, JSON.stringify({ version: 1, prune: { ratio: 0.25 } }));
-    redis = await startRedis();
-    admin = new Redis(redis.url, { maxRetriesPerRequest: null });
-    admin.on('error', () => {});
-    const queueConnection = admin.duplicate();
-    queueConnection.on('error', () => {});
-    queue = new Queue(queueName('native'), { connection: queueConnection, prefix: KEY_PREFIX });
-    watch = watchQueue(queue);
-    for (let i = 0; i < 2; i++) workers.push(start(['worker', '--queue', redis.url, '--concurrency', '1', '--engine', 'native', '--lock-ms', LOCK_MS, '--cache-dir', join(tmp, `cache${i}`)]));
+    const workersReady = Promise.all([harness.startWorker(LOCK_MS), harness.startWorker(LOCK_MS)]);
     const s = start(['sensitivity', DEFAULT_MODEL, '--prune', '0.25,0.5', '--groups', '/blocks/blocks.4/pw/conv/Conv,/blocks/blocks.2/pw/conv/Conv', '--bits', '8,4', '--layers', '/blocks/blocks.5/pw/conv/Conv', '--limit', '100', '--engine', 'native', '--no-cache', '-q', '-o', sweep]);
     expect(await s.exited, s.log()).toBe(0);
     // The references: the same commands run in this process's host, no queue.
@@ -68,16 +62,10 @@ describe.skipIf(redisMissing || defaultModelMissing)('frontier and retrain on th
     expect(await f.exited, f.log()).toBe(0);
     localFrontier = JSON.parse(f.out());
     expect(await localRetrain.exited, localRetrain.log()).toBe(0);
-    await Promise.all(workers.map((w) => w.waitFor(/taking native jobs/)));
+    await workersReady;
   }, 300_000);
 
-  afterAll(async () => {
-    for (const w of workers) await stopProc(w);
-    await queue?.close();
-    admin?.disconnect();
-    await redis?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => harness?.close(), 60_000);
 
   it('frontier --queue: one job per design measurement, targets at once on both workers, the same JSON as the local search', async () => {
     const befores = workers.map((w) => w.log().length);

@@ -3,20 +3,19 @@
  * real `edgefold worker` processes and real `edgefold sensitivity --queue` clients. Every process
  * started here is stopped here, by its own id. A reduced sweep (100 images) keeps it short.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, stopProc, type Proc } from '../../../test/cli-procs.ts';
-import { watchQueue } from '../../../test/queue-watch.ts';
+import { start, type Proc } from '../../../test/cli-procs.ts';
+import { openQueueHarness, type QueueHarness } from '../../../test/queue-harness.ts';
 import { DEFAULT_MODEL, defaultModelMissing } from '../../../test/fixtures.ts';
-import { redisMissing, redisSkipReason, startRedis, type RedisServer } from '../../../tools/redis-server.ts';
+import { redisMissing, redisSkipReason, type RedisServer } from '../../../tools/redis-server.ts';
 import { parseSweepResult, sweepProvenance } from '../../core/sensitivity/format.ts';
 import type { SweepResult } from '../../core/sensitivity/types.ts';
 import { CHUNK_BYTES, encodeDataset, uploadBlob } from './blobs.ts';
-import { KEY_PREFIX, ownerKey, queueName } from './connection.ts';
+import { KEY_PREFIX, ownerKey } from './connection.ts';
 import { validateJob } from './jobs.ts';
 
 const SWEEP = ['--prune', '0.5', '--bits', '4', '--limit', '100', '--workers', '2', '--no-cache', '-q'];
@@ -28,22 +27,15 @@ if (redisMissing) console.warn(`queue tests skipped: ${redisSkipReason}`);
 const stripStats = (r: SweepResult) => ({ ...r, stats: undefined });
 
 describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (BullMQ, real redis-server)', () => {
+  let harness: QueueHarness;
   let redis: RedisServer;
   let tmp: string;
   let local: SweepResult;
-  const workers: Proc[] = [];
+  let workers: Proc[];
   let admin: Redis;
   let queue: Queue;
-  let watch: ReturnType<typeof watchQueue>;
-
-  let started = 0;
-  const startWorker = async () => {
-    // Its own cache directory each (a replacement worker must not share the survivor's).
-    const w = start(['worker', '--queue', redis.url, '--concurrency', '1', '--engine', 'wasm', '--lock-ms', LOCK_MS, '--cache-dir', join(tmp, `cache${started++}`)]);
-    workers.push(w);
-    await w.waitFor(/taking wasm jobs/);
-    return w;
-  };
+  let watch: QueueHarness['watch'];
+  const startWorker = () => harness.startWorker(LOCK_MS);
   const client = (out: string, extra: string[] = []) => start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '--queue', redis.url, '-o', join(tmp, out), ...extra]);
   const readResult = (out: string) => JSON.parse(readFileSync(join(tmp, out), 'utf8')) as SweepResult;
   const jobCounts = () => watch.jobCounts();
@@ -55,27 +47,15 @@ describe.skipIf(redisMissing || defaultModelMissing)('sweeps on the job queue (B
   };
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'edgefold-queue-'));
-    redis = await startRedis({ appendonly: true });
-    admin = new Redis(redis.url, { maxRetriesPerRequest: null });
-    admin.on('error', () => {});
-    const queueConnection = admin.duplicate();
-    queueConnection.on('error', () => {});
-    queue = new Queue(queueName('wasm'), { connection: queueConnection, prefix: KEY_PREFIX });
-    watch = watchQueue(queue);
+    harness = await openQueueHarness('wasm', { appendonly: true, tmpPrefix: 'edgefold-queue-' });
+    ({ tmp, redis, admin, queue, watch, workers } = harness);
     // The reference: the same sweep on the local two-thread pool.
     const ref = start(['sensitivity', DEFAULT_MODEL, ...SWEEP, '-o', join(tmp, 'local.json')]);
     await Promise.all([ref.exited, startWorker(), startWorker()]);
     local = readResult('local.json');
   }, 180_000);
 
-  afterAll(async () => {
-    for (const w of workers) await stopProc(w);
-    await queue?.close();
-    admin?.disconnect();
-    await redis?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => harness?.close(), 60_000);
 
   it('a reduced sweep through the queue on two worker processes equals the local run point for point', async () => {
     const c = client('queued.json');
