@@ -6,7 +6,8 @@
 import { defineConfig } from 'vitest/config';
 
 const FOLDERS = ['hw', 'graph', 'quant', 'prune', 'sensitivity', 'train'];
-const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean);
+// A part-of-a-folder scope (stryker.config.mjs, e.g. `prune-groups`) runs its folder's tests.
+const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean).map((s) => s.split('-')[0]);
 
 export default defineConfig({
   test: {
