@@ -1,0 +1,195 @@
+/**
+ * Channel-group rules, checked on every group of the model with its exact size and reasons (issue
+ * 14: groups.ts mutation survivors; `op-rules.test.ts` checks one fragment of one group's reason
+ * and the pruned model in onnxruntime). Each expected list is read off the model by hand: the graph
+ * input's group, conv "a"'s group, the groups of outputs whose channels edgefold cannot follow
+ * (named after their tensor), and conv "b"'s group, which reaches the output.
+ */
+import type { TensorProto } from 'onnx-buf';
+import { describe, expect, it } from 'vitest';
+import { buildModel, node, tensorInfo, type AttrValue } from '../onnx/builder.ts';
+import type { ModelProto } from '../onnx/model.ts';
+import { floatTensor, int64Tensor } from '../onnx/tensor.ts';
+import { analyzeChannels } from './index.ts';
+import { randomValues, seeded } from './testing.ts';
+
+type Op = [op: string, inputs: string[], outputs: string[], attrs?: Record<string, AttrValue>];
+
+/** x[1,3,5,5] -> Conv "a" (3 -> 4, bias) -> ops -> Conv "b" (bChannels -> 2) reading `m` -> y. */
+function caseModel(ops: Op[], opts: { initializers?: TensorProto[]; opset?: number; bChannels?: number; outputs?: string[] } = {}): ModelProto {
+  const r = seeded(11);
+  const cb = opts.bChannels ?? 4;
+  return buildModel({
+    opset: opts.opset ?? 13,
+    inputs: [tensorInfo('x', [1, 3, 5, 5])],
+    outputs: [tensorInfo('y'), ...(opts.outputs ?? []).map((o) => tensorInfo(o))],
+    initializers: [
+      floatTensor('wa', [4, 3, 1, 1], randomValues(r, 12)),
+      floatTensor('ba', [4], randomValues(r, 4)),
+      floatTensor('wb', [2, cb, 1, 1], randomValues(r, 2 * cb)),
+      ...(opts.initializers ?? []),
+    ],
+    nodes: [node('Conv', ['x', 'wa', 'ba'], ['a'], {}, 'a'), ...ops.map(([op, i, o, attrs], k) => node(op, i, o, attrs ?? {}, `op${k}`)), node('Conv', ['m', 'wb'], ['y'], {}, 'b')],
+  });
+}
+
+const groups = (model: ModelProto) => analyzeChannels(model).groups.map((g) => [g.id, g.size, g.reasons]);
+const INPUT = ['x', 3, ['it carries the graph input "x"']];
+const OUTPUT = ['b', 2, ['it reaches the graph output "y"']];
+const A_OK = ['a', 4, []];
+const i64 = (name: string, values: number[]) => int64Tensor(name, [values.length], values);
+
+describe('channel groups: every group with its exact reasons', () => {
+  it('BatchNormalization in training mode (running-stat outputs): its input group blocked, its output a group of its own', () => {
+    const bn = ['g', 'be', 'mu', 'v'].map((n) => floatTensor(n, [4], [1, 1, 0, 1]));
+    const model = caseModel([['BatchNormalization', ['a', 'g', 'be', 'mu', 'v'], ['m', 'rm', 'rv']]], { initializers: bn, opset: 9 });
+    expect(groups(model)).toEqual([
+      INPUT,
+      ['a', 4, ['it is consumed by BatchNormalization "op0", in training mode']],
+      ['m', 4, ['it is produced by BatchNormalization "op0", in training mode']],
+      OUTPUT,
+    ]);
+  });
+
+  it('an op with two activation inputs among the pass-through ops (Clip bounded by another conv) blocks both', () => {
+    const model = caseModel(
+      [
+        ['Conv', ['x', 'wc'], ['c']],
+        ['Clip', ['a', 'c'], ['m']],
+      ],
+      { initializers: [floatTensor('wc', [4, 3, 1, 1], randomValues(seeded(2), 12))] },
+    );
+    const why = 'it is consumed by Clip "op1", with several activation inputs';
+    expect(groups(model)).toEqual([INPUT, ['a', 4, [why]], ['op0', 4, [why]], ['m', 4, ['it is produced by Clip "op1", with several activation inputs']], OUTPUT]);
+  });
+
+  it('Dropout passes channels to its mask output too: a mask that is a graph output blocks the group', () => {
+    const model = caseModel([['Dropout', ['a'], ['m', 'mask']]], { outputs: ['mask'] });
+    expect(groups(model)).toEqual([INPUT, ['a', 4, ['it reaches the graph output "mask"']], OUTPUT]);
+  });
+
+  it('a Shape read for more than the batch size, and a Shape read by something other than Gather', () => {
+    for (const [reader, inits] of [
+      [['Gather', ['s', 'idx'], ['n']] as Op, [i64('idx', [0, 1])]],
+      [['Cast', ['s'], ['n'], { to: 1 }] as Op, []],
+    ] as const) {
+      const model = caseModel([['Shape', ['a'], ['s']], reader, ['Relu', ['a'], ['m']]], { initializers: [...inits] });
+      expect(groups(model)).toEqual([INPUT, ['a', 4, ['its channel count is read at run time by Shape "op0"']], OUTPUT]);
+    }
+  });
+
+  it('Unsqueeze and Squeeze with negative axes as attributes (opset 11): counted from the output and the input rank', () => {
+    // Unsqueeze axes [-3] on a rank-5 output is axis 2; Squeeze axes [-3] on its rank-5 input is axis 2.
+    const fine = caseModel(
+      [
+        ['Unsqueeze', ['a'], ['u'], { axes: [-3] }],
+        ['Squeeze', ['u'], ['m'], { axes: [-3] }],
+      ],
+      { opset: 11 },
+    );
+    expect(groups(fine)).toEqual([INPUT, A_OK, OUTPUT]);
+    // Unsqueeze axes [-4] on rank 5 is axis 1, the channel axis.
+    const blocked = caseModel(
+      [
+        ['Unsqueeze', ['a'], ['u'], { axes: [-4] }],
+        ['Squeeze', ['u'], ['m'], { axes: [1] }],
+      ],
+      { opset: 11 },
+    );
+    expect(groups(blocked)[1]).toEqual(['a', 4, ['it is consumed by Unsqueeze "op0", which touches the batch or channel axis']]);
+  });
+
+  it('Pad with pads as an attribute (opset 2), on H and W only, or at the end of the channel axis', () => {
+    const fine = caseModel([['Pad', ['a'], ['m'], { pads: [0, 0, 1, 1, 0, 0, 1, 1] }]], { opset: 2 });
+    expect(groups(fine)).toEqual([INPUT, A_OK, OUTPUT]);
+    const end = caseModel([['Pad', ['a'], ['m'], { pads: [0, 0, 0, 0, 0, 1, 0, 0] }]], { opset: 2, bChannels: 5 });
+    expect(groups(end)).toEqual([
+      INPUT,
+      ['a', 4, ['it is consumed by Pad "op0", which may pad the channel axis']],
+      ['m', 5, ['it is produced by Pad "op0", which may pad the channel axis']],
+      OUTPUT,
+    ]);
+  });
+
+  it('ReduceMean with negative axes reduces H; over every axis (no axes) it reduces the channels too', () => {
+    const fine = caseModel([['ReduceMean', ['a'], ['m'], { axes: [-2] }]]);
+    expect(groups(fine)).toEqual([INPUT, A_OK, OUTPUT]);
+    const all = caseModel([['ReduceMean', ['a'], ['r']], ['Add', ['a', 'r'], ['m']]]);
+    expect(groups(all)[1]).toEqual(['a', 4, ['it is consumed by ReduceMean "op0", which reduces over the channel axis']]);
+  });
+
+  it('Reshape whose target keeps the channel count by a 0 (copy) needs no edit; a target computed in the graph cannot be edited', () => {
+    const copy = caseModel([['Reshape', ['a', 'shape'], ['t']], ['Reshape', ['t', 'back'], ['m']]], { initializers: [i64('shape', [1, 0, 25]), i64('back', [1, 4, 5, 5])] });
+    const a = analyzeChannels(copy).groups.find((g) => g.id === 'a')!;
+    // the first Reshape (target [1, 0, 25]: 0 copies the channel count) is no 'reshape' member; the second (a literal 4) is
+    expect(a.members.filter((m) => m.role === 'reshape').map((m) => m.node)).toEqual(['op1']);
+    expect(a.reasons).toEqual([]);
+    const computed = caseModel(
+      [
+        ['Constant', [], ['shape'], { value: i64('v', [1, 4, 5, 5]) }],
+        ['Reshape', ['a', 'shape'], ['m']],
+      ],
+    );
+    expect(groups(computed)[1]).toEqual(['a', 4, ['it is consumed by Reshape "op1", whose target shape (computed in the graph) holds the channel count']]);
+  });
+
+  it('Concat of a constant on the channel axis: the constant\'s channels are a group of their own that cannot be pruned', () => {
+    const model = caseModel([['Concat', ['a', 'k'], ['m'], { axis: -3 }]], { initializers: [floatTensor('k', [1, 2, 5, 5], new Array<number>(50).fill(1))], bChannels: 6 });
+    expect(groups(model)).toEqual([INPUT, A_OK, ['k', 2, ['its channels come from a constant input of Concat "op0"']], OUTPUT]);
+    const g = analyzeChannels(model).groups.find((x) => x.id === 'k')!;
+    expect(g.members.map((m) => `${m.role}:${m.node}@${m.offset}`)).toEqual(['conv-in:b@4']);
+  });
+
+  it('elementwise ops: a per-channel constant computed by a node, a single channel broadcast across channels', () => {
+    const computed = caseModel([
+      ['Constant', [], ['k'], { value: floatTensor('v', [1, 4, 1, 1], [1, 2, 3, 4]) }],
+      ['Mul', ['a', 'k'], ['m']],
+    ]);
+    const why = 'has a per-channel constant that cannot be edited: "k" is computed by Constant "op0", not stored as an initializer';
+    expect(groups(computed)).toEqual([INPUT, ['a', 4, [`Mul "op1" ${why}`]], ['m', 4, [`it is produced by Mul "op1", which ${why}`]], OUTPUT]);
+    const single = caseModel(
+      [
+        ['Conv', ['x', 'w1'], ['c']],
+        ['Mul', ['c', 'k'], ['m']],
+      ],
+      { initializers: [floatTensor('w1', [1, 3, 1, 1], [1, 2, 3]), floatTensor('k', [1, 4, 1, 1], [1, 2, 3, 4])] },
+    );
+    // conv "a" still computes its (unread) output: its group is free
+    expect(groups(single)).toEqual([
+      INPUT,
+      A_OK,
+      ['op0', 1, ['Mul "op1" broadcasts a single channel across channels']],
+      ['m', 4, ['it is produced by Mul "op1", which broadcasts a single channel across channels']],
+      OUTPUT,
+    ]);
+  });
+
+  it('an FC that is not activation x constant weights (Gemm with transA) blocks the group that feeds it', () => {
+    const model = buildModel({
+      inputs: [tensorInfo('x', [2, 4])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('w1', [4, 3], randomValues(seeded(1), 12)), floatTensor('w2', [2, 2], randomValues(seeded(2), 4))],
+      nodes: [node('Gemm', ['x', 'w1'], ['h'], {}, 'h'), node('Gemm', ['h', 'w2'], ['y'], { transA: 1 }, 'o')],
+    });
+    expect(groups(model)).toEqual([
+      ['x', 4, ['it carries the graph input "x"']],
+      ['h', 3, ['it is consumed by Gemm "o", which is not activation x constant weights']],
+    ]);
+  });
+
+  it('group ids: a producer named like the graph input gets "#2"; layers map to their output group', () => {
+    const model = caseModel([['Relu', ['a'], ['m']]]);
+    model.graph!.node[0].name = 'x';
+    const a = analyzeChannels(model);
+    expect(a.groups.map((g) => [g.id, g.producers])).toEqual([
+      ['x', []],
+      ['x#2', ['x']],
+      ['b', ['b']],
+    ]);
+    expect([...a.layerGroup]).toEqual([
+      ['x', 'x#2'],
+      ['b', 'b'],
+    ]);
+    expect(a.groups[1].tensors).toEqual(['a', 'm']);
+  });
+});
