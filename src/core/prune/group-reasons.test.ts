@@ -16,12 +16,12 @@ import { randomValues, seeded } from './testing.ts';
 type Op = [op: string, inputs: string[], outputs: string[], attrs?: Record<string, AttrValue>];
 
 /** x[1,3,5,5] -> Conv "a" (3 -> 4, bias) -> ops -> Conv "b" (bChannels -> 2) reading `m` -> y. */
-function caseModel(ops: Op[], opts: { initializers?: TensorProto[]; opset?: number; bChannels?: number; outputs?: string[] } = {}): ModelProto {
+function caseModel(ops: Op[], opts: { initializers?: TensorProto[]; opset?: number; bChannels?: number; outputs?: string[]; inputs?: [string, number[]][] } = {}): ModelProto {
   const r = seeded(11);
   const cb = opts.bChannels ?? 4;
   return buildModel({
     opset: opts.opset ?? 13,
-    inputs: [tensorInfo('x', [1, 3, 5, 5])],
+    inputs: [tensorInfo('x', [1, 3, 5, 5]), ...(opts.inputs ?? []).map(([n, d]) => tensorInfo(n, d))],
     outputs: [tensorInfo('y'), ...(opts.outputs ?? []).map((o) => tensorInfo(o))],
     initializers: [
       floatTensor('wa', [4, 3, 1, 1], randomValues(r, 12)),
@@ -191,5 +191,50 @@ describe('channel groups: every group with its exact reasons', () => {
       ['b', 'b'],
     ]);
     expect(a.groups[1].tensors).toEqual(['a', 'm']);
+  });
+
+  it('ops whose channels edgefold cannot follow: a 4-D MatMul, activation weights, Flatten at axis 2, Transpose without perm', () => {
+    const matmul = caseModel([['MatMul', ['a', 'k'], ['m']]], { initializers: [floatTensor('k', [5, 5], randomValues(seeded(3), 25))] });
+    const mm = 'MatMul "op0", which is not a 2-D activation times a constant matrix';
+    expect(groups(matmul)).toEqual([INPUT, ['a', 4, [`it is consumed by ${mm}`]], ['m', 4, [`it is produced by ${mm}`]], OUTPUT]);
+    // weights fed as a graph input: a tensor with channels, not a constant
+    const weights = caseModel([['Conv', ['x', 'wi'], ['c']], ['Relu', ['a'], ['m']]], { inputs: [['wi', [2, 3, 1, 1]]] });
+    expect(groups(weights)).toEqual([['x', 3, ['it carries the graph input "x"', 'it is consumed by Conv "op0", whose weights are not constant']], A_OK, OUTPUT]);
+    // Flatten at axis 2: [1,4,5,5] -> [4,25]; the Reshape back changes the first dim, so it mixes too.
+    const flatten = caseModel([['Flatten', ['a'], ['t'], { axis: 2 }], ['Reshape', ['t', 'back'], ['m']]], { initializers: [i64('back', [1, 4, 5, 5])] });
+    expect(groups(flatten)).toEqual([
+      INPUT,
+      ['a', 4, ['it is consumed by Flatten "op0", which reshapes [1,4,5,5] to [4,25] and mixes channels']],
+      ['m', 4, ['it is produced by Reshape "op1", which reshapes [4,25] to [1,4,5,5] and mixes channels']],
+      OUTPUT,
+    ]);
+    const transpose = caseModel([['Transpose', ['a'], ['t']], ['Transpose', ['t'], ['m']]]);
+    expect(groups(transpose)).toEqual([
+      INPUT,
+      ['a', 4, ['it is consumed by Transpose "op0", which moves the channel axis']],
+      ['m', 4, ['it is produced by Transpose "op1", which moves the channel axis']],
+      OUTPUT,
+    ]);
+  });
+
+  it('Concat on H of tensors whose channel ranges differ (one whole group vs two concatenated ones) blocks all three', () => {
+    const model = caseModel(
+      [
+        ['Conv', ['x', 'w1'], ['c1']],
+        ['Conv', ['x', 'w2'], ['c2']],
+        ['Concat', ['c1', 'c2'], ['c'], { axis: 1 }],
+        ['Concat', ['a', 'c'], ['m'], { axis: 2 }],
+      ],
+      { initializers: [floatTensor('w1', [2, 3, 1, 1], randomValues(seeded(4), 6)), floatTensor('w2', [2, 3, 1, 1], randomValues(seeded(5), 6))] },
+    );
+    const why = 'Concat "op3" joins tensors whose channels do not line up';
+    expect(groups(model)).toEqual([
+      INPUT,
+      ['a', 4, [why]],
+      ['op0', 2, [why]],
+      ['op1', 2, [why]],
+      ['m', 4, ['it is produced by Concat "op3", which joins tensors whose channels do not line up']],
+      OUTPUT,
+    ]);
   });
 });

@@ -275,12 +275,17 @@ describe('names and bookkeeping', () => {
     const model = residualModel();
     model.irVersion = 3n;
     model.graph!.input.push(tensorInfo('stem.w', [8, 3, 3, 3]), tensorInfo('mix.w', [16, 12, 1, 1]));
+    // value_info without a shape stays without one
+    model.graph!.valueInfo = model.graph!.valueInfo.map((v) => (v.name === 'cat' ? tensorInfo('cat') : v));
     const a = analyzeChannels(model);
     const pruned = applyPruning(model, a, new Map([['stem', [0, 1, 2, 3]]]));
     const input = (name: string) => declared(pruned.graph!.input.find((i) => i.name === name));
     expect(input('stem.w')).toEqual([4n, 3n, 3n, 3n]);
     expect(input('mix.w')).toEqual([16n, 12n, 1n, 1n]);
     expect(input('x')).toEqual(['N', 3n, 8n, 8n]);
+    const cat = pruned.graph!.valueInfo.find((v) => v.name === 'cat')!;
+    expect(cat.type?.value.case === 'tensorType' && cat.type.value.value.shape).toBeFalsy();
+    expect(declared(pruned.graph!.valueInfo.find((v) => v.name === 'r1'))).toEqual(['N', 4n, 8n, 8n]);
   });
 });
 
