@@ -237,4 +237,28 @@ describe('channel groups: every group with its exact reasons', () => {
       OUTPUT,
     ]);
   });
+
+  it('elementwise joins: Add of tensors whose channel ranges differ is blocked; a one-channel activation broadcasts freely', () => {
+    const w = (name: string, c: number, seed: number) => floatTensor(name, [c, 3, 1, 1], randomValues(seeded(seed), 3 * c));
+    const misaligned = caseModel(
+      [
+        ['Conv', ['x', 'w1'], ['c1']],
+        ['Conv', ['x', 'w2'], ['c2']],
+        ['Concat', ['c1', 'c2'], ['c'], { axis: 1 }],
+        ['Add', ['a', 'c'], ['m']],
+      ],
+      { initializers: [w('w1', 2, 4), w('w2', 2, 5)] },
+    );
+    const why = 'Add "op3" joins tensors whose channel ranges do not line up';
+    expect(groups(misaligned)).toEqual([
+      INPUT,
+      ['a', 4, [why]],
+      ['op0', 2, [why]],
+      ['op1', 2, [why]],
+      ['m', 4, ['it is produced by Add "op3", which joins tensors whose channel ranges do not line up']],
+      OUTPUT,
+    ]);
+    const broadcast = caseModel([['Conv', ['x', 'w1'], ['c']], ['Mul', ['a', 'c'], ['m']]], { initializers: [w('w1', 1, 4)] });
+    expect(groups(broadcast)).toEqual([INPUT, A_OK, ['op0', 1, ['it has a single channel (at least one must stay)']], OUTPUT]);
+  });
 });
