@@ -261,4 +261,21 @@ describe('channel groups: every group with its exact reasons', () => {
     const broadcast = caseModel([['Conv', ['x', 'w1'], ['c']], ['Mul', ['a', 'c'], ['m']]], { initializers: [w('w1', 1, 4)] });
     expect(groups(broadcast)).toEqual([INPUT, A_OK, ['op0', 1, ['it has a single channel (at least one must stay)']], OUTPUT]);
   });
+
+  it('a residual Add ties a free group to a blocked one: the tied group keeps the reason', () => {
+    const model = caseModel(
+      [
+        ['Conv', ['x', 'wc'], ['c']],
+        ['LRN', ['c'], ['n'], { size: 3 }],
+        ['Add', ['a', 'c'], ['m']],
+      ],
+      { initializers: [floatTensor('wc', [4, 3, 1, 1], randomValues(seeded(6), 12))] },
+    );
+    const a = analyzeChannels(model);
+    expect(a.groups.map((g) => [g.id, g.size, g.producers, g.reasons])).toEqual([
+      ['x', 3, [], ['it carries the graph input "x"']],
+      ['a', 4, ['a', 'op0'], ['it is consumed by LRN "op1", whose channel semantics edgefold does not know']],
+      ['b', 2, ['b'], ['it reaches the graph output "y"']],
+    ]);
+  });
 });
