@@ -169,7 +169,7 @@ describe('weights stored int8 behind DequantizeLinear', () => {
   // -> Conv "b" (weights DQ(int8 [2,4,1,1], one scale, one zero point)) -> y
   const qa = [10, -20, 30, 5, 6, -7, -100, 50, 25, 1, 2, 3];
   const qb = [4, -3, 2, -1, 1, 2, -3, 4];
-  const build = (keepA: number[] | null) => {
+  const build = (keepA: number[] | null, alsoRead = false) => {
     const k = keepA ?? [0, 1, 2, 3];
     return buildModel({
       inputs: [tensorInfo('x', [1, 3, 2, 2])],
@@ -188,6 +188,8 @@ describe('weights stored int8 behind DequantizeLinear', () => {
         node('Relu', ['a'], ['r']),
         node('DequantizeLinear', ['qb', 'sb', 'zb'], ['wb'], {}, 'dqb'),
         node('Conv', ['r', 'wb'], ['y'], {}, 'b'),
+        // another reader of the per-filter scale and zero point (their outputs unused)
+        ...(alsoRead ? [node('Identity', ['sa'], ['sa_seen'], {}, 'seen_s'), node('Identity', ['za'], ['za_seen'], {}, 'seen_z')] : []),
       ],
     });
   };
@@ -216,6 +218,16 @@ describe('weights stored int8 behind DequantizeLinear', () => {
     const x = Float32Array.from(randomValues(seeded(9), 12, 2));
     const [got, want] = [await run(pruned, x, [1, 3, 2, 2]), await run(build([0, 3]), x, [1, 3, 2, 2])];
     expect(Array.from(got)).toEqual(Array.from(want));
+    // When something else reads the scale and zero point, the DequantizeLinear gets sliced copies in
+    // inputs 1 and 2; the other reader keeps the originals.
+    const shared = build(null, true);
+    const both = applyPruning(shared, analyzeChannels(shared), keep);
+    const inputsOf = (name: string) => both.graph!.node.find((n) => n.name === name)!.input;
+    expect(inputsOf('dqa')).toEqual(['qa', 'sa_pruned', 'za_pruned']);
+    expect([inputsOf('seen_s'), inputsOf('seen_z')]).toEqual([['sa'], ['za']]);
+    expect(values(initOf(both, 'sa_pruned'))).toEqual([Math.fround(0.01), Math.fround(0.04)]);
+    expect(initOf(both, 'sa')).toEqual(initOf(shared, 'sa'));
+    expect(Array.from(await run(both, x, [1, 3, 2, 2]))).toEqual(Array.from(want));
   });
 });
 
