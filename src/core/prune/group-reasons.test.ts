@@ -278,4 +278,28 @@ describe('channel groups: every group with its exact reasons', () => {
       ['b', 2, ['b'], ['it reaches the graph output "y"']],
     ]);
   });
+
+  it('a conv whose bias is computed by a node cannot be edited: its output group is blocked, its input group is not', () => {
+    const model = caseModel([['Relu', ['a'], ['m']]]);
+    const g = model.graph!;
+    g.initializer = g.initializer.filter((t) => t.name !== 'ba');
+    g.node.unshift(node('Constant', [], ['ba'], { value: floatTensor('v', [4], [0.1, 0.2, 0.3, 0.4]) }, 'bias_const'));
+    expect(groups(model)).toEqual([
+      INPUT,
+      ['a', 4, ['Conv "a" cannot be edited: "ba" is computed by Constant "bias_const", not stored as an initializer']],
+      OUTPUT,
+    ]);
+  });
+
+  it('Flatten with a negative axis (-3 of rank 4 is axis 1) widens each channel to its 25 pixels for the FC', () => {
+    const model = buildModel({
+      inputs: [tensorInfo('x', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], randomValues(seeded(1), 12)), floatTensor('wfc', [2, 100], randomValues(seeded(2), 200))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Flatten', ['a'], ['f'], { axis: -3 }, 'flat'), node('Gemm', ['f', 'wfc'], ['y'], { transB: 1 }, 'fc')],
+    });
+    const a = analyzeChannels(model).groups.find((g) => g.id === 'a')!;
+    expect(a.reasons).toEqual([]);
+    expect(a.members.map((m) => `${m.role}:${m.node}:${m.inner}`)).toEqual(['conv-out:a:1', 'passthrough:flat:1', 'fc-in:fc:25']);
+  });
 });
