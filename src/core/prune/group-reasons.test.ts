@@ -302,4 +302,57 @@ describe('channel groups: every group with its exact reasons', () => {
     expect(a.reasons).toEqual([]);
     expect(a.members.map((m) => `${m.role}:${m.node}:${m.inner}`)).toEqual(['conv-out:a:1', 'passthrough:flat:1', 'fc-in:fc:25']);
   });
+
+  it('Add of two concatenations split 2+2 and 1+3: same count, different ranges, blocked', () => {
+    const w = (name: string, c: number, seed: number) => floatTensor(name, [c, 3, 1, 1], randomValues(seeded(seed), 3 * c));
+    const model = caseModel(
+      [
+        ['Conv', ['x', 'w1'], ['c1']],
+        ['Conv', ['x', 'w2'], ['c2']],
+        ['Conv', ['x', 'w3'], ['c3']],
+        ['Conv', ['x', 'w4'], ['c4']],
+        ['Concat', ['c1', 'c2'], ['p'], { axis: 1 }],
+        ['Concat', ['c3', 'c4'], ['q'], { axis: 1 }],
+        ['Add', ['p', 'q'], ['m']],
+      ],
+      { initializers: [w('w1', 2, 1), w('w2', 2, 2), w('w3', 1, 3), w('w4', 3, 4)] },
+    );
+    const why = 'Add "op6" joins tensors whose channel ranges do not line up';
+    expect(groups(model).slice(1, 6)).toEqual([
+      A_OK,
+      ['op0', 2, [why]],
+      ['op1', 2, [why]],
+      ['op2', 1, [why]],
+      ['op3', 3, [why]],
+    ]);
+  });
+
+  it('Concat of two flattened groups: the second starts after 4 channels x 4 pixels of the first', () => {
+    // x[1,3,2,2] -> Conv "a" (4) and Conv "c" (2) -> Flatten each -> [1,16] and [1,8] -> Concat -> Gemm "fc"
+    const model = buildModel({
+      inputs: [tensorInfo('x', [1, 3, 2, 2])],
+      outputs: [tensorInfo('y')],
+      initializers: [
+        floatTensor('wa', [4, 3, 1, 1], randomValues(seeded(1), 12)),
+        floatTensor('wc', [2, 3, 1, 1], randomValues(seeded(2), 6)),
+        floatTensor('wfc', [2, 24], randomValues(seeded(3), 48)),
+      ],
+      nodes: [
+        node('Conv', ['x', 'wa'], ['a'], {}, 'a'),
+        node('Conv', ['x', 'wc'], ['c'], {}, 'c'),
+        node('Flatten', ['a'], ['fa'], { axis: 1 }, 'flat_a'),
+        node('Flatten', ['c'], ['fc_in'], { axis: 1 }, 'flat_c'),
+        node('Concat', ['fa', 'fc_in'], ['cat'], { axis: 1 }, 'cat'),
+        node('Gemm', ['cat', 'wfc'], ['y'], { transB: 1 }, 'fc'),
+      ],
+    });
+    const a = analyzeChannels(model);
+    const fcIn = (id: string) => a.groups.find((g) => g.id === id)!.members.filter((m) => m.role === 'fc-in').map((m) => [m.offset, m.inner]);
+    expect(fcIn('a')).toEqual([[0, 4]]);
+    expect(fcIn('c')).toEqual([[16, 4]]);
+    expect(a.layouts.get('cat')).toEqual([
+      { group: 'a', size: 4, offset: 0, inner: 4 },
+      { group: 'c', size: 2, offset: 16, inner: 4 },
+    ]);
+  });
 });
