@@ -347,9 +347,9 @@ describe('channel groups: every group with its exact reasons', () => {
       ],
     });
     const a = analyzeChannels(model);
-    const fcIn = (id: string) => a.groups.find((g) => g.id === id)!.members.filter((m) => m.role === 'fc-in').map((m) => [m.offset, m.inner]);
-    expect(fcIn('a')).toEqual([[0, 4]]);
-    expect(fcIn('c')).toEqual([[16, 4]]);
+    const at = (id: string, role: string) => a.groups.find((g) => g.id === id)!.members.filter((m) => m.role === role).map((m) => [m.offset, m.inner]);
+    expect([at('a', 'fc-in'), at('a', 'concat')]).toEqual([[[0, 4]], [[0, 4]]]);
+    expect([at('c', 'fc-in'), at('c', 'concat')]).toEqual([[[16, 4]], [[16, 4]]]);
     expect(a.layouts.get('cat')).toEqual([
       { group: 'a', size: 4, offset: 0, inner: 4 },
       { group: 'c', size: 2, offset: 16, inner: 4 },
