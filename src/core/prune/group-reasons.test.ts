@@ -355,4 +355,15 @@ describe('channel groups: every group with its exact reasons', () => {
       { group: 'c', size: 2, offset: 16, inner: 4 },
     ]);
   });
+
+  it('a rank-1 graph input carries no channels (a scale fed at run time); weights transposed in the graph cannot be edited', () => {
+    const scaled = caseModel([['Mul', ['a', 's'], ['m']]], { inputs: [['s', [1]]] });
+    expect(groups(scaled)).toEqual([INPUT, A_OK, OUTPUT]);
+    const transposed = caseModel([['Relu', ['a'], ['m']]]);
+    const g = transposed.graph!;
+    g.initializer = g.initializer.map((t) => (t.name === 'wa' ? floatTensor('wa_t', [1, 1, 3, 4], randomValues(seeded(8), 12)) : t));
+    g.node.unshift(node('Transpose', ['wa_t'], ['wa'], { perm: [3, 2, 0, 1] }, 'tw'));
+    const why = 'Conv "a" cannot be edited: "wa" is computed by Transpose "tw", not stored as an initializer';
+    expect(groups(transposed)).toEqual([['x', 3, ['it carries the graph input "x"', why]], ['a', 4, [why]], OUTPUT]);
+  });
 });
