@@ -366,4 +366,10 @@ describe('channel groups: every group with its exact reasons', () => {
     const why = 'Conv "a" cannot be edited: "wa" is computed by Transpose "tw", not stored as an initializer';
     expect(groups(transposed)).toEqual([['x', 3, ['it carries the graph input "x"', why]], ['a', 4, [why]], OUTPUT]);
   });
+
+  it('a node that names the standard domain "ai.onnx" explicitly is a standard op', () => {
+    const model = caseModel([['Relu', ['a'], ['m']]]);
+    model.graph!.node[1].domain = 'ai.onnx';
+    expect(groups(model)).toEqual([INPUT, A_OK, OUTPUT]);
+  });
 });
