@@ -372,4 +372,11 @@ describe('channel groups: every group with its exact reasons', () => {
     model.graph!.node[1].domain = 'ai.onnx';
     expect(groups(model)).toEqual([INPUT, A_OK, OUTPUT]);
   });
+
+  it('ReduceMean with its axes as an input (opset 18): over H it passes channels, over C it does not', () => {
+    const overH = caseModel([['ReduceMean', ['a', 'ax'], ['m']]], { opset: 18, initializers: [i64('ax', [-1])] });
+    expect(groups(overH)).toEqual([INPUT, A_OK, OUTPUT]);
+    const overC = caseModel([['ReduceMean', ['a', 'ax'], ['r']], ['Add', ['a', 'r'], ['m']]], { opset: 18, initializers: [i64('ax', [1])] });
+    expect(groups(overC)[1]).toEqual(['a', 4, ['it is consumed by ReduceMean "op0", which reduces over the channel axis']]);
+  });
 });
