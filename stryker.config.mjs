@@ -46,7 +46,10 @@ const config = {
   mutate: [...files, '!src/**/*.test.ts'],
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
-  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  // event-recorder: one file per tested mutant, so a run stopped before its end still has results
+  // (node tools/mutation-events.mjs reports/mutation/<scope>.events)
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/${name}.events` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   concurrency: 1,
