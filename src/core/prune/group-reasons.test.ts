@@ -379,4 +379,9 @@ describe('channel groups: every group with its exact reasons', () => {
     const overC = caseModel([['ReduceMean', ['a', 'ax'], ['r']], ['Add', ['a', 'r'], ['m']]], { opset: 18, initializers: [i64('ax', [1])] });
     expect(groups(overC)[1]).toEqual(['a', 4, ['it is consumed by ReduceMean "op0", which reduces over the channel axis']]);
   });
+
+  it('a Dropout whose mask output is left empty lists only the tensors that exist', () => {
+    const a = analyzeChannels(caseModel([['Dropout', ['a'], ['m', '']]]));
+    expect(a.groups.find((g) => g.id === 'a')!.tensors).toStrictEqual(['a', 'm']);
+  });
 });
