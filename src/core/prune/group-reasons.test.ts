@@ -384,4 +384,29 @@ describe('channel groups: every group with its exact reasons', () => {
     const a = analyzeChannels(caseModel([['Dropout', ['a'], ['m', '']]]));
     expect(a.groups.find((g) => g.id === 'a')!.tensors).toStrictEqual(['a', 'm']);
   });
+
+  it('a grouped conv with more outputs than inputs is named a grouped conv, not a depthwise multiplier', () => {
+    // 4 inputs, group 2, 8 outputs: group != input channels, so it is no depthwise conv at all
+    const model = caseModel([['Conv', ['a', 'wg'], ['m'], { group: 2 }]], { initializers: [floatTensor('wg', [8, 2, 1, 1], randomValues(seeded(7), 16))], bChannels: 8 });
+    const why = 'Conv "op0", a grouped conv (group=2), which edgefold does not prune';
+    expect(groups(model)).toEqual([INPUT, ['a', 4, [`it is consumed by ${why}`]], ['m', 8, [`it is produced by ${why}`]], OUTPUT]);
+  });
+
+  it('a Gemm whose weights or bias are fed at run time blocks the group that feeds it', () => {
+    for (const [inputs, extra] of [
+      [['h', 'wb'], [tensorInfo('wb', [3, 2])]],
+      [['h', 'w2', 'cb'], [tensorInfo('cb', [2, 2])]],
+    ] as const) {
+      const model = buildModel({
+        inputs: [tensorInfo('x', [2, 4]), ...extra],
+        outputs: [tensorInfo('y')],
+        initializers: [floatTensor('w1', [4, 3], randomValues(seeded(1), 12)), floatTensor('w2', [3, 2], randomValues(seeded(2), 6))],
+        nodes: [node('Gemm', ['x', 'w1'], ['h'], {}, 'h'), node('Gemm', [...inputs], ['y'], {}, 'o')],
+      });
+      expect(groups(model)).toEqual([
+        ['x', 4, ['it carries the graph input "x"']],
+        ['h', 3, ['it is consumed by Gemm "o", which is not activation x constant weights']],
+      ]);
+    }
+  });
 });
