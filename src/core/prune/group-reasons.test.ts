@@ -409,4 +409,24 @@ describe('channel groups: every group with its exact reasons', () => {
       ]);
     }
   });
+
+  it('a Gemm bias computed by a node blocks the group when it is per feature, not when it broadcasts ([1])', () => {
+    for (const [dims, reasons] of [
+      [[3], ['Gemm "h" cannot be edited: "b1" is computed by Constant "kb", not stored as an initializer']],
+      [[1], []],
+    ] as const) {
+      const model = buildModel({
+        inputs: [tensorInfo('x', [2, 4])],
+        outputs: [tensorInfo('y')],
+        initializers: [floatTensor('w1', [4, 3], randomValues(seeded(1), 12)), floatTensor('w2', [3, 2], randomValues(seeded(2), 6))],
+        nodes: [
+          node('Constant', [], ['b1'], { value: floatTensor('v', [...dims], new Array<number>(dims[0]).fill(0.5)) }, 'kb'),
+          node('Gemm', ['x', 'w1', 'b1'], ['h'], {}, 'h'),
+          node('Relu', ['h'], ['r']),
+          node('Gemm', ['r', 'w2'], ['y'], {}, 'o'),
+        ],
+      });
+      expect(groups(model)[1]).toEqual(['h', 3, reasons]);
+    }
+  });
 });
