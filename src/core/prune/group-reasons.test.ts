@@ -429,4 +429,19 @@ describe('channel groups: every group with its exact reasons', () => {
       expect(groups(model)[1]).toEqual(['h', 3, reasons]);
     }
   });
+
+  it('BatchNormalization: a scale fed at run time, a mean computed by a node', () => {
+    const bn = (names: string[]) => names.map((n) => floatTensor(n, [4], [1, 1, 0, 1]));
+    const fed = caseModel([['BatchNormalization', ['a', 's', 'be', 'mu', 'v'], ['m']]], { initializers: bn(['be', 'mu', 'v']), inputs: [['s', [1, 4]]] });
+    const why = 'BatchNormalization "op0", whose parameters are not constant';
+    expect(groups(fed)).toEqual([INPUT, ['a', 4, [`it is consumed by ${why}`]], ['m', 4, [`it is produced by ${why}`]], OUTPUT]);
+    const computed = caseModel(
+      [
+        ['Constant', [], ['mu'], { value: floatTensor('k', [4], [0, 0, 0, 0]) }],
+        ['BatchNormalization', ['a', 'g', 'be', 'mu', 'v'], ['m']],
+      ],
+      { initializers: bn(['g', 'be', 'v']) },
+    );
+    expect(groups(computed)).toEqual([INPUT, ['a', 4, ['BatchNormalization "op1" cannot be edited: "mu" is computed by Constant "op0", not stored as an initializer']], OUTPUT]);
+  });
 });
