@@ -138,6 +138,7 @@ describe('channel groups: every group with its exact reasons', () => {
     expect(groups(model)).toEqual([INPUT, A_OK, ['k', 2, ['its channels come from a constant input of Concat "op0"']], OUTPUT]);
     const g = analyzeChannels(model).groups.find((x) => x.id === 'k')!;
     expect(g.members.map((m) => `${m.role}:${m.node}@${m.offset}`)).toEqual(['conv-in:b@4']);
+    expect(g.tensors).toStrictEqual(['m']); // the constant itself is no activation
   });
 
   it('elementwise ops: a per-channel constant computed by a node, a single channel broadcast across channels', () => {
@@ -443,5 +444,11 @@ describe('channel groups: every group with its exact reasons', () => {
       { initializers: bn(['g', 'be', 'v']) },
     );
     expect(groups(computed)).toEqual([INPUT, ['a', 4, ['BatchNormalization "op1" cannot be edited: "mu" is computed by Constant "op0", not stored as an initializer']], OUTPUT]);
+  });
+
+  it('a Reshape to one dimension is refused like one whose shapes are unknown', () => {
+    const model = caseModel([['Reshape', ['a', 'flat'], ['t']], ['Reshape', ['t', 'back'], ['m']]], { initializers: [i64('flat', [-1]), i64('back', [1, 4, 5, 5])] });
+    // the 1-D tensor carries no channels, so conv "b" reads none either: its group is not listed
+    expect(groups(model)).toEqual([INPUT, ['a', 4, ['it is consumed by Reshape "op0", whose shapes are unknown']]]);
   });
 });
