@@ -451,4 +451,15 @@ describe('channel groups: every group with its exact reasons', () => {
     // the 1-D tensor carries no channels, so conv "b" reads none either: its group is not listed
     expect(groups(model)).toEqual([INPUT, ['a', 4, ['it is consumed by Reshape "op0", whose shapes are unknown']]]);
   });
+
+  it('Flatten at axis 0 mixes channels even where a Reshape to the same shape would not', () => {
+    // [1,4,2,2] -> [1,16]: the same shape a channel-keeping Reshape gives, but Flatten(axis 0) has no channel axis left
+    const model = buildModel({
+      inputs: [tensorInfo('x', [1, 3, 2, 2])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], randomValues(seeded(1), 12)), floatTensor('wfc', [2, 16], randomValues(seeded(2), 32))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Flatten', ['a'], ['f'], { axis: 0 }, 'flat'), node('Gemm', ['f', 'wfc'], ['y'], { transB: 1 }, 'fc')],
+    });
+    expect(groups(model)[1]).toEqual(['a', 4, ['it is consumed by Flatten "flat", which reshapes [1,4,2,2] to [1,16] and mixes channels']]);
+  });
 });
