@@ -462,4 +462,23 @@ describe('channel groups: every group with its exact reasons', () => {
     });
     expect(groups(model)[1]).toEqual(['a', 4, ['it is consumed by Flatten "flat", which reshapes [1,4,2,2] to [1,16] and mixes channels']]);
   });
+
+  it('Add of two three-way concatenations that agree on their first range only (1+1+2 and 1+2+1) is blocked', () => {
+    const sizes = [1, 1, 2, 1, 2, 1];
+    const inits = sizes.map((c, i) => floatTensor(`w${i}`, [c, 3, 1, 1], randomValues(seeded(20 + i), 3 * c)));
+    const model = caseModel(
+      [
+        ...sizes.map((_, i): Op => ['Conv', ['x', `w${i}`], [`c${i}`]]),
+        ['Concat', ['c0', 'c1', 'c2'], ['p'], { axis: 1 }],
+        ['Concat', ['c3', 'c4', 'c5'], ['q'], { axis: 1 }],
+        ['Add', ['p', 'q'], ['m']],
+      ],
+      { initializers: inits },
+    );
+    const why = 'Add "op8" joins tensors whose channel ranges do not line up';
+    const byId = new Map(analyzeChannels(model).groups.map((g) => [g.id, g.reasons]));
+    // every producer keeps its own group (nothing tied), each blocked by the Add
+    for (let i = 0; i < 6; i++) expect(byId.get(`op${i}`), `op${i}`).toEqual([why]);
+    expect(byId.get('m')).toEqual(['it is produced by Add "op8", which joins tensors whose channel ranges do not line up']);
+  });
 });
