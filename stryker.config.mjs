@@ -16,6 +16,8 @@ const SCOPE = {
   graph: ['src/core/graph/{shape-rules,layers,layer}.ts'],
   // pruning groups, importance and surgery
   prune: ['src/core/prune/{groups,importance,surgery,plan,slice,mask}.ts'],
+  // part of a folder's scope, for a run that would not finish in one sitting (same folder's tests)
+  'prune-groups': ['src/core/prune/groups.ts'],
   // sweep cache keys, point keys, predictor and allocator
   sensitivity: ['src/core/sensitivity/{cache,points,predictor,allocator}.ts'],
   // retraining: the gradient rules, loss, optimizers, schedule, augmentation and QAT quantizers
@@ -23,7 +25,7 @@ const SCOPE = {
   train: ['src/core/train/backward/*.ts', '!src/core/train/backward/index.ts', 'src/core/train/{loss,optimizer,schedule,augment,qat}.ts'],
 };
 const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean);
-for (const s of scopes) if (!(s in SCOPE)) throw new Error(`MUTATION_SCOPE=${s}: use one or more of ${Object.keys(SCOPE).join(', ')} (comma-separated)`);
+for (const s of scopes) if (!Object.hasOwn(SCOPE, s)) throw new Error(`MUTATION_SCOPE=${s}: use one or more of ${Object.keys(SCOPE).join(', ')} (comma-separated)`);
 const files = scopes.length ? scopes.flatMap((s) => SCOPE[/** @type {keyof SCOPE} */ (s)]) : Object.values(SCOPE).flat();
 const name = scopes.length ? scopes.join('+') : 'all';
 // Tests run in a copy under .stryker-tmp/, where test/fixtures.ts's relative ../shared path misses.
@@ -44,7 +46,10 @@ const config = {
   mutate: [...files, '!src/**/*.test.ts'],
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
-  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  // event-recorder: one file per tested mutant, so a run stopped before its end still has results
+  // (node tools/mutation-events.mjs reports/mutation/<scope>.events)
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/${name}.events` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   concurrency: 1,

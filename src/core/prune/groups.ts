@@ -561,7 +561,7 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
     const acts = node.inputs.map((i) => layoutOf(i));
     const bad = (why: string) => {
       acts.forEach((l) => b.poison(l, `${label} ${why}`));
-      node.outputs.forEach((o) => b.opaque(o, `it is produced by ${label}, which ${why.replace(/^\w+ /, '')}`));
+      node.outputs.forEach((o) => b.opaque(o, `it is produced by ${label}, which ${why}`));
     };
     if (!outShape || outShape.length < 2 || outShape[1] === null) return bad('has an unknown output shape');
     const rank = outShape.length;
