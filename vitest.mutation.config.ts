@@ -11,7 +11,10 @@ const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean);
 export default defineConfig({
   test: {
     include: (scopes.length ? scopes : FOLDERS).map((f) => `src/core/${f}/**/*.test.ts`),
-    exclude: ['**/*.slow.test.ts', 'src/core/sensitivity/{sensitivity,pool,split}.test.ts'],
+    // hw/baseline.test.ts compares 60 whole estimates (autoFold searches, UltraFace) with the values the
+    // code itself gave before the engine refactor: a change detector, not an independent expectation,
+    // and 41 s of the folder's 46 s (every surviving hw mutant paid it). `npm test` runs it.
+    exclude: ['**/*.slow.test.ts', 'src/core/sensitivity/{sensitivity,pool,split}.test.ts', 'src/core/hw/baseline.test.ts'],
     environment: 'node',
     setupFiles: ['test/mutation-setup.ts'],
     testTimeout: 60_000,
