@@ -63,8 +63,8 @@ def run_onnx(model, feeds, params, bn_mode):
         elif op == "Relu":
             y = F.relu(x[0])
         elif op == "Clip":
-            lo = float(x[1]) if len(x) > 1 and x[1] is not None else None
-            hi = float(x[2]) if len(x) > 2 and x[2] is not None else None
+            lo = float(x[1]) if len(x) > 1 and x[1] is not None else a.get("min")
+            hi = float(x[2]) if len(x) > 2 and x[2] is not None else a.get("max")
             y = torch.clamp(x[0], lo, hi)
         elif op == "Transpose":
             y = x[0].permute(a.get("perm", list(range(x[0].dim() - 1, -1, -1))))
@@ -96,7 +96,7 @@ def run_onnx(model, feeds, params, bn_mode):
             y = x[0] @ x[1]
         elif op == "BatchNormalization":
             y = F.batch_norm(x[0], x[3].clone(), x[4].clone(), x[1], x[2], training=(bn_mode == "train"), momentum=0.0, eps=a.get("epsilon", 1e-5))
-        elif op == "Identity":
+        elif op in ("Identity", "Dropout"):
             y = x[0]
         else:
             raise NotImplementedError(op)
@@ -211,10 +211,10 @@ class Net:
     def clip(self, x, lo, hi):
         return self.node("Clip", [x, self.init("lo", np.array(lo)), self.init("hi", np.array(hi)) if hi is not None else ""])
 
-    def model(self, x_name, shape, out, classes):
+    def model(self, x_name, shape, out, classes, opset=13):
         g = helper.make_graph(self.nodes, "g", [helper.make_tensor_value_info(x_name, TensorProto.FLOAT, ["N"] + shape)],
                               [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["N", classes])], self.inits)
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="grad_fixtures")
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="grad_fixtures")
         m.ir_version = 8
         onnx.checker.check_model(m)
         return m
@@ -285,6 +285,17 @@ def ops_model():
     return n.model("input", [2, 10, 10], out, 5)
 
 
+def opset10_model():
+    """Opset 10: Clip's limits are attributes (both, then only max), Identity and Dropout pass the gradient."""
+    n = Net(5)
+    h = n.node("Clip", [n.conv("input", 3, 4, 3)], min=-0.2, max=0.6)
+    h = n.node("Dropout", [n.node("Identity", [h])])
+    h = n.node("Clip", [n.conv(h, 4, 6, 1)], max=0.3)
+    h = n.node("Flatten", [n.node("GlobalAveragePool", [h])], axis=1)
+    out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(3, 6) * 0.5), n.init("fc_b", n.rng.randn(3) * 0.1)], transB=1)
+    return n.model("input", [3, 6, 6], out, 3, opset=10)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
@@ -309,6 +320,7 @@ def main():
         ("residual-concat-kd", residual_model, 12, "train", {"weight": 0.7, "temperature": 4.0}),
         ("bn-frozen", frozen_model, 10, "frozen", None),
         ("ops-mix", ops_model, 8, "train", None),
+        ("opset10-clip", opset10_model, 8, "train", None),
     ]:
         m = build()
         shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim[1:]]
