@@ -287,13 +287,13 @@ def ops_model():
 
 def opset10_model():
     """Opset 10: Clip's limits are attributes (both, then only max), Identity and Dropout pass the
-    gradient; a 1x1 stride-2 conv (not the 1x1 MatMul shortcut), Gemm with transB = 0 and with
-    transA = transB = 1."""
+    gradient; a 1x1 stride-2 conv (not the 1x1 MatMul shortcut), BatchNormalization (train mode) on
+    [N, C] features, Gemm with transB = 0 and with transA = transB = 1."""
     n = Net(5)
     h = n.node("Clip", [n.conv("input", 3, 4, 3)], min=-0.2, max=0.6)
     h = n.node("Dropout", [n.node("Identity", [h])])
     h = n.node("Clip", [n.conv(h, 4, 6, 1, stride=2)], max=0.3)
-    h = n.node("Flatten", [n.node("GlobalAveragePool", [h])], axis=1)
+    h = n.bn(n.node("Flatten", [n.node("GlobalAveragePool", [h])], axis=1), 6)
     h = n.node("Relu", [n.node("Gemm", [h, n.init("g_w", n.rng.randn(6, 5) * 0.5), n.init("g_b", n.rng.randn(5) * 0.1)])])
     h = n.node("Transpose", [h], perm=[1, 0])
     out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(3, 5) * 0.5), n.init("fc_b", n.rng.randn(3) * 0.1)], transA=1, transB=1)
