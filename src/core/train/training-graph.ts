@@ -192,7 +192,9 @@ export function buildTrainingGraph(model: ModelProto, options: TrainingGraphOpti
     };
     batchNorms.push(stats);
     const channels = tensorDims(graph.initializers.get(stats.runningMean)!)[0];
-    outputs.push(tensorInfo(stats.batchMean, [1, channels, 1, 1]), tensorInfo(stats.batchVar, [1, channels, 1, 1]));
+    // Statistics keep the input's rank ([1, C] after a Flatten, [1, C, 1, 1] in a conv net).
+    const dims = [1, channels, ...Array<number>(shape(node.inputs[0]).length - 2).fill(1)];
+    outputs.push(tensorInfo(stats.batchMean, dims), tensorInfo(stats.batchVar, dims));
   }
 
   const observed = new Map<string, string>();
