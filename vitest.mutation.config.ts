@@ -32,7 +32,12 @@ const scopes = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean).map
 export default defineConfig({
   test: {
     include: (scopes.length ? scopes : FOLDERS).map((f) => `src/core/${f}/**/*.test.ts`),
-    exclude: ['**/*.slow.test.ts', 'src/core/sensitivity/{sensitivity,pool,split}.test.ts'],
+    // hw/baseline.test.ts compares 60 whole estimates (autoFold searches, UltraFace) with the values the
+    // code itself gave before the engine refactor: a change detector, not an independent expectation,
+    // and 41 s of the folder's 46 s (every surviving hw mutant paid it). `npm test` runs it.
+    // hw/mobilenet-v1.test.ts generates MobileNet-v1 with PyTorch in its beforeAll: a Python start
+    // (5-15 s at load ~25) for every mutant run that includes it, which also made mutants time out.
+    exclude: ['**/*.slow.test.ts', 'src/core/sensitivity/{sensitivity,pool,split}.test.ts', 'src/core/hw/baseline.test.ts', 'src/core/hw/mobilenet-v1.test.ts'],
     environment: 'node',
     setupFiles: ['test/mutation-setup.ts'],
     sequence: { sequencer: ShortestFirst },

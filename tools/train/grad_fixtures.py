@@ -63,7 +63,11 @@ def run_onnx(model, feeds, params, bn_mode):
         elif op == "Relu":
             y = F.relu(x[0])
         elif op == "Clip":
-            y = torch.clamp(x[0], float(x[1]), float(x[2]))
+            lo = float(x[1]) if len(x) > 1 and x[1] is not None else a.get("min")
+            hi = float(x[2]) if len(x) > 2 and x[2] is not None else a.get("max")
+            y = torch.clamp(x[0], lo, hi)
+        elif op == "Transpose":
+            y = x[0].permute(a.get("perm", list(range(x[0].dim() - 1, -1, -1))))
         elif op == "Round":
             y = x[0] + (torch.round(x[0]) - x[0]).detach()  # straight-through
         elif op in ("Add", "Sub", "Mul", "Div"):
@@ -92,7 +96,7 @@ def run_onnx(model, feeds, params, bn_mode):
             y = x[0] @ x[1]
         elif op == "BatchNormalization":
             y = F.batch_norm(x[0], x[3].clone(), x[4].clone(), x[1], x[2], training=(bn_mode == "train"), momentum=0.0, eps=a.get("epsilon", 1e-5))
-        elif op == "Identity":
+        elif op in ("Identity", "Dropout"):
             y = x[0]
         else:
             raise NotImplementedError(op)
@@ -193,23 +197,24 @@ class Net:
         self.nodes.append(helper.make_node(op, inputs, [out], name=out + "_node", **kw))
         return out
 
-    def conv(self, x, cin, cout, k, stride=1, group=1, pad=None, bias=True):
-        pad = k // 2 if pad is None else pad
+    def conv(self, x, cin, cout, k, stride=1, group=1, pad=None, bias=True, dilation=1):
+        pad = dilation * (k // 2) if pad is None else pad
         w = self.init("w", self.rng.randn(cout, cin // group, k, k) * np.sqrt(2.0 / (cin // group * k * k)))
         ins = [x, w] + ([self.init("b", self.rng.randn(cout) * 0.1)] if bias else [])
-        return self.node("Conv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4, group=group)
+        dil = {"dilations": [dilation, dilation]} if dilation != 1 else {}
+        return self.node("Conv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4, group=group, **dil)
 
     def bn(self, x, c):
         return self.node("BatchNormalization", [x, self.init("gamma", 1 + 0.2 * self.rng.randn(c)), self.init("beta", 0.1 * self.rng.randn(c)),
                                                  self.init("mean", 0.1 * self.rng.randn(c)), self.init("var", 0.5 + self.rng.rand(c))], epsilon=1e-5)
 
     def clip(self, x, lo, hi):
-        return self.node("Clip", [x, self.init("lo", np.array(lo)), self.init("hi", np.array(hi))])
+        return self.node("Clip", [x, self.init("lo", np.array(lo)), self.init("hi", np.array(hi)) if hi is not None else ""])
 
-    def model(self, x_name, shape, out, classes):
+    def model(self, x_name, shape, out, classes, opset=13):
         g = helper.make_graph(self.nodes, "g", [helper.make_tensor_value_info(x_name, TensorProto.FLOAT, ["N"] + shape)],
                               [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["N", classes])], self.inits)
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="grad_fixtures")
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="grad_fixtures")
         m.ir_version = 8
         onnx.checker.check_model(m)
         return m
@@ -254,10 +259,54 @@ def frozen_model():
     return n.model("input", [1, 10, 10], out, 4)
 
 
+def ops_model():
+    """The rules' other branches: a dilated dense conv, Clip with only a min, a grouped stride-2 conv
+    whose transposed conv needs output_padding 1, a dilated stride-1 depthwise conv, a depthwise
+    multiplier (1 -> 2 channels per group, 1x1), Mul/Div/Sub of two activations with broadcasting
+    (a per-channel [N, C, 1, 1] operand), an overlapping max pool (3x3, stride 1, pad 1), Transpose
+    with and without perm, a 4-D x 2-D MatMul, Concat along H (axis -2), an average pool counting
+    its padding, and a Gemm head with transA = 1, transB = 0, alpha 0.5, beta 2 and a [1, M] bias."""
+    n = Net(4)
+    a = n.clip(n.conv("input", 2, 4, 3, dilation=2), 0.0, None)
+    g = n.node("Relu", [n.conv(a, 4, 4, 3, stride=2, group=2)])
+    d = n.conv(g, 4, 4, 3, group=4, dilation=2)
+    m = n.conv(d, 4, 8, 1, group=4)
+    s = n.node("GlobalAveragePool", [m])
+    gated = n.node("Mul", [m, n.node("Relu", [s])])
+    q = n.node("Div", [gated, n.node("Add", [n.node("Mul", [s, s]), n.init("one", np.array(1.0))])])
+    r = n.node("Sub", [q, n.node("MaxPool", [m], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1])])
+    r = n.node("Transpose", [n.node("Transpose", [r])])
+    u = n.node("MatMul", [n.node("Transpose", [r], perm=[0, 2, 3, 1]), n.init("mm_w", n.rng.randn(8, 6) * 0.4)])
+    u = n.node("Transpose", [u], perm=[0, 3, 1, 2])
+    c = n.node("Concat", [u, n.node("Relu", [u])], axis=-2)
+    p = n.node("AveragePool", [c], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1)
+    h = n.node("Transpose", [n.node("Flatten", [p], axis=1)], perm=[1, 0])
+    out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(90, 5) * 0.2), n.init("fc_b", n.rng.randn(1, 5) * 0.1)], transA=1, alpha=0.5, beta=2.0)
+    return n.model("input", [2, 10, 10], out, 5)
+
+
+def opset10_model():
+    """Opset 10: Clip's limits are attributes (both, then only max), Identity and Dropout pass the
+    gradient; a 1x1 stride-2 conv (not the 1x1 MatMul shortcut), BatchNormalization (train mode) on
+    [N, C] features, Gemm with transB = 0 and with transA = transB = 1."""
+    n = Net(5)
+    h = n.node("Clip", [n.conv("input", 3, 4, 3)], min=-0.2, max=0.6)
+    h = n.node("Dropout", [n.node("Identity", [h])])
+    h = n.node("Clip", [n.conv(h, 4, 6, 1, stride=2)], max=0.3)
+    h = n.bn(n.node("Flatten", [n.node("GlobalAveragePool", [h])], axis=1), 6)
+    h = n.node("Relu", [n.node("Gemm", [h, n.init("g_w", n.rng.randn(6, 5) * 0.5), n.init("g_b", n.rng.randn(5) * 0.1)])])
+    h = n.node("Transpose", [h], perm=[1, 0])
+    out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(3, 5) * 0.5), n.init("fc_b", n.rng.randn(3) * 0.1)], transA=1, transB=1)
+    return n.model("input", [3, 6, 6], out, 3, opset=10)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(20261203)
+    # Case names on the command line: write only those (the random draws of the others still happen, in order).
+    only = set(sys.argv[1:])
+    wanted = lambda name: not only or name in only  # noqa: E731
 
     # Default model: first 128 images of the bundled train split.
     manifest = json.load(open(os.path.join(REPO, "public", "data", "fmnist.json")))
@@ -267,20 +316,25 @@ def main():
     pp = manifest["preprocessing"]
     x = ((images.astype(np.float64) * pp["scale"] - pp["mean"][0]) / pp["std"][0]).astype(np.float32)[:, None]
     model = onnx.load(os.path.join(REPO, "public", "models", "dscnn-fmnist.onnx"))
-    write_case("dscnn-fmnist", model, x, labels, 10, data={"manifest": "public/data/fmnist.json", "split": "train", "first": 128})
+    if wanted("dscnn-fmnist"):
+        write_case("dscnn-fmnist", model, x, labels, 10, data={"manifest": "public/data/fmnist.json", "split": "train", "first": 128})
 
     for name, build, batch, bn_mode, kd in [
         ("bn-train", bn_model, 16, "train", None),
         ("residual-concat-kd", residual_model, 12, "train", {"weight": 0.7, "temperature": 4.0}),
         ("bn-frozen", frozen_model, 10, "frozen", None),
+        ("ops-mix", ops_model, 8, "train", None),
+        ("opset10-clip", opset10_model, 8, "train", None),
     ]:
         m = build()
-        onnx.save(m, os.path.join(OUT, name + ".onnx"))
         shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim[1:]]
         classes = m.graph.output[0].type.tensor_type.shape.dim[1].dim_value
         xs = rng.randn(batch, *shape).astype(np.float32)
         ys = rng.randint(0, classes, size=batch)
         teacher = (rng.randn(batch, classes) * 2).astype(np.float32) if kd else None
+        if not wanted(name):
+            continue
+        onnx.save(m, os.path.join(OUT, name + ".onnx"))
         write_case(name, m, xs, ys, classes, bn_mode=bn_mode, kd=kd, teacher=teacher)
 
 

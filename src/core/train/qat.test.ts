@@ -15,7 +15,7 @@ import { buildModel, node, tensorInfo } from '../onnx/builder.ts';
 import { floatTensor, tensorFloat32 } from '../onnx/tensor.ts';
 import { HIST_BINS, type CalibrationData } from '../quant/calibrate.ts';
 import { activationQuantizer } from '../quant/grid.ts';
-import { learnedLimits, prepareQat, type QuantSettings } from './qat.ts';
+import { floatValues, learnedLimits, prepareQat, type QuantSettings } from './qat.ts';
 import { DEFAULT_RETRAIN, retrain } from './retrain.ts';
 import { createTrainingSession } from './session.ts';
 import { train } from './trainer.ts';
@@ -206,5 +206,97 @@ describe.skipIf(dataMissing)('QAT export of moving-average and learned ranges (d
       const limit = learnedLimits(setup, new Map([[name, Float32Array.of(v)]])).h;
       expect(activationQuantizer(limit, 4, true, 'float', 'half-even').scale).toBe(v);
     }
+  });
+});
+
+describe('prepareQat corners (no training; each value worked out here)', () => {
+  // 4-bit symmetric weights: scale = max |w| of the channel / 7 in float32, q = round-half-even(w / scale) in [-8, 7].
+  const onGrid = (w: number[], scale: number) => w.map((v) => Math.fround(Math.min(7, Math.max(-8, roundHalfEven(Math.fround(v) / scale))) * scale));
+  const maxAbs = (w: number[]) => Math.max(...w.map((v) => Math.abs(Math.fround(v))));
+  const spec = (over: Partial<QuantSettings['layers'][string]> = {}) => ({ ...settings().layers.g2, ...over });
+
+  it('binds float layers and biases as they are, and weights of a quantized layer through its grid', () => {
+    const setup = prepareQat(tinyModel(), settings());
+    const byFloat = new Map(setup.bindings.map((b) => [setup.floatNames.get(b.name), b]));
+    expect([...byFloat.keys()].sort()).toEqual(['b1', 'b2', 'w1', 'w2']);
+    for (const [name, want] of [['w1', W1], ['b1', B1], ['b2', B2]] as const) {
+      expect(byFloat.get(name)!.transform, name).toBeUndefined();
+      expect(Array.from(byFloat.get(name)!.value), name).toEqual(want.map(Math.fround));
+    }
+    // g2 is per-channel along its output rows (transB = 1: weight [3, 5]); row k's scale is its own max |w| / 7.
+    const fed = byFloat.get('w2')!.transform!(byFloat.get('w2')!.value);
+    for (let k = 0; k < 3; k++) {
+      const row = W2.slice(k * 5, k * 5 + 5);
+      Array.from(fed.subarray(k * 5, k * 5 + 5)).forEach((v, j) => expect(v, `row ${k}`).toBeCloseTo(onGrid(row, Math.fround(maxAbs(row) / 7))[j], 6));
+    }
+    // floatValues renames trained values back to the float model's initializers.
+    const renamed = floatValues(setup, new Map(setup.bindings.map((b) => [b.name, b.value])));
+    expect([...renamed.keys()].sort()).toEqual(['b1', 'b2', 'w1', 'w2']);
+  });
+
+  it('per-tensor weights share one scale; a Gemm with transB = 0 keeps its output channels on axis 1', () => {
+    const perTensor = prepareQat(tinyModel(), { ...settings(), layers: { g2: spec({ granularity: 'per-tensor' }) } });
+    const w2 = perTensor.bindings.find((b) => b.transform)!;
+    const scale = Math.fround(maxAbs(W2) / 7);
+    Array.from(w2.transform!(w2.value)).forEach((v, i) => expect(v, `w2[${i}]`).toBeCloseTo(onGrid(W2, scale)[i], 6));
+
+    // The same layer with the weight stored [in 5, out 3] (transB = 0): channel k is column k.
+    const w2t = Array.from({ length: 15 }, (_, i) => W2[(i % 3) * 5 + Math.floor(i / 3)]);
+    const model = tinyModel();
+    const g2 = model.graph!.node.find((n) => n.name === 'g2')!;
+    g2.attribute = [];
+    const init = model.graph!.initializer.find((t) => t.name === 'w2')!;
+    Object.assign(init, floatTensor('w2', [5, 3], w2t));
+    const setup = prepareQat(model, settings());
+    const bound = setup.bindings.find((b) => b.transform)!;
+    const fed = bound.transform!(bound.value);
+    for (let k = 0; k < 3; k++) {
+      const column = [0, 1, 2, 3, 4].map((j) => w2t[j * 3 + k]);
+      const want = onGrid(column, Math.fround(maxAbs(column) / 7));
+      [0, 1, 2, 3, 4].forEach((j) => expect(fed[j * 3 + k], `column ${k}`).toBeCloseTo(want[j], 6));
+    }
+  });
+
+  it('a tensor read at two bit widths: one observer, both scales, the wider limit; learned scales are refused', () => {
+    // h feeds g3 (8-bit float scale; written first) and g2 (4-bit power-of-two scale). Calibrated |h| <= 1.2:
+    // g3's limit is 1.2 (scale 1.2 / 127), g2's po2 scale is 2^-2 (1.2 x 4 = 4.8 <= 7 < 1.2 x 8), limit 7 / 4 = 1.75.
+    const model = buildModel({
+      nodes: [
+        node('Flatten', ['input'], ['flat'], { axis: 1 }, 'flatten'),
+        node('Gemm', ['flat', 'w1', 'b1'], ['h'], { transB: 1 }, 'g1'),
+        node('Gemm', ['h', 'w3'], ['z3'], { transB: 1 }, 'g3'),
+        node('Gemm', ['h', 'w2', 'b2'], ['z2'], { transB: 1 }, 'g2'),
+        node('Add', ['z2', 'z3'], ['logits'], {}, 'add'),
+      ],
+      inputs: [tensorInfo('input', ['N', 1, 2, 2])],
+      outputs: [tensorInfo('logits', ['N', 3])],
+      initializers: [floatTensor('w1', [5, 4], W1), floatTensor('b1', [5], B1), floatTensor('w2', [3, 5], W2), floatTensor('b2', [3], B2), floatTensor('w3', [3, 5], W2)],
+      opset: 13,
+    });
+    const quant = { ...settings(), layers: { g3: spec({ weightBits: 8, activationBits: 8 }), g2: spec({ scale: 'po2' }) } };
+    const setup = prepareQat(model, quant);
+    expect(setup.observers).toHaveLength(1);
+    const [o] = setup.observers;
+    expect(o.tensor).toBe('h');
+    expect(o.limit).toBe(1.75);
+    expect(o.scales.map((s) => s.qmax).sort((a, b) => a - b)).toEqual([7, 127]);
+    const po2 = o.scales.find((s) => s.qmax === 7)!;
+    expect(po2.scaleOf(1.75)).toBe(0.25);
+    expect(po2.scaleOf(0.9)).toBe(0.25); // the largest 2^f with limit x 2^f <= 7: 0.9 x 4 = 3.6, 0.9 x 8 = 7.2 > 7
+    expect(po2.scaleOf(0.8)).toBe(0.125); // 0.8 x 8 = 6.4 <= 7, 0.8 x 16 = 12.8 > 7
+    expect(new Set(o.scales.map((s) => s.name)).size).toBe(2);
+    expect(() => prepareQat(model, quant, true)).toThrow('Learned activation scales need one quantizer per tensor; "h" is read at several bit widths.');
+  });
+
+  it('a learned scale is fed through the layer scale rule, never below 1e-8', () => {
+    const setup = prepareQat(tinyModel(), settings(), true);
+    const binding = setup.bindings.find((b) => b.value.length === 1)!;
+    expect(binding.value[0]).toBe(Math.fround(1.2 / 7));
+    // float scale rule: scale(limit) = limit / 7, and the limit is the fed scale x 7, so a positive value comes back as it is
+    expect(binding.transform!(Float32Array.of(0.25))[0]).toBeCloseTo(0.25, 7);
+    // zero or negative: clamped to 1e-8 (a scale of 0 would divide by zero in the chain)
+    const near = (x: number, want: number) => expect(Math.abs(x / want - 1)).toBeLessThan(1e-6);
+    for (const v of [0, -0.5]) near(binding.transform!(Float32Array.of(v))[0], 1e-8);
+    near(learnedLimits(setup, new Map([[binding.name, Float32Array.of(-1)]])).h, 7e-8);
   });
 });

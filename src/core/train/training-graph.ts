@@ -16,6 +16,7 @@ import type { Shape } from '../graph/layer.ts';
 import { inferShapes } from '../graph/shapes.ts';
 import { buildModel, tensorInfo } from '../onnx/builder.ts';
 import { DataType, tensorDims } from '../onnx/tensor.ts';
+import { copyClipWithInputs } from './backward/elementwise.ts';
 import { OP_RULES } from './backward/index.ts';
 import type { BackwardContext, RuleContext } from './backward/rule.ts';
 import { GraphBuilder } from './builder.ts';
@@ -126,6 +127,7 @@ export function buildTrainingGraph(model: ModelProto, options: TrainingGraphOpti
       for (const o of node.outputs) if (o) needsGrad.add(o);
     }
     if (rule?.forward && differentiable) saved.set(node, rule.forward(base(node)));
+    else if (node.op === 'Clip' && graph.opset < 11) copyClipWithInputs(b, node);
     else b.copy(node.proto, [...node.inputs], [...node.outputs]);
   }
   if (!needsGrad.has(logits)) throw new EdgefoldError('bad-input', 'No trainable parameter reaches the logits.');
@@ -190,7 +192,9 @@ export function buildTrainingGraph(model: ModelProto, options: TrainingGraphOpti
     };
     batchNorms.push(stats);
     const channels = tensorDims(graph.initializers.get(stats.runningMean)!)[0];
-    outputs.push(tensorInfo(stats.batchMean, [1, channels, 1, 1]), tensorInfo(stats.batchVar, [1, channels, 1, 1]));
+    // Statistics keep the input's rank ([1, C] after a Flatten, [1, C, 1, 1] in a conv net).
+    const dims = [1, channels, ...Array<number>(shape(node.inputs[0]).length - 2).fill(1)];
+    outputs.push(tensorInfo(stats.batchMean, dims), tensorInfo(stats.batchVar, dims));
   }
 
   const observed = new Map<string, string>();

@@ -256,4 +256,37 @@ describe('width converter (FINN StreamingDataWidthConverter)', () => {
     // Buffer 3 elements x 8 b + a clog2(4) + 1 = 3-bit count.
     expect(c.ff).toBe(24 + 3);
   });
+  it('down-sizing: more output words than input words; a non-integer word count rounds up', () => {
+    // 4 -> 3 elements of 8 b, 48 input words: 48 x 4 / 3 = 64 output words set the cycles.
+    const down = widthConverterCost({ inElements: 4, outElements: 3, elementBits: 8, inWords: 48 }, Z7);
+    // LUT 32 -> 24 bits: lcm 96: |ceil(log2(32/96))| = |ceil(-1.58)| = 1, + 96; |ceil(log2(96/24))| = 2, + 24.
+    // FF: buffer 4 + 3 - 1 = 6 elements x 8 b = 48, count clog2(7) + 1 = 4. Fill: ceil(3/4) = 1 input word.
+    expect(down).toMatchObject({ cycles: 64, inWords: 48, outWords: 64, outWidth: 24, lut: 1 + 96 + 2 + 24, ff: 48 + 4, fillWords: 1 });
+    expect(down.notes.join(' ')).toContain('width converter 4 -> 3 elements of 8 b');
+    // 2 -> 3 elements, 5 input words: 10/3 = 3.33 output words -> 4; the busier side is the input (5 cycles); fill ceil(3/2) = 2.
+    const odd = widthConverterCost({ inElements: 2, outElements: 3, elementBits: 4, inWords: 5 }, Z7);
+    expect(odd).toMatchObject({ cycles: 5, inWords: 5, outWords: 4, outWidth: 12, fillWords: 2 });
+    // LUT 8 -> 12 bits: lcm 24: |ceil(log2(8/24))| = 1 + 24; |ceil(log2(24/12))| = 1 + 12. FF: 4 x 4 + clog2(5) + 1 = 16 + 4.
+    expect(odd.lut).toBe(1 + 24 + 1 + 12);
+    expect(odd.ff).toBe(20);
+    // same widths: no converter logic (FINN gives 0 LUTs when both widths equal the lcm)
+    expect(finnDwcLuts(24, 24)).toBe(0);
+    // 24 -> 8 (the lcm is the input): only the down step, |ceil(log2(24/8))| = 2 + 8
+    expect(finnDwcLuts(24, 8)).toBe(2 + 8);
+  });
+  it('calibrated families: LUT and FF from the synthesis fit of calibration.json (coefficients copied here)', () => {
+    // 4 -> 3 elements of 8 b: buffer 6 x 8 = 48 bits, shift 48 x clog2(6) = 144, input mux 48 x 4 = 192, count 4.
+    const shape = { inElements: 4, outElements: 3, elementBits: 8, inWords: 48 };
+    // anlogic applies LUT too: (216.1887 + 5.5178 x 48 + 1.7521 x 192) / 1.6 LUT6 per LUT = 817.4463 / 1.6
+    const anlogic = widthConverterCost(shape, { ...Z7, calibration: 'anlogic' });
+    expect(anlogic.lut).toBeCloseTo(817.4463 / 1.6, 9);
+    // FF: round(0.6032 + 1.0084 x 48 + 0.5642 x 4) = round(51.2632) = 51
+    expect(anlogic.ff).toBe(51);
+    expect(anlogic.cycles).toBe(64);
+    // gowin calibrates FF only (the LUT stays FINN's prior)
+    const gowin = widthConverterCost({ ...shape, elementBits: 4 }, { ...Z7, calibration: 'gowin' });
+    // 4 b elements: buffer 24 bits: round(0.7219 + 1.011 x 24 + 0.5157 x 4) = round(27.0487) = 27; LUT 16 -> 12 bits: lcm 48: |ceil(log2(16/48))| = 1, + 48; log2(48/12) = 2, + 12
+    expect(gowin.ff).toBe(27);
+    expect(gowin.lut).toBe(1 + 48 + 2 + 12);
+  });
 });

@@ -1,4 +1,5 @@
 /** Backward of elementwise ops: activations (Relu, Clip), the fake-quant chain's Round, and arithmetic with broadcasting. */
+import type { GraphNode } from '../../graph/graph.ts';
 import type { Shape } from '../../graph/layer.ts';
 import type { GraphBuilder } from '../builder.ts';
 import { unsupported, type BackwardContext, type OpRule } from './rule.ts';
@@ -50,6 +51,18 @@ export const clipRule: OpRule = {
     return [mask ? b.op('Where', [mask, dy, b.float([0])]) : dy];
   },
 };
+
+/**
+ * The training graph is written at opset 16, where Clip's limits are inputs; before opset 11 they
+ * were the attributes `min` / `max` (absent: unbounded), which a copy would carry into an invalid node.
+ */
+export function copyClipWithInputs(b: GraphBuilder, node: GraphNode): void {
+  const limit = (name: string) => {
+    const v = node.attrs.get(name)?.f;
+    return v === undefined ? '' : b.float([v]);
+  };
+  b.opTo('Clip', [node.inputs[0], limit('min'), limit('max')], node.outputs[0]);
+}
 
 /** Round in a fake-quant chain: straight-through estimator (identity gradient). */
 export const roundRule: OpRule = { backward: ({ gradOut }) => [gradOut[0]] };
