@@ -7,7 +7,7 @@
 import { datasetForModel, defaultLabelMapping, type LabelMapping } from '../core/data/labels.ts';
 import { EdgefoldError } from '../core/errors.ts';
 import { loadDataset, validateManifest, type Dataset, type DatasetManifest } from '../core/eval/dataset.ts';
-import type { DatasetInput } from '../workers-client/data.ts';
+import type { DatasetInput } from '../core/data/held.ts';
 import type { AnyDatasetRef } from '../workers-client/evaluator.ts';
 import type { DataSliceState, OpenModel, SavedDataset } from './state.ts';
 

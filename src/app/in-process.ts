@@ -1,16 +1,23 @@
 /**
  * The session's workers run in this process (Node: tests, the CLI): the same core steps the
- * browser's evaluator, train and sweep workers run, on an onnxruntime module the caller gives
- * (onnxruntime-node, or onnxruntime-web's wasm). Datasets are resolved by the caller (files in
- * Node, fetch elsewhere); inline (imported) datasets pass through.
+ * browser's evaluator, train, sweep, dataset and re-fit workers run, on an onnxruntime module the
+ * caller gives (onnxruntime-node, or onnxruntime-web's wasm). Bundled datasets are resolved by the
+ * caller (files in Node, fetch elsewhere); inline (imported) datasets pass through. Imported
+ * datasets are held here (src/core/data/held.ts), decoded with pngjs / jpeg-js.
  */
 import { applyConfig, calibrateConfig, parseCompressionConfig } from '../core/config/compression.ts';
+import { HeldDatasets } from '../core/data/held.ts';
+import { decodeImageNode } from '../core/data/node-decoder.ts';
 import { badInput } from '../core/errors.ts';
+import { biasCorrect } from '../core/transfer/bias-correction.ts';
+import { reconstruct } from '../core/transfer/reconstruct.ts';
+import { refitHead } from '../core/transfer/refit.ts';
 import type { Dataset } from '../core/eval/dataset.ts';
 import { evaluate } from '../core/eval/evaluate.ts';
 import { createOrtRunner, type OrtModule } from '../core/eval/ort-runner.ts';
 import { decodeModel } from '../core/onnx/model.ts';
 import { ortBatchSource } from '../core/quant/ort-calibration.ts';
+import type { BatchSource } from '../core/quant/calibrate.ts';
 import { runSweepLocal } from '../core/sensitivity/run.ts';
 import { DEFAULT_RETRAIN, retrain } from '../core/train/retrain.ts';
 import { reconstructHook } from '../core/transfer/recover.ts';
@@ -24,6 +31,8 @@ export interface InProcessOptions {
   loadSplit: (ref: DatasetRef) => Promise<Dataset>;
   /** Threads reported with results (onnxruntime-node picks its own). */
   threads?: number;
+  /** How a dataset manifest's files are read (`manifest` imports): fetch by default. */
+  fetchBytes?: (url: string) => Promise<Uint8Array>;
 }
 
 export function inProcessWorkers(options: InProcessOptions): SessionWorkers {
@@ -42,16 +51,34 @@ export function inProcessWorkers(options: InProcessOptions): SessionWorkers {
     }
   };
 
+  const compress = async (o: { modelBytes: Uint8Array; config: unknown; calibration: AnyDatasetRef; inputShape: readonly (number | null)[]; signal?: AbortSignal }) => {
+    const model = decodeModel(o.modelBytes);
+    const config = parseCompressionConfig(o.config);
+    // Read only when activations are calibrated: a weight-only config needs no images.
+    const source: BatchSource = async function* (bytes, outputs) {
+      yield* ortBatchSource(ort, await dataset(o.calibration), [...o.inputShape], { limit: config.quant?.calibration?.images })(bytes, outputs);
+    };
+    const ranges = await calibrateConfig(model, config, source, o.signal);
+    const { bytes, report } = applyConfig(model, config, ranges);
+    return { bytes, report, calibrationImages: ranges?.images ?? 0 };
+  };
+
+  const held = new HeldDatasets({
+    decode: decodeImageNode,
+    fetchBytes:
+      options.fetchBytes ??
+      (async (url) => {
+        const response = await fetch(url);
+        if (!response.ok) throw badInput(`Could not load ${url} (HTTP ${response.status}).`, url);
+        return new Uint8Array(await response.arrayBuffer());
+      }),
+  });
+
   return {
     evaluate: (o) => evaluateBytes(o.modelBytes, o),
 
     async evaluateConfig(o) {
-      const model = decodeModel(o.modelBytes);
-      const config = parseCompressionConfig(o.config);
-      const calibration = await dataset(o.calibration);
-      const source = ortBatchSource(ort, calibration, [...o.inputShape], { limit: config.quant?.calibration?.images });
-      const ranges = await calibrateConfig(model, config, source, o.signal);
-      const { bytes } = applyConfig(model, config, ranges);
+      const { bytes } = await compress(o);
       return evaluateBytes(bytes, o);
     },
 
@@ -68,6 +95,21 @@ export function inProcessWorkers(options: InProcessOptions): SessionWorkers {
       const { model: trained, ...rest } = result;
       void trained; // the bytes carry it
       return { ...rest, reconstruction, threads };
+    },
+
+    data: {
+      importDataset: (input, o) => held.import(input, o.signal, o.onProgress),
+      suggestPreprocessing: async (key, inputShape, hint) => held.suggest(key, inputShape, hint),
+      prepareDataset: (key, spec, split, o) => held.prepare(key, spec, split, o),
+      releaseDataset: async (key) => held.release(key),
+      async refitHead(o) {
+        const { features, ...rest } = await refitHead(ort, o.modelBytes, { training: o.training, validation: o.validation }, { ...o.options, signal: o.signal, onProgress: o.onProgress });
+        void features; // the worker keeps them too
+        return { ...rest, threads };
+      },
+      biasCorrect: (o) => biasCorrect(ort, o.floatBytes, o.compressedBytes, o.calibration, { ...o.options, signal: o.signal, onProgress: o.onProgress }),
+      reconstruct: async (o) => ({ ...(await reconstruct(ort, o.floatBytes, o.compressedBytes, o.calibration, { ...o.options, signal: o.signal, onProgress: o.onProgress })), threads }),
+      compress: (o) => compress(o),
     },
 
     async sweep(input, callbacks) {

@@ -4,7 +4,7 @@
  * current design (its own measurement, a retrain, the Recovery panel, the cache, the recovered
  * model bytes) is looked up with these keys.
  */
-import { recoveryOf, type Design } from '../core/design/design.ts';
+import { recoveryOf, type Design, type DesignMetrics } from '../core/design/design.ts';
 import { measurementKey, WEB_ENGINE, type MeasurementSubject } from '../core/design/measurement-key.ts';
 import type { LabelMapping } from '../core/data/labels.ts';
 import type { DataSliceState, DesignPoint, MeasuredAccuracy, OpenModel } from './state.ts';
@@ -97,6 +97,25 @@ export class MeasurementKeys {
     });
     return changed ? next : points;
   }
+}
+
+/** A design point's metrics: the design's estimate and, when measured for exactly it, its measurement. */
+export function pointMetrics(m: DesignMetrics, measured: MeasuredAccuracy | null): DesignPoint['metrics'] {
+  const e = m.estimate;
+  return {
+    params: m.params,
+    macs: m.macs,
+    fps: e.fps,
+    latencyMs: e.latency.ms,
+    powerW: e.power.totalW,
+    gopsPerWatt: e.gopsPerWatt,
+    dsp: e.totals.dsp,
+    bram18: e.totals.bram18,
+    lut: e.totals.lut,
+    ff: e.totals.ff,
+    fits: e.fits,
+    ...measurementMetrics(measured),
+  };
 }
 
 /** The accuracy fields of a design point from a measurement. */

@@ -2,27 +2,19 @@
  * The session with real in-process workers (onnxruntime-node, the bundled model and data): no
  * module is mocked. A "reload" is a second Session over the same stores with a fresh state.
  */
-import { dirname, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { createStore } from 'zustand/vanilla';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATA_MANIFEST, DEFAULT_MODEL, defaultModelMissing, readBytes } from '../../test/fixtures.ts';
-import { DEFAULT_RECOVERY, defaultDesign, designContext, type Design } from '../core/design/design.ts';
-import { loadDataset, validateManifest, type Dataset } from '../core/eval/dataset.ts';
-import type { OrtModule } from '../core/eval/ort-runner.ts';
-import { loadModel } from '../core/graph/index.ts';
+import { bundledSplits, inProcessDeps, initialSessionState, openedModel, persistentStores, sessionStore, until } from '../../test/session-harness.ts';
+import { defaultModelMissing } from '../../test/fixtures.ts';
+import { DEFAULT_RECOVERY, defaultDesign, type Design } from '../core/design/design.ts';
 import { sha256Hex } from '../core/hash.ts';
 import * as edits from '../ui/store/design-edits.ts';
-import { inProcessWorkers } from './in-process.ts';
-import { QUIET_MS, Session, idleJob, type PointerSource, type SessionDeps, type SessionState } from './session.ts';
+import { QUIET_MS, Session, type PointerSource, type SessionDeps } from './session.ts';
 import type { OpenModel } from './state.ts';
-import { MemoryKeyValue, type RecoveredModel } from './stores.ts';
 
 const LAST_PW = '/blocks/blocks.5/pw/conv/Conv';
 const IMAGES = 200;
 /** Calibration images for reconstruction and activation ranges (a prefix of the split keeps the test short). */
 const CALIBRATION_IMAGES = 256;
-const manifestUrl = 'file://' + DATA_MANIFEST;
 
 /** Timers the test fires by hand: the quiet period passes when the test says so. */
 function manualTimers() {
@@ -54,73 +46,25 @@ function pointers(): PointerSource & { emit(type: 'pointerdown' | 'pointerup'): 
   };
 }
 
-const prefix = (d: Dataset, n: number): Dataset => {
-  const size = d.shape.reduce((a, b) => a * b, 1);
-  return { ...d, count: Math.min(n, d.count), pixels: d.pixels.subarray(0, n * size), labels: d.labels.subarray(0, n) };
-};
-
-const initialState = (): SessionState => ({
-  model: null,
-  openingModel: null,
-  dataset: { imported: null, job: { status: 'idle', stage: null, progress: { done: 0, total: 0 } }, source: 'bundled', mappingOverride: null, bundled: null },
-  design: defaultDesign(),
-  evalLimit: IMAGES,
-  baseline: idleJob(),
-  measured: idleJob(),
-  measureJobs: 0,
-  retrain: { status: 'idle', phase: null, progress: { done: 0, total: 0 }, secondsLeft: null, curve: [] },
-  points: [],
-  sweep: { status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null },
-  allocation: null,
-});
-
 describe.skipIf(defaultModelMissing)('the session, with real in-process workers', () => {
   let model: OpenModel;
-  const splits = new Map<string, Promise<Dataset>>();
-  const loadSplit = ({ split }: { split: string }) => {
-    if (!splits.has(split)) {
-      const manifest = validateManifest(JSON.parse(new TextDecoder().decode(readBytes(DATA_MANIFEST))), 'fmnist.json');
-      const loading = loadDataset(manifest, split, async (p) => readBytes(resolve(dirname(DATA_MANIFEST), p)));
-      splits.set(split, split === 'calibration' ? loading.then((d) => prefix(d, CALIBRATION_IMAGES)) : loading);
-    }
-    return splits.get(split)!;
-  };
-  // What survives a reload: the IndexedDB stores (here in memory, shared by both sessions).
-  const measurements = new MemoryKeyValue<unknown>();
-  const recoveredModels = new MemoryKeyValue<RecoveredModel>();
+  const loadSplit = bundledSplits(CALIBRATION_IMAGES);
+  const stores = persistentStores();
   let evaluations = 0;
 
   const newSession = (timers = manualTimers()) => {
-    const workers = inProcessWorkers({ ort: ort as unknown as OrtModule, loadSplit });
-    const counting: SessionDeps['workers'] = {
+    const counting = (workers: SessionDeps['workers']): SessionDeps['workers'] => ({
       ...workers,
       evaluateConfig: (o) => (evaluations++, workers.evaluateConfig(o)),
       retrain: (o) => (evaluations++, workers.retrain(o)),
-    };
-    const deps: SessionDeps = {
-      workers: counting,
-      measurements,
-      recoveredModels,
-      bundled: { manifestUrl, evaluation: { manifestUrl, split: 'test' }, calibration: { manifestUrl, split: 'calibration' }, training: { manifestUrl, split: 'train' } },
-      timers,
-    };
-    const store = createStore<SessionState>()(() => initialState());
-    return { session: new Session(store, deps), store, timers };
+    });
+    const store = sessionStore(initialSessionState(IMAGES));
+    return { session: new Session(store, inProcessDeps(stores, loadSplit, { timers, wrap: counting })), store, timers };
   };
 
   beforeAll(async () => {
-    const bytes = readBytes(DEFAULT_MODEL);
-    const loaded = loadModel(bytes, 'dscnn-fmnist.onnx');
-    model = { fileName: 'dscnn-fmnist.onnx', bytes, loaded, context: designContext(loaded), sha256: await sha256Hex(bytes) };
+    model = await openedModel();
   });
-
-  const until = async (check: () => boolean, what: string, ms = 120_000) => {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   it('measures the baseline of an opened model, then a design once it is still (not during a drag); a reload shows it from the cache with no job', async () => {
     const { session, store, timers } = newSession();
@@ -197,5 +141,37 @@ describe.skipIf(defaultModelMissing)('the session, with real in-process workers'
     // Another design has no recovered model.
     reload.session.editDesign((d) => edits.setPruneRatio(d, [LAST_PW], 0.25));
     expect(await reload.session.recoveredModel()).toBeNull();
+  }, 240_000);
+
+  it('retrains a design with its recipe: the result belongs to the retrain key, its model is kept; a cancel keeps the previous result', async () => {
+    const { session, store } = newSession();
+    const design: Design = { ...edits.setPruneRatio(defaultDesign(), [LAST_PW], 0.25), recovery: { ...DEFAULT_RECOVERY, retrain: { ...DEFAULT_RECOVERY.retrain, epochs: 1, trainImages: 128, kd: null } } };
+    store.setState({ model, design, baseline: { status: 'done', progress: { done: 0, total: 0 } } });
+    await session.retrainDesign();
+    const s = store.getState();
+    expect(s.retrain.error).toBeUndefined();
+    expect(s.retrain.status).toBe('done');
+    const result = s.retrain.result!;
+    expect(result.designKey).toBe(session.keys.retrain(s));
+    expect(result.designKey).not.toBe(session.keys.design(s));
+    expect(result.n).toBe(IMAGES);
+    expect(result.recovery?.map((r) => r.step)).toEqual(['qat']);
+    expect(s.retrain.curve.length).toBeGreaterThan(0);
+    expect(session.currentMeasurement(s)).toBe(result);
+    const kept = await session.recoveredModel(s);
+    expect(await sha256Hex(kept!.bytes)).toBe(result.sha256);
+
+    const cancelled = session.retrainDesign();
+    session.cancelRetrain();
+    await cancelled;
+    expect(store.getState().retrain.status).toBe('cancelled');
+    expect(store.getState().retrain.result).toBe(result);
+
+    // Switching reconstruction changes what the design's measurement is of: it is measured again.
+    store.setState({ measured: { status: 'done', progress: { done: 1, total: 1 }, result } });
+    session.setRecovery({ reconstruct: true });
+    expect(store.getState().measured.status).toBe('idle');
+    expect(store.getState().design.recovery?.reconstruct).toBe(true);
+    expect(session.currentMeasurement(store.getState())).toBeNull();
   }, 240_000);
 });

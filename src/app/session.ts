@@ -10,7 +10,8 @@
  * it is given, so a test or the CLI constructs it with in-process implementations
  * (src/app/in-process.ts) and no module is mocked.
  */
-import { recoveryOf, type Design } from '../core/design/design.ts';
+import { recoveryOf, type Design, type RecoveryRecipe } from '../core/design/design.ts';
+import type { RetrainOptions } from '../core/train/retrain.ts';
 import { isComputeKind } from '../core/graph/layer.ts';
 import { isAbortError } from '../core/errors.ts';
 import { DEFAULT_BITS, DEFAULT_RATIOS, type SweepResult } from '../core/sensitivity/types.ts';
@@ -21,8 +22,9 @@ import { dataMismatch } from './data-fit.ts';
 import { DatasetBuffers } from './dataset-buffers.ts';
 import { errorMessage, JobSlots } from './jobs.ts';
 import { MeasurementKeys } from './measurement.ts';
-import { measureReconstructed, type RetrainFn } from './recovery.ts';
-import type { DataSliceState, DesignPoint, JobState, MeasuredAccuracy, OpenModel, RetrainState, SweepOptions, SweepState } from './state.ts';
+import { measureReconstructed, measurementOf, type RetrainFn } from './recovery.ts';
+import type { DataWorkers } from './data-session.ts';
+import type { CurvePoint, DataSliceState, DesignPoint, JobState, MeasuredAccuracy, OpenModel, RetrainState, SweepOptions, SweepState } from './state.ts';
 import { BoundedStore, MAX_MEASUREMENTS, RecoveredModels, type KeyValueStore, type RecoveredModel } from './stores.ts';
 
 /** What the session reads and writes of the shared state. */
@@ -57,6 +59,8 @@ export interface SessionWorkers {
   /** Retraining; epochs 0 with reconstruct: the reconstructed model and its accuracy. */
   retrain: RetrainFn;
   sweep(input: SweepJobInput, callbacks: SweepCallbacks): Promise<SweepResult>;
+  /** The dataset holder, head re-fit, recovery steps and compressor (src/app/data-session.ts). */
+  data: DataWorkers;
 }
 
 export interface SessionDeps {
@@ -81,6 +85,7 @@ export interface PointerSource {
 export const QUIET_MS = 700;
 
 export const idleJob = <T>(): JobState<T> => ({ status: 'idle', progress: { done: 0, total: 0 } });
+export const idleRetrain = (): RetrainState => ({ status: 'idle', phase: null, progress: { done: 0, total: 0 }, secondsLeft: null, curve: [] });
 
 export class Session<S extends SessionState = SessionState> {
   /** One slot per job kind: starting one cancels the previous of its kind. */
@@ -91,6 +96,8 @@ export class Session<S extends SessionState = SessionState> {
   readonly keys: MeasurementKeys;
   readonly recovered: RecoveredModels;
   private readonly measurements: BoundedStore<unknown>;
+  /** Reactions of collaborating parts (the data session): started and stopped with the session's own. */
+  private readonly reactions: (() => () => void)[] = [];
 
   constructor(
     readonly host: StateHost<S>,
@@ -110,6 +117,11 @@ export class Session<S extends SessionState = SessionState> {
     this.host.setState(patch as Partial<S>);
   }
 
+  /** A collaborator's reaction (set up by `start()`, torn down by the function it returns). */
+  addReaction(startReaction: () => () => void): void {
+    this.reactions.push(startReaction);
+  }
+
   // ---- data -----------------------------------------------------------------------------------
 
   /** What evaluations use: the imported dataset when the user chose it, else the bundled test split. */
@@ -125,6 +137,12 @@ export class Session<S extends SessionState = SessionState> {
   /** Identifies the data evaluations run on: the bundled test set, or an imported dataset by its id. */
   evaluationDataKey(state: Pick<SessionState, 'dataset'> = this.state): string {
     return state.dataset.source === 'imported' && state.dataset.imported ? `imported:${state.dataset.imported.identity.id}` : 'bundled';
+  }
+
+  /** The complete sweep of the open model on the current evaluation data, or null. */
+  currentSweep(state: SessionState = this.state): SweepResult | null {
+    const s = state.sweep;
+    return s.result && s.modelSha256 === state.model?.sha256 && s.dataKey === this.evaluationDataKey(state) ? s.result : null;
   }
 
   // ---- caches ---------------------------------------------------------------------------------
@@ -172,6 +190,12 @@ export class Session<S extends SessionState = SessionState> {
     this.jobs.cancel('measure');
     // Already idle (a drag's later steps): the same object, so views of the measurement do not re-render.
     this.set((s) => ({ design: edit(s.design), measured: s.measured.status === 'idle' && !s.measured.result ? s.measured : idleJob() }));
+  }
+
+  /** The design's measurement no longer applies (its recipe changed what it is of): measured again once still. */
+  forgetMeasurement(): void {
+    this.jobs.cancel('measure');
+    this.set({ measured: idleJob() });
   }
 
   /** Evaluation data or images changed: the float and design accuracies are measured again. */
@@ -303,6 +327,78 @@ export class Session<S extends SessionState = SessionState> {
     this.set((s) => ({ measured: { ...s.measured, status: 'cancelled' } }));
   }
 
+  // ---- retrain (recovery as part of the design, issue 13) ---------------------------------------
+
+  /** Changes the design's recovery recipe; switching reconstruction changes what the measurement is of. */
+  setRecovery(change: Partial<Omit<RecoveryRecipe, 'retrain'>> & { retrain?: Partial<RecoveryRecipe['retrain']> }): void {
+    const current = recoveryOf(this.state.design);
+    const next: RecoveryRecipe = { ...current, ...change, retrain: { ...current.retrain, ...change.retrain } };
+    this.set((s) => ({ design: { ...s.design, recovery: next } }));
+    if (next.reconstruct !== current.reconstruct) this.forgetMeasurement();
+  }
+
+  /**
+   * Fine-tunes (or trains quantization-aware) the design with its recipe; the result belongs to
+   * exactly one design + recipe + data + image count (the retrain key), and its model is kept.
+   */
+  async retrainDesign(): Promise<void> {
+    const state = this.state;
+    const { model, design, evalLimit } = state;
+    if (!model) return;
+    const job = this.jobs.start('retrain');
+    const recipe = recoveryOf(design);
+    const key = this.keys.retrain(state);
+    const r = recipe.retrain;
+    const options: Partial<RetrainOptions> = {
+      epochs: Math.max(1, r.epochs),
+      lr: r.lr,
+      batchSize: r.batchSize,
+      kd: r.kd,
+      qat: r.qat && !!design.compression.quant,
+      seed: r.seed,
+      ...(r.trainImages ? { limit: r.trainImages } : {}),
+    };
+    const curve: CurvePoint[] = [];
+    this.set({ retrain: { ...idleRetrain(), status: 'running', phase: 'prepare', result: state.retrain.result } });
+    try {
+      const result = await this.deps.workers.retrain({
+        modelBytes: model.bytes,
+        config: design.compression,
+        train: this.trainingData(state),
+        calibration: this.calibrationData(state),
+        evaluation: this.evaluationData(state),
+        evaluationLimit: evalLimit,
+        reconstruct: recipe.reconstruct,
+        options,
+        signal: job.signal,
+        onProgress: (p) => {
+          if (!job.current()) return;
+          const t = p.training;
+          if (t) {
+            const iteration = (t.epoch - 1) * Math.ceil(t.steps / t.epochs) + t.step;
+            if (curve.at(-1)?.iteration !== iteration) curve.push({ iteration, trainLoss: t.loss, trainAccuracy: t.accuracy });
+            this.set((s) => ({ retrain: { ...s.retrain, phase: `epoch ${t.epoch}/${t.epochs}`, progress: { done: t.step, total: t.steps }, secondsLeft: t.secondsLeft, curve: [...curve] } }));
+          } else this.set((s) => ({ retrain: { ...s.retrain, phase: p.phase } }));
+        },
+      });
+      if (!job.current()) return;
+      void this.recovered.keep(key, { bytes: result.bytes, sha256: result.sha256 }).catch(() => undefined);
+      const measured = measurementOf(result, key, recipe.reconstruct);
+      void this.cacheMeasurement(key, measured);
+      this.set((s) => ({ retrain: { ...s.retrain, status: 'done', phase: null, secondsLeft: null, result: measured } }));
+    } catch (error) {
+      if (!job.latest()) return; // superseded: the newer job owns the state
+      // Cancelled or failed: the previous result (and the open model) stay as they were.
+      this.set((s) => ({
+        retrain: { ...s.retrain, status: isAbortError(error) ? 'cancelled' : 'error', phase: null, secondsLeft: null, error: isAbortError(error) ? undefined : errorMessage(error) },
+      }));
+    }
+  }
+
+  cancelRetrain(): void {
+    this.jobs.cancel('retrain');
+  }
+
   /** The sweep request of the form's options for the current design (the scheme and channel multiple it uses). */
   sweepRequest(options: SweepOptions, state: SessionState = this.state): SweepJobInput['request'] {
     const model = state.model!;
@@ -414,7 +510,9 @@ export class Session<S extends SessionState = SessionState> {
     });
     // A model opened before the reactions started gets its baseline too.
     if (this.state.model && this.state.baseline.status === 'idle') void this.runBaseline();
+    const stopCollaborators = this.reactions.map((startReaction) => startReaction());
     return () => {
+      stopCollaborators.forEach((stop) => stop());
       timers.clearTimeout(timer);
       unsubscribe();
       pointers?.removeEventListener('pointerdown', down, true);

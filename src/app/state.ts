@@ -17,7 +17,7 @@ import type { DatasetSummary } from '../core/data/types.ts';
 import type { DatasetManifest } from '../core/eval/dataset.ts';
 import type { RefitProgress } from '../core/transfer/refit.ts';
 import type { BiasReference } from '../core/transfer/recover.ts';
-import type { DatasetInput } from '../workers-client/data.ts';
+import type { DatasetInput } from '../core/data/held.ts';
 import type { FrontierPoint, FrontierProgress, FrontierTarget } from '../core/design/frontier.ts';
 
 export interface OpenModel {
@@ -217,6 +217,13 @@ export interface RecoveryState {
   curve: CurvePoint[];
   /** Where the steps learned from, for the view. */
   data?: { evaluation: string; calibration: string; training: string };
+  /** sha256 and file name of the recovered model the run built (its bytes are in the recovered-model store). */
+  sha256?: string;
+  fileName?: string;
+  /** Shown from the stores (a run of an earlier page life, or of a design the user returned to). */
+  fromCache?: boolean;
+  /** Recovery runs started in this page's life (a result shown from the stores starts none). */
+  jobs: number;
   error?: string;
 }
 

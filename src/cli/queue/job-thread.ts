@@ -10,7 +10,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import type { CompressionConfig } from '../../core/config/compression.ts';
 import { localFrontierMeasure } from '../../core/design/frontier-measure.ts';
 import type { FrontierMeasurement } from '../../core/design/frontier.ts';
-import { EdgefoldError } from '../../core/errors.ts';
+import { EdgefoldError, fromErrorRecord } from '../../core/errors.ts';
 import type { Dataset } from '../../core/eval/dataset.ts';
 import { evaluate, type EvalResult } from '../../core/eval/evaluate.ts';
 import { createOrtRunner } from '../../core/eval/ort-runner.ts';
@@ -66,7 +66,7 @@ export function runInThread<K extends ThreadRequest['kind']>(request: ThreadRequ
       if (m.type === 'progress') return onProgress(m.done);
       finish();
       if (m.type === 'done') resolve(m.result as ThreadResults[K]);
-      else reject(new EdgefoldError(m.failure.code, m.failure.message, m.failure.field));
+      else reject(fromErrorRecord(m.failure));
     });
     worker.on('error', (error) => {
       finish();

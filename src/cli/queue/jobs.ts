@@ -4,7 +4,7 @@
  * (src/core/limits.ts) and refuses unknown keys, so no job can name a path, a command or a URL;
  * blobs are named by sha256 only. A future gateway for the app submits the same objects.
  */
-import { EdgefoldError, badInput } from '../../core/errors.ts';
+import { EdgefoldError, badInput, isErrorRecord, toErrorRecord, type ErrorRecord } from '../../core/errors.ts';
 import { checkJsonValue, checkNumber, LIMITS, quote } from '../../core/limits.ts';
 import { parseCompressionConfig, type CompressionConfig } from '../../core/config/compression.ts';
 import { CALIBRATION_METHODS } from '../../core/quant/calibrate.ts';
@@ -81,22 +81,16 @@ export interface RetrainJob extends JobBase {
 export type QueueJob = SweepTaskJob | EvalJob | EmptyJob | FrontierPointJob | RetrainJob;
 export const JOB_KINDS = ['sweep-task', 'eval', 'empty', 'frontier-point', 'retrain'] as const;
 
-/** What a failed job reports (BullMQ's failedReason holds it as JSON). */
-export interface JobFailure {
-  code: EdgefoldError['code'];
-  message: string;
-  field?: string;
-}
+/** What a failed job reports (BullMQ's failedReason holds it as JSON): the one error record of workers and pools. */
+export type JobFailure = ErrorRecord;
 
-export function failureOf(error: unknown): JobFailure {
-  if (error instanceof EdgefoldError) return { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
-  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
-}
+/** The error as its record (an abort is `cancelled`; anything not ours `internal`). */
+export const failureOf = (error: unknown): JobFailure => toErrorRecord(error);
 
 export function parseFailure(reason: string | undefined): JobFailure {
   try {
-    const f = JSON.parse(reason ?? '') as JobFailure;
-    if (f && typeof f.message === 'string' && typeof f.code === 'string') return f;
+    const f: unknown = JSON.parse(reason ?? '');
+    if (isErrorRecord(f)) return f;
   } catch {
     // not ours (e.g. BullMQ's own "job stalled more than allowable limit")
   }

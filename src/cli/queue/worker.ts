@@ -15,7 +15,7 @@ import { NodeSweepPool } from '../../../workers/pool.ts';
 import { runInThread } from './job-thread.ts';
 import { BlobDiskCache, decodeDataset, fetchBlob, uploadBlob, type BlobKind } from './blobs.ts';
 import { CANCEL_CHANNEL, connect, KEY_PREFIX, reachable, ownerKey, queueName, workersKey, type QueueEngine } from './connection.ts';
-import { failureOf, validateJob, type QueueJob } from './jobs.ts';
+import { failureOf, parseFailure, validateJob, type QueueJob } from './jobs.ts';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -226,7 +226,7 @@ export async function runQueueWorker(options: QueueWorkerOptions, log: (line: st
   worker.on('error', (error) => log(`worker ${id}: ${error.message}`));
   // Jobs of a client that is gone are removed, not kept as failed.
   worker.on('failed', (job, error) => {
-    if (job && error.message.includes('"field":"owner"')) job.remove().catch(() => {});
+    if (job && parseFailure(error.message).field === 'owner') job.remove().catch(() => {});
   });
 
   const queue = new Queue(queueName(options.engine), { connection: janitorConnection, prefix: KEY_PREFIX });

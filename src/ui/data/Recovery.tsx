@@ -65,7 +65,7 @@ export function Recovery() {
   const nothing = !recoveryOf(design).reconstruct && !settings.biasCorrection && !settings.headRefit;
   const before = [recovery.compressed, ...recovery.steps.map((s) => s.accuracyAfter)];
   return (
-    <section className="data-section" aria-labelledby="recovery-title" data-testid="recovery">
+    <section className="data-section" aria-labelledby="recovery-title" data-testid="recovery" data-recovery-jobs={recovery.jobs}>
       <h3 id="recovery-title">Step-by-step recovery run</h3>
       <p className="muted">
         Builds the current design&apos;s compressed model ({describeDesign(design.compression)}), re-solves by least squares every pointwise conv
@@ -131,6 +131,11 @@ export function Recovery() {
               config. Run recovery again.
             </p>
           )}
+          {recovery.fromCache && !stale && (
+            <p className="muted" role="status" data-testid="recovery-from-cache">
+              The last recovery run of this design, kept from an earlier visit (no job ran now).
+            </p>
+          )}
           <table className="data-table" data-testid="recovery-table">
             <caption>
               top-1 after each step <Provenance kind="measured" />
@@ -169,7 +174,9 @@ export function Recovery() {
           <button type="button" onClick={() => downloadBlob(new Blob([recovered.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), recovered.fileName)} data-testid="recovery-download">
             Download recovered ONNX
           </button>{' '}
-          <span className="muted">The exported deployment config lists these steps under &quot;recovery&quot;.</span>
+          <span className="muted" data-testid="recovery-sha256" data-sha256={recovery.sha256} title={`sha256 ${recovered.sha256}`}>
+            The exported deployment config lists these steps under &quot;recovery&quot;; model sha256 {recovered.sha256.slice(0, 12)}….
+          </span>
         </p>
       )}
     </section>

@@ -1,27 +1,31 @@
 import { create } from 'zustand';
 import { errorMessage } from './job-slots.ts';
 import { EdgefoldError, isAbortError } from '../../core/errors.ts';
-import { DEFAULT_ROUND_TO, defaultDesign, evaluateDesign, type Design, type DesignMetrics } from '../../core/design/design.ts';
+import { DEFAULT_ROUND_TO, defaultDesign, evaluateDesign, type Design } from '../../core/design/design.ts';
 import { autoFold } from '../../core/hw/fold.ts';
 import { sha256Hex } from '../../core/hash.ts';
 import { openModelForDesign } from '../../workers-client/model.ts';
-import { evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
+import { compressInWorker, evaluateConfigInWorker, evaluateInWorker, type AnyDatasetRef, type DatasetRef } from '../../workers-client/evaluator.ts';
+import { biasCorrectInWorker, importDataset, prepareImportedDataset, reconstructInWorker, refitInWorker, releaseDataset, suggestPreprocessing } from '../../workers-client/data.ts';
 import { retrainInWorker } from '../../workers-client/train.ts';
 import { runSweep as runSweepInWorkers } from '../../workers-client/sweep.ts';
 import { allocate } from '../../core/sensitivity/allocator.ts';
-import { createDataSlice, currentRecoverySteps as recoverySteps, recoveredModel as panelModel, recoveryKey as keyOfRecovery } from './data-slice.ts';
-import { createRetrainSlice, idleRetrain } from './retrain-slice.ts';
+import { createDataSlice } from './data-slice.ts';
+import { createRetrainSlice } from './retrain-slice.ts';
 import { createFrontierSlice } from './frontier-slice.ts';
 import { withAllocation } from '../../core/design/frontier.ts';
+import { DataSession } from '../../app/data-session.ts';
+import { FrontierSearch } from '../../app/frontier.ts';
 import { recoveryOf } from '../../core/design/design.ts';
 import * as edits from './design-edits.ts';
 import { clearSavedSession } from './persist-key.ts';
 import { dataMismatch } from '../../app/data-fit.ts';
-import { Session, idleJob, type StateHost } from '../../app/session.ts';
-import { measurementMetrics } from '../../app/measurement.ts';
+import { Session, idleJob, idleRetrain, type StateHost } from '../../app/session.ts';
+import { pointMetrics } from '../../app/measurement.ts';
 import { indexedDbStore } from './measurement-cache.ts';
-import type { AppState, DesignPoint, MeasuredAccuracy, OpenModel, SweepState } from './types.ts';
+import type { AppState, DesignPoint, OpenModel, SweepState } from './types.ts';
 
+export { pointMetrics } from '../../app/measurement.ts';
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
 
 const base = import.meta.env?.BASE_URL ?? '/';
@@ -43,11 +47,34 @@ const host: StateHost<AppState> = {
  * browser are its dependencies; the store below is the binding the views subscribe to.
  */
 export const appSession = new Session<AppState>(host, {
-  workers: { evaluate: evaluateInWorker, evaluateConfig: evaluateConfigInWorker, retrain: retrainInWorker, sweep: runSweepInWorkers },
+  workers: {
+    evaluate: evaluateInWorker,
+    evaluateConfig: evaluateConfigInWorker,
+    retrain: retrainInWorker,
+    sweep: runSweepInWorkers,
+    data: {
+      importDataset,
+      suggestPreprocessing,
+      prepareDataset: prepareImportedDataset,
+      releaseDataset,
+      refitHead: refitInWorker,
+      biasCorrect: biasCorrectInWorker,
+      reconstruct: reconstructInWorker,
+      compress: compressInWorker,
+    },
+  },
   measurements: indexedDbStore('edgefold-measurements', 'results'),
   recoveredModels: indexedDbStore('edgefold-recovered-models', 'models'),
   bundled: { manifestUrl: DEFAULT_DATA.manifestUrl, evaluation: DEFAULT_DATA, calibration: CALIBRATION_DATA, training: TRAINING_DATA },
 });
+
+/** The session's data side (import, head re-fit, Recovery panel) and its joint search. */
+export const appData = new DataSession<AppState>(appSession, {
+  async openModel(bytes, fileName) {
+    if (!(await useApp.getState().openModelBytes(bytes, fileName))) throw new EdgefoldError('internal', useApp.getState().loadError ?? 'the re-fitted model could not be opened.');
+  },
+});
+export const appFrontier = new FrontierSearch<AppState>(appSession);
 
 /** Identifies the data evaluations run on: the bundled test set, or an imported dataset by its id. */
 export const evaluationDataKey = (state: Pick<AppState, 'dataset'>): string => appSession.evaluationDataKey(state);
@@ -65,9 +92,9 @@ export const labelMapping = (state: Pick<AppState, 'model' | 'dataset'>) => appS
 /** The dataset identity for the deployment config, when evaluations use imported data. */
 export const deploymentDataset = (state: AppState) => appSession.buffers.deploymentDataset(state);
 /** The key a Recovery panel result belongs to, its steps for the deployment config, and its model. */
-export const recoveryKey = (state: Pick<AppState, 'model' | 'design' | 'evalLimit' | 'dataset'>) => keyOfRecovery(appSession, state);
-export const currentRecoverySteps = (state: AppState) => recoverySteps(appSession, state);
-export const recoveredModel = (state: AppState) => panelModel(appSession, state);
+export const recoveryKey = (state: Pick<AppState, 'model' | 'design' | 'evalLimit' | 'dataset'>) => appData.recoveryKey(state);
+export const currentRecoverySteps = (state: AppState) => appData.currentRecoverySteps(state);
+export const recoveredModel = (state: AppState) => appData.recoveredModel(state);
 
 export const DEFAULT_SWEEP_OPTIONS = { limit: 1000, weightBits: true, activationBits: false, earlyStop: false };
 
@@ -92,25 +119,9 @@ export const useApp = create<AppState>()((set, get) => {
   const editDesign = (edit: (d: Design) => Design) => appSession.editDesign(edit);
 
   return {
-    ...createDataSlice(set, get, appSession),
-    ...createRetrainSlice(set, get, {
-      session: appSession,
-      data: (state) => ({ train: trainingData(state), calibration: calibrationData(state), evaluation: evaluationData(state) }),
-      remeasure: () => {
-        jobs.cancel('measure');
-        set({ measured: idle() });
-      },
-    }),
-    ...createFrontierSlice(set, get, {
-      session: appSession,
-      sweep: (s) => (s.sweep.result && s.sweep.modelSha256 === s.model?.sha256 && s.sweep.dataKey === evaluationDataKey(s) ? s.sweep.result : null),
-      data: (s) => ({ calibration: calibrationData(s), evaluation: evaluationData(s) }),
-      pointMetrics: (s, design, measured) => pointMetrics(evaluateDesign(s.model!.context, design, s.customDevices), measured),
-      applyAllocation: (point) => {
-        set({ allocation: point.allocation });
-        editDesign(() => point.design);
-      },
-    }),
+    ...createDataSlice(appData),
+    ...createRetrainSlice(appSession),
+    ...createFrontierSlice(appFrontier),
     model: null,
     loadError: null,
     loadingModel: false,
@@ -303,22 +314,4 @@ function startingDesign(model: OpenModel, state: AppState): Design {
   const design = { ...base, hardware: { ...base.hardware, device: state.design.hardware.device, clockMHz: state.design.hardware.clockMHz } };
   if (!dataMismatch({ model, dataset: state.dataset })) return design;
   return { ...design, compression: { ...design.compression, quant: { ...design.compression.quant, activationBits: null } } };
-}
-
-export function pointMetrics(m: DesignMetrics, measured: MeasuredAccuracy | null): DesignPoint['metrics'] {
-  const e = m.estimate;
-  return {
-    params: m.params,
-    macs: m.macs,
-    fps: e.fps,
-    latencyMs: e.latency.ms,
-    powerW: e.power.totalW,
-    gopsPerWatt: e.gopsPerWatt,
-    dsp: e.totals.dsp,
-    bram18: e.totals.bram18,
-    lut: e.totals.lut,
-    ff: e.totals.ff,
-    fits: e.fits,
-    ...measurementMetrics(measured),
-  };
 }
