@@ -4,8 +4,8 @@ import { downloadBlob } from '../download.ts';
 /** A chart with a title, its provenance, and "save as SVG / PNG" buttons. */
 export function ChartCard({ title, id, note, children }: { title: ReactNode; id: string; note?: ReactNode; children: ReactNode }) {
   const box = useRef<HTMLDivElement>(null);
-  // The chart's own surface, not a legend icon (those are svg.recharts-surface too, 14 x 14).
-  const svg = () => box.current?.querySelector(':scope .recharts-wrapper > svg.recharts-surface') as SVGSVGElement | null;
+  // The chart's own surface, not a legend icon (those are svg.recharts-surface too, 14 x 14); or the first light bar chart.
+  const svg = () => box.current?.querySelector(':scope .recharts-wrapper > svg.recharts-surface, :scope svg.chart-surface') as SVGSVGElement | null;
   const svgText = () => {
     const el = svg();
     if (!el) return null;

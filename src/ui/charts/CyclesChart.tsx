@@ -1,10 +1,12 @@
 import { memo } from 'react';
 import { useSettledValue } from './settled.ts';
-import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { DesignMetrics } from '../../core/design/design.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
+import { BarsSvg, type BarDatum } from './BarsSvg.tsx';
 import { Provenance } from '../components/Provenance.tsx';
+
+const SERIES = [{ name: 'cycles', color: '#2459c9' }];
 
 /** Charts follow the design after the table and cards have painted (useSettledValue), so a slider stays responsive. */
 export function CyclesChart() {
@@ -13,9 +15,15 @@ export function CyclesChart() {
 }
 
 const CyclesChartView = memo(function CyclesChartView({ metrics }: { metrics: DesignMetrics }) {
-  const data = metrics.estimate.layers
-    .map((l, i) => ({ index: i + 1, name: l.name, cycles: l.cycles, bottleneck: l.isBottleneck }))
-    .filter((d) => d.cycles > 0);
+  const data: BarDatum[] = metrics.estimate.layers
+    .map((l, i) => ({ l, i }))
+    .filter(({ l }) => l.cycles > 0)
+    .map(({ l, i }) => ({
+      label: String(i + 1),
+      title: `#${i + 1} ${l.name}: ${l.cycles.toLocaleString('en-US')} cycles${l.isBottleneck ? ' (bottleneck)' : ''}`,
+      values: [l.cycles],
+      color: l.isBottleneck ? '#c62828' : undefined,
+    }));
   return (
     <ChartCard
       id="cycles"
@@ -26,19 +34,7 @@ const CyclesChartView = memo(function CyclesChartView({ metrics }: { metrics: De
       }
       note="FINN's cycle formulas; the slowest engine (red) sets the frame rate."
     >
-      <ResponsiveContainer width="100%" height={150}>
-        <BarChart data={data} margin={{ top: 8, right: 12, bottom: 8, left: 12 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="index" label={{ value: 'layer #', position: 'insideBottom', offset: -4 }} />
-          <YAxis width={70} tickFormatter={(v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v))} />
-          <Tooltip formatter={(v) => [Number(v).toLocaleString('en-US'), 'cycles']} labelFormatter={(_, p) => p?.[0]?.payload?.name ?? ''} />
-          <Bar dataKey="cycles" isAnimationActive={false}>
-            {data.map((d) => (
-              <Cell key={d.name} fill={d.bottleneck ? '#c62828' : '#2459c9'} />
-            ))}
-          </Bar>
-        </BarChart>
-      </ResponsiveContainer>
+      <BarsSvg data={data} series={SERIES} height={150} categoryTitle="layer #" label="Cycles per frame by layer" />
     </ChartCard>
   );
 });

@@ -1,13 +1,19 @@
 import { memo } from 'react';
 import { useSettledValue } from './settled.ts';
-import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
 import type { DesignMetrics } from '../../core/design/design.ts';
 import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
+import { BarsSvg, type BarDatum } from './BarsSvg.tsx';
 import { Provenance } from '../components/Provenance.tsx';
 
 const LABELS = { dsp: 'DSP', bram: 'BRAM18', lut: 'LUT', ff: 'FF' } as const;
+const USED = [{ name: 'used', color: '#5a4fb3' }];
+const PER_LAYER = [
+  { name: 'DSP', color: '#2459c9' },
+  { name: 'BRAM18', color: '#1f7a3d' },
+  { name: 'LUT/100', color: '#8a5a00' },
+];
 
 export function ResourceChart() {
   const metrics = useSettledValue(useDesignMetrics().metrics);
@@ -17,15 +23,26 @@ export function ResourceChart() {
 
 const ResourceChartView = memo(function ResourceChartView({ metrics, budget }: { metrics: DesignMetrics; budget: number }) {
   const e = metrics.estimate;
-  const data = (Object.keys(LABELS) as (keyof typeof LABELS)[]).map((r) => ({
-    resource: LABELS[r],
-    used: e.resources[r].utilization === null ? 0 : Math.round(1000 * e.resources[r].utilization!) / 10,
-    detail: `${e.resources[r].used.toLocaleString('en-US')} / ${e.resources[r].available?.toLocaleString('en-US') ?? 'unknown'}`,
-  }));
-  const unknown = (Object.keys(LABELS) as (keyof typeof LABELS)[]).filter((r) => e.resources[r].available === null).map((r) => LABELS[r]);
-  const perLayer = e.layers
-    .filter((l) => l.mappable)
-    .map((l, i) => ({ index: i + 1, name: l.name, DSP: l.dsp, BRAM18: l.bram18, 'LUT/100': Math.round(l.lut / 100) }));
+  const resources = Object.keys(LABELS) as (keyof typeof LABELS)[];
+  const data: BarDatum[] = resources.map((r) => {
+    const { utilization, used, available } = e.resources[r];
+    const percent = utilization === null ? 0 : Math.round(1000 * utilization) / 10;
+    return {
+      label: LABELS[r],
+      title: `${LABELS[r]}: ${utilization === null ? 'device count unknown' : `${percent} %`} (${used.toLocaleString('en-US')} / ${available?.toLocaleString('en-US') ?? 'unknown'})`,
+      values: [percent],
+    };
+  });
+  const unknown = resources.filter((r) => e.resources[r].available === null).map((r) => LABELS[r]);
+  // Numbered as in the layer table.
+  const perLayer: BarDatum[] = e.layers
+    .map((l, i) => ({ l, i }))
+    .filter(({ l }) => l.mappable)
+    .map(({ l, i }) => ({
+      label: String(i + 1),
+      title: `#${i + 1} ${l.name}: DSP ${l.dsp}, BRAM18 ${l.bram18}, LUT ${l.lut.toLocaleString('en-US')}`,
+      values: [l.dsp, l.bram18, Math.round(l.lut / 100)],
+    }));
   return (
     <ChartCard
       id="resources"
@@ -38,28 +55,8 @@ const ResourceChartView = memo(function ResourceChartView({ metrics, budget }: {
         unknown.length ? ` ${e.device.name}: ${unknown.join(', ')} count unknown in the catalog, so that use is not checked.` : ''
       }`}
     >
-      <ResponsiveContainer width="100%" height={105}>
-        <BarChart data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 12 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis type="number" domain={[0, (max: number) => Math.max(100, Math.ceil(max / 10) * 10)]} unit=" %" />
-          <YAxis type="category" dataKey="resource" width={56} interval={0} tick={{ fontSize: 11 }} />
-          <Tooltip formatter={(v, _n, p) => [`${v} % (${p.payload.detail})`, 'used']} />
-          <ReferenceLine x={budget * 100} stroke="#c62828" strokeDasharray="4 4" />
-          <Bar dataKey="used" fill="#5a4fb3" isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
-      <ResponsiveContainer width="100%" height={105}>
-        <BarChart data={perLayer} margin={{ top: 8, right: 12, bottom: 4, left: 12 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="index" />
-          <YAxis width={50} />
-          <Tooltip labelFormatter={(_, p) => p?.[0]?.payload?.name ?? ''} />
-          <Legend verticalAlign="top" height={20} />
-          <Bar dataKey="DSP" stackId="a" fill="#2459c9" isAnimationActive={false} />
-          <Bar dataKey="BRAM18" stackId="a" fill="#1f7a3d" isAnimationActive={false} />
-          <Bar dataKey="LUT/100" stackId="a" fill="#8a5a00" isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      <BarsSvg data={data} series={USED} height={105} horizontal minMax={100} unit=" %" reference={{ value: budget * 100, color: '#c62828' }} label="Resource utilization vs budget" />
+      <BarsSvg data={perLayer} series={PER_LAYER} height={105} legend axisWidth={36} label="Resources per layer" />
     </ChartCard>
   );
 });

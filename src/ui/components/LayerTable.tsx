@@ -22,8 +22,15 @@ export function allowedKeeps(size: number, roundTo: number): number[] {
 
 function PruneSlider({ layer, size, kept, roundTo }: { layer: string; size: number; kept: number; roundTo: number }) {
   const setPruneKeep = useApp((s) => s.setPruneKeep);
+  // The slider follows the design itself, at once; `kept` (the evaluated plan) comes in a deferred
+  // render and decides only when the design gives a ratio instead of a count.
+  const ownKeep = useApp((s) => {
+    const own = s.design.compression.layers?.[layer]?.prune;
+    if (own?.keep !== undefined) return own.keep;
+    return own || s.design.compression.prune?.ratio ? null : size;
+  });
   const keeps = allowedKeeps(size, roundTo);
-  const index = Math.max(0, keeps.findIndex((k) => k >= kept));
+  const index = Math.max(0, keeps.findIndex((k) => k >= (ownKeep ?? kept)));
   return (
     <input
       type="range"

@@ -56,7 +56,7 @@ const PipelineStrip = memo(function PipelineStrip({ metrics, selected }: { metri
                 </span>
                 <span className="engine-cycles">{formatCompact(row.cycles)} cyc</span>
                 <span className="engine-load" aria-hidden="true">
-                  <span style={{ width: `${Math.max(2, Math.round(100 * load))}%` }} />
+                  <span style={{ transform: `scaleX(${Math.max(0.02, Math.round(100 * load) / 100)})` }} />
                 </span>
                 <span className="engine-res">
                   {row.dsp} DSP · {row.bram18} BRAM

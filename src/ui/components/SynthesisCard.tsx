@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
 import { FAMILIES } from '../../core/synth/families.ts';
 import { formatDuration } from '../../core/synth/wall-times.ts';
 import { yowaspYosysRelease } from '../../core/synth/yowasp.ts';
@@ -26,9 +26,10 @@ function useElapsed(since: number | null, on: boolean): number {
  * generated Verilog, as synthesized (pre-place-and-route) for the design it was synthesized for.
  */
 export function SynthesisCard() {
-  const { metrics } = useDesignMetrics();
+  // Deferred: a slider move paints the table and the cards first; this card follows in a later render.
+  const metrics = useDeferredValue(useDesignMetrics().metrics);
   const model = useApp((s) => s.model);
-  const design = useApp((s) => s.design);
+  const design = useDeferredValue(useApp((s) => s.design));
   const dataset = useApp((s) => s.dataset);
   const customDevices = useApp((s) => s.customDevices);
   const synth = useSynthesis();

@@ -1,4 +1,5 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { evaluationDataKey, useApp } from './index.ts';
 import { evaluateDesign, type DesignMetrics } from '../../core/design/design.ts';
 import type { AppState } from './types.ts';
@@ -9,11 +10,14 @@ export interface DerivedDesign {
   error: string | null;
 }
 
-let last: { model: AppState['model']; design: AppState['design']; custom: AppState['customDevices']; value: DerivedDesign } | null = null;
+type DesignInputs = Pick<AppState, 'model' | 'design' | 'customDevices'>;
+/** The last two evaluations: the views' (deferred) design and the store's current one can differ for a frame. */
+let recent: { model: AppState['model']; design: AppState['design']; custom: AppState['customDevices']; value: DerivedDesign }[] = [];
 
 /** The current design's metrics, computed once per (model, design, devices) however many views read them. */
-export function deriveDesign(state: Pick<AppState, 'model' | 'design' | 'customDevices'>): DerivedDesign {
-  if (last && last.model === state.model && last.design === state.design && last.custom === state.customDevices) return last.value;
+export function deriveDesign(state: DesignInputs): DerivedDesign {
+  const hit = recent.find((r) => r.model === state.model && r.design === state.design && r.custom === state.customDevices);
+  if (hit) return hit.value;
   let value: DerivedDesign;
   if (!state.model) value = { metrics: null, error: null };
   else {
@@ -23,15 +27,21 @@ export function deriveDesign(state: Pick<AppState, 'model' | 'design' | 'customD
       value = { metrics: null, error: error instanceof Error ? error.message : String(error) };
     }
   }
-  last = { model: state.model, design: state.design, custom: state.customDevices, value };
+  recent = [{ model: state.model, design: state.design, custom: state.customDevices, value }, ...recent.slice(0, 1)];
   return value;
 }
 
+/**
+ * What the views evaluate, deferred (useDeferredValue): a slider move commits the slider itself at
+ * once (it reads its value from the design), and the table, cards and charts follow in a render of
+ * their own that the next input can interrupt, usually before the next frame is painted.
+ */
+function useDeferredDesignInputs(): DesignInputs {
+  return useDeferredValue(useApp(useShallow((s): DesignInputs => ({ model: s.model, design: s.design, customDevices: s.customDevices }))));
+}
+
 export function useDesignMetrics(): DerivedDesign {
-  const model = useApp((s) => s.model);
-  const design = useApp((s) => s.design);
-  const customDevices = useApp((s) => s.customDevices);
-  return deriveDesign({ model, design, customDevices });
+  return deriveDesign(useDeferredDesignInputs());
 }
 
 let lastPrediction: { sweep: unknown; design: unknown; value: Prediction | null } | null = null;
@@ -77,8 +87,7 @@ export function derivePrediction(state: Pick<AppState, 'design' | 'model' | 'dat
 
 export function usePrediction(): Prediction | null {
   const sweep = useSweepResultState();
-  const design = useApp((s) => s.design);
-  const model = useApp((s) => s.model);
+  const { design, model } = useDeferredDesignInputs();
   const dataset = useApp((s) => s.dataset);
   return derivePrediction({ sweep, design, model, dataset });
 }
