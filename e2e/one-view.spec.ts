@@ -39,6 +39,8 @@ test('both panes at 1280x720; a drag changes the charts without a measurement; r
   const jobsBefore = await measureJobs(page);
   const cyclesBar = page.getByTestId('chart-cycles').locator('.recharts-bar-rectangle path').last();
   const fps0 = await page.getByTestId('metric-fps').locator('.metric-value').innerText();
+  const cyclesBars = () => page.getByTestId('chart-cycles').locator('.recharts-bar-rectangle path').evaluateAll((paths) => paths.map((p) => p.getAttribute('d')).join(' '));
+  const bars0 = await cyclesBars();
   const slider = page.getByTestId(`prune-${LAST_PW}`);
   const box = (await slider.boundingBox())!;
   await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
@@ -48,7 +50,9 @@ test('both panes at 1280x720; a drag changes the charts without a measurement; r
   await page.waitForTimeout(1_500);
   await expect(page.getByTestId('metric-fps').locator('.metric-value')).not.toHaveText(fps0);
   await expect(page.getByTestId(`channels-${LAST_PW}`)).not.toHaveText('256 / 256');
+  // The cycles chart follows the drag (the dragged layer's bar, and the scale with it).
   expect(await cyclesBar.getAttribute('d')).toBeTruthy();
+  await expect.poll(cyclesBars).not.toBe(bars0);
   await expect(page.getByTestId('measure-progress')).toHaveCount(0);
   expect(await measureJobs(page)).toBe(jobsBefore);
   await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 4 });
