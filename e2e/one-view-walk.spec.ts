@@ -71,7 +71,7 @@ test('auto-fold on an imported model names its bottleneck by table number and st
   await expect(status).toContainText('FPS');
   const text = await status.innerText();
   console.log(`auto-fold status: ${text}`);
-  expect(text).toMatch(/bottleneck #\d+$/);
+  expect(text).toMatch(/bottleneck #\d+( \(.+\))?$/);
   expect(text).not.toContain('functional_1');
   expect(await status.getAttribute('title')).toContain('functional_1/'); // the full name on hover
   const statusBox = (await status.boundingBox())!;
