@@ -38,6 +38,14 @@ test.describe('the explorer', () => {
     await expect(page.getByTestId('chart-sensitivity-prune')).toBeVisible();
     await expect(page.getByTestId('chart-sensitivity-bits')).toBeVisible();
     await expect(page.getByTestId('metric-predicted').locator('.metric-value')).toHaveText(/^\d+\.\d\d %$/);
+    // Curves named by table number, in table order (not as text: #13 after #7), the legend clear of the axis title.
+    for (const id of ['chart-sensitivity-prune', 'chart-sensitivity-bits']) {
+      const chart = page.getByTestId(id);
+      expect(await chart.locator('.recharts-legend-item-text').allInnerTexts()).toEqual(['#7', '#13']);
+      const legend = (await chart.locator('.recharts-legend-wrapper').boundingBox())!;
+      const axisTitle = (await chart.locator('text.recharts-label', { hasText: id.endsWith('prune') ? 'prune ratio' : 'bits' }).boundingBox())!;
+      expect(legend.y + legend.height <= axisTitle.y || axisTitle.y + axisTitle.height <= legend.y, `${id}: legend overlaps the x axis title`).toBe(true);
+    }
     await page.getByRole('checkbox', { name: `Select ${LAST_PW}` }).uncheck();
     await page.getByRole('checkbox', { name: `Select ${MID_PW}` }).uncheck();
 
@@ -107,6 +115,19 @@ test.describe('the explorer', () => {
 
     // Three points on the accuracy-vs-FPS chart, with a Pareto front.
     await expect(page.getByTestId('point-row')).toHaveCount(3);
+    // Compare the 4-bit point with its auto-folded twin: only the folding differs, each line a real change.
+    const picks = page.getByTestId('point-row').getByRole('checkbox');
+    await picks.nth(1).check();
+    await picks.nth(2).check();
+    await page.getByTestId('compare-button').click();
+    const differences = await page.getByTestId('compare-difference').allInnerTexts();
+    console.log(`compare: ${differences.length} differences, e.g. ${differences.slice(0, 3).join('; ')}`);
+    expect(differences.length).toBeGreaterThan(0);
+    for (const line of differences) {
+      const [, setting, from, to] = /^#\d+ (.+): (.+) → (.+)$/.exec(line) ?? [];
+      expect(setting, line).toMatch(/^(PE|SIMD|multipliers|weight memory)$/);
+      expect(from, line).not.toBe(to);
+    }
     const chart = page.getByTestId('chart-accuracy-fps');
     await expect(chart.locator('.recharts-scatter').first().locator('.recharts-scatter-symbol')).toHaveCount(3);
     expect(await chart.locator('.recharts-scatter').nth(1).locator('.recharts-scatter-symbol').count()).toBeGreaterThanOrEqual(1);

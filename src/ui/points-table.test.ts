@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDesign } from '../core/design/design.ts';
-import { pointsToCsv, pointsToJson, sortPoints } from './points-table.ts';
+import { describeDifference, pointsToCsv, pointsToJson, sortPoints } from './points-table.ts';
 import type { DesignPoint } from './store/types.ts';
 
 const point = (name: string, fps: number, top1: number | null): DesignPoint => ({
@@ -29,5 +29,20 @@ describe('design points table', () => {
     const json = JSON.parse(pointsToJson(points));
     expect(json.format).toBe('edgefold-design-points');
     expect(json.points[1].design.compression.prune.roundTo).toBe(8);
+  });
+});
+
+describe('compare view lines', () => {
+  const numbers = new Map([['/blocks/blocks.5/pw/conv/Conv', 13]]);
+  it('names layers by table number and settings by column, with the values the table shows', () => {
+    expect(describeDifference({ layer: '/blocks/blocks.5/pw/conv/Conv', field: 'activationBits', a: 8, b: null }, numbers)).toEqual({
+      layer: '#13',
+      title: '/blocks/blocks.5/pw/conv/Conv',
+      setting: 'A bits',
+      from: '8',
+      to: 'float',
+    });
+    expect(describeDifference({ layer: 'hardware', field: 'budget', a: 0.8, b: 0.5 }, numbers)).toMatchObject({ layer: 'hardware', setting: 'budget', from: '80 %', to: '50 %' });
+    expect(describeDifference({ layer: '(all layers)', field: 'prune.roundTo', a: 8, b: 1 }, numbers)).toMatchObject({ setting: 'channels multiple of', from: '8', to: '1' });
   });
 });

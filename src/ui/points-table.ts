@@ -3,6 +3,7 @@
  * export, so what a person sorts by is exactly what they export.
  */
 import { formatCompact, formatPercent } from './format.ts';
+import type { DesignDifference } from '../core/design/diff.ts';
 import type { DesignPoint } from './store/types.ts';
 
 export interface PointColumn {
@@ -68,4 +69,43 @@ export function pointsToCsv(points: DesignPoint[]): string {
 /** JSON with each point's metrics and its full design (restorable), and the model it was designed for. */
 export function pointsToJson(points: DesignPoint[]): string {
   return JSON.stringify({ format: 'edgefold-design-points', version: 1, points }, null, 2);
+}
+
+/** How the compare view names a design setting (the layer table's column names). */
+const SETTING_LABELS: Record<string, string> = {
+  pe: 'PE',
+  simd: 'SIMD',
+  weightBits: 'W bits',
+  activationBits: 'A bits',
+  mulStyle: 'multipliers',
+  memStyle: 'weight memory',
+  'prune.keep': 'channels kept',
+  'prune.ratio': 'prune ratio',
+  'prune.roundTo': 'channels multiple of',
+  clockMHz: 'clock (MHz)',
+  budget: 'budget',
+  device: 'device',
+};
+
+function settingValue(field: string, value: unknown): string {
+  if (value === undefined) return '—';
+  if (value === null) return field.endsWith('activationBits') ? 'float' : '—';
+  if (field === 'budget' && typeof value === 'number') return formatPercent(value, 0);
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return String(value);
+}
+
+/**
+ * One compare-view line for a design difference: the layer by its table number (full name kept for
+ * the tooltip), the setting by its column name, values as the table shows them ("float", "80 %").
+ */
+export function describeDifference(d: DesignDifference, tableNumber: ReadonlyMap<string, number>): { layer: string; title: string; setting: string; from: string; to: string } {
+  const n = tableNumber.get(d.layer);
+  return {
+    layer: n === undefined ? d.layer : `#${n}`,
+    title: d.layer,
+    setting: SETTING_LABELS[d.field] ?? d.field,
+    from: settingValue(d.field, d.a),
+    to: settingValue(d.field, d.b),
+  };
 }

@@ -3,7 +3,7 @@ import { DEFAULT_MODEL, KWS, ULTRAFACE, defaultModelMissing, readBytes, thirdPar
 import { applyConfig, resolveConfig } from '../config/compression.ts';
 import { loadModel } from '../graph/index.ts';
 import { decodeModel } from '../onnx/model.ts';
-import { defaultDesign, designContext, evaluateDesign, type Design } from './design.ts';
+import { DEFAULT_RETRAIN_RECIPE, defaultDesign, designContext, evaluateDesign, type Design } from './design.ts';
 import { diffDesigns } from './diff.ts';
 import { openedModel } from './opened-model.ts';
 import { packOpenedModel, unpackOpenedModel } from './packed-model.ts';
@@ -113,9 +113,24 @@ describe('design helpers', () => {
     b.hardware.layers = { conv1: { pe: 2 } };
     b.hardware.clockMHz = 150;
     expect(diffDesigns(a, b)).toEqual([
-      { layer: 'conv1', field: 'weightBits', a: undefined, b: 4 },
+      { layer: 'conv1', field: 'weightBits', a: 8, b: 4 },
       { layer: 'hardware', field: 'clockMHz', a: 100, b: 150 },
-      { layer: 'conv1', field: 'pe', a: undefined, b: 2 },
+      { layer: 'conv1', field: 'pe', a: 1, b: 2 },
     ]);
+  });
+
+  it('diffDesigns leaves out settings that only spell out a default (issue 15: only real differences)', () => {
+    const a = defaultDesign();
+    const b = defaultDesign();
+    // What auto-fold writes for every layer: explicit defaults beside the one real change.
+    b.hardware.layers = { conv1: { pe: 1, simd: 1, memStyle: 'auto', mulStyle: 'auto' }, conv2: { pe: 4, simd: 1, memStyle: 'auto', mulStyle: 'lut' } };
+    b.compression.layers = { conv1: { weightBits: 8, activationBits: 8 }, conv2: { activationBits: null } };
+    b.recovery = { reconstruct: false, retrain: { ...DEFAULT_RETRAIN_RECIPE } };
+    expect(diffDesigns(a, b)).toEqual([
+      { layer: 'conv2', field: 'activationBits', a: 8, b: null },
+      { layer: 'conv2', field: 'mulStyle', a: 'auto', b: 'lut' },
+      { layer: 'conv2', field: 'pe', a: 1, b: 4 },
+    ]);
+    expect(diffDesigns(b, b)).toEqual([]);
   });
 });

@@ -330,6 +330,9 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
 
   let chosen: { idx: number[]; e: Estimate; st: Styles };
   let met = false;
+  /** Why max-fps stopped folding its bottleneck further, when it was budget or the largest folding. */
+  let stopped: { layer: string; why: string } | null = null;
+  const bottleneckNote = (e: Estimate) => `bottleneck ${e.bottleneck?.layer ?? '-'}${stopped && stopped.layer === e.bottleneck?.layer ? ` (${stopped.why})` : ''}`;
   let message: string;
   if (objective === 'max-fps') {
     // 2. Spend the leftover budget on the bottleneck.
@@ -339,19 +342,28 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
         const b = cur.e.bottleneck;
         if (!b) break;
         const li = layers.findIndex((l) => l.name === b.layer);
-        if (li < 0 || cur.idx[li] >= steps[li].length - 1) break;
+        if (li < 0) break;
+        if (cur.idx[li] >= steps[li].length - 1) {
+          stopped = { layer: b.layer, why: 'at its largest folding' };
+          break;
+        }
         const next = [...cur.idx];
         next[li]++;
         const key = next.join(',');
         if (seen.has(key)) break;
         seen.add(key);
         const { e, st } = run(next);
-        if (!fitsBudget(e, budget) || e.fps < cur.e.fps) break;
+        if (!fitsBudget(e, budget)) {
+          // Why the user's bottleneck stays the bottleneck (issue 15): the next step costs what the budget lacks.
+          stopped = { layer: b.layer, why: `its next folding step would put ${overBudget(e, budget).map((r) => r.toUpperCase()).join(', ')} over the budget` };
+          break;
+        }
+        if (e.fps < cur.e.fps) break;
         cur = { idx: next, e, st };
       }
       chosen = cur;
       met = true;
-      message = `max FPS within ${describeBudget(budget)} of ${device.id}: ${cur.e.fps.toFixed(1)} FPS, bottleneck ${cur.e.bottleneck?.layer ?? '-'}`;
+      message = `max FPS within ${describeBudget(budget)} of ${device.id}: ${cur.e.fps.toFixed(1)} FPS, ${bottleneckNote(cur.e)}`;
     } else {
       const idx = steps.map(() => 0);
       chosen = { idx, ...run(idx) };
@@ -398,7 +410,7 @@ export function autoFold(layers: HwLayer[], device: Device, clockMHz: number, op
     const fps = chosenEstimate.fps.toFixed(1);
     message =
       objective === 'max-fps'
-        ? `max FPS within ${describeBudget(budget)} of ${device.id}: ${fps} FPS, bottleneck ${chosenEstimate.bottleneck?.layer ?? '-'}`
+        ? `max FPS within ${describeBudget(budget)} of ${device.id}: ${fps} FPS, ${bottleneckNote(chosenEstimate)}`
         : `${objective.targetFps} FPS reached with the least resources found: ${fps} FPS`;
     met = objective === 'max-fps' || chosenEstimate.fps >= objective.targetFps * (1 - 1e-9);
   }

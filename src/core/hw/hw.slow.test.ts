@@ -24,6 +24,13 @@ describe('autoFold', () => {
     expect(estimate(hw, r.folding, z7020, 100).fps).toBe(r.estimate.fps);
   });
 
+  it('says why max-fps stopped at its bottleneck: the next folding step would break the budget', () => {
+    const r = autoFold(hw, z7020, 100, { budget: 0.5 });
+    const name = r.estimate.bottleneck!.layer;
+    expect(r.message).toContain(`bottleneck ${name} (its next folding step would put `);
+    expect(r.message).toMatch(/ over the budget\)$/);
+  });
+
   it('returns a monotone Pareto curve', () => {
     const r = autoFold(hw, z7020, 100);
     expect(r.pareto.length).toBeGreaterThan(3);

@@ -4,28 +4,45 @@ import { downloadBlob } from '../download.ts';
 /** A chart with a title, its provenance, and "save as SVG / PNG" buttons. */
 export function ChartCard({ title, id, note, children }: { title: ReactNode; id: string; note?: ReactNode; children: ReactNode }) {
   const box = useRef<HTMLDivElement>(null);
-  // The chart's own surface, not a legend icon (those are svg.recharts-surface too, 14 x 14); or the first light bar chart.
-  const svg = () => box.current?.querySelector(':scope .recharts-wrapper > svg.recharts-surface, :scope svg.chart-surface') as SVGSVGElement | null;
+  // The chart's own surfaces (recharts' or our plain-SVG bar charts'), not legend icons (those are svg.recharts-surface too, 14 x 14). A card
+  // may hold more than one chart (resources: per resource, then per layer): the export stacks them all.
+  const surfaces = () => [...(box.current?.querySelectorAll(':scope .recharts-wrapper > svg.recharts-surface, :scope svg.chart-surface') ?? [])] as SVGSVGElement[];
+  const size = () => {
+    const boxes = surfaces().map((el) => el.getBoundingClientRect());
+    return { width: Math.round(Math.max(0, ...boxes.map((b) => b.width))), height: Math.round(boxes.reduce((sum, b) => sum + b.height, 0)) };
+  };
   const svgText = () => {
-    const el = svg();
-    if (!el) return null;
-    const copy = el.cloneNode(true) as SVGSVGElement;
-    const { width, height } = el.getBoundingClientRect();
-    copy.setAttribute('width', String(Math.round(width)));
-    copy.setAttribute('height', String(Math.round(height)));
-    copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-    copy.setAttribute('style', 'background:white;font-family:sans-serif');
-    return new XMLSerializer().serializeToString(copy);
+    const charts = surfaces();
+    if (!charts.length) return null;
+    const { width, height } = size();
+    const out = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    out.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+    out.setAttribute('width', String(width));
+    out.setAttribute('height', String(height));
+    out.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    out.setAttribute('style', 'background:white;font-family:sans-serif');
+    let y = 0;
+    for (const el of charts) {
+      const r = el.getBoundingClientRect();
+      const copy = el.cloneNode(true) as SVGSVGElement;
+      copy.setAttribute('x', '0');
+      copy.setAttribute('y', String(Math.round(y)));
+      copy.setAttribute('width', String(Math.round(r.width)));
+      copy.setAttribute('height', String(Math.round(r.height)));
+      copy.removeAttribute('style');
+      out.appendChild(copy);
+      y += r.height;
+    }
+    return new XMLSerializer().serializeToString(out);
   };
   const saveSvg = () => {
     const text = svgText();
     if (text) downloadBlob(new Blob([text], { type: 'image/svg+xml' }), `${id}.svg`);
   };
   const savePng = () => {
-    const el = svg();
     const text = svgText();
-    if (!el || !text) return;
-    const { width, height } = el.getBoundingClientRect();
+    if (!text) return;
+    const { width, height } = size();
     const image = new Image();
     image.onload = () => {
       const canvas = document.createElement('canvas');
@@ -56,7 +73,11 @@ export function ChartCard({ title, id, note, children }: { title: ReactNode; id:
       <div ref={box} className="chart-box">
         {children}
       </div>
-      {note && <p className="chart-note">{note}</p>}
+      {note && (
+        <p className="chart-note" title={typeof note === 'string' ? note : undefined}>
+          {note}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import { useSettledValue } from './settled.ts';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis, ResponsiveContainer } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, Tooltip, XAxis, YAxis, ResponsiveContainer, type LegendPayload } from 'recharts';
 import type { CompressionConfig } from '../../core/config/compression.ts';
 import { configSettings, sweepCurves } from '../../core/sensitivity/predictor.ts';
 import type { SweepKind, SweepResult } from '../../core/sensitivity/types.ts';
@@ -8,6 +8,9 @@ import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 import { ChartCard } from './ChartCard.tsx';
 import { Provenance } from '../components/Provenance.tsx';
+
+/** Legend entries in table order (#7 before #13); recharts sorts them as text by default. */
+const byTableNumber = (item: LegendPayload) => Number(/^#(\d+)$/.exec(String(item.value))?.[1] ?? Number.MAX_SAFE_INTEGER);
 
 const COLORS = ['#2459c9', '#c62828', '#1f7a3d', '#8a5a00', '#5a4fb3', '#00838f', '#ad1457', '#6d4c41', '#546e7a', '#f57c00', '#2e7d32', '#283593', '#9e9d24'];
 
@@ -58,7 +61,8 @@ function curveChart(sweep: SweepResult, kind: SweepKind, current: Map<string, nu
           label={{ value: kind === 'prune' ? 'prune ratio' : 'bits', position: 'insideBottom', offset: -8 }} />
         <YAxis width={60} unit=" %" domain={[lowest, 'auto']} allowDataOverflow tickFormatter={(v: number) => v.toFixed(0)} />
         <Tooltip />
-        <Legend />
+        {/* Above the plot: below it, the legend sat on the x axis title. */}
+        <Legend verticalAlign="top" height={24} itemSorter={byTableNumber} />
         {list.map(([key], i) => (
           <Line key={key} dataKey={label(key)} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls />
         ))}

@@ -3,10 +3,12 @@ import { formatCompact, formatPercent } from '../format.ts';
 import { useApp, type DesignPoint } from '../store/index.ts';
 import { diffDesigns } from '../../core/design/diff.ts';
 import { downloadText } from '../download.ts';
-import { POINT_COLUMNS, pointsToCsv, pointsToJson, sortPoints, type SortOrder } from '../points-table.ts';
+import { POINT_COLUMNS, describeDifference, pointsToCsv, pointsToJson, sortPoints, type SortOrder } from '../points-table.ts';
 
 function Compare({ a, b }: { a: DesignPoint; b: DesignPoint }) {
   const diff = diffDesigns(a.design, b.design);
+  const layers = useApp((s) => s.model?.loaded.layers);
+  const tableNumber = new Map((layers ?? []).map((l, i) => [l.name, i + 1]));
   const rows: [string, number | null, number | null, (v: number) => string][] = [
     ['top-1 (measured)', a.metrics.measuredTop1, b.metrics.measuredTop1, (v) => formatPercent(v)],
     ['top-1 without recovery', a.metrics.rawTop1 ?? null, b.metrics.rawTop1 ?? null, (v) => formatPercent(v)],
@@ -46,11 +48,14 @@ function Compare({ a, b }: { a: DesignPoint; b: DesignPoint }) {
         <p>The two designs have the same settings.</p>
       ) : (
         <ul className="diff">
-          {diff.map((d) => (
-            <li key={`${d.layer}.${d.field}`}>
-              <code>{d.layer}</code> {d.field}: {String(d.a ?? 'default')} → {String(d.b ?? 'default')}
-            </li>
-          ))}
+          {diff.map((d) => {
+            const line = describeDifference(d, tableNumber);
+            return (
+              <li key={`${d.layer}.${d.field}`} data-testid="compare-difference">
+                <code title={line.title}>{line.layer}</code> {line.setting}: {line.from} → {line.to}
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

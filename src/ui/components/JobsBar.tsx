@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { sweepProvenance } from '../../core/sensitivity/format.ts';
 import { importSweepFile } from '../export.ts';
+import { numberLayerNames } from '../format.ts';
 import { FilePickerButton } from './FilePickerButton.tsx';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
@@ -142,6 +143,9 @@ export function JobsBar() {
   const evalLimit = useApp((s) => s.evalLimit);
   const measureJobs = useApp((s) => s.measureJobs);
   const autoFoldJob = useApp((s) => s.autoFold);
+  const layers = useApp((s) => s.model?.loaded.layers);
+  const layerNames = useMemo(() => (layers ?? []).map((l) => l.name), [layers]);
+  const foldStatus = (autoFoldJob.status === 'done' ? autoFoldJob.result?.message : autoFoldJob.status === 'error' ? autoFoldJob.error : '') ?? '';
   const { measureDesign, cancelMeasure, runAutoFold } = useApp.getState();
   const [objective, setObjective] = useState<'max-fps' | 'target'>('max-fps');
   const [targetFps, setTargetFps] = useState(366);
@@ -192,8 +196,8 @@ export function JobsBar() {
         <button type="button" data-testid="autofold-button" onClick={() => runAutoFold(objective === 'max-fps' ? 'max-fps' : { targetFps })}>
           Auto-fold
         </button>
-        <span className="muted" data-testid="autofold-status">
-          {autoFoldJob.status === 'done' ? autoFoldJob.result?.message : autoFoldJob.status === 'error' ? autoFoldJob.error : ''}
+        <span className="muted" data-testid="autofold-status" title={foldStatus}>
+          {numberLayerNames(foldStatus, layerNames)}
         </span>
       </div>
     </section>

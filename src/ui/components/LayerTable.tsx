@@ -95,7 +95,7 @@ const LayerRow = memo(function LayerRow(p: RowProps) {
       </td>
       <td>{p.index + 1}</td>
       <td className="name" title={`${p.name}\noutput ${p.output}, ${formatCount(p.params)} params`}>
-        {p.name}
+        <bdi>{p.name}</bdi>
       </td>
       <td title={p.reason || undefined}>
         {KIND_SHORT[p.kind] ? (

@@ -29,6 +29,8 @@ function ExportButton({ label, busyLabel, run, disabled, testId, title }: { labe
 export function SessionBar() {
   const model = useApp((s) => s.model);
   const hasSweep = Boolean(useActiveSweep());
+  // The accelerator computes in fixed point end to end (src/core/rtl/build.ts requireQuantizedDesign).
+  const floatActivations = useApp((s) => s.design.compression.quant?.activationBits == null);
   return (
     <header className="app-header">
       <h1>edgefold</h1>
@@ -42,10 +44,14 @@ export function SessionBar() {
         <ExportButton
           label="Export Verilog"
           busyLabel="Building Verilog…"
-          disabled={!model}
+          disabled={!model || floatActivations}
           run={exportAccelerator}
           testId="export-accelerator"
-          title="Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)"
+          title={
+            floatActivations
+              ? 'Verilog needs fixed-point activations and this design keeps them float: quantizing activations calibrates on images of the model’s input shape, which this model has no bundled data for (import them in the Data tab).'
+              : 'Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)'
+          }
         />
         <ExportButton label="Export sensitivity CSV" busyLabel="Exporting CSV…" disabled={!hasSweep} run={() => exportSweep('csv')} testId="export-sweep-csv" />
         <FilePickerButton
