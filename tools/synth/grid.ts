@@ -102,7 +102,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const cost = ENGINES.mvau.estimate(spec, c, ctx);
     const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(mw, c.bits, c.bits, false);
-    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : cost.dspLanes ? { dspLanes: cost.dspLanes } : {}) });
     return { module, cost };
   }
   if (c.kind === 'vvau') {

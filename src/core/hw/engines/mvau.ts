@@ -66,6 +66,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   // Multipliers.
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   let dsp = 0;
+  let dspLanes = 1;
   if (mul === 'dsp') {
     if (device.dspType === 'DSP58' && W <= 8 && A <= 9) {
       dsp = pe * Math.ceil(simd / 3); // mvu_vvu_8sx9_dsp58: 3-element dot product per DSP58
@@ -73,6 +74,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
     } else {
       const packing = dspPacking(W, A, device);
       if (packing.lanes > 1) {
+        dspLanes = Math.min(packing.lanes, pe);
         dsp = Math.ceil(pe / packing.lanes) * simd;
       } else {
         dsp = pe * simd * dspPerProduct(W, A, device.dspMultiplier);
@@ -94,6 +96,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   return calibrate({
     cycles,
     dsp,
+    ...(dspLanes > 1 ? { dspLanes } : {}),
     bram18,
     ...(uram > 0 ? { uram } : {}),
     lut,

@@ -10,7 +10,7 @@ import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { requantCost, thresholdingCost } from './thresholding.ts';
 import { vvauCost } from './vvau.ts';
 import { slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, slidingWindowStyle, type SlidingWindowShape } from './sliding-window.ts';
-import { accumulatorBits, assertFold, cheaperMemory, dspPacking, dspPerProduct, resolveWeightMem } from './common.ts';
+import { accumulatorBits, assertFold, cheaperMemory, dspPacking, dspPerProduct, packedLanes, resolveWeightMem } from './common.ts';
 import { minWastePrimitive } from '../memory.ts';
 
 const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
@@ -145,13 +145,20 @@ describe('VVAU full cost (vectorvectoractivation.py, FINN-R LUTs)', () => {
 
 describe('shared rules (engines/common.ts, memory.ts)', () => {
   it('DSP packing lanes by DSP type and widths', () => {
-    expect(dspPacking(8, 8, Z7)).toEqual({ lanes: 2, note: '2 products/DSP48E1 sharing the activation (mvu_8sx8u_dsp48)' });
-    expect(dspPacking(8, 8, { ...Z7, dspType: 'DSP48E2' }).lanes).toBe(2);
-    expect(dspPacking(4, 4, Z7)).toEqual({ lanes: 4, note: '4 products/DSP48E1 (mvu_4sx4u, needs narrow-range weights)' });
-    expect(dspPacking(4, 4, { ...Z7, dspType: 'DSP48E2' })).toEqual({ lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' });
-    expect(dspPacking(4, 5, Z7).lanes).toBe(2);
+    // DSP48E1: as the generator packs (weights W + A bits apart, (lanes-1)(W+A) + W + 1 <= 25 bits).
+    expect(dspPacking(8, 8, Z7)).toEqual({ lanes: 2, note: '2 products/DSP48E1 sharing the activation (weights 16 b apart on the 25-bit port, as generated)' });
+    expect(dspPacking(4, 4, Z7).lanes).toBe(3);
+    expect(dspPacking(4, 5, Z7).lanes).toBe(3);
+    expect(dspPacking(5, 5, Z7).lanes).toBe(2);
+    expect(dspPacking(3, 3, Z7).lanes).toBe(4);
     expect(dspPacking(9, 8, Z7).lanes).toBe(1);
     expect(dspPacking(8, 9, Z7).lanes).toBe(1);
+    expect(packedLanes(8, 8, 25)).toBe(2);
+    expect(packedLanes(8, 8, 24)).toBe(1);
+    expect(packedLanes(25, 2, 25)).toBe(1);
+    // DSP48E2: FINN's RTL kernels.
+    expect(dspPacking(8, 8, { ...Z7, dspType: 'DSP48E2' }).lanes).toBe(2);
+    expect(dspPacking(4, 4, { ...Z7, dspType: 'DSP48E2' })).toEqual({ lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' });
     expect(dspPacking(4, 4, GENERIC)).toEqual({ lanes: 1, note: 'one product per DSP multiplier (no packing known for this DSP)' });
   });
   it('DSP blocks per product: the wider operand on the wider port', () => {
