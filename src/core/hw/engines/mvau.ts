@@ -122,9 +122,23 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (mw * mh) / (pe * simd));
   const acc = accumulatorBits(mw, W, A, bits.actSigned);
+  // DSP48E1 products: packed lanes are taken apart in LUTs (`unpack`); a lone product per DSP lets
+  // Yosys (xilinx_dsp) pull its accumulator into the DSP's post-adder and P register (`dspAcc`).
+  const lanes = mul === 'dsp' && device.dspType === 'DSP48E1' ? Math.min(dspPacking(W, A, device).lanes, pe) : 0;
+  const absorbed = lanes === 1;
   return {
-    lut: { one: 1, lanes: pe * simd * (W + A), dotAdd: pe * (simd - 1) * acc, lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: pe * acc, romBits: mem === 'lutram' ? mw * mh * W : 0, inBuf: 2 * mw * A },
-    ff: { one: 1, weightReg: pe * simd * W, actReg: simd * A, acc: pe * acc },
+    lut: {
+      one: 1,
+      lanes: pe * simd * (W + A),
+      dotAdd: pe * (simd - 1) * acc,
+      lutMul: mul === 'lut' ? pe * simd * W * A : 0,
+      acc: absorbed ? 0 : pe * acc,
+      dspAcc: absorbed ? pe * acc : 0,
+      unpack: lanes > 1 ? pe * simd * (W + A) : 0,
+      romBits: mem === 'lutram' ? mw * mh * W : 0,
+      inBuf: 2 * mw * A,
+    },
+    ff: { one: 1, weightReg: pe * simd * W, actReg: simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0 },
   };
 }
 
