@@ -150,7 +150,7 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
   else if (previous.families?.[family]) {
     // Not refitted: the table keeps what it had for this family.
     table.families[family] = previous.families[family];
-    for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: the table keeps its previous coefficients`;
+    for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notRefitted = `${family} is not in --families: the table keeps its previous coefficients (the fit above is this run's, not written)`;
   } else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table`;
 }
 writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
