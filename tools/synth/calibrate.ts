@@ -147,7 +147,11 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
     };
   }
   if (!values.families || values.families.split(',').includes(family)) table.families[family] = { lutPerLut6: factor, kinds };
-  else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table`;
+  else if (previous.families?.[family]) {
+    // Not refitted: the table keeps what it had for this family.
+    table.families[family] = previous.families[family];
+    for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notRefitted = `${family} is not in --families: the table keeps its previous coefficients (the fit above is this run's, not written)`;
+  } else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table`;
 }
 writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
 writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');

@@ -6,7 +6,7 @@
  * interrupted run keeps what it did (and a rerun skips configurations already in the file).
  *
  * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc]
- *        [--per-kind 40] [--timeout 600] [--out tools/synth/grid-results.json]
+ *        [--per-kind 40] [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     'per-kind': { type: 'string', default: '40' },
     timeout: { type: 'string', default: '600' },
     out: { type: 'string', default: 'tools/synth/grid-results.json' },
+    /** Only configurations of these bit widths (e.g. 4,8: the DSP rows first when time is short). */
+    bits: { type: 'string' },
   },
 });
 const root = resolve(import.meta.dirname, '../..');
@@ -102,7 +104,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const cost = ENGINES.mvau.estimate(spec, c, ctx);
     const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(mw, c.bits, c.bits, false);
-    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : cost.dspLanes ? { dspLanes: cost.dspLanes } : {}) });
     return { module, cost };
   }
   if (c.kind === 'vvau') {
@@ -160,7 +162,8 @@ try {
   for (const family of families) {
     const factor = lutFactor(getDevice(FAMILIES[family].device));
     for (const kind of kinds) {
-      const configs = gridConfigs(kind).slice(0, perKind);
+      const bitsFilter = values.bits ? new Set(values.bits.split(',').map(Number)) : null;
+      const configs = gridConfigs(kind).slice(0, perKind).filter((c) => !bitsFilter || bitsFilter.has(c.bits));
       for (const [i, c] of configs.entries()) {
         const id = `${family}/${c.id}`;
         if (done.has(id)) continue;

@@ -47,17 +47,19 @@ if (!synthLayers && (Math.abs(before.fps - synth.fps) > 1e-6 || before.totals.ds
 for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  estimator (LUT fit ${applied[calibrationFamily(device) ?? 'xilinx'] ? 'applied' : 'not applied'}) ${a[k]} (${err(a[k], s[k])})  LUT+FF fit ${l[k]} (${err(l[k], s[k])})  synthesized ${s[k]}`);
 
 /** Estimated LUT (device unit) and FF per engine kind, in the kinds `edgefold synth --hierarchy` reports. */
-function byKind(e: typeof before): Record<string, { lut: number; ff: number }> {
-  const out: Record<string, { lut: number; ff: number }> = {};
-  const add = (k: string, lut: number, ff: number) => {
-    const o = (out[k] ??= { lut: 0, ff: 0 });
+function byKind(e: typeof before): Record<string, { lut: number; ff: number; dsp: number; bram18: number }> {
+  const out: Record<string, { lut: number; ff: number; dsp: number; bram18: number }> = {};
+  const add = (k: string, lut: number, ff: number, dsp = 0, bram18 = 0) => {
+    const o = (out[k] ??= { lut: 0, ff: 0, dsp: 0, bram18: 0 });
     o.lut += Math.round(lut * e.device.lutFactor);
     o.ff += ff;
+    o.dsp += dsp;
+    o.bram18 += bram18;
   };
   const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', fmpadding: 'sliding-window' };
   for (const l of e.layers) {
-    for (const r of l.engines) add(names[r.kind] ?? r.kind, r.lut, r.ff);
-    for (const f of l.fifos) add('fifo', f.lut, f.ff);
+    for (const r of l.engines) add(names[r.kind] ?? r.kind, r.lut, r.ff, r.dsp, r.bram18);
+    for (const f of l.fifos) add('fifo', f.lut, f.ff, 0, f.bram18);
     for (const c of l.widthConverters) add('width-converter', c.lut, c.ff);
   }
   return out;
@@ -66,9 +68,9 @@ const synthKinds = (synth as unknown as { byKind?: Record<string, { synthesized:
 {
   const pb = byKind(before);
   const pl = byKind(withLut);
-  console.log(`per kind (LUT prior / LUT fit / synthesized; FF prior / FF fit / synthesized)${synthKinds ? '' : '; no per-kind synthesis (run edgefold synth --hierarchy): synthesized shows 0'}:`);
+  console.log(`per kind (LUT prior / LUT fit / synthesized; FF prior / FF fit / synthesized; DSP, BRAM18 estimated / synthesized)${synthKinds ? '' : '; no per-kind synthesis (run edgefold synth --hierarchy): synthesized shows 0'}:`);
   for (const k of [...new Set([...Object.keys(pb), ...Object.keys(synthKinds ?? {})])]) {
     const s2 = synthKinds?.[k]?.synthesized;
-    console.log(`  ${k.padEnd(16)} LUT ${pb[k]?.lut ?? 0} / ${pl[k]?.lut ?? 0} / ${s2?.lut ?? 0}   FF ${pb[k]?.ff ?? 0} / ${pl[k]?.ff ?? 0} / ${s2?.ff ?? 0}`);
+    console.log(`  ${k.padEnd(16)} LUT ${pb[k]?.lut ?? 0} / ${pl[k]?.lut ?? 0} / ${s2?.lut ?? 0}   FF ${pb[k]?.ff ?? 0} / ${pl[k]?.ff ?? 0} / ${s2?.ff ?? 0}   DSP ${pb[k]?.dsp ?? 0} / ${s2?.dsp ?? 0}   BRAM18 ${pb[k]?.bram18 ?? 0} / ${s2?.bram18 ?? 0}`);
   }
 }

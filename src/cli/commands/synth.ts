@@ -76,7 +76,7 @@ export const synthCommand: Command = {
       fps: est.fps,
       layers: Object.fromEntries(est.layers.map((l) => [l.name, l.config])),
       yosys: run.yosysVersion,
-      synthesis: `${info.synth} -top ${design.top}`,
+      synthesis: `${values.hierarchy ? info.synthHierarchical : info.synth} -top ${design.top}`,
       seconds: run.seconds,
       lutUnit: info.lutUnit,
       estimated,

@@ -366,6 +366,7 @@ function totalsPass(
       if (e.fold.parallelWindow) row.parallelWindow = true;
       if (c.uram) row.uram = c.uram;
       if (c.requantStyle) row.requantStyle = c.requantStyle;
+      if (c.dspLanes) row.dspLanes = c.dspLanes;
       return row;
     });
     const fifos = stream.fifos[li];

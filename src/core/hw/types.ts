@@ -52,6 +52,8 @@ export interface EngineCost {
   /** Thresholding engines only: the requantiser the estimate charged (and the generator emits). */
   requantStyle?: RequantChoice;
   dsp: number;
+  /** MVAU on DSPs: products per DSP (PE lanes sharing the activation), which the generator packs the same way. */
+  dspLanes?: number;
   /** RAMB18-equivalent blocks (18 Kbit, FINN's unit). */
   bram18: number;
   /** UltraRAM blocks (288 Kbit, FINN's uram_estimation); absent when the engine uses none. */

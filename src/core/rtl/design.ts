@@ -125,6 +125,13 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     return n;
   };
   const vendorOn = (row: LayerRow, kind: string) => (options.vendorMultiplier && engineRow(row, kind).dsp > 0 ? { vendorMultiplier: options.vendorMultiplier } : {});
+  // The MVAU's products as the estimate counted them: packed PE lanes per DSP (Xilinx DSP48,
+  // written with `*`), or one vendor primitive per product, or one `*` per product.
+  const mvauMultipliers = (row: LayerRow) => {
+    const lanes = engineRow(row, 'mvau').dspLanes ?? 1;
+    if (lanes > 1 && !options.vendorMultiplier) return { dspLanes: lanes };
+    return vendorOn(row, 'mvau');
+  };
   let last: { elements: number; bits: number } = { elements: 1, bits: net.input.bits };
   const push = (kind: StageInfo['kind'], layer: string, module: EmittedModule, inEl: number, inBits: number, outEl: number, outBits: number, depth: number) => {
     if (last.bits !== inBits) throw new Error(`${module.name}: element width ${inBits} after ${last.bits}`);
@@ -222,7 +229,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const spec = { kind: 'mvau' as const, mw, mh: op.outChannels, numVectors: op.outDim[0] * op.outDim[1] };
       const m = rtlEmitterOf('mvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
         name: unique(`${base}_mvau`),
-        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...(isLast ? { bias: conv.bias } : {}), ...vendorOn(row, 'mvau') },
+        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...(isLast ? { bias: conv.bias } : {}), ...mvauMultipliers(row) },
       });
       push('mvau', op.name, m, simd, A, pe, accBits, fifoDepth(row, 'mvau'));
     }

@@ -25,7 +25,15 @@ export interface MacEngineParams {
   vendorMultiplier?: VendorMultiplier;
 }
 
-export interface MvauParams extends MacEngineParams {
+/**
+ * Products one packed multiply computes (MVAU only: PE lanes share the activation): the
+ * estimate's `dspLanes` (engines/common.ts dspPacking). 1 or absent: one `*` per product.
+ */
+export interface PackedProducts {
+  dspLanes?: number;
+}
+
+export interface MvauParams extends MacEngineParams, PackedProducts {
   /** Matrix width (k*k*Cin or input features) and height (output channels); weights row-major [mh][mw]. */
   mw: number;
   mh: number;
@@ -72,6 +80,45 @@ export function accumulateStage(term: string, outExtra = ''): string {
 
 export const activationOperand = (expr: string, signed: boolean): string => (signed ? `$signed(${expr})` : `$signed({1'b0, ${expr}})`);
 
+/**
+ * Products of `lanes` PE lanes that share the activation, on one multiply (the INT8 packing of
+ * Xilinx WP487 and FINN's mvu_8sx8u_dsp48, in the form the generator writes): lane l's weight is
+ * placed at bit l*S, S = WB + AB bits apart, so the packed product is sum_l (w_l * x) * 2^(l*S).
+ * Each w_l * x fits S signed bits, so the lanes are taken back from the bottom: the low S bits
+ * (as signed) are lane 0's product; removing it leaves (P >>> S) + (lane 0 negative), and so on.
+ * The packed weight needs (lanes-1)*S + WB + 1 bits (the lower lanes' sum can take the top lane
+ * one past its own range; engines/common.ts keeps it within DSP48E1's 25-bit port), so Yosys maps
+ * each packed product to one DSP48E1.
+ */
+export function packedDotProducts(lanes: number, WB: number, AB: number, actSigned: boolean): string {
+  const S = WB + AB;
+  const PW = (lanes - 1) * S + WB + 1;
+  const PPW = PW + AB + 1;
+  return `  localparam L = ${lanes}, S = ${S}, PW = ${PW}, PPW = ${PPW}, G = (PE + L - 1) / L;
+  reg [PE*ACC-1:0] dotv;
+  reg signed [PW-1:0] wpack;
+  reg signed [PPW-1:0] pprod, rest_p;
+  reg signed [S-1:0] lanep;
+  integer i, j, l;
+  always @* begin
+    dotv = {PE*ACC{1'b0}};
+    for (i = 0; i < G; i = i + 1)
+      for (j = 0; j < SIMD; j = j + 1) begin
+        wpack = 0;
+        for (l = 0; l < L; l = l + 1)
+          if (i*L + l < PE) wpack = wpack + ($signed(s1_w[((i*L + l)*SIMD + j)*WB +: WB]) <<< (l*S));
+        pprod = wpack * ${activationOperand('s1_x[j*AB +: AB]', actSigned)};
+        rest_p = pprod;
+        for (l = 0; l < L; l = l + 1) begin
+          lanep = rest_p[S-1:0];
+          if (i*L + l < PE) dotv[(i*L + l)*ACC +: ACC] = $signed(dotv[(i*L + l)*ACC +: ACC]) + lanep;
+          rest_p = (rest_p >>> S) + $signed({1'b0, rest_p[S-1]});
+        end
+      end
+  end
+`;
+}
+
 export function emitMvau(p: MvauParams): EmittedModule {
   const { name, mw, mh, pe, simd, weightBits: WB, actBits: AB, accBits: ACC } = p;
   if (mw % simd !== 0 || mh % pe !== 0) throw new RangeError(`${name}: PE ${pe} / SIMD ${simd} do not divide ${mh} x ${mw}`);
@@ -85,6 +132,9 @@ export function emitMvau(p: MvauParams): EmittedModule {
     for (let nf = 0; nf < NF; nf++) words.push(packWord(Array.from({ length: pe }, (_, k) => p.bias![nf * pe + k]), ACC));
     files[bfile] = words.join('\n') + '\n';
   }
+  const lanes = Math.min(p.dspLanes ?? 1, pe);
+  if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`${name}: dspLanes must be a positive integer, got ${p.dspLanes}`);
+  if (lanes > 1 && p.vendorMultiplier) throw new RangeError(`${name}: packed products are written with \`*\` (Xilinx DSP48 inference), not on ${p.vendorMultiplier} primitives`);
   const inW = simd * AB;
   const outW = pe * ACC;
   const verilog = `// MVAU ${name}: MW=${mw} MH=${mh} PE=${pe} SIMD=${simd}, W${WB} A${AB}${p.actSigned ? 's' : 'u'}, acc ${ACC} b; ${NF * SF} cycles per vector
@@ -125,14 +175,17 @@ ${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", b
   reg [SIMD*AB-1:0] s1_x;
   reg [PE*SIMD*WB-1:0] s1_w;
   reg [${clog2(NF)}:0] s1_nf;
+  // Weight address nf * SF + sf, counted (a multiply by SF would become a DSP on Xilinx).
+  reg [${clog2(NF * SF)}:0] waddr;
   always @(posedge clk) begin
     if (rst) begin
-      sf <= 0; nf <= 0; rbank <= 1'b0; s1_valid <= 1'b0;
+      sf <= 0; nf <= 0; rbank <= 1'b0; s1_valid <= 1'b0; waddr <= 0;
     end else if (advance) begin
       s1_valid <= issue;
       if (issue) begin
         s1_x <= ibuf[(rbank ? SF : 0) + sf];
-        s1_w <= wmem[nf * SF + sf];
+        s1_w <= wmem[waddr];
+        waddr <= (waddr == NF * SF - 1) ? 0 : waddr + 1;
         s1_first <= (sf == 0);
         s1_last <= (sf == SF - 1);
         s1_nf <= nf;
@@ -147,7 +200,7 @@ ${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", b
   end
 
   // Dot products of the SIMD lanes, one per PE.
-${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE*SIMD', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[(g % SIMD)*AB +: AB]', 's1_x[(g % SIMD)*AB + AB-1]', AB, p.actSigned)) : ''}  reg [PE*ACC-1:0] dotv;
+${lanes > 1 ? packedDotProducts(lanes, WB, AB, p.actSigned) : `${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE*SIMD', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[(g % SIMD)*AB +: AB]', 's1_x[(g % SIMD)*AB + AB-1]', AB, p.actSigned)) : ''}  reg [PE*ACC-1:0] dotv;
   reg signed [ACC-1:0] t;
   integer i, j;
   always @* begin
@@ -158,7 +211,7 @@ ${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE*SIMD', exte
       dotv[i*ACC +: ACC] = t;
     end
   end
-
+`}
 ${accumulateStage(`$signed(dotv[lane*ACC +: ACC])`, p.bias ? ' + $signed(bmem[s1_nf][lane*ACC +: ACC])' : '')}endmodule
 `;
   return { name, verilog, files, inWidth: inW, outWidth: outW };

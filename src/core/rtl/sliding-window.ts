@@ -9,7 +9,7 @@
  * The reader starts a window once the last input pixel it needs has been written; the writer
  * runs ahead up to NR rows past the lowest row the reader still needs.
  */
-import { clog2, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, constMul, streamPorts, type EmittedModule } from './verilog.ts';
 
 export interface SlidingWindowParams {
   name: string;
@@ -69,21 +69,21 @@ ${streamPorts(width, width)}
   reg [31:0] rbase, pbase;
   wire advance = !out_valid || out_ready;
 
-  wire signed [31:0] top = $signed({1'b0, oy}) * ${SH} - ${PT};
-  wire signed [31:0] left = $signed({1'b0, ox}) * ${SW} - ${PL};
+  wire signed [31:0] top = ${constMul("$signed({1'b0, oy})", SH)} - ${PT};
+  wire signed [31:0] left = ${constMul("$signed({1'b0, ox})", SW)} - ${PL};
   wire signed [31:0] iy = top + ky;
   wire signed [31:0] ix = left + kx;
   wire signed [31:0] last_y = (top + ${KH - 1} > ${H - 1}) ? ${H - 1} : top + ${KH - 1};
   wire signed [31:0] last_x = (left + ${KW - 1} > ${W - 1}) ? ${W - 1} : left + ${KW - 1};
   wire [31:0] low_row = rbase + ((top < 0) ? 0 : top);
-  wire [31:0] need_pix = pbase + last_y * W + last_x;
+  wire [31:0] need_pix = pbase + ${constMul('last_y', W)} + last_x;
   wire window_ready = wpix > need_pix;
   wire pad = (iy < 0) || (iy >= H) || (ix < 0) || (ix >= W);
   wire [31:0] row_abs = rbase + iy;
   wire [${RB - 1}:0] slot = row_abs[${RB - 1}:0];
   wire [${RB - 1}:0] wslot = wrow[${RB - 1}:0];
-  wire [31:0] raddr = (slot * W + ix) * CF + rcf;
-  wire [31:0] waddr = (wslot * W + wx) * CF + wcf;
+  wire [31:0] raddr = ${constMul(`${constMul('slot', W)} + ix`, CF)} + rcf;
+  wire [31:0] waddr = ${constMul(`${constMul('wslot', W)} + wx`, CF)} + wcf;
   assign in_ready = wrow < low_row + NR;
 
   always @(posedge clk) begin

@@ -88,3 +88,17 @@ export function registeredChannelFoldOutput(): string {
 endmodule
 `;
 }
+
+/**
+ * `expr * k` for a constant k >= 0 written as shifts and adds (one term per set bit), so that Yosys
+ * builds it from adders: a `*` by a constant becomes a DSP48E1 on Xilinx whenever the product
+ * has 9 bits or more (synth_xilinx map_dsp), which the estimate does not charge for address logic.
+ * Same value in any context width (`expr` is wrapped in parentheses).
+ */
+export function constMul(expr: string, k: number): string {
+  if (!Number.isInteger(k) || k < 0) throw new RangeError(`constMul: ${k} is not a non-negative integer`);
+  if (k === 0) return '0';
+  const terms: string[] = [];
+  for (let bit = 0; 2 ** bit <= k; bit++) if (Math.floor(k / 2 ** bit) % 2 === 1) terms.push(bit === 0 ? `(${expr})` : `((${expr}) <<< ${bit})`);
+  return terms.length === 1 ? terms[0] : `(${terms.join(' + ')})`;
+}

@@ -33,7 +33,8 @@ ${streamPorts(inW, outW)}
   reg [PE*WB-1:0] wmem [0:CF*K2-1];
   initial $readmemh("${wfile}", wmem);
   reg [${clog2(K2)}:0] k;
-  reg [${clog2(CF)}:0] cf;
+  // Weight address cf * K2 + k, counted (a multiply by K2 would become a DSP on Xilinx).
+  reg [${clog2(CF * K2)}:0] waddr;
   wire advance = !out_valid || out_ready;
   wire issue = advance && in_valid;
   assign in_ready = advance;
@@ -43,20 +44,16 @@ ${streamPorts(inW, outW)}
   reg [PE*WB-1:0] s1_w;
   always @(posedge clk) begin
     if (rst) begin
-      k <= 0; cf <= 0; s1_valid <= 1'b0;
+      k <= 0; waddr <= 0; s1_valid <= 1'b0;
     end else if (advance) begin
       s1_valid <= issue;
       if (issue) begin
         s1_x <= in_data;
-        s1_w <= wmem[cf * K2 + k];
+        s1_w <= wmem[waddr];
         s1_first <= (k == 0);
         s1_last <= (k == K2 - 1);
-        if (k == K2 - 1) begin
-          k <= 0;
-          cf <= (cf == CF - 1) ? 0 : cf + 1;
-        end else begin
-          k <= k + 1;
-        end
+        k <= (k == K2 - 1) ? 0 : k + 1;
+        waddr <= (waddr == CF * K2 - 1) ? 0 : waddr + 1;
       end
     end
   end

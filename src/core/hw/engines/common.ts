@@ -42,28 +42,41 @@ export interface DspPacking {
   note: string;
 }
 
+/** Width of the DSP48E1's multiplier port A (25 x 18 multiplier, UG479). */
+export const DSP48E1_A_BITS = 25;
+
 /**
- * How many products with a shared activation one DSP block computes, as the RTL kernels in
- * finn-rtllib/mvu/ actually do it:
- * - mvu_4sx4u.sv: 4 lanes per DSP48 (PIPE_COUNT = (PE+3)/4) for <= 4-bit operands; on DSP48E1 it
- *   needs narrow-range weights ([-7, 7]), which Brevitas' default weight quantizers produce.
- * - mvu_8sx8u_dsp48.sv: 2 lanes per DSP48 (PIPE_COUNT = (PE+1)/2) for <= 8-bit operands.
- * - wider operands: FINN falls back to the HLS MVAU, one product per multiplier.
- * FINN's own RTL estimate (rtl/matrixvectoractivation_rtl.py) uses ceil(PE/4)*SIMD for every
- * width, i.e. half the DSPs the 8-bit kernel instantiates.
+ * Lanes of W x A products that share an activation in one multiply as the generator packs them
+ * (src/core/rtl/mvau.ts packedDotProducts): weights S = W + A bits apart (each product fits S
+ * signed bits, so every lane is recovered exactly), the packed weight (lanes-1)*S + W + 1 bits
+ * (the sum of the lanes' weights needs one bit more than the top lane) no wider than the port.
+ * W8A8 -> 2, W6A6 -> 2, W5A5 -> 2, W4A4 -> 3 on a 25-bit port.
+ */
+export function packedLanes(weightBits: number, actBits: number, portBits: number): number {
+  if (weightBits + 1 > portBits) return 1;
+  return Math.floor((portBits - weightBits - 1) / (weightBits + actBits)) + 1;
+}
+
+/**
+ * How many products with a shared activation one DSP block computes:
+ * - DSP48E1 (7-series): what the generator builds and Yosys 0.23's synth_xilinx maps to one
+ *   DSP48E1 each (packedLanes on the 25-bit port; activations up to 17 bits fit the 18-bit B
+ *   port). This departs from FINN's mvu_4sx4u (4 lanes of 4 bits, which on DSP48E1 needs
+ *   narrow-range weights and a correction the generator does not build): 3 lanes at 4 bits.
+ * - DSP48E2 (UltraScale+), FINN's RTL kernels (no synthesis flow here to check another rule):
+ *   mvu_4sx4u.sv 4 lanes (PIPE_COUNT = (PE+3)/4) for <= 4-bit operands, mvu_8sx8u_dsp48.sv 2 lanes
+ *   (PIPE_COUNT = (PE+1)/2) for <= 8-bit. FINN's own RTL estimate (rtl/matrixvectoractivation_rtl.py)
+ *   uses ceil(PE/4)*SIMD for every width, i.e. half the DSPs the 8-bit kernel instantiates.
+ * - other DSPs and wider operands: one product per multiplier.
  */
 export function dspPacking(weightBits: number, actBits: number, device: EngineDevice): DspPacking {
   const t = device.dspType;
-  if ((t === 'DSP48E1' || t === 'DSP48E2') && weightBits <= 8 && actBits <= 8) {
-    if (weightBits <= 4 && actBits <= 4) {
-      return {
-        lanes: 4,
-        note:
-          t === 'DSP48E1'
-            ? '4 products/DSP48E1 (mvu_4sx4u, needs narrow-range weights)'
-            : '4 products/DSP48E2 (mvu_4sx4u)',
-      };
-    }
+  if (t === 'DSP48E1' && actBits + 1 <= 18) {
+    const lanes = packedLanes(weightBits, actBits, DSP48E1_A_BITS);
+    if (lanes > 1) return { lanes, note: `${lanes} products/DSP48E1 sharing the activation (weights ${weightBits + actBits} b apart on the 25-bit port, as generated)` };
+  }
+  if (t === 'DSP48E2' && weightBits <= 8 && actBits <= 8) {
+    if (weightBits <= 4 && actBits <= 4) return { lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' };
     return { lanes: 2, note: `2 products/${t} sharing the activation (mvu_8sx8u_dsp48)` };
   }
   return { lanes: 1, note: 'one product per DSP multiplier (no packing known for this DSP)' };

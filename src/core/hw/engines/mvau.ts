@@ -66,14 +66,17 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   // Multipliers.
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   let dsp = 0;
+  let dspLanes = 1;
   if (mul === 'dsp') {
     if (device.dspType === 'DSP58' && W <= 8 && A <= 9) {
       dsp = pe * Math.ceil(simd / 3); // mvu_vvu_8sx9_dsp58: 3-element dot product per DSP58
       notes.push('DSP58: PE*ceil(SIMD/3) (mvu_vvu_8sx9_dsp58)');
     } else {
       const packing = dspPacking(W, A, device);
-      if (packing.lanes > 1) {
-        dsp = Math.ceil(pe / packing.lanes) * simd;
+      // PE 1 has no lanes to pack: the generator writes the plain product.
+      if (packing.lanes > 1 && pe > 1) {
+        dspLanes = Math.min(packing.lanes, pe);
+        dsp = (Math.ceil(pe / packing.lanes) - (device.dspType === 'DSP48E1' && loneLaneInLuts(pe, packing.lanes, W, A) ? 1 : 0)) * simd;
       } else {
         dsp = pe * simd * dspPerProduct(W, A, device.dspMultiplier);
       }
@@ -83,7 +86,8 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
 
   // FINN-R LUT model: 300 + 1.1 * PE * (mult + adder tree + accumulator) (+ LUTRAM weights).
   const accBits = accumulatorBits(mw, W, A, bits.actSigned);
-  const multLuts = mul === 'lut' ? simd * lutMultiplier(W, A) : 0;
+  const loneLaneLuts = dspLanes > 1 && device.dspType === 'DSP48E1' && loneLaneInLuts(pe, dspLanes, W, A) ? (simd * lutMultiplier(W, A)) / pe : 0;
+  const multLuts = mul === 'lut' ? simd * lutMultiplier(W, A) : loneLaneLuts;
   const adderLuts = (W + A) * (2 * simd - 1);
   const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits)) + lutramLuts;
 
@@ -94,6 +98,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   return calibrate({
     cycles,
     dsp,
+    ...(dspLanes > 1 ? { dspLanes } : {}),
     bram18,
     ...(uram > 0 ? { uram } : {}),
     lut,
@@ -108,6 +113,16 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
 }
 
 /**
+ * A last, partial group of one lane: its product is used only S = W + A bits wide, and Yosys 0.23
+ * `synth_xilinx` maps a product under 9 bits to LUTs (mul2dsp DSP_Y_MINWIDTH=9): W4A4 PE 4 packs
+ * lanes 0-2 on a DSP48E1 and builds lane 3's product in LUTs (the Xilinx grid's
+ * mvau-b4-c8-k1-o8-pe4-simd1: 1 DSP48E1).
+ */
+export function loneLaneInLuts(pe: number, lanes: number, W: number, A: number): boolean {
+  return pe % lanes === 1 && W + A < 9;
+}
+
+/**
  * What the synthesis calibration (calibration.ts) multiplies for an MVAU: operand bits of the
  * PE x SIMD lanes (adder tree, operand muxes), LUT-multiplier bits, accumulator bits, weight
  * bits held in LUTs (ROM / LUTRAM; BRAM-held weights cost none), input double-buffer bits;
@@ -119,9 +134,24 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (mw * mh) / (pe * simd));
   const acc = accumulatorBits(mw, W, A, bits.actSigned);
+  // DSP48E1 products: packed lanes are taken apart in LUTs (`unpack`); a lone product per DSP lets
+  // Yosys (xilinx_dsp) pull its accumulator into the DSP's post-adder and P register (`dspAcc`).
+  const lanes = mul === 'dsp' && device.dspType === 'DSP48E1' ? Math.min(dspPacking(W, A, device).lanes, pe) : 0;
+  // (pe 1: lanes 1, the plain product, as mvauCost.)
+  const absorbed = lanes === 1;
   return {
-    lut: { one: 1, lanes: pe * simd * (W + A), dotAdd: pe * (simd - 1) * acc, lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: pe * acc, romBits: mem === 'lutram' ? mw * mh * W : 0, inBuf: 2 * mw * A },
-    ff: { one: 1, weightReg: pe * simd * W, actReg: simd * A, acc: pe * acc },
+    lut: {
+      one: 1,
+      lanes: pe * simd * (W + A),
+      dotAdd: pe * (simd - 1) * acc,
+      lutMul: mul === 'lut' ? pe * simd * W * A : lanes > 1 && loneLaneInLuts(pe, lanes, W, A) ? simd * W * A : 0,
+      acc: absorbed ? 0 : pe * acc,
+      dspAcc: absorbed ? pe * acc : 0,
+      unpack: lanes > 1 ? pe * simd * (W + A) : 0,
+      romBits: mem === 'lutram' ? mw * mh * W : 0,
+      inBuf: 2 * mw * A,
+    },
+    ff: { one: 1, weightReg: pe * simd * W, actReg: simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0 },
   };
 }
 

@@ -9,8 +9,9 @@ import { addStreamsCost } from './add-streams.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { requantCost, thresholdingCost } from './thresholding.ts';
 import { vvauCost } from './vvau.ts';
+import { loneLaneInLuts, mvauCost } from './mvau.ts';
 import { slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, slidingWindowStyle, type SlidingWindowShape } from './sliding-window.ts';
-import { accumulatorBits, assertFold, cheaperMemory, dspPacking, dspPerProduct, resolveWeightMem } from './common.ts';
+import { accumulatorBits, assertFold, cheaperMemory, dspPacking, dspPerProduct, packedLanes, resolveWeightMem } from './common.ts';
 import { minWastePrimitive } from '../memory.ts';
 
 const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
@@ -145,14 +146,36 @@ describe('VVAU full cost (vectorvectoractivation.py, FINN-R LUTs)', () => {
 
 describe('shared rules (engines/common.ts, memory.ts)', () => {
   it('DSP packing lanes by DSP type and widths', () => {
-    expect(dspPacking(8, 8, Z7)).toEqual({ lanes: 2, note: '2 products/DSP48E1 sharing the activation (mvu_8sx8u_dsp48)' });
-    expect(dspPacking(8, 8, { ...Z7, dspType: 'DSP48E2' }).lanes).toBe(2);
-    expect(dspPacking(4, 4, Z7)).toEqual({ lanes: 4, note: '4 products/DSP48E1 (mvu_4sx4u, needs narrow-range weights)' });
-    expect(dspPacking(4, 4, { ...Z7, dspType: 'DSP48E2' })).toEqual({ lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' });
-    expect(dspPacking(4, 5, Z7).lanes).toBe(2);
+    // DSP48E1: as the generator packs (weights W + A bits apart, (lanes-1)(W+A) + W + 1 <= 25 bits).
+    expect(dspPacking(8, 8, Z7)).toEqual({ lanes: 2, note: '2 products/DSP48E1 sharing the activation (weights 16 b apart on the 25-bit port, as generated)' });
+    expect(dspPacking(4, 4, Z7).lanes).toBe(3);
+    expect(dspPacking(4, 5, Z7).lanes).toBe(3);
+    expect(dspPacking(5, 5, Z7).lanes).toBe(2);
+    expect(dspPacking(3, 3, Z7).lanes).toBe(4);
     expect(dspPacking(9, 8, Z7).lanes).toBe(1);
     expect(dspPacking(8, 9, Z7).lanes).toBe(1);
+    expect(packedLanes(8, 8, 25)).toBe(2);
+    expect(packedLanes(8, 8, 24)).toBe(1);
+    expect(packedLanes(25, 2, 25)).toBe(1);
+    // DSP48E2: FINN's RTL kernels.
+    expect(dspPacking(8, 8, { ...Z7, dspType: 'DSP48E2' }).lanes).toBe(2);
+    expect(dspPacking(4, 4, { ...Z7, dspType: 'DSP48E2' })).toEqual({ lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' });
     expect(dspPacking(4, 4, GENERIC)).toEqual({ lanes: 1, note: 'one product per DSP multiplier (no packing known for this DSP)' });
+  });
+  it('MVAU DSP48E1 count is what the generator packs and Yosys maps (a lone narrow lane goes to LUTs)', () => {
+    const shape = { mw: 8, mh: 12, numVectors: 1 };
+    const w4 = { weightBits: 4, actBits: 4 };
+    const w8 = { weightBits: 8, actBits: 8 };
+    expect(mvauCost(shape, w4, { pe: 3, simd: 2 }, Z7).dsp).toBe(2); // one group of 3 per SIMD element
+    expect(mvauCost(shape, w4, { pe: 4, simd: 1 }, Z7).dsp).toBe(1); // lanes 0-2 on a DSP, lane 3 (8-bit product) in LUTs
+    expect(mvauCost(shape, w4, { pe: 4, simd: 1 }, Z7).dspLanes).toBe(3);
+    expect(mvauCost(shape, w4, { pe: 2, simd: 1 }, Z7).dsp).toBe(1);
+    expect(mvauCost(shape, w4, { pe: 1, simd: 4 }, Z7)).toMatchObject({ dsp: 4 });
+    expect(mvauCost(shape, w4, { pe: 1, simd: 4 }, Z7).dspLanes).toBeUndefined();
+    expect(mvauCost(shape, w8, { pe: 3, simd: 1 }, Z7).dsp).toBe(2); // the lone 16-bit lane stays on a DSP
+    expect(mvauCost(shape, w4, { pe: 4, simd: 1 }, { ...Z7, dspType: 'DSP48E2' }).dsp).toBe(1); // FINN's mvu_4sx4u
+    expect(loneLaneInLuts(4, 3, 4, 4)).toBe(true);
+    expect(loneLaneInLuts(4, 3, 5, 4)).toBe(false);
   });
   it('DSP blocks per product: the wider operand on the wider port', () => {
     // 20 x 30 on 25 x 18: ceil(30/25) * ceil(20/18) = 2 * 2 = 4, either operand order

@@ -100,9 +100,11 @@ export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (k2 * C) / pe / simd);
   const acc = accumulatorBits(k2, W, A, bits.actSigned);
+  // One product per DSP48E1: Yosys (xilinx_dsp) pulls the accumulator into the DSP (`dspAcc`).
+  const absorbed = mul === 'dsp' && device.dspType === 'DSP48E1';
   return {
-    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: pe * acc, romBits: mem === 'lutram' ? k2 * C * W : 0 },
-    ff: { one: 1, weightReg: pe * simd * W, actReg: pe * simd * A, acc: pe * acc },
+    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, romBits: mem === 'lutram' ? k2 * C * W : 0 },
+    ff: { one: 1, weightReg: pe * simd * W, actReg: pe * simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0 },
   };
 }
 
