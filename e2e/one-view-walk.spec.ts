@@ -21,7 +21,7 @@ async function openThirdParty(page: Page, file: URL, name: string) {
 test('at 1280x720 the three live charts are whole in the window, long names show their distinct end, the resources export holds both its charts', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto('/');
-  await expect(page.getByTestId('chart-cycles').locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(page.getByTestId('chart-cycles').locator('svg.chart-surface g.bar').first()).toBeVisible();
   for (const id of ['chart-accuracy-fps', 'chart-resources', 'chart-cycles']) {
     const box = (await page.getByTestId(id).boundingBox())!;
     console.log(`${id}: y ${Math.round(box.y)} to ${Math.round(box.y + box.height)}`);
@@ -46,7 +46,7 @@ test('at 1280x720 the three live charts are whole in the window, long names show
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save resources chart as PNG' }).click()]);
   const png = PNG.sync.read(readFileSync((await download.path())!));
-  const charts = await page.getByTestId('chart-resources').locator('.recharts-wrapper > svg.recharts-surface').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+  const charts = await page.getByTestId('chart-resources').locator('svg.chart-surface').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
   console.log(`resources PNG ${png.width} x ${png.height} px; charts on screen ${charts.join(' + ')} px high`);
   expect(charts).toHaveLength(2);
   expect(png.height).toBe(2 * Math.round(charts[0] + charts[1]));
