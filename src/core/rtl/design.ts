@@ -88,7 +88,7 @@ function emitLayerRequant(
   const engine = engineRow(row, 'thresholding');
   const style = engine.requantStyle;
   if (!style) throw badInput(`layer "${row.name}": the estimate does not say which requantiser its thresholding engine is.`, row.name);
-  const ctx: RtlContext = { requant: style };
+  const ctx: RtlContext = { requant: style, memStyle: row.config.memStyle };
   const spec = { kind: 'thresholding' as const, channels, numVectors, thresholdBits: inBits, outBits: requant.out.bits };
   const vendor = engine.dsp > 0 && vendorMultiplier ? { vendorMultiplier } : {};
   const module = rtlEmitterOf('thresholding').emit(spec, foldOf(engine), ctx, { name, data: { inBits, requant, ...vendor } });

@@ -7,6 +7,7 @@ import { getDevice, toEngineDevice } from '../hw/devices.ts';
 import { rtlEmitterOf } from '../hw/engines/index.ts';
 import { mvauCost } from '../hw/engines/mvau.ts';
 import { vvauCost } from '../hw/engines/vvau.ts';
+import { requantCost } from '../hw/engines/thresholding.ts';
 import type { MemStyle } from '../hw/types.ts';
 import { ramStyleAttribute } from './verilog.ts';
 
@@ -36,6 +37,16 @@ describe('memory placement: the estimate decides, the Verilog says it', () => {
       expect(cost.bram18 > 0).toBe(expected === 'block');
       const m = rtlEmitterOf('vvau').emit(spec, { pe, simd: 1 }, { requant: 'auto' }, { name: 'v', data: { ...bits, accBits: 12, weights: new Array(channels * 9).fill(1) } });
       expect(weightStyle(m.verilog)).toBe(expected);
+    }
+  });
+  it('multiply-shift requantiser: its parameter ROM is "block" exactly when the estimate counts block RAM', () => {
+    for (const channels of [256, 64]) {
+      const spec = { kind: 'thresholding' as const, channels, numVectors: 4, thresholdBits: 20, outBits: 8 };
+      const cost = requantCost(spec, 8, 1, device);
+      const out = { bits: 8, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 255 };
+      const requant = { bias: new Array(channels).fill(0), multiplier: new Array(channels).fill(3), shift: 8, rounding: 'half-even' as const, out };
+      const m = rtlEmitterOf('thresholding').emit(spec, { pe: 1, simd: 1 }, { requant: 'multiply' }, { name: 'q', data: { inBits: 20, requant } });
+      expect(/\(\* ram_style = "(\w+)" \*\) reg \[[^\]]+\] pmem/.exec(m.verilog)?.[1]).toBe(cost.bram18 > 0 ? 'block' : 'logic');
     }
   });
   it('a ROM kept in LUTs is "logic" (Yosys refuses "distributed" on a ROM), a writable memory "distributed", URAM "ultra"', () => {
