@@ -5,7 +5,7 @@
  * One Yosys at a time, niced; families in sequence. Results are appended as they come, so an
  * interrupted run keeps what it did (and a rerun skips configurations already in the file).
  *
- * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc]
+ * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool]
  *        [--per-kind 40] [--timeout 600] [--out tools/synth/grid-results.json]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,7 @@ import { ENGINES } from '../../src/core/hw/engines/index.ts';
 import { accumulatorBits } from '../../src/core/hw/engines/common.ts';
 import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
 import type { EngineCost } from '../../src/core/hw/types.ts';
-import { emitMvau } from '../../src/core/rtl/mvau.ts';
-import { emitVvau } from '../../src/core/rtl/vvau.ts';
+
 import { emitRequant } from '../../src/core/rtl/requant.ts';
 import { emitSlidingWindow } from '../../src/core/rtl/sliding-window.ts';
 import { emitFifo } from '../../src/core/rtl/fifo.ts';
@@ -26,6 +25,9 @@ import { emitWidthConverter } from '../../src/core/rtl/width-converter.ts';
 import { fmPaddingCost, slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
 import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterCost } from '../../src/core/hw/engines/width-converter.ts';
+import { globalAccPoolCost } from '../../src/core/hw/engines/pool.ts';
+import { emitGlobalPool } from '../../src/core/rtl/pool.ts';
+import { MULTIPLIER_BITS } from '../../src/core/rtl/integer.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
@@ -102,7 +104,8 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const cost = ENGINES.mvau.estimate(spec, c, ctx);
     const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(mw, c.bits, c.bits, false);
-    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    // Through the engine's emitter, as the generator: the weight memory is placed where the estimate put it.
+    const module = ENGINES.mvau.rtl!.emit(spec, c, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) } });
     return { module, cost };
   }
   if (c.kind === 'vvau') {
@@ -110,7 +113,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const cost = ENGINES.vvau.estimate(spec, c, ctx);
     const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(c.kernel * c.kernel, c.bits, c.bits, false);
-    const module = emitVvau({ name, channels: c.channels, kernel: [c.kernel, c.kernel], pe: c.pe, simd: 1, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    const module = ENGINES.vvau.rtl!.emit(spec, { pe: c.pe, simd: 1 }, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) } });
     return { module, cost };
   }
   if (c.kind === 'swg') return buildWindow(c, ctx);
@@ -118,6 +121,16 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
   if (c.kind === 'dwc') {
     const cost = widthConverterCost({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 }, ctx.device);
     return { module: emitWidthConverter(name, c.inElements!, c.outElements!, c.bits), cost };
+  }
+  if (c.kind === 'gpool') {
+    // Average = sum * round(2^16 / pixels) >> 16, unsigned c.bits in and out (as integer.ts builds a pool's requantiser).
+    const d = c.imgDim!;
+    const shift = 16;
+    const multiplier = Math.min(2 ** MULTIPLIER_BITS - 1, Math.round(2 ** shift / (d * d)));
+    const cost = globalAccPoolCost({ channels: c.channels, inDim: [d, d] }, c.bits, c.pe);
+    const out = { bits: c.bits, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 2 ** c.bits - 1 };
+    const module = emitGlobalPool({ name, channels: c.channels, inDim: [d, d], pe: c.pe, actBits: c.bits, actSigned: false, requant: { bias: new Array(c.channels).fill(0), multiplier: new Array(c.channels).fill(multiplier), shift, rounding: 'half-even', out } });
+    return { module, cost };
   }
   // Multiply-shift requantiser of `accBits`-wide accumulators to c.bits unsigned.
   const accBits = c.accBits!;
