@@ -27,7 +27,7 @@ import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterCost } from '../../src/core/hw/engines/width-converter.ts';
 import { globalAccPoolCost } from '../../src/core/hw/engines/pool.ts';
 import { emitGlobalPool } from '../../src/core/rtl/pool.ts';
-import { MULTIPLIER_BITS } from '../../src/core/rtl/integer.ts';
+import { fixedPointMultipliers } from '../../src/core/rtl/integer.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
@@ -123,10 +123,10 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     return { module: emitWidthConverter(name, c.inElements!, c.outElements!, c.bits), cost };
   }
   if (c.kind === 'gpool') {
-    // Average = sum * round(2^16 / pixels) >> 16, unsigned c.bits in and out (as integer.ts builds a pool's requantiser).
+    // The requantiser integer.ts builds for a pool: 1/pixels times a scale ratio (0.8 here, so that the
+    // constant is not a power of two, which would make the multiply a shift) as a full-width fixed-point multiplier.
     const d = c.imgDim!;
-    const shift = 16;
-    const multiplier = Math.min(2 ** MULTIPLIER_BITS - 1, Math.round(2 ** shift / (d * d)));
+    const { multiplier: [multiplier], shift } = fixedPointMultipliers([0.8 / (d * d)]);
     const cost = globalAccPoolCost({ channels: c.channels, inDim: [d, d] }, c.bits, c.pe);
     const out = { bits: c.bits, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 2 ** c.bits - 1 };
     const module = emitGlobalPool({ name, channels: c.channels, inDim: [d, d], pe: c.pe, actBits: c.bits, actSigned: false, requant: { bias: new Array(c.channels).fill(0), multiplier: new Array(c.channels).fill(multiplier), shift, rounding: 'half-even', out } });
