@@ -11,6 +11,9 @@ import { parseStatJson, parseStatModules, tallyCells, yosysScript } from '../cor
 import { synthesize, yosysVersion } from './synth-run.ts';
 import { main } from './main.ts';
 import { expectTwoLaneVvauTally, twoLaneVvau } from '../../test/synth-fixtures.ts';
+import { getDevice, toEngineDevice } from '../core/hw/devices.ts';
+import { rtlEmitterOf } from '../core/hw/engines/index.ts';
+import { mvauCost } from '../core/hw/engines/mvau.ts';
 
 const YOSYS = yosysVersion();
 
@@ -57,6 +60,26 @@ describe.skipIf(!YOSYS)('one engine through Yosys synth_anlogic', () => {
       expect(run.seconds).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+describe.skipIf(!YOSYS)('memory placement through Yosys synth_gowin', () => {
+  it('an MVAU weight ROM Yosys would put in block RAM stays in LUTs when the estimate says LUTRAM, and the reverse', async () => {
+    const device = toEngineDevice(getDevice('GW2A-18'));
+    const spec = { kind: 'mvau' as const, mw: 16, mh: 16, numVectors: 1 };
+    const bits = { weightBits: 2, actBits: 2, actSigned: false };
+    const weights = Array.from({ length: 256 }, (_, i) => (i % 3) - 1);
+    for (const memStyle of ['lutram', 'bram'] as const) {
+      const cost = mvauCost(spec, bits, { pe: 1, simd: 1 }, device, { memStyle });
+      const m = rtlEmitterOf('mvau').emit(spec, { pe: 1, simd: 1 }, { requant: 'auto', memStyle }, { name: 'dut', data: { ...bits, accBits: 10, weights } });
+      const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-mem-'));
+      try {
+        const run = await synthesize({ 'dut.v': m.verilog, ...m.files }, 'dut', 'gowin', dir, { timeoutMs: 120_000 });
+        expect(run.counts.bram18, memStyle).toBe(cost.bram18);
+        expect(run.counts.bram18, memStyle).toBe(memStyle === 'bram' ? 1 : 0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });

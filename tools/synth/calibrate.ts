@@ -22,6 +22,7 @@ import { vvauFeatures } from '../../src/core/hw/engines/vvau.ts';
 import { slidingWindowCost, slidingWindowFeatures } from '../../src/core/hw/engines/sliding-window.ts';
 import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
+import { globalAccPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 import type { GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
@@ -48,6 +49,7 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
     return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem);
   }
   if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram');
+  if (c.kind === 'gpool') return globalAccPoolFeatures({ channels: c.channels, inDim: [c.imgDim!, c.imgDim!] }, c.bits, c.pe);
   return widthConverterFeatures({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 });
 }
 
@@ -147,11 +149,12 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
     };
   }
   if (!values.families || values.families.split(',').includes(family)) table.families[family] = { lutPerLut6: factor, kinds };
-  else if (previous.families?.[family]) {
-    // Not refitted: the table keeps what it had for this family.
-    table.families[family] = previous.families[family];
-    for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notRefitted = `${family} is not in --families: the table keeps its previous coefficients (the fit above is this run's, not written)`;
-  } else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table`;
+  else for (const kind of Object.keys(kinds)) (report[`${family}/${kind}`] as Record<string, unknown>).notApplied = `${family} is not in --families: reported, not written to the table (its previous coefficients, if any, are kept)`;
+}
+// Families left out of --families keep the coefficients (and the Yosys version) they had: a refit of one family never drops another's.
+if (values.families) {
+  const fitted = values.families.split(',');
+  for (const [family, entry] of Object.entries(previous.families ?? {})) if (!fitted.includes(family) && entry) table.families[family as keyof CalibrationTable['families']] = entry;
 }
 writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n');
 writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');

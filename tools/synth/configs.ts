@@ -3,7 +3,7 @@
  * deterministic fit / held-out split (every other configuration of a kind is held out).
  * Sizes are kept small enough that one Yosys run takes seconds to a minute on this machine.
  */
-export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc';
+export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool';
 
 export interface GridConfig {
   id: string;
@@ -26,6 +26,7 @@ export interface GridConfig {
   /** FIFO: depth and word width in bits. */
   depth?: number;
   width?: number;
+  /** Global pool: square input map (`imgDim`) and `channels`, PE `pe`. */
   /** Width converter: elements per input / output word (bits per element is `bits`). */
   inElements?: number;
   outElements?: number;
@@ -82,6 +83,11 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
   if (kind === 'dwc') {
     const all = product<[number, number, number]>([4, 8, 16, 24], [1, 2, 3, 4, 8, 16], [1, 2, 3, 4, 8, 16]).filter(([, i, o]) => i !== o && i * o <= 64);
     return spread(all, 48).map(([bits, inElements, outElements]) => ({ id: `dwc-b${bits}-i${inElements}-o${outElements}`, kind, pe: 1, simd: 1, bits, channels: 1, outChannels: 1, kernel: 1, inElements, outElements }));
+  }
+  if (kind === 'gpool') {
+    // Global average pools at the end of small CNNs: 8-128 channels over 2x2 to 14x14 maps.
+    const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64, 128], [2, 4, 7, 14], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
+    return spread(all, 48).map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
   }
   const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64], [16, 20, 24], [1, 2, 4]).filter(([, c, , pe]) => c % pe === 0);
   return spread(all, 48).map(([bits, channels, accBits, pe]) => ({ id: `requant-b${bits}-c${channels}-acc${accBits}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, accBits }));

@@ -5,7 +5,7 @@
  * One Yosys at a time, niced; families in sequence. Results are appended as they come, so an
  * interrupted run keeps what it did (and a rerun skips configurations already in the file).
  *
- * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc]
+ * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool]
  *        [--per-kind 40] [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,7 @@ import { ENGINES } from '../../src/core/hw/engines/index.ts';
 import { accumulatorBits } from '../../src/core/hw/engines/common.ts';
 import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
 import type { EngineCost } from '../../src/core/hw/types.ts';
-import { emitMvau } from '../../src/core/rtl/mvau.ts';
-import { emitVvau } from '../../src/core/rtl/vvau.ts';
+
 import { emitRequant } from '../../src/core/rtl/requant.ts';
 import { emitSlidingWindow } from '../../src/core/rtl/sliding-window.ts';
 import { emitFifo } from '../../src/core/rtl/fifo.ts';
@@ -26,6 +25,9 @@ import { emitWidthConverter } from '../../src/core/rtl/width-converter.ts';
 import { fmPaddingCost, slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
 import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterCost } from '../../src/core/hw/engines/width-converter.ts';
+import { globalAccPoolCost } from '../../src/core/hw/engines/pool.ts';
+import { emitGlobalPool } from '../../src/core/rtl/pool.ts';
+import { fixedPointMultipliers } from '../../src/core/rtl/integer.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
@@ -104,7 +106,8 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const cost = ENGINES.mvau.estimate(spec, c, ctx);
     const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(mw, c.bits, c.bits, false);
-    const module = emitMvau({ name, mw, mh, pe: c.pe, simd: c.simd, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : cost.dspLanes ? { dspLanes: cost.dspLanes } : {}) });
+    // Through the engine's emitter, as the generator: the weight memory is placed where the estimate put it, products packed as it counted them.
+    const module = ENGINES.mvau.rtl!.emit(spec, c, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : cost.dspLanes ? { dspLanes: cost.dspLanes } : {}) } });
     return { module, cost };
   }
   if (c.kind === 'vvau') {
@@ -112,7 +115,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const cost = ENGINES.vvau.estimate(spec, c, ctx);
     const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(c.kernel * c.kernel, c.bits, c.bits, false);
-    const module = emitVvau({ name, channels: c.channels, kernel: [c.kernel, c.kernel], pe: c.pe, simd: 1, weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) });
+    const module = ENGINES.vvau.rtl!.emit(spec, { pe: c.pe, simd: 1 }, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) } });
     return { module, cost };
   }
   if (c.kind === 'swg') return buildWindow(c, ctx);
@@ -120,6 +123,16 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
   if (c.kind === 'dwc') {
     const cost = widthConverterCost({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 }, ctx.device);
     return { module: emitWidthConverter(name, c.inElements!, c.outElements!, c.bits), cost };
+  }
+  if (c.kind === 'gpool') {
+    // The requantiser integer.ts builds for a pool: 1/pixels times a scale ratio (0.8 here, so that the
+    // constant is not a power of two, which would make the multiply a shift) as a full-width fixed-point multiplier.
+    const d = c.imgDim!;
+    const { multiplier: [multiplier], shift } = fixedPointMultipliers([0.8 / (d * d)]);
+    const cost = globalAccPoolCost({ channels: c.channels, inDim: [d, d] }, c.bits, c.pe);
+    const out = { bits: c.bits, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 2 ** c.bits - 1 };
+    const module = emitGlobalPool({ name, channels: c.channels, inDim: [d, d], pe: c.pe, actBits: c.bits, actSigned: false, requant: { bias: new Array(c.channels).fill(0), multiplier: new Array(c.channels).fill(multiplier), shift, rounding: 'half-even', out } });
+    return { module, cost };
   }
   // Multiply-shift requantiser of `accBits`-wide accumulators to c.bits unsigned.
   const accBits = c.accBits!;

@@ -88,7 +88,7 @@ function emitLayerRequant(
   const engine = engineRow(row, 'thresholding');
   const style = engine.requantStyle;
   if (!style) throw badInput(`layer "${row.name}": the estimate does not say which requantiser its thresholding engine is.`, row.name);
-  const ctx: RtlContext = { requant: style };
+  const ctx: RtlContext = { requant: style, memStyle: row.config.memStyle };
   const spec = { kind: 'thresholding' as const, channels, numVectors, thresholdBits: inBits, outBits: requant.out.bits };
   const vendor = engine.dsp > 0 && vendorMultiplier ? { vendorMultiplier } : {};
   const module = rtlEmitterOf('thresholding').emit(spec, foldOf(engine), ctx, { name, data: { inBits, requant, ...vendor } });
@@ -219,7 +219,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     const { pe, simd } = row.config;
     if (conv.kind === 'depthwise') {
       const spec = { kind: 'vvau' as const, channels: op.inChannels, kernel: conv.kernel, outDim: op.outDim };
-      const m = rtlEmitterOf('vvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
+      const m = rtlEmitterOf('vvau').emit(spec, { pe, simd }, { requant: 'auto', memStyle: row.config.memStyle }, {
         name: unique(`${base}_vvau`),
         data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...vendorOn(row, 'vvau') },
       });
@@ -227,7 +227,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     } else {
       const mw = conv.weights.length / op.outChannels;
       const spec = { kind: 'mvau' as const, mw, mh: op.outChannels, numVectors: op.outDim[0] * op.outDim[1] };
-      const m = rtlEmitterOf('mvau').emit(spec, { pe, simd }, RTL_CONTEXT, {
+      const m = rtlEmitterOf('mvau').emit(spec, { pe, simd }, { requant: 'auto', memStyle: row.config.memStyle }, {
         name: unique(`${base}_mvau`),
         data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...(isLast ? { bias: conv.bias } : {}), ...mvauMultipliers(row) },
       });

@@ -6,7 +6,7 @@
  * (MH/PE) x (MW/SIMD) cycles, the estimator's engines/mvau.ts count. Two pipeline stages
  * (weight read, dot product + accumulate); the whole pipe stalls only when the output is refused.
  */
-import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, packWord, ramStyleAttribute, streamPorts, type EmittedModule, type MemoryPlacement } from './verilog.ts';
 import { extend18, productArray, type VendorMultiplier } from './vendor-mul.ts';
 
 /** What every multiply-accumulate engine (MVAU, VVAU) is emitted from. */
@@ -23,6 +23,8 @@ export interface MacEngineParams {
   weights: ArrayLike<number>;
   /** Products on this vendor's multiplier primitive (vendor-mul.ts) instead of `*`; omit for the generic design. */
   vendorMultiplier?: VendorMultiplier;
+  /** Where the estimate put the weights; written as `ram_style` so synthesis follows it. Omit to let the tool choose. */
+  weightMemory?: MemoryPlacement;
 }
 
 /**
@@ -32,6 +34,9 @@ export interface MacEngineParams {
 export interface PackedProducts {
   dspLanes?: number;
 }
+
+/** The weight memory's attribute ('' when the caller leaves the choice to the tool). */
+export const weightMemoryAttribute = (p: Pick<MacEngineParams, 'weightMemory'>): string => (p.weightMemory ? ramStyleAttribute(p.weightMemory, true) : '');
 
 export interface MvauParams extends MacEngineParams, PackedProducts {
   /** Matrix width (k*k*Cin or input features) and height (output channels); weights row-major [mh][mw]. */
@@ -143,11 +148,12 @@ ${streamPorts(inW, outW)}
 );
   localparam PE = ${pe}, SIMD = ${simd}, WB = ${WB}, AB = ${AB}, ACC = ${ACC};
   localparam SF = ${SF}, NF = ${NF};
-  reg [PE*SIMD*WB-1:0] wmem [0:NF*SF-1];
+  ${weightMemoryAttribute(p)}reg [PE*SIMD*WB-1:0] wmem [0:NF*SF-1];
   initial $readmemh("${wfile}", wmem);
-${p.bias ? `  reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", bmem);\n` : ''}  // Input vector double buffer: the stream fills one bank while the folds walk the other, so
+${p.bias ? `  ${p.weightMemory ? ramStyleAttribute('lutram', true) : ''}reg [PE*ACC-1:0] bmem [0:NF-1];\n  initial $readmemh("${bfile}", bmem);\n` : ''}  // Input vector double buffer: the stream fills one bank while the folds walk the other, so
   // the unit takes its input at the average rate and the FIFO in front never has to hold a vector.
-  reg [SIMD*AB-1:0] ibuf [0:2*SF-1];
+  // The estimate charges it to LUTs (no block RAM), so it is stated as distributed with the weights'.
+  ${p.weightMemory ? ramStyleAttribute('lutram', false) : ''}reg [SIMD*AB-1:0] ibuf [0:2*SF-1];
   reg [1:0] full;
   reg wbank, rbank;
   reg [${clog2(SF)}:0] wsf, sf;

@@ -7,7 +7,7 @@
 import type { Requant } from './integer.ts';
 import { MULTIPLIER_BITS } from './integer.ts';
 import { roundClipVerilog } from './requant.ts';
-import { clog2, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, ramStyleAttribute, streamPorts, type EmittedModule } from './verilog.ts';
 
 export interface GlobalPoolParams {
   name: string;
@@ -39,7 +39,8 @@ module ${name} (
 ${streamPorts(inW, outW)}
 );
   localparam PE = ${pe}, AB = ${AB}, SUMW = ${SUMW}, PW = ${PW}, OB = ${OB}, CF = ${CF}, P = ${P};
-  reg [PE*SUMW-1:0] accmem [0:CF-1];
+  // The estimate keeps the per-channel sums in LUTRAM (registers for one fold): stated so synthesis does too.
+  ${CF > 1 ? ramStyleAttribute('lutram', false) : ''}reg [PE*SUMW-1:0] accmem [0:CF-1];
   reg [${clog2(CF)}:0] cf;
   reg [${clog2(P)}:0] pix;
   reg emitting;

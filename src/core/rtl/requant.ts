@@ -5,11 +5,13 @@
  * `requantize`; rounding is half-to-even or floor, as the design says.
  */
 import type { Requant } from './integer.ts';
-import { clog2, packWord, registeredChannelFoldOutput, signedBits, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, packWord, ramStyleAttribute, registeredChannelFoldOutput, signedBits, streamPorts, type EmittedModule, type MemoryPlacement } from './verilog.ts';
 import { MULTIPLIER_BITS } from './integer.ts';
 import { extend18, multiplierInstance, PRIMITIVE_BITS, type VendorMultiplier } from './vendor-mul.ts';
 
 export interface RequantParams {
+  /** Where the estimate put the per-channel parameters; written as `ram_style`. Omit to let the tool choose. */
+  paramMemory?: MemoryPlacement;
   name: string;
   channels: number;
   pe: number;
@@ -98,7 +100,7 @@ module ${name} (
 ${streamPorts(inW, outW)}
 );
   localparam PE = ${pe}, IB = ${IB}, BB = ${BB}, MB = ${MB}, SW = ${SW}, PW = ${PW}, OB = ${OB}, CF = ${CF};
-  reg [PE*(BB+MB)-1:0] pmem [0:CF-1];
+  ${p.paramMemory ? ramStyleAttribute(p.paramMemory, true) : ''}reg [PE*(BB+MB)-1:0] pmem [0:CF-1];
   initial $readmemh("${pfile}", pmem);
   reg [${clog2(CF)}:0] cf;
   wire advance = !out_valid || out_ready;

@@ -102,3 +102,18 @@ export function constMul(expr: string, k: number): string {
   for (let bit = 0; 2 ** bit <= k; bit++) if (Math.floor(k / 2 ** bit) % 2 === 1) terms.push(bit === 0 ? `(${expr})` : `((${expr}) <<< ${bit})`);
   return terms.length === 1 ? terms[0] : `(${terms.join(' + ')})`;
 }
+
+/** Where the estimate put a memory (engines/common.ts `resolveWeightMem`, or 'uram' by the layer's choice). */
+export type MemoryPlacement = 'bram' | 'lutram' | 'uram';
+
+/**
+ * The `ram_style` attribute that makes synthesis build a memory where the estimate put it.
+ * Yosys' memory_libmap (0.23 and 0.55, checked on Gowin, Anlogic and Xilinx 7-series) honours
+ * `ram_style` ("block", "logic", "distributed", "ultra"), as Vivado does. A ROM kept in LUTs is
+ * "logic": Yosys' Gowin / Anlogic / Xilinx LUTRAM descriptions are marked `prune_rom`, so
+ * "distributed" on a ROM finds no mapping; a writable memory kept in LUTs is "distributed".
+ */
+export function ramStyleAttribute(placement: MemoryPlacement, rom: boolean): string {
+  const style = placement === 'bram' ? 'block' : placement === 'uram' ? 'ultra' : rom ? 'logic' : 'distributed';
+  return `(* ram_style = "${style}" *) `;
+}

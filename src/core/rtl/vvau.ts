@@ -4,7 +4,7 @@
  * takes C*k*k/PE x pixels cycles, the estimator's engines/vvau.ts count. Same two-stage pipe as
  * the MVAU, with one product per lane (no shared operand).
  */
-import { accumulateStage, activationOperand, type MacEngineParams } from './mvau.ts';
+import { accumulateStage, activationOperand, weightMemoryAttribute, type MacEngineParams } from './mvau.ts';
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
 import { extend18, productArray } from './vendor-mul.ts';
 
@@ -30,7 +30,7 @@ module ${name} (
 ${streamPorts(inW, outW)}
 );
   localparam PE = ${pe}, WB = ${WB}, AB = ${AB}, ACC = ${ACC}, K2 = ${K2}, CF = ${CF};
-  reg [PE*WB-1:0] wmem [0:CF*K2-1];
+  ${weightMemoryAttribute(p)}reg [PE*WB-1:0] wmem [0:CF*K2-1];
   initial $readmemh("${wfile}", wmem);
   reg [${clog2(K2)}:0] k;
   // Weight address cf * K2 + k, counted (a multiply by K2 would become a DSP on Xilinx).

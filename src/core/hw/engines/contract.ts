@@ -50,8 +50,13 @@ export interface AuxFoldContext {
   window?: EngineFold;
 }
 
-/** What an RTL emitter reads of the engine context (no emitter needs the device yet). */
-export type RtlContext = Pick<EngineContext, 'requant'>;
+/**
+ * What an RTL emitter reads of the engine context (no emitter needs the device yet): the
+ * requantiser style and the layer's memory style, which the MVAU / VVAU emitters resolve with
+ * the estimator's own rule (`resolveWeightMem`) and state on the weight memory (`ram_style`).
+ * `memStyle` absent = 'auto'.
+ */
+export type RtlContext = Pick<EngineContext, 'requant'> & Partial<Pick<EngineContext, 'memStyle'>>;
 
 /**
  * One Verilog module of an engine instance and the memory init files it reads; the same shape

@@ -40,6 +40,15 @@ export interface MvauOptions {
   memStyle?: MemStyle;
 }
 
+/**
+ * Where the weights go: the layer's memory style, 'auto' resolved by WMEM depth. The estimate
+ * charges this placement and the generator states it on the memory (`ram_style`), so synthesis
+ * builds what was estimated (docs/decisions.md, "Memory placement").
+ */
+export function mvauWeightMemory({ mw, mh }: Pick<MvauShape, 'mw' | 'mh'>, { pe, simd }: Folding, memStyle: MemStyle = 'auto'): 'bram' | 'lutram' | 'uram' {
+  return memStyle === 'uram' ? 'uram' : resolveWeightMem(memStyle, (mw * mh) / (pe * simd));
+}
+
 /** FINN: exp_cycles = (MH/PE) * (MW/SIMD) * prod(numInputVectors). */
 export function mvauCycles({ mw, mh, numVectors }: MvauShape, { pe, simd }: Folding): number {
   return (mh / pe) * (mw / simd) * numVectors;
@@ -59,7 +68,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   // Weight memory: WMEM words of PE*SIMD*W bits.
   const wmem = (mw * mh) / (pe * simd);
   const memWidth = pe * simd * W;
-  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', wmem);
+  const mem = mvauWeightMemory(shape, fold, opts.memStyle);
   const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, ramb18);
   notes.push(note);
 
@@ -132,7 +141,7 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const W = bits.weightBits;
   const A = bits.actBits;
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
-  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (mw * mh) / (pe * simd));
+  const mem = mvauWeightMemory({ mw, mh }, { pe, simd }, opts.memStyle);
   const acc = accumulatorBits(mw, W, A, bits.actSigned);
   // DSP48E1 products: packed lanes are taken apart in LUTs (`unpack`); a lone product per DSP lets
   // Yosys (xilinx_dsp) pull its accumulator into the DSP's post-adder and P register (`dspAcc`).
@@ -164,9 +173,10 @@ export const mvauEngine: HwEngine<SpecOf<'mvau'>, MvauRtlData> = {
   expCycles: (spec, fold) => mvauCycles(spec, fold),
   estimate: (spec, fold, ctx) => mvauCost(spec, ctx.bits, fold, ctx.device, { mulStyle: ctx.mulStyle, memStyle: ctx.memStyle }),
   rtl: {
-    emit: (spec, fold, _ctx, { name, data }) => {
+    emit: (spec, fold, ctx, { name, data }) => {
       if (data.weights.length !== spec.mw * spec.mh) throw new RangeError(`${name}: ${data.weights.length} weights for a ${spec.mh} x ${spec.mw} MVAU`);
-      return emitMvau({ name, mw: spec.mw, mh: spec.mh, pe: fold.pe, simd: fold.simd, ...data });
+      const weightMemory = mvauWeightMemory(spec, fold, ctx.memStyle);
+      return emitMvau({ name, mw: spec.mw, mh: spec.mh, pe: fold.pe, simd: fold.simd, weightMemory, ...data });
     },
   },
 };

@@ -14,9 +14,12 @@
  * adders, accumulator memory) and are documented as such.
  */
 import { lutram64 } from '../memory.ts';
-import type { EngineCost } from '../types.ts';
+import type { EngineCost, EngineDevice } from '../types.ts';
 import { emitGlobalPool, type GlobalPoolParams } from '../../rtl/pool.ts';
+import { MULTIPLIER_BITS } from '../../rtl/integer.ts';
+import { clog2 } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
+import { calibrate, type Features } from '../calibration.ts';
 
 export interface PoolShape {
   fn: 'max' | 'avg';
@@ -95,14 +98,32 @@ export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe:
   return inDim[0] * inDim[1] * cf + cf;
 }
 
-export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe: number): EngineCost {
+/**
+ * What the synthesis calibration multiplies for a global pool (the generated one, src/core/rtl/pool.ts):
+ * `sum` = PE x sum bits (adders, operand muxes), `accMem` = the per-channel sums held in LUTRAM
+ * when there is more than one channel fold (one fold: registers), `prod` = PE x product bits of
+ * the constant multiply and rounding, `out` = PE x output bits; registers: the sums when they are
+ * registers, the output word, the counters.
+ */
+export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, actBits: number, pe: number, outBits = actBits): { lut: Features; ff: Features } {
+  const cf = channels / pe;
+  const pixels = inDim[0] * inDim[1];
+  const sumBits = actBits + clog2(pixels) + 1;
+  const prodBits = sumBits + MULTIPLIER_BITS + 1;
+  return {
+    lut: { one: 1, sum: pe * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
+    ff: { one: 1, sumReg: cf > 1 ? 0 : pe * sumBits, out: pe * outBits, counters: clog2(cf) + clog2(pixels) },
+  };
+}
+
+export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
   const { channels: C, inDim } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`global pool: PE=${pe} does not divide ${C}`);
   const pixels = inDim[0] * inDim[1];
   const cf = C / pe;
   const accBits = actBits + Math.ceil(Math.log2(pixels));
   const accMem = cf > 1 ? lutram64(pe * accBits, cf) : 0;
-  return {
+  const cost: EngineCost = {
     cycles: globalAccPoolCycles(shape, pe),
     dsp: 0,
     bram18: 0,
@@ -115,6 +136,9 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
     outWidth: pe * accBits,
     notes: [`global sum, ${accBits}-bit accumulators (resources ours)`],
   };
+  if (!device) return cost;
+  const f = globalAccPoolFeatures(shape, actBits, pe);
+  return calibrate(cost, device.calibration, 'gpool', f.lut, f.ff);
 }
 
 export const poolEngine: HwEngine<SpecOf<'pool'>> = {
@@ -138,6 +162,6 @@ export const globalAccPoolEngine: HwEngine<SpecOf<'global-acc-pool'>, GlobalPool
   kind: 'global-acc-pool',
   finnOp: 'GlobalAccPool',
   expCycles: (spec, fold) => globalAccPoolCycles(spec, fold.pe),
-  estimate: (spec, fold, ctx) => globalAccPoolCost(spec, ctx.bits.actBits, fold.pe),
+  estimate: (spec, fold, ctx) => globalAccPoolCost(spec, ctx.bits.actBits, fold.pe, ctx.device),
   rtl: { emit: (spec, fold, _ctx, { name, data }) => emitGlobalPool({ name, channels: spec.channels, inDim: spec.inDim, pe: fold.pe, ...data }) },
 };

@@ -172,7 +172,10 @@ export const thresholdingEngine: HwEngine<SpecOf<'thresholding'>, RequantRtlData
     // The same choice as estimate: the module emitted is the one the estimate charged.
     emit: (spec, fold, ctx, { name, data }) => {
       const params = { name, channels: spec.channels, pe: fold.pe, ...data };
-      return usesMultiplyRequant(spec.outBits, ctx.requant) ? emitRequant(params) : emitThresholds(params);
+      // The multiply-shift parameters go where requantCost put them (thresholds: the tool's choice,
+      // the estimate's per-level memories have no single-memory equivalent in the generated unit).
+      if (usesMultiplyRequant(spec.outBits, ctx.requant)) return emitRequant({ ...params, paramMemory: resolveWeightMem(bufferMemStyle(ctx.memStyle ?? 'auto'), spec.channels / fold.pe) });
+      return emitThresholds(params);
     },
   },
 };

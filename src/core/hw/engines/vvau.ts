@@ -11,7 +11,7 @@
  *   products (DSP58: PE*ceil(SIMD/3), rtl/vectorvectoractivation_rtl.py).
  */
 import { ramb18NoParity, weightMemory } from '../memory.ts';
-import type { EngineCost, EngineDevice, LayerBits } from '../types.ts';
+import type { EngineCost, EngineDevice, LayerBits, MemStyle } from '../types.ts';
 import {
   accumulatorBits,
   assertFold,
@@ -38,6 +38,11 @@ export function vvauCycles({ channels, kernel, outDim }: VvauShape, { pe, simd }
   return ((channels * kernel[0] * kernel[1]) / pe / simd) * (outDim[0] * outDim[1]);
 }
 
+/** Where the weights go (as mvauWeightMemory): the estimate charges it, the generator states it. */
+export function vvauWeightMemory({ channels, kernel }: Pick<VvauShape, 'channels' | 'kernel'>, { pe, simd }: Folding, memStyle: MemStyle = 'auto'): 'bram' | 'lutram' | 'uram' {
+  return memStyle === 'uram' ? 'uram' : resolveWeightMem(memStyle, (kernel[0] * kernel[1] * channels) / pe / simd);
+}
+
 export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, device: EngineDevice, opts: MvauOptions = {}): EngineCost {
   const { channels: C, kernel, outDim } = shape;
   const k2 = kernel[0] * kernel[1];
@@ -53,7 +58,7 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
 
   const wmem = (k2 * C) / pe / simd;
   const memWidth = simd * pe * W;
-  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', wmem);
+  const mem = vvauWeightMemory(shape, fold, opts.memStyle);
   const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, ramb18NoParity);
   notes.push(note);
 
@@ -98,7 +103,7 @@ export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits
   const A = bits.actBits;
   const k2 = kernel[0] * kernel[1];
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
-  const mem = opts.memStyle === 'uram' ? 'uram' : resolveWeightMem(opts.memStyle ?? 'auto', (k2 * C) / pe / simd);
+  const mem = vvauWeightMemory({ channels: C, kernel }, { pe, simd }, opts.memStyle);
   const acc = accumulatorBits(k2, W, A, bits.actSigned);
   // One product per DSP48E1: Yosys (xilinx_dsp) pulls the accumulator into the DSP (`dspAcc`).
   const absorbed = mul === 'dsp' && device.dspType === 'DSP48E1';
@@ -116,5 +121,8 @@ export const vvauEngine: HwEngine<SpecOf<'vvau'>, VvauRtlData> = {
   finnOp: 'VVAU',
   expCycles: (spec, fold) => vvauCycles(spec, fold),
   estimate: (spec, fold, ctx) => vvauCost(spec, ctx.bits, fold, ctx.device, { mulStyle: ctx.mulStyle, memStyle: ctx.memStyle }),
-  rtl: { emit: (spec, fold, _ctx, { name, data }) => emitVvau({ name, channels: spec.channels, kernel: spec.kernel, pe: fold.pe, simd: fold.simd, ...data }) },
+  rtl: {
+    emit: (spec, fold, ctx, { name, data }) =>
+      emitVvau({ name, channels: spec.channels, kernel: spec.kernel, pe: fold.pe, simd: fold.simd, weightMemory: vvauWeightMemory(spec, fold, ctx.memStyle), ...data }),
+  },
 };
