@@ -37,7 +37,11 @@ export function deriveDesign(state: DesignInputs): DerivedDesign {
  * their own that the next input can interrupt, usually before the next frame is painted.
  */
 function useDeferredDesignInputs(): DesignInputs {
-  return useDeferredValue(useApp(useShallow((s): DesignInputs => ({ model: s.model, design: s.design, customDevices: s.customDevices }))));
+  const current = useApp(useShallow((s): DesignInputs => ({ model: s.model, design: s.design, customDevices: s.customDevices })));
+  const deferred = useDeferredValue(current);
+  // Only design moves are deferred: views read the open model's layers directly, so metrics of the
+  // previous model must never reach them (a 42-layer model opened after a 15-layer one crashed the table).
+  return deferred.model === current.model ? deferred : current;
 }
 
 export function useDesignMetrics(): DerivedDesign {
