@@ -27,15 +27,8 @@ import { buildIntegerDesign, referenceRun } from './rtl-flow.ts';
 import { simulate, writeDesign } from './rtl-sim.ts';
 import { main } from './main.ts';
 import { writeFileSync } from 'node:fs';
+import { hasIcarus } from '../../test/system-tools.ts';
 
-const hasIcarus = (() => {
-  try {
-    execFileSync('iverilog', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const random = mulberry32(17);
 

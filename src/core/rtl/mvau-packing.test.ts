@@ -11,15 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../prune/testing.ts';
 import { emitMvau } from './mvau.ts';
 import { packWord } from './verilog.ts';
+import { hasIcarus } from '../../../test/system-tools.ts';
 
-const hasIcarus = (() => {
-  try {
-    execFileSync('iverilog', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 interface Case {
   wb: number;
