@@ -112,6 +112,15 @@ export interface SweepFormOptions {
   earlyStop: boolean;
 }
 
+/** The target forms of auto-allocate, auto-fold and the joint search (kept across reloads, like the sweep form). */
+export interface JobForms {
+  /** Auto-allocate: a maximum accuracy drop (pp) or a share of the model's MACs (%). */
+  allocate: { mode: 'drop' | 'macs'; dropPp: number; macsPct: number };
+  autoFold: { objective: 'max-fps' | 'target'; targetFps: number };
+  /** The joint search: the lists are kept as typed (they are checked when run). */
+  frontier: { kind: 'max-fps' | 'min-resources'; drops: string; fpsList: string; boundPp: number; steps: number };
+}
+
 export interface SweepState {
   status: JobStatus;
   progress: SweepProgress | null;

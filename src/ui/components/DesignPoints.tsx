@@ -3,7 +3,7 @@ import { formatCompact, formatPercent } from '../format.ts';
 import { useApp, type DesignPoint } from '../store/index.ts';
 import { diffDesigns } from '../../core/design/diff.ts';
 import { downloadText } from '../download.ts';
-import { POINT_COLUMNS, describeDifference, pointsToCsv, pointsToJson, sortPoints, type SortOrder } from '../points-table.ts';
+import { POINT_COLUMNS, describeDifference, pointsToCsv, pointsToJson, sortPoints } from '../points-table.ts';
 
 function Compare({ a, b }: { a: DesignPoint; b: DesignPoint }) {
   const diff = diffDesigns(a.design, b.design);
@@ -68,8 +68,10 @@ export function DesignPoints() {
   const compare = useApp((s) => s.compare);
   const { savePoint, renamePoint, deletePoint, restorePoint, setCompare } = useApp.getState();
   const [name, setName] = useState('');
-  const [picked, setPicked] = useState<string[]>([]);
-  const [order, setOrder] = useState<SortOrder | null>(null);
+  // The compared pair and the sort order are part of the saved session; the checks start from the pair shown.
+  const [picked, setPicked] = useState<string[]>(() => compare ?? []);
+  const order = useApp((s) => s.pointsOrder);
+  const setOrder = useApp((s) => s.setPointsOrder);
   const mine = points.filter((p) => p.modelSha256 === model?.sha256);
   const a = compare && mine.find((p) => p.id === compare[0]);
   const b = compare && mine.find((p) => p.id === compare[1]);

@@ -1,9 +1,9 @@
-import { useState } from 'react';
 import { recoveryOf } from '../../core/design/design.ts';
 import type { FrontierTarget } from '../../core/design/frontier.ts';
 import { formatCompact } from '../format.ts';
 import { importResultFile } from '../import-results.ts';
 import { FilePickerButton } from './FilePickerButton.tsx';
+import { JobProgress } from './JobProgress.tsx';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 import { frontierOfModel } from '../store/frontier-slice.ts';
@@ -28,11 +28,14 @@ export function FrontierSearch() {
   const evalLimit = useApp((s) => s.evalLimit);
   const { runFrontier, cancelFrontier, applyFrontierPoint } = useApp.getState();
   const have = Boolean(useActiveSweep());
-  const [kind, setKind] = useState<Kind>('max-fps');
-  const [drops, setDrops] = useState('0.5, 1, 2');
-  const [fpsList, setFpsList] = useState('200, 400, 800');
-  const [bound, setBound] = useState(1);
-  const [steps, setSteps] = useState(3);
+  // The form is part of the saved session (a reload shows the targets the user typed).
+  const { kind, drops, fpsList, boundPp: bound, steps } = useApp((s) => s.jobForms.frontier);
+  const setForm = useApp((s) => s.setJobForm);
+  const setKind = (k: Kind) => setForm('frontier', { kind: k });
+  const setDrops = (text: string) => setForm('frontier', { drops: text });
+  const setFpsList = (text: string) => setForm('frontier', { fpsList: text });
+  const setBound = (pp: number) => setForm('frontier', { boundPp: pp });
+  const setSteps = (n: number) => setForm('frontier', { steps: n });
   const values = kind === 'max-fps' ? parseTargetValues(drops, true) : parseTargetValues(fpsList, false);
   const targets: FrontierTarget[] | null = values && (kind === 'max-fps' ? values.map((x) => ({ kind, maxDropPp: x })) : values.map((f) => ({ kind, minFps: f, maxDropPp: bound })));
   const running = frontier.status === 'running' && !frontier.forAllocation;
@@ -72,12 +75,7 @@ export function FrontierSearch() {
         </select>
       </label>
       {running ? (
-        <>
-          <progress value={p ? p.target : 0} max={p?.targets ?? 1} aria-label="Joint search progress" data-testid="frontier-progress" />
-          <button type="button" onClick={cancelFrontier} data-testid="frontier-cancel">
-            Cancel
-          </button>
-        </>
+        <JobProgress value={p ? p.target : 0} max={p?.targets ?? 1} label="Joint search progress" progressTestId="frontier-progress" cancelTestId="frontier-cancel" onCancel={cancelFrontier} />
       ) : (
         <button
           type="button"

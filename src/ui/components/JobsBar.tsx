@@ -1,8 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { sweepProvenance } from '../../core/sensitivity/format.ts';
 import { importSweepFile } from '../export.ts';
 import { numberLayerNames } from '../format.ts';
 import { FilePickerButton } from './FilePickerButton.tsx';
+import { JobProgress } from './JobProgress.tsx';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 
@@ -26,15 +27,11 @@ export function SweepJob() {
       <span className="job-title">Sensitivity</span>
 
       {sweep.status === 'running' ? (
-        <>
-          <progress value={p?.workDone ?? 0} max={p?.workTotal || 1} aria-label="Sensitivity sweep progress" data-testid="sweep-progress" />
+        <JobProgress value={p?.workDone ?? 0} max={p?.workTotal ?? 1} label="Sensitivity sweep progress" progressTestId="sweep-progress" cancelTestId="sweep-cancel" onCancel={cancelSweep}>
           <span data-testid="sweep-status">
             {p ? `${p.pointsDone} / ${p.pointsTotal} points${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}` : 'starting…'}
           </span>
-          <button type="button" onClick={cancelSweep} data-testid="sweep-cancel">
-            Cancel
-          </button>
-        </>
+        </JobProgress>
       ) : (
         <>
           <label>
@@ -91,9 +88,12 @@ export function AllocateJob() {
   const allocation = useApp((s) => s.allocation);
   const runAllocate = useApp((s) => s.runAllocate);
   const search = useApp((s) => s.frontier);
-  const [mode, setMode] = useState<'drop' | 'macs'>('drop');
-  const [drop, setDrop] = useState(1);
-  const [macsPct, setMacsPct] = useState(50);
+  // The target is part of the saved session (a reload shows what the user set).
+  const { mode, dropPp: drop, macsPct } = useApp((s) => s.jobForms.allocate);
+  const setForm = useApp((s) => s.setJobForm);
+  const setMode = (m: 'drop' | 'macs') => setForm('allocate', { mode: m });
+  const setDrop = (v: number) => setForm('allocate', { dropPp: v });
+  const setMacsPct = (v: number) => setForm('allocate', { macsPct: v });
   const have = Boolean(useActiveSweep());
   return (
     <div className="job-group">
@@ -147,8 +147,10 @@ export function JobsBar() {
   const layerNames = useMemo(() => (layers ?? []).map((l) => l.name), [layers]);
   const foldStatus = (autoFoldJob.status === 'done' ? autoFoldJob.result?.message : autoFoldJob.status === 'error' ? autoFoldJob.error : '') ?? '';
   const { measureDesign, cancelMeasure, runAutoFold } = useApp.getState();
-  const [objective, setObjective] = useState<'max-fps' | 'target'>('max-fps');
-  const [targetFps, setTargetFps] = useState(366);
+  const { objective, targetFps } = useApp((s) => s.jobForms.autoFold);
+  const setForm = useApp((s) => s.setJobForm);
+  const setObjective = (o: 'max-fps' | 'target') => setForm('autoFold', { objective: o });
+  const setTargetFps = (fps: number) => setForm('autoFold', { targetFps: fps });
   const pct = (p: { done: number; total: number }) => Math.round((100 * p.done) / Math.max(1, p.total));
   return (
     <section className="jobs" aria-label="Jobs">
@@ -165,13 +167,9 @@ export function JobsBar() {
           </select>
         </label>
         {measured.status === 'running' ? (
-          <>
-            <progress value={measured.progress.done} max={measured.progress.total || 1} aria-label="Measuring the current design" data-testid="measure-progress" />
+          <JobProgress value={measured.progress.done} max={measured.progress.total} label="Measuring the current design" progressTestId="measure-progress" onCancel={cancelMeasure}>
             <span>{pct(measured.progress)} %</span>
-            <button type="button" onClick={cancelMeasure}>
-              Cancel
-            </button>
-          </>
+          </JobProgress>
         ) : (
           <button type="button" onClick={() => void measureDesign({ fresh: true })} data-testid="measure-button">
             Measure now
@@ -183,14 +181,14 @@ export function JobsBar() {
       </div>
       <div className="job-group">
         <span className="job-title">Auto-fold</span>
-        <select value={objective} onChange={(e) => setObjective(e.target.value as 'max-fps' | 'target')} aria-label="Auto-fold objective">
+        <select value={objective} onChange={(e) => setObjective(e.target.value as 'max-fps' | 'target')} aria-label="Auto-fold objective" data-testid="autofold-objective">
           <option value="max-fps">max FPS within budget</option>
           <option value="target">fewest resources for target FPS</option>
         </select>
         {objective === 'target' && (
           <label>
             FPS
-            <input type="number" min={1} value={targetFps} onChange={(e) => setTargetFps(Number(e.target.value))} style={{ width: 80 }} />
+            <input type="number" min={1} value={targetFps} onChange={(e) => setTargetFps(Number(e.target.value))} style={{ width: 80 }} data-testid="autofold-fps" />
           </label>
         )}
         <button type="button" data-testid="autofold-button" onClick={() => runAutoFold(objective === 'max-fps' ? 'max-fps' : { targetFps })}>

@@ -23,7 +23,7 @@ import { dataMismatch } from '../../app/data-fit.ts';
 import { Session, idleJob, idleRetrain, type StateHost } from '../../app/session.ts';
 import { pointMetrics } from '../../app/measurement.ts';
 import { indexedDbStore } from './measurement-cache.ts';
-import type { AppState, DesignPoint, OpenModel, SweepState } from './types.ts';
+import type { AppState, DesignPoint, JobForms, OpenModel, SweepState } from './types.ts';
 
 export { pointMetrics } from '../../app/measurement.ts';
 export type { AppState, DesignPoint, JobState, OpenModel, JobStatus, SchemeSettings, MeasuredAccuracy, SweepOptions, SweepState } from './types.ts';
@@ -97,6 +97,11 @@ export const currentRecoverySteps = (state: AppState) => appData.currentRecovery
 export const recoveredModel = (state: AppState) => appData.recoveredModel(state);
 
 export const DEFAULT_SWEEP_OPTIONS = { limit: 1000, weightBits: true, activationBits: false, earlyStop: false };
+export const DEFAULT_JOB_FORMS: JobForms = {
+  allocate: { mode: 'drop', dropPp: 1, macsPct: 50 },
+  autoFold: { objective: 'max-fps', targetFps: 366 },
+  frontier: { kind: 'max-fps', drops: '0.5, 1, 2', fpsList: '200, 400, 800', boundPp: 1, steps: 3 },
+};
 
 const idle = idleJob;
 const noSweep = (): SweepState => ({ status: 'idle', progress: null, result: null, modelSha256: null, dataKey: null });
@@ -136,9 +141,11 @@ export const useApp = create<AppState>()((set, get) => {
     autoFold: idle(),
     points: [],
     compare: null,
+    pointsOrder: null,
     sweep: noSweep(),
     sweepOptions: { ...DEFAULT_SWEEP_OPTIONS },
     allocation: null,
+    jobForms: DEFAULT_JOB_FORMS,
     tab: 'settings',
 
     async openModelBytes(bytes, fileName) {
@@ -246,6 +253,7 @@ export const useApp = create<AppState>()((set, get) => {
     loadSweep: (result) => appSession.loadSweep(result),
     setTab: (tab) => set({ tab }),
     setSweepOptions: (change) => set((s) => ({ sweepOptions: { ...s.sweepOptions, ...change } })),
+    setJobForm: (form, change) => set((s) => ({ jobForms: { ...s.jobForms, [form]: { ...s.jobForms[form], ...change } } })),
 
     runAllocate(target) {
       const { sweep, design } = get();
@@ -290,6 +298,7 @@ export const useApp = create<AppState>()((set, get) => {
       if (point) editDesign(() => structuredClone(point.design));
     },
     setCompare: (pair) => set({ compare: pair }),
+    setPointsOrder: (order) => set({ pointsOrder: order }),
 
     loadDesign: (design) => editDesign(() => structuredClone(design)),
 
@@ -298,7 +307,7 @@ export const useApp = create<AppState>()((set, get) => {
       appSession.dataJobs.cancelAll();
       await clearSavedSession();
       await appSession.clearCaches();
-      set({ design: defaultDesign(), points: [], compare: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), sweepOptions: { ...DEFAULT_SWEEP_OPTIONS }, allocation: null });
+      set({ design: defaultDesign(), points: [], compare: null, pointsOrder: null, measured: idle(), retrain: idleRetrain(), autoFold: idle(), selectedLayers: [], customDevices: [], sweep: noSweep(), sweepOptions: { ...DEFAULT_SWEEP_OPTIONS }, jobForms: DEFAULT_JOB_FORMS, allocation: null });
       await get().openModelUrl(DEFAULT_MODEL_URL, 'dscnn-fmnist.onnx');
     },
   };

@@ -1,6 +1,6 @@
 import { get, set } from 'idb-keyval';
 import { SESSION_KEY as KEY } from './persist-key.ts';
-import { appSession, useApp } from './index.ts';
+import { appSession, DEFAULT_JOB_FORMS, useApp } from './index.ts';
 import type { SavedDataset } from './data-slice.ts';
 import type { AppState } from './types.ts';
 
@@ -22,8 +22,23 @@ interface SavedSession {
   autoFold?: AppState['autoFold']['result'] | null;
   selectedLayers?: string[];
   tab?: string;
+  /** The auto-allocate, auto-fold and joint-search targets, and the allocation the status line describes. */
+  jobForms?: Partial<AppState['jobForms']>;
+  allocation?: AppState['allocation'];
+  compare?: AppState['compare'];
+  pointsOrder?: AppState['pointsOrder'];
+  /** The head re-fit's settings (Data tab). */
+  trainSettings?: AppState['headRefit']['settings'];
 }
 
+
+function restoredForms(saved: Partial<AppState['jobForms']>): AppState['jobForms'] {
+  return {
+    allocate: { ...DEFAULT_JOB_FORMS.allocate, ...saved.allocate },
+    autoFold: { ...DEFAULT_JOB_FORMS.autoFold, ...saved.autoFold },
+    frontier: { ...DEFAULT_JOB_FORMS.frontier, ...saved.frontier },
+  };
+}
 
 /** Restores the last session from IndexedDB; false when there is none (or it cannot be read). */
 export async function restoreSession(): Promise<boolean> {
@@ -48,6 +63,12 @@ export async function restoreSession(): Promise<boolean> {
     ...(saved.sweepOptions ? { sweepOptions: saved.sweepOptions } : {}),
     ...(saved.autoFold ? { autoFold: { status: 'done', progress: { done: 1, total: 1 }, result: saved.autoFold } } : {}),
     ...(saved.selectedLayers ? { selectedLayers: saved.selectedLayers.filter((n) => useApp.getState().model?.loaded.layers.some((l) => l.name === n)) } : {}),
+    // Each form over its defaults: a session saved before a form existed (or with fewer fields) still restores.
+    ...(saved.jobForms ? { jobForms: restoredForms(saved.jobForms) } : {}),
+    ...(sweep && saved.allocation ? { allocation: saved.allocation } : {}),
+    ...(saved.compare ? { compare: saved.compare } : {}),
+    ...(saved.pointsOrder ? { pointsOrder: saved.pointsOrder } : {}),
+    ...(saved.trainSettings ? { headRefit: { ...useApp.getState().headRefit, settings: { ...useApp.getState().headRefit.settings, ...saved.trainSettings } } } : {}),
     ...(sweep ? { sweep: { status: 'done', progress: null, result: sweep.result, modelSha256: sweep.modelSha256, dataKey: sweep.dataKey ?? 'bundled' } } : {}),
   });
   // Re-imported in the background with the usual progress; a failure shows in the data panel.
@@ -61,6 +82,28 @@ export async function restoreSession(): Promise<boolean> {
   }
   return true;
 }
+
+/** The parts of the state a save holds: a change to any of them (by identity) saves the session. */
+const SAVED_PARTS: ((s: AppState) => unknown)[] = [
+  (s) => s.model,
+  (s) => s.design,
+  (s) => s.points,
+  (s) => s.evalLimit,
+  (s) => s.customDevices,
+  (s) => s.sweep.result,
+  (s) => s.sweepOptions,
+  (s) => s.autoFold,
+  (s) => s.selectedLayers,
+  (s) => s.tab,
+  (s) => s.jobForms,
+  (s) => s.allocation,
+  (s) => s.compare,
+  (s) => s.pointsOrder,
+  (s) => s.headRefit.settings,
+  (s) => s.dataset.imported,
+  (s) => s.dataset.source,
+  (s) => s.dataset.mappingOverride,
+];
 
 /** Saves the session whenever it changes (debounced); returns the unsubscribe function. */
 export function startPersisting(): () => void {
@@ -82,6 +125,11 @@ export function startPersisting(): () => void {
       autoFold: s.autoFold.status === 'done' ? (s.autoFold.result ?? null) : null,
       selectedLayers: s.selectedLayers,
       tab: s.tab,
+      jobForms: s.jobForms,
+      allocation: s.allocation,
+      compare: s.compare,
+      pointsOrder: s.pointsOrder,
+      trainSettings: s.headRefit.settings,
     };
     try {
       await set(KEY, session);
@@ -90,8 +138,7 @@ export function startPersisting(): () => void {
     }
   };
   const unsubscribe = useApp.subscribe((state, previous) => {
-    const datasetSame = state.dataset.imported === previous.dataset.imported && state.dataset.source === previous.dataset.source && state.dataset.mappingOverride === previous.dataset.mappingOverride;
-    if (datasetSame && state.model === previous.model && state.design === previous.design && state.points === previous.points && state.evalLimit === previous.evalLimit && state.customDevices === previous.customDevices && state.sweep.result === previous.sweep.result && state.sweepOptions === previous.sweepOptions && state.autoFold === previous.autoFold && state.selectedLayers === previous.selectedLayers && state.tab === previous.tab) return;
+    if (SAVED_PARTS.every((part) => part(state) === part(previous))) return;
     clearTimeout(timer);
     timer = setTimeout(() => void save(), 300);
   });

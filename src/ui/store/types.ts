@@ -19,6 +19,7 @@ import type {
   DesignPoint,
   EvaluationSource,
   FrontierState,
+  JobForms,
   JobState,
   MeasuredAccuracy,
   OpenModel,
@@ -98,11 +99,15 @@ export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceA
   autoFold: JobState<AutoFoldResult>;
   points: DesignPoint[];
   compare: [string, string] | null;
+  /** The design points table's sort order (column id), or null for the order saved. */
+  pointsOrder: { column: string; descending: boolean } | null;
   /** Sensitivity sweep of the open model (kept only when complete), and the running job. */
   sweep: SweepState;
   /** The sweep form's settings (kept across reloads). */
   sweepOptions: SweepFormOptions;
   allocation: Allocation | null;
+  /** The targets typed into auto-allocate, auto-fold and the joint search (kept across reloads). */
+  jobForms: JobForms;
   /** The open tab under the layer table (settings, sweeps, points, recovery, data). */
   tab: string;
 
@@ -135,6 +140,7 @@ export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceA
   runAutoFold(objective: 'max-fps' | { targetFps: number }): void;
 
   setSweepOptions(change: Partial<SweepFormOptions>): void;
+  setJobForm<K extends keyof JobForms>(form: K, change: Partial<JobForms[K]>): void;
   setTab(tab: string): void;
   runSweep(options: SweepOptions): Promise<void>;
   cancelSweep(): void;
@@ -147,6 +153,7 @@ export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceA
   deletePoint(id: string): void;
   restorePoint(id: string): void;
   setCompare(pair: [string, string] | null): void;
+  setPointsOrder(order: AppState['pointsOrder']): void;
 
   loadDesign(design: Design): void;
   newSession(): Promise<void>;
