@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { zipSync } from 'fflate';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 
 const LAST_PW = '/blocks/blocks.5/pw/conv/Conv';
@@ -102,8 +103,54 @@ test('the pipeline picture selects a layer row', async ({ page }, testInfo) => {
   await page.getByTestId('pipeline').screenshot({ path: process.env.DOCS_SCREENSHOTS ? new URL('../docs/images/pipeline.png', import.meta.url).pathname : testInfo.outputPath('pipeline.png') });
 });
 
+/** An image-folder zip of 49x10 grayscale noise in two classes: data of the KWS model's input shape. */
+function kwsShapedZip(): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  let seed = 7;
+  for (const label of ['yes', 'no']) {
+    for (let i = 0; i < 20; i++) {
+      const image = new PNG({ width: 10, height: 49 });
+      for (let p = 0; p < 490; p++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        const v = (seed >>> 16) & 255;
+        image.data.set([v, v, v, 255], 4 * p);
+      }
+      files[`kws/${label}/${i}.png`] = new Uint8Array(PNG.sync.write(image, { colorType: 0 }));
+    }
+  }
+  return zipSync(files);
+}
+
 test.describe('third-party models', () => {
   const kws = new URL('../../shared/fixtures/third_party/mlperf-tiny-kws-dscnn-float32.onnx', import.meta.url);
+  test('the KWS model gets the model-wide activation width once data of its input is imported', async ({ page }) => {
+    test.skip(!existsSync(kws), `third-party fixtures not found at ${kws.pathname}`);
+    test.setTimeout(180_000);
+    await page.goto('/');
+    await expect(page.getByTestId('model-name')).toBeVisible();
+    await page.getByTestId('model-file-input').setInputFiles({ name: 'kws.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(kws) });
+    await expect(page.getByTestId('model-summary')).toContainText('kws.onnx');
+    await page.getByTestId('tab-settings').click();
+    const select = page.getByTestId('activation-bits');
+    await expect(select).toHaveValue('float');
+    await expect(select.locator('option[value="8"]')).toBeDisabled();
+    await expect(page.getByTestId('activation-bits-note')).toBeVisible();
+
+    await page.getByTestId('tab-data').click();
+    await page.getByTestId('data-file-input').setInputFiles({ name: 'kws.zip', mimeType: 'application/zip', buffer: Buffer.from(kwsShapedZip()) });
+    await expect(page.getByTestId('data-identity')).toContainText('40 images, 2 classes', { timeout: 60_000 });
+    await expect(page.getByTestId('data-needed')).toHaveCount(0);
+    // Offered where the "no matching data" line was, and in the settings.
+    await page.getByTestId('activations-offer-8').click();
+    await expect(page.getByTestId('activations-offer')).toHaveCount(0);
+    await page.getByTestId('tab-settings').click();
+    await expect(select).toHaveValue('8');
+    await expect(page.getByTestId('activation-bits-note')).toHaveCount(0);
+    await select.selectOption('4');
+    await expect(page.getByRole('combobox', { name: /^Activation bits of / }).first()).toHaveValue('4');
+    await expect(page.getByTestId('export-accelerator')).toBeEnabled();
+  });
+
   test('the KWS model without matching data: says which data it needs, exports a weight-only config and ONNX', async ({ page }) => {
     test.skip(!existsSync(kws), `third-party fixtures not found at ${kws.pathname}`);
     test.setTimeout(120_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataMismatch } from './data-fit.ts';
+import { activationControl, dataMismatch } from './data-fit.ts';
 
 const state = (shape: (number | null)[], source: 'bundled' | 'imported' = 'bundled') =>
   ({
@@ -23,5 +23,15 @@ describe('dataMismatch', () => {
 
   it('leaves imported data to its own preprocessing', () => {
     expect(dataMismatch(state([1, 49, 10, 1], 'imported'))).toBeNull();
+  });
+});
+
+describe('activationControl', () => {
+  it('offers model-wide activation bits only once data of the model\'s input exists', () => {
+    const without = activationControl(state([1, 49, 10, 1]));
+    expect(without.canQuantize).toBe(false);
+    expect(without.reason).toMatch(/\[1, 49, 10, 1\].*49×10 inputs with 1 channel/);
+    expect(activationControl(state([1, 49, 10, 1], 'imported'))).toEqual({ canQuantize: true, reason: null });
+    expect(activationControl(state([1, 1, 28, 28]))).toEqual({ canQuantize: true, reason: null });
   });
 });

@@ -39,6 +39,17 @@ export function dataMismatch(state: { model: OpenModel | null; dataset: Pick<Dat
   }
 }
 
+/**
+ * Whether the user may turn model-wide activation quantization on: it calibrates on images of the
+ * model's input, so a model without matching data (weights-only design) gets the control once
+ * data of its input is imported. Turning activations off (float) is always allowed.
+ */
+export function activationControl(state: Parameters<typeof dataMismatch>[0]): { canQuantize: boolean; reason: string | null } {
+  const mismatch = dataMismatch(state);
+  if (!mismatch) return { canQuantize: true, reason: null };
+  return { canQuantize: false, reason: `Quantizing activations calibrates on images of the model's input ${mismatch.modelInput}: import a dataset of ${mismatch.needs} in the Data tab first.` };
+}
+
 /** "49×10 inputs with 1 channel" from a 4-D shape in either layout; the raw shape otherwise. */
 function describeInput(input: readonly (number | null)[]): string {
   if (input.length !== 4) return `inputs of shape [${input.map((d) => d ?? 'N').join(', ')}]`;

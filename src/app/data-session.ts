@@ -27,6 +27,7 @@ import { recoverCompressed, type RecoveryStepName, type RecoveryStepRecord } fro
 import type { BiasCorrectInWorkerOptions, ReconstructInWorkerOptions, RefitInWorkerOptions, WorkerRefitResult } from '../workers-client/data.ts';
 import type { CompressedModel, EvaluateConfigOptions } from '../workers-client/evaluator.ts';
 import { errorMessage } from './jobs.ts';
+import { dataMismatch } from './data-fit.ts';
 import type { Session, SessionState } from './session.ts';
 import type { CurvePoint, DataJob, DataSliceState, OpenModel, RecoverySettings, RecoveryState, RefitSummary, SavedDataset, TrainSettings } from './state.ts';
 
@@ -160,7 +161,9 @@ export class DataSession<S extends DataSessionState = DataSessionState> {
       job: { status: 'done', stage: null, progress: { done: answer.summary.count, total: answer.summary.count } },
       mappingOverride: previous?.identity.contentSha256 === prepared.identity.contentSha256 ? this.state.dataset.mappingOverride : null,
     });
-    if (this.state.dataset.source === 'imported') this.session.remeasure();
+    // A model the bundled images do not fit has no other data to evaluate on: use the imported data at once.
+    if (this.state.dataset.source === 'bundled' && dataMismatch(this.state)) this.setEvaluationSource('imported');
+    else if (this.state.dataset.source === 'imported') this.session.remeasure();
     return true;
   }
 

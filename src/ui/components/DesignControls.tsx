@@ -1,15 +1,19 @@
 import { listDevices } from '../../core/hw/devices.ts';
 import type { Granularity, Rounding, ScaleType } from '../../core/quant/grid.ts';
 import { useApp } from '../store/index.ts';
+import { activationControl } from '../store/data-fit.ts';
 
 const ROUND_TO = [1, 2, 4, 8, 16];
+const ACTIVATION_BITS = [2, 3, 4, 5, 6, 7, 8, 10, 12, 16];
 
 /** Device, clock, budget, quantization scheme and evaluation size: the settings shared by every layer. */
 export function DesignControls() {
   const design = useApp((s) => s.design);
   const customDevices = useApp((s) => s.customDevices);
-  const { setDevice, setClock, setBudget, setScheme, setRoundTo } = useApp.getState();
+  const { setDevice, setClock, setBudget, setScheme, setRoundTo, setActivationBits } = useApp.getState();
   const quant = design.compression.quant ?? {};
+  // A model without matching data starts weights-only; the control turns activations on once data exists.
+  const activations = activationControl({ model: useApp((s) => s.model), dataset: useApp((s) => s.dataset) });
   const devices = [...listDevices(), ...customDevices];
   return (
     <section className="controls" aria-label="Design settings">
@@ -48,6 +52,26 @@ export function DesignControls() {
           aria-valuetext={`${Math.round(design.hardware.budget * 100)} percent of each resource`}
         />
       </label>
+      <label title={activations.reason ?? 'Activation width of every layer without its own (the A bits column); float keeps activations unquantized'}>
+        activations
+        <select
+          value={quant.activationBits ?? 'float'}
+          onChange={(e) => setActivationBits(e.target.value === 'float' ? null : Number(e.target.value))}
+          data-testid="activation-bits"
+        >
+          <option value="float">float</option>
+          {ACTIVATION_BITS.map((b) => (
+            <option key={b} value={b} disabled={!activations.canQuantize}>
+              {b} bits
+            </option>
+          ))}
+        </select>
+      </label>
+      {!activations.canQuantize && (
+        <span className="muted" data-testid="activation-bits-note">
+          weights only: import data of the model’s input to quantize activations
+        </span>
+      )}
       <label>
         weights
         <select value={quant.granularity ?? 'per-channel'} onChange={(e) => setScheme({ granularity: e.target.value as Granularity })}>

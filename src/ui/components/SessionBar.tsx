@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { activationControl } from '../store/data-fit.ts';
 import { useApp } from '../store/index.ts';
 import { useActiveSweep } from '../store/derived.ts';
 import { exportAccelerator, exportCompressedModel, exportDeploymentConfig, exportFinnFolding, exportSweep, importDeploymentConfigFile } from '../export.ts';
@@ -31,6 +32,7 @@ export function SessionBar() {
   const hasSweep = Boolean(useActiveSweep());
   // The accelerator computes in fixed point end to end (src/core/rtl/build.ts requireQuantizedDesign).
   const floatActivations = useApp((s) => s.design.compression.quant?.activationBits == null);
+  const canQuantize = activationControl({ model, dataset: useApp((s) => s.dataset) }).canQuantize;
   return (
     <header className="app-header">
       <h1>edgefold</h1>
@@ -48,7 +50,9 @@ export function SessionBar() {
           run={exportAccelerator}
           testId="export-accelerator"
           title={
-            floatActivations
+            floatActivations && canQuantize
+              ? 'Verilog needs fixed-point activations and this design keeps them float: choose an activation width in the Device & scheme tab.'
+              : floatActivations
               ? 'Verilog needs fixed-point activations and this design keeps them float: quantizing activations calibrates on images of the model’s input shape, which this model has no bundled data for (import them in the Data tab).'
               : 'Verilog-2005 accelerator for the current design and folding, with weights, testbench and README (zip)'
           }

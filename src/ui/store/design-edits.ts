@@ -60,3 +60,8 @@ export function setFolding(design: Design, name: string, config: Partial<HwLayer
   const layers = { ...design.hardware.layers, [name]: { ...design.hardware.layers[name], ...config } };
   return { ...design, hardware: { ...design.hardware, layers } };
 }
+
+/** Model-wide activation width (null: float activations); per-layer widths the user set stay. */
+export function setActivationBits(design: Design, bits: number | null): Design {
+  return { ...design, compression: { ...design.compression, quant: { ...design.compression.quant, activationBits: bits } } };
+}

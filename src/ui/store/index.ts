@@ -217,6 +217,7 @@ export const useApp = create<AppState>()((set, get) => {
     setPruneRatio: (layers, ratio) => editDesign((d) => edits.setPruneRatio(d, layers, ratio)),
     setBits: (layers, bits) => editDesign((d) => edits.setBits(d, layers, bits)),
     setScheme: (scheme) => editDesign((d) => edits.setScheme(d, scheme)),
+    setActivationBits: (bits) => editDesign((d) => edits.setActivationBits(d, bits)),
     setRoundTo: (n) => editDesign((d) => edits.setRoundTo(d, n)),
     setFolding: (layer, config) => set((s) => ({ design: edits.setFolding(s.design, layer, config) })),
     setDevice: (id) => set((s) => ({ design: { ...s.design, hardware: { ...s.design.hardware, device: id } } })),

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL, defaultModelMissing, readBytes } from '../../../test/fixtures.ts';
+import { DEFAULT_MODEL, KWS, defaultModelMissing, readBytes, thirdPartyMissing } from '../../../test/fixtures.ts';
+import { activationControl } from '../../app/data-fit.ts';
 import { defaultDesign } from '../../core/design/design.ts';
 import { designKey, useApp } from './index.ts';
 import { deriveDesign } from './derived.ts';
@@ -100,5 +101,27 @@ describe.skipIf(defaultModelMissing)('the app store', () => {
     const [a, b] = useApp.getState().points;
     expect(a.metrics.measuredTop1).toBe(0.9);
     expect(b.metrics.measuredTop1).toBeNull();
+  });
+});
+
+describe.skipIf(thirdPartyMissing)('a third-party model without matching data', () => {
+  it('opens weights-only; the model-wide activation width can be turned on and off again', async () => {
+    useApp.setState(useApp.getInitialState(), true);
+    expect(await useApp.getState().openModelBytes(readBytes(KWS), 'kws.onnx')).toBe(true);
+    const opened = useApp.getState();
+    expect(opened.design.compression.quant?.activationBits).toBeNull();
+    expect(activationControl(opened).canQuantize).toBe(false);
+    const quantOf = () => Object.values(deriveDesign(useApp.getState()).metrics!.resolved.quant).filter(Boolean);
+    expect(quantOf().every((q) => q!.activationBits === null)).toBe(true);
+
+    opened.setActivationBits(8);
+    expect(useApp.getState().design.compression.quant?.activationBits).toBe(8);
+    expect(quantOf().length).toBeGreaterThan(0);
+    expect(quantOf().every((q) => q!.activationBits === 8)).toBe(true);
+    // The other scheme settings stay as they were.
+    expect({ ...useApp.getState().design.compression.quant, activationBits: null }).toEqual(opened.design.compression.quant);
+
+    useApp.getState().setActivationBits(null);
+    expect(quantOf().every((q) => q!.activationBits === null)).toBe(true);
   });
 });

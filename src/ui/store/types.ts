@@ -125,6 +125,8 @@ export interface AppState extends DataSlice, RetrainSliceActions, FrontierSliceA
   setPruneRatio(layers: string[], ratio: number): void;
   setBits(layers: string[], bits: { weightBits?: number; activationBits?: number | null }): void;
   setScheme(scheme: Partial<SchemeSettings>): void;
+  /** Model-wide activation width, null for float (a weights-only design). */
+  setActivationBits(bits: number | null): void;
   setRoundTo(n: number): void;
   setFolding(layer: string, config: Partial<HwLayerConfig>): void;
   setDevice(id: string): void;
