@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { expect, test, type Page } from '@playwright/test';
+import { expectLegendInSvgExport } from './chart-export.ts';
 
 const fixture = (name: string) => new URL(`../../shared/fixtures/third_party/${name}`, import.meta.url);
 const KWS = fixture('mlperf-tiny-kws-dscnn-float32.onnx');
@@ -50,6 +51,21 @@ test('at 1280x720 the three live charts are whole in the window, long names show
   console.log(`resources PNG ${png.width} x ${png.height} px; charts on screen ${charts.join(' + ')} px high`);
   expect(charts).toHaveLength(2);
   expect(png.height).toBe(2 * Math.round(charts[0] + charts[1]));
+
+  // The accuracy-vs-FPS legend (HTML in recharts) is drawn into the exported SVG and PNG.
+  const names = await expectLegendInSvgExport(page, 'accuracy-fps');
+  console.log(`accuracy-fps legend in the export: ${names.join(', ')}`);
+  const chart = page.getByTestId('chart-accuracy-fps');
+  const surface = (await chart.locator('.recharts-wrapper > svg.recharts-surface').boundingBox())!;
+  const icons = await chart.locator('.recharts-legend-item svg').evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }));
+  const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save accuracy-fps chart as PNG' }).click()]);
+  const image = PNG.sync.read(readFileSync((await pngDownload.path())!));
+  for (const [x, y] of icons) {
+    // The PNG is drawn at twice the size; a legend icon's centre is coloured, not the white background.
+    const at = 4 * (Math.round(2 * (y - surface.y)) * image.width + Math.round(2 * (x - surface.x)));
+    const [r, g, b] = image.data.subarray(at, at + 3);
+    expect(r + g + b, `PNG pixel at a legend icon (${Math.round(x - surface.x)}, ${Math.round(y - surface.y)})`).toBeLessThan(3 * 250);
+  }
 });
 
 test('a 42-layer imported model keeps the page itself from scrolling at 1280x720', async ({ page }) => {

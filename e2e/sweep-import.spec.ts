@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { expectLegendInSvgExport } from './chart-export.ts';
 
 test('a CLI sweep of the open model is imported with its provenance; one of another model is refused by name', async ({ page }, testInfo) => {
   test.setTimeout(180_000);
@@ -28,6 +29,8 @@ test('a CLI sweep of the open model is imported with its provenance; one of anot
   await expect(page.getByTestId('sweep-summary')).toContainText(`${sweep.points.length} points on 100 images`);
   await expect(page.getByTestId('sweep-summary')).toContainText('measured on this machine, engine wasm, 100 images');
   await expect(page.getByTestId('chart-sensitivity-prune')).toBeVisible();
+  // Its curves' names (the layer table's numbers) are in the exported image's legend.
+  expect((await expectLegendInSvgExport(page, 'sensitivity-prune')).every((n) => /^#\d+$/.test(n))).toBe(true);
 
   await page.getByTestId('sweep-file-input').setInputFiles(queued);
   await expect(page.getByTestId('sweep-summary')).toContainText('measured on 3 hosts (job queue), engine wasm, 100 images');

@@ -1,6 +1,46 @@
 import { useRef, type ReactNode } from 'react';
 import { downloadBlob } from '../download.ts';
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * recharts draws legends as HTML beside its SVG, so an export of the SVG alone had none. The
+ * entries are drawn into the copy where they sit on screen: each icon (a small SVG) and its name
+ * in its colour and font size, in the legend's order.
+ */
+function legendOf(surface: SVGSVGElement): SVGGElement | null {
+  const items = [...(surface.closest('.recharts-wrapper')?.querySelectorAll('.recharts-legend-item') ?? [])];
+  if (!items.length) return null;
+  const origin = surface.getBoundingClientRect();
+  const group = document.createElementNS(SVG_NS, 'g');
+  group.setAttribute('class', 'export-legend');
+  for (const item of items) {
+    const icon = item.querySelector('svg');
+    if (icon) {
+      const r = icon.getBoundingClientRect();
+      const copy = icon.cloneNode(true) as SVGSVGElement;
+      copy.setAttribute('x', String(Math.round(r.left - origin.left)));
+      copy.setAttribute('y', String(Math.round(r.top - origin.top)));
+      copy.setAttribute('width', String(Math.round(r.width)));
+      copy.setAttribute('height', String(Math.round(r.height)));
+      copy.removeAttribute('style');
+      group.appendChild(copy);
+    }
+    const label = item.querySelector('.recharts-legend-item-text') ?? item;
+    const r = label.getBoundingClientRect();
+    const style = getComputedStyle(label);
+    const text = document.createElementNS(SVG_NS, 'text');
+    text.setAttribute('x', String(Math.round(r.left - origin.left)));
+    text.setAttribute('y', String(Math.round(r.top - origin.top + r.height / 2)));
+    text.setAttribute('dominant-baseline', 'central');
+    text.setAttribute('font-size', style.fontSize);
+    text.setAttribute('fill', style.color);
+    text.textContent = label.textContent ?? '';
+    group.appendChild(text);
+  }
+  return group;
+}
+
 /** A chart with a title, its provenance, and "save as SVG / PNG" buttons. */
 export function ChartCard({ title, id, note, children }: { title: ReactNode; id: string; note?: ReactNode; children: ReactNode }) {
   const box = useRef<HTMLDivElement>(null);
@@ -15,7 +55,7 @@ export function ChartCard({ title, id, note, children }: { title: ReactNode; id:
     const charts = surfaces();
     if (!charts.length) return null;
     const { width, height } = size();
-    const out = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    const out = document.createElementNS(SVG_NS, 'svg');
     out.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
     out.setAttribute('width', String(width));
     out.setAttribute('height', String(height));
@@ -30,6 +70,8 @@ export function ChartCard({ title, id, note, children }: { title: ReactNode; id:
       copy.setAttribute('width', String(Math.round(r.width)));
       copy.setAttribute('height', String(Math.round(r.height)));
       copy.removeAttribute('style');
+      const legend = legendOf(el);
+      if (legend) copy.appendChild(legend);
       out.appendChild(copy);
       y += r.height;
     }
