@@ -70,6 +70,8 @@ test('joint search: three measured targets fill the frontier, the table and the 
   // A search cancelled by the user stops, says so, and keeps the design points it added before.
   await page.getByTestId('frontier-kind').selectOption('min-resources');
   await page.getByTestId('frontier-fps').fill('100, 1000');
+  // The form keeps the 1 step set above (it is part of the session now); 3 steps need designs not measured yet, so the search is still running.
+  await page.getByTestId('frontier-steps').selectOption('3');
   await page.getByTestId('frontier-run').click();
   await page.getByTestId('frontier-cancel').click();
   await expect(page.getByTestId('frontier-status')).toContainText('cancelled');
