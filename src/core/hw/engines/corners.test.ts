@@ -1,0 +1,103 @@
+/**
+ * Corners of the engines' uncalibrated costs that the reference cases miss (issue 14 mutation
+ * survivors): the MVAU's structural FF count, FIFO boundaries and notes, DSP packing rules at their
+ * limits, the bypass depth with PE > 1. Every expected value is worked by hand in the comments.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineDevice } from '../types.ts';
+import { bypassWords } from './add-streams.ts';
+import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
+import { fifoCost, optimizeFifoDepth } from './fifo.ts';
+import { mvauCost } from './mvau.ts';
+
+const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
+const ZU: EngineDevice = { ...Z7, dspType: 'DSP48E2', dspMultiplier: [27, 18], lut: 70560, bram18: 432, dsp: 360 };
+const EG4: EngineDevice = { lutInputs: 4, dspType: 'generic', dspMultiplier: [18, 18], lut: 12250, bram18: 60, dsp: 29, uram: 0 };
+
+describe('MVAU structural FF: 64 + SIMD*A + PE*SIMD*W + 2*PE*acc (+ PE*SIMD*(W+A) for LUT products)', () => {
+  it('DSP products: conv 3x3x16 -> 32, PE 4, SIMD 8, W8 A8', () => {
+    // acc: alpha = log2(144) + 8 + 8 - 1 = 22.17 -> 24 bits
+    // 64 + 8 x 8 + 4 x 8 x 8 + 2 x 4 x 24 = 64 + 64 + 256 + 192 = 576
+    expect(mvauCost({ mw: 144, mh: 32, numVectors: 196 }, { weightBits: 8, actBits: 8 }, { pe: 4, simd: 8 }, Z7).ff).toBe(576);
+  });
+  it('LUT products, W4 A2 (operand widths differ)', () => {
+    // mw 8: acc alpha = 3 + 4 + 2 - 1 = 8 -> 10 bits. PE 2, SIMD 4:
+    // 64 + 4 x 2 + 2 x 4 x 4 + 2 x 2 x 10 + 2 x 4 x (4 + 2) = 64 + 8 + 32 + 40 + 48 = 192
+    expect(mvauCost({ mw: 8, mh: 4, numVectors: 1 }, { weightBits: 4, actBits: 2 }, { pe: 2, simd: 4 }, EG4, { mulStyle: 'lut' }).ff).toBe(192);
+    // the same on DSPs (EG4's 18x18 multipliers): no LUT-product registers, 192 - 48 = 144
+    expect(mvauCost({ mw: 8, mh: 4, numVectors: 1 }, { weightBits: 4, actBits: 2 }, { pe: 2, simd: 4 }, EG4, { mulStyle: 'dsp' }).ff).toBe(144);
+  });
+});
+
+describe('FIFO corners', () => {
+  it('no FIFO for depth <= 2 or a zero width', () => {
+    const none = { cycles: 0, dsp: 0, bram18: 0, lut: 0, ff: 0, outWidth: 0, notes: ['no FIFO (depth <= 2)'] };
+    expect(fifoCost(64, 0, Z7)).toMatchObject(none);
+    expect(fifoCost(2, 8, Z7)).toMatchObject({ ...none, outWidth: 8 });
+    // depth 3: a Q_srl FIFO of 2 x ceil(log2 3) + ceil(3/32) x ceil(8/2) = 4 + 4 = 8 LUTs, FF 8 + 4 = 12
+    expect(fifoCost(3, 8, Z7)).toMatchObject({ lut: 8, ff: 12, notes: ['Q_srl FIFO 3 x 8 b'] });
+  });
+  it('Q_srl up to 256 words (FF width + 2 x address bits), the Vivado FIFO beyond', () => {
+    // 256 x 64 Q_srl: LUT 2 x 8 + 8 x 32 = 272, FF 64 + 2 x 8 = 80
+    expect(fifoCost(256, 64, Z7)).toMatchObject({ lut: 272, ff: 80, bram18: 0, notes: ['Q_srl FIFO 256 x 64 b'] });
+    // 300 x 8, depth rounded to 512: address 2 x 9 = 18; LUTRAM 16 x 4 = 64 LUTs (64 / 53200 = 0.0012)
+    // beats 1 RAMB18 (1 / 280 = 0.0036): LUT 18 + 64 = 82, FF 8 + 2 x 18 = 44
+    expect(fifoCost(300, 8, Z7)).toMatchObject({ lut: 82, ff: 44, bram18: 0, notes: ['Vivado FIFO 512 x 8 b in LUTRAM'] });
+    // 300 x 36 in BRAM: 512 x 36 is one RAMB18; LUT 18, FF 36 + 36 = 72
+    expect(fifoCost(300, 36, Z7, 'bram')).toMatchObject({ lut: 18, ff: 72, bram18: 1, notes: ['Vivado FIFO 512 x 36 b in 1 RAMB18'] });
+  });
+  it('optimizeFifoDepth: 2 up to 2, 32 up to 32, else the depth rounded up (set_fifo_depths.py)', () => {
+    expect([1, 2, 2.5, 3, 32, 33, 40.2].map(optimizeFifoDepth)).toEqual([2, 2, 32, 32, 32, 33, 41]);
+  });
+});
+
+describe('DSP packing limits', () => {
+  it('DSP48E1: lanes S = W + A bits apart on the 25-bit port, activations up to 17 bits', () => {
+    // W8 A8: floor((25 - 8 - 1) / 16) + 1 = 2
+    expect(dspPacking(8, 8, Z7)).toEqual({ lanes: 2, note: '2 products/DSP48E1 sharing the activation (weights 16 b apart on the 25-bit port, as generated)' });
+    // W2 A17 (17 + 1 = 18 <= 18 fits the B port): floor((25 - 2 - 1) / 19) + 1 = 2
+    expect(dspPacking(2, 17, Z7).lanes).toBe(2);
+    // W2 A18: 19 > 18, not packed
+    expect(dspPacking(2, 18, Z7).lanes).toBe(1);
+    // W16 A8: floor((25 - 16 - 1) / 24) + 1 = 1: one product, with the generic note
+    expect(dspPacking(16, 8, Z7)).toEqual({ lanes: 1, note: 'one product per DSP multiplier (no packing known for this DSP)' });
+  });
+  it('DSP48E2: 4 lanes up to 4 bits, 2 up to 8, else 1; other DSPs 1', () => {
+    expect(dspPacking(4, 4, ZU)).toEqual({ lanes: 4, note: '4 products/DSP48E2 (mvu_4sx4u)' });
+    expect(dspPacking(8, 4, ZU)).toEqual({ lanes: 2, note: '2 products/DSP48E2 sharing the activation (mvu_8sx8u_dsp48)' });
+    expect(dspPacking(4, 8, ZU).lanes).toBe(2);
+    expect(dspPacking(9, 8, ZU).lanes).toBe(1);
+    expect(dspPacking(8, 9, ZU).lanes).toBe(1);
+    expect(dspPacking(8, 8, EG4).lanes).toBe(1);
+    expect(dspPacking(4, 4, EG4).lanes).toBe(1);
+  });
+  it('packedLanes: a weight wider than the port leaves one lane', () => {
+    expect(packedLanes(25, 8, 25)).toBe(1); // 26 > 25
+    expect(packedLanes(4, 4, 25)).toBe(3); // floor(20 / 8) + 1
+    expect(packedLanes(3, 3, 25)).toBe(4); // floor(21 / 6) + 1
+  });
+  it('resolveMulStyle and bufferMemStyle', () => {
+    expect(resolveMulStyle('dsp', 8, 8, { ...Z7, dsp: 0 })).toBe('lut');
+    expect(resolveMulStyle('auto', 8, 8, Z7)).toBe('dsp');
+    expect(resolveMulStyle('auto', 3, 8, Z7)).toBe('lut');
+    expect(resolveMulStyle('auto', 8, 3, Z7)).toBe('lut');
+    expect(resolveMulStyle('lut', 8, 8, Z7)).toBe('lut');
+    expect(bufferMemStyle('uram')).toBe('auto');
+    expect(bufferMemStyle('bram')).toBe('bram');
+    expect(bufferMemStyle('lutram')).toBe('lutram');
+  });
+});
+
+describe('bypass FIFO depth of a residual Add', () => {
+  it('one 3x3 pad-1 window on a 28-wide 8-channel map: 272 words at PE 1 (issue 17 simulation)', () => {
+    // (3 - 1 - 1) x 28 + max(1, 3 - 1) = 30 pixels x 8 channels = 240 elements, + 32 slack
+    const w = { kernel: [3, 3] as [number, number], padTop: 1, padLeft: 1, inWidth: 28, channels: 8 };
+    expect(bypassWords([w], 1)).toBe(272);
+    // PE 4: 240 / 4 = 60 words + 32 = 92; PE 7: ceil(240 / 7) = 35 + 32 = 67
+    expect(bypassWords([w], 4)).toBe(92);
+    expect(bypassWords([w], 7)).toBe(67);
+    // two windows add: 480 / 4 + 32 = 152; a 1x1 window waits one pixel: max(0, -1) x 28 + max(1, 1) = 1 x 8
+    expect(bypassWords([w, w], 4)).toBe(152);
+    expect(bypassWords([{ ...w, kernel: [1, 1], padTop: 0, padLeft: 0 }], 1)).toBe(8 + 32);
+  });
+});
