@@ -101,3 +101,43 @@ describe('bypass FIFO depth of a residual Add', () => {
     expect(bypassWords([{ ...w, kernel: [1, 1], padTop: 0, padLeft: 0 }], 1)).toBe(8 + 32);
   });
 });
+
+describe('MVAU whole cost, every field', () => {
+  it('FC 48 -> 2, PE 1, SIMD 1, W4 A4 on DSP48E1: LUTRAM weights, one plain product', () => {
+    // WMEM 48 x 2 / 1 = 96 words (<= 128: LUTRAM) of 1 x 1 x 4 bits: 4 x ceil(96 / 64) = 8 LUTs.
+    // acc: alpha = log2(48) + 4 + 4 - 1 = 12.585 -> ceil(13.585) = 14.
+    // PE 1: no lanes to pack, one product of 4 x 4 on the 25 x 18 multiplier = 1 DSP.
+    // LUT: floor(300 + 1.1 x 1 x (0 + (4 + 4) x (2 x 1 - 1) + 14)) + 8 = floor(324.2) + 8 = 332.
+    // FF: 64 + 1 x 4 + 1 x 1 x 4 + 2 x 1 x 14 = 100.
+    expect(mvauCost({ mw: 48, mh: 2, numVectors: 5 }, { weightBits: 4, actBits: 4 }, { pe: 1, simd: 1 }, Z7)).toEqual({
+      cycles: 2 * 48 * 5,
+      dsp: 1,
+      bram18: 0,
+      lut: 332,
+      ff: 100,
+      weightMemBits: 48 * 2 * 4,
+      fillWords: 48,
+      inWords: 5 * 48,
+      outWords: 5 * 2,
+      outWidth: 14,
+      notes: ['weights 96 x 4 b in 8 LUTRAM', '3 products/DSP48E1 sharing the activation (weights 8 b apart on the 25-bit port, as generated)'],
+    });
+  });
+  it('PE 4 of 3-lane DSP48E1 groups: the lone fourth lane is a LUT product (Xilinx grid mvau-b4-c8-k1-o8-pe4-simd1: 1 DSP48E1)', () => {
+    // mw 8, mh 8: WMEM 64 / 4 = 16 words of 16 bits: 16 x ceil(16 / 64) = 16 LUTRAM LUTs.
+    // acc: alpha = 3 + 7 = 10 -> 12. DSP: (ceil(4 / 3) - 1) x SIMD 1 = 1.
+    // lone lane: SIMD x lutMultiplier(4, 4) / PE = 1 x (2 x ceil(8/6) - 1) x 8 / 4 = 6 per PE.
+    // LUT: floor(300 + 1.1 x 4 x (6 + 8 x 1 + 12)) + 16 = floor(414.4) + 16 = 430. FF: 64 + 4 + 16 + 2 x 4 x 12 = 180.
+    expect(mvauCost({ mw: 8, mh: 8, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 4, simd: 1 }, Z7)).toMatchObject({ dsp: 1, dspLanes: 3, lut: 430, ff: 180 });
+  });
+  it('deep weights: WMEM = MW x MH / (PE x SIMD) words', () => {
+    // 1152 x 64 / 8 = 9216 words of 64 bits, depth > 512: ceil(9216 / 1024) x ceil(64 / 18) = 9 x 4 = 36 RAMB18
+    const c = mvauCost({ mw: 1152, mh: 64, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 8 }, Z7);
+    expect(c.bram18).toBe(36);
+    expect(c.notes[0]).toBe('weights 9216 x 64 b in 36 RAMB18');
+  });
+  it('folding that does not divide names the engine and the dimension', () => {
+    expect(() => mvauCost({ mw: 48, mh: 32, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 3, simd: 1 }, Z7)).toThrow('MVAU: PE=3 does not divide 32');
+    expect(() => mvauCost({ mw: 48, mh: 32, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 1, simd: 5 }, Z7)).toThrow('MVAU: SIMD=5 does not divide 48');
+  });
+});
