@@ -9,9 +9,11 @@ import { bypassWords } from './add-streams.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
+import { vvauCost } from './vvau.ts';
 
 const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
 const ZU: EngineDevice = { ...Z7, dspType: 'DSP48E2', dspMultiplier: [27, 18], lut: 70560, bram18: 432, dsp: 360 };
+const DSP58: EngineDevice = { ...Z7, dspType: 'DSP58', dspMultiplier: [27, 24] };
 const EG4: EngineDevice = { lutInputs: 4, dspType: 'generic', dspMultiplier: [18, 18], lut: 12250, bram18: 60, dsp: 29, uram: 0 };
 
 describe('MVAU structural FF: 64 + SIMD*A + PE*SIMD*W + 2*PE*acc (+ PE*SIMD*(W+A) for LUT products)', () => {
@@ -139,5 +141,33 @@ describe('MVAU whole cost, every field', () => {
   it('folding that does not divide names the engine and the dimension', () => {
     expect(() => mvauCost({ mw: 48, mh: 32, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 3, simd: 1 }, Z7)).toThrow('MVAU: PE=3 does not divide 32');
     expect(() => mvauCost({ mw: 48, mh: 32, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 1, simd: 5 }, Z7)).toThrow('MVAU: SIMD=5 does not divide 48');
+  });
+});
+
+describe('DSP58 and DSP48E2 limits of the MVAU and VVAU', () => {
+  const shape = { mw: 4, mh: 12, numVectors: 1 };
+  it('DSP58 dot products only up to 8-bit weights and 9-bit activations; wider: one product per DSP', () => {
+    // 8 x 9: PE x ceil(SIMD / 3) = 3 x 2 (mvu_vvu_8sx9_dsp58)
+    const inside = mvauCost(shape, { weightBits: 8, actBits: 9 }, { pe: 3, simd: 4 }, DSP58);
+    expect(inside.dsp).toBe(6);
+    expect(inside.notes).toContain('DSP58: PE*ceil(SIMD/3) (mvu_vvu_8sx9_dsp58)');
+    // 9 x 8 and 8 x 10 on 27 x 24: ceil(9/27) x ceil(8/24) = 1 per product, PE x SIMD = 12
+    expect(mvauCost(shape, { weightBits: 9, actBits: 8 }, { pe: 3, simd: 4 }, DSP58).dsp).toBe(12);
+    expect(mvauCost(shape, { weightBits: 8, actBits: 10 }, { pe: 3, simd: 4 }, DSP58).dsp).toBe(12);
+    // VVAU, 3 channels 2x2 kernel, PE 3, SIMD 4: 3 x ceil(4/3) = 6 inside, 12 outside
+    const dw = { channels: 3, kernel: [2, 2] as [number, number], outDim: [2, 2] as [number, number] };
+    const vInside = vvauCost(dw, { weightBits: 8, actBits: 9 }, { pe: 3, simd: 4 }, DSP58);
+    expect(vInside.dsp).toBe(6);
+    expect(vInside.notes).toContain('DSP58: PE*ceil(SIMD/3) (rtl/vectorvectoractivation_rtl.py)');
+    expect(vvauCost(dw, { weightBits: 9, actBits: 8 }, { pe: 3, simd: 4 }, DSP58).dsp).toBe(12);
+    const vOutside = vvauCost(dw, { weightBits: 8, actBits: 10 }, { pe: 3, simd: 4 }, DSP58);
+    expect(vOutside.dsp).toBe(12);
+    expect(vOutside.notes).toContain('PE*SIMD products, one per DSP (no shared operand to pack; FINN HLS estimate ignores SIMD)');
+  });
+  it('DSP48E2: a lone fifth lane stays on a DSP (the LUT rule is DSP48E1 only)', () => {
+    // W4 A4, PE 5 on 4-lane DSP48E2: ceil(5/4) x SIMD 2 = 4 DSP, no LUT product.
+    // mw 4, mh 10: acc alpha = 2 + 7 = 9 -> 11; WMEM 40 / 10 = 4 words of 5 x 2 x 4 = 40 bits: 40 LUTRAM LUTs.
+    // LUT: floor(300 + 1.1 x 5 x (0 + 8 x 3 + 11)) + 40 = floor(492.5) + 40 = 532
+    expect(mvauCost({ mw: 4, mh: 10, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 5, simd: 2 }, ZU)).toMatchObject({ dsp: 4, dspLanes: 4, lut: 532 });
   });
 });
