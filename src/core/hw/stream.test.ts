@@ -1,0 +1,137 @@
+/**
+ * The estimate's stream pass (pipeline.ts): width converters where a producer's words carry a
+ * different number of elements than the consumer reads, FIFOs of the consumer's width, the
+ * residual bypass, and the window's folding. Converter and FIFO costs are worked by hand from
+ * FINN's formulas (streamingdatawidthconverter.py LUTs: |ceil(log2(in/lcm))| + lcm when the input
+ * is narrower than the lcm, |ceil(log2(lcm/out))| + out when the output is; Q_srl FIFO
+ * 2 x ceil(log2 depth) + ceil(depth/32) x ceil(width/2)) and the generator's buffers (converter FF
+ * (in + out - 1) elements + clog2(in + out) + 1 count bits; FIFO FF width + 2 x ceil(log2 depth)).
+ */
+import { describe, expect, it } from 'vitest';
+import type { LayerInfo } from '../graph/layer.ts';
+import { validateDevice } from './devices.ts';
+import { slidingWindowAuxFold } from './engines/sliding-window.ts';
+import { hwLayersFromLayerView } from './layers.ts';
+import { estimate } from './pipeline.ts';
+
+// A device outside every calibrated family, LUT6: costs are the uncalibrated formulas.
+const SIX = validateDevice({ id: 'SIX', vendor: 'Other', lut: 100000, lutInputs: 6, ff: 200000, dsp: 200, bram18: 200, processNm: 28 });
+
+function layer(p: Partial<LayerInfo> & Pick<LayerInfo, 'name' | 'kind'>): LayerInfo {
+  return {
+    op: 'Conv',
+    inputShape: [null, 8, 8, 8],
+    outputShape: [null, 8, 8, 8],
+    kernel: [1, 1],
+    stride: [1, 1],
+    pads: [0, 0, 0, 0],
+    dilation: [1, 1],
+    groups: 1,
+    params: 0,
+    macs: 0,
+    hasBias: false,
+    ...p,
+  };
+}
+
+describe('width converters and FIFOs between engines', () => {
+  it('FC 8 -> 4 -> 2, 8-bit: converters at the input, between engines and before the output', () => {
+    const fc1 = layer({ name: 'fc1', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+    const fc2 = layer({ name: 'fc2', kind: 'fc', op: 'Gemm', inputShape: [null, 4], outputShape: [null, 2], macs: 8 });
+    const e = estimate(hwLayersFromLayerView([fc1, fc2]), { fc1: { pe: 2, simd: 4 }, fc2: { pe: 2, simd: 2 } }, SIX, 100);
+    expect(e.layers.map((l) => l.engines.map((x) => x.kind))).toEqual([['mvau', 'thresholding'], ['mvau']]);
+    // fc1 MVAU: (4/2) x (8/4) = 4 cycles, 8/4 = 2 input words, 4/2 = 2 output words of 2 accumulators:
+    // acc alpha = log2(8) + 8 + 8 - 1 = 18 -> 20 bits. fc2 MVAU: (2/2) x (4/2) = 2 cycles; acc alpha = 2 + 15 = 17 -> 19.
+    // Target 4 cycles: fc1's requantiser (4 channels) meets it at PE 1: 4 words of one 8-bit element.
+    expect(e.layers[0].engines[1]).toMatchObject({ pe: 1, cycles: 4, inWords: 4, outWords: 4, outWidth: 8 });
+    expect(e.layers[0].widthConverters).toEqual([
+      // network input, one element per word -> the MVAU's SIMD 4: 2 words x 4 = 8 input words.
+      // 8 -> 32 bits (lcm 32): |ceil(log2(8/32))| + 32 = 34; FF (1 + 4 - 1) x 8 + clog2(5) + 1 = 32 + 4
+      { from: 'input', to: 'fc1/mvau', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 36, bypass: false },
+      // MVAU words of 2 x 20-bit accumulators -> the requantiser's PE 1: 40 -> 20 bits (lcm 40):
+      // |ceil(log2(40/20))| + 20 = 21; FF (2 + 1 - 1) x 20 + clog2(3) + 1 = 40 + 3
+      { from: 'fc1/mvau', to: 'fc1/thresholding', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 43, bypass: false },
+    ]);
+    // FIFO of the consumer's width (20 b), depth 32: LUT 2 x 5 + 1 x 10 = 20, FF 20 + 10 = 30
+    expect(e.layers[0].fifos).toEqual([{ from: 'fc1/mvau', to: 'fc1/thresholding', depth: 32, width: 20, lut: 20, ff: 30, bram18: 0, bypass: false }]);
+    expect(e.layers[1].widthConverters).toEqual([
+      // requantiser words of 1 element -> fc2's SIMD 2: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17; FF 2 x 8 + clog2(3) + 1 = 19
+      { from: 'fc1/thresholding', to: 'fc2/mvau', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
+      // output, one logit per word: 2 x 19 b -> 19 b: |ceil(log2(38/19))| + 19 = 20; FF 2 x 19 + 3 = 41
+      { from: 'fc2/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 19, lut: 20, ff: 41, bypass: false },
+    ]);
+    // 16-bit FIFO: LUT 10 + 1 x 8 = 18, FF 16 + 10 = 26
+    expect(e.layers[1].fifos).toEqual([{ from: 'fc1/thresholding', to: 'fc2/mvau', depth: 32, width: 16, lut: 18, ff: 26, bram18: 0, bypass: false }]);
+    // converters and FIFOs count in their layer's LUT and in the totals (LUT6 device: factor 1)
+    expect(e.totals.widthConverterLut).toBe(34 + 21 + 17 + 20);
+    expect(e.totals.fifoLut).toBe(20 + 18);
+  });
+
+  it('no converter where the element counts agree (SIMD 1 at the input, PE 1 at the output)', () => {
+    const fc1 = layer({ name: 'fc1', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+    const fc2 = layer({ name: 'fc2', kind: 'fc', op: 'Gemm', inputShape: [null, 4], outputShape: [null, 2], macs: 8 });
+    const e = estimate(hwLayersFromLayerView([fc1, fc2]), { fc1: { pe: 1, simd: 1 }, fc2: { pe: 1, simd: 1 } }, SIX, 100);
+    expect(e.layers.flatMap((l) => l.widthConverters)).toEqual([]);
+    // FIFOs: 20-bit accumulators into the requantiser, 8-bit activations into fc2
+    expect(e.layers.flatMap((l) => l.fifos.map((f) => f.width))).toEqual([20, 8]);
+  });
+
+  it('a residual Add whose skip input is not in the layer view: bypass from the network input, converted to the Add PE', () => {
+    const expand = layer({ name: 'expand', kind: 'pointwise', outputShape: [null, 16, 8, 8], macs: 8 * 16 * 64 });
+    const project = layer({ name: 'project', kind: 'pointwise', inputShape: [null, 16, 8, 8], macs: 16 * 8 * 64 });
+    const add = layer({ name: 'add', kind: 'elementwise', op: 'Add' });
+    const hw = hwLayersFromLayerView([expand, project, add]);
+    expect(hw[2].skipFrom).toBe(-1);
+    const e = estimate(hw, { expand: { pe: 1, simd: 1 }, project: { pe: 1, simd: 1 }, add: { pe: 2 } }, SIX, 100);
+    const row = e.layers[2];
+    // 8 channels x 64 pixels / PE 2 = 256 Add input words; the skip stream (1 element per word) -> 2:
+    // 512 input words, 8 -> 16 bits: LUT 17, FF 19
+    expect(row.widthConverters).toContainEqual({ from: 'input', to: 'add (bypass)', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: true });
+    // bypass depth: no window on the branch: 0 + 32 slack words -> 32; 2 x 8 = 16 bits: LUT 18, FF 26
+    expect(row.fifos.filter((f) => f.bypass)).toEqual([{ from: 'input', to: 'add (bypass)', depth: 32, width: 16, lut: 18, ff: 26, bram18: 0, bypass: true }]);
+    expect(e.warnings).toContain('add: skip input not found in the layer view; bypass FIFO sized from the network input.');
+  });
+
+  it('a bypass found in the view, at the same element count, has no converter', () => {
+    const stem = layer({ name: 'stem', kind: 'pointwise', macs: 8 * 8 * 64 });
+    const expand = layer({ name: 'expand', kind: 'pointwise', outputShape: [null, 16, 8, 8], macs: 8 * 16 * 64 });
+    const project = layer({ name: 'project', kind: 'pointwise', inputShape: [null, 16, 8, 8], macs: 16 * 8 * 64 });
+    const add = layer({ name: 'add', kind: 'elementwise', op: 'Add' });
+    // stem PE 1: its requantiser's words carry one element; the Add at PE 1 reads the same
+    const e = estimate(hwLayersFromLayerView([stem, expand, project, add]), { stem: { pe: 1, simd: 1 }, expand: { pe: 1, simd: 1 }, project: { pe: 1, simd: 1 }, add: { pe: 1 } }, SIX, 100);
+    expect(e.layers[3].widthConverters.filter((c) => c.bypass)).toEqual([]);
+    expect(e.layers[3].fifos.filter((f) => f.bypass)).toEqual([{ from: 'stem', to: 'add (bypass)', depth: 32, width: 8, lut: 2 * 5 + 4, ff: 8 + 10, bram18: 0, bypass: true }]);
+    expect(e.warnings.some((w) => w.includes('skip input not found'))).toBe(false);
+  });
+});
+
+describe('window folding (FINN SetFolding)', () => {
+  // Conv window: 2 channels, 4x4 in, 3x3 kernel, 2x2 out, stride 1. Default style, SIMD s (cf = 2/s):
+  // buffer (2 x 4 + 2 + 1) x cf = 11 cf; write block 2 x 9 x cf = 18 cf > read block 4 cf; 11 cf + 2 x 18 cf = 47 cf.
+  // Parallel style: 4 x 4 x cf + 2.
+  const spec = { kind: 'sliding-window' as const, channels: 2, ifmDim: [4, 4] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
+  const mvau = { kind: 'mvau' as const, fold: { pe: 1, simd: 18 } };
+  it('the smallest SIMD meeting the target; parallel only when full SIMD misses it and parallel is faster', () => {
+    expect(slidingWindowAuxFold(spec, { target: 100, main: mvau })).toEqual({ pe: 1, simd: 1, parallelWindow: false }); // 94 <= 100
+    expect(slidingWindowAuxFold(spec, { target: 50, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false }); // 94 > 50 >= 47
+    expect(slidingWindowAuxFold(spec, { target: 47, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false });
+    expect(slidingWindowAuxFold(spec, { target: 20, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: true }); // 47 > 20; parallel 18 < 47
+    // a 1x1 window is parallel style either way (18 = 18): not marked parallel
+    const pointwise = { ...spec, kernel: [1, 1] as [number, number], ofmDim: [4, 4] as [number, number] };
+    expect(slidingWindowAuxFold(pointwise, { target: 1, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false });
+  });
+  it('a depthwise window takes its consumer PE; parallel when the VVAU folds the window (SIMD > 1)', () => {
+    const dw = { ...spec, channels: 8, depthwise: true };
+    expect(slidingWindowAuxFold(dw, { target: 1, main: { kind: 'vvau', fold: { pe: 4, simd: 3 } } })).toEqual({ pe: 1, simd: 4, parallelWindow: true });
+    expect(slidingWindowAuxFold(dw, { target: 1, main: { kind: 'vvau', fold: { pe: 4, simd: 1 } } })).toEqual({ pe: 1, simd: 4, parallelWindow: false });
+    expect(slidingWindowAuxFold(dw, { target: 1, main: { kind: 'pool', fold: { pe: 2, simd: 3 } } })).toEqual({ pe: 1, simd: 2, parallelWindow: false });
+  });
+  it('an estimate marks a parallel window on its row', () => {
+    const dw = layer({ name: 'dw', kind: 'depthwise', kernel: [3, 3], pads: [1, 1, 1, 1], groups: 8, macs: 8 * 9 * 64 });
+    const e = estimate(hwLayersFromLayerView([dw]), { dw: { pe: 2, simd: 3 } }, SIX, 100);
+    const win = e.layers[0].engines.find((x) => x.kind === 'sliding-window');
+    expect(win).toMatchObject({ pe: 1, simd: 2, parallelWindow: true });
+    const serial = estimate(hwLayersFromLayerView([dw]), { dw: { pe: 2, simd: 1 } }, SIX, 100);
+    expect(serial.layers[0].engines.find((x) => x.kind === 'sliding-window')).not.toHaveProperty('parallelWindow');
+  });
+});
