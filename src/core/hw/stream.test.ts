@@ -12,6 +12,7 @@ import type { LayerInfo } from '../graph/layer.ts';
 import { validateDevice } from './devices.ts';
 import { slidingWindowAuxFold } from './engines/sliding-window.ts';
 import { hwLayersFromLayerView } from './layers.ts';
+import { allowedFoldings } from './folding.ts';
 import { estimate } from './pipeline.ts';
 
 // A device outside every calibrated family, LUT6: costs are the uncalibrated formulas.
@@ -133,5 +134,28 @@ describe('window folding (FINN SetFolding)', () => {
     expect(win).toMatchObject({ pe: 1, simd: 2, parallelWindow: true });
     const serial = estimate(hwLayersFromLayerView([dw]), { dw: { pe: 2, simd: 1 } }, SIX, 100);
     expect(serial.layers[0].engines.find((x) => x.kind === 'sliding-window')).not.toHaveProperty('parallelWindow');
+  });
+});
+
+describe('layers without an engine, and skip sources from the graph', () => {
+  const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+  it('an unsupported op and a pool of unknown type are refused with their reasons; they fold at 1 only', () => {
+    const odd = layer({ name: 'odd', kind: 'unsupported', op: 'Erf' });
+    const pool = layer({ name: 'p', kind: 'pool', op: 'LpPool', kernel: [2, 2], stride: [2, 2], outputShape: [null, 8, 4, 4] });
+    const hw = hwLayersFromLayerView([odd, pool, fc]);
+    expect(hw.slice(0, 2).map((h) => [h.mappable, h.reason])).toEqual([
+      [false, 'operator Erf is not supported'],
+      [false, 'pool type unknown is not supported'],
+    ]);
+    expect(allowedFoldings(hw[0])).toEqual({ pe: [1], simd: [1], peLabel: '-', simdLabel: '-' });
+  });
+  it('an Add fed by the network input and a layer: the skip is the input (-1)', () => {
+    const pw = layer({ name: 'pw', kind: 'pointwise' });
+    const add = layer({ name: 'add', kind: 'elementwise', op: 'Add', sources: ['pw', null] });
+    expect(hwLayersFromLayerView([pw, add, fc])[1].skipFrom).toBe(-1);
+    // sources naming a layer not in the view: the shape rule (pw2, before the direct input pw3... here the stem)
+    const stem = layer({ name: 'stem', kind: 'pointwise' });
+    const lost = layer({ name: 'add', kind: 'elementwise', op: 'Add', sources: ['pw', 'gone'] });
+    expect(hwLayersFromLayerView([stem, pw, lost, fc])[2].skipFrom).toBe(0);
   });
 });
