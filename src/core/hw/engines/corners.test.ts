@@ -10,6 +10,7 @@ import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './comm
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
 import { vvauCost } from './vvau.ts';
+import { thresholdingCost, thresholdingEngine, usesMultiplyRequant } from './thresholding.ts';
 
 const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
 const ZU: EngineDevice = { ...Z7, dspType: 'DSP48E2', dspMultiplier: [27, 18], lut: 70560, bram18: 432, dsp: 360 };
@@ -169,5 +170,31 @@ describe('DSP58 and DSP48E2 limits of the MVAU and VVAU', () => {
     // mw 4, mh 10: acc alpha = 2 + 7 = 9 -> 11; WMEM 40 / 10 = 4 words of 5 x 2 x 4 = 40 bits: 40 LUTRAM LUTs.
     // LUT: floor(300 + 1.1 x 5 x (0 + 8 x 3 + 11)) + 40 = floor(492.5) + 40 = 532
     expect(mvauCost({ mw: 4, mh: 10, numVectors: 1 }, { weightBits: 4, actBits: 4 }, { pe: 5, simd: 2 }, ZU)).toMatchObject({ dsp: 4, dspLanes: 4, lut: 532 });
+  });
+});
+
+describe('requantiser choice and per-stage threshold memories', () => {
+  it("'auto' puts each threshold stage where it takes the smaller device share", () => {
+    // 64 channels, PE 1, 12-bit thresholds, 4 output bits: stages of 64, 128, 256, 512 thresholds.
+    // LUTRAM 12 x ceil(d/64) = 12, 24, 48, 96 LUTs of 10,000 (0.12 %, 0.24 %, 0.48 %, 0.96 %)
+    // vs 1 RAMB18 (512 x 36) of 280 (0.357 %): LUTRAM, LUTRAM, BRAM, BRAM.
+    const dev = { ...Z7, lut: 10000 };
+    expect(thresholdingCost({ channels: 64, numVectors: 2, thresholdBits: 12 }, 4, 1, dev)).toEqual({
+      cycles: 128, requantStyle: 'thresholds', dsp: 0, bram18: 2,
+      lut: 12 + 24 + 1 * 4 * 12, // LUTRAM + comparators PE x B x T
+      ff: 32 + 1 * 4 * (12 + 4),
+      weightMemBits: 64 * 15 * 12, fillWords: 1, inWords: 128, outWords: 128, outWidth: 4,
+      notes: ['thresholds 15 x 12 b per channel: 2 RAMB18, 36 LUTRAM'],
+    });
+  });
+  it('thresholds up to 4 output bits, multiply-shift above (or when asked)', () => {
+    expect([usesMultiplyRequant(4, 'auto'), usesMultiplyRequant(5, 'auto'), usesMultiplyRequant(2, 'multiply'), usesMultiplyRequant(8, 'thresholds')]).toEqual([false, true, true, false]);
+    const spec = { kind: 'thresholding' as const, channels: 8, numVectors: 4, thresholdBits: 12, outBits: 5 };
+    const ctx = { bits: { weightBits: 8, actBits: 8 }, device: Z7, mulStyle: 'auto' as const, memStyle: 'uram' as const, requant: 'auto' as const };
+    // 'uram' means 'auto' for the requantiser's parameters: 8 words -> LUTRAM
+    expect(thresholdingEngine.estimate(spec, { pe: 1, simd: 1 }, ctx)).toMatchObject({ requantStyle: 'multiply', bram18: 0, cycles: 32 });
+    expect(thresholdingEngine.estimate({ ...spec, outBits: 4 }, { pe: 2, simd: 1 }, ctx)).toMatchObject({ requantStyle: 'thresholds', cycles: 16 });
+    // folded to the target: 8 channels x 4 pixels / PE <= 10 -> PE 4 (32, 16 > 10; 8 <= 10)
+    expect(thresholdingEngine.auxFold!(spec, { target: 10, main: { kind: 'mvau', fold: { pe: 1, simd: 1 } } })).toEqual({ pe: 4, simd: 1 });
   });
 });
