@@ -9,6 +9,7 @@ import { bypassWords } from './add-streams.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
+import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowEngine } from './sliding-window.ts';
 import { vvauCost } from './vvau.ts';
 import { thresholdingCost, thresholdingEngine, usesMultiplyRequant } from './thresholding.ts';
 
@@ -196,5 +197,46 @@ describe('requantiser choice and per-stage threshold memories', () => {
     expect(thresholdingEngine.estimate({ ...spec, outBits: 4 }, { pe: 2, simd: 1 }, ctx)).toMatchObject({ requantStyle: 'thresholds', cycles: 16 });
     // folded to the target: 8 channels x 4 pixels / PE <= 10 -> PE 4 (32, 16 > 10; 8 <= 10)
     expect(thresholdingEngine.auxFold!(spec, { target: 10, main: { kind: 'mvau', fold: { pe: 1, simd: 1 } } })).toEqual({ pe: 4, simd: 1 });
+  });
+});
+
+describe('FMPadding and DownSampler (fmpadding.py, downsampler.py cycles; resources ours)', () => {
+  it('FMPadding: padded frame at SIMD; calibrated away on a family whose window pads', () => {
+    // 4 channels, 5 x 6 image, pads [top 1, left 2, bottom 1, right 0], SIMD 2, 8 b:
+    // padded 7 x 8; cycles 4/2 x 7 x 8 = 112; width 16: LUT = FF = 40 + 16; in 5 x 6 x 2 = 60 words, out 112
+    const shape = { channels: 4, imgDim: [5, 6] as [number, number], pads: [1, 2, 1, 0] as [number, number, number, number] };
+    expect(fmPaddingCost(shape, 8, 2, Z7)).toEqual({
+      cycles: 112, dsp: 0, bram18: 0, lut: 56, ff: 56, weightMemBits: 0, fillWords: 1, inWords: 60, outWords: 112, outWidth: 16,
+      notes: ['FMPadding (cycles: fmpadding.py); resources ours (FINN gives none)'],
+    });
+    const why = 'the padding is in the calibrated sliding window (the generator pads inside the window)';
+    // anlogic calibrates the window's LUT and FF: the padding's become 0
+    expect(fmPaddingCost(shape, 8, 2, { ...EG4, calibration: 'anlogic' })).toMatchObject({ lut: 0, ff: 0, cycles: 112 });
+    expect(fmPaddingCost(shape, 8, 2, { ...EG4, calibration: 'anlogic' }).notes.at(-1)).toBe(`LUT and FF 0 on anlogic: ${why}`);
+    // gowin: FF only
+    const gowin = fmPaddingCost(shape, 8, 2, { ...EG4, calibration: 'gowin' });
+    expect(gowin).toMatchObject({ lut: 56, ff: 0 });
+    expect(gowin.notes.at(-1)).toBe(`FF 0 on gowin: ${why}`);
+    expect(() => fmPaddingCost(shape, 8, 3)).toThrow('FMPadding: SIMD=3 does not divide 4');
+    // folds at its window's SIMD, 1 without one
+    const spec = { kind: 'fmpadding' as const, ...shape };
+    expect(fmPaddingEngine.auxFold!(spec, { target: 1, main: { kind: 'mvau', fold: { pe: 1, simd: 1 } }, window: { pe: 1, simd: 4 } })).toEqual({ pe: 1, simd: 4 });
+    expect(fmPaddingEngine.auxFold!(spec, { target: 1, main: { kind: 'mvau', fold: { pe: 1, simd: 1 } } })).toEqual({ pe: 1, simd: 1 });
+  });
+  it('DownSampler: 7 x 7 -> 4 x 4 at stride 2, folded to the target', () => {
+    // 8 channels, SIMD 2, 4 b: cycles 8/2 x 49 = 196; out floor(6/2) + 1 = 4; width 8: LUT = FF = 48
+    expect(downSamplerCost({ channels: 8, imgDim: 7, stride: 2 }, 4, 2)).toEqual({
+      cycles: 196, dsp: 0, bram18: 0, lut: 48, ff: 48, weightMemBits: 0, fillWords: 1, inWords: 196, outWords: 64, outWidth: 8,
+      notes: ['DownSampler (cycles: downsampler.py); resources ours (FINN gives none)'],
+    });
+    expect(() => downSamplerCost({ channels: 8, imgDim: 7, stride: 2 }, 4, 3)).toThrow('DownSampler: SIMD=3 does not divide 8');
+    // target 100: SIMD 1 392, 2 196, 4 98 -> 4
+    const spec = { kind: 'downsampler' as const, channels: 8, imgDim: 7, stride: 2 };
+    expect(downSamplerEngine.auxFold!(spec, { target: 100, main: { kind: 'mvau', fold: { pe: 1, simd: 1 } } })).toEqual({ pe: 1, simd: 4 });
+  });
+  it('the window generator refuses the parallel mode it does not build', () => {
+    const spec = { kind: 'sliding-window' as const, channels: 2, ifmDim: [4, 4] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
+    const ctx = { bits: { weightBits: 8, actBits: 8 }, device: Z7, mulStyle: 'auto' as const, memStyle: 'auto' as const, requant: 'auto' as const };
+    expect(() => slidingWindowEngine.rtl!.emit(spec, { pe: 1, simd: 2, parallelWindow: true }, ctx, { name: 'w0', data: { actBits: 8, pads: [0, 0, 0, 0] } })).toThrow("w0: the window's parallel mode is not generated yet");
   });
 });
