@@ -159,3 +159,32 @@ describe('layers without an engine, and skip sources from the graph', () => {
     expect(hwLayersFromLayerView([stem, pw, lost, fc])[2].skipFrom).toBe(0);
   });
 });
+
+describe('a whole estimate worked by hand', () => {
+  it('one FC 8 -> 4 at PE 1, SIMD 1, 100 MHz: every number from the formulas', () => {
+    const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+    const e = estimate(hwLayersFromLayerView([fc]), { fc: { pe: 1, simd: 1 } }, SIX, 100);
+    // MVAU 8 x 4, one vector: (4/1) x (8/1) = 32 cycles; the only engine, no FIFO, no converter (1 element in and out).
+    expect(e.layers[0].engines.map((x) => x.kind)).toEqual(['mvau']);
+    expect(e.layers[0].fifos).toEqual([]);
+    expect(e.layers[0].widthConverters).toEqual([]);
+    expect(e).toMatchObject({ maxCycles: 32, bottleneck: { layer: 'fc', engine: 'mvau' }, fps: 100e6 / 32, finnCriticalPathCycles: 32 });
+    // latency: 8 input words before the first output at 32 / 8 cycles per word = 32, plus the 32-cycle interval
+    expect(e.latency).toMatchObject({ cycles: 64, ms: 64 / 100e3 });
+    // 18 x 18 DSP: one 8 x 8 product; acc alpha = 3 + 15 = 18 -> 20 bits; 32 weight words of 8 b in LUTRAM = 8 LUTs
+    // LUT floor(300 + 1.1 x (0 + 16 x 1 + 20)) + 8 = 339 + 8 = 347; FF 64 + 8 + 8 + 2 x 20 = 120
+    expect(e.totals).toMatchObject({ lut: 347, ff: 120, dsp: 1, bram18: 0, weightMemBits: 256, fifoLut: 0, widthConverterLut: 0, uram: 0 });
+    expect(e.resources.dsp).toEqual({ used: 1, available: 200, utilization: 1 / 200 });
+    expect(e.resources.lut).toEqual({ used: 347, available: 100000, utilization: 347 / 100000 });
+    // DSP is the most used share (0.5 % vs 0.35 % LUT)
+    expect(e).toMatchObject({ fits: true, overflowing: [], firstToOverflow: 'dsp', opsPerFrame: 64 });
+    expect(e.gops).toBeCloseTo((64 * 100e6) / 32 / 1e9, 12); // 0.2
+    // power, generic 28 nm: static 2.5 mW x 100 kLUT6 = 0.25 W; dynamic at 100 MHz, 12.5 %:
+    // (0.08 x 347 + 0.015 x 120 + 8 x 1) uW/MHz x 100 MHz = (27.76 + 1.8 + 8) x 1e-4 W = 0.003756 W
+    expect(e.power.staticW).toBeCloseTo(0.25, 12);
+    expect(e.power.dynamicW).toBeCloseTo(0.003756, 12);
+    expect(e.gopsPerWatt).toBeCloseTo(0.2 / 0.253756, 12);
+    // twice the toggle rate doubles LUT, FF and DSP power
+    expect(estimate(hwLayersFromLayerView([fc]), { fc: { pe: 1, simd: 1 } }, SIX, 100, { activity: 0.25 }).power.dynamicW).toBeCloseTo(0.007512, 12);
+  });
+});
