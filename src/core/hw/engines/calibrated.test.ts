@@ -239,3 +239,21 @@ describe('multiply-shift requantiser calibrated cost', () => {
     expect(requantCost(shape, 4, 2, GOWIN).ff).toBe(31);
   });
 });
+
+describe('MVAU features follow the asked multiplier style', () => {
+  it("'lut' on 8-bit operands and 'dsp' on narrow ones override 'auto'", () => {
+    // W8 A8 asked in LUTs on DSP48E1: PE 2 x SIMD 2 x 8 x 8 = 256 LUT-product bits, nothing packed or absorbed.
+    // mw 4: acc alpha = 2 + 15 = 17 -> 19.
+    const lut = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 2, simd: 2 }, Z7, { mulStyle: 'lut' });
+    expect(lut.lut).toMatchObject({ lutMul: 256, acc: 38, dspAcc: 0, unpack: 0 });
+    // W4 A2 asked on DSPs (DSP48E2, no lanes counted there): no LUT products
+    expect(mvauFeatures(shape4x2(), w4a2, { pe: 2, simd: 4 }, ZU, { mulStyle: 'dsp' }).lut).toMatchObject({ lutMul: 0, acc: 20 });
+  });
+  it('fill: MW / SIMD input words before the first output', () => {
+    expect(mvauCost(shape4x2(), w4a2, { pe: 2, simd: 4 }, EG4, { mulStyle: 'lut' }).fillWords).toBe(8 / 4);
+  });
+});
+
+function shape4x2() {
+  return { mw: 8, mh: 4, numVectors: 1 };
+}
