@@ -6,10 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { bypassWords } from './add-streams.ts';
+import { globalAccPoolFeatures } from './pool.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
-import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowEngine } from './sliding-window.ts';
+import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowBufferDepth, slidingWindowCycles, slidingWindowEngine } from './sliding-window.ts';
 import { vvauCost } from './vvau.ts';
 import { thresholdingCost, thresholdingEngine, usesMultiplyRequant } from './thresholding.ts';
 
@@ -238,5 +239,37 @@ describe('FMPadding and DownSampler (fmpadding.py, downsampler.py cycles; resour
     const spec = { kind: 'sliding-window' as const, channels: 2, ifmDim: [4, 4] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
     const ctx = { bits: { weightBits: 8, actBits: 8 }, device: Z7, mulStyle: 'auto' as const, memStyle: 'auto' as const, requant: 'auto' as const };
     expect(() => slidingWindowEngine.rtl!.emit(spec, { pe: 1, simd: 2, parallelWindow: true }, ctx, { name: 'w0', data: { actBits: 8, pads: [0, 0, 0, 0] } })).toThrow("w0: the window's parallel mode is not generated yet");
+  });
+});
+
+describe('global pool features and window geometry corners', () => {
+  it('global pool calibration features (no coefficients in calibration.json yet: checked by definition)', () => {
+    // 12 channels, 3 x 5 pixels, 4 b, PE 3: cf 4; sum bits 4 + clog2(15) + 1 = 9; product 9 + 16 + 1 = 26
+    expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 3)).toEqual({
+      lut: { one: 1, sum: 3 * 9, accMem: 3 * 9 * 4, prod: 3 * 26, out: 3 * 4 },
+      ff: { one: 1, sumReg: 0, out: 12, counters: 2 + 4 }, // clog2(4) + clog2(15)
+    });
+    // PE 12: one channel fold, the sums are registers; 8-bit outputs; clog2(1) is 1 (the generator's counter)
+    expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 12, 8)).toEqual({
+      lut: { one: 1, sum: 108, accMem: 0, prod: 312, out: 96 },
+      ff: { one: 1, sumReg: 108, out: 96, counters: 1 + 4 },
+    });
+  });
+  it('buffer depth when the stride exceeds the kernel area, and a dilated parallel window (get_buffer_depth)', () => {
+    // kernel 2x2, stride 6, 12 wide, 2 channels at SIMD 1 (cf 2), default style:
+    // ((2-1) x 12 + (2-1) + 1) x 2 = 28; + (6 - 1 - 4) x 2 = 2; + ((6-1) x 12 - 4) x 2 = 112 -> 142
+    const strided = { channels: 2, ifmDim: [12, 12] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [2, 2] as [number, number], stride: [6, 6] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
+    expect(slidingWindowBufferDepth(strided, { simd: 1 })).toBe(142);
+    // parallel, kernel 3x3 dilated 2, 10 wide, cf 2: ((3-1) x 2 x 10 + (3-1) x 2) x 2 + 2 = 90
+    const dilated = { ...strided, ifmDim: [10, 10] as [number, number], ofmDim: [6, 6] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [2, 2] as [number, number] };
+    expect(slidingWindowBufferDepth(dilated, { simd: 1, parallelWindow: true })).toBe(90);
+    // parallel cycles: 10 x 10 x cf 2 + 2
+    expect(slidingWindowCycles(dilated, { simd: 1, parallelWindow: true })).toBe(202);
+  });
+  it('1-D depthwise window with stride 3 (get_exp_cycles)', () => {
+    // [1, 20] in, kernel 3, stride 3, 6 out, 4 channels at SIMD 2 (cf 2):
+    // 6 x 3 x 2 + 2 x (3-1) x (3-1) - (3-1) + 2 = 36 + 8 - 2 + 2 = 44
+    const row = { channels: 4, ifmDim: [1, 20] as [number, number], ofmDim: [1, 6] as [number, number], kernel: [1, 3] as [number, number], stride: [1, 3] as [number, number], dilation: [1, 1] as [number, number], depthwise: true };
+    expect(slidingWindowCycles(row, { simd: 2 })).toBe(44);
   });
 });
