@@ -10,7 +10,7 @@ import { globalAccPoolFeatures } from './pool.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
-import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowBufferDepth, slidingWindowCycles, slidingWindowEngine } from './sliding-window.ts';
+import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, slidingWindowEngine } from './sliding-window.ts';
 import { vvauCost } from './vvau.ts';
 import { thresholdingCost, thresholdingEngine, usesMultiplyRequant } from './thresholding.ts';
 
@@ -260,6 +260,11 @@ describe('global pool features and window geometry corners', () => {
     // ((2-1) x 12 + (2-1) + 1) x 2 = 28; + (6 - 1 - 4) x 2 = 2; + ((6-1) x 12 - 4) x 2 = 112 -> 142
     const strided = { channels: 2, ifmDim: [12, 12] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [2, 2] as [number, number], stride: [6, 6] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
     expect(slidingWindowBufferDepth(strided, { simd: 1 })).toBe(142);
+    // cycles: the read block 6 x 12 x 2 = 144 beats the write block 2 x 2 x 2 x 2 = 16; 28 + 2 rows x 144 = 316
+    expect(slidingWindowCycles(strided, { simd: 1 })).toBe(316);
+    // SIMD must be a positive integer dividing the channels
+    expect(() => slidingWindowCost(strided, 8, { simd: 0.5 }, Z7)).toThrow('sliding window: SIMD=0.5 does not divide 2');
+    expect(() => slidingWindowCost(strided, 8, { simd: -2 }, Z7)).toThrow('sliding window: SIMD=-2 does not divide 2');
     // parallel, kernel 3x3 dilated 2, 10 wide, cf 2: ((3-1) x 2 x 10 + (3-1) x 2) x 2 + 2 = 90
     const dilated = { ...strided, ifmDim: [10, 10] as [number, number], ofmDim: [6, 6] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [2, 2] as [number, number] };
     expect(slidingWindowBufferDepth(dilated, { simd: 1, parallelWindow: true })).toBe(90);
