@@ -278,3 +278,35 @@ describe('global pool features and window geometry corners', () => {
     expect(slidingWindowCycles(row, { simd: 2 })).toBe(44);
   });
 });
+
+describe('sliding window cost corners (convolutioninputgenerator_rtl.py bram_estimation / lut_estimation)', () => {
+  it('parallel window: every field', () => {
+    // 2 channels at SIMD 2 (cf 1), 6 x 8 in, 3x3 -> 4 x 6, 8 b: width 16.
+    // buffer ((3-1) x 8 + (3-1)) x 1 + 2 = 20 words; LUTRAM 16 x ceil(20/38) = 16 LUTs (16/53200)
+    // vs BRAM: rows of 8 - 3 = 5 words, kh - 1 = 2 of them: 2 RAMB18 (2/280): LUTRAM.
+    // FF 64 + 144 out + 144 + 4 x ceil(log2 21) = 372; fill ((3-1) x 8 + 2) x 1 + 1 = 19; cycles 6 x 8 x 1 + 2 = 50
+    const shape = { channels: 2, ifmDim: [6, 8] as [number, number], ofmDim: [4, 6] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
+    expect(slidingWindowCost(shape, 8, { simd: 2, parallelWindow: true }, Z7)).toEqual({
+      cycles: 50, dsp: 0, bram18: 0, lut: 316, ff: 372, weightMemBits: 0, fillWords: 19, inWords: 48, outWords: 24, outWidth: 144,
+      notes: ['parallel style, buffer 20 x 16 b', 'line buffer in 16 LUTRAM'],
+    });
+    expect(slidingWindowCost(shape, 8, { simd: 2, parallelWindow: true }, Z7, 'bram')).toMatchObject({ bram18: 2, lut: 300, notes: ['parallel style, buffer 20 x 16 b', 'line buffer in 2 RAMB18'] });
+  });
+  it('parallel BRAM rows: width minus the dilated kernel width, none for a single row or column', () => {
+    // 4 channels at SIMD 4 of 9 b: 36-bit words. 5 x 517 in, 3x3 dilated [1, 2]: kernel width (3-1) x 2 + 1 = 5,
+    // rows of 517 - 5 + 517 x (1-1) = 512 words: one 512 x 36 RAMB18 each, kh - 1 = 2 rows -> 2
+    const wide = { channels: 4, ifmDim: [5, 517] as [number, number], ofmDim: [3, 513] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 2] as [number, number], depthwise: false };
+    expect(slidingWindowCost(wide, 9, { simd: 4, parallelWindow: true }, Z7, 'bram').bram18).toBe(2);
+    // dilation [2, 1]: rows of 517 - 3 + 517 = 1031 words: 2K x 9 ports, ceil(36/9) = 4 blocks per row -> 8
+    expect(slidingWindowCost({ ...wide, dilation: [2, 1], ofmDim: [1, 515] }, 9, { simd: 4, parallelWindow: true }, Z7, 'bram').bram18).toBe(8);
+    // one row in: nothing in BRAM
+    expect(slidingWindowCost({ ...wide, ifmDim: [1, 517], kernel: [1, 3], ofmDim: [1, 513] }, 9, { simd: 4, parallelWindow: true }, Z7, 'bram').bram18).toBe(0);
+    expect(slidingWindowCost({ ...wide, ifmDim: [517, 1], kernel: [3, 1], dilation: [1, 1], ofmDim: [515, 1] }, 9, { simd: 4, parallelWindow: true }, Z7, 'bram').bram18).toBe(0);
+  });
+  it('default style: FF counts ceil(log2(depth + 1)) address bits; out words k x k per pixel', () => {
+    // 2 channels at SIMD 1 (cf 2), 8 x 14 in, 2x2 -> 7 x 13, 8 b: buffer ((2-1) x 14 + 1 + 1) x 2 = 32 words
+    // FF 64 + 8 + 8 + 4 x ceil(log2 33) = 80 + 24 = 104; out 7 x 13 x 2 x 2 x 2 = 728 words
+    const shape = { channels: 2, ifmDim: [8, 14] as [number, number], ofmDim: [7, 13] as [number, number], kernel: [2, 2] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
+    expect(slidingWindowCost(shape, 8, { simd: 1 }, Z7)).toMatchObject({ ff: 104, outWords: 728, inWords: 224, fillWords: 32 });
+  });
+});
