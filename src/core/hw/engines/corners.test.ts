@@ -310,3 +310,23 @@ describe('sliding window cost corners (convolutioninputgenerator_rtl.py bram_est
     expect(slidingWindowCost(shape, 8, { simd: 1 }, Z7)).toMatchObject({ ff: 104, outWords: 728, inWords: 224, fillWords: 32 });
   });
 });
+
+describe('threshold memories restricted to one primitive kind (never URAM)', () => {
+  const bigLut = { ...Z7, lut: 1_000_000 };
+  it('9-bit thresholds 2,048 deep: 2K x 9 BRAM and 9 x 32 LUTRAM both waste nothing', () => {
+    // 'lutram' asked: 9 x ceil(2048/64) = 288 LUTs (+ comparators 1 x 1 x 9); 'auto' on a LUT-rich device: LUTRAM too (288/1e6 < 1/280)
+    const shape = { channels: 2048, numVectors: 1, thresholdBits: 9 };
+    expect(thresholdingCost(shape, 1, 1, Z7, 'lutram')).toMatchObject({ bram18: 0, lut: 288 + 9 });
+    expect(thresholdingCost(shape, 1, 1, bigLut)).toMatchObject({ bram18: 0, lut: 297 });
+    expect(thresholdingCost(shape, 1, 1, Z7, 'bram')).toMatchObject({ bram18: 1, lut: 9 });
+  });
+  it('72-bit thresholds: stages up to 4,096 deep stay in BRAM / LUTRAM where URAM would waste nothing', () => {
+    // 512 channels, PE 1, 2 output bits: stages of 512 and 1,024 thresholds of 72 b:
+    // BRAM 512 x 36: 2 and 4 blocks -> 6
+    expect(thresholdingCost({ channels: 512, numVectors: 1, thresholdBits: 72 }, 2, 1, Z7, 'bram').bram18).toBe(6);
+    // one stage of 4,096 x 72: 16 RAMB18 (a URAM288 would hold it whole)
+    expect(thresholdingCost({ channels: 4096, numVectors: 1, thresholdBits: 72 }, 1, 1, Z7, 'bram').bram18).toBe(16);
+    // on a LUT-rich device 'auto' takes LUTRAM: 72 x 64 = 4,608 LUTs (0.46 %) vs 16 RAMB18 (5.7 %)
+    expect(thresholdingCost({ channels: 4096, numVectors: 1, thresholdBits: 72 }, 1, 1, bigLut)).toMatchObject({ bram18: 0, lut: 4608 + 72 });
+  });
+});
