@@ -12,7 +12,7 @@ import type { LayerInfo } from '../graph/layer.ts';
 import { validateDevice } from './devices.ts';
 import { slidingWindowAuxFold } from './engines/sliding-window.ts';
 import { hwLayersFromLayerView } from './layers.ts';
-import { allowedFoldings } from './folding.ts';
+import { allowedFoldings, validateFolding } from './folding.ts';
 import { estimate } from './pipeline.ts';
 
 // A device outside every calibrated family, LUT6: costs are the uncalibrated formulas.
@@ -186,5 +186,16 @@ describe('a whole estimate worked by hand', () => {
     expect(e.gopsPerWatt).toBeCloseTo(0.2 / 0.253756, 12);
     // twice the toggle rate doubles LUT, FF and DSP power
     expect(estimate(hwLayersFromLayerView([fc]), { fc: { pe: 1, simd: 1 } }, SIX, 100, { activity: 0.25 }).power.dynamicW).toBeCloseTo(0.007512, 12);
+  });
+});
+
+describe('folding messages', () => {
+  it('a list of exactly 24 allowed values is written out whole', () => {
+    // 360 output channels have 24 divisors
+    const pw = layer({ name: 'wide', kind: 'pointwise', outputShape: [null, 360, 8, 8] });
+    const [hw] = hwLayersFromLayerView([pw, layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 360], outputShape: [null, 4], macs: 1440 })]);
+    expect(() => validateFolding([hw], { wide: { pe: 7 } })).toThrow(
+      'Layer "wide": PE=7 must divide 360 (output channels). Allowed PE: 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 18, 20, 24, 30, 36, 40, 45, 60, 72, 90, 120, 180, 360.',
+    );
   });
 });
