@@ -199,3 +199,24 @@ describe('folding messages', () => {
     );
   });
 });
+
+describe('layer shapes the view maps', () => {
+  const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+  it('a refused layer: no engines, no main engine, folds at 1', () => {
+    const unknown = layer({ name: 'u', kind: 'pointwise', inputShape: [null, 8, null, 8], macs: 5, params: 7 });
+    expect(hwLayersFromLayerView([unknown, fc])[0]).toEqual({
+      name: 'u', op: 'Conv', layerKind: 'pointwise', mappable: false, reason: 'input or output shape is not fully known',
+      bits: { weightBits: 8, actBits: 8 }, engines: [], main: -1, fold: { pe: 1, peLabel: '-', simd: 1, simdLabel: '-' }, macs: 5, params: 7,
+    });
+    // a zero or missing dimension is not known either
+    expect(hwLayersFromLayerView([layer({ name: 'z', kind: 'pointwise', outputShape: [null, 8, 0, 8] }), fc])[0].reason).toBe('input or output shape is not fully known');
+    expect(hwLayersFromLayerView([layer({ name: 'm', kind: 'pointwise', inputShape: [null, 8, undefined as unknown as number, 8] }), fc])[0].reason).toBe('input or output shape is not fully known');
+    expect(hwLayersFromLayerView([layer({ name: 'e', kind: 'pointwise', inputShape: [null] }), fc])[0].reason).toBe('input or output shape is not fully known');
+  });
+  it('an Add on [N, C] features streams one vector; on [N, C, L] L vectors', () => {
+    const flat = layer({ name: 'add', kind: 'elementwise', op: 'Add', inputShape: [null, 8], outputShape: [null, 8] });
+    expect(hwLayersFromLayerView([flat, fc])[0].engines[0]).toEqual({ kind: 'add-streams', channels: 8, numVectors: 1 });
+    const seq = layer({ name: 'add', kind: 'elementwise', op: 'Add', inputShape: [null, 8, 5], outputShape: [null, 8, 5] });
+    expect(hwLayersFromLayerView([seq, fc])[0].engines[0]).toEqual({ kind: 'add-streams', channels: 8, numVectors: 5 });
+  });
+});
