@@ -220,3 +220,11 @@ describe('layer shapes the view maps', () => {
     expect(hwLayersFromLayerView([seq, fc])[0].engines[0]).toEqual({ kind: 'add-streams', channels: 8, numVectors: 5 });
   });
 });
+
+describe('padding in front of a window', () => {
+  it('a pad on the bottom edge alone still gets an FMPadding', () => {
+    const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+    const conv = layer({ name: 'c', kind: 'conv', kernel: [3, 3], pads: [0, 0, 1, 0], outputShape: [null, 8, 7, 6] });
+    expect(hwLayersFromLayerView([conv, fc])[0].engines[0]).toEqual({ kind: 'fmpadding', channels: 8, imgDim: [8, 8], pads: [0, 0, 1, 0] });
+  });
+});
