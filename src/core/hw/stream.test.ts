@@ -228,3 +228,25 @@ describe('padding in front of a window', () => {
     expect(hwLayersFromLayerView([conv, fc])[0].engines[0]).toEqual({ kind: 'fmpadding', channels: 8, imgDim: [8, 8], pads: [0, 0, 1, 0] });
   });
 });
+
+describe('what each layer kind folds (the labels the layer table shows)', () => {
+  const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+  it('pointwise, FC, global pools', () => {
+    const pw = layer({ name: 'pw', kind: 'pointwise', outputShape: [null, 6, 8, 8] });
+    const gap = layer({ name: 'gap', kind: 'pool', op: 'GlobalAveragePool', poolType: 'global-avg', kernel: [8, 8], outputShape: [null, 8, 1, 1] });
+    const gmp = layer({ name: 'gmp', kind: 'pool', op: 'GlobalMaxPool', poolType: 'global-max', kernel: [8, 8], inputShape: [null, 8, 4, 6], outputShape: [null, 8, 1, 1] });
+    const hw = hwLayersFromLayerView([pw, gap, gmp, fc]);
+    expect(hw.map((h) => h.fold)).toEqual([
+      { pe: 6, peLabel: 'output channels', simd: 8, simdLabel: 'input channels' },
+      { pe: 8, peLabel: 'channels', simd: 1, simdLabel: '-' },
+      { pe: 1, peLabel: '-', simd: 1, simdLabel: '-' },
+      { pe: 4, peLabel: 'output features', simd: 8, simdLabel: 'input features' },
+    ]);
+    expect(hw[2].engines).toEqual([{ kind: 'streaming-maxpool', channels: 8, imgDim: [4, 6], poolDim: [4, 6] }]);
+  });
+  it('a 1x1 conv strided along the width only is refused; a max pool padded on two sides goes through a window', () => {
+    expect(hwLayersFromLayerView([layer({ name: 'p', kind: 'pointwise', stride: [1, 2], outputShape: [null, 8, 8, 4] }), fc])[0].reason).toMatch(/needs a square input and equal strides/);
+    const pool = layer({ name: 'mp', kind: 'pool', op: 'MaxPool', poolType: 'max', kernel: [2, 2], stride: [2, 2], pads: [0, 0, 1, 1], outputShape: [null, 8, 5, 5] });
+    expect(hwLayersFromLayerView([pool, fc])[0].engines.map((e) => e.kind)).toEqual(['fmpadding', 'sliding-window', 'pool']);
+  });
+});
