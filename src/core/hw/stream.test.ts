@@ -248,5 +248,11 @@ describe('what each layer kind folds (the labels the layer table shows)', () => 
     expect(hwLayersFromLayerView([layer({ name: 'p', kind: 'pointwise', stride: [1, 2], outputShape: [null, 8, 8, 4] }), fc])[0].reason).toMatch(/needs a square input and equal strides/);
     const pool = layer({ name: 'mp', kind: 'pool', op: 'MaxPool', poolType: 'max', kernel: [2, 2], stride: [2, 2], pads: [0, 0, 1, 1], outputShape: [null, 8, 5, 5] });
     expect(hwLayersFromLayerView([pool, fc])[0].engines.map((e) => e.kind)).toEqual(['fmpadding', 'sliding-window', 'pool']);
+    // a stride beyond the kernel along either axis alone is refused
+    for (const stride of [[1, 3], [3, 1]] as [number, number][]) {
+      expect(hwLayersFromLayerView([layer({ name: 'mp', kind: 'pool', op: 'MaxPool', poolType: 'max', kernel: [2, 2], stride, outputShape: [null, 8, 4, 4] }), fc])[0].reason).toBe(
+        'pooling with stride larger than the kernel is not supported (FINN InferPool)',
+      );
+    }
   });
 });
