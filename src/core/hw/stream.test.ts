@@ -256,3 +256,48 @@ describe('what each layer kind folds (the labels the layer table shows)', () => 
     }
   });
 });
+
+describe('the StreamingMaxPool rule (FINN InferStreamingMaxPool: unpadded, kernel = stride, a side divisible)', () => {
+  const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+  const pool = (p: Partial<LayerInfo>) => hwLayersFromLayerView([layer({ name: 'mp', kind: 'pool', op: 'MaxPool', poolType: 'max', kernel: [2, 2], stride: [2, 2], outputShape: [null, 8, 4, 4], ...p }), fc])[0];
+  it('takes the streaming engine when every condition holds', () => {
+    const h = pool({});
+    expect(h.engines).toEqual([{ kind: 'streaming-maxpool', channels: 8, imgDim: [8, 8], poolDim: [2, 2] }]);
+    expect(h.fold).toEqual({ pe: 1, peLabel: '-', simd: 1, simdLabel: '-' });
+    // 8 x 7: the height divides by 2, the width does not: still streaming
+    expect(pool({ inputShape: [null, 8, 8, 7], outputShape: [null, 8, 4, 3] }).engines[0].kind).toBe('streaming-maxpool');
+  });
+  it('a window and a pool engine otherwise', () => {
+    const windowed = (p: Partial<LayerInfo>) => pool(p).engines.map((e) => e.kind);
+    expect(windowed({ kernel: [3, 3], outputShape: [null, 8, 3, 3] })).toEqual(['sliding-window', 'pool']); // kernel != stride
+    expect(windowed({ kernel: [2, 3], outputShape: [null, 8, 4, 3] })).toEqual(['sliding-window', 'pool']); // width only
+    expect(windowed({ kernel: [1, 2], stride: [1, 2], inputShape: [null, 8, 1, 8], outputShape: [null, 8, 1, 4] })).toEqual(['sliding-window', 'pool']); // one row
+    expect(windowed({ kernel: [2, 1], stride: [2, 1], inputShape: [null, 8, 8, 1], outputShape: [null, 8, 4, 1] })).toEqual(['sliding-window', 'pool']); // one column
+    expect(windowed({ inputShape: [null, 8, 7, 7], outputShape: [null, 8, 3, 3] })).toEqual(['sliding-window', 'pool']); // neither side divides
+    expect(windowed({ poolType: 'avg', op: 'AveragePool' })).toEqual(['sliding-window', 'pool']);
+    const h = pool({ kernel: [3, 3], outputShape: [null, 8, 3, 3] });
+    expect(h.engines).toEqual([
+      { kind: 'sliding-window', channels: 8, ifmDim: [8, 8], ofmDim: [3, 3], kernel: [3, 3], stride: [2, 2], dilation: [1, 1], depthwise: true },
+      { kind: 'pool', fn: 'max', channels: 8, kernel: [3, 3], outDim: [3, 3] },
+    ]);
+    expect(h.fold).toEqual({ pe: 8, peLabel: 'channels', simd: 1, simdLabel: '-' });
+    expect(h.main).toBe(1);
+  });
+  it('elementwise: Sum maps like Add, other ops are refused with the op named', () => {
+    const sum = hwLayersFromLayerView([layer({ name: 's', kind: 'elementwise', op: 'Sum' }), fc])[0];
+    expect(sum.engines[0]).toEqual({ kind: 'add-streams', channels: 8, numVectors: 64 });
+    expect(sum.fold).toEqual({ pe: 8, peLabel: 'channels', simd: 1, simdLabel: '-' });
+    expect(hwLayersFromLayerView([layer({ name: 'm', kind: 'elementwise', op: 'Mul' }), fc])[0].reason).toBe('elementwise Mul of two activations has no streaming engine in this model (only Add)');
+  });
+  it('graph sources: the earlier source is the skip; unusable sources fall back to the shape rule', () => {
+    const a = layer({ name: 'a', kind: 'pointwise' });
+    const b = layer({ name: 'b', kind: 'pointwise' });
+    const c = layer({ name: 'c', kind: 'pointwise' });
+    const add = (sources: (string | null)[]) => layer({ name: 'add', kind: 'elementwise', op: 'Add', sources });
+    expect(hwLayersFromLayerView([a, b, c, add(['c', 'a'])])[3].skipFrom).toBe(0);
+    expect(hwLayersFromLayerView([a, b, c, add(['b', 'c'])])[3].skipFrom).toBe(1);
+    expect(hwLayersFromLayerView([a, b, c, add([null, 'c'])])[3].skipFrom).toBe(-1);
+    // an unknown name (first or second), the same source twice, three sources: the shape rule (nearest same shape before c: b)
+    for (const s of [['x', 'c'], ['c', 'x'], ['c', 'c'], ['a', 'b', 'c']]) expect(hwLayersFromLayerView([a, b, c, add(s)])[3].skipFrom).toBe(1);
+  });
+});
