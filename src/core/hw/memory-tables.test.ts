@@ -26,6 +26,8 @@ describe('RAMB18 aspect table', () => {
     const cases: [number, number, number][] = [
       [1, 16384, 1], [2, 8193, 2], [4, 4096, 1], [8, 2048, 1], [9, 2048, 2], [16, 1024, 1], [17, 1024, 2],
       [32, 512, 1], [33, 512, 2], [19, 513, 2], [0, 1, 0],
+      [9, 1024, 2], // 2K x 8 ports: ceil(9/8) = 2 even when half deep
+      [17, 512, 2], [18, 512, 2], // 1K x 16 up to 18 bits wide: ceil(17/16) = 2, not one 512 x 32
     ];
     for (const [w, d, n] of cases) expect([w, d, ramb18NoParity(w, d)]).toEqual([w, d, n]);
   });
