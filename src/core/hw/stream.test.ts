@@ -132,6 +132,8 @@ describe('window folding (FINN SetFolding)', () => {
     const e = estimate(hwLayersFromLayerView([dw]), { dw: { pe: 2, simd: 3 } }, SIX, 100);
     const win = e.layers[0].engines.find((x) => x.kind === 'sliding-window');
     expect(win).toMatchObject({ pe: 1, simd: 2, parallelWindow: true });
+    // the padding in front streams at the window's SIMD
+    expect(e.layers[0].engines[0]).toMatchObject({ kind: 'fmpadding', pe: 1, simd: 2 });
     const serial = estimate(hwLayersFromLayerView([dw]), { dw: { pe: 2, simd: 1 } }, SIX, 100);
     expect(serial.layers[0].engines.find((x) => x.kind === 'sliding-window')).not.toHaveProperty('parallelWindow');
   });
