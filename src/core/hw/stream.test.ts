@@ -303,3 +303,26 @@ describe('the StreamingMaxPool rule (FINN InferStreamingMaxPool: unpadded, kerne
     for (const s of [['x', 'c'], ['c', 'x'], ['c', 'c'], ['a', 'b', 'c']]) expect(hwLayersFromLayerView([a, b, c, add(s)])[3].skipFrom).toBe(1);
   });
 });
+
+describe('a padded conv at the network input', () => {
+  it('the input converts to the padding SIMD; windows pass whole windows; the output one logit per word', () => {
+    // 2 -> 4 channels, 3x3 pad 1 on 4 x 4. MVAU mw 18, mh 4, 16 vectors at PE 4, SIMD 18: 16 cycles = the target.
+    // Window (2 channels, 6 x 6 padded): SIMD 1 159 x 2 = 318, SIMD 2 159 cycles, both > 16; parallel 36 + 2 = 38 < 159:
+    // SIMD 2, parallel, words of 3 x 3 x 2 elements. The padding follows at SIMD 2.
+    const conv = layer({ name: 'c', kind: 'conv', kernel: [3, 3], pads: [1, 1, 1, 1], inputShape: [null, 2, 4, 4], outputShape: [null, 4, 4, 4], macs: 18 * 4 * 16 });
+    const e = estimate(hwLayersFromLayerView([conv]), { c: { pe: 4, simd: 18 } }, SIX, 100);
+    expect(e.layers[0].engines.map((x) => [x.kind, x.pe, x.simd])).toEqual([['fmpadding', 1, 2], ['sliding-window', 1, 2], ['mvau', 4, 18]]);
+    expect(e.layers[0].widthConverters).toEqual([
+      // input, one element per word -> the padding's 2: 16 x 1 words x 2 = 32 input words; 8 -> 16 bits: 1 + 16 = 17; FF 2 x 8 + 3 = 19
+      { from: 'input', to: 'c/fmpadding', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
+      // output: 4 accumulators of 21 b (alpha = log2 18 + 15 = 19.17 -> 21) -> 1: 84 -> 21 bits: |ceil(log2 4)| + 21 = 23; FF 4 x 21 + clog2(5) + 1 = 88
+      { from: 'c/mvau', to: 'output', inElements: 4, outElements: 1, elementBits: 21, lut: 23, ff: 88, bypass: false },
+    ]);
+    // padding -> window: 2 elements of 8 b (no converter); window -> MVAU: 18 elements = 144 b (no converter)
+    // Q_srl 32 deep: LUT 2 x 5 + ceil(w/2); FF w + 10
+    expect(e.layers[0].fifos.map((f) => [f.from, f.to, f.width, f.lut, f.ff])).toEqual([
+      ['c/fmpadding', 'c/sliding-window', 16, 18, 26],
+      ['c/sliding-window', 'c/mvau', 144, 82, 154],
+    ]);
+  });
+});
