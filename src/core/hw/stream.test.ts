@@ -68,6 +68,19 @@ describe('width converters and FIFOs between engines', () => {
     expect(e.totals.fifoLut).toBe(20 + 18);
   });
 
+  it('FIFOs deeper than 256 words: the Vivado FIFO, memory chosen by device share; an unmapped first layer', () => {
+    const fc1 = layer({ name: 'fc1', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+    const fc2 = layer({ name: 'fc2', kind: 'fc', op: 'Gemm', inputShape: [null, 4], outputShape: [null, 2], macs: 8 });
+    const odd = layer({ name: 'odd', kind: 'unsupported', op: 'Erf', inputShape: [null, 8], outputShape: [null, 8] });
+    const e = estimate(hwLayersFromLayerView([odd, fc1, fc2]), { fc1: { pe: 2, simd: 4 }, fc2: { pe: 1, simd: 1 } }, SIX, 100, { fifoDepth: 300 });
+    // 300 -> 512 words of 20 b: address 2 x 9 = 18; LUTRAM 16 x 10 = 160 LUTs (0.16 %) vs 1 RAMB18 (0.5 %): LUTRAM
+    // LUT 18 + 160 = 178; FF 20 + 2 x 18 = 56
+    expect(e.layers[1].fifos).toEqual([{ from: 'fc1/mvau', to: 'fc1/thresholding', depth: 300, width: 20, lut: 178, ff: 56, bram18: 0, bypass: false }]);
+    // the input converter sits at the first mapped layer
+    expect(e.layers[1].widthConverters[0]).toMatchObject({ from: 'input', to: 'fc1/mvau', inElements: 1, outElements: 4 });
+    expect(e.layers[0].widthConverters).toEqual([]);
+  });
+
   it('no converter where the element counts agree (SIMD 1 at the input, PE 1 at the output)', () => {
     const fc1 = layer({ name: 'fc1', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
     const fc2 = layer({ name: 'fc2', kind: 'fc', op: 'Gemm', inputShape: [null, 4], outputShape: [null, 2], macs: 8 });
