@@ -198,8 +198,6 @@ function findBottleneck(layers: HwLayer[], plans: Planned[][]): { maxCycles: num
 interface Latency {
   /** Per engine: cycles from its first input word to its first output word. */
   engineFill: number[][];
-  /** Sum of fills up to the end of each layer. */
-  fillAtLayerEnd: number[];
   fillSum: number;
   /** FINN's critical path: the sum of every engine's cycles. */
   finnPath: number;
@@ -219,9 +217,7 @@ function latencyPass(plans: Planned[][]): Latency {
       return fill;
     }),
   );
-  const fillAtLayerEnd: number[] = [];
-  plans.forEach((_, li) => (fillAtLayerEnd[li] = (li > 0 ? fillAtLayerEnd[li - 1] : 0) + engineFill[li].reduce((s, f) => s + f, 0)));
-  return { engineFill, fillAtLayerEnd, fillSum, finnPath };
+  return { engineFill, fillSum, finnPath };
 }
 
 /** Elements per output word of a planned engine: windows and padding carry activations, the others PE lanes. */

@@ -1,0 +1,287 @@
+/**
+ * Calibrated engine costs (calibration.ts): the structural features each engine hands to the fit,
+ * worked by hand from their definitions (the doc comments of mvauFeatures, vvauFeatures,
+ * fifoFeatures, requantFeatures), and whole calibrated LUT/FF for one small instance per kind and
+ * family, from the coefficients of tools/synth/calibration-report.json (copied here by hand; the
+ * same numbers as src/core/hw/calibration.json, Yosys 0.23, 2026-12-03). Anlogic applies the LUT
+ * fit (in device LUTs, divided by 1.6 LUT per LUT6); Gowin the FF fit only.
+ *
+ * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineDevice } from '../types.ts';
+import { fifoCost, fifoFeatures } from './fifo.ts';
+import { mvauCost, mvauFeatures } from './mvau.ts';
+import { requantCost, requantFeatures } from './thresholding.ts';
+import { vvauCost, vvauFeatures } from './vvau.ts';
+import { slidingWindowCost, slidingWindowFeatures } from './sliding-window.ts';
+
+const Z7: EngineDevice = { lutInputs: 6, dspType: 'DSP48E1', dspMultiplier: [25, 18], lut: 53200, bram18: 280, dsp: 220, uram: 0 };
+const ZU: EngineDevice = { ...Z7, dspType: 'DSP48E2', dspMultiplier: [27, 18], lut: 70560, bram18: 432, dsp: 360 };
+const EG4: EngineDevice = { lutInputs: 4, dspType: 'generic', dspMultiplier: [18, 18], lut: 12250, bram18: 60, dsp: 29, uram: 0 };
+const ANLOGIC: EngineDevice = { ...EG4, calibration: 'anlogic' };
+const GOWIN: EngineDevice = { ...EG4, calibration: 'gowin' };
+const LUT_PER_LUT6 = 1.6;
+const w4a2 = { weightBits: 4, actBits: 2 };
+
+describe('MVAU calibrated cost', () => {
+  // mw 8, mh 4, PE 2, SIMD 4, W4 A2 (unsigned), LUT multipliers.
+  // acc: alpha = log2(8) + 4 + 2 - 1 = 8 -> ceil(8 + 0.0056 + 1) = 10 bits.
+  // WMEM depth 8 x 4 / (2 x 4) = 4 words <= 128 -> LUTRAM under 'auto'.
+  const shape = { mw: 8, mh: 4, numVectors: 9 };
+  const fold = { pe: 2, simd: 4 };
+  const lutFeatures = {
+    one: 1,
+    lanes: 2 * 4 * (4 + 2), // PE x SIMD x (W + A) = 48
+    dotAdd: 2 * (4 - 1) * 10, // PE x (SIMD - 1) x acc = 60
+    lutMul: 2 * 4 * 4 * 2, // PE x SIMD x W x A = 64
+    acc: 2 * 10, // PE x acc = 20
+    dspAcc: 0,
+    unpack: 0,
+    romBits: 8 * 4 * 4, // weights in LUTRAM: mw x mh x W = 128
+    inBuf: 2 * 8 * 2, // 2 x mw x A = 32
+  };
+  const ffFeatures = { one: 1, weightReg: 2 * 4 * 4, actReg: 4 * 2, acc: 20, dspAcc: 0 };
+
+  it('features of a LUT-multiplier MVAU with LUTRAM weights', () => {
+    expect(mvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' })).toEqual({ lut: lutFeatures, ff: ffFeatures });
+  });
+
+  it('anlogic: LUT and FF from the fit', () => {
+    const cost = mvauCost(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' });
+    // LUT: 84.3643 + 0.0554 x 48 + 2.4469 x 60 + 1.2412 x 64 + 2.6395 x 20 + 0.014 x 128 + 0.126 x 32 = 371.8883 device LUTs
+    expect(cost.lut).toBeCloseTo(371.8883 / LUT_PER_LUT6, 9);
+    // FF: 23.4922 + 1.1947 x 32 + 0.2271 x 8 + 0.9063 x 20 = 81.6654 -> 82
+    expect(cost.ff).toBe(82);
+    expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for anlogic \(Yosys 0\.23, 2026-12-03; src\/core\/hw\/calibration\.json\)$/);
+    // what the fit does not touch: cycles (4/2) x (8/4) x 9 = 36, no DSP
+    expect(cost).toMatchObject({ cycles: 36, dsp: 0 });
+  });
+
+  it('gowin: FF from the fit, LUT stays the FINN-R prior', () => {
+    const cost = mvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' });
+    // FF: 22.6231 + 0.4684 x 32 + 0.8858 x 8 + 1.0411 x 20 = 65.5203 -> 66
+    expect(cost.ff).toBe(66);
+    expect(cost.lut).toBe(mvauCost(shape, w4a2, fold, EG4, { mulStyle: 'lut' }).lut);
+    expect(cost.notes.at(-1)).toMatch(/FF calibrated on Yosys synthesis for gowin .*; LUT is the FINN-based prior$/);
+  });
+
+  it('BRAM weights hold no LUT bits', () => {
+    expect(mvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut', memStyle: 'bram' }).lut.romBits).toBe(0);
+    // 'auto' beyond 128 words: mw 256, mh 2, PE 1, SIMD 2 -> 256 words -> BRAM
+    expect(mvauFeatures({ mw: 256, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut.romBits).toBe(0);
+    // exactly 128 words stays in LUTRAM: mw 128, mh 2, PE 1, SIMD 2 -> 128 x 2 x 4 = 1024 bits
+    expect(mvauFeatures({ mw: 128, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut.romBits).toBe(1024);
+  });
+
+  it('a lone product per DSP48E1 moves the accumulator into the DSP (PE 1)', () => {
+    // W8 A8, PE 1 on DSP48E1: 2 lanes possible, 1 used -> absorbed. mw 4, mh 2, SIMD 2.
+    // acc: alpha = log2(4) + 8 + 8 - 1 = 17 -> ceil(18.00001) = 19. WMEM 4 x 2 / 2 = 4 words -> LUTRAM.
+    const f = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 2 }, { ...Z7, calibration: 'anlogic' });
+    expect(f).toEqual({
+      lut: { one: 1, lanes: 1 * 2 * 16, dotAdd: 1 * 1 * 19, lutMul: 0, acc: 0, dspAcc: 19, unpack: 0, romBits: 4 * 2 * 8, inBuf: 2 * 4 * 8 },
+      ff: { one: 1, weightReg: 2 * 8, actReg: 2 * 8, acc: 0, dspAcc: 19 },
+    });
+  });
+
+  it('packed DSP48E1 lanes are unpacked in LUTs; a lone last lane of W4A4 is a LUT product', () => {
+    // W4 A4 on DSP48E1: floor((25 - 4 - 1) / 8) + 1 = 3 lanes; PE 4 = one group of 3 + a lone lane (4 mod 3 = 1, 4 + 4 < 9).
+    // mw 4, mh 4, SIMD 2: acc alpha = 2 + 7 = 9 -> ceil(10.003) = 11. WMEM 16 / 8 = 2 words -> LUTRAM.
+    const b4 = { weightBits: 4, actBits: 4 };
+    const lone = mvauFeatures({ mw: 4, mh: 4, numVectors: 1 }, b4, { pe: 4, simd: 2 }, Z7);
+    expect(lone).toEqual({
+      lut: { one: 1, lanes: 4 * 2 * 8, dotAdd: 4 * 1 * 11, lutMul: 2 * 4 * 4, acc: 4 * 11, dspAcc: 0, unpack: 4 * 2 * 8, romBits: 4 * 4 * 4, inBuf: 2 * 4 * 4 },
+      ff: { one: 1, weightReg: 4 * 2 * 4, actReg: 2 * 4, acc: 44, dspAcc: 0 },
+    });
+    // PE 3: one full group, no lone lane: no LUT product
+    expect(mvauFeatures({ mw: 4, mh: 3, numVectors: 1 }, b4, { pe: 3, simd: 2 }, Z7).lut).toMatchObject({ lutMul: 0, unpack: 3 * 2 * 8, acc: 33 });
+    // W8 A8 PE 3 on DSP48E1: 2 lanes, 3 mod 2 = 1 but 8 + 8 >= 9: the lone lane stays on a DSP
+    expect(mvauFeatures({ mw: 4, mh: 3, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 3, simd: 2 }, Z7).lut).toMatchObject({ lutMul: 0, unpack: 3 * 2 * 16 });
+  });
+
+  it('DSP48E2 products keep their accumulators in LUTs (no lanes counted)', () => {
+    // W8 A8 PE 2 on DSP48E2 (mvu_8sx8u_dsp48): not a DSP48E1, so neither unpack nor dspAcc.
+    const f = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 2, simd: 2 }, ZU);
+    expect(f.lut).toMatchObject({ lutMul: 0, acc: 2 * 19, dspAcc: 0, unpack: 0 });
+    expect(f.ff).toMatchObject({ acc: 38, dspAcc: 0 });
+    // PE 1 on DSP48E2 is not absorbed either
+    expect(mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 2 }, ZU).lut).toMatchObject({ acc: 19, dspAcc: 0 });
+  });
+});
+
+describe('VVAU calibrated cost', () => {
+  // 4 channels, 3x3 kernel, PE 2, SIMD 3, W4 A2, LUT multipliers.
+  // acc: alpha = log2(9) + 4 + 2 - 1 = 8.17 -> ceil(9.17) = 10. WMEM 9 x 4 / 2 / 3 = 6 words -> LUTRAM.
+  const shape = { channels: 4, kernel: [3, 3] as [number, number], outDim: [5, 5] as [number, number] };
+  const fold = { pe: 2, simd: 3 };
+
+  it('features of a LUT-multiplier VVAU with LUTRAM weights', () => {
+    expect(vvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' })).toEqual({
+      lut: { one: 1, lanes: 2 * 3 * 6, lutMul: 2 * 3 * 4 * 2, acc: 2 * 10, dspAcc: 0, romBits: 9 * 4 * 4 },
+      ff: { one: 1, weightReg: 2 * 3 * 4, actReg: 2 * 3 * 2, acc: 20, dspAcc: 0 },
+    });
+  });
+
+  it('anlogic: LUT and FF from the fit', () => {
+    const cost = vvauCost(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' });
+    // LUT: 86.5709 + 1.4462 x 36 + 3.608 x 48 + 0.8284 x 20 = 328.3861 (no romBits coefficient)
+    expect(cost.lut).toBeCloseTo(328.3861 / LUT_PER_LUT6, 9);
+    // FF: 15.8881 + 1.2687 x 24 + 0 x 12 + 0.9728 x 20 = 65.7929 -> 66
+    expect(cost.ff).toBe(66);
+    // cycles: (4 x 9) / 2 / 3 x 25 = 150
+    expect(cost.cycles).toBe(150);
+  });
+
+  it('gowin: FF from the fit', () => {
+    // 13.6388 + 1.9109 x 24 + 0.9283 x 20 = 78.0664 -> 78
+    expect(vvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' }).ff).toBe(78);
+  });
+
+  it('one product per DSP48E1 absorbs the accumulator; DSP48E2 and BRAM weights', () => {
+    // W8 A4 on DSP48E1: alpha = log2(9) + 8 + 4 - 1 = 14.17 -> 16 bits.
+    const b84 = { weightBits: 8, actBits: 4 };
+    expect(vvauFeatures(shape, b84, fold, Z7)).toEqual({
+      lut: { one: 1, lanes: 2 * 3 * 12, lutMul: 0, acc: 0, dspAcc: 2 * 16, romBits: 9 * 4 * 8 },
+      ff: { one: 1, weightReg: 2 * 3 * 8, actReg: 2 * 3 * 4, acc: 0, dspAcc: 32 },
+    });
+    expect(vvauFeatures(shape, b84, fold, ZU, { memStyle: 'bram' })).toEqual({
+      lut: { one: 1, lanes: 72, lutMul: 0, acc: 32, dspAcc: 0, romBits: 0 },
+      ff: { one: 1, weightReg: 48, actReg: 24, acc: 32, dspAcc: 0 },
+    });
+    // LUT products on a DSP48E1 device: not absorbed
+    expect(vvauFeatures(shape, b84, fold, Z7, { mulStyle: 'lut' }).lut).toMatchObject({ lutMul: 2 * 3 * 32, acc: 32, dspAcc: 0 });
+  });
+});
+
+describe('FIFO calibrated cost', () => {
+  it('features: small LUT buffers, the 2,048-bit / 32-word limit of large ones, BRAM', () => {
+    // 64 x 8 = 512 bits: small. addr ceil(log2 64) = 6.
+    expect(fifoFeatures(64, 8, 'lutram')).toEqual({
+      lut: { one: 1, width: 8, lutBits: 512, lutDepth: 64, addr: 6, largeWidth: 0 },
+      ff: { one: 1, addr: 6, largeWidth: 0 },
+    });
+    // 64 x 32 = 2,048 bits, deeper than 32: large (its bits are in block RAM, a word beside it)
+    expect(fifoFeatures(64, 32, 'lutram')).toEqual({
+      lut: { one: 1, width: 32, lutBits: 0, lutDepth: 0, addr: 6, largeWidth: 32 },
+      ff: { one: 1, addr: 6, largeWidth: 32 },
+    });
+    // 32 x 64 = 2,048 bits but only 32 deep: small
+    expect(fifoFeatures(32, 64, 'lutram').lut).toMatchObject({ lutBits: 2048, lutDepth: 32, addr: 5, largeWidth: 0 });
+    // 64 x 31 = 1,984 bits: small
+    expect(fifoFeatures(64, 31, 'lutram').lut).toMatchObject({ lutBits: 1984, largeWidth: 0 });
+    // 33 deep: addr ceil(log2 33) = 6; in BRAM no LUT bits
+    expect(fifoFeatures(33, 8, 'bram')).toEqual({
+      lut: { one: 1, width: 8, lutBits: 0, lutDepth: 0, addr: 6, largeWidth: 0 },
+      ff: { one: 1, addr: 6, largeWidth: 0 },
+    });
+  });
+
+  it('anlogic Q_srl FIFO: LUT and FF from the fit', () => {
+    const cost = fifoCost(64, 8, ANLOGIC);
+    // LUT: 59.4179 + 0.0957 x 512 + 0.0314 x 64 + 3.9765 x 6 = 134.2849 (no width coefficient)
+    expect(cost.lut).toBeCloseTo(134.2849 / LUT_PER_LUT6, 9);
+    // FF: 10.5621 + 2.1442 x 6 = 23.4273 -> 23
+    expect(cost.ff).toBe(23);
+    expect(cost.notes[0]).toBe('Q_srl FIFO 64 x 8 b');
+  });
+
+  it('gowin large FIFO: FF from the fit', () => {
+    // 10.5621 + 2.1442 x 6 + 0.9602 x 32 = 54.1537 -> 54
+    expect(fifoCost(64, 32, GOWIN).ff).toBe(54);
+  });
+
+  it('anlogic Vivado FIFO (deeper than 256): the features take the memory the estimate chose', () => {
+    // 257 x 4 = 1,028 bits (small); addr ceil(log2 257) = 9. Depth rounded to 512:
+    // LUTRAM 16 x 2 = 32 LUTs (32 / 12250 = 0.0026) vs 1 RAMB18 (1 / 60 = 0.017): LUTRAM.
+    // LUT: 59.4179 + 0.0957 x 1028 + 0.0314 x 257 + 3.9765 x 9 = 201.6558
+    expect(fifoCost(257, 4, ANLOGIC).lut).toBeCloseTo(201.6558 / LUT_PER_LUT6, 9);
+    // in BRAM: 59.4179 + 3.9765 x 9 = 95.2064
+    const bram = fifoCost(257, 4, ANLOGIC, 'bram');
+    expect(bram.lut).toBeCloseTo(95.2064 / LUT_PER_LUT6, 9);
+    // FF: 10.5621 + 2.1442 x 9 = 29.8599 -> 30
+    expect(bram).toMatchObject({ ff: 30, bram18: 1 });
+  });
+});
+
+describe('multiply-shift requantiser calibrated cost', () => {
+  // 8 channels, 12-bit accumulators, 8 output bits, PE 2: 4 parameter words of 12 + 16 bits -> LUTRAM.
+  const shape = { channels: 8, numVectors: 3, thresholdBits: 12 };
+
+  it('features', () => {
+    expect(requantFeatures(shape, 8, 2, EG4)).toEqual({
+      lut: { one: 1, prod: 2 * (12 + 16), out: 2 * 8, lutMul: 0, paramBits: 8 * (12 + 16) },
+      ff: { one: 1, out: 16, counter: 3 }, // ceil(log2(8 / 2 + 1)) = ceil(2.32) = 3
+    });
+    // LUT products (asked for, or no DSP on the device): PE x T x 16
+    expect(requantFeatures(shape, 8, 2, EG4, 'auto', 'lut').lut.lutMul).toBe(2 * 12 * 16);
+    expect(requantFeatures(shape, 8, 2, { ...EG4, dsp: 0 }).lut.lutMul).toBe(384);
+    expect(requantFeatures(shape, 8, 2, EG4, 'auto', 'dsp').lut.lutMul).toBe(0);
+    // parameters in BRAM, asked for or deeper than 128 words
+    expect(requantFeatures(shape, 8, 2, EG4, 'bram').lut.paramBits).toBe(0);
+    expect(requantFeatures({ ...shape, channels: 256 }, 8, 1, EG4).lut.paramBits).toBe(0);
+    expect(requantFeatures({ ...shape, channels: 128 }, 8, 1, EG4).lut.paramBits).toBe(128 * 28);
+    // counter: 3 words per lane -> ceil(log2 4) = 2; 256 words -> ceil(log2 257) = 9
+    expect(requantFeatures({ ...shape, channels: 6 }, 8, 2, EG4).ff.counter).toBe(2);
+    expect(requantFeatures({ ...shape, channels: 256 }, 8, 1, EG4).ff.counter).toBe(9);
+  });
+
+  it('anlogic: LUT and FF from the fit', () => {
+    const cost = requantCost(shape, 8, 2, ANLOGIC);
+    // LUT: 19.608 + 4.8952 x 56 + 0.0698 x 224 = 309.3744 (no out / lutMul coefficients)
+    expect(cost.lut).toBeCloseTo(309.3744 / LUT_PER_LUT6, 9);
+    // FF: 1.0029 x 16 + 7.7696 x 3 = 39.3552 -> 39 (no constant term)
+    expect(cost.ff).toBe(39);
+    expect(cost.cycles).toBe(3 * 4);
+  });
+
+  it('gowin: FF from the fit', () => {
+    // 1.0029 x 16 + 7.7696 x 3 = 39.3552 -> 39; 4 output bits: 1.0029 x 8 + 23.3088 = 31.3320 -> 31
+    expect(requantCost(shape, 8, 2, GOWIN).ff).toBe(39);
+    expect(requantCost(shape, 4, 2, GOWIN).ff).toBe(31);
+  });
+});
+
+describe('MVAU features follow the asked multiplier style', () => {
+  it("'lut' on 8-bit operands and 'dsp' on narrow ones override 'auto'", () => {
+    // W8 A8 asked in LUTs on DSP48E1: PE 2 x SIMD 2 x 8 x 8 = 256 LUT-product bits, nothing packed or absorbed.
+    // mw 4: acc alpha = 2 + 15 = 17 -> 19.
+    const lut = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 2, simd: 2 }, Z7, { mulStyle: 'lut' });
+    expect(lut.lut).toMatchObject({ lutMul: 256, acc: 38, dspAcc: 0, unpack: 0 });
+    // W4 A2 asked on DSPs (DSP48E2, no lanes counted there): no LUT products
+    expect(mvauFeatures(shape4x2(), w4a2, { pe: 2, simd: 4 }, ZU, { mulStyle: 'dsp' }).lut).toMatchObject({ lutMul: 0, acc: 20 });
+  });
+  it('fill: MW / SIMD input words before the first output', () => {
+    expect(mvauCost(shape4x2(), w4a2, { pe: 2, simd: 4 }, EG4, { mulStyle: 'lut' }).fillWords).toBe(8 / 4);
+  });
+});
+
+function shape4x2() {
+  return { mw: 8, mh: 4, numVectors: 1 };
+}
+
+describe('sliding window calibrated cost', () => {
+  // 4 channels, 6 x 7 in, 3x3, stride 1, SIMD 2, 8 b: width 16. Default style.
+  const shape = { channels: 4, ifmDim: [6, 7] as [number, number], ofmDim: [4, 5] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
+  it('features: the generated buffer of the next power of two >= k + s rows', () => {
+    // rows 2^ceil(log2(3 + 1)) = 4; depth 4 x 7 x (4/2) = 56 words; addr ceil(log2 57) = 6;
+    // counters ceil(log2 7) + ceil(log2 8) + ceil(log2 3) = 3 + 3 + 2 = 8
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram')).toEqual({ lut: { one: 1, width: 16, lutBits: 56 * 16, addr: 6, counters: 8 }, ff: { one: 1, width: 16, counters: 8 } });
+    // in BRAM: no LUT bits; parallel: a word of 3 x 3 x 16 bits
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'bram').lut.lutBits).toBe(0);
+    expect(slidingWindowFeatures(shape, 8, { simd: 2, parallelWindow: true }, 'lutram').lut).toMatchObject({ width: 144, lutBits: 56 * 144 });
+    // stride 2: rows 2^ceil(log2 5) = 8 -> depth 8 x 7 x 2 = 112, addr 7; a 2x1 kernel, stride 1: rows max(2, 3) -> 4
+    expect(slidingWindowFeatures({ ...shape, stride: [2, 2] }, 8, { simd: 2 }, 'lutram').lut).toMatchObject({ lutBits: 112 * 16, addr: 7 });
+    expect(slidingWindowFeatures({ ...shape, kernel: [2, 1] }, 8, { simd: 2 }, 'lutram').lut).toMatchObject({ lutBits: 56 * 16 });
+    expect(slidingWindowFeatures({ ...shape, kernel: [1, 3], stride: [1, 1] }, 8, { simd: 4 }, 'lutram').lut).toMatchObject({ lutBits: 2 * 7 * 1 * 32, addr: 4 }); // rows max(2, 2) = 2; 14 words
+  });
+  it('anlogic: LUT and FF from the fit; gowin: FF', () => {
+    // buffer 34 words (((3-1) x 7 + 2 + 1) x 2) of 16 b: 16 LUTRAM LUTs (16/12250) beat 1 RAMB18 (1/60): LUTRAM.
+    // LUT: 1041.5715 + 1.088 x 16 + 0.0009 x 896 + 4.2948 x 6 = 1085.5547
+    const a = slidingWindowCost(shape, 8, { simd: 2 }, ANLOGIC);
+    expect(a.lut).toBeCloseTo(1085.5547 / LUT_PER_LUT6, 9);
+    // FF: 149.6301 + 1.878 x 16 + 1.425 x 8 = 191.0781 -> 191
+    expect(a.ff).toBe(191);
+    // gowin FF: 133.5557 + 2.0468 x 16 + 2.3797 x 8 = 185.3421 -> 185
+    expect(slidingWindowCost(shape, 8, { simd: 2 }, GOWIN).ff).toBe(185);
+  });
+});
