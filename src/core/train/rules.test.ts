@@ -32,6 +32,8 @@ describe('training refuses what its gradient rules cannot do, saying which node 
       extra: [floatTensor('w1d', [3, 2, 3], new Array(18).fill(0.1))],
     });
     expect(() => buildTrainingGraph(m)).toThrow('Training cannot go through Conv node "conv1d": only 2-D convolutions are supported.');
+    // the kind of error the CLI and the UI report it as
+    expect(() => buildTrainingGraph(m)).toThrow(expect.objectContaining({ code: 'unsupported' }));
   });
 
   it('a spatial size unknown at build time', () => {
