@@ -481,4 +481,29 @@ describe('channel groups: every group with its exact reasons', () => {
     for (let i = 0; i < 6; i++) expect(byId.get(`op${i}`), `op${i}`).toEqual([why]);
     expect(byId.get('m')).toEqual(['it is produced by Add "op8", which joins tensors whose channel ranges do not line up']);
   });
+
+  it('two graph inputs joined by an Add: the first source names the group', () => {
+    // Sources in order: x, u (graph inputs), a (conv): the Add joins x and u, and x names the group.
+    const model = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 5, 5]), tensorInfo('u', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y'), tensorInfo('xu')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 4, 1, 1], new Array(8).fill(0.1))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Add', ['x', 'u'], ['xu'], {}, 'add'), node('Conv', ['a', 'wb'], ['y'], {}, 'b')],
+    });
+    expect(groups(model)).toEqual([['x', 3, ['it carries the graph input "x"', 'it carries the graph input "u"', 'it reaches the graph output "xu"']], A_OK, OUTPUT]);
+  });
+
+  it('Flatten of a tensor whose spatial size is unknown: the channels cannot be followed', () => {
+    // [1, 4, H, W] -> [1, H x W x 4]: where a channel's elements land depends on H x W, which is not known.
+    const model = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 'H', 'W'])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wf', [2, 100], new Array(200).fill(0.1))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Flatten', ['a'], ['f'], { axis: 1 }, 'flat'), node('Gemm', ['f', 'wf'], ['y'], { transB: 1 }, 'fc')],
+    });
+    const mixes = 'Flatten "flat", which reshapes [1,4,N,N] to [1,N] and mixes channels';
+    expect(groups(model)).toEqual([INPUT, ['a', 4, [`it is consumed by ${mixes}`]], ['f', 0, [`it is produced by ${mixes}`]], ['fc', 2, ['it reaches the graph output "y"']]]);
+  });
 });
