@@ -506,4 +506,36 @@ describe('channel groups: every group with its exact reasons', () => {
     const mixes = 'Flatten "flat", which reshapes [1,4,N,N] to [1,N] and mixes channels';
     expect(groups(model)).toEqual([INPUT, ['a', 4, [`it is consumed by ${mixes}`]], ['f', 0, [`it is produced by ${mixes}`]], ['fc', 2, ['it reaches the graph output "y"']]]);
   });
+
+  it('tensors of each group, once each, and the group of each conv and FC layer', () => {
+    // Concat(a, a): "cat" holds group a twice (channels 0-3 and 4-7) but is listed once among a's tensors.
+    const twice = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 8, 1, 1], new Array(16).fill(0.1))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Concat', ['a', 'a'], ['cat'], { axis: 1 }, 'cat'), node('Conv', ['cat', 'wb'], ['y'], {}, 'b')],
+    });
+    const t = analyzeChannels(twice);
+    expect(t.groups.map((g) => [g.id, g.tensors])).toEqual([['x', ['x']], ['a', ['a', 'cat']], ['b', ['y']]]);
+    // Conv "a" -> Relu -> pool -> Flatten -> Gemm "g" -> MatMul "mm": each layer's output is one whole group.
+    const chain = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wg', [6, 4], new Array(24).fill(0.1)), floatTensor('wm', [6, 2], new Array(12).fill(0.1))],
+      nodes: [
+        node('Conv', ['x', 'wa'], ['a'], {}, 'a'),
+        node('Relu', ['a'], ['r'], {}, 'relu'),
+        node('GlobalAveragePool', ['r'], ['p'], {}, 'gap'),
+        node('Flatten', ['p'], ['f'], { axis: 1 }, 'flat'),
+        node('Gemm', ['f', 'wg'], ['g'], { transB: 1 }, 'g'),
+        node('MatMul', ['g', 'wm'], ['y'], {}, 'mm'),
+      ],
+    });
+    const c = analyzeChannels(chain);
+    expect(c.groups.map((g) => [g.id, g.tensors])).toEqual([['x', ['x']], ['a', ['a', 'r', 'p', 'f']], ['g', ['g']], ['mm', ['y']]]);
+    expect([...c.layerGroup]).toEqual([['a', 'a'], ['g', 'g'], ['mm', 'mm']]);
+    expect([...t.layerGroup]).toEqual([['a', 'a'], ['b', 'b']]);
+  });
 });
