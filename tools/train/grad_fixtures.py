@@ -334,6 +334,15 @@ def conv_paths_model():
     return n.model("input", [2, 9, 24], out, 3, opset=11)
 
 
+def bn5d_model():
+    """BatchNormalization (train mode) over a 5-D [N, C, D, H, W] input: batch statistics over N, D,
+    H and W; then Flatten and a Gemm head."""
+    n = Net(7)
+    h = n.node("Flatten", [n.bn("input", 2)], axis=1)
+    out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(3, 36) * 0.3), n.init("fc_b", n.rng.randn(3) * 0.1)], transB=1)
+    return n.model("input", [2, 2, 3, 3], out, 3)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
@@ -360,6 +369,7 @@ def main():
         ("ops-mix", ops_model, 8, "train", None),
         ("opset10-clip", opset10_model, 8, "train", None),
         ("conv-paths", conv_paths_model, 6, "train", None),
+        ("bn-5d", bn5d_model, 5, "train", None),
     ]:
         m = build()
         shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim[1:]]

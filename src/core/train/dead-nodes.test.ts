@@ -14,7 +14,7 @@ import { decodeModel } from '../onnx/model.ts';
 import { buildTrainingGraph } from './training-graph.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../test/fixtures/train-grad');
-const CASES = ['bn-train', 'residual-concat-kd', 'bn-frozen', 'ops-mix', 'opset10-clip', 'conv-paths'];
+const CASES = ['bn-train', 'residual-concat-kd', 'bn-frozen', 'ops-mix', 'opset10-clip', 'conv-paths', 'bn-5d'];
 
 /** Nodes of `model` none of whose outputs reaches a graph output (walked back from the outputs). */
 function deadNodes(model: ModelProto): string[] {

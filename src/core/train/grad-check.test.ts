@@ -116,7 +116,7 @@ async function checkShapes(name: string, ort: OrtModule) {
 
 /** Mutation runs (MUTATION_SCOPE set) check the gradient graphs in onnxruntime-node only (the graph under test is the same for both runtimes). */
 const mutationRun = Boolean(process.env.MUTATION_SCOPE);
-const cases = ['dscnn-fmnist', 'bn-train', 'residual-concat-kd', 'bn-frozen', 'ops-mix', 'opset10-clip', 'conv-paths'];
+const cases = ['dscnn-fmnist', 'bn-train', 'residual-concat-kd', 'bn-frozen', 'ops-mix', 'opset10-clip', 'conv-paths', 'bn-5d'];
 const missing = !existsSync(resolve(FIXTURES, 'bn-train.json'));
 
 describe.skipIf(missing)('training graph gradients match PyTorch float64', () => {
