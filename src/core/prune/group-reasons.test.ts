@@ -538,4 +538,34 @@ describe('channel groups: every group with its exact reasons', () => {
     expect([...c.layerGroup]).toEqual([['a', 'a'], ['g', 'g'], ['mm', 'mm']]);
     expect([...t.layerGroup]).toEqual([['a', 'a'], ['b', 'b']]);
   });
+
+  describe('shape ops on conv "a"\'s output (a side branch "t"; conv "b" reads "a")', () => {
+    /** x -> Conv "a" (3 -> 4) -> `ops` -> t (graph output); Conv "b" reads a -> y. */
+    const side = (ops: ReturnType<typeof node>[], extra: TensorProto[] = [], input: (number | string)[] = [1, 3, 5, 5], opset = 13) =>
+      buildModel({
+        opset,
+        inputs: [tensorInfo('x', input)],
+        outputs: [tensorInfo('y'), tensorInfo('t')],
+        initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 4, 1, 1], new Array(8).fill(0.1)), ...extra],
+        nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), ...ops, node('Conv', ['a', 'wb'], ['y'], {}, 'b')],
+      });
+    const blocked = (why: string) => [INPUT, ['a', 4, [`it is consumed by ${why}`]], OUTPUT];
+
+    it('Unsqueeze at axes 1 and 4 (one of them the channel axis), Squeeze without axes (opset 11), Transpose to NHWC', () => {
+      expect(groups(side([node('Unsqueeze', ['a', 'ax'], ['t'], {}, 'op')], [i64('ax', [1, 4])]))).toEqual(blocked('Unsqueeze "op", which touches the batch or channel axis'));
+      expect(groups(side([node('Squeeze', ['a'], ['t'], {}, 'op')], [], [1, 3, 5, 5], 11))).toEqual(blocked('Squeeze "op", which touches the batch or channel axis'));
+      expect(groups(side([node('Transpose', ['a'], ['t'], { perm: [0, 2, 3, 1] }, 'op')]))).toEqual(blocked('Transpose "op", which moves the channel axis'));
+    });
+
+    it('Reshape: [1, 4, H, W] to [1, 8, -1] mixes channels; [1, 4, 5, 5] to a stored [1, 100] is a flatten that stays prunable', () => {
+      // Unknown H and W: the channel count changes (4 -> 8) while both spatial products are unknown.
+      const unknownSize = side([node('Reshape', ['a', 'shp'], ['t'], {}, 'op')], [i64('shp', [1, 8, -1])], [1, 3, 'H', 'W']);
+      expect(groups(unknownSize)).toEqual(blocked('Reshape "op", which reshapes [1,4,N,N] to [1,8,N] and mixes channels'));
+      // [1, 4, 5, 5] -> [1, 100] = 4 channels x 25 pixels, read by a Gemm: the target's 100 is an initializer surgery can rewrite.
+      const flatten = side([node('Reshape', ['a', 'shp'], ['r'], {}, 'op'), node('Gemm', ['r', 'wf'], ['t'], { transB: 1 }, 'fc')], [i64('shp', [1, 100]), floatTensor('wf', [2, 100], new Array(200).fill(0.1))]);
+      expect(groups(flatten)).toEqual([INPUT, A_OK, OUTPUT, ['fc', 2, ['it reaches the graph output "t"']]]);
+      const roles = analyzeChannels(flatten).groups.find((g) => g.id === 'a')!.members.map((m) => [m.node, m.role]);
+      expect(roles).toContainEqual(['op', 'reshape']);
+    });
+  });
 });
