@@ -557,6 +557,26 @@ describe('channel groups: every group with its exact reasons', () => {
       expect(groups(side([node('Transpose', ['a'], ['t'], { perm: [0, 2, 3, 1] }, 'op')]))).toEqual(blocked('Transpose "op", which moves the channel axis'));
     });
 
+    it('Pad: spatial padding passes the channels on (pads input, and the opset-10 attribute); padding the channel axis at either end blocks them', () => {
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      expect(groups(side([node('Pad', ['a', 'p'], ['t'], {}, 'op')], [i64('p', [0, 0, 1, 1, 0, 0, 1, 1])]))).toEqual(passes);
+      expect(groups(side([node('Pad', ['a'], ['t'], { pads: [0, 0, 1, 1, 0, 0, 1, 1] }, 'op')], [], [1, 3, 5, 5], 10))).toEqual(passes);
+      for (const pads of [[0, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 2, 0, 0]]) {
+        expect(groups(side([node('Pad', ['a', 'p'], ['t'], {}, 'op')], [i64('p', pads)])), String(pads)).toEqual(blocked('Pad "op", which may pad the channel axis'));
+      }
+    });
+
+    it('Softmax, LogSoftmax, Hardmax: over W passes; over the channels (axis 1, -3, or opset < 13 default 1, which flattens C, H, W) blocks', () => {
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      const across = (op: string) => blocked(`${op} "op", which normalizes across channels`);
+      expect(groups(side([node('Softmax', ['a'], ['t'], {}, 'op')]))).toEqual(passes); // opset 13: default axis -1 = W
+      expect(groups(side([node('Softmax', ['a'], ['t'], { axis: 1 }, 'op')]))).toEqual(across('Softmax'));
+      expect(groups(side([node('Softmax', ['a'], ['t'], { axis: -3 }, 'op')]))).toEqual(across('Softmax'));
+      expect(groups(side([node('Softmax', ['a'], ['t'], {}, 'op')], [], [1, 3, 5, 5], 11))).toEqual(across('Softmax')); // opset 11: default axis 1
+      expect(groups(side([node('LogSoftmax', ['a'], ['t'], { axis: 2 }, 'op')], [], [1, 3, 5, 5], 11))).toEqual(passes); // rows of H x W per channel
+      expect(groups(side([node('Hardmax', ['a'], ['t'], { axis: -3 }, 'op')], [], [1, 3, 5, 5], 11))).toEqual(across('Hardmax'));
+    });
+
     it('Reshape: [1, 4, H, W] to [1, 8, -1] mixes channels; [1, 4, 5, 5] to a stored [1, 100] is a flatten that stays prunable', () => {
       // Unknown H and W: the channel count changes (4 -> 8) while both spatial products are unknown.
       const unknownSize = side([node('Reshape', ['a', 'shp'], ['t'], {}, 'op')], [i64('shp', [1, 8, -1])], [1, 3, 'H', 'W']);
