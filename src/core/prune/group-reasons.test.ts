@@ -577,6 +577,20 @@ describe('channel groups: every group with its exact reasons', () => {
       expect(groups(side([node('Hardmax', ['a'], ['t'], { axis: -3 }, 'op')], [], [1, 3, 5, 5], 11))).toEqual(across('Hardmax'));
     });
 
+    it('Shape: read only for the batch size (Gather of index 0) leaves the group prunable; any other reader blocks it', () => {
+      const shapeThen = (reader: ReturnType<typeof node>, extra: TensorProto[]) => side([node('Shape', ['a'], ['s'], {}, 'op'), reader], extra);
+      expect(groups(shapeThen(node('Gather', ['s', 'i'], ['t'], {}, 'g'), [i64('i', [0])]))).toEqual([INPUT, A_OK, OUTPUT]);
+      const readAtRunTime = [INPUT, ['a', 4, ['its channel count is read at run time by Shape "op"']], OUTPUT];
+      expect(groups(shapeThen(node('Gather', ['s', 'i'], ['t'], {}, 'g'), [i64('i', [1])]))).toEqual(readAtRunTime);
+      expect(groups(shapeThen(node('Gather', ['s', 'i'], ['t'], {}, 'g'), [i64('i', [0, 1])]))).toEqual(readAtRunTime);
+      expect(groups(shapeThen(node('Slice', ['s', 'i', 'j'], ['t'], {}, 'g'), [i64('i', [0]), i64('j', [1])]))).toEqual(readAtRunTime);
+      // two readers, the batch size and the channel count: one is enough to block
+      const both = side([node('Shape', ['a'], ['s'], {}, 'op'), node('Gather', ['s', 'i'], ['n'], {}, 'g0'), node('Gather', ['s', 'j'], ['c'], {}, 'g1'), node('Concat', ['n', 'c'], ['t'], { axis: 0 }, 'cat')], [i64('i', [0]), i64('j', [1])]);
+      expect(groups(both)).toEqual(readAtRunTime);
+      // the shape as Gather's indices, not its data
+      expect(groups(shapeThen(node('Gather', ['i', 's'], ['t'], {}, 'g'), [i64('i', [0, 0, 0, 0])]))).toEqual(readAtRunTime);
+    });
+
     it('Reshape: [1, 4, H, W] to [1, 8, -1] mixes channels; [1, 4, 5, 5] to a stored [1, 100] is a flatten that stays prunable', () => {
       // Unknown H and W: the channel count changes (4 -> 8) while both spatial products are unknown.
       const unknownSize = side([node('Reshape', ['a', 'shp'], ['t'], {}, 'op')], [i64('shp', [1, 8, -1])], [1, 3, 'H', 'W']);
