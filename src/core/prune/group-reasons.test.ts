@@ -591,6 +591,31 @@ describe('channel groups: every group with its exact reasons', () => {
       expect(groups(shapeThen(node('Gather', ['i', 's'], ['t'], {}, 'g'), [i64('i', [0, 0, 0, 0])]))).toEqual(readAtRunTime);
     });
 
+    it('QuantizeLinear / DequantizeLinear on activations: a per-tensor scale passes, a per-channel one blocks', () => {
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      for (const op of ['QuantizeLinear', 'DequantizeLinear']) {
+        expect(groups(side([node(op, ['a', 's'], ['t'], {}, 'op')], [floatTensor('s', [], [0.1])])), op).toEqual(passes);
+        expect(groups(side([node(op, ['a', 's'], ['t'], { axis: 1 }, 'op')], [floatTensor('s', [4], [0.1, 0.2, 0.3, 0.4])])), op).toEqual(blocked(`${op} "op", which quantizes per channel`));
+      }
+    });
+
+    it('Dropout passes the channels to its mask output too; Reduce ops over H and W pass, over the channel axis block', () => {
+      const dropout = buildModel({
+        opset: 11,
+        inputs: [tensorInfo('x', [1, 3, 5, 5])],
+        outputs: [tensorInfo('y'), tensorInfo('t'), tensorInfo('mask')],
+        initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 4, 1, 1], new Array(8).fill(0.1))],
+        nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Dropout', ['a'], ['d', 'mask'], {}, 'op'), node('Relu', ['d'], ['t'], {}, 'r'), node('Conv', ['a', 'wb'], ['y'], {}, 'b')],
+      });
+      expect(groups(dropout)).toEqual([INPUT, ['a', 4, ['it reaches the graph output "t"', 'it reaches the graph output "mask"']], OUTPUT]);
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      expect(groups(side([node('ReduceMean', ['a'], ['t'], { axes: [2, 3] }, 'op')]))).toEqual(passes);
+      expect(groups(side([node('ReduceSum', ['a', 'ax'], ['t'], {}, 'op')], [i64('ax', [2, 3])]))).toEqual(passes);
+      for (const axes of [[1, 2], [-3]]) {
+        expect(groups(side([node('ReduceMean', ['a'], ['t'], { axes }, 'op')])), String(axes)).toEqual(blocked('ReduceMean "op", which reduces over the channel axis'));
+      }
+    });
+
     it('Reshape: [1, 4, H, W] to [1, 8, -1] mixes channels; [1, 4, 5, 5] to a stored [1, 100] is a flatten that stays prunable', () => {
       // Unknown H and W: the channel count changes (4 -> 8) while both spatial products are unknown.
       const unknownSize = side([node('Reshape', ['a', 'shp'], ['t'], {}, 'op')], [i64('shp', [1, 8, -1])], [1, 3, 'H', 'W']);
