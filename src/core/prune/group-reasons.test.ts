@@ -627,4 +627,19 @@ describe('channel groups: every group with its exact reasons', () => {
       expect(roles).toContainEqual(['op', 'reshape']);
     });
   });
+
+  it('Concat along H ties its inputs channel for channel: one group of two producers, both inputs join members', () => {
+    // a and c (both x -> 4 channels) stacked along H: channel k of the result is channel k of a and of c.
+    const model = caseModel(
+      [
+        ['Conv', ['x', 'wc'], ['c']],
+        ['Concat', ['a', 'c'], ['m'], { axis: 2 }],
+      ],
+      { initializers: [floatTensor('wc', [4, 3, 1, 1], randomValues(seeded(3), 12))] },
+    );
+    expect(groups(model)).toEqual([INPUT, A_OK, OUTPUT]);
+    const a = analyzeChannels(model).groups.find((g) => g.id === 'a')!;
+    expect(a.producers).toEqual(['a', 'op0']);
+    expect(a.members.filter((m) => m.role === 'join').map((m) => [m.node, m.tensor])).toEqual([['op1', 'a'], ['op1', 'c']]);
+  });
 });
