@@ -642,4 +642,26 @@ describe('channel groups: every group with its exact reasons', () => {
     expect(a.producers).toEqual(['a', 'op0']);
     expect(a.members.filter((m) => m.role === 'join').map((m) => [m.node, m.tensor])).toEqual([['op1', 'a'], ['op1', 'c']]);
   });
+
+  it('elementwise members: a per-channel constant is a member at its channel axis, a constant along W is not; one activation passes through, two join', () => {
+    const members = (ops: Op[], initializers: TensorProto[]) =>
+      analyzeChannels(caseModel(ops, { initializers }))
+        .groups.find((g) => g.id === 'a')!
+        .members.filter((m) => m.node.startsWith('op'))
+        .map((m) => [m.node, m.role, m.tensor, m.input ?? null, m.axis ?? null]);
+    const mul = (k: TensorProto) => members([['Mul', ['a', 'k'], ['m']]], [k]);
+    expect(mul(floatTensor('k', [1, 4, 1, 1], [1, 2, 3, 4]))).toEqual([['op0', 'constant', 'm', 1, 1], ['op0', 'passthrough', 'a', null, null]]);
+    // [4, 1, 1] lines up with [1, 4, 5, 5] from the right: its axis 0 holds the channels
+    expect(mul(floatTensor('k', [4, 1, 1], [1, 2, 3, 4]))).toEqual([['op0', 'constant', 'm', 1, 0], ['op0', 'passthrough', 'a', null, null]]);
+    // [1, 1, 1, 5] varies along W only: nothing to slice when channels go
+    expect(mul(floatTensor('k', [1, 1, 1, 5], [1, 2, 3, 4, 5]))).toEqual([['op0', 'passthrough', 'a', null, null]]);
+    const joined = members(
+      [
+        ['Conv', ['x', 'wc'], ['c']],
+        ['Add', ['a', 'c'], ['m']],
+      ],
+      [floatTensor('wc', [4, 3, 1, 1], randomValues(seeded(3), 12))],
+    );
+    expect(joined.filter((m) => m[0] === 'op1')).toEqual([['op1', 'join', 'a', null, null], ['op1', 'join', 'c', null, null]]);
+  });
 });
