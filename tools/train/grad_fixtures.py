@@ -15,7 +15,8 @@ For each case it writes test/fixtures/train-grad/<case>.json + .bin:
   - per parameter, PyTorch float32's own relative L2 error against float64 on the same batch
     (the yardstick the test scales by 10).
 
-Small models (built here with onnx.helper, written to <case>.onnx): BatchNormalization in train
+Small models (built here with onnx.helper, written to <case>.onnx; conv-paths: which path each
+conv and pool rule takes, see its docstring): BatchNormalization in train
 mode with a conv bias right before it (its gradient is 0), BatchNormalization frozen (running
 statistics), Clip (ReLU6), stride-2 depthwise convs, a residual Add, a Concat, a fake-quant chain
 (Div, Round with a straight-through gradient, Clip, Mul), max and average pooling, Gemm and
@@ -204,9 +205,15 @@ class Net:
         dil = {"dilations": [dilation, dilation]} if dilation != 1 else {}
         return self.node("Conv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4, group=group, **dil)
 
-    def bn(self, x, c):
+    def bn(self, x, c, eps=1e-5):
         return self.node("BatchNormalization", [x, self.init("gamma", 1 + 0.2 * self.rng.randn(c)), self.init("beta", 0.1 * self.rng.randn(c)),
-                                                 self.init("mean", 0.1 * self.rng.randn(c)), self.init("var", 0.5 + self.rng.rand(c))], epsilon=1e-5)
+                                                 self.init("mean", 0.1 * self.rng.randn(c)), self.init("var", 0.5 + self.rng.rand(c))], epsilon=eps)
+
+    def conv_raw(self, x, cin, cout, kernel, strides=(1, 1), pads=(0, 0, 0, 0), group=1, kernel_attr=True):
+        """A conv with a non-square kernel, per-axis strides and pads, or no kernel_shape attribute."""
+        w = self.init("w", self.rng.randn(cout, cin // group, *kernel) * np.sqrt(2.0 / (cin // group * kernel[0] * kernel[1])))
+        ks = {"kernel_shape": list(kernel)} if kernel_attr else {}
+        return self.node("Conv", [x, w, self.init("b", self.rng.randn(cout) * 0.1)], strides=list(strides), pads=list(pads), group=group, **ks)
 
     def clip(self, x, lo, hi):
         return self.node("Clip", [x, self.init("lo", np.array(lo)), self.init("hi", np.array(hi)) if hi is not None else ""])
@@ -300,6 +307,42 @@ def opset10_model():
     return n.model("input", [3, 6, 6], out, 3, opset=10)
 
 
+def conv_paths_model():
+    """Which gradient path a conv or pool takes, at opset 11 on a 9x24 (not square) input:
+    BatchNormalization with epsilon 0.1; a dilated dense conv whose input needs a gradient; an
+    average pool (3x3, stride 2, padding not counted: windows at the border average 4 or 6 values);
+    a stride-2 conv whose transposed conv needs output_padding 0 along H and 1 along W; a 1x3 kernel
+    without padding; 1x1 convs that must not take the 1x1 MatMul shortcut (stride 2 only along W,
+    pads only along H); a depthwise conv of stride 2 only along W (not the stride-1 fast path);
+    Clip with only a max as an input (opset 11); a 3x1 kernel without padding and without a
+    kernel_shape attribute; a grouped conv of 2 input channels and 1 output channel per group; a
+    Gemm head whose bias has one element for all outputs."""
+    n = Net(6)
+    h = n.node("Relu", [n.bn(n.conv("input", 2, 4, 3), 4, eps=0.1)])
+    h = n.node("Relu", [n.conv(h, 4, 4, 3, dilation=2)])
+    h = n.node("AveragePool", [h], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    h = n.node("Relu", [n.conv(h, 4, 4, 3, stride=2)])
+    h = n.node("Relu", [n.conv_raw(h, 4, 4, (1, 3))])
+    h = n.conv_raw(h, 4, 4, (1, 1), strides=(1, 2))
+    h = n.conv_raw(h, 4, 4, (3, 3), strides=(1, 2), pads=(1, 1, 1, 1), group=4)
+    h = n.node("Clip", [h, "", n.init("hi", np.array(0.3))])
+    h = n.conv_raw(h, 4, 4, (1, 1), pads=(1, 0, 1, 0))
+    h = n.node("Relu", [n.conv_raw(h, 4, 4, (3, 1), kernel_attr=False)])
+    h = n.node("Relu", [n.conv(h, 4, 2, 3, group=2)])
+    h = n.node("Flatten", [n.node("GlobalAveragePool", [h])], axis=1)
+    out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(3, 2) * 0.5), n.init("fc_b", np.array([0.2]))], transB=1)
+    return n.model("input", [2, 9, 24], out, 3, opset=11)
+
+
+def bn5d_model():
+    """BatchNormalization (train mode) over a 5-D [N, C, D, H, W] input: batch statistics over N, D,
+    H and W; then Flatten and a Gemm head."""
+    n = Net(7)
+    h = n.node("Flatten", [n.bn("input", 2)], axis=1)
+    out = n.node("Gemm", [h, n.init("fc_w", n.rng.randn(3, 36) * 0.3), n.init("fc_b", n.rng.randn(3) * 0.1)], transB=1)
+    return n.model("input", [2, 2, 3, 3], out, 3)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
@@ -325,6 +368,8 @@ def main():
         ("bn-frozen", frozen_model, 10, "frozen", None),
         ("ops-mix", ops_model, 8, "train", None),
         ("opset10-clip", opset10_model, 8, "train", None),
+        ("conv-paths", conv_paths_model, 6, "train", None),
+        ("bn-5d", bn5d_model, 5, "train", None),
     ]:
         m = build()
         shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim[1:]]

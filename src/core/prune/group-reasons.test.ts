@@ -481,4 +481,187 @@ describe('channel groups: every group with its exact reasons', () => {
     for (let i = 0; i < 6; i++) expect(byId.get(`op${i}`), `op${i}`).toEqual([why]);
     expect(byId.get('m')).toEqual(['it is produced by Add "op8", which joins tensors whose channel ranges do not line up']);
   });
+
+  it('two graph inputs joined by an Add: the first source names the group', () => {
+    // Sources in order: x, u (graph inputs), a (conv): the Add joins x and u, and x names the group.
+    const model = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 5, 5]), tensorInfo('u', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y'), tensorInfo('xu')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 4, 1, 1], new Array(8).fill(0.1))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Add', ['x', 'u'], ['xu'], {}, 'add'), node('Conv', ['a', 'wb'], ['y'], {}, 'b')],
+    });
+    expect(groups(model)).toEqual([['x', 3, ['it carries the graph input "x"', 'it carries the graph input "u"', 'it reaches the graph output "xu"']], A_OK, OUTPUT]);
+  });
+
+  it('Flatten of a tensor whose spatial size is unknown: the channels cannot be followed', () => {
+    // [1, 4, H, W] -> [1, H x W x 4]: where a channel's elements land depends on H x W, which is not known.
+    const model = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 'H', 'W'])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wf', [2, 100], new Array(200).fill(0.1))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Flatten', ['a'], ['f'], { axis: 1 }, 'flat'), node('Gemm', ['f', 'wf'], ['y'], { transB: 1 }, 'fc')],
+    });
+    const mixes = 'Flatten "flat", which reshapes [1,4,N,N] to [1,N] and mixes channels';
+    expect(groups(model)).toEqual([INPUT, ['a', 4, [`it is consumed by ${mixes}`]], ['f', 0, [`it is produced by ${mixes}`]], ['fc', 2, ['it reaches the graph output "y"']]]);
+  });
+
+  it('tensors of each group, once each, and the group of each conv and FC layer', () => {
+    // Concat(a, a): "cat" holds group a twice (channels 0-3 and 4-7) but is listed once among a's tensors.
+    const twice = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 8, 1, 1], new Array(16).fill(0.1))],
+      nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Concat', ['a', 'a'], ['cat'], { axis: 1 }, 'cat'), node('Conv', ['cat', 'wb'], ['y'], {}, 'b')],
+    });
+    const t = analyzeChannels(twice);
+    expect(t.groups.map((g) => [g.id, g.tensors])).toEqual([['x', ['x']], ['a', ['a', 'cat']], ['b', ['y']]]);
+    // Conv "a" -> Relu -> pool -> Flatten -> Gemm "g" -> MatMul "mm": each layer's output is one whole group.
+    const chain = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('x', [1, 3, 5, 5])],
+      outputs: [tensorInfo('y')],
+      initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wg', [6, 4], new Array(24).fill(0.1)), floatTensor('wm', [6, 2], new Array(12).fill(0.1))],
+      nodes: [
+        node('Conv', ['x', 'wa'], ['a'], {}, 'a'),
+        node('Relu', ['a'], ['r'], {}, 'relu'),
+        node('GlobalAveragePool', ['r'], ['p'], {}, 'gap'),
+        node('Flatten', ['p'], ['f'], { axis: 1 }, 'flat'),
+        node('Gemm', ['f', 'wg'], ['g'], { transB: 1 }, 'g'),
+        node('MatMul', ['g', 'wm'], ['y'], {}, 'mm'),
+      ],
+    });
+    const c = analyzeChannels(chain);
+    expect(c.groups.map((g) => [g.id, g.tensors])).toEqual([['x', ['x']], ['a', ['a', 'r', 'p', 'f']], ['g', ['g']], ['mm', ['y']]]);
+    expect([...c.layerGroup]).toEqual([['a', 'a'], ['g', 'g'], ['mm', 'mm']]);
+    expect([...t.layerGroup]).toEqual([['a', 'a'], ['b', 'b']]);
+  });
+
+  describe('shape ops on conv "a"\'s output (a side branch "t"; conv "b" reads "a")', () => {
+    /** x -> Conv "a" (3 -> 4) -> `ops` -> t (graph output); Conv "b" reads a -> y. */
+    const side = (ops: ReturnType<typeof node>[], extra: TensorProto[] = [], input: (number | string)[] = [1, 3, 5, 5], opset = 13) =>
+      buildModel({
+        opset,
+        inputs: [tensorInfo('x', input)],
+        outputs: [tensorInfo('y'), tensorInfo('t')],
+        initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 4, 1, 1], new Array(8).fill(0.1)), ...extra],
+        nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), ...ops, node('Conv', ['a', 'wb'], ['y'], {}, 'b')],
+      });
+    const blocked = (why: string) => [INPUT, ['a', 4, [`it is consumed by ${why}`]], OUTPUT];
+
+    it('Unsqueeze at axes 1 and 4 (one of them the channel axis), Squeeze without axes (opset 11), Transpose to NHWC', () => {
+      expect(groups(side([node('Unsqueeze', ['a', 'ax'], ['t'], {}, 'op')], [i64('ax', [1, 4])]))).toEqual(blocked('Unsqueeze "op", which touches the batch or channel axis'));
+      expect(groups(side([node('Squeeze', ['a'], ['t'], {}, 'op')], [], [1, 3, 5, 5], 11))).toEqual(blocked('Squeeze "op", which touches the batch or channel axis'));
+      expect(groups(side([node('Transpose', ['a'], ['t'], { perm: [0, 2, 3, 1] }, 'op')]))).toEqual(blocked('Transpose "op", which moves the channel axis'));
+    });
+
+    it('Pad: spatial padding passes the channels on (pads input, and the opset-10 attribute); padding the channel axis at either end blocks them', () => {
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      expect(groups(side([node('Pad', ['a', 'p'], ['t'], {}, 'op')], [i64('p', [0, 0, 1, 1, 0, 0, 1, 1])]))).toEqual(passes);
+      expect(groups(side([node('Pad', ['a'], ['t'], { pads: [0, 0, 1, 1, 0, 0, 1, 1] }, 'op')], [], [1, 3, 5, 5], 10))).toEqual(passes);
+      for (const pads of [[0, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 2, 0, 0]]) {
+        expect(groups(side([node('Pad', ['a', 'p'], ['t'], {}, 'op')], [i64('p', pads)])), String(pads)).toEqual(blocked('Pad "op", which may pad the channel axis'));
+      }
+    });
+
+    it('Softmax, LogSoftmax, Hardmax: over W passes; over the channels (axis 1, -3, or opset < 13 default 1, which flattens C, H, W) blocks', () => {
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      const across = (op: string) => blocked(`${op} "op", which normalizes across channels`);
+      expect(groups(side([node('Softmax', ['a'], ['t'], {}, 'op')]))).toEqual(passes); // opset 13: default axis -1 = W
+      expect(groups(side([node('Softmax', ['a'], ['t'], { axis: 1 }, 'op')]))).toEqual(across('Softmax'));
+      expect(groups(side([node('Softmax', ['a'], ['t'], { axis: -3 }, 'op')]))).toEqual(across('Softmax'));
+      expect(groups(side([node('Softmax', ['a'], ['t'], {}, 'op')], [], [1, 3, 5, 5], 11))).toEqual(across('Softmax')); // opset 11: default axis 1
+      expect(groups(side([node('LogSoftmax', ['a'], ['t'], { axis: 2 }, 'op')], [], [1, 3, 5, 5], 11))).toEqual(passes); // rows of H x W per channel
+      expect(groups(side([node('Hardmax', ['a'], ['t'], { axis: -3 }, 'op')], [], [1, 3, 5, 5], 11))).toEqual(across('Hardmax'));
+    });
+
+    it('Shape: read only for the batch size (Gather of index 0) leaves the group prunable; any other reader blocks it', () => {
+      const shapeThen = (reader: ReturnType<typeof node>, extra: TensorProto[]) => side([node('Shape', ['a'], ['s'], {}, 'op'), reader], extra);
+      expect(groups(shapeThen(node('Gather', ['s', 'i'], ['t'], {}, 'g'), [i64('i', [0])]))).toEqual([INPUT, A_OK, OUTPUT]);
+      const readAtRunTime = [INPUT, ['a', 4, ['its channel count is read at run time by Shape "op"']], OUTPUT];
+      expect(groups(shapeThen(node('Gather', ['s', 'i'], ['t'], {}, 'g'), [i64('i', [1])]))).toEqual(readAtRunTime);
+      expect(groups(shapeThen(node('Gather', ['s', 'i'], ['t'], {}, 'g'), [i64('i', [0, 1])]))).toEqual(readAtRunTime);
+      expect(groups(shapeThen(node('Slice', ['s', 'i', 'j'], ['t'], {}, 'g'), [i64('i', [0]), i64('j', [1])]))).toEqual(readAtRunTime);
+      // two readers, the batch size and the channel count: one is enough to block
+      const both = side([node('Shape', ['a'], ['s'], {}, 'op'), node('Gather', ['s', 'i'], ['n'], {}, 'g0'), node('Gather', ['s', 'j'], ['c'], {}, 'g1'), node('Concat', ['n', 'c'], ['t'], { axis: 0 }, 'cat')], [i64('i', [0]), i64('j', [1])]);
+      expect(groups(both)).toEqual(readAtRunTime);
+      // the shape as Gather's indices, not its data
+      expect(groups(shapeThen(node('Gather', ['i', 's'], ['t'], {}, 'g'), [i64('i', [0, 0, 0, 0])]))).toEqual(readAtRunTime);
+    });
+
+    it('QuantizeLinear / DequantizeLinear on activations: a per-tensor scale passes, a per-channel one blocks', () => {
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      for (const op of ['QuantizeLinear', 'DequantizeLinear']) {
+        expect(groups(side([node(op, ['a', 's'], ['t'], {}, 'op')], [floatTensor('s', [], [0.1])])), op).toEqual(passes);
+        expect(groups(side([node(op, ['a', 's'], ['t'], { axis: 1 }, 'op')], [floatTensor('s', [4], [0.1, 0.2, 0.3, 0.4])])), op).toEqual(blocked(`${op} "op", which quantizes per channel`));
+      }
+    });
+
+    it('Dropout passes the channels to its mask output too; Reduce ops over H and W pass, over the channel axis block', () => {
+      const dropout = buildModel({
+        opset: 11,
+        inputs: [tensorInfo('x', [1, 3, 5, 5])],
+        outputs: [tensorInfo('y'), tensorInfo('t'), tensorInfo('mask')],
+        initializers: [floatTensor('wa', [4, 3, 1, 1], new Array(12).fill(0.5)), floatTensor('wb', [2, 4, 1, 1], new Array(8).fill(0.1))],
+        nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Dropout', ['a'], ['d', 'mask'], {}, 'op'), node('Relu', ['d'], ['t'], {}, 'r'), node('Conv', ['a', 'wb'], ['y'], {}, 'b')],
+      });
+      expect(groups(dropout)).toEqual([INPUT, ['a', 4, ['it reaches the graph output "t"', 'it reaches the graph output "mask"']], OUTPUT]);
+      const passes = [INPUT, ['a', 4, ['it reaches the graph output "t"']], OUTPUT];
+      expect(groups(side([node('ReduceMean', ['a'], ['t'], { axes: [2, 3] }, 'op')]))).toEqual(passes);
+      expect(groups(side([node('ReduceSum', ['a', 'ax'], ['t'], {}, 'op')], [i64('ax', [2, 3])]))).toEqual(passes);
+      for (const axes of [[1, 2], [-3]]) {
+        expect(groups(side([node('ReduceMean', ['a'], ['t'], { axes }, 'op')])), String(axes)).toEqual(blocked('ReduceMean "op", which reduces over the channel axis'));
+      }
+    });
+
+    it('Reshape: [1, 4, H, W] to [1, 8, -1] mixes channels; [1, 4, 5, 5] to a stored [1, 100] is a flatten that stays prunable', () => {
+      // Unknown H and W: the channel count changes (4 -> 8) while both spatial products are unknown.
+      const unknownSize = side([node('Reshape', ['a', 'shp'], ['t'], {}, 'op')], [i64('shp', [1, 8, -1])], [1, 3, 'H', 'W']);
+      expect(groups(unknownSize)).toEqual(blocked('Reshape "op", which reshapes [1,4,N,N] to [1,8,N] and mixes channels'));
+      // [1, 4, 5, 5] -> [1, 100] = 4 channels x 25 pixels, read by a Gemm: the target's 100 is an initializer surgery can rewrite.
+      const flatten = side([node('Reshape', ['a', 'shp'], ['r'], {}, 'op'), node('Gemm', ['r', 'wf'], ['t'], { transB: 1 }, 'fc')], [i64('shp', [1, 100]), floatTensor('wf', [2, 100], new Array(200).fill(0.1))]);
+      expect(groups(flatten)).toEqual([INPUT, A_OK, OUTPUT, ['fc', 2, ['it reaches the graph output "t"']]]);
+      const roles = analyzeChannels(flatten).groups.find((g) => g.id === 'a')!.members.map((m) => [m.node, m.role]);
+      expect(roles).toContainEqual(['op', 'reshape']);
+    });
+  });
+
+  it('Concat along H ties its inputs channel for channel: one group of two producers, both inputs join members', () => {
+    // a and c (both x -> 4 channels) stacked along H: channel k of the result is channel k of a and of c.
+    const model = caseModel(
+      [
+        ['Conv', ['x', 'wc'], ['c']],
+        ['Concat', ['a', 'c'], ['m'], { axis: 2 }],
+      ],
+      { initializers: [floatTensor('wc', [4, 3, 1, 1], randomValues(seeded(3), 12))] },
+    );
+    expect(groups(model)).toEqual([INPUT, A_OK, OUTPUT]);
+    const a = analyzeChannels(model).groups.find((g) => g.id === 'a')!;
+    expect(a.producers).toEqual(['a', 'op0']);
+    expect(a.members.filter((m) => m.role === 'join').map((m) => [m.node, m.tensor])).toEqual([['op1', 'a'], ['op1', 'c']]);
+  });
+
+  it('elementwise members: a per-channel constant is a member at its channel axis, a constant along W is not; one activation passes through, two join', () => {
+    const members = (ops: Op[], initializers: TensorProto[]) =>
+      analyzeChannels(caseModel(ops, { initializers }))
+        .groups.find((g) => g.id === 'a')!
+        .members.filter((m) => m.node.startsWith('op'))
+        .map((m) => [m.node, m.role, m.tensor, m.input ?? null, m.axis ?? null]);
+    const mul = (k: TensorProto) => members([['Mul', ['a', 'k'], ['m']]], [k]);
+    expect(mul(floatTensor('k', [1, 4, 1, 1], [1, 2, 3, 4]))).toEqual([['op0', 'constant', 'm', 1, 1], ['op0', 'passthrough', 'a', null, null]]);
+    // [4, 1, 1] lines up with [1, 4, 5, 5] from the right: its axis 0 holds the channels
+    expect(mul(floatTensor('k', [4, 1, 1], [1, 2, 3, 4]))).toEqual([['op0', 'constant', 'm', 1, 0], ['op0', 'passthrough', 'a', null, null]]);
+    // [1, 1, 1, 5] varies along W only: nothing to slice when channels go
+    expect(mul(floatTensor('k', [1, 1, 1, 5], [1, 2, 3, 4, 5]))).toEqual([['op0', 'passthrough', 'a', null, null]]);
+    const joined = members(
+      [
+        ['Conv', ['x', 'wc'], ['c']],
+        ['Add', ['a', 'c'], ['m']],
+      ],
+      [floatTensor('wc', [4, 3, 1, 1], randomValues(seeded(3), 12))],
+    );
+    expect(joined.filter((m) => m[0] === 'op1')).toEqual([['op1', 'join', 'a', null, null], ['op1', 'join', 'c', null, null]]);
+  });
 });

@@ -294,16 +294,15 @@ export function findChannelGroups(graph: Graph): ChannelAnalysis {
   const pass = (layout: readonly RawSeg[], output = node.outputs[0]) => {
     if (output) b.layouts.set(output, layout);
   };
-  const needParam = (name: string | undefined, first: readonly RawSeg[] | undefined, second?: readonly RawSeg[]): boolean => {
+  /** A parameter surgery must edit: when it cannot (computed in the graph in a way it cannot follow), the groups it spans are blocked. */
+  const needParam = (name: string | undefined, first: readonly RawSeg[] | undefined, second?: readonly RawSeg[]): void => {
     // Most parameters are initializers: no ParamRef to build.
-    if (!name || graph.isInitializer(name)) return true;
+    if (!name || graph.isInitializer(name)) return;
     const ref = paramRef(graph, name);
     if (typeof ref === 'string') {
       b.poison(first, `${nodeLabel()} cannot be edited: ${ref}`);
       b.poison(second, `${nodeLabel()} cannot be edited: ${ref}`);
-      return false;
     }
-    return true;
   };
 
   for (const input of graph.inputs) {

@@ -8,6 +8,7 @@ import { TensorProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { DataType } from '../onnx/tensor.ts';
 import { analyzeChannels, makePrunePlan, sliceTensor } from './index.ts';
+import { channelPlanning } from './planning.ts';
 import { residualModel } from './testing.ts';
 import { sliceValues } from './slice.ts';
 
@@ -59,5 +60,11 @@ describe('pruning plan refusals', () => {
     // asking an unprunable group for nothing is fine
     expect(makePrunePlan(analysis, { groups: { [fixed.id]: { ratio: 0 } } }).keep.size).toBe(0);
     expect(makePrunePlan(analysis, { groups: { [fixed.id]: { keep: fixed.size } } }).keep.size).toBe(0);
+  });
+
+  it('a planning view without importance scores cannot rank channels, and says so', () => {
+    const analysis = analyzeChannels(residualModel(3));
+    const g = analysis.groups.find((x) => x.prunable)!;
+    expect(() => makePrunePlan(channelPlanning(analysis), { ratio: 0.5 })).toThrow(`No channel importance for group "${g.id}" in the planning view.`);
   });
 });

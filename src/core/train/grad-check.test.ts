@@ -12,10 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { DATA_MANIFEST, DEFAULT_MODEL, readBytes } from '../../../test/fixtures.ts';
 import { batchTensor, loadDataset, validateManifest } from '../eval/dataset.ts';
 import type { OrtModule } from '../eval/ort-runner.ts';
-import { decodeModel } from '../onnx/model.ts';
+import { decodeModel, encodeModel } from '../onnx/model.ts';
 import { tensorFloat32 } from '../onnx/tensor.ts';
 import { createTrainingSession } from './session.ts';
-import { buildTrainingGraph } from './training-graph.ts';
+import { buildTrainingGraph, LABELS_INPUT, LOSS_OUTPUT, TEACHER_INPUT, type TrainingGraph } from './training-graph.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../test/fixtures/train-grad');
 
@@ -89,9 +89,34 @@ async function check(name: string, ort: OrtModule) {
   if (process.env.EDGEFOLD_GRAD_REPORT) console.log(`${name}\n  ${report.join('\n  ')}`);
 }
 
+/**
+ * The training session hands gradients out as flat arrays, so a gradient of the right values but
+ * the wrong rank (a bias gradient [1, C, 1, 1] for a [C] bias) would pass `check`. Here the graph
+ * runs in a plain session and each output's dims are compared with PyTorch's parameter shapes.
+ */
+async function checkShapes(name: string, ort: OrtModule) {
+  const { meta, model, images, teacher } = await loadCase(name);
+  const graph: TrainingGraph = buildTrainingGraph(model, { batchNorm: meta.batchNorm, kd: meta.kd });
+  const session = await ort.InferenceSession.create(encodeModel(graph.model), { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const labels = new Float32Array(meta.batch * meta.classes);
+  meta.labels.forEach((l, i) => (labels[i * meta.classes + l] = 1));
+  const inits = new Map(model.graph!.initializer.map((t) => [t.name, tensorFloat32(t)]));
+  const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {
+    [graph.input]: new ort.Tensor('float32', images, meta.inputShape),
+    [LABELS_INPUT]: new ort.Tensor('float32', labels, [meta.batch, meta.classes]),
+  };
+  if (teacher) feeds[TEACHER_INPUT] = new ort.Tensor('float32', teacher, [meta.batch, meta.classes]);
+  for (const p of graph.params) feeds[p.name] = new ort.Tensor('float32', inits.get(p.name)!, p.dims);
+  const out = await session.run(feeds);
+  await session.release();
+  expect(out[LOSS_OUTPUT].dims, 'loss').toEqual([]);
+  const gradientOf = new Map(graph.params.map((p) => [p.name, p.gradient]));
+  for (const p of meta.params) expect(out[gradientOf.get(p.name)!].dims, p.name).toEqual(p.shape);
+}
+
 /** Mutation runs (MUTATION_SCOPE set) check the gradient graphs in onnxruntime-node only (the graph under test is the same for both runtimes). */
 const mutationRun = Boolean(process.env.MUTATION_SCOPE);
-const cases = ['dscnn-fmnist', 'bn-train', 'residual-concat-kd', 'bn-frozen', 'ops-mix', 'opset10-clip'];
+const cases = ['dscnn-fmnist', 'bn-train', 'residual-concat-kd', 'bn-frozen', 'ops-mix', 'opset10-clip', 'conv-paths', 'bn-5d'];
 const missing = !existsSync(resolve(FIXTURES, 'bn-train.json'));
 
 describe.skipIf(missing)('training graph gradients match PyTorch float64', () => {
@@ -100,4 +125,7 @@ describe.skipIf(missing)('training graph gradients match PyTorch float64', () =>
     it.skipIf(mutationRun && name === 'dscnn-fmnist')(`${name} (onnxruntime-node)`, () => check(name, ortNode as unknown as OrtModule));
     it.skipIf(mutationRun)(`${name} (onnxruntime-web wasm)`, () => check(name, ortWeb as unknown as OrtModule));
   }
+  it('every gradient has its parameter\'s shape, the loss is a scalar (onnxruntime-node)', async () => {
+    for (const name of cases.slice(1)) await checkShapes(name, ortNode as unknown as OrtModule);
+  });
 });

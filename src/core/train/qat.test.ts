@@ -286,6 +286,32 @@ describe('prepareQat corners (no training; each value worked out here)', () => {
     expect(po2.scaleOf(0.8)).toBe(0.125); // 0.8 x 8 = 6.4 <= 7, 0.8 x 16 = 12.8 > 7
     expect(new Set(o.scales.map((s) => s.name)).size).toBe(2);
     expect(() => prepareQat(model, quant, true)).toThrow('Learned activation scales need one quantizer per tensor; "h" is read at several bit widths.');
+    expect(() => prepareQat(model, quant, true)).toThrow(expect.objectContaining({ code: 'bad-input', field: 'quant' }));
+  });
+
+  it('a tensor read twice at the same width: one observer with one scale, so scales can be learned', () => {
+    // h feeds g3 and g2, both 4-bit with a float scale: one quantizer (limit 1.2, scale 1.2 / 7), one learned scale.
+    const model = buildModel({
+      nodes: [
+        node('Flatten', ['input'], ['flat'], { axis: 1 }, 'flatten'),
+        node('Gemm', ['flat', 'w1', 'b1'], ['h'], { transB: 1 }, 'g1'),
+        node('Gemm', ['h', 'w3'], ['z3'], { transB: 1 }, 'g3'),
+        node('Gemm', ['h', 'w2', 'b2'], ['z2'], { transB: 1 }, 'g2'),
+        node('Add', ['z2', 'z3'], ['logits'], {}, 'add'),
+      ],
+      inputs: [tensorInfo('input', ['N', 1, 2, 2])],
+      outputs: [tensorInfo('logits', ['N', 3])],
+      initializers: [floatTensor('w1', [5, 4], W1), floatTensor('b1', [5], B1), floatTensor('w2', [3, 5], W2), floatTensor('b2', [3], B2), floatTensor('w3', [3, 5], W2)],
+      opset: 13,
+    });
+    const quant = { ...settings(), layers: { g3: spec(), g2: spec() } };
+    const setup = prepareQat(model, quant, true);
+    expect(setup.observers).toHaveLength(1);
+    expect(setup.observers[0].scales).toHaveLength(1);
+    expect(setup.observers[0].limit).toBeCloseTo(1.2, 6);
+    const learned = setup.bindings.filter((b) => b.value.length === 1);
+    expect(learned).toHaveLength(1);
+    expect(learned[0].value[0]).toBe(Math.fround(1.2 / 7));
   });
 
   it('a learned scale is fed through the layer scale rule, never below 1e-8', () => {

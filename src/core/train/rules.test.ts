@@ -32,6 +32,8 @@ describe('training refuses what its gradient rules cannot do, saying which node 
       extra: [floatTensor('w1d', [3, 2, 3], new Array(18).fill(0.1))],
     });
     expect(() => buildTrainingGraph(m)).toThrow('Training cannot go through Conv node "conv1d": only 2-D convolutions are supported.');
+    // the kind of error the CLI and the UI report it as
+    expect(() => buildTrainingGraph(m)).toThrow(expect.objectContaining({ code: 'unsupported' }));
   });
 
   it('a spatial size unknown at build time', () => {
@@ -93,5 +95,16 @@ describe('training refuses what its gradient rules cannot do, saying which node 
     // -3 is the channel axis of a rank-4 tensor: accepted
     const channels = model([node('Concat', ['a', 'a'], ['c'], { axis: -3 }, 'cat'), ...gapFlatten('c')], { features: 6, last: 'flat' });
     expect(() => buildTrainingGraph(channels)).not.toThrow();
+  });
+
+  it('BatchNormalization on a tensor without a channel axis (rank 1)', () => {
+    const m = buildModel({
+      opset: 13,
+      inputs: [tensorInfo('input', ['N'])],
+      outputs: [tensorInfo('logits', ['N', 3])],
+      initializers: [...['g', 'be', 'mu', 'v'].map((n) => floatTensor(n, [1], [1])), int64Tensor('ax', [1], [1]), floatTensor('fc_w', [3, 1], [0.1, 0.2, 0.3])],
+      nodes: [node('BatchNormalization', ['input', 'g', 'be', 'mu', 'v'], ['bn'], {}, 'bn'), node('Unsqueeze', ['bn', 'ax'], ['u'], {}, 'unsq'), node('Gemm', ['u', 'fc_w'], ['logits'], { transB: 1 }, 'head')],
+    });
+    expect(() => buildTrainingGraph(m)).toThrow('Training cannot go through BatchNormalization node "bn": input must have a channel axis.');
   });
 });

@@ -26,9 +26,9 @@ export const batchNormRule: OpRule = {
     const g = b.reshape(gamma, broadcast);
     if (ctx.batchNorm === 'frozen') {
       const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.add(b.reshape(variance, broadcast), b.float([eps]))])]);
-      const xHat = b.mul(b.sub(x, b.reshape(mean, broadcast)), invStd);
       b.copy(node.proto, [x, gamma, beta, mean, variance], [node.outputs[0]]);
-      return { xHat, scale: b.mul(g, invStd) };
+      // x-hat only feeds gamma's gradient: the backward writes it when gamma trains.
+      return { invStd, scale: b.mul(g, invStd) };
     }
     const invCount = b.inverseBatchCount(x, perImage);
     const mu = b.mul(b.reduceSum(x, axes, true), invCount);
@@ -43,21 +43,22 @@ export const batchNormRule: OpRule = {
     const { b, gradOut, needs, saved } = ctx;
     const dy = gradOut[0];
     if (!dy) return [];
-    const { axes } = channelsOf(ctx);
-    const dBetaKeep = b.reduceSum(dy, axes, true);
-    const dGammaKeep = b.reduceSum(b.mul(dy, saved.xHat), axes, true);
+    const { axes, broadcast } = channelsOf(ctx);
+    const [x, , , mean] = ctx.node.inputs;
+    const xHat = () => saved.xHat ?? b.mul(b.sub(x, b.reshape(mean, broadcast)), saved.invStd);
+    // The sums are written only where used: beta's and gamma's gradients, and x's in train mode.
+    const batchDx = needs[0] && ctx.batchNorm === 'train';
+    const dBetaKeep = needs[2] || batchDx ? b.reduceSum(dy, axes, true) : '';
+    const dGammaKeep = needs[1] || batchDx ? b.reduceSum(b.mul(dy, xHat()), axes, true) : '';
     const grads: (string | undefined)[] = [];
     if (needs[1]) grads[1] = b.reshape(dGammaKeep, [-1]);
     if (needs[2]) grads[2] = b.reshape(dBetaKeep, [-1]);
-    if (needs[0]) {
-      if (ctx.batchNorm === 'frozen') grads[0] = b.mul(dy, saved.scale);
-      else {
-        // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)).
-        const meanDy = b.mul(dBetaKeep, saved.invCount);
-        const meanDyXhat = b.mul(dGammaKeep, saved.invCount);
-        grads[0] = b.mul(b.mul(saved.gamma, saved.invStd), b.sub(b.sub(dy, meanDy), b.mul(saved.xHat, meanDyXhat)));
-      }
-    }
+    if (batchDx) {
+      // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)).
+      const meanDy = b.mul(dBetaKeep, saved.invCount);
+      const meanDyXhat = b.mul(dGammaKeep, saved.invCount);
+      grads[0] = b.mul(b.mul(saved.gamma, saved.invStd), b.sub(b.sub(dy, meanDy), b.mul(saved.xHat, meanDyXhat)));
+    } else if (needs[0]) grads[0] = b.mul(dy, saved.scale);
     return grads;
   },
 };
