@@ -56,7 +56,7 @@ function byKind(e: typeof before): Record<string, { lut: number; ff: number; dsp
     o.dsp += dsp;
     o.bram18 += bram18;
   };
-  const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', fmpadding: 'sliding-window' };
+  const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', pool: 'max-pool', 'streaming-maxpool': 'max-pool', fmpadding: 'sliding-window' };
   for (const l of e.layers) {
     for (const r of l.engines) add(names[r.kind] ?? r.kind, r.lut, r.ff, r.dsp, r.bram18);
     for (const f of l.fifos) add('fifo', f.lut, f.ff, 0, f.bram18);

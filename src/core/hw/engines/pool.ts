@@ -15,7 +15,7 @@
  */
 import { lutram64 } from '../memory.ts';
 import type { EngineCost, EngineDevice } from '../types.ts';
-import { emitGlobalPool, type GlobalPoolParams } from '../../rtl/pool.ts';
+import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool, type GlobalPoolParams, type MaxPoolParams } from '../../rtl/pool.ts';
 import { MULTIPLIER_BITS } from '../../rtl/integer.ts';
 import { clog2 } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
@@ -141,18 +141,28 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
   return calibrate(cost, device.calibration, 'gpool', f.lut, f.ff);
 }
 
-export const poolEngine: HwEngine<SpecOf<'pool'>> = {
+export const poolEngine: HwEngine<SpecOf<'pool'>, MaxPoolRtlData> = {
   kind: 'pool',
   finnOp: 'Pool',
   expCycles: (spec, fold) => poolCycles(spec, fold.pe),
   estimate: (spec, fold, ctx) => poolCost(spec, ctx.bits.actBits, fold.pe),
+  rtl: {
+    emit: (spec, fold, _ctx, { name, data }) => {
+      if (spec.fn !== 'max') throw new RangeError(`${name}: average pooling is not generated (only max pooling and the global average pool)`);
+      return emitWindowMaxPool({ name, channels: spec.channels, pe: fold.pe, kernel: spec.kernel, ...data });
+    },
+  },
 };
 
-export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>> = {
+/** What a max pool instance needs beyond its shape and folding: the width and sign of its grid. */
+export type MaxPoolRtlData = Omit<MaxPoolParams, 'name' | 'channels'>;
+
+export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>, MaxPoolRtlData> = {
   kind: 'streaming-maxpool',
   finnOp: 'StreamingMaxPool',
   expCycles: (spec) => streamingMaxPoolCycles(spec),
   estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits),
+  rtl: { emit: (spec, _fold, _ctx, { name, data }) => emitStreamingMaxPool({ name, channels: spec.channels, imgDim: spec.imgDim, poolDim: spec.poolDim, ...data }) },
 };
 
 /** What a global pool instance needs beyond its shape and folding: input widths and its requantisation. */
