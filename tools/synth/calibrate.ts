@@ -22,9 +22,9 @@ import { vvauFeatures } from '../../src/core/hw/engines/vvau.ts';
 import { slidingWindowCost, slidingWindowFeatures } from '../../src/core/hw/engines/sliding-window.ts';
 import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
-import { globalAccPoolFeatures } from '../../src/core/hw/engines/pool.ts';
+import { globalAccPoolFeatures, maxPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
-import type { GridConfig } from './configs.ts';
+import { maxPoolGridEngine, type GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
 const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
@@ -50,6 +50,7 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   }
   if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram');
   if (c.kind === 'gpool') return globalAccPoolFeatures({ channels: c.channels, inDim: [c.imgDim!, c.imgDim!] }, c.bits, c.pe);
+  if (c.kind === 'maxpool') return maxPoolFeatures(maxPoolGridEngine(c), c.bits);
   return widthConverterFeatures({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 });
 }
 

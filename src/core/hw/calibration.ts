@@ -12,8 +12,8 @@ import table from './calibration.json';
 import type { EngineCost } from './types.ts';
 
 export type CalibrationFamily = 'xilinx' | 'gowin' | 'anlogic';
-/** Engine kinds of the synthesis grid (tools/synth/configs.ts): swg = sliding window with its padding, dwc = width converter, gpool = global average pool. */
-export type CalibratedKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool';
+/** Engine kinds of the synthesis grid (tools/synth/configs.ts): swg = sliding window with its padding, dwc = width converter, gpool = global average pool, maxpool = StreamingMaxPool and the windowed Pool (max). */
+export type CalibratedKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool' | 'maxpool';
 
 /** Structural features of one engine instance, by name; the coefficients multiply them. */
 export type Features = Record<string, number>;

@@ -33,13 +33,31 @@ export function poolCycles({ channels, kernel, outDim }: PoolShape, pe: number):
   return Math.trunc(((channels * kernel[0] * kernel[1]) / pe) * (outDim[0] * outDim[1]));
 }
 
-export function poolCost(shape: PoolShape, actBits: number, pe: number): EngineCost {
+/**
+ * What the synthesis calibration multiplies for a max pool (the generated ones, src/core/rtl/pool.ts),
+ * under one kind `maxpool`: `cmp` = lanes x bits (a comparator and a select per lane: C lanes for
+ * StreamingMaxPool, PE for the windowed Pool), `rowMem` = StreamingMaxPool's row of partial maxima
+ * in LUTRAM (C x bits x OW), `counters`; registers: `regs` = the data registers (StreamingMaxPool:
+ * the output word; Pool: the running maximum and the output word) and the counters.
+ */
+export function maxPoolFeatures(engine: { kind: 'streaming-maxpool'; shape: StreamingMaxPoolShape } | { kind: 'pool'; shape: PoolShape; pe: number }, actBits: number): { lut: Features; ff: Features } {
+  if (engine.kind === 'streaming-maxpool') {
+    const { channels: C, imgDim, poolDim } = engine.shape;
+    const ow = Math.floor(imgDim[1] / poolDim[1]);
+    const counters = 2 * clog2(imgDim[1]) + 2 * clog2(imgDim[0]) + clog2(ow);
+    return { lut: { one: 1, cmp: C * actBits, rowMem: C * actBits * ow, counters }, ff: { one: 1, regs: C * actBits, counters } };
+  }
+  const counters = clog2(engine.shape.kernel[0] * engine.shape.kernel[1]);
+  return { lut: { one: 1, cmp: engine.pe * actBits, rowMem: 0, counters }, ff: { one: 1, regs: 2 * engine.pe * actBits, counters } };
+}
+
+export function poolCost(shape: PoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
   const { fn, channels: C, kernel, outDim } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`pool: PE=${pe} does not divide ${C}`);
   const k2 = kernel[0] * kernel[1];
   const pixels = outDim[0] * outDim[1];
   const accBits = fn === 'max' ? actBits : actBits + Math.ceil(Math.log2(k2));
-  return {
+  const cost: EngineCost = {
     cycles: poolCycles(shape, pe),
     dsp: 0,
     bram18: 0,
@@ -52,6 +70,9 @@ export function poolCost(shape: PoolShape, actBits: number, pe: number): EngineC
     outWidth: pe * actBits,
     notes: [`${fn} pool, ${accBits}-bit datapath (resources ours; FINN estimates none)`],
   };
+  if (!device || fn !== 'max') return cost;
+  const f = maxPoolFeatures({ kind: 'pool', shape, pe }, actBits);
+  return calibrate(cost, device.calibration, 'maxpool', f.lut, f.ff);
 }
 
 export interface StreamingMaxPoolShape {
@@ -65,14 +86,14 @@ export function streamingMaxPoolCycles({ imgDim, poolDim }: StreamingMaxPoolShap
   return Math.trunc(imgDim[1] * imgDim[1] * (1 + 1 / (poolDim[1] * poolDim[1])));
 }
 
-export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: number): EngineCost {
+export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: number, device?: EngineDevice): EngineCost {
   const { channels: C, imgDim, poolDim } = shape;
   const w = imgDim[1];
   const oh = Math.floor(imgDim[0] / poolDim[0]);
   const ow = Math.floor(imgDim[1] / poolDim[1]);
   // One row of partial maxima, C values per pixel.
   const rowBits = C * actBits;
-  return {
+  const cost: EngineCost = {
     cycles: streamingMaxPoolCycles(shape),
     dsp: 0,
     bram18: 0,
@@ -85,6 +106,9 @@ export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: numb
     outWidth: rowBits,
     notes: ['StreamingMaxPool: FINN formula (flagged inaccurate by FINN); resources ours'],
   };
+  if (!device) return cost;
+  const f = maxPoolFeatures({ kind: 'streaming-maxpool', shape }, actBits);
+  return calibrate(cost, device.calibration, 'maxpool', f.lut, f.ff);
 }
 
 export interface GlobalAccPoolShape {
@@ -145,7 +169,7 @@ export const poolEngine: HwEngine<SpecOf<'pool'>, MaxPoolRtlData> = {
   kind: 'pool',
   finnOp: 'Pool',
   expCycles: (spec, fold) => poolCycles(spec, fold.pe),
-  estimate: (spec, fold, ctx) => poolCost(spec, ctx.bits.actBits, fold.pe),
+  estimate: (spec, fold, ctx) => poolCost(spec, ctx.bits.actBits, fold.pe, ctx.device),
   rtl: {
     emit: (spec, fold, _ctx, { name, data }) => {
       if (spec.fn !== 'max') throw new RangeError(`${name}: average pooling is not generated (only max pooling and the global average pool)`);
@@ -161,7 +185,7 @@ export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>, MaxPo
   kind: 'streaming-maxpool',
   finnOp: 'StreamingMaxPool',
   expCycles: (spec) => streamingMaxPoolCycles(spec),
-  estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits),
+  estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits, ctx.device),
   rtl: { emit: (spec, _fold, _ctx, { name, data }) => emitStreamingMaxPool({ name, channels: spec.channels, imgDim: spec.imgDim, poolDim: spec.poolDim, ...data }) },
 };
 
