@@ -7,7 +7,7 @@
  * Fit: non-negative least squares on relative error (each row divided by the synthesized count),
  * so small and large engines weigh alike and no coefficient says that more hardware costs less.
  *
- * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin]
+ * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin:gpool+maxpool]
  *        [--families gowin,anlogic]  (the families whose coefficients go into the table; others are reported only)
  *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
  */
@@ -99,7 +99,12 @@ const previous = (() => {
   }
 })();
 const applyLut: CalibrationTable['applyLut'] =
-  values['apply-lut'] !== undefined ? Object.fromEntries(values['apply-lut'].split(',').filter(Boolean).map((f) => [f, true])) : typeof previous.applyLut === 'object' ? previous.applyLut : {};
+  values['apply-lut'] !== undefined
+    ? // "anlogic" = every kind of the family; "gowin:gpool+maxpool" = those kinds only.
+      Object.fromEntries(values['apply-lut'].split(',').filter(Boolean).map((f) => (f.includes(':') ? [f.split(':')[0], f.split(':')[1].split('+')] : [f, true])))
+    : typeof previous.applyLut === 'object'
+      ? previous.applyLut
+      : {};
 const table: CalibrationTable = {
   applyLut,
   source: `tools/synth/calibrate.ts on ${values.grid} (single engines synthesized by tools/synth/grid.ts); non-negative least squares on relative error, fitting half of the grid`,
