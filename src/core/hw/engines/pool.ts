@@ -36,7 +36,9 @@ export function poolCycles({ channels, kernel, outDim }: PoolShape, pe: number):
 /**
  * What the synthesis calibration multiplies for a max pool (the generated ones, src/core/rtl/pool.ts),
  * under one kind `maxpool`: `cmp` = lanes x bits (a comparator and a select per lane: C lanes for
- * StreamingMaxPool, PE for the windowed Pool), `rowMem` = StreamingMaxPool's row of partial maxima
+ * StreamingMaxPool, PE for the windowed Pool), `cmpSq` = lanes x bits^2 (Yosys 0.23 builds the
+ * Gowin compare-and-select of a lane from LUT muxes whose count grows with the square of the
+ * width: 27 LUTs a 4-bit lane, 116 an 8-bit one), `rowMem` = StreamingMaxPool's row of partial maxima
  * in LUTRAM (C x bits x OW), `counters`; registers: `regs` = the data registers (StreamingMaxPool:
  * the output word; Pool: the running maximum and the output word) and the counters.
  */
@@ -45,10 +47,10 @@ export function maxPoolFeatures(engine: { kind: 'streaming-maxpool'; shape: Stre
     const { channels: C, imgDim, poolDim } = engine.shape;
     const ow = Math.floor(imgDim[1] / poolDim[1]);
     const counters = 2 * clog2(imgDim[1]) + 2 * clog2(imgDim[0]) + clog2(ow);
-    return { lut: { one: 1, cmp: C * actBits, rowMem: C * actBits * ow, counters }, ff: { one: 1, regs: C * actBits, counters } };
+    return { lut: { one: 1, cmp: C * actBits, cmpSq: C * actBits * actBits, rowMem: C * actBits * ow, counters }, ff: { one: 1, regs: C * actBits, counters } };
   }
   const counters = clog2(engine.shape.kernel[0] * engine.shape.kernel[1]);
-  return { lut: { one: 1, cmp: engine.pe * actBits, rowMem: 0, counters }, ff: { one: 1, regs: 2 * engine.pe * actBits, counters } };
+  return { lut: { one: 1, cmp: engine.pe * actBits, cmpSq: engine.pe * actBits * actBits, rowMem: 0, counters }, ff: { one: 1, regs: 2 * engine.pe * actBits, counters } };
 }
 
 export function poolCost(shape: PoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
