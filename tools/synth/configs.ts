@@ -88,7 +88,9 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
   if (kind === 'gpool') {
     // Global average pools at the end of small CNNs: 8-128 channels over 2x2 to 14x14 maps.
     const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64, 128], [2, 4, 7, 14], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
-    return spread(all, 48).map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
+    // After the first 48: 256 channels (the default model's pool), for a fit that need not extrapolate there.
+    const wide = product<[number, number, number, number]>([4, 8], [256], [7, 14], [1, 4]);
+    return [...spread(all, 48), ...wide].map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
   }
   if (kind === 'maxpool') {
     // Both max pool engines: StreamingMaxPool (2x2, all channels per word) over 4-28 maps, and the windowed Pool (3x3) at PE 1-8.

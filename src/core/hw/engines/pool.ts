@@ -128,7 +128,9 @@ export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe:
  * What the synthesis calibration multiplies for a global pool (the generated one, src/core/rtl/pool.ts):
  * `sum` = PE x sum bits (adders, operand muxes), `accMem` = the per-channel sums held in LUTRAM
  * when there is more than one channel fold (one fold: registers), `prod` = PE x product bits of
- * the constant multiply and rounding, `out` = PE x output bits; registers: the sums when they are
+ * the constant multiply and rounding, `sumSq` = PE x sum bits^2 (the constant multiply's adders
+ * grow with the sum's width times the constant's digits: superlinear in what Yosys 0.23 builds),
+ * `out` = PE x output bits; registers: the sums when they are
  * registers, the output word, the counters.
  */
 export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, actBits: number, pe: number, outBits = actBits): { lut: Features; ff: Features } {
@@ -137,7 +139,7 @@ export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, a
   const sumBits = actBits + clog2(pixels) + 1;
   const prodBits = sumBits + MULTIPLIER_BITS + 1;
   return {
-    lut: { one: 1, sum: pe * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
+    lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
     ff: { one: 1, sumReg: cf > 1 ? 0 : pe * sumBits, out: pe * outBits, counters: clog2(cf) + clog2(pixels) },
   };
 }
