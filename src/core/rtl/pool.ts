@@ -138,7 +138,7 @@ ${streamPorts(width, width)}
   reg [${clog2(OW)}:0] ecount;
   wire advance = !out_valid || out_ready;
   assign in_ready = !emitting;
-  wire inside = (ox < OW) && (oy < OH);
+  wire in_map = (ox < OW) && (oy < OH);
   wire [${width - 1}:0] old = rowmax[emitting ? ecount : ox];
   reg [${width - 1}:0] merged;
 ${laneMax(C, AB, p.actSigned, 'merged', 'in_data', 'old', '(kx == 0 && ky == 0)')}
@@ -148,7 +148,7 @@ ${laneMax(C, AB, p.actSigned, 'merged', 'in_data', 'old', '(kx == 0 && ky == 0)'
     end else if (!emitting) begin
       if (advance) out_valid <= 1'b0;
       if (in_valid) begin
-        if (inside) rowmax[ox] <= merged;
+        if (in_map) rowmax[ox] <= merged;
         if (x == W - 1) begin
           x <= 0; kx <= 0; ox <= 0;
           if (ky == KH - 1 && oy < OH) emitting <= 1'b1;
