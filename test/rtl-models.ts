@@ -97,3 +97,35 @@ export function microModel(size: number, seed = 17): Uint8Array {
     }),
   );
 }
+
+/**
+ * Both max pool engines: 1xSxS -> pw (4) -> ReLU -> MaxPool 2x2 s2 (StreamingMaxPool, unsigned)
+ * -> pw (8), no ReLU -> MaxPool 3x3 s2 pad 1 (window + Pool, signed: padding must not win) -> GAP -> FC (3).
+ */
+export function maxPoolModel(size: number, seed = 17): Uint8Array {
+  const weights = randomWeights(seed);
+  return encodeModel(
+    buildModel({
+      inputs: [tensorInfo('x', ['N', 1, size, size])],
+      outputs: [tensorInfo('y', ['N', 3])],
+      initializers: [
+        floatTensor('w0', [4, 1, 1, 1], weights(4, 2.4)),
+        floatTensor('b0', [4], weights(4, 0.4)),
+        floatTensor('w1', [8, 4, 1, 1], weights(32, 1.2)),
+        floatTensor('b1', [8], weights(8, 0.2)),
+        floatTensor('w2', [3, 8], weights(24, 1.2)),
+        floatTensor('b2', [3], weights(3, 0.2)),
+      ],
+      nodes: [
+        node('Conv', ['x', 'w0', 'b0'], ['c0'], {}, 'stem'),
+        node('Relu', ['c0'], ['r0']),
+        node('MaxPool', ['r0'], ['p0'], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool2'),
+        node('Conv', ['p0', 'w1', 'b1'], ['c1'], {}, 'pw'),
+        node('MaxPool', ['c1'], ['p1'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 'pool3'),
+        node('GlobalAveragePool', ['p1'], ['g']),
+        node('Flatten', ['g'], ['f']),
+        node('Gemm', ['f', 'w2', 'b2'], ['y'], { transB: 1 }, 'fc'),
+      ],
+    }),
+  );
+}

@@ -7,7 +7,7 @@
  * Fit: non-negative least squares on relative error (each row divided by the synthesized count),
  * so small and large engines weigh alike and no coefficient says that more hardware costs less.
  *
- * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin]
+ * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin:gpool+maxpool]
  *        [--families gowin,anlogic]  (the families whose coefficients go into the table; others are reported only)
  *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
  */
@@ -22,9 +22,9 @@ import { vvauFeatures } from '../../src/core/hw/engines/vvau.ts';
 import { slidingWindowCost, slidingWindowFeatures } from '../../src/core/hw/engines/sliding-window.ts';
 import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
-import { globalAccPoolFeatures } from '../../src/core/hw/engines/pool.ts';
+import { globalAccPoolFeatures, maxPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
-import type { GridConfig } from './configs.ts';
+import { maxPoolGridEngine, type GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
 const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
@@ -50,6 +50,7 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   }
   if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram');
   if (c.kind === 'gpool') return globalAccPoolFeatures({ channels: c.channels, inDim: [c.imgDim!, c.imgDim!] }, c.bits, c.pe);
+  if (c.kind === 'maxpool') return maxPoolFeatures(maxPoolGridEngine(c), c.bits);
   return widthConverterFeatures({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 });
 }
 
@@ -98,7 +99,12 @@ const previous = (() => {
   }
 })();
 const applyLut: CalibrationTable['applyLut'] =
-  values['apply-lut'] !== undefined ? Object.fromEntries(values['apply-lut'].split(',').filter(Boolean).map((f) => [f, true])) : typeof previous.applyLut === 'object' ? previous.applyLut : {};
+  values['apply-lut'] !== undefined
+    ? // "anlogic" = every kind of the family; "gowin:gpool+maxpool" = those kinds only.
+      Object.fromEntries(values['apply-lut'].split(',').filter(Boolean).map((f) => (f.includes(':') ? [f.split(':')[0], f.split(':')[1].split('+')] : [f, true])))
+    : typeof previous.applyLut === 'object'
+      ? previous.applyLut
+      : {};
 const table: CalibrationTable = {
   applyLut,
   source: `tools/synth/calibrate.ts on ${values.grid} (single engines synthesized by tools/synth/grid.ts); non-negative least squares on relative error, fitting half of the grid`,

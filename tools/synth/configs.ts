@@ -3,7 +3,7 @@
  * deterministic fit / held-out split (every other configuration of a kind is held out).
  * Sizes are kept small enough that one Yosys run takes seconds to a minute on this machine.
  */
-export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool';
+export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool' | 'maxpool';
 
 export interface GridConfig {
   id: string;
@@ -27,6 +27,7 @@ export interface GridConfig {
   depth?: number;
   width?: number;
   /** Global pool: square input map (`imgDim`) and `channels`, PE `pe`. */
+  /** Max pool: kernel 2 = StreamingMaxPool 2x2 stride 2 over an `imgDim` map (every channel per word); kernel 3 = the Pool after a 3x3 window, PE `pe`. */
   /** Width converter: elements per input / output word (bits per element is `bits`). */
   inElements?: number;
   outElements?: number;
@@ -87,10 +88,25 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
   if (kind === 'gpool') {
     // Global average pools at the end of small CNNs: 8-128 channels over 2x2 to 14x14 maps.
     const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64, 128], [2, 4, 7, 14], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
-    return spread(all, 48).map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
+    // After the first 48: 256 channels (the default model's pool), for a fit that need not extrapolate there.
+    const wide = product<[number, number, number, number]>([4, 8], [256], [7, 14], [1, 4]);
+    return [...spread(all, 48), ...wide].map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
+  }
+  if (kind === 'maxpool') {
+    // Both max pool engines: StreamingMaxPool (2x2, all channels per word) over 4-28 maps, and the windowed Pool (3x3) at PE 1-8.
+    const streaming = product<[number, number, number]>([4, 8], [8, 16, 32, 64], [4, 8, 14, 28]).map(([bits, channels, imgDim]) => ({ id: `maxpool-b${bits}-c${channels}-d${imgDim}-k2`, kind, pe: 1, simd: 1, bits, channels, outChannels: channels, kernel: 2, imgDim }));
+    const windowed = product<[number, number, number]>([4, 8], [8, 16, 32, 64], [1, 2, 4, 8]).map(([bits, channels, pe]) => ({ id: `maxpool-b${bits}-c${channels}-k3-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 3 }));
+    // Alternating, so that the first 40 hold both engines.
+    return spread(streaming.flatMap((s, i) => [s, windowed[i]]), 48);
   }
   const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64], [16, 20, 24], [1, 2, 4]).filter(([, c, , pe]) => c % pe === 0);
   return spread(all, 48).map(([bits, channels, accBits, pe]) => ({ id: `requant-b${bits}-c${channels}-acc${accBits}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, accBits }));
+}
+
+/** The engine a `maxpool` configuration synthesizes: StreamingMaxPool 2x2 over its map, or the Pool after a 3x3 window (4x4 outputs; its size does not depend on them). */
+export function maxPoolGridEngine(c: GridConfig): { kind: 'streaming-maxpool'; shape: { channels: number; imgDim: [number, number]; poolDim: [number, number] } } | { kind: 'pool'; shape: { fn: 'max'; channels: number; kernel: [number, number]; outDim: [number, number] }; pe: number } {
+  if (c.kernel === 2) return { kind: 'streaming-maxpool', shape: { channels: c.channels, imgDim: [c.imgDim!, c.imgDim!], poolDim: [2, 2] } };
+  return { kind: 'pool', shape: { fn: 'max', channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, pe: c.pe };
 }
 
 /** Held-out half: a hash of the id, so the split does not follow the grid's order. */

@@ -5,7 +5,7 @@
  * One Yosys at a time, niced; families in sequence. Results are appended as they come, so an
  * interrupted run keeps what it did (and a rerun skips configurations already in the file).
  *
- * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool]
+ * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool,maxpool]
  *        [--per-kind 40] [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,13 +25,13 @@ import { emitWidthConverter } from '../../src/core/rtl/width-converter.ts';
 import { fmPaddingCost, slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
 import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterCost } from '../../src/core/hw/engines/width-converter.ts';
-import { globalAccPoolCost } from '../../src/core/hw/engines/pool.ts';
-import { emitGlobalPool } from '../../src/core/rtl/pool.ts';
+import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from '../../src/core/hw/engines/pool.ts';
+import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool } from '../../src/core/rtl/pool.ts';
 import { fixedPointMultipliers } from '../../src/core/rtl/integer.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
-import { gridConfigs, isHeldOut, type GridConfig, type GridKind } from './configs.ts';
+import { gridConfigs, isHeldOut, maxPoolGridEngine, type GridConfig, type GridKind } from './configs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -133,6 +133,12 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const out = { bits: c.bits, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 2 ** c.bits - 1 };
     const module = emitGlobalPool({ name, channels: c.channels, inDim: [d, d], pe: c.pe, actBits: c.bits, actSigned: false, requant: { bias: new Array(c.channels).fill(0), multiplier: new Array(c.channels).fill(multiplier), shift, rounding: 'half-even', out } });
     return { module, cost };
+  }
+  if (c.kind === 'maxpool') {
+    // The prior (no device): unsigned activations, as the other kinds.
+    const e = maxPoolGridEngine(c);
+    if (e.kind === 'streaming-maxpool') return { module: emitStreamingMaxPool({ name, ...e.shape, actBits: c.bits, actSigned: false }), cost: streamingMaxPoolCost(e.shape, c.bits) };
+    return { module: emitWindowMaxPool({ name, channels: c.channels, pe: e.pe, kernel: e.shape.kernel, actBits: c.bits, actSigned: false }), cost: poolCost(e.shape, c.bits, e.pe) };
   }
   // Multiply-shift requantiser of `accBits`-wide accumulators to c.bits unsigned.
   const accBits = c.accBits!;

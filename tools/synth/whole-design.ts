@@ -44,7 +44,7 @@ const l = pick(withLut.totals);
 const s = synth.synthesized;
 console.log(JSON.stringify({ fps: { estimate: before.fps, synthJson: synth.fps }, folding: synthLayers ? 'from the synth JSON' : 'auto-fold on the priors', jsonEstimate: synth.estimated, prior: b, estimator: a, lutAndFfFit: l, synthesized: s }));
 if (!synthLayers && (Math.abs(before.fps - synth.fps) > 1e-6 || before.totals.dsp !== synth.estimated?.dsp || before.totals.bram18 !== synth.estimated?.bram18)) console.log('WARNING: the re-derived folding differs from the synthesized one (FPS, DSP or BRAM differ): the comparison is not valid');
-for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  estimator (LUT fit ${applied[calibrationFamily(device) ?? 'xilinx'] ? 'applied' : 'not applied'}) ${a[k]} (${err(a[k], s[k])})  LUT+FF fit ${l[k]} (${err(l[k], s[k])})  synthesized ${s[k]}`);
+for (const k of ['lut', 'ff', 'dsp', 'bram18'] as const) console.log(`${k.padEnd(7)} prior ${b[k]} (${err(b[k], s[k])})  estimator (LUT fit ${applied[calibrationFamily(device) ?? 'xilinx'] === true ? 'applied' : Array.isArray(applied[calibrationFamily(device) ?? 'xilinx']) ? `applied to ${String(applied[calibrationFamily(device) ?? 'xilinx'])}` : 'not applied'}) ${a[k]} (${err(a[k], s[k])})  LUT+FF fit ${l[k]} (${err(l[k], s[k])})  synthesized ${s[k]}`);
 
 /** Estimated LUT (device unit) and FF per engine kind, in the kinds `edgefold synth --hierarchy` reports. */
 function byKind(e: typeof before): Record<string, { lut: number; ff: number; dsp: number; bram18: number }> {
@@ -56,7 +56,7 @@ function byKind(e: typeof before): Record<string, { lut: number; ff: number; dsp
     o.dsp += dsp;
     o.bram18 += bram18;
   };
-  const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', fmpadding: 'sliding-window' };
+  const names: Record<string, string> = { thresholding: 'requant', 'global-acc-pool': 'global-pool', pool: 'max-pool', 'streaming-maxpool': 'max-pool', fmpadding: 'sliding-window' };
   for (const l of e.layers) {
     for (const r of l.engines) add(names[r.kind] ?? r.kind, r.lut, r.ff, r.dsp, r.bram18);
     for (const f of l.fifos) add('fifo', f.lut, f.ff, 0, f.bram18);

@@ -12,8 +12,8 @@ import table from './calibration.json';
 import type { EngineCost } from './types.ts';
 
 export type CalibrationFamily = 'xilinx' | 'gowin' | 'anlogic';
-/** Engine kinds of the synthesis grid (tools/synth/configs.ts): swg = sliding window with its padding, dwc = width converter, gpool = global average pool. */
-export type CalibratedKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool';
+/** Engine kinds of the synthesis grid (tools/synth/configs.ts): swg = sliding window with its padding, dwc = width converter, gpool = global average pool, maxpool = StreamingMaxPool and the windowed Pool (max). */
+export type CalibratedKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool' | 'maxpool';
 
 /** Structural features of one engine instance, by name; the coefficients multiply them. */
 export type Features = Record<string, number>;
@@ -29,9 +29,11 @@ export interface CalibrationTable {
   date: string;
   /**
    * The families whose LUT fit the estimator applies too (FF always is): decided per family on
-   * whole designs (docs/decisions.md), kept by tools/synth/calibrate.ts unless told otherwise.
+   * whole designs (docs/decisions.md), or for a family that keeps the prior, a list of kinds whose
+   * fit is applied anyway (their held-out error beats the prior's); kept by tools/synth/calibrate.ts
+   * unless told otherwise.
    */
-  applyLut: Partial<Record<CalibrationFamily, boolean>>;
+  applyLut: Partial<Record<CalibrationFamily, boolean | CalibratedKind[]>>;
   /** Device LUTs per LUT6 assumed when the coefficients were turned back into the engines' LUT6 unit. */
   families: Partial<Record<CalibrationFamily, { lutPerLut6: number; kinds: Partial<Record<CalibratedKind, KindCoefficients>> }>>;
 }
@@ -44,6 +46,12 @@ export function calibrationFamily(device: { family: string; vendor: string }): C
   if (device.vendor === 'Anlogic' && /EG4/.test(device.family)) return 'anlogic';
   if (/^AMD/.test(device.vendor) && /^(Zynq-7000|Artix-7|Kintex-7|Virtex-7|Spartan-7)$/.test(device.family)) return 'xilinx';
   return null;
+}
+
+/** Whether the estimator applies the LUT fit of `kind` on `family` (the table's `applyLut`). */
+export function lutFitApplied(family: CalibrationFamily, kind: CalibratedKind): boolean {
+  const rule = CALIBRATION.applyLut[family];
+  return rule === true || (Array.isArray(rule) && rule.includes(kind));
 }
 
 const dot = (coef: Record<string, number>, f: Features) => Object.entries(coef).reduce((s, [k, c]) => s + c * (f[k] ?? 0), 0);
@@ -67,7 +75,7 @@ function coefficients(family: CalibrationFamily | undefined, kind: CalibratedKin
 export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, lut: Features, ff: Features): EngineCost {
   const c = coefficients(family, kind);
   if (!c) return cost;
-  const withLut = CALIBRATION.applyLut[family!] === true;
+  const withLut = lutFitApplied(family!, kind);
   return {
     ...cost,
     ...(withLut ? { lut: Math.max(0, dot(c.coef.lut, lut)) / c.fam.lutPerLut6 } : {}),
@@ -82,6 +90,6 @@ export function calibrate(cost: EngineCost, family: CalibrationFamily | undefine
  */
 export function calibratedAway(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, why: string): EngineCost {
   if (!coefficients(family, kind)) return cost;
-  const withLut = CALIBRATION.applyLut[family!] === true;
+  const withLut = lutFitApplied(family!, kind);
   return { ...cost, ...(withLut ? { lut: 0 } : {}), ff: 0, notes: [...cost.notes, `${withLut ? 'LUT and FF' : 'FF'} 0 on ${family}: ${why}`] };
 }

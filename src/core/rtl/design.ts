@@ -22,7 +22,7 @@ export const LOGIT_BITS = 32;
 /** One engine of the stream with what its words carry. */
 export interface StageInfo {
   module: EmittedModule;
-  kind: 'sliding-window' | 'mvau' | 'vvau' | 'requant' | 'thresholds' | 'global-pool' | 'fifo' | 'width-converter' | 'fork' | 'add-streams';
+  kind: 'sliding-window' | 'mvau' | 'vvau' | 'requant' | 'thresholds' | 'global-pool' | 'max-pool' | 'fifo' | 'width-converter' | 'fork' | 'add-streams';
   layer: string;
   inElements: number;
   inBits: number;
@@ -95,9 +95,9 @@ function emitLayerRequant(
   return { module, pe: engine.pe, kind: style === 'multiply' ? 'requant' : 'thresholds' };
 }
 
-/** The windows on a residual branch (its convolutions), for the bypass count (engines/add-streams.ts). */
+/** The windows on a residual branch (its convolutions and max pools), for the bypass count (engines/add-streams.ts). */
 export function branchWindows(ops: IntOp[]): BranchWindow[] {
-  return ops.flatMap((op) => (op.kind === 'conv' || op.kind === 'depthwise' ? [{ kernel: op.kernel, padTop: op.pads[0], padLeft: op.pads[1], inWidth: op.inDim[1], channels: op.inChannels }] : []));
+  return ops.flatMap((op) => (op.kind === 'conv' || op.kind === 'depthwise' || op.kind === 'max-pool' ? [{ kernel: op.kernel, padTop: op.pads[0], padLeft: op.pads[1], inWidth: op.inDim[1], channels: op.inChannels }] : []));
 }
 
 export interface DesignOptions {
@@ -192,6 +192,31 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const spec = { kind: 'global-acc-pool' as const, channels: op.inChannels, inDim: op.inDim };
       const m = rtlEmitterOf('global-acc-pool').emit(spec, { pe, simd: 1 }, RTL_CONTEXT, { name: unique(`${base}_pool`), data: { actBits: A, actSigned: op.input.signed, requant: op.requant! } });
       push('global-pool', op.name, m, pe, A, pe, op.requant!.out.bits, fifoDepth(row, 'global-acc-pool'));
+      if (forked.has(index)) fork(index, op.name);
+      return;
+    }
+    if (op.kind === 'max-pool') {
+      const data = { actBits: A, actSigned: op.input.signed };
+      const C = op.inChannels;
+      if (row.engines.some((e) => e.kind === 'streaming-maxpool')) {
+        // The estimate's StreamingMaxPool: the window tiles the map (stride = pool size, no padding).
+        if (op.stride[0] !== op.kernel[0] || op.stride[1] !== op.kernel[1] || op.pads.some((p) => p !== 0)) throw new Error(`${op.name}: the estimate's StreamingMaxPool needs stride = pool size and no padding`);
+        const spec = { kind: 'streaming-maxpool' as const, channels: C, imgDim: op.inDim, poolDim: op.kernel };
+        const m = rtlEmitterOf('streaming-maxpool').emit(spec, { pe: 1, simd: 1 }, RTL_CONTEXT, { name: unique(`${base}_maxpool`), data });
+        push('max-pool', op.name, m, C, A, C, A, fifoDepth(row, 'streaming-maxpool'));
+      } else {
+        // The estimate's depthwise window and Pool; the window pads with the grid's minimum.
+        const swg = engineRow(row, 'sliding-window');
+        if (swg.parallelWindow) throw badInput(`layer "${op.name}": the estimate uses the window's parallel mode, which the generator does not build yet.`, op.name);
+        const [pt, pl, pb, pr] = op.pads;
+        const swgSpec = { kind: 'sliding-window' as const, channels: C, ifmDim: [op.inDim[0] + pt + pb, op.inDim[1] + pl + pr] as [number, number], ofmDim: op.outDim, kernel: op.kernel, stride: op.stride, dilation: [1, 1] as [number, number], depthwise: true };
+        const w = rtlEmitterOf('sliding-window').emit(swgSpec, foldOf(swg), RTL_CONTEXT, { name: unique(`${base}_swg`), data: { actBits: A, pads: op.pads, padElement: op.input.qmin } });
+        push('sliding-window', op.name, w, swg.simd, A, swg.simd, A, fifoDepth(row, 'sliding-window'));
+        const pe = engineRow(row, 'pool').pe;
+        const spec = { kind: 'pool' as const, fn: 'max' as const, channels: C, kernel: op.kernel, outDim: op.outDim };
+        const m = rtlEmitterOf('pool').emit(spec, { pe, simd: 1 }, RTL_CONTEXT, { name: unique(`${base}_maxpool`), data });
+        push('max-pool', op.name, m, pe, A, pe, A, fifoDepth(row, 'pool'));
+      }
       if (forked.has(index)) fork(index, op.name);
       return;
     }

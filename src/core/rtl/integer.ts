@@ -13,6 +13,9 @@
  *   (the largest that keeps every m_c below 2^MULTIPLIER_BITS), and round = the layer's rounding
  *   ('half-even' or 'floor'). A ReLU before an unsigned quantizer is the clip at qmin = 0.
  * - global average pooling: the integer sum over the map, requantised with m = s_prev / (H W s_out).
+ * - max pooling: the maximum of the integers in the window (padding never wins). The layer before
+ *   it requantises straight onto the grid of the pool's output (the next layer's input grid):
+ *   quantizing is monotone, so max(q(x)) = q(max(x)) and the pool needs no requantiser.
  * The float ONNX model computes s_in s_w (acc + bias) / s_out in float32 and rounds that; the
  * multiplier here is a 16-bit fixed-point approximation of that ratio, so the two can differ by
  * one step where the ratio is not a power of two (see docs/rtl.md).
@@ -20,6 +23,7 @@
 import { badInput } from '../errors.ts';
 import { attrInt, attrInts, Graph, type GraphNode } from '../graph/graph.ts';
 import { inferShapes } from '../graph/shapes.ts';
+import { windowGeometry } from '../graph/shape-rules.ts';
 import type { ModelProto } from '../onnx/model.ts';
 import { chooseClip, type CalibrationData, type CalibrationMethod } from '../quant/calibrate.ts';
 import { activationQuantizer, biasToInt, quantizeWeights, roundWith, type Rounding, type ScaleType } from '../quant/grid.ts';
@@ -100,7 +104,16 @@ export interface IntAdd extends OpBase {
   branch: IntQuantizer;
 }
 
-export type IntOp = IntConv | IntGlobalPool | IntAdd;
+/** Max pooling on the integers of its input grid (the same grid out; `requant` is null). */
+export interface IntMaxPool extends OpBase {
+  kind: 'max-pool';
+  kernel: [number, number];
+  stride: [number, number];
+  /** [top, left, bottom, right]. */
+  pads: [number, number, number, number];
+}
+
+export type IntOp = IntConv | IntGlobalPool | IntAdd | IntMaxPool;
 
 export interface IntegerNetwork {
   ops: IntOp[];
@@ -116,6 +129,16 @@ const RESHAPES = new Set(['Relu', 'Flatten', 'Reshape', 'Identity', 'Squeeze', '
 function quantizerOf(report: { bits: number; signed: boolean; scale: number }, scaleType: ScaleType, rounding: Rounding): IntQuantizer {
   const top = report.signed ? 2 ** (report.bits - 1) - 1 : 2 ** report.bits - 1;
   return { bits: report.bits, signed: report.signed, scale: report.scale, scaleType, rounding, qmin: report.signed ? -top - 1 : 0, qmax: top };
+}
+
+/**
+ * The tensor whose grid a layer producing `next` requantises onto: `next` itself, or, when a
+ * MaxPool reads it, the tensor after the pool (max commutes with the monotone quantizer).
+ */
+function gridTensor(graph: Graph, next: { tensor: string; node: GraphNode | null; relu: boolean }): { tensor: string; relu: boolean } {
+  if (next.node?.op !== 'MaxPool') return next;
+  const after = nextConsumer(graph, next.node.outputs[0]);
+  return { tensor: after.tensor, relu: next.relu || after.relu };
 }
 
 /** Follows ReLU / reshapes forward from a tensor: the tensor the next real op reads, and that op. */
@@ -258,7 +281,9 @@ export function integerNetwork(input: IntegerNetworkInput): IntegerNetwork {
       const next = nextConsumer(graph, node.outputs[0]);
       if (next.node === null) throw badInput(`"${node.name}": an Add cannot be the network's last layer here.`, node.name);
       const branch = branchGrid(skip);
-      const out = gridFor(next.tensor, skip, next.relu);
+      const target = gridTensor(graph, next);
+      const out = gridFor(target.tensor, skip, target.relu);
+      if (target.tensor !== next.tensor) grids.set(next.tensor, out);
       const { multiplier, shift } = fixedPointMultipliers(new Array(c).fill(skip.scale / out.scale));
       ops.push({ kind: 'add', name: node.name, inDim: [h, w], inChannels: c, outDim: [h, w], outChannels: c, input: branch, skip, branch, skipFrom, requant: { bias: new Array(c).fill(0), multiplier, shift, rounding: out.rounding, out } });
       streamTensor.push(next.tensor);
@@ -327,7 +352,10 @@ export function integerNetwork(input: IntegerNetworkInput): IntegerNetwork {
         const add = next.node && addNodes.includes(next.node) ? next.node : null;
         const skipOfAdd = add ? grids.get(add.inputs.find((t) => t !== next.tensor) ?? '') : undefined;
         if (add && !skipOfAdd) throw badInput(`"${add.name}": its skip input is not an integer stream.`, add.name);
-        const out = skipOfAdd ? branchGrid(skipOfAdd) : gridFor(next.tensor, inGrid, next.relu);
+        const target = gridTensor(graph, next);
+        const out = skipOfAdd ? branchGrid(skipOfAdd) : gridFor(target.tensor, inGrid, target.relu);
+        // A max pool after this layer reads the same grid (the pool's own input tensor).
+        if (target.tensor !== next.tensor) grids.set(next.tensor, out);
         const { multiplier, shift } = fixedPointMultipliers(accScale.map((s) => s / out.scale));
         requant = { bias, multiplier, shift, rounding: out.rounding, out };
       }
@@ -340,13 +368,27 @@ export function integerNetwork(input: IntegerNetworkInput): IntegerNetwork {
       const { multiplier, shift } = fixedPointMultipliers(new Array(cin).fill(inGrid.scale / (h * w * out.scale)));
       streamTensor.push(next.tensor);
       ops.push({ kind: 'global-avg-pool', name: node.name, inDim: [h, w], inChannels: cin, outDim: [1, 1], outChannels: cin, input: inGrid, requant: { bias: new Array(cin).fill(0), multiplier, shift, rounding: out.rounding, out } });
+    } else if (node.op === 'MaxPool') {
+      if (isLast) throw badInput(`"${node.name}": a max pool cannot be the network's last layer here.`, node.name);
+      if (node.outputs.length > 1 && node.outputs[1]) throw badInput(`"${node.name}": a MaxPool whose Indices output is used is not generated.`, node.name);
+      const kernelAttr = attrInts(node, 'kernel_shape');
+      if (kernelAttr?.length !== 2) throw badInput(`"${node.name}": only 2-D max pooling is generated.`, node.name);
+      const g = windowGeometry(node, [h, w], kernelAttr);
+      if (g.dilation.some((d) => d !== 1)) throw badInput(`"${node.name}": dilated max pooling is not generated.`, node.name);
+      const pads: [number, number, number, number] = [g.pads[0], g.pads[1], g.pads[2], g.pads[3]];
+      if (pads.some((p, i) => p >= kernelAttr[i % 2])) throw badInput(`"${node.name}": max pooling with padding as wide as the window is not generated.`, node.name);
+      const floorDim = (size: number, i: 0 | 1) => Math.floor((size + pads[i] + pads[i + 2] - kernelAttr[i]) / g.stride[i]) + 1;
+      if (floorDim(h, 0) !== ho || floorDim(w, 1) !== wo) throw badInput(`"${node.name}": ceil_mode pooling (a window past the padded edge) is not generated.`, node.name);
+      if (cout !== cin) throw badInput(`"${node.name}": max pool changes the channel count.`, node.name);
+      streamTensor.push(next.tensor);
+      ops.push({ kind: 'max-pool', name: node.name, inDim: [h, w], inChannels: cin, outDim: [ho, wo], outChannels: cin, input: inGrid, requant: null, kernel: [kernelAttr[0], kernelAttr[1]], stride: [g.stride[0], g.stride[1]], pads });
     } else {
-      throw badInput(`"${node.name}": operator ${node.op} has no engine in the generator (supported: Conv, depthwise Conv, Gemm, MatMul, Relu, GlobalAveragePool, Flatten).`, node.name);
+      throw badInput(`"${node.name}": operator ${node.op} has no engine in the generator (supported: Conv, depthwise Conv, Gemm, MatMul, Relu, GlobalAveragePool, MaxPool, Flatten).`, node.name);
     }
     current = isLast ? '' : next.tensor;
   }
   const last = ops.at(-1);
-  if (!last || last.requant !== null) throw badInput('the network must end with a Conv, Gemm or MatMul layer (its accumulators are the logits).', 'model');
+  if (!last || last.requant !== null || last.kind === 'max-pool') throw badInput('the network must end with a Conv, Gemm or MatMul layer (its accumulators are the logits).', 'model');
   return { ops, input: inputGrid, inputShape: [c0, h0, w0], classes: last.outChannels, notes };
 }
 
@@ -359,13 +401,13 @@ export function quantizeImage(net: IntegerNetwork, chwImage: ArrayLike<number>):
 }
 
 /** Runs one op on an HWC integer tensor; returns the HWC output (requantised, or accumulators + bias). */
-export function runOp(op: IntConv | IntGlobalPool, x: Int32Array): Int32Array {
+export function runOp(op: IntConv | IntGlobalPool | IntMaxPool, x: Int32Array): Int32Array {
   const [h, w] = op.inDim;
   const cin = op.inChannels;
   const [ho, wo] = op.outDim;
   const cout = op.outChannels;
   const out = new Int32Array(ho * wo * cout);
-  const finish = (v: number, c: number) => (op.requant ? requantize(v, c, op.requant) : v + (op.kind === 'global-avg-pool' ? 0 : op.bias[c]));
+  const finish = (v: number, c: number) => (op.requant ? requantize(v, c, op.requant) : v + (op.kind === 'global-avg-pool' || op.kind === 'max-pool' ? 0 : op.bias[c]));
   if (op.kind === 'global-avg-pool') {
     for (let c = 0; c < cin; c++) {
       let s = 0;
@@ -377,6 +419,21 @@ export function runOp(op: IntConv | IntGlobalPool, x: Int32Array): Int32Array {
   const [kh, kw] = op.kernel;
   const [sh, sw] = op.stride;
   const [pt, pl] = op.pads;
+  if (op.kind === 'max-pool') {
+    for (let oy = 0; oy < ho; oy++)
+      for (let ox = 0; ox < wo; ox++)
+        for (let c = 0; c < cin; c++) {
+          let m = -Infinity;
+          for (let ky = 0; ky < kh; ky++)
+            for (let kx = 0; kx < kw; kx++) {
+              const y = oy * sh - pt + ky;
+              const xx = ox * sw - pl + kx;
+              if (y >= 0 && y < h && xx >= 0 && xx < w) m = Math.max(m, x[(y * w + xx) * cin + c]);
+            }
+          out[(oy * wo + ox) * cout + c] = m;
+        }
+    return out;
+  }
   const at = (y: number, xx: number, c: number) => (y < 0 || y >= h || xx < 0 || xx >= w ? 0 : x[(y * w + xx) * cin + c]);
   for (let oy = 0; oy < ho; oy++)
     for (let ox = 0; ox < wo; ox++)

@@ -9,7 +9,7 @@
  * The reader starts a window once the last input pixel it needs has been written; the writer
  * runs ahead up to NR rows past the lowest row the reader still needs.
  */
-import { clog2, constMul, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, constMul, hexOf, streamPorts, type EmittedModule } from './verilog.ts';
 
 export interface SlidingWindowParams {
   name: string;
@@ -25,6 +25,8 @@ export interface SlidingWindowParams {
   /** [top, left, bottom, right] zero padding. */
   pads: [number, number, number, number];
   depthwise: boolean;
+  /** Value of a padded position (default 0, the zero point; a max pool pads with the grid's minimum). */
+  padElement?: number;
 }
 
 export function emitSlidingWindow(p: SlidingWindowParams): EmittedModule {
@@ -109,7 +111,7 @@ ${streamPorts(width, width)}
     end else if (advance) begin
       out_valid <= window_ready;
       if (window_ready) begin
-        out_data <= pad ? 0 : buffer[raddr];
+        out_data <= pad ? ${p.padElement ? `{${simd}{${AB}'h${hexOf(p.padElement, AB)}}}` : '0'} : buffer[raddr];
         ${step(inner, step(['oy', 'ox'], `rbase <= rbase + H; pbase <= pbase + H * W;`))}
       end
     end

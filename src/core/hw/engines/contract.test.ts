@@ -8,7 +8,7 @@ import { ENGINES, engineOf, RTL_KINDS, rtlEmitterOf } from './index.ts';
 import type { RequantRtlData } from './thresholding.ts';
 
 /** The engine kinds src/core/rtl/design.ts emits (FMPadding is folded into its window there). */
-const GENERATED = ['mvau', 'vvau', 'sliding-window', 'thresholding', 'global-acc-pool', 'add-streams', 'fifo', 'width-converter'] as const;
+const GENERATED = ['mvau', 'vvau', 'sliding-window', 'thresholding', 'global-acc-pool', 'pool', 'streaming-maxpool', 'add-streams', 'fifo', 'width-converter'] as const;
 
 const ctx: EngineContext = { bits: { weightBits: 8, actBits: 8 }, device: toEngineDevice(getDevice('XC7Z020')), mulStyle: 'auto', memStyle: 'auto', requant: 'auto' };
 
@@ -69,6 +69,9 @@ describe('RTL emitters in the engine table', () => {
       rtlEmitterOf('sliding-window').emit({ kind: 'sliding-window', channels: 2, ifmDim: [6, 6], ofmDim: [4, 4], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], depthwise: true }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 's', data: { actBits: 4, pads: [0, 0, 0, 0] } }),
     thresholding: () => rtlEmitterOf('thresholding').emit({ kind: 'thresholding', channels: 4, numVectors: 1, thresholdBits: 12, outBits: 8 }, { pe: 1, simd: 1 }, { requant: 'multiply' }, { name: 't', data: { inBits: 12, requant } }),
     'global-acc-pool': () => rtlEmitterOf('global-acc-pool').emit({ kind: 'global-acc-pool', channels: 4, inDim: [2, 2] }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'g', data: { actBits: 8, actSigned: true, requant: { ...requant, multiplier: [5, 5, 5, 5] } } }),
+    pool: () => rtlEmitterOf('pool').emit({ kind: 'pool', fn: 'max', channels: 4, kernel: [3, 3], outDim: [2, 2] }, { pe: 2, simd: 1 }, { requant: 'auto' }, { name: 'p', data: { actBits: 4, actSigned: true } }),
+    'streaming-maxpool': () =>
+      rtlEmitterOf('streaming-maxpool').emit({ kind: 'streaming-maxpool', channels: 4, imgDim: [4, 4], poolDim: [2, 2] }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'sm', data: { actBits: 4, actSigned: false } }),
     'add-streams': () => rtlEmitterOf('add-streams').emit({ kind: 'add-streams', channels: 4, numVectors: 1 }, { pe: 2, simd: 1 }, { requant: 'auto' }, { name: 'a', data: { branchBits: 8, skipBits: 8, skipSigned: true, outBits: 9 } }),
     fifo: () => rtlEmitterOf('fifo').emit({ kind: 'fifo', depth: 32, width: 16 }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'f', data: undefined }),
     'width-converter': () => rtlEmitterOf('width-converter').emit({ kind: 'width-converter', inElements: 1, outElements: 3, elementBits: 8, inWords: 9 }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'w', data: undefined }),
@@ -86,6 +89,9 @@ describe('RTL emitters in the engine table', () => {
     expect(instances['add-streams']().outWidth).toBe(2 * 9);
     expect(instances.fifo().inWidth).toBe(16);
     expect([instances['width-converter']().inWidth, instances['width-converter']().outWidth]).toEqual([8, 24]);
+    // Max pools keep the element width: PE lanes (Pool), every channel of a pixel (StreamingMaxPool).
+    expect([instances.pool().inWidth, instances.pool().outWidth]).toEqual([8, 8]);
+    expect(instances['streaming-maxpool']().outWidth).toBe(16);
   });
 
   it('the thresholding emitter builds the requantiser style the context names', () => {
@@ -96,9 +102,9 @@ describe('RTL emitters in the engine table', () => {
   });
 
   it('refuses a kind the generator does not build, naming it and the kinds it does', () => {
-    expect(ENGINES.pool.rtl).toBeUndefined();
-    expect(() => rtlEmitterOf('pool')).toThrow(/no emitter for engine kind "pool" \(FINN Pool\); it builds mvau, vvau, sliding-window/);
-    expect(() => rtlEmitterOf('downsampler')).toThrow(/no emitter for engine kind "downsampler"/);
+    expect(ENGINES.downsampler.rtl).toBeUndefined();
+    expect(() => rtlEmitterOf('downsampler')).toThrow(/no emitter for engine kind "downsampler" \(FINN DownSampler\); it builds mvau, vvau, sliding-window/);
+    expect(() => rtlEmitterOf('pool').emit({ kind: 'pool', fn: 'avg', channels: 4, kernel: [2, 2], outDim: [2, 2] }, { pe: 1, simd: 1 }, { requant: 'auto' }, { name: 'p', data: { actBits: 4, actSigned: false } })).toThrow(/average pooling is not generated/);
   });
 
   it('the MVAU emitter refuses weights that do not fill its matrix', () => {

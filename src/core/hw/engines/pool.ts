@@ -15,7 +15,7 @@
  */
 import { lutram64 } from '../memory.ts';
 import type { EngineCost, EngineDevice } from '../types.ts';
-import { emitGlobalPool, type GlobalPoolParams } from '../../rtl/pool.ts';
+import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool, type GlobalPoolParams, type MaxPoolParams } from '../../rtl/pool.ts';
 import { MULTIPLIER_BITS } from '../../rtl/integer.ts';
 import { clog2 } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
@@ -33,13 +33,33 @@ export function poolCycles({ channels, kernel, outDim }: PoolShape, pe: number):
   return Math.trunc(((channels * kernel[0] * kernel[1]) / pe) * (outDim[0] * outDim[1]));
 }
 
-export function poolCost(shape: PoolShape, actBits: number, pe: number): EngineCost {
+/**
+ * What the synthesis calibration multiplies for a max pool (the generated ones, src/core/rtl/pool.ts),
+ * under one kind `maxpool`: `cmp` = lanes x bits (a comparator and a select per lane: C lanes for
+ * StreamingMaxPool, PE for the windowed Pool), `cmpSq` = lanes x bits^2 (Yosys 0.23 builds the
+ * Gowin compare-and-select of a lane from LUT muxes whose count grows with the square of the
+ * width: 27 LUTs a 4-bit lane, 116 an 8-bit one), `rowMem` = StreamingMaxPool's row of partial maxima
+ * in LUTRAM (C x bits x OW), `counters`; registers: `regs` = the data registers (StreamingMaxPool:
+ * the output word; Pool: the running maximum and the output word) and the counters.
+ */
+export function maxPoolFeatures(engine: { kind: 'streaming-maxpool'; shape: StreamingMaxPoolShape } | { kind: 'pool'; shape: PoolShape; pe: number }, actBits: number): { lut: Features; ff: Features } {
+  if (engine.kind === 'streaming-maxpool') {
+    const { channels: C, imgDim, poolDim } = engine.shape;
+    const ow = Math.floor(imgDim[1] / poolDim[1]);
+    const counters = 2 * clog2(imgDim[1]) + 2 * clog2(imgDim[0]) + clog2(ow);
+    return { lut: { one: 1, cmp: C * actBits, cmpSq: C * actBits * actBits, rowMem: C * actBits * ow, counters }, ff: { one: 1, regs: C * actBits, counters } };
+  }
+  const counters = clog2(engine.shape.kernel[0] * engine.shape.kernel[1]);
+  return { lut: { one: 1, cmp: engine.pe * actBits, cmpSq: engine.pe * actBits * actBits, rowMem: 0, counters }, ff: { one: 1, regs: 2 * engine.pe * actBits, counters } };
+}
+
+export function poolCost(shape: PoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
   const { fn, channels: C, kernel, outDim } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`pool: PE=${pe} does not divide ${C}`);
   const k2 = kernel[0] * kernel[1];
   const pixels = outDim[0] * outDim[1];
   const accBits = fn === 'max' ? actBits : actBits + Math.ceil(Math.log2(k2));
-  return {
+  const cost: EngineCost = {
     cycles: poolCycles(shape, pe),
     dsp: 0,
     bram18: 0,
@@ -52,6 +72,9 @@ export function poolCost(shape: PoolShape, actBits: number, pe: number): EngineC
     outWidth: pe * actBits,
     notes: [`${fn} pool, ${accBits}-bit datapath (resources ours; FINN estimates none)`],
   };
+  if (!device || fn !== 'max') return cost;
+  const f = maxPoolFeatures({ kind: 'pool', shape, pe }, actBits);
+  return calibrate(cost, device.calibration, 'maxpool', f.lut, f.ff);
 }
 
 export interface StreamingMaxPoolShape {
@@ -65,14 +88,14 @@ export function streamingMaxPoolCycles({ imgDim, poolDim }: StreamingMaxPoolShap
   return Math.trunc(imgDim[1] * imgDim[1] * (1 + 1 / (poolDim[1] * poolDim[1])));
 }
 
-export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: number): EngineCost {
+export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: number, device?: EngineDevice): EngineCost {
   const { channels: C, imgDim, poolDim } = shape;
   const w = imgDim[1];
   const oh = Math.floor(imgDim[0] / poolDim[0]);
   const ow = Math.floor(imgDim[1] / poolDim[1]);
   // One row of partial maxima, C values per pixel.
   const rowBits = C * actBits;
-  return {
+  const cost: EngineCost = {
     cycles: streamingMaxPoolCycles(shape),
     dsp: 0,
     bram18: 0,
@@ -85,6 +108,9 @@ export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: numb
     outWidth: rowBits,
     notes: ['StreamingMaxPool: FINN formula (flagged inaccurate by FINN); resources ours'],
   };
+  if (!device) return cost;
+  const f = maxPoolFeatures({ kind: 'streaming-maxpool', shape }, actBits);
+  return calibrate(cost, device.calibration, 'maxpool', f.lut, f.ff);
 }
 
 export interface GlobalAccPoolShape {
@@ -102,7 +128,9 @@ export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe:
  * What the synthesis calibration multiplies for a global pool (the generated one, src/core/rtl/pool.ts):
  * `sum` = PE x sum bits (adders, operand muxes), `accMem` = the per-channel sums held in LUTRAM
  * when there is more than one channel fold (one fold: registers), `prod` = PE x product bits of
- * the constant multiply and rounding, `out` = PE x output bits; registers: the sums when they are
+ * the constant multiply and rounding, `sumSq` = PE x sum bits^2 (the constant multiply's adders
+ * grow with the sum's width times the constant's digits: superlinear in what Yosys 0.23 builds),
+ * `out` = PE x output bits; registers: the sums when they are
  * registers, the output word, the counters.
  */
 export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, actBits: number, pe: number, outBits = actBits): { lut: Features; ff: Features } {
@@ -111,7 +139,7 @@ export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, a
   const sumBits = actBits + clog2(pixels) + 1;
   const prodBits = sumBits + MULTIPLIER_BITS + 1;
   return {
-    lut: { one: 1, sum: pe * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
+    lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
     ff: { one: 1, sumReg: cf > 1 ? 0 : pe * sumBits, out: pe * outBits, counters: clog2(cf) + clog2(pixels) },
   };
 }
@@ -141,18 +169,28 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
   return calibrate(cost, device.calibration, 'gpool', f.lut, f.ff);
 }
 
-export const poolEngine: HwEngine<SpecOf<'pool'>> = {
+export const poolEngine: HwEngine<SpecOf<'pool'>, MaxPoolRtlData> = {
   kind: 'pool',
   finnOp: 'Pool',
   expCycles: (spec, fold) => poolCycles(spec, fold.pe),
-  estimate: (spec, fold, ctx) => poolCost(spec, ctx.bits.actBits, fold.pe),
+  estimate: (spec, fold, ctx) => poolCost(spec, ctx.bits.actBits, fold.pe, ctx.device),
+  rtl: {
+    emit: (spec, fold, _ctx, { name, data }) => {
+      if (spec.fn !== 'max') throw new RangeError(`${name}: average pooling is not generated (only max pooling and the global average pool)`);
+      return emitWindowMaxPool({ name, channels: spec.channels, pe: fold.pe, kernel: spec.kernel, ...data });
+    },
+  },
 };
 
-export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>> = {
+/** What a max pool instance needs beyond its shape and folding: the width and sign of its grid. */
+export type MaxPoolRtlData = Omit<MaxPoolParams, 'name' | 'channels'>;
+
+export const streamingMaxPoolEngine: HwEngine<SpecOf<'streaming-maxpool'>, MaxPoolRtlData> = {
   kind: 'streaming-maxpool',
   finnOp: 'StreamingMaxPool',
   expCycles: (spec) => streamingMaxPoolCycles(spec),
-  estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits),
+  estimate: (spec, _fold, ctx) => streamingMaxPoolCost(spec, ctx.bits.actBits, ctx.device),
+  rtl: { emit: (spec, _fold, _ctx, { name, data }) => emitStreamingMaxPool({ name, channels: spec.channels, imgDim: spec.imgDim, poolDim: spec.poolDim, ...data }) },
 };
 
 /** What a global pool instance needs beyond its shape and folding: input widths and its requantisation. */

@@ -269,6 +269,8 @@ export function slidingWindowAuxFold(spec: SpecOf<'sliding-window'>, { target, m
 export interface SlidingWindowRtlData {
   actBits: number;
   pads: [number, number, number, number];
+  /** Value of a padded position (default 0; a max pool's window pads with the grid's minimum). */
+  padElement?: number;
 }
 
 export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWindowRtlData> = {
@@ -282,7 +284,7 @@ export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWind
       if (fold.parallelWindow) throw new RangeError(`${name}: the window's parallel mode is not generated yet`);
       const [pt, pl, pb, pr] = data.pads;
       const inDim: [number, number] = [spec.ifmDim[0] - pt - pb, spec.ifmDim[1] - pl - pr];
-      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise });
+      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise, ...(data.padElement ? { padElement: data.padElement } : {}) });
     },
   },
 };
