@@ -126,7 +126,7 @@ export function requantCost(
 /**
  * What the synthesis calibration multiplies for the multiply-shift requantiser: product bits
  * (rounding and clipping work on them), output bits, LUT-multiplier bits, parameter bits held in
- * LUTs; registers: the output word, the channel counter and, for parameters in LUTs, the registered
+ * LUTs and the columns of the registered parameter word (romDataRegisterBits); registers: the output word, the channel counter and, for parameters in LUTs, the registered
  * parameter word (romDataRegisterBits).
  */
 export function requantFeatures(
@@ -139,9 +139,11 @@ export function requantFeatures(
 ): { lut: Features; ff: Features } {
   const mem = resolveWeightMem(memStyle, C / pe);
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
+  const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * (T + 16), C / pe) : 0;
   return {
-    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0 },
-    ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)), paramReg: mem === 'lutram' ? romDataRegisterBits(pe * (T + 16), C / pe) : 0 },
+    // paramCols: each registered parameter bit is one column of the table, a function of the channel fold (one LUT6 up to 64 folds).
+    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0, paramCols: paramReg },
+    ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)), paramReg },
   };
 }
 
