@@ -7,6 +7,7 @@
  *
  * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool,maxpool]
  *        [--per-kind 40] [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
+ *        [--only <id text>] [--keep <dir>]  (a subset of rows; keep their Yosys directories to read the Verilog and log)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,6 @@ import { accumulatorBits } from '../../src/core/hw/engines/common.ts';
 import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
 import type { EngineCost } from '../../src/core/hw/types.ts';
 
-import { emitRequant } from '../../src/core/rtl/requant.ts';
 import { emitSlidingWindow } from '../../src/core/rtl/sliding-window.ts';
 import { emitFifo } from '../../src/core/rtl/fifo.ts';
 import { emitWidthConverter } from '../../src/core/rtl/width-converter.ts';
@@ -42,6 +42,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'tools/synth/grid-results.json' },
     /** Only configurations of these bit widths (e.g. 4,8: the DSP rows first when time is short). */
     bits: { type: 'string' },
+    /** Keep each row's Yosys directory (Verilog, script, log) under this folder, to read what was synthesized. */
+    keep: { type: 'string' },
+    /** Only configurations whose id contains this text. */
+    only: { type: 'string' },
   },
 });
 const root = resolve(import.meta.dirname, '../..');
@@ -147,13 +151,14 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
   const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
   const mult = weights(c.channels, 17, seed).map((m) => Math.abs(m) | 1);
   const bias = weights(c.channels, Math.min(accBits, 20), seed + 1);
-  const module = emitRequant({
+  // Through the engine's emitter, as the generator: the parameters are placed where the estimate put them (ram_style).
+  const module = ENGINES.thresholding.rtl!.emit(spec, c, ctx, {
     name,
-    channels: c.channels,
-    pe: c.pe,
-    inBits: accBits,
-    requant: { bias, multiplier: mult, shift: 20, rounding: 'half-even', out: { bits: c.bits, signed: false, scale: 1, scaleType: 'float', rounding: 'half-even', qmin: 0, qmax: 2 ** c.bits - 1 } },
-    ...(vendor ? { vendorMultiplier: vendor } : {}),
+    data: {
+      inBits: accBits,
+      requant: { bias, multiplier: mult, shift: 20, rounding: 'half-even', out: { bits: c.bits, signed: false, scale: 1, scaleType: 'float', rounding: 'half-even', qmin: 0, qmax: 2 ** c.bits - 1 } },
+      ...(vendor ? { vendorMultiplier: vendor } : {}),
+    },
   });
   return { module, cost };
 }
@@ -182,14 +187,17 @@ try {
     const factor = lutFactor(getDevice(FAMILIES[family].device));
     for (const kind of kinds) {
       const bitsFilter = values.bits ? new Set(values.bits.split(',').map(Number)) : null;
-      const configs = gridConfigs(kind).slice(0, perKind).filter((c) => !bitsFilter || bitsFilter.has(c.bits));
+      const configs = gridConfigs(kind)
+        .slice(0, perKind)
+        .filter((c) => (!bitsFilter || bitsFilter.has(c.bits)) && (!values.only || c.id.includes(values.only)));
       for (const [i, c] of configs.entries()) {
         const id = `${family}/${c.id}`;
         if (done.has(id)) continue;
         const { module, cost } = build(c, family);
         const files = { [`${module.name}.v`]: module.verilog, ...module.files };
+        const dir = values.keep ? resolve(values.keep, id.replace('/', '-')) : join(work, `${family}-${i}`);
         try {
-          const run = await synthesize(files, module.name, family, join(work, `${family}-${i}`), { nice: 10, timeoutMs: Number(values.timeout) * 1000 });
+          const run = await synthesize(files, module.name, family, dir, { nice: 10, timeoutMs: Number(values.timeout) * 1000 });
           const row: GridRow = {
             id,
             family,
@@ -208,7 +216,7 @@ try {
           console.log(`${id}: FAILED ${(e as Error).message.split('\n')[0]}`);
         }
         writeFileSync(outPath, JSON.stringify(file, null, 1) + '\n');
-        rmSync(join(work, `${family}-${i}`), { recursive: true, force: true });
+        if (!values.keep) rmSync(dir, { recursive: true, force: true });
       }
     }
   }

@@ -11,7 +11,7 @@ import { finnDwcLuts, widthConverterCost } from './width-converter.ts';
 import { mvauCost } from './mvau.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { fmPaddingCost, slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, type SlidingWindowShape } from './sliding-window.ts';
-import { thresholdingCost } from './thresholding.ts';
+import { requantFeatures, romDataRegisterBits, thresholdingCost } from './thresholding.ts';
 import { vvauCost } from './vvau.ts';
 import { minWastePrimitive, ramb18, swgRamb18 } from '../memory.ts';
 
@@ -189,6 +189,16 @@ describe('thresholding (thresholding.py, rtl/thresholding_rtl.py)', () => {
     expect(minWastePrimitive(24, 1024, { uram: false, bram18: true, lutram: true })).toEqual({ bram18: 0, uram: 0, lutram: 384 });
     expect(minWastePrimitive(24, 1024, { uram: false, bram18: true, lutram: false }).bram18).toBe(2);
   });
+  it('multiply-shift requantiser: the registered parameter word counts as flip-flops only when the parameters are in LUTs', () => {
+    // 4 channel folds: a column is one of 2^4 - 2 = 14 non-constant functions, so at most 14 flip-flops however wide the word.
+    expect(romDataRegisterBits(64, 4)).toBe(14);
+    expect(romDataRegisterBits(10, 4)).toBe(10);
+    expect(romDataRegisterBits(36, 8)).toBe(36);
+    // C 32, PE 2 (16 folds, LUT ROM): 2 x (20 + 16) bits; C 512, PE 2 (256 folds, BRAM): none.
+    const acc20 = { numVectors: 16, thresholdBits: 20 };
+    expect(requantFeatures({ ...acc20, channels: 32 }, 8, 2, Z7).ff.paramReg).toBe(72);
+    expect(requantFeatures({ ...acc20, channels: 512 }, 8, 2, Z7).ff.paramReg).toBe(0);
+  });
 });
 
 describe('pooling (pool.py, globalaccpool.py, streamingmaxpool.py)', () => {
@@ -275,11 +285,11 @@ describe('width converter (FINN StreamingDataWidthConverter)', () => {
     expect(finnDwcLuts(24, 8)).toBe(2 + 8);
   });
   it('calibrated families: LUT and FF from the synthesis fit of calibration.json (coefficients copied here)', () => {
-    // 4 -> 3 elements of 8 b: buffer 6 x 8 = 48 bits, shift 48 x clog2(6) = 144, input mux 48 x 4 = 192, count 4.
+    // 4 -> 3 elements of 8 b: buffer 6 x 8 = 48 bits, input word 32 bits, output word 24 bits, count 4.
     const shape = { inElements: 4, outElements: 3, elementBits: 8, inWords: 48 };
-    // anlogic applies LUT too: (216.1887 + 5.5178 x 48 + 1.7521 x 192) / 1.6 LUT6 per LUT = 817.4463 / 1.6
+    // anlogic applies LUT too: (9.4974 + 6.9322 x 48 + 22.1486 x 32 + 0.065 x 24) / 1.6 LUT6 per LUT = 1052.5582 / 1.6
     const anlogic = widthConverterCost(shape, { ...Z7, calibration: 'anlogic' });
-    expect(anlogic.lut).toBeCloseTo(817.4463 / 1.6, 9);
+    expect(anlogic.lut).toBeCloseTo(1052.5582 / 1.6, 9);
     // FF: round(0.6032 + 1.0084 x 48 + 0.5642 x 4) = round(51.2632) = 51
     expect(anlogic.ff).toBe(51);
     expect(anlogic.cycles).toBe(64);

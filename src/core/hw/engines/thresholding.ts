@@ -126,7 +126,8 @@ export function requantCost(
 /**
  * What the synthesis calibration multiplies for the multiply-shift requantiser: product bits
  * (rounding and clipping work on them), output bits, LUT-multiplier bits, parameter bits held in
- * LUTs; registers: the output word and the channel counter.
+ * LUTs and the columns of the registered parameter word (romDataRegisterBits); registers: the output word, the channel counter and, for parameters in LUTs, the registered
+ * parameter word (romDataRegisterBits).
  */
 export function requantFeatures(
   { channels: C, thresholdBits: T }: ThresholdingShape,
@@ -138,10 +139,23 @@ export function requantFeatures(
 ): { lut: Features; ff: Features } {
   const mem = resolveWeightMem(memStyle, C / pe);
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
+  const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * (T + 16), C / pe) : 0;
   return {
-    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0 },
-    ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)) },
+    // paramCols: each registered parameter bit is one column of the table, a function of the channel fold (one LUT6 up to 64 folds).
+    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0, paramCols: paramReg },
+    ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)), paramReg },
   };
+}
+
+/**
+ * Flip-flops Yosys (0.23, memory_dff + memory_map) builds for a constant table in logic read at a
+ * registered address: the address register is merged into the read port and the table's word is
+ * registered instead, one flip-flop per distinct bit column (equal columns share one, constant ones
+ * none). A column of `depth` entries is one of 2^depth - 2 non-constant functions, so a shallow
+ * table keeps at most that many (4 channel folds: 14 flip-flops however wide the word).
+ */
+export function romDataRegisterBits(wordBits: number, depth: number): number {
+  return depth >= 16 ? wordBits : Math.min(wordBits, 2 ** depth - 2);
 }
 
 /** 'auto': FINN's thresholds up to 4 output bits, the multiply-shift requantiser above. */

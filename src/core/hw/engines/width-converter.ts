@@ -87,15 +87,15 @@ export function widthConverterCost(shape: WidthConverterShape, device: EngineDev
 /**
  * What the synthesis calibration multiplies for a width converter as generated (a buffer of
  * CAP = IN + OUT - 1 elements, shifted out by OUT elements and written at a variable offset): the
- * buffer bits (a register and its load multiplexer each), the buffer bits times the shift levels
- * of the variable-offset write (clog2 CAP), the buffer bits times the input elements each slot
- * may receive; registers: the buffer and the count.
+ * buffer bits (a register and its load multiplexer each), the input word bits (Yosys 0.23 builds
+ * the variable-offset write `buffer[kept*EB +: IN*EB] = in` as a shift of the input word and of
+ * its mask, so its logic grows with the input word) and the output word bits (the shift by OUT
+ * elements); registers: the buffer and the count.
  */
 export function widthConverterFeatures({ inElements: IN, outElements: OUT, elementBits: EB }: WidthConverterShape): { lut: Features; ff: Features } {
-  const cap = IN + OUT - 1;
-  const bufferBits = cap * EB;
+  const bufferBits = (IN + OUT - 1) * EB;
   return {
-    lut: { one: 1, bufferBits, shift: bufferBits * clog2(cap), inMux: bufferBits * IN },
+    lut: { one: 1, bufferBits, inBits: IN * EB, outBits: OUT * EB },
     ff: { one: 1, bufferBits, count: countBits(IN, OUT) },
   };
 }
