@@ -243,15 +243,15 @@ describe('FMPadding and DownSampler (fmpadding.py, downsampler.py cycles; resour
 });
 
 describe('global pool features and window geometry corners', () => {
-  it('global pool calibration features (no coefficients in calibration.json yet: checked by definition)', () => {
+  it('global pool calibration features, checked by definition', () => {
     // 12 channels, 3 x 5 pixels, 4 b, PE 3: cf 4; sum bits 4 + clog2(15) + 1 = 9; product 9 + 16 + 1 = 26
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 3)).toEqual({
-      lut: { one: 1, sum: 3 * 9, accMem: 3 * 9 * 4, prod: 3 * 26, out: 3 * 4 },
+      lut: { one: 1, sum: 3 * 9, sumSq: 3 * 9 * 9, accMem: 3 * 9 * 4, prod: 3 * 26, out: 3 * 4 },
       ff: { one: 1, sumReg: 0, out: 12, counters: 2 + 4 }, // clog2(4) + clog2(15)
     });
     // PE 12: one channel fold, the sums are registers; 8-bit outputs; clog2(1) is 1 (the generator's counter)
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 12, 8)).toEqual({
-      lut: { one: 1, sum: 108, accMem: 0, prod: 312, out: 96 },
+      lut: { one: 1, sum: 108, sumSq: 12 * 9 * 9, accMem: 0, prod: 312, out: 96 },
       ff: { one: 1, sumReg: 108, out: 96, counters: 1 + 4 },
     });
   });
