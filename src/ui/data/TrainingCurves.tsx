@@ -1,10 +1,14 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { ChartCard } from '../charts/ChartCard.tsx';
 import { Provenance } from '../components/Provenance.tsx';
 import type { CurvePoint } from '../store/data-slice.ts';
 
-/** Train / validation loss and accuracy per iteration of the head's training, as they arrive. */
-export function TrainingCurves({ id, curve, title }: { id: string; curve: CurvePoint[]; title: string }) {
+/**
+ * Train / validation loss and accuracy per iteration of the head's training, as they arrive.
+ * Memoized: its panels re-render on every design move, and two recharts charts would cost ~10 ms per slider step.
+ */
+export const TrainingCurves = memo(function TrainingCurves({ id, curve, title }: { id: string; curve: CurvePoint[]; title: string }) {
   const hasVal = curve.some((p) => p.valAccuracy !== undefined);
   const data = curve.map((p) => ({
     iteration: p.iteration,
@@ -58,4 +62,4 @@ export function TrainingCurves({ id, curve, title }: { id: string; curve: CurveP
       </ChartCard>
     </div>
   );
-}
+});
