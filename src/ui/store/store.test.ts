@@ -71,6 +71,20 @@ describe.skipIf(defaultModelMissing)('the app store', () => {
     expect(metrics().estimate.fits).toBe(true);
   });
 
+  it('an unreachable FPS target keeps the folding the user had and says what was reached', () => {
+    useApp.getState().runAutoFold({ targetFps: 366 });
+    const folded = useApp.getState().design.hardware.layers;
+    const fps = metrics().estimate.fps;
+    // 10^7 FPS: beyond any folding of this model at 100 MHz (fewer than 10 cycles per frame).
+    useApp.getState().runAutoFold({ targetFps: 1e7 });
+    const st = useApp.getState();
+    expect(st.design.hardware.layers).toBe(folded);
+    expect(metrics().estimate.fps).toBe(fps);
+    const message = st.autoFold.status === 'done' ? st.autoFold.result?.message : '';
+    expect(message).toMatch(/out of reach at 100 MHz: best \d+(\.\d)? FPS/);
+    expect(message).toContain(`The previous folding is kept (${fps.toFixed(1)} FPS).`);
+  });
+
   it('design points: save, rename, restore, compare, delete', () => {
     const s = useApp.getState();
     s.savePoint('baseline');
