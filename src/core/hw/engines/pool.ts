@@ -20,6 +20,7 @@ import { MULTIPLIER_BITS } from '../../rtl/integer.ts';
 import { clog2 } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 import { calibrate, type Features } from '../calibration.ts';
+import { dspPerProduct } from './common.ts';
 
 export interface PoolShape {
   fn: 'max' | 'avg';
@@ -144,6 +145,18 @@ export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, a
   };
 }
 
+/**
+ * DSPs of the averaging multiply (sum x the 1/(H*W) multiplier, src/core/rtl/pool.ts). On parts with
+ * DSP48/DSP58 blocks the `*` is inferred as one (Yosys 0.23 `synth_xilinx` did so in the XC7Z020 whole
+ * design: 1 DSP48E1 at PE 1, docs/hardware-model.md); on the Gowin and Anlogic parts ('generic' DSP
+ * type) Yosys builds it from LUTs, which the calibrated LUT fit (`sumSq`) covers.
+ */
+export function globalAccPoolDsp({ inDim }: GlobalAccPoolShape, actBits: number, pe: number, device?: EngineDevice): number {
+  if (!device || device.dspType === 'generic') return 0;
+  const sumBits = actBits + clog2(inDim[0] * inDim[1]) + 1;
+  return pe * dspPerProduct(sumBits, MULTIPLIER_BITS + 1, device.dspMultiplier);
+}
+
 export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
   const { channels: C, inDim } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`global pool: PE=${pe} does not divide ${C}`);
@@ -153,7 +166,7 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
   const accMem = cf > 1 ? lutram64(pe * accBits, cf) : 0;
   const cost: EngineCost = {
     cycles: globalAccPoolCycles(shape, pe),
-    dsp: 0,
+    dsp: globalAccPoolDsp(shape, actBits, pe, device),
     bram18: 0,
     lut: 50 + pe * accBits + accMem,
     ff: 32 + 2 * pe * accBits,
