@@ -12,3 +12,5 @@ function runs(command: string, args: string[]): boolean {
 
 /** Icarus Verilog (Debian `iverilog`). */
 export const hasIcarus = runs('iverilog', ['-V']);
+/** Verilator (Debian `verilator`). */
+export const hasVerilator = runs('verilator', ['--version']);

@@ -47,18 +47,18 @@ describe('width converters and FIFOs between engines', () => {
     expect(e.layers[0].engines[1]).toMatchObject({ pe: 1, cycles: 4, inWords: 4, outWords: 4, outWidth: 8 });
     expect(e.layers[0].widthConverters).toEqual([
       // network input, one element per word -> the MVAU's SIMD 4: 2 words x 4 = 8 input words.
-      // 8 -> 32 bits (lcm 32): |ceil(log2(8/32))| + 32 = 34; FF (1 + 4 - 1) x 8 + clog2(5) + 1 = 32 + 4
-      { from: 'input', to: 'fc1/mvau', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 36, bypass: false },
+      // 8 -> 32 bits (lcm 32): |ceil(log2(8/32))| + 32 = 34; FF (up) 4 x 8 + words clog2(4) = 2 + flag 1 = 35
+      { from: 'input', to: 'fc1/mvau', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 35, bypass: false },
       // MVAU words of 2 x 20-bit accumulators -> the requantiser's PE 1: 40 -> 20 bits (lcm 40):
-      // |ceil(log2(40/20))| + 20 = 21; FF (2 + 1 - 1) x 20 + clog2(3) + 1 = 40 + 3
+      // |ceil(log2(40/20))| + 20 = 21; FF (down) 2 x 20 + slices left clog2(3) = 2 + flag 1 = 43
       { from: 'fc1/mvau', to: 'fc1/thresholding', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 43, bypass: false },
     ]);
     // FIFO of the consumer's width (20 b), depth 32: LUT 2 x 5 + 1 x 10 = 20, FF 20 + 10 = 30
     expect(e.layers[0].fifos).toEqual([{ from: 'fc1/mvau', to: 'fc1/thresholding', depth: 32, width: 20, lut: 20, ff: 30, bram18: 0, bypass: false }]);
     expect(e.layers[1].widthConverters).toEqual([
-      // requantiser words of 1 element -> fc2's SIMD 2: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17; FF 2 x 8 + clog2(3) + 1 = 19
-      { from: 'fc1/thresholding', to: 'fc2/mvau', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
-      // output, one logit per word: 2 x 19 b -> 19 b: |ceil(log2(38/19))| + 19 = 20; FF 2 x 19 + 3 = 41
+      // requantiser words of 1 element -> fc2's SIMD 2: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17; FF (up) 2 x 8 + clog2(2) = 1 + flag 1 = 18
+      { from: 'fc1/thresholding', to: 'fc2/mvau', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: false },
+      // output, one logit per word: 2 x 19 b -> 19 b: |ceil(log2(38/19))| + 19 = 20; FF (down) 2 x 19 + clog2(3) = 2 + flag 1 = 41
       { from: 'fc2/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 19, lut: 20, ff: 41, bypass: false },
     ]);
     // 16-bit FIFO: LUT 10 + 1 x 8 = 18, FF 16 + 10 = 26
@@ -99,8 +99,8 @@ describe('width converters and FIFOs between engines', () => {
     const e = estimate(hw, { expand: { pe: 1, simd: 1 }, project: { pe: 1, simd: 1 }, add: { pe: 2 } }, SIX, 100);
     const row = e.layers[2];
     // 8 channels x 64 pixels / PE 2 = 256 Add input words; the skip stream (1 element per word) -> 2:
-    // 512 input words, 8 -> 16 bits: LUT 17, FF 19
-    expect(row.widthConverters).toContainEqual({ from: 'input', to: 'add (bypass)', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: true });
+    // 512 input words, 8 -> 16 bits: LUT 17, FF (up) 2 x 8 + 1 counter bit + flag 1 = 18
+    expect(row.widthConverters).toContainEqual({ from: 'input', to: 'add (bypass)', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: true });
     // bypass depth: no window on the branch: 0 + 32 slack words -> 32; 2 x 8 = 16 bits: LUT 18, FF 26
     expect(row.fifos.filter((f) => f.bypass)).toEqual([{ from: 'input', to: 'add (bypass)', depth: 32, width: 16, lut: 18, ff: 26, bram18: 0, bypass: true }]);
     expect(e.warnings).toContain('add: skip input not found in the layer view; bypass FIFO sized from the network input.');
@@ -326,9 +326,9 @@ describe('a padded conv at the network input', () => {
     const e = estimate(hwLayersFromLayerView([conv]), { c: { pe: 4, simd: 18 } }, SIX, 100);
     expect(e.layers[0].engines.map((x) => [x.kind, x.pe, x.simd])).toEqual([['fmpadding', 1, 2], ['sliding-window', 1, 2], ['mvau', 4, 18]]);
     expect(e.layers[0].widthConverters).toEqual([
-      // input, one element per word -> the padding's 2: 16 x 1 words x 2 = 32 input words; 8 -> 16 bits: 1 + 16 = 17; FF 2 x 8 + 3 = 19
-      { from: 'input', to: 'c/fmpadding', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
-      // output: 4 accumulators of 21 b (alpha = log2 18 + 15 = 19.17 -> 21) -> 1: 84 -> 21 bits: |ceil(log2 4)| + 21 = 23; FF 4 x 21 + clog2(5) + 1 = 88
+      // input, one element per word -> the padding's 2: 16 x 1 words x 2 = 32 input words; 8 -> 16 bits: 1 + 16 = 17; FF (up) 2 x 8 + 1 + 1 = 18
+      { from: 'input', to: 'c/fmpadding', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: false },
+      // output: 4 accumulators of 21 b (alpha = log2 18 + 15 = 19.17 -> 21) -> 1: 84 -> 21 bits: |ceil(log2 4)| + 21 = 23; FF (down) 4 x 21 + clog2(5) = 3 + flag 1 = 88
       { from: 'c/mvau', to: 'output', inElements: 4, outElements: 1, elementBits: 21, lut: 23, ff: 88, bypass: false },
     ]);
     // padding -> window: 2 elements of 8 b (no converter); window -> MVAU: 18 elements = 144 b (no converter)

@@ -12,13 +12,14 @@
  *   the input and output word counts. FINN's get_exp_cycles adds the element counts of both sides,
  *   which is no tighter than the neighbours' own cycles; ours never exceeds a neighbour's
  *   cycles, so a converter never sets the frame interval.
- * - FF prior: ours, the generated converter's registers: its buffer of IN + OUT - 1 elements and
- *   its element count.
+ * - FF prior: ours, exactly the generated converter's registers (widthConverterRegisterBits): up
+ *   OUT elements + clog2(OUT/IN) counter bits + 1 flag; down IN elements + clog2(IN/OUT + 1)
+ *   slices-left bits; lcm (L = lcm(IN, OUT)) (2L - IN) elements + clog2(L/IN) + clog2(L/OUT + 1)
+ *   counter bits.
  * On a calibrated family LUT / FF come from synthesis (calibration.ts, kind `dwc`).
  */
 import { calibrate, type Features } from '../calibration.ts';
-import { emitWidthConverter } from '../../rtl/width-converter.ts';
-import { clog2 } from '../../rtl/verilog.ts';
+import { emitWidthConverter, widthConverterLayout, widthConverterRegisterBits } from '../../rtl/width-converter.ts';
 import type { EngineCost, EngineDevice } from '../types.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
@@ -43,11 +44,6 @@ export function finnDwcLuts(inWidth: number, outWidth: number): number {
   return luts;
 }
 
-/** Bits of the generated converter's element count register (as src/core/rtl/width-converter.ts sizes it). */
-function countBits(inElements: number, outElements: number): number {
-  return clog2(inElements + outElements) + 1;
-}
-
 export function widthConverterWords({ inElements, outElements, inWords }: WidthConverterShape): { inWords: number; outWords: number } {
   return { inWords, outWords: (inWords * inElements) / outElements };
 }
@@ -69,13 +65,14 @@ export function widthConverterCost(shape: WidthConverterShape, device: EngineDev
       dsp: 0,
       bram18: 0,
       lut: finnDwcLuts(inWidth, outWidth),
-      ff: (IN + OUT - 1) * EB + countBits(IN, OUT),
+      ff: widthConverterRegisterBits(IN, OUT, EB),
       weightMemBits: 0,
-      fillWords: Math.ceil(OUT / IN),
+      // Input words in before the first output word: one lcm-group.
+      fillWords: widthConverterLayout(IN, OUT).inPerGroup,
       inWords,
       outWords: Math.ceil(outWords),
       outWidth,
-      notes: [`width converter ${IN} -> ${OUT} elements of ${EB} b (LUT: FINN streamingdatawidthconverter.py; FF: the generated buffer)`],
+      notes: [`width converter ${IN} -> ${OUT} elements of ${EB} b (LUT: FINN streamingdatawidthconverter.py; FF: the generated registers)`],
     },
     device.calibration,
     'dwc',
@@ -85,18 +82,21 @@ export function widthConverterCost(shape: WidthConverterShape, device: EngineDev
 }
 
 /**
- * What the synthesis calibration multiplies for a width converter as generated (a buffer of
- * CAP = IN + OUT - 1 elements, shifted out by OUT elements and written at a variable offset): the
- * buffer bits (a register and its load multiplexer each), the input word bits (Yosys 0.23 builds
- * the variable-offset write `buffer[kept*EB +: IN*EB] = in` as a shift of the input word and of
- * its mask, so its logic grows with the input word) and the output word bits (the shift by OUT
- * elements); registers: the buffer and the count.
+ * What the synthesis calibration multiplies for a width converter as generated
+ * (src/core/rtl/width-converter.ts: shift registers, no variable-offset write): `loadMux` = the
+ * held register's bits below its top output slice, each a 2:1 choice between loading the input
+ * and shifting by OUT elements (down and lcm forms; the collecting register and the top slice
+ * only have an enable); `counters` = the word and slice counter bits; `lcm` = 1 on the lcm form
+ * (two stages' control). Registers: data bits (collected and held elements) and control bits
+ * (counters, the up form's flag).
  */
 export function widthConverterFeatures({ inElements: IN, outElements: OUT, elementBits: EB }: WidthConverterShape): { lut: Features; ff: Features } {
-  const bufferBits = (IN + OUT - 1) * EB;
+  const l = widthConverterLayout(IN, OUT);
+  const loadMux = l.form === 'up' ? 0 : (l.holdElements - OUT) * EB;
+  const counters = l.inCountBits + l.leftBits;
   return {
-    lut: { one: 1, bufferBits, inBits: IN * EB, outBits: OUT * EB },
-    ff: { one: 1, bufferBits, count: countBits(IN, OUT) },
+    lut: { one: 1, loadMux, counters, lcm: l.form === 'lcm' ? 1 : 0 },
+    ff: { one: 1, dataBits: (l.collectElements + l.holdElements) * EB, control: counters + l.flagBits },
   };
 }
 
