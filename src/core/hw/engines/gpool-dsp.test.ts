@@ -23,6 +23,16 @@ describe('global pool DSPs', () => {
     // 2 lanes -> 4 DSPs
     expect(globalAccPoolCost({ channels: 16, inDim: [64, 64] }, 16, 2, Z7).dsp).toBe(4);
   });
+  it('the sum width counts its sign bit: 26 bits take two DSP48E1 columns (A17 over 16x16, PE 1)', () => {
+    // sum bits = 17 + clog2(256) + 1 = 17 + 8 + 1 = 26 > 25: ceil(26/25) x ceil(17/18) = 2 x 1 = 2
+    expect(globalAccPoolCost({ channels: 8, inDim: [16, 16] }, 17, 1, Z7).dsp).toBe(2);
+  });
+  it('the multiplier operand is 17 bits (16 unsigned + sign): two columns on a 16 x 16 multiplier', () => {
+    // a part with 16 x 16 multipliers; sum bits = 4 + clog2(16) + 1 = 9: wide 17, narrow 9
+    // ceil(17/16) x ceil(9/16) = 2 x 1 = 2
+    const narrow: EngineDevice = { ...Z7, dspMultiplier: [16, 16] };
+    expect(globalAccPoolCost({ channels: 8, inDim: [4, 4] }, 4, 1, narrow).dsp).toBe(2);
+  });
   it('no DSP on a part whose DSP type is generic (Yosys builds the multiply in LUTs), nor without a device', () => {
     expect(globalAccPoolCost({ channels: 64, inDim: [7, 7] }, 8, 4, EG4).dsp).toBe(0);
     expect(globalAccPoolCost({ channels: 64, inDim: [7, 7] }, 8, 4).dsp).toBe(0);
