@@ -117,6 +117,66 @@ describe('width converters and FIFOs between engines', () => {
     expect(e.layers[3].fifos.filter((f) => f.bypass)).toEqual([{ from: 'stem', to: 'add (bypass)', depth: 32, width: 8, lut: 2 * 5 + 4, ff: 8 + 10, bram18: 0, bypass: true }]);
     expect(e.warnings.some((w) => w.includes('skip input not found'))).toBe(false);
   });
+
+  it('a skip from the first layer reads the stream of that layer, not the network input', () => {
+    const stem = layer({ name: 'stem', kind: 'pointwise', macs: 8 * 8 * 64 });
+    const expand = layer({ name: 'expand', kind: 'pointwise', outputShape: [null, 16, 8, 8], macs: 8 * 16 * 64 });
+    const project = layer({ name: 'project', kind: 'pointwise', inputShape: [null, 16, 8, 8], macs: 16 * 8 * 64 });
+    const add = layer({ name: 'add', kind: 'elementwise', op: 'Add' });
+    const view = [stem, expand, project, add];
+    // Add at PE 2: 8 x 64 / 2 = 256 cycles, the slowest engine (the MVAUs at full folding take 64), so the
+    // stem's requantiser meets 256 cycles at PE 2 (8 x 64 / 2): its words carry 2 elements, as the Add reads
+    // them -> no bypass converter (the network input, 1 element per word, would need one)
+    const fast = { stem: { pe: 8, simd: 8 }, expand: { pe: 16, simd: 8 }, project: { pe: 8, simd: 16 } };
+    const paired = estimate(hwLayersFromLayerView(view), { ...fast, add: { pe: 2 } }, SIX, 100);
+    expect(paired.layers[0].engines[1]).toMatchObject({ kind: 'thresholding', pe: 2 });
+    expect(paired.layers[3].widthConverters.filter((c) => c.bypass)).toEqual([]);
+    // Add at PE 4 after a stem folded at PE 1 (requantiser at PE 1, 1 element per word): converter 1 -> 4 from
+    // the stem; 8 -> 32 bits: |ceil(log2(8/32))| + 32 = 34 LUT; FF (up) 4 x 8 + clog2(4) = 2 + flag 1 = 35
+    const slow = estimate(hwLayersFromLayerView(view), { stem: { pe: 1, simd: 1 }, expand: { pe: 1, simd: 1 }, project: { pe: 1, simd: 1 }, add: { pe: 4 } }, SIX, 100);
+    expect(slow.layers[3].widthConverters.filter((c) => c.bypass)).toEqual([{ from: 'stem', to: 'add (bypass)', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 35, bypass: true }]);
+  });
+});
+
+describe('stream elements of the engines without PE lanes', () => {
+  it('a StreamingMaxPool emits a whole pixel (C elements) per word: converter C -> SIMD before the next MVAU', () => {
+    const mp = layer({ name: 'mp', kind: 'pool', op: 'MaxPool', poolType: 'max', kernel: [2, 2], stride: [2, 2], outputShape: [null, 8, 4, 4] });
+    const pw = layer({ name: 'pw', kind: 'pointwise', inputShape: [null, 8, 4, 4], outputShape: [null, 8, 4, 4], macs: 8 * 8 * 16 });
+    const e = estimate(hwLayersFromLayerView([mp, pw]), { pw: { pe: 1, simd: 2 } }, SIX, 100);
+    // pool: 4 x 4 output words of 8 x 8 = 64 bits (8 elements); MVAU at SIMD 2 reads 16 x 8/2 = 64 words:
+    // 16 x 8 / 64 = 2 elements per word. 64 -> 16 bits (lcm 64): |ceil(log2(64/16))| + 16 = 18 LUT;
+    // FF (down) 8 x 8 held + slices-left counter clog2(8/2 + 1) = 3 + flag 1 = 68
+    expect(e.layers[0].engines[0]).toMatchObject({ kind: 'streaming-maxpool', outWords: 16, outWidth: 64 });
+    expect(e.layers[0].widthConverters).toEqual([]);
+    expect(e.layers[1].widthConverters).toEqual([{ from: 'mp/streaming-maxpool', to: 'pw/mvau', inElements: 8, outElements: 2, elementBits: 8, lut: 18, ff: 68, bypass: false }]);
+  });
+
+  it('a strided 1x1 conv first in the network: the DownSampler reads SIMD elements from the input and hands SIMD on', () => {
+    const ds = layer({ name: 'ds', kind: 'pointwise', stride: [2, 2], outputShape: [null, 8, 4, 4], macs: 8 * 8 * 16 });
+    const e = estimate(hwLayersFromLayerView([ds]), { ds: { pe: 1, simd: 4 } }, SIX, 100);
+    // MVAU: 16 pixels x 8/4 x 8/1 = 128 cycles, target; the DownSampler meets it at SIMD 2 (8 x 8 pixels x 8/2 = 256
+    // input words, 4 x 4 x 4 = 64 output words of 2 elements); the MVAU reads 16 x 8/4 = 32 words of 4 elements.
+    expect(e.layers[0].engines.map((x) => [x.kind, x.simd, x.inWords, x.outWords, x.outWidth])).toEqual([
+      ['downsampler', 2, 256, 64, 16],
+      ['mvau', 4, 32, 128, 20],
+    ]);
+    expect(e.layers[0].widthConverters).toEqual([
+      // input 1 -> 2 elements: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17 LUT; FF (up) 2 x 8 + clog2(2) = 1 + flag 1 = 18
+      { from: 'input', to: 'ds/downsampler', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: false },
+      // 64 words x 2 = 32 words x 4: 16 -> 32 bits: 1 + 32 = 33 LUT; FF (up) 4 x 8 + clog2(2) = 1 + flag 1 = 34
+      { from: 'ds/downsampler', to: 'ds/mvau', inElements: 2, outElements: 4, elementBits: 8, lut: 33, ff: 34, bypass: false },
+    ]);
+  });
+
+  it('the output converter sits on the last layer with engines, not on an unmapped layer after it', () => {
+    const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+    const odd = layer({ name: 'odd', kind: 'unsupported', op: 'Erf', inputShape: [null, 4], outputShape: [null, 4] });
+    const e = estimate(hwLayersFromLayerView([fc, odd]), { fc: { pe: 2, simd: 1 } }, SIX, 100);
+    // FC at PE 2: words of 2 accumulators of log2(8) + 8 + 8 - 1 = 18 -> 20 bits; one logit per word at the output:
+    // 40 -> 20 bits: |ceil(log2(40/20))| + 20 = 21 LUT; FF (down) 2 x 20 + clog2(3) = 2 + flag 1 = 43
+    expect(e.layers[0].widthConverters).toEqual([{ from: 'fc/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 43, bypass: false }]);
+    expect(e.layers[1].widthConverters).toEqual([]);
+  });
 });
 
 describe('window folding (FINN SetFolding)', () => {
