@@ -179,6 +179,31 @@ describe('stream elements of the engines without PE lanes', () => {
   });
 });
 
+describe('a layer row holds its FIFOs and converters; totals in the device LUT unit', () => {
+  const fc1 = layer({ name: 'fc1', kind: 'fc', op: 'Gemm', inputShape: [null, 8], outputShape: [null, 4], macs: 32 });
+  const fc2 = layer({ name: 'fc2', kind: 'fc', op: 'Gemm', inputShape: [null, 4], outputShape: [null, 2], macs: 8 });
+  const folding = { fc1: { pe: 2, simd: 4 }, fc2: { pe: 2, simd: 2 } };
+  it('LUT, FF and BRAM of a row: its engines plus its FIFOs and converters (the FC 8 -> 4 -> 2 case above)', () => {
+    const e = estimate(hwLayersFromLayerView([fc1, fc2]), folding, SIX, 100);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const [, row2] = e.layers;
+    // fc2: FIFO 18 LUT / 26 FF; converters 17 + 20 LUT, 18 + 41 FF (worked above)
+    expect(row2.lut - sum(row2.engines.map((x) => x.lut))).toBe(18 + 17 + 20);
+    expect(row2.ff - sum(row2.engines.map((x) => x.ff))).toBe(26 + 18 + 41);
+    // a 300-deep FIFO on fc1 instead of 32: 178 LUT / 56 FF instead of 20 / 30 (worked in the test above)
+    const deep = estimate(hwLayersFromLayerView([fc1, fc2]), folding, SIX, 100, { fifoDepth: 300 });
+    expect(deep.layers[0].lut - e.layers[0].lut).toBe(178 - 20);
+    expect(deep.layers[0].ff - e.layers[0].ff).toBe(56 - 30);
+  });
+  it('on a LUT4 part the FIFO and converter totals are LUT6 x 1.6', () => {
+    const FOUR = validateDevice({ id: 'FOUR', vendor: 'Other', lut: 100000, lutInputs: 4, ff: 200000, dsp: 200, bram18: 200, processNm: 28 });
+    const e = estimate(hwLayersFromLayerView([fc1, fc2]), folding, FOUR, 100);
+    // converters 34 + 21 + 17 + 20 = 92 LUT6 -> 147.2 -> 147; FIFOs 20 + 18 = 38 -> 60.8 -> 61
+    expect(e.totals.widthConverterLut).toBe(147);
+    expect(e.totals.fifoLut).toBe(61);
+  });
+});
+
 describe('window folding (FINN SetFolding)', () => {
   // Conv window: 2 channels, 4x4 in, 3x3 kernel, 2x2 out, stride 1. Default style, SIMD s (cf = 2/s):
   // buffer (2 x 4 + 2 + 1) x cf = 11 cf; write block 2 x 9 x cf = 18 cf > read block 4 cf; 11 cf + 2 x 18 cf = 47 cf.
