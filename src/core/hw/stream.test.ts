@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LayerInfo } from '../graph/layer.ts';
-import { validateDevice } from './devices.ts';
+import { getDevice, validateDevice } from './devices.ts';
 import { slidingWindowAuxFold } from './engines/sliding-window.ts';
 import { hwLayersFromLayerView } from './layers.ts';
 import { allowedFoldings, validateFolding } from './folding.ts';
@@ -422,5 +422,20 @@ describe('a padded conv at the network input', () => {
       ['c/fmpadding', 'c/sliding-window', 16, 18, 26],
       ['c/sliding-window', 'c/mvau', 144, 82, 154],
     ]);
+  });
+});
+
+describe('estimate warnings', () => {
+  const fc = layer({ name: 'fc', kind: 'fc', op: 'Gemm', inputShape: [null, 1024], outputShape: [null, 1024], macs: 1024 * 1024 });
+  it('a fully mapped design in BRAM warns of neither unmapped layers nor UltraRAM power', () => {
+    const e = estimate(hwLayersFromLayerView([fc]), { fc: { pe: 32, simd: 8, memStyle: 'bram' } }, getDevice('XCZU7EV'), 100);
+    expect(e.totals.uram).toBe(0);
+    expect(e.warnings.filter((w) => w.includes('cannot be mapped') || w.includes('UltraRAM'))).toEqual([]);
+  });
+  it('weights in UltraRAM: the count and that their power is not estimated', () => {
+    // 1024 x 1024 weights at PE 32, SIMD 8, W8: 4,096 words of 32 x 8 x 8 = 2,048 bits -> ceil(2048/72) = 29 x 1 URAM288
+    const e = estimate(hwLayersFromLayerView([fc]), { fc: { pe: 32, simd: 8, memStyle: 'uram' } }, getDevice('XCZU7EV'), 100);
+    expect(e.totals.uram).toBe(29);
+    expect(e.warnings).toContain('29 UltraRAM block(s) used: their dynamic power is not in the power estimate.');
   });
 });
