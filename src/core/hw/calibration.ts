@@ -70,7 +70,9 @@ function coefficients(family: CalibrationFamily | undefined, kind: CalibratedKin
  * turned back into LUT6 here (the pipeline multiplies by the device's LUT factor again). Whether
  * LUT is applied is decided per family on whole designs (docs/decisions.md): on Anlogic, with
  * windows, FIFOs and width converters calibrated too, it brought both whole designs within 5 % of
- * Yosys; on Gowin it made the default design worse (memories Yosys puts in block RAM).
+ * Yosys; on Gowin it first made the default design worse (memories Yosys put in block RAM), and is
+ * applied since session 10, once the generator stated the memory placement (both Gowin whole
+ * designs within 3 %, docs/hardware-model.md).
  */
 export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, lut: Features, ff: Features): EngineCost {
   const c = coefficients(family, kind);

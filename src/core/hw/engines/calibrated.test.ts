@@ -4,7 +4,8 @@
  * fifoFeatures, requantFeatures), and whole calibrated LUT/FF for one small instance per kind and
  * family, from the coefficients of tools/synth/calibration-report.json (copied here by hand; the
  * same numbers as src/core/hw/calibration.json, Yosys 0.23, refit 2026-12-04 on the merged session-8 grid). Anlogic applies the LUT
- * fit (in device LUTs, divided by 1.6 LUT per LUT6); Gowin the FF fit only.
+ * fit (in device LUTs, divided by 1.6 LUT per LUT6), Gowin too since session 10 (the per-kind tests
+ * below that say "gowin: FF" check the FF only).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
  */
@@ -58,12 +59,13 @@ describe('MVAU calibrated cost', () => {
     expect(cost).toMatchObject({ cycles: 36, dsp: 0 });
   });
 
-  it('gowin: FF from the fit, LUT stays the FINN-R prior', () => {
+  it('gowin: LUT and FF from the fit (the LUT fit applied since the session-10 whole designs)', () => {
     const cost = mvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' });
+    // LUT: 71.0625 + 3.3569 x 60 + 1.79 x 64 + 2.9991 x 20 + 0.0511 x 128 + 0.2616 x 32 = 461.9305 device LUTs (no lanes coefficient)
+    expect(cost.lut).toBeCloseTo(461.9305 / LUT_PER_LUT6, 9);
     // FF: 22.6231 + 0.4684 x 32 + 0.8858 x 8 + 1.0411 x 20 = 65.5203 -> 66
     expect(cost.ff).toBe(66);
-    expect(cost.lut).toBe(mvauCost(shape, w4a2, fold, EG4, { mulStyle: 'lut' }).lut);
-    expect(cost.notes.at(-1)).toMatch(/FF calibrated on Yosys synthesis for gowin .*; LUT is the FINN-based prior$/);
+    expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for gowin \(Yosys 0\.23, 2026-12-04; src\/core\/hw\/calibration\.json\)$/);
   });
 
   it('BRAM weights hold no LUT bits', () => {

@@ -214,10 +214,10 @@ describe('FMPadding and DownSampler (fmpadding.py, downsampler.py cycles; resour
     // anlogic calibrates the window's LUT and FF: the padding's become 0
     expect(fmPaddingCost(shape, 8, 2, { ...EG4, calibration: 'anlogic' })).toMatchObject({ lut: 0, ff: 0, cycles: 112 });
     expect(fmPaddingCost(shape, 8, 2, { ...EG4, calibration: 'anlogic' }).notes.at(-1)).toBe(`LUT and FF 0 on anlogic: ${why}`);
-    // gowin: FF only
+    // gowin applies the window's LUT fit too (since session 10): both 0 as well
     const gowin = fmPaddingCost(shape, 8, 2, { ...EG4, calibration: 'gowin' });
-    expect(gowin).toMatchObject({ lut: 56, ff: 0 });
-    expect(gowin.notes.at(-1)).toBe(`FF 0 on gowin: ${why}`);
+    expect(gowin).toMatchObject({ lut: 0, ff: 0, cycles: 112 });
+    expect(gowin.notes.at(-1)).toBe(`LUT and FF 0 on gowin: ${why}`);
     expect(() => fmPaddingCost(shape, 8, 3)).toThrow('FMPadding: SIMD=3 does not divide 4');
     // folds at its window's SIMD, 1 without one
     const spec = { kind: 'fmpadding' as const, ...shape };

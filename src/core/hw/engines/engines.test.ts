@@ -298,13 +298,16 @@ describe('width converter (FINN StreamingDataWidthConverter)', () => {
     // FF: round(0 + 1 x 160 + 1 x 6) = 166, the registers exactly
     expect(anlogic.ff).toBe(166);
     expect(anlogic.cycles).toBe(64);
-    // gowin calibrates FF only (the LUT stays FINN's prior)
+    // gowin applies LUT too (since session 10), with its own coefficients and an lcm term
     const gowin = widthConverterCost({ ...shape, elementBits: 4 }, { ...Z7, calibration: 'gowin' });
-    // 4 b elements: data (8 + 12) x 4 = 80, control 6: 86; LUT 16 -> 12 bits: lcm 48: |ceil(log2(16/48))| = 1, + 48; log2(48/12) = 2, + 12
+    // 4 b elements: data (8 + 12) x 4 = 80, control 6: 86
     expect(gowin.ff).toBe(80 + 6);
-    expect(gowin.lut).toBe(1 + 48 + 2 + 12);
+    // loadMux (12 - 3) x 4 = 36, counters 5, lcm 1: 1.1106 x 36 + 4.0599 x 5 + 2.5574 x 1 = 62.8385 LUT4, in LUT6 / 1.6
+    expect(gowin.lut).toBeCloseTo(62.8385 / 1.6, 9);
+    // the FINN prior it replaces: 16 -> 12 bits, lcm 48: |ceil(log2(16/48))| = 1, + 48; log2(48/12) = 2, + 12
+    expect(widthConverterCost({ ...shape, elementBits: 4 }, Z7).lut).toBe(1 + 48 + 2 + 12);
   });
-  it('max pools on a calibrated family: the maxpool fit; Gowin applies its LUT fit to this kind while keeping the prior elsewhere', () => {
+  it('max pools on a calibrated family: the maxpool fit (LUT and FF on Gowin)', () => {
     const shape = { channels: 16, imgDim: [8, 8] as [number, number], poolDim: [2, 2] as [number, number] };
     // Features: cmp 16 x 8 = 128, cmpSq 16 x 64 = 1024, rowMem 128 x 4 = 512, counters 2 x 3 + 2 x 3 + 2 = 14.
     const gowin = streamingMaxPoolCost(shape, 8, { ...Z7, calibration: 'gowin' });
