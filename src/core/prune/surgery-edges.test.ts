@@ -353,6 +353,7 @@ describe('shape update: entries it must write and entries it must leave alone', 
       create(ValueInfoProtoSchema, { name: 'cat' }), // no type at all (cat changes: left loses channels)
       tensorInfo('ghost', [1, 2]), // no node produces it: no shape before or after
       tensorInfo('d1', ['N', 8, 8, 8]), // the depthwise output: 8 -> 4 channels with the stem group
+      tensorInfo('b1', ['N', '4', 8, 8]), // a symbolic dim that merely reads like the new count becomes the number
     );
     // IR 3 style: initializers declared as graph inputs; stem.w with a rank that does not match (2, not 4)
     model.graph!.input.push(tensorInfo('stem.w', [8, 27]), create(ValueInfoProtoSchema, { name: 'dw.w' }));
@@ -363,6 +364,7 @@ describe('shape update: entries it must write and entries it must leave alone', 
     const info = (name: string) => pruned.graph!.valueInfo.find((v) => v.name === name);
     expect(declared(info('r1'))).toEqual(['N', 4n, 8n, 8n]);
     expect(declared(info('d1'))).toEqual(['N', 4n, 8n, 8n]);
+    expect(declared(info('b1'))).toEqual(['N', 4n, 8n, 8n]);
     expect(declared(info('ghost'))).toEqual([1n, 2n]);
     expect(info('cat')!.type).toBeUndefined();
     expect(declared(pruned.graph!.input.find((i) => i.name === 'stem.w'))).toEqual([8n, 27n]);
