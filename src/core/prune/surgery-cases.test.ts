@@ -7,34 +7,17 @@
  * test) and compared with the pruned ones in onnxruntime; scores and counts are derived by hand.
  */
 import { create } from '@bufbuild/protobuf';
-import * as ort from 'onnxruntime-node';
-import { TensorProtoSchema, type TensorProto } from 'onnx-buf';
+import { TensorProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { buildModel, node, tensorInfo } from '../onnx/builder.ts';
-import { encodeModel, type ModelProto, type ValueInfoProto } from '../onnx/model.ts';
-import { DataType, floatTensor, int64Tensor, tensorDims, tensorValues } from '../onnx/tensor.ts';
+import type { ModelProto } from '../onnx/model.ts';
+import { DataType, floatTensor, int64Tensor, tensorDims } from '../onnx/tensor.ts';
 import { analyzeChannels, applyPruning, channelImportance, countCosts, keptSize, makePrunePlan, maskModel } from './index.ts';
 import { randomValues, residualModel, seeded } from './testing.ts';
+import { declared, initOf, runModel, values } from './surgery-testing.ts';
 
-ort.env.logLevel = 'error';
 
-async function run(model: ModelProto, x: Float32Array, dims: number[]): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3, graphOptimizationLevel: 'disabled' });
-  try {
-    return (await session.run({ x: new ort.Tensor('float32', x, dims) })).y.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
 
-const initOf = (m: ModelProto, name: string) => {
-  const t = m.graph!.initializer.find((i) => i.name === name);
-  if (!t) throw new Error(`no initializer ${name}`);
-  return t;
-};
-const values = (t: TensorProto) => Array.from(tensorValues(t));
-const declared = (info: ValueInfoProto | undefined) =>
-  info?.type?.value.case === 'tensorType' ? info.type.value.value.shape!.dim.map((d) => d.value.value) : undefined;
 const int8Tensor = (name: string, dims: number[], v: number[]) =>
   create(TensorProtoSchema, { name, dataType: DataType.INT8, dims: dims.map(BigInt), rawData: new Uint8Array(Int8Array.from(v).buffer) });
 
@@ -119,7 +102,7 @@ describe('an FC feeding an FC', () => {
           variant === 'matmul' ? node('MatMul', ['r', 'w2'], ['y'], {}, 'o') : node('Gemm', ['r', 'w2', 'b2'], ['y'], transB ? { transB: 1 } : {}, 'o'),
         ],
       });
-      const [got, want] = [await run(pruned, X, [2, 4]), await run(byHand, X, [2, 4])];
+      const [got, want] = [await runModel(pruned, X, [2, 4]), await runModel(byHand, X, [2, 4])];
       expect(Array.from(got)).toEqual(Array.from(want));
     });
   }
@@ -160,7 +143,7 @@ describe('a Reshape whose stored target holds the feature count', () => {
       nodes: [node('Conv', ['x', 'wa'], ['a'], {}, 'a'), node('Reshape', ['a', 'target'], ['flat'], {}, 'flatten'), node('Gemm', ['flat', 'wfc'], ['y'], { transB: 1 }, 'fc')],
     });
     const x = Float32Array.from(randomValues(seeded(4), 12, 2));
-    expect(Array.from(await run(pruned, x, [1, 3, 2, 2]))).toEqual(Array.from(await run(byHand, x, [1, 3, 2, 2])));
+    expect(Array.from(await runModel(pruned, x, [1, 3, 2, 2]))).toEqual(Array.from(await runModel(byHand, x, [1, 3, 2, 2])));
   });
 });
 
@@ -216,7 +199,7 @@ describe('weights stored int8 behind DequantizeLinear', () => {
     expect(initOf(pruned, 'sb')).toEqual(initOf(model, 'sb'));
     expect(initOf(pruned, 'zb')).toEqual(initOf(model, 'zb'));
     const x = Float32Array.from(randomValues(seeded(9), 12, 2));
-    const [got, want] = [await run(pruned, x, [1, 3, 2, 2]), await run(build([0, 3]), x, [1, 3, 2, 2])];
+    const [got, want] = [await runModel(pruned, x, [1, 3, 2, 2]), await runModel(build([0, 3]), x, [1, 3, 2, 2])];
     expect(Array.from(got)).toEqual(Array.from(want));
     // When something else reads the scale and zero point, the DequantizeLinear gets sliced copies in
     // inputs 1 and 2; the other reader keeps the originals.
@@ -227,7 +210,7 @@ describe('weights stored int8 behind DequantizeLinear', () => {
     expect([inputsOf('seen_s'), inputsOf('seen_z')]).toEqual([['sa'], ['za']]);
     expect(values(initOf(both, 'sa_pruned'))).toEqual([Math.fround(0.01), Math.fround(0.04)]);
     expect(initOf(both, 'sa')).toEqual(initOf(shared, 'sa'));
-    expect(Array.from(await run(both, x, [1, 3, 2, 2]))).toEqual(Array.from(want));
+    expect(Array.from(await runModel(both, x, [1, 3, 2, 2]))).toEqual(Array.from(want));
   });
 });
 

@@ -8,36 +8,19 @@
  * from the kept channels.
  */
 import { create } from '@bufbuild/protobuf';
-import * as ort from 'onnxruntime-node';
 import { TensorProtoSchema, ValueInfoProtoSchema, type TensorProto } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { EdgefoldError } from '../errors.ts';
 import { buildModel, node, tensorInfo } from '../onnx/builder.ts';
-import { encodeModel, type ModelProto, type ValueInfoProto } from '../onnx/model.ts';
-import { DataType, floatTensor, int64Tensor, tensorDims, tensorValues } from '../onnx/tensor.ts';
+import type { ModelProto } from '../onnx/model.ts';
+import { DataType, floatTensor, int64Tensor, tensorDims } from '../onnx/tensor.ts';
 import { analyzeChannels, applyPruning } from './index.ts';
 import { randomValues, residualModel, seeded } from './testing.ts';
+import { declared, initOf, runModel, values } from './surgery-testing.ts';
 
-ort.env.logLevel = 'error';
 
-async function run(model: ModelProto, x: Float32Array, dims: number[]): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3, graphOptimizationLevel: 'disabled' });
-  try {
-    return (await session.run({ x: new ort.Tensor('float32', x, dims) })).y.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
 
-const initOf = (m: ModelProto, name: string) => {
-  const t = m.graph!.initializer.find((i) => i.name === name);
-  if (!t) throw new Error(`no initializer ${name}`);
-  return t;
-};
-const values = (t: TensorProto) => Array.from(tensorValues(t));
 const inputsOf = (m: ModelProto, name: string) => m.graph!.node.find((n) => n.name === name)!.input;
-const declared = (info: ValueInfoProto | undefined) =>
-  info?.type?.value.case === 'tensorType' ? info.type.value.value.shape?.dim.map((d) => d.value.value) : undefined;
 const int8Tensor = (name: string, dims: number[], v: number[]) =>
   create(TensorProtoSchema, { name, dataType: DataType.INT8, dims: dims.map(BigInt), rawData: new Uint8Array(Int8Array.from(v).buffer) });
 const int8Of = (m: ModelProto, name: string) => Array.from(new Int8Array(initOf(m, name).rawData.slice().buffer));
@@ -107,7 +90,7 @@ describe('a Sum with two per-channel constants', () => {
     expect([values(initOf(pruned, 'c2')), tensorDims(initOf(pruned, 'c2'))]).toEqual([[-2, -0.5], [2, 1, 1]]);
     // wb keeps input channels 1 and 3 of each filter: [-2, 3] and [2, -0.5]
     expect(values(initOf(pruned, 'wb'))).toEqual([-2, 3, 2, -0.5]);
-    expect(Array.from(await run(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await run(build([1, 3]), X4, [1, 3, 2, 2])));
+    expect(Array.from(await runModel(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await runModel(build([1, 3]), X4, [1, 3, 2, 2])));
   });
 });
 
@@ -168,7 +151,7 @@ describe('an FC layer producing the pruned features: weight axis by op and trans
       if (v.bias === '[1]') expect([values(initOf(pruned, 'b1')), tensorDims(initOf(pruned, 'b1'))]).toEqual([[0.75], [1]]);
       if (v.bias === '[3]') expect([values(initOf(pruned, 'b1')), tensorDims(initOf(pruned, 'b1'))]).toEqual([[0.5, 2], [2]]);
       if (v.bias === '[1,3]') expect([values(initOf(pruned, 'b1')), tensorDims(initOf(pruned, 'b1'))]).toEqual([[0.5, 2], [1, 2]]);
-      expect(Array.from(await run(pruned, X, [2, 4]))).toEqual(Array.from(await run(build(v, [0, 2]), X, [2, 4])));
+      expect(Array.from(await runModel(pruned, X, [2, 4]))).toEqual(Array.from(await runModel(build(v, [0, 2]), X, [2, 4])));
     });
   }
 });
@@ -211,7 +194,7 @@ describe('one weight shared by two convs whose edits arrive in opposite orders',
     expect(values(initOf(pruned, 'w'))).toEqual([1, 3, 7, 9]);
     expect(pruned.graph!.initializer.map((t) => t.name)).toEqual(['ws', 'w', 'wz']);
     expect([inputsOf(pruned, 'P')[1], inputsOf(pruned, 'Q')[1]]).toEqual(['w', 'w']);
-    expect(Array.from(await run(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await run(build([0, 2]), X4, [1, 3, 2, 2])));
+    expect(Array.from(await runModel(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await runModel(build([0, 2]), X4, [1, 3, 2, 2])));
   });
 });
 
@@ -266,7 +249,7 @@ describe('DequantizeLinear scales on and off the sliced axis', () => {
     expect(int8Of(pruned, 'qc')).toEqual([-3, 2, 2, -3]);
     expect(initOf(pruned, 'sc')).toEqual(initOf(model, 'sc'));
     expect(initOf(pruned, 'zc')).toEqual(initOf(model, 'zc'));
-    expect(Array.from(await run(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await run(build([0, 3], [1, 2]), X4, [1, 3, 2, 2])));
+    expect(Array.from(await runModel(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await runModel(build([0, 3], [1, 2]), X4, [1, 3, 2, 2])));
   });
 });
 
@@ -341,7 +324,7 @@ describe('a Reshape target shared by two Reshapes', () => {
     expect([target('reshapeA'), target('reshapeB')]).toEqual([[-1, 8], [-1, 4]]);
     expect(inputsOf(pruned, 'reshapeA')[1]).not.toBe(inputsOf(pruned, 'reshapeB')[1]);
     expect(values(initOf(pruned, 'target'))).toEqual([-1, 16]); // the original, now unread, is left as it was
-    expect(Array.from(await run(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await run(build([0, 3], [1], false), X4, [1, 3, 2, 2])));
+    expect(Array.from(await runModel(pruned, X4, [1, 3, 2, 2]))).toEqual(Array.from(await runModel(build([0, 3], [1], false), X4, [1, 3, 2, 2])));
   });
 });
 
