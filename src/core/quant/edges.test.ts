@@ -144,6 +144,7 @@ describe('calibrate() on asymmetric signed ranges', () => {
     expect(zero.tensors.x.hist[0]).toBe(3);
     expect(zero.tensors.x.absMax).toBe(0);
     await expect(calibrate(model, ['x'], fixedSource([]), encodeModel)).rejects.toThrow(/calibration data is empty/);
+    await expect(calibrate(model, ['x'], fixedSource([]), encodeModel)).rejects.toMatchObject({ code: 'bad-input', field: 'calibration' });
   });
 
   it('percentile: the clip lands inside the bin that crosses the target count', async () => {

@@ -16,6 +16,7 @@ import { biasToInt, chooseScale, quantizeWeights, sqnr } from './grid.ts';
 import { nonNegative, quantizeModel, type LayerQuantSpec, type QuantizeOptions } from './quantize.ts';
 import { calibrate, type BatchSource } from './calibrate.ts';
 import { encodeModel } from '../onnx/model.ts';
+import type { EdgefoldError } from '../errors.ts';
 
 /** Statistics of a tensor whose values all lie in one histogram bin (enough for minmax). */
 function stats(min: number, max: number, count = 4): TensorStats {
@@ -226,6 +227,26 @@ describe('quantizeModel report, by hand', () => {
     // weights only at opset 10 in float format: fine
     expect(quantizeModel(gemmModel(10), options({ fc: spec(4, null) })).report.layers).toHaveLength(1);
     expect(() => quantizeModel(gemmModel(), options({ fc: spec(4, 8) }, { calibration: undefined }))).toThrow(/calibration statistics for tensor "x"/);
+  });
+
+  it('each refusal carries the error code and the config field a user fixes', () => {
+    const refusal = (run: () => unknown): { code: string; field?: string } => {
+      try {
+        run();
+      } catch (e) {
+        const { code, field } = e as EdgefoldError;
+        return { code, field };
+      }
+      throw new Error('not refused');
+    };
+    const bad = (field: string) => ({ code: 'bad-input', field });
+    expect(refusal(() => quantizeModel(gemmModel(), options({ nope: spec(4, null) })))).toEqual(bad('layers.nope'));
+    expect(refusal(() => quantizeModel(gemmModel(12), options({ fc: spec(4, null) }, { format: 'qcdq' })))).toEqual({ code: 'unsupported', field: 'quant.format' });
+    expect(refusal(() => quantizeModel(gemmModel(), options({ fc: spec(4, 8, { rounding: 'floor' }) }, { format: 'qcdq' })))).toEqual(bad('quant.format'));
+    expect(refusal(() => quantizeModel(gemmModel(), options({ fc: spec(9, null) }, { format: 'int8-qdq' })))).toEqual(bad('quant.format'));
+    expect(refusal(() => quantizeModel(gemmModel(), options({ fc: spec(4, 10) }, { format: 'qcdq' })))).toEqual(bad('quant.format'));
+    expect(refusal(() => quantizeModel(gemmModel(10), options({ fc: spec(4, 8) })))).toEqual({ code: 'unsupported', field: 'quant.activationBits' });
+    expect(refusal(() => quantizeModel(gemmModel(), options({ fc: spec(4, 8) }, { calibration: undefined })))).toEqual(bad('calibration'));
   });
 });
 
