@@ -7,27 +7,20 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { countStatus, emptyTally, scoreOf } from './mutation-score.mjs';
 
 const FOLDERS = ['hw', 'quant', 'graph', 'prune', 'sensitivity', 'train'];
 const requested = (process.env.MUTATION_SCOPE ?? '').split(',').filter(Boolean);
 const folders = requested.length ? requested : FOLDERS;
 const strykerArgs = process.argv.slice(2);
 
-/** Stryker's score: detected (killed + timed out) over valid (detected + survived + no coverage). */
+/** A folder's tally and score from its Stryker JSON report. */
 function score(reportPath) {
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
-  const n = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
-  for (const file of Object.values(report.files)) {
-    for (const m of file.mutants) {
-      if (m.status === 'Killed') n.killed++;
-      else if (m.status === 'Timeout') n.timeout++;
-      else if (m.status === 'Survived') n.survived++;
-      else if (m.status === 'NoCoverage') n.noCoverage++;
-    }
-  }
-  const detected = n.killed + n.timeout;
-  const valid = detected + n.survived + n.noCoverage;
-  return { ...n, valid, score: valid ? (100 * detected) / valid : null };
+  const tally = emptyTally();
+  for (const file of Object.values(report.files)) for (const m of file.mutants) countStatus(tally, m.status);
+  const { valid, score } = scoreOf(tally);
+  return { ...tally, valid, score };
 }
 
 const rows = [];

@@ -5,6 +5,7 @@
 // compile errors and ignored mutants are left out.
 import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import { countStatus, emptyTally, scoreOf } from './mutation-score.mjs';
 
 const [file, flag] = process.argv.slice(2);
 if (!file) {
@@ -13,15 +14,7 @@ if (!file) {
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const rows = new Map();
-const add = (key, status) => {
-  const r = rows.get(key) ?? { killed: 0, survived: 0, noCoverage: 0, timeout: 0, other: 0 };
-  if (status === 'Killed') r.killed++;
-  else if (status === 'Survived') r.survived++;
-  else if (status === 'NoCoverage') r.noCoverage++;
-  else if (status === 'Timeout') r.timeout++;
-  else r.other++;
-  rows.set(key, r);
-};
+const add = (key, status) => rows.set(key, countStatus(rows.get(key) ?? emptyTally(), status));
 const survivors = [];
 for (const [path, f] of Object.entries(report.files)) {
   const rel = relative(process.cwd(), path) || path;
@@ -35,11 +28,7 @@ for (const [path, f] of Object.entries(report.files)) {
     }
   }
 }
-const pct = (r) => {
-  const detected = r.killed + r.timeout;
-  const valid = detected + r.survived + r.noCoverage;
-  return valid ? ((100 * detected) / valid).toFixed(1) : '-';
-};
+const pct = (r) => scoreOf(r).score?.toFixed(1) ?? '-';
 console.log('scope'.padEnd(52), 'mutants killed timeout survived nocov  score');
 for (const [key, r] of [...rows].sort(([a], [b]) => (a === 'total' ? 1 : b === 'total' ? -1 : a.localeCompare(b)))) {
   const n = r.killed + r.timeout + r.survived + r.noCoverage;

@@ -12,6 +12,10 @@ export function verilogName(name: string): string {
 /** Bits to count 0..n-1 (at least 1). */
 export const clog2 = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+/** Least common multiple of two positive integers (width converters' element and bit widths). */
+export const lcm = (a: number, b: number): number => (a * b) / gcd(a, b);
+
 /** Bits of a signed integer holding every value of `values` (at least 2). */
 export function signedBits(values: ArrayLike<number>): number {
   let bits = 2;

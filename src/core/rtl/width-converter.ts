@@ -10,15 +10,13 @@
  *   last input word of each L loads the down register together with them.
  * One word per cycle on the slower side; element 0 in the low bits.
  */
-import { clog2, wireStreamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, lcm as leastCommonMultiple, wireStreamPorts, type EmittedModule } from './verilog.ts';
 
 export type WidthConverterForm = 'up' | 'down' | 'lcm';
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
 /** The converter's form and sizes (elements): what the emitter builds and the estimate counts. */
 export function widthConverterLayout(inElements: number, outElements: number) {
-  const lcm = (inElements * outElements) / gcd(inElements, outElements);
+  const lcm = leastCommonMultiple(inElements, outElements);
   const form: WidthConverterForm = lcm === outElements ? 'up' : lcm === inElements ? 'down' : 'lcm';
   /** Input words per lcm-group (up stage) and output words per lcm-group (down stage). */
   const inPerGroup = lcm / inElements;

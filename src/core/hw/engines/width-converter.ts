@@ -20,6 +20,7 @@
  */
 import { calibrate, type Features } from '../calibration.ts';
 import { emitWidthConverter, widthConverterLayout, widthConverterRegisterBits } from '../../rtl/width-converter.ts';
+import { lcm } from '../../rtl/verilog.ts';
 import type { EngineCost, EngineDevice } from '../types.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 
@@ -31,16 +32,12 @@ export interface WidthConverterShape {
   inWords: number;
 }
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
 /** FINN lut_estimation of the DWC, on stream widths in bits. */
 export function finnDwcLuts(inWidth: number, outWidth: number): number {
-  const min = Math.min(inWidth, outWidth);
-  const max = Math.max(inWidth, outWidth);
-  const lcm = (max * min) / gcd(max, min);
+  const common = lcm(inWidth, outWidth);
   let luts = 0;
-  if (inWidth !== lcm) luts += Math.abs(Math.ceil(Math.log2(inWidth / lcm))) + lcm;
-  if (lcm !== outWidth) luts += Math.abs(Math.ceil(Math.log2(lcm / outWidth))) + outWidth;
+  if (inWidth !== common) luts += Math.abs(Math.ceil(Math.log2(inWidth / common))) + common;
+  if (common !== outWidth) luts += Math.abs(Math.ceil(Math.log2(common / outWidth))) + outWidth;
   return luts;
 }
 
