@@ -21,12 +21,15 @@ export interface GlobalPoolParams {
   requant: Requant;
 }
 
+/** Bits of a global pool's per-channel sum: the activation plus clog2(H*W) plus a sign bit (the estimate counts the same). */
+export const globalPoolSumBits = (actBits: number, pixels: number): number => actBits + clog2(pixels) + 1;
+
 export function emitGlobalPool(p: GlobalPoolParams): EmittedModule {
   const { name, channels: C, pe, actBits: AB, requant: r } = p;
   if (C % pe !== 0) throw new RangeError(`${name}: PE ${pe} does not divide ${C} channels`);
   const CF = C / pe;
   const P = p.inDim[0] * p.inDim[1];
-  const SUMW = AB + clog2(P) + 1;
+  const SUMW = globalPoolSumBits(AB, P);
   const PW = SUMW + MULTIPLIER_BITS + 1;
   const OB = r.out.bits;
   const m = r.multiplier[0];

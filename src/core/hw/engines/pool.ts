@@ -15,7 +15,7 @@
  */
 import { lutram64 } from '../memory.ts';
 import type { EngineCost, EngineDevice } from '../types.ts';
-import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool, type GlobalPoolParams, type MaxPoolParams } from '../../rtl/pool.ts';
+import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool, globalPoolSumBits, type GlobalPoolParams, type MaxPoolParams } from '../../rtl/pool.ts';
 import { MULTIPLIER_BITS } from '../../rtl/integer.ts';
 import { clog2 } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
@@ -137,7 +137,7 @@ export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe:
 export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, actBits: number, pe: number, outBits = actBits): { lut: Features; ff: Features } {
   const cf = channels / pe;
   const pixels = inDim[0] * inDim[1];
-  const sumBits = actBits + clog2(pixels) + 1;
+  const sumBits = globalPoolSumBits(actBits, pixels);
   const prodBits = sumBits + MULTIPLIER_BITS + 1;
   return {
     lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
@@ -153,7 +153,7 @@ export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, a
  */
 export function globalAccPoolDsp({ inDim }: GlobalAccPoolShape, actBits: number, pe: number, device?: EngineDevice): number {
   if (!device || device.dspType === 'generic') return 0;
-  const sumBits = actBits + clog2(inDim[0] * inDim[1]) + 1;
+  const sumBits = globalPoolSumBits(actBits, inDim[0] * inDim[1]);
   return pe * dspPerProduct(sumBits, MULTIPLIER_BITS + 1, device.dspMultiplier);
 }
 
