@@ -16,6 +16,7 @@ import { badInput } from '../errors.ts';
 import catalog from './devices.json';
 import { calibrationFamily } from './calibration.ts';
 import type { DspType, EngineDevice } from './types.ts';
+import { MEMORY_LIBRARIES, type MemoryLibrary } from './yosys-memory.ts';
 
 export interface BramBlock {
   /** Size of one block in Kbit (36 for Xilinx RAMB36, 9/32 for Anlogic, 18 for Gowin BSRAM). */
@@ -42,6 +43,8 @@ export interface Device {
   /** RAMB18-equivalent count (18 Kbit units). */
   bram18: number | null;
   uram: number | null;
+  /** The Yosys memory library the device's memories are counted with (EngineDevice.memoryLibrary); absent: FINN's rules. */
+  memoryLibrary?: MemoryLibrary;
   staticPowerW: number | null;
   processNm: number | null;
   /** False when the numbers were not re-read from the vendor's data sheet. */
@@ -83,6 +86,7 @@ export function toEngineDevice(device: Device): EngineDevice {
     bram18: device.bram18,
     dsp: device.dsp,
     uram: device.uram,
+    ...(device.memoryLibrary ? { memoryLibrary: device.memoryLibrary } : {}),
     ...(calibrationFamily(device) ? { calibration: calibrationFamily(device)! } : {}),
   };
 }
@@ -150,6 +154,10 @@ export function validateDevice(input: unknown, where = 'custom device', custom =
   });
   let bram18 = count('bram18');
   if (bram18 === null && bram.length > 0) bram18 = Math.floor(bram.reduce((s, b) => s + b.blockKb * b.count, 0) / 18);
+  const memoryLibrary = input.memoryLibrary;
+  if (memoryLibrary !== undefined && !(MEMORY_LIBRARIES as readonly unknown[]).includes(memoryLibrary)) {
+    throw badInput(`${label}: "memoryLibrary" must be one of ${MEMORY_LIBRARIES.join(', ')} or absent (FINN's rules), got ${JSON.stringify(memoryLibrary)}.`, field('memoryLibrary'));
+  }
   const staticPowerW = input.staticPowerW ?? null;
   if (staticPowerW !== null && (typeof staticPowerW !== 'number' || !(staticPowerW >= 0 && staticPowerW < 100))) {
     throw badInput(`${label}: "staticPowerW" must be a number of watts (0-100) or null, got ${JSON.stringify(staticPowerW)}.`, field('staticPowerW'));
@@ -179,6 +187,7 @@ export function validateDevice(input: unknown, where = 'custom device', custom =
     bram,
     bram18,
     uram: count('uram'),
+    ...(memoryLibrary ? { memoryLibrary: memoryLibrary as MemoryLibrary } : {}),
     staticPowerW: staticPowerW as number | null,
     processNm: count('processNm', { positive: true }),
     verified: input.verified === true,

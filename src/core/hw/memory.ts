@@ -6,6 +6,8 @@
  * util/basic.py (memutil / mem_primitives_versal). Re-implemented, not copied.
  */
 
+import { yosysMemory, type MemoryLibrary } from './yosys-memory.ts';
+
 const ceil = Math.ceil;
 
 /**
@@ -114,6 +116,15 @@ export function minWastePrimitive(
 export function uramBlocks(width: number, depth: number): number {
   if (width <= 0 || depth <= 0) return 0;
   return ceil(width / 72) * ceil(depth / 4096);
+}
+
+/**
+ * Block count of a read-only memory (weights, requantiser parameters) placed in block RAM: the
+ * block mix Yosys 0.23 chooses when the device names its memory library (yosys-memory.ts), else
+ * the FINN rule the engine uses.
+ */
+export function romBlockRule(library: MemoryLibrary | undefined, finnRule: (width: number, depth: number) => number): (width: number, depth: number) => number {
+  return library ? (width, depth) => yosysMemory(library, depth, width, true, 'block').bram18 : finnRule;
 }
 
 /**

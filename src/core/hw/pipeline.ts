@@ -33,6 +33,9 @@ export interface EngineRow extends EngineCost {
   fillCycles: number;
 }
 
+/** Block RAM sums to 0.01 RAMB18: Anlogic blocks count 0.5 and 32/18 (yosys-memory.ts), whose float sums drift. */
+const hundredths = (x: number) => Math.round(x * 100) / 100;
+
 export interface FifoRow {
   from: string;
   to: string;
@@ -413,7 +416,7 @@ function totalsPass(
       config: configs[li],
       cycles,
       dsp,
-      bram18,
+      bram18: hundredths(bram18),
       uram,
       lut: Math.round(lut6 * factor),
       ff,
@@ -427,6 +430,8 @@ function totalsPass(
   totals.lut = Math.round(lut6Total * factor);
   totals.fifoLut = Math.round(totals.fifoLut);
   totals.widthConverterLut = Math.round(totals.widthConverterLut);
+  totals.bram18 = hundredths(totals.bram18);
+  totals.fifoBram18 = hundredths(totals.fifoBram18);
   totals.bramDevice = bramInDeviceBlocks(totals.bram18, device);
   return { rows, totals, unmapped, macs };
 }

@@ -4,6 +4,7 @@
  * docs/hardware-model.md.
  */
 import type { LayerKind } from '../graph/layer.ts';
+import type { MemoryLibrary } from './yosys-memory.ts';
 
 /** Where multipliers go: LUT fabric, DSP blocks, or chosen by bit width (FINN's rule). */
 export type MulStyle = 'auto' | 'lut' | 'dsp';
@@ -39,6 +40,11 @@ export interface EngineDevice {
   bram18: number | null;
   dsp: number | null;
   uram: number | null;
+  /**
+   * The Yosys 0.23 memory library whose choice the block RAM count follows for weight ROMs,
+   * requantiser parameters and FIFOs (yosys-memory.ts); absent: FINN's RAMB18 rules.
+   */
+  memoryLibrary?: MemoryLibrary;
   /** The family whose synthesis-calibrated LUT/FF coefficients apply (calibration.ts); absent: FINN priors. */
   calibration?: 'xilinx' | 'gowin' | 'anlogic';
 }

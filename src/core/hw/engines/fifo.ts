@@ -14,6 +14,7 @@
  * edgefold adds them (depths from the heuristic in pipeline.ts).
  */
 import { ramb18 } from '../memory.ts';
+import { yosysMemory, type MemoryLibrary } from '../yosys-memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitFifo } from '../../rtl/fifo.ts';
@@ -44,6 +45,7 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
     notes: [],
   };
   if (depth <= 2 || width <= 0) return { ...base, notes: ['no FIFO (depth <= 2)'] };
+  if (device.memoryLibrary) return generatedFifoCost(depth, width, device, device.memoryLibrary, base);
   if (depth <= MAX_QSRL_DEPTH) {
     const lut = 2 * Math.ceil(Math.log2(depth)) + Math.ceil(depth / 32) * Math.ceil(width / 2);
     const f = fifoFeatures(depth, width, 'lutram');
@@ -63,6 +65,28 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
       ff: width + 2 * address,
       notes: [`Vivado FIFO ${d} x ${width} b in ${mem === 'bram' ? `${bramOption} RAMB18` : 'LUTRAM'}`],
     },
+    device.calibration,
+    'fifo',
+    f.lut,
+    f.ff,
+  );
+}
+
+/**
+ * The generated FIFO (rtl/fifo.ts: `depth` words, one write and one read port, no ram_style) where
+ * Yosys 0.23 puts it on the device's memory library (yosys-memory.ts): block RAM, LUT RAM or
+ * registers by memory_libmap's cost; FINN's Q_srl / Vivado-FIFO split at depth 256 does not apply
+ * to it. LUT and FF as the calibration counts a FIFO in that memory.
+ */
+function generatedFifoCost(depth: number, width: number, device: EngineDevice, library: MemoryLibrary, base: EngineCost): EngineCost {
+  const m = yosysMemory(library, depth, width, false);
+  const inBlocks = m.kind === 'block';
+  const address = 2 * Math.ceil(Math.log2(depth));
+  const lutOption = Math.ceil(depth / 32) * Math.ceil(width / 2);
+  const f = fifoFeatures(depth, width, inBlocks ? 'bram' : 'lutram');
+  const where = inBlocks ? `${m.count} ${m.cell} (${m.bram18} RAMB18 eq.)` : m.kind === 'distributed' ? `${m.count} ${m.cell} LUT RAM` : 'registers';
+  return calibrate(
+    { ...base, bram18: m.bram18, lut: address + (inBlocks ? 0 : lutOption), ff: width + address, notes: [`FIFO ${depth} x ${width} b as generated, Yosys ${library} library: ${where}`] },
     device.calibration,
     'fifo',
     f.lut,

@@ -13,7 +13,7 @@
  * 'lutram' and 'bram' styles reproduce FINN's choice restricted to that primitive);
  * comparator logic (PE * B * threshold bits LUTs) and FF are ours.
  */
-import { lutram64, minWastePrimitive, ramb18 } from '../memory.ts';
+import { lutram64, minWastePrimitive, ramb18, romBlockRule } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 import type { Requant } from '../../rtl/integer.ts';
@@ -101,7 +101,7 @@ export function requantCost(
   const scaleBits = 16;
   const paramWidth = pe * (scaleBits + T);
   const mem = resolveWeightMem(memStyle, cf);
-  const bram18 = mem === 'bram' ? ramb18(paramWidth, cf) : 0;
+  const bram18 = mem === 'bram' ? romBlockRule(device.memoryLibrary, ramb18)(paramWidth, cf) : 0;
   const memLuts = mem === 'lutram' ? lutram64(paramWidth, cf) : 0;
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
   const dsp = mul === 'dsp' ? pe * dspPerProduct(T, scaleBits, device.dspMultiplier) : 0;
