@@ -4,7 +4,7 @@
  * exact and within one block per family and kind, held-out rows, next to the estimate stored when
  * the row was synthesized. Lists the held-out rows that miss.
  *
- * Run: node --import tsx tools/synth/bram-check.ts [--grid tools/synth/grid-results.json]
+ * Run: node --import tsx tools/synth/bram-check.ts [--grid tools/synth/grid-results.json] [--all]  (--all: the fitting half too)
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,7 +16,7 @@ import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
 import { FAMILIES } from '../../src/core/synth/families.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' } } });
+const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, all: { type: 'boolean', default: false } } });
 const rows = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../..', values.grid!), 'utf8')) as { rows: GridRow[] }).rows;
 
 /** The estimate grid.ts makes for a row (its `build`), block RAM only. */
@@ -38,7 +38,7 @@ function bram18(r: GridRow): number | null {
 
 const tally = new Map<string, { n: number; exact: number; within: number; storedExact: number; storedWithin: number }>();
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol + 1e-9;
-for (const r of rows.filter((x) => x.heldOut)) {
+for (const r of rows.filter((x) => values.all || x.heldOut)) {
   const now = bram18(r);
   if (now === null) continue;
   const t = tally.get(`${r.family}/${r.kind}`) ?? { n: 0, exact: 0, within: 0, storedExact: 0, storedWithin: 0 };
@@ -51,4 +51,4 @@ for (const r of rows.filter((x) => x.heldOut)) {
   tally.set(`${r.family}/${r.kind}`, t);
   if (!close(now, s, 0)) console.log(`miss ${r.id}: estimated ${now} (stored ${r.estimated.bram18}), synthesized ${s}`);
 }
-for (const [key, t] of tally) console.log(`${key.padEnd(16)} held out ${t.n}: BRAM18 exact ${t.exact}/${t.n}, within one block ${t.within}/${t.n} (estimate stored with the grid: ${t.storedExact}/${t.n}, ${t.storedWithin}/${t.n})`);
+for (const [key, t] of tally) console.log(`${key.padEnd(16)} ${values.all ? "all" : "held out"} ${t.n}: BRAM18 exact ${t.exact}/${t.n}, within one block ${t.within}/${t.n} (estimate stored with the grid: ${t.storedExact}/${t.n}, ${t.storedWithin}/${t.n})`);
