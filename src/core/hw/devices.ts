@@ -93,7 +93,8 @@ export function toEngineDevice(device: Device): EngineDevice {
 
 /** How many of the device's own blocks a RAMB18 count is, by capacity (e.g. "14 x 36 Kb"). */
 export function bramInDeviceBlocks(bram18: number, device: Device): string {
-  if (device.bram.length !== 1) return `${bram18 * 18} Kb`;
+  // To 0.01 Kb: Anlogic block counts are fractional RAMB18 equivalents (yosys-memory.ts).
+  if (device.bram.length !== 1) return `${Math.round(bram18 * 18 * 100) / 100} Kb`;
   const { blockKb } = device.bram[0];
   return `${Math.ceil((bram18 * 18) / blockKb)} x ${blockKb} Kb`;
 }
