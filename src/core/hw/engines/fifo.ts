@@ -18,7 +18,7 @@ import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitFifo } from '../../rtl/fifo.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
-import { calibrate, type Features } from '../calibration.ts';
+import { calibrate, type CalibrationFamily, type Features } from '../calibration.ts';
 
 export const MAX_QSRL_DEPTH = 256;
 
@@ -46,7 +46,7 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
   if (depth <= 2 || width <= 0) return { ...base, notes: ['no FIFO (depth <= 2)'] };
   if (depth <= MAX_QSRL_DEPTH) {
     const lut = 2 * Math.ceil(Math.log2(depth)) + Math.ceil(depth / 32) * Math.ceil(width / 2);
-    const f = fifoFeatures(depth, width, 'lutram');
+    const f = fifoFeatures(depth, width, 'lutram', device.calibration);
     return calibrate({ ...base, lut, ff: width + 2 * Math.ceil(Math.log2(depth)), notes: [`Q_srl FIFO ${depth} x ${width} b`] }, device.calibration, 'fifo', f.lut, f.ff);
   }
   const d = 2 ** Math.ceil(Math.log2(depth));
@@ -54,7 +54,7 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
   const bramOption = ramb18(width, d);
   const lutOption = Math.ceil(d / 32) * Math.ceil(width / 2);
   const mem = memStyle === 'auto' ? cheaperMemory(lutOption, bramOption, device) : memStyle;
-  const f = fifoFeatures(depth, width, mem);
+  const f = fifoFeatures(depth, width, mem, device.calibration);
   return calibrate(
     {
       ...base,
@@ -71,18 +71,36 @@ export function fifoCost(depth: number, width: number, device: EngineDevice, mem
 }
 
 /**
- * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (a circular buffer
- * with a combinational read): stored bits when the estimate keeps them in LUTs and they are under
- * 2 Kbit (or 32 words deep) and their depth (read multiplexer across LUTRAM blocks), the word width, the pointer bits, and for larger buffers their word
- * width again (Yosys 0.23 on Gowin put the grid's FIFOs deeper than 32 words and of >= 2,048 bits
- * in block RAM with a word of output registers and bypass logic beside it); registers: pointers and count, that output word.
+ * Whether Yosys 0.23 puts the generated FIFO's buffer (no placement stated) in block RAM, by
+ * family, as the fitting half of the synthesis grid shows it (tools/synth/grid-results.json):
+ * Gowin and Anlogic from 2,048 bits when deeper than 32 words; Xilinx only from 128 words deep and
+ * above 3,072 bits (the fitting half has 64-word FIFOs of 4,096 bits and a 128 x 16 one of 2,048
+ * bits in LUTRAM, 128 x 32, 256 x 16 and 512 x 8, 4,096 bits each, in block RAM; 3,072 is the
+ * midpoint).
  */
-export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
-  const addr = Math.ceil(Math.log2(depth));
+export function fifoInBlockRam(depth: number, width: number, family?: CalibrationFamily): boolean {
   const bits = depth * width;
-  const large = depth > 32 && bits >= 2048;
+  return family === 'xilinx' ? depth >= 128 && bits > 3072 : depth > 32 && bits >= 2048;
+}
+
+/** Words per LUTRAM primitive the read multiplexer joins (Gowin RAM16SDP, Anlogic EG_LOGIC_DRAM16X4: 16 words). */
+const LUTRAM_BANK_WORDS = 16;
+
+/**
+ * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (`rtl/fifo.ts`: a
+ * circular buffer with a combinational read, write / read pointers and a count). LUT: `one`
+ * (handshake), `addr` (pointer and count bits: incrementers, wrap compares, full / empty), and
+ * either, for a buffer in LUTs, `lutBits` (stored bits) and `lutMux` (the read multiplexer: one
+ * 2:1 mux per word bit for each further 16-word LUTRAM bank), or, for a buffer Yosys puts in block
+ * RAM (`fifoInBlockRam`), `bram` = 1 (the read-port bypass and address logic Yosys adds around a
+ * block RAM with a combinational read) and `largeWidth` = word bits (the bypass multiplexer).
+ * Registers: pointers and count (`addr`), and with block RAM the word of output registers.
+ */
+export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram', family?: CalibrationFamily): { lut: Features; ff: Features } {
+  const addr = Math.ceil(Math.log2(depth));
+  const large = mem === 'bram' || fifoInBlockRam(depth, width, family);
   return {
-    lut: { one: 1, width, lutBits: mem === 'lutram' && !large ? bits : 0, lutDepth: mem === 'lutram' && !large ? depth : 0, addr, largeWidth: large ? width : 0 },
+    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / LUTRAM_BANK_WORDS) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0 },
     ff: { one: 1, addr, largeWidth: large ? width : 0 },
   };
 }
