@@ -211,6 +211,16 @@ describe('FIFO calibrated cost', () => {
     expect(fifoCost(64, 32, GOWIN).ff).toBe(54);
   });
 
+  it('xilinx (LUT fit applied since session 11): LUT6 straight from the fit, block RAM from 128 words and above 3,072 bits', () => {
+    const XILINX: EngineDevice = { ...Z7, calibration: 'xilinx' };
+    // 32 x 8 in LUTRAM: 5.8987 x 5 + 0.0162 x 256 + 0.121 x 8 = 34.6087 LUT6 (the fit is in LUT6: nothing to divide); FF 9.3501 + 2.4515 x 5 = 21.6076 -> 22
+    expect(fifoCost(32, 8, XILINX)).toMatchObject({ lut: 34.6087, ff: 22 });
+    // 256 x 32 = 8,192 bits: block RAM on Xilinx: 5.8987 x 8 + 12.4973 + 0.9677 x 32 = 90.6533; FF 9.3501 + 2.4515 x 8 + 0.9466 x 32 = 59.2533 -> 59
+    const big = fifoCost(256, 32, XILINX);
+    expect(big.lut).toBeCloseTo(90.6533, 9);
+    expect(big.ff).toBe(59);
+  });
+
   it('anlogic Vivado FIFO (deeper than 256): the features take the memory the estimate chose', () => {
     // 257 x 4 = 1,028 bits: LUTRAM; addr ceil(log2 257) = 9; read mux 4 x (ceil(257 / 16) - 1) = 4 x 16 = 64. Depth rounded to 512:
     // LUTRAM 16 x 2 = 32 LUTs (32 / 12250 = 0.0026) vs 1 RAMB18 (1 / 60 = 0.017): LUTRAM.
