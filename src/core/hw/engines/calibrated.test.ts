@@ -5,7 +5,9 @@
  * family, from the coefficients of tools/synth/calibration-report.json (copied here by hand; the
  * same numbers as src/core/hw/calibration.json, Yosys 0.23, refit 2026-12-04 on the merged session-8 grid). Anlogic applies the LUT
  * fit (in device LUTs, divided by 1.6 LUT per LUT6), Gowin too since session 10 (the per-kind tests
- * below that say "gowin: FF" check the FF only).
+ * below that say "gowin: FF" check the FF only), Xilinx since session 11 for windows, FIFOs,
+ * converters and requantisers (in LUT6). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
+ * re-synthesized).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
  */
