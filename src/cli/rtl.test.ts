@@ -64,6 +64,21 @@ function expectSameConverters(est: ReturnType<typeof estimate>, accelerator: Ret
   expect(est.totals.widthConverterLut).toBeGreaterThan(0);
 }
 
+/**
+ * On a calibrated family (XC7Z020 here) the estimate charges the FIFOs the generator builds: one in
+ * front of every stage, the first included, none between a padding engine and its window (the
+ * generator pads inside the window), and the bypass FIFO of a residual Add.
+ */
+function expectSameFifos(est: ReturnType<typeof estimate>, accelerator: ReturnType<typeof emitAccelerator>) {
+  const charged = est.layers.flatMap((l) => l.fifos.map((f) => (f.bypass ? 'bypass' : 'stream')));
+  const built = [
+    ...accelerator.stages.filter((st) => st.kind === 'fifo').map(() => 'stream'),
+    ...accelerator.stages.flatMap((st) => (st.skip?.path ?? []).filter((m) => m.name.startsWith('fifo_')).map(() => 'bypass')),
+  ];
+  expect(charged.length).toBeGreaterThan(0);
+  expect(charged.sort()).toEqual(built.sort());
+}
+
 describe('integer semantics', () => {
   it('requantises with half-to-even and floor rounding and clips to the output grid', () => {
     const out = { bits: 4, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 15 };
@@ -112,6 +127,7 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     const est = estimate(hw, { stem: { pe: 2, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 4, simd: 2 }, fc: { pe: 3, simd: 4 } }, getDevice('XC7Z020'), 100);
     const accelerator = emitAccelerator(design.net, est, { images });
     expectSameConverters(est, accelerator);
+    expectSameFifos(est, accelerator);
     const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-'));
     await writeDesign(accelerator, dir, reference.inputs);
     const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
@@ -166,6 +182,7 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     expect(est.layers.find((l) => l.name === 'add')!.fifos.find((f) => f.bypass)).toMatchObject({ from: 'stem', depth: 52 });
     expect(accelerator.notes.filter((n) => n.includes('bypass FIFO'))).toEqual([]);
     expectSameConverters(est, accelerator);
+    expectSameFifos(est, accelerator);
     const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-res-'));
     await writeDesign(accelerator, dir, reference.inputs);
     const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);

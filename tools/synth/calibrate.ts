@@ -10,6 +10,7 @@
  * Run: node --import tsx tools/synth/calibrate.ts [--grid tools/synth/grid-results.json] [--min-rows 10] [--apply-lut anlogic,gowin:gpool+maxpool]
  *        [--families gowin,anlogic]  (the families whose coefficients go into the table; others are reported only)
  *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
+ *        [--rows gowin/fifo]  (prints that kind's fitting-half rows one by one: synthesized, fitted, error; held-out rows only in summary)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,7 +28,7 @@ import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 import { maxPoolGridEngine, type GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' } } });
+const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' } } });
 const root = resolve(import.meta.dirname, '../..');
 const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
 const minRows = Number(values['min-rows']);
@@ -142,6 +143,11 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
       const d = set.map((r) => Math.abs(r.estimated[what] - r.synthesized[what]));
       return { exact: `${d.filter((x) => x === 0).length}/${d.length}`, withinOneBlock: `${d.filter((x) => x <= 1).length}/${d.length}`, maxDiff: Math.max(...d) };
     };
+    if (values.rows === key)
+      for (const r of fit) {
+        const [l, f] = [predict(r, 'lut'), predict(r, 'ff')];
+        console.log(`fit row ${r.id}: LUT ${r.synthesized.lut} fitted ${l.toFixed(0)} (${((100 * (l - r.synthesized.lut)) / r.synthesized.lut).toFixed(1)} %), FF ${r.synthesized.ff} fitted ${f.toFixed(0)} (${((100 * (f - r.synthesized.ff)) / r.synthesized.ff).toFixed(1)} %)`);
+      }
     report[key] = {
       rows: { fit: fit.length, heldOut: held.length },
       heldOut: {

@@ -72,7 +72,9 @@ function coefficients(family: CalibrationFamily | undefined, kind: CalibratedKin
  * windows, FIFOs and width converters calibrated too, it brought both whole designs within 5 % of
  * Yosys; on Gowin it first made the default design worse (memories Yosys put in block RAM), and is
  * applied since session 10, once the generator stated the memory placement (both Gowin whole
- * designs within 3 %, docs/hardware-model.md).
+ * designs within 3 %, docs/hardware-model.md); on Xilinx since session 11 for the window, FIFO,
+ * width converter and requantiser, not the MVAU / VVAU, whose LUT-multiplier term is fitted on
+ * 2-bit products only (docs/decisions.md "Session 11").
  */
 export function calibrate(cost: EngineCost, family: CalibrationFamily | undefined, kind: CalibratedKind, lut: Features, ff: Features): EngineCost {
   const c = coefficients(family, kind);

@@ -278,8 +278,16 @@ function streamPass(layers: HwLayer[], plans: Planned[][], fifoDepth: number, de
         // The network input: one element per word (the generator's input stream).
         const inEl = firstInElements(e);
         if (inEl !== 1) convert(li, 'input', to, 1, inEl, layer.bits.actBits, e.cost.inWords * inEl, false);
+        // On a calibrated family the estimate counts the FIFOs the generator builds (rtl/design.ts: one in front of every stage, the first included).
+        if (device.calibration) {
+          const depth = optimizeFifoDepth(fifoDepth);
+          const f = fifo(depth, inEl * layer.bits.actBits);
+          fifosByLayer[li].push({ from: 'input', to, depth, width: inEl * layer.bits.actBits, lut: f.lut, ff: f.ff, bram18: f.bram18, bypass: false });
+        }
       }
-      if (prev) {
+      // ... and none between a padding engine and its window: the generator pads inside the window (the padding's cost is calibrated away there too).
+      const paddedWindow = device.calibration !== undefined && e.spec.kind === 'sliding-window' && prev?.name === `${layer.name}/fmpadding`;
+      if (prev && !paddedWindow) {
         const inEl = (prev.words * prev.elements) / e.cost.inWords;
         if (Number.isInteger(inEl) && inEl !== prev.elements) {
           convert(li, prev.name, to, prev.elements, inEl, prev.bits, prev.words, false);

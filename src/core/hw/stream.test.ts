@@ -423,6 +423,19 @@ describe('a padded conv at the network input', () => {
       ['c/sliding-window', 'c/mvau', 144, 82, 154],
     ]);
   });
+
+  it('on a calibrated family the FIFOs are the generated ones: one in front of the first stage, none between the padding and its window', () => {
+    // The generator (rtl/design.ts) pads inside the window and puts a FIFO in front of every stage, the first included.
+    const conv = layer({ name: 'c', kind: 'conv', kernel: [3, 3], pads: [1, 1, 1, 1], inputShape: [null, 2, 4, 4], outputShape: [null, 4, 4, 4], macs: 18 * 4 * 16 });
+    for (const id of ['GW2A-18', 'EG4S20', 'XC7Z020']) {
+      const e = estimate(hwLayersFromLayerView([conv]), { c: { pe: 4, simd: 18 } }, getDevice(id), 100);
+      // input -> padding: 2 elements of 8 b after the input converter; window -> MVAU: 144 b
+      expect(e.layers[0].fifos.map((f) => [f.from, f.to, f.width])).toEqual([
+        ['input', 'c/fmpadding', 16],
+        ['c/sliding-window', 'c/mvau', 144],
+      ]);
+    }
+  });
 });
 
 describe('estimate warnings', () => {

@@ -5,13 +5,16 @@
  * family, from the coefficients of tools/synth/calibration-report.json (copied here by hand; the
  * same numbers as src/core/hw/calibration.json, Yosys 0.23, refit 2026-12-04 on the merged session-8 grid). Anlogic applies the LUT
  * fit (in device LUTs, divided by 1.6 LUT per LUT6), Gowin too since session 10 (the per-kind tests
- * below that say "gowin: FF" check the FF only).
+ * below that say "gowin: FF" check the FF only), Xilinx since session 11 for windows, FIFOs,
+ * converters and requantisers (in LUT6). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
+ * re-synthesized).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { fifoCost, fifoFeatures } from './fifo.ts';
+import { yosysMemory } from '../yosys-memory.ts';
 import { mvauCost, mvauFeatures } from './mvau.ts';
 import { requantCost, requantFeatures } from './thresholding.ts';
 import { vvauCost, vvauFeatures } from './vvau.ts';
@@ -61,10 +64,10 @@ describe('MVAU calibrated cost', () => {
 
   it('gowin: LUT and FF from the fit (the LUT fit applied since the session-10 whole designs)', () => {
     const cost = mvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' });
-    // LUT: 71.0625 + 3.3569 x 60 + 1.79 x 64 + 2.9991 x 20 + 0.0511 x 128 + 0.2616 x 32 = 461.9305 device LUTs (no lanes coefficient)
-    expect(cost.lut).toBeCloseTo(461.9305 / LUT_PER_LUT6, 9);
-    // FF: 22.6231 + 0.4684 x 32 + 0.8858 x 8 + 1.0411 x 20 = 65.5203 -> 66
-    expect(cost.ff).toBe(66);
+    // LUT: 91.2922 + 3.6213 x 60 + 1.1902 x 64 + 3.3947 x 20 + 0.0265 x 128 + 0.2198 x 32 = 463.0626 device LUTs (no lanes coefficient)
+    expect(cost.lut).toBeCloseTo(463.0626 / LUT_PER_LUT6, 9);
+    // FF: 29.8058 + 0.3422 x 32 + 1.0773 x 8 + 1.094 x 20 = 71.2546 -> 71
+    expect(cost.ff).toBe(71);
     expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for gowin \(Yosys 0\.23, 2026-12-04; src\/core\/hw\/calibration\.json\)$/);
   });
 
@@ -135,8 +138,8 @@ describe('VVAU calibrated cost', () => {
   });
 
   it('gowin: FF from the fit', () => {
-    // 13.6388 + 1.9109 x 24 + 0.9283 x 20 = 78.0664 -> 78
-    expect(vvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' }).ff).toBe(78);
+    // 17.9903 + 1.8878 x 24 + 0.9444 x 20 = 82.1855 -> 82 (actReg 0)
+    expect(vvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' }).ff).toBe(82);
   });
 
   it('one product per DSP48E1 absorbs the accumulator; DSP48E2 and BRAM weights', () => {
@@ -156,52 +159,71 @@ describe('VVAU calibrated cost', () => {
 });
 
 describe('FIFO calibrated cost', () => {
-  it('features: small LUT buffers, the 2,048-bit / 32-word limit of large ones, BRAM', () => {
-    // 64 x 8 = 512 bits: small. addr ceil(log2 64) = 6.
+  it('features: LUT buffers with their 16-word-bank read multiplexer, block RAM where Yosys puts it', () => {
+    // 64 x 8 = 512 bits in LUTRAM: addr ceil(log2 64) = 6; read mux 8 x (64 / 16 - 1) = 24.
     expect(fifoFeatures(64, 8, 'lutram')).toEqual({
-      lut: { one: 1, width: 8, lutBits: 512, lutDepth: 64, addr: 6, largeWidth: 0 },
+      lut: { one: 1, addr: 6, lutBits: 512, lutMux: 24, bram: 0, largeWidth: 0 },
       ff: { one: 1, addr: 6, largeWidth: 0 },
     });
-    // 64 x 32 = 2,048 bits, deeper than 32: large (its bits are in block RAM, a word beside it)
-    expect(fifoFeatures(64, 32, 'lutram')).toEqual({
-      lut: { one: 1, width: 32, lutBits: 0, lutDepth: 0, addr: 6, largeWidth: 32 },
+    // 64 x 32 in block RAM: a word of output registers and the bypass beside it, no LUT bits
+    expect(fifoFeatures(64, 32, 'bram')).toEqual({
+      lut: { one: 1, addr: 6, lutBits: 0, lutMux: 0, bram: 1, largeWidth: 32 },
       ff: { one: 1, addr: 6, largeWidth: 32 },
     });
-    // 32 x 64 = 2,048 bits but only 32 deep: small
-    expect(fifoFeatures(32, 64, 'lutram').lut).toMatchObject({ lutBits: 2048, lutDepth: 32, addr: 5, largeWidth: 0 });
-    // 64 x 31 = 1,984 bits: small
-    expect(fifoFeatures(64, 31, 'lutram').lut).toMatchObject({ lutBits: 1984, largeWidth: 0 });
-    // 33 deep: addr ceil(log2 33) = 6; in BRAM no LUT bits
-    expect(fifoFeatures(33, 8, 'bram')).toEqual({
-      lut: { one: 1, width: 8, lutBits: 0, lutDepth: 0, addr: 6, largeWidth: 0 },
-      ff: { one: 1, addr: 6, largeWidth: 0 },
-    });
+    // the same buffer in LUTRAM: 2,048 bits, one 2:1 mux per bit for each of 3 further banks
+    expect(fifoFeatures(64, 32, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 32 * 3, bram: 0, largeWidth: 0 });
+    // 32 x 64, two banks: one mux per bit
+    expect(fifoFeatures(32, 64, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 64, addr: 5, bram: 0 });
+  });
+
+  it('where Yosys 0.23 puts a generated FIFO decides its features (the grid: Gowin / Anlogic from 2,048 bits deeper than 32 words, Xilinx from 128 words)', () => {
+    const placed = (family: 'gowin' | 'anlogic' | 'xilinx', depth: number, width: number) => yosysMemory(family, depth, width, false).kind;
+    expect(placed('gowin', 64, 32)).toBe('block');
+    expect(placed('gowin', 64, 31)).not.toBe('block');
+    expect(placed('anlogic', 32, 128)).not.toBe('block');
+    expect(placed('xilinx', 64, 128)).not.toBe('block');
+    expect(placed('xilinx', 128, 32)).toBe('block');
+    expect(placed('xilinx', 256, 8)).not.toBe('block');
   });
 
   it('anlogic Q_srl FIFO: LUT and FF from the fit', () => {
     const cost = fifoCost(64, 8, ANLOGIC);
-    // LUT: 59.4179 + 0.0957 x 512 + 0.0314 x 64 + 3.9765 x 6 = 134.2849 (no width coefficient)
-    expect(cost.lut).toBeCloseTo(134.2849 / LUT_PER_LUT6, 9);
+    // LUT: 60.2926 + 3.8668 x 6 + 0.0871 x 512 + 0.2687 x 24 = 134.5374 (no bram coefficient)
+    expect(cost.lut).toBeCloseTo(134.5374 / LUT_PER_LUT6, 9);
     // FF: 10.5621 + 2.1442 x 6 = 23.4273 -> 23
     expect(cost.ff).toBe(23);
     expect(cost.notes[0]).toBe('Q_srl FIFO 64 x 8 b');
   });
 
-  it('gowin large FIFO: FF from the fit', () => {
-    // 10.5621 + 2.1442 x 6 + 0.9602 x 32 = 54.1537 -> 54
+  it('gowin: LUT and FF from the fit, LUTRAM and block RAM', () => {
+    // 32 x 8 in LUTRAM: 15.9828 x 5 + 0.0334 x 256 + 1.7166 x 8 = 102.1972 (no constant)
+    expect(fifoCost(32, 8, GOWIN).lut).toBeCloseTo(102.1972 / LUT_PER_LUT6, 9);
+    // 64 x 32 in block RAM: 15.9828 x 6 + 56.0838 + 1.0177 x 32 = 184.547
+    expect(fifoCost(64, 32, GOWIN).lut).toBeCloseTo(184.547 / LUT_PER_LUT6, 9);
+    // FF: 10.5621 + 2.1442 x 6 + 0.9602 x 32 = 54.1537 -> 54
     expect(fifoCost(64, 32, GOWIN).ff).toBe(54);
   });
 
+  it('xilinx (LUT fit applied since session 11): LUT6 straight from the fit, block RAM from 128 words and above 3,072 bits', () => {
+    const XILINX: EngineDevice = { ...Z7, calibration: 'xilinx' };
+    // 32 x 8 in LUTRAM: 5.8987 x 5 + 0.0162 x 256 + 0.121 x 8 = 34.6087 LUT6 (the fit is in LUT6: nothing to divide); FF 9.3501 + 2.4515 x 5 = 21.6076 -> 22
+    expect(fifoCost(32, 8, XILINX)).toMatchObject({ lut: 34.6087, ff: 22 });
+    // 256 x 32 = 8,192 bits: block RAM on Xilinx: 5.8987 x 8 + 12.4973 + 0.9677 x 32 = 90.6533; FF 9.3501 + 2.4515 x 8 + 0.9466 x 32 = 59.2533 -> 59
+    const big = fifoCost(256, 32, XILINX);
+    expect(big.lut).toBeCloseTo(90.6533, 9);
+    expect(big.ff).toBe(59);
+  });
+
   it('anlogic Vivado FIFO (deeper than 256): the features take the memory the estimate chose', () => {
-    // 257 x 4 = 1,028 bits (small); addr ceil(log2 257) = 9. Depth rounded to 512:
+    // 257 x 4 = 1,028 bits: LUTRAM; addr ceil(log2 257) = 9; read mux 4 x (ceil(257 / 16) - 1) = 4 x 16 = 64. Depth rounded to 512:
     // LUTRAM 16 x 2 = 32 LUTs (32 / 12250 = 0.0026) vs 1 RAMB18 (1 / 60 = 0.017): LUTRAM.
-    // LUT: 59.4179 + 0.0957 x 1028 + 0.0314 x 257 + 3.9765 x 9 = 201.6558
-    expect(fifoCost(257, 4, ANLOGIC).lut).toBeCloseTo(201.6558 / LUT_PER_LUT6, 9);
-    // in BRAM: 59.4179 + 3.9765 x 9 = 95.2064
+    // LUT: 60.2926 + 3.8668 x 9 + 0.0871 x 1028 + 0.2687 x 64 = 201.8294
+    expect(fifoCost(257, 4, ANLOGIC).lut).toBeCloseTo(201.8294 / LUT_PER_LUT6, 9);
+    // in BRAM: 60.2926 + 3.8668 x 9 + 0.9822 x 4 = 99.0226
     const bram = fifoCost(257, 4, ANLOGIC, 'bram');
-    expect(bram.lut).toBeCloseTo(95.2064 / LUT_PER_LUT6, 9);
-    // FF: 10.5621 + 2.1442 x 9 = 29.8599 -> 30
-    expect(bram).toMatchObject({ ff: 30, bram18: 1 });
+    expect(bram.lut).toBeCloseTo(99.0226 / LUT_PER_LUT6, 9);
+    // FF: 10.5621 + 2.1442 x 9 + 0.9602 x 4 = 33.7007 -> 34
+    expect(bram).toMatchObject({ ff: 34, bram18: 1 });
   });
 });
 
@@ -212,7 +234,7 @@ describe('multiply-shift requantiser calibrated cost', () => {
   it('features', () => {
     expect(requantFeatures(shape, 8, 2, EG4)).toEqual({
       // paramCols / paramReg: a 56-bit word over 4 channel folds has at most 2^4 - 2 = 14 non-constant columns
-      lut: { one: 1, prod: 2 * (12 + 16), out: 2 * 8, lutMul: 0, paramBits: 8 * (12 + 16), paramCols: 14 },
+      lut: { one: 1, prod: 2 * (12 + 16), out: 2 * 8, lutMul: 0, paramBits: 8 * (12 + 16), paramCols: 14, splitAdd: 0 },
       ff: { one: 1, out: 16, counter: 3, paramReg: 14 }, // ceil(log2(8 / 2 + 1)) = ceil(2.32) = 3
     });
     // LUT products (asked for, or no DSP on the device): PE x T x 16
@@ -223,6 +245,12 @@ describe('multiply-shift requantiser calibrated cost', () => {
     expect(requantFeatures(shape, 8, 2, EG4, 'bram').lut.paramBits).toBe(0);
     expect(requantFeatures({ ...shape, channels: 256 }, 8, 1, EG4).lut.paramBits).toBe(0);
     expect(requantFeatures({ ...shape, channels: 128 }, 8, 1, EG4).lut.paramBits).toBe(128 * 28);
+    // splitAdd: a 20-bit sum takes two 18 x 18 multipliers per lane (rtl/requant.ts), an adder of the 36 product bits joins them
+    expect(requantFeatures({ ...shape, thresholdBits: 20 }, 8, 2, EG4).lut.splitAdd).toBe(2 * (20 + 16));
+    expect(requantFeatures({ ...shape, thresholdBits: 18 }, 8, 2, EG4).lut.splitAdd).toBe(0);
+    expect(requantFeatures({ ...shape, thresholdBits: 20 }, 8, 2, EG4, 'auto', 'lut').lut.splitAdd).toBe(0);
+    // a 25 x 18 DSP48E1 takes a 20-bit sum whole
+    expect(requantFeatures({ ...shape, thresholdBits: 20 }, 8, 2, Z7).lut.splitAdd).toBe(0);
     // counter: 3 words per lane -> ceil(log2 4) = 2; 256 words -> ceil(log2 257) = 9
     expect(requantFeatures({ ...shape, channels: 6 }, 8, 2, EG4).ff.counter).toBe(2);
     expect(requantFeatures({ ...shape, channels: 256 }, 8, 1, EG4).ff.counter).toBe(9);
@@ -230,8 +258,10 @@ describe('multiply-shift requantiser calibrated cost', () => {
 
   it('anlogic: LUT and FF from the fit', () => {
     const cost = requantCost(shape, 8, 2, ANLOGIC);
-    // LUT: 19.608 + 4.8952 x 56 + 0.0698 x 224 = 309.3744 (no out / lutMul coefficients)
-    expect(cost.lut).toBeCloseTo(309.3744 / LUT_PER_LUT6, 9);
+    // LUT: 23.2096 + 4.3486 x 56 + 0.064 x 224 + 0.2124 x 14 = 284.0408 (no out / lutMul coefficients; splitAdd 0 at 12 bits)
+    expect(cost.lut).toBeCloseTo(284.0408 / LUT_PER_LUT6, 9);
+    // a 20-bit sum: 23.2096 + 4.3486 x 72 + 0.064 x 288 + 0.2124 x 14 + 0.6488 x 72 = 404.428
+    expect(requantCost({ ...shape, thresholdBits: 20 }, 8, 2, ANLOGIC).lut).toBeCloseTo(404.428 / LUT_PER_LUT6, 9);
     // FF: 1.0857 x 16 + 1.5815 x 3 + 0.8616 x 14 = 34.1781 -> 34 (no constant term)
     expect(cost.ff).toBe(34);
     expect(cost.cycles).toBe(3 * 4);

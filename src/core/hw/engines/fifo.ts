@@ -94,19 +94,24 @@ function generatedFifoCost(depth: number, width: number, device: EngineDevice, l
   );
 }
 
+/** Words per LUTRAM primitive the read multiplexer joins (Gowin RAM16SDP, Anlogic EG_LOGIC_DRAM16X4: 16 words). */
+const LUTRAM_BANK_WORDS = 16;
+
 /**
- * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (a circular buffer
- * with a combinational read): stored bits when the estimate keeps them in LUTs and they are under
- * 2 Kbit (or 32 words deep) and their depth (read multiplexer across LUTRAM blocks), the word width, the pointer bits, and for larger buffers their word
- * width again (Yosys 0.23 on Gowin put the grid's FIFOs deeper than 32 words and of >= 2,048 bits
- * in block RAM with a word of output registers and bypass logic beside it); registers: pointers and count, that output word.
+ * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (`rtl/fifo.ts`: a
+ * circular buffer with a combinational read, write / read pointers and a count). LUT: `one`
+ * (handshake), `addr` (pointer and count bits: incrementers, wrap compares, full / empty), and
+ * either, for a buffer in LUTs, `lutBits` (stored bits) and `lutMux` (the read multiplexer: one
+ * 2:1 mux per word bit for each further 16-word LUTRAM bank), or, for a buffer Yosys puts in block
+ * RAM (the caller's `mem`: on a device with a Yosys memory library, `yosysMemory`'s choice), `bram` = 1 (the read-port bypass and address logic Yosys adds around a
+ * block RAM with a combinational read) and `largeWidth` = word bits (the bypass multiplexer).
+ * Registers: pointers and count (`addr`), and with block RAM the word of output registers.
  */
 export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
   const addr = Math.ceil(Math.log2(depth));
-  const bits = depth * width;
-  const large = depth > 32 && bits >= 2048;
+  const large = mem === 'bram';
   return {
-    lut: { one: 1, width, lutBits: mem === 'lutram' && !large ? bits : 0, lutDepth: mem === 'lutram' && !large ? depth : 0, addr, largeWidth: large ? width : 0 },
+    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / LUTRAM_BANK_WORDS) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0 },
     ff: { one: 1, addr, largeWidth: large ? width : 0 },
   };
 }

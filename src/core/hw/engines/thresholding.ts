@@ -140,9 +140,11 @@ export function requantFeatures(
   const mem = resolveWeightMem(memStyle, C / pe);
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
   const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * (T + 16), C / pe) : 0;
+  // A sum wider than one multiplier input is split over two primitives (rtl/requant.ts vendorProducts): an adder joins the partial products.
+  const split = mul === 'dsp' && dspPerProduct(T, 16, device.dspMultiplier) > 1;
   return {
     // paramCols: each registered parameter bit is one column of the table, a function of the channel fold (one LUT6 up to 64 folds).
-    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0, paramCols: paramReg },
+    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0, paramCols: paramReg, splitAdd: split ? pe * (T + 16) : 0 },
     ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)), paramReg },
   };
 }
