@@ -15,6 +15,8 @@ import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
 import { FAMILIES } from '../../src/core/synth/families.ts';
 import type { GridRow } from './grid.ts';
+import { gridRequantBias } from './configs.ts';
+import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
 const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, all: { type: 'boolean', default: false } } });
 const rows = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../..', values.grid!), 'utf8')) as { rows: GridRow[] }).rows;
@@ -31,7 +33,10 @@ function bram18(r: GridRow): number | null {
   };
   if (c.kind === 'mvau') return ENGINES.mvau.estimate({ kind: 'mvau', mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, c, ctx).bram18;
   if (c.kind === 'vvau') return ENGINES.vvau.estimate({ kind: 'vvau', channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, c, ctx).bram18;
-  if (c.kind === 'requant') return ENGINES.thresholding.estimate({ kind: 'thresholding', channels: c.channels, numVectors: 16, thresholdBits: c.accBits!, outBits: c.bits }, c, ctx).bram18;
+  if (c.kind === 'requant') {
+    const spec = { kind: 'thresholding' as const, channels: c.channels, numVectors: 16, thresholdBits: c.accBits!, outBits: c.bits, biasBits: requantBiasBits(gridRequantBias(c)) };
+    return ENGINES.thresholding.estimate(spec, c, ctx).bram18;
+  }
   if (c.kind === 'fifo') return fifoCost(c.depth!, c.width!, ctx.device).bram18;
   return null;
 }

@@ -115,3 +115,21 @@ export function isHeldOut(c: Pick<GridConfig, 'id'>): boolean {
   for (let i = 0; i < c.id.length; i++) h = Math.imul(h ^ c.id.charCodeAt(i), 16777619) >>> 0;
   return (h & 1) === 1;
 }
+
+/** Deterministic integers in [-(2^(bits-1)-1), 2^(bits-1)-1] (a fixed LCG: weights only matter for ROM logic). */
+export function weights(n: number, bits: number, seed: number): number[] {
+  let s = seed >>> 0 || 1;
+  const max = 2 ** (bits - 1) - 1;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s % (2 * max + 1)) - max;
+  });
+}
+
+/** The seed of a row's parameters (grid.ts). */
+export const gridSeed = (c: Pick<GridConfig, 'pe' | 'simd' | 'channels' | 'bits'>): number => c.pe * 131 + c.simd * 17 + c.channels * 7 + c.bits;
+
+/** A requantiser row's biases as grid.ts emits them (at most 20 bits): bram-check.ts estimates with their width. */
+export function gridRequantBias(c: GridConfig): number[] {
+  return weights(c.channels, Math.min(c.accBits!, 20), gridSeed(c) + 1);
+}

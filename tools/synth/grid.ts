@@ -31,7 +31,8 @@ import { fixedPointMultipliers } from '../../src/core/rtl/integer.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
-import { gridConfigs, isHeldOut, maxPoolGridEngine, type GridConfig, type GridKind } from './configs.ts';
+import { gridConfigs, gridRequantBias, gridSeed, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
+import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
 const { values } = parseArgs({
   options: {
@@ -81,16 +82,6 @@ const file: GridFile = existsSync(outPath)
   : { note: 'Estimated vs synthesized (Yosys, pre-place-and-route) resources of single engines; written by tools/synth/grid.ts.', yosys: version, rows: [] };
 const done = new Set(file.rows.map((r) => r.id));
 
-/** Deterministic integers in [-(2^(bits-1)-1), 2^(bits-1)-1] (a fixed LCG: weights only matter for ROM logic). */
-function weights(n: number, bits: number, seed: number): number[] {
-  let s = seed >>> 0 || 1;
-  const max = 2 ** (bits - 1) - 1;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s % (2 * max + 1)) - max;
-  });
-}
-
 function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cost: EngineCost } {
   const device = getDevice(FAMILIES[family].device);
   const ctx: EngineContext = {
@@ -101,7 +92,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     memStyle: 'auto',
     requant: 'multiply',
   };
-  const seed = c.pe * 131 + c.simd * 17 + c.channels * 7 + c.bits;
+  const seed = gridSeed(c);
   const name = 'dut';
   if (c.kind === 'mvau') {
     const mw = c.channels * c.kernel * c.kernel;
@@ -146,11 +137,12 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
   }
   // Multiply-shift requantiser of `accBits`-wide accumulators to c.bits unsigned.
   const accBits = c.accBits!;
-  const spec = { kind: 'thresholding' as const, channels: c.channels, numVectors: 16, thresholdBits: accBits, outBits: c.bits };
+  const mult = weights(c.channels, 17, seed).map((m) => Math.abs(m) | 1);
+  const bias = gridRequantBias(c);
+  // The estimate of the quantised layer: its bias width is known.
+  const spec = { kind: 'thresholding' as const, channels: c.channels, numVectors: 16, thresholdBits: accBits, outBits: c.bits, biasBits: requantBiasBits(bias) };
   const cost = ENGINES.thresholding.estimate(spec, c, ctx);
   const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
-  const mult = weights(c.channels, 17, seed).map((m) => Math.abs(m) | 1);
-  const bias = weights(c.channels, Math.min(accBits, 20), seed + 1);
   // Through the engine's emitter, as the generator: the parameters are placed where the estimate put them (ram_style).
   const module = ENGINES.thresholding.rtl!.emit(spec, c, ctx, {
     name,

@@ -2,8 +2,9 @@
  * Whole designs, estimate vs synthesis: the folding `edgefold synth` chose (its JSON's `layers`;
  * for older JSONs without them, auto-fold on the prior estimates, as `edgefold synth` did before
  * calibration: check that FPS, DSP and BRAM agree with the JSON's own estimate), then the estimate
- * at that same folding with the FINN-based priors, with the calibration as the estimator applies
- * it (src/core/hw/calibration.json `applyLut`), and with both LUT and FF fits applied, next to the
+ * at that same folding (and the integer parameters `edgefold synth` built from the default calibration
+ * data) with the FINN-based priors, with the calibration as the estimator applies it
+ * (src/core/hw/calibration.json `applyLut`), and with both LUT and FF fits applied, next to the
  * synthesized counts of a `edgefold synth --json` result.
  *
  * Run: node --import tsx tools/synth/whole-design.ts <model.onnx> <quant cfg.json> <device> <max-fps|FPS> <synth.json>
@@ -16,6 +17,10 @@ import { autoFold } from '../../src/core/hw/fold.ts';
 import type { HwLayerConfig } from '../../src/core/hw/config.ts';
 import { estimate } from '../../src/core/hw/pipeline.ts';
 import { CALIBRATION, calibrationFamily } from '../../src/core/hw/calibration.ts';
+import { requantBiasWidths } from '../../src/core/rtl/design.ts';
+import { readDataset } from '../../src/cli/io.ts';
+import { loadOrt } from '../../src/cli/ort.ts';
+import { buildIntegerDesign } from '../../src/cli/rtl-flow.ts';
 
 const [modelPath, cfgPath, deviceId, objectiveArg, synthPath] = process.argv.slice(2);
 const loaded = loadModel(readFileSync(modelPath), modelPath);
@@ -23,12 +28,19 @@ const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { quant: object };
 const device = getDevice(deviceId);
 // The same device under a family name no calibration knows: the prior estimate.
 const prior: Device = { ...device, vendor: `${device.vendor} (uncalibrated)`, family: `${device.family} (uncalibrated)` };
-const metrics = evaluateDesign(designContext(loaded), { compression: cfg as never, hardware: { device: device.id, clockMHz: 100, budget: 0.8, layers: {} } }, [device]);
+// The integer parameters the synthesized design was built with (`edgefold synth`: the default calibration data), so that
+// the estimate counts the requantisers' parameter ROMs as generated; `bound` is the estimate before quantisation.
+const integer = await buildIntegerDesign(loaded, cfg as never, await readDataset(undefined, 'calibration'), await loadOrt('native'));
+const hwDesign = { compression: cfg as never, hardware: { device: device.id, clockMHz: 100, budget: 0.8, layers: {} } };
+const metrics = evaluateDesign(designContext(loaded), hwDesign, [device], requantBiasWidths(integer.net));
+const bound = evaluateDesign(designContext(loaded), hwDesign, [device]);
 const objective = objectiveArg === 'max-fps' ? 'max-fps' : { targetFps: Number(objectiveArg) };
 const synthLayers = (JSON.parse(readFileSync(synthPath, 'utf8')) as { layers?: Record<string, HwLayerConfig> }).layers;
 // The synthesized design's own folding when its JSON has it; else auto-fold on the priors, as `edgefold synth` did before calibration.
 const folding = synthLayers ?? Object.fromEntries(autoFold(metrics.hwLayers, prior, 100, { budget: 0.8, objective }).estimate.layers.map((l) => [l.name, l.config]));
 const before = estimate(metrics.hwLayers, folding, prior, 100);
+const requantBram = (e: typeof before) => e.layers.flatMap((l) => l.engines.filter((r) => r.kind === 'thresholding')).reduce((n, r) => n + r.bram18, 0);
+console.log(`requantiser BRAM18: ${requantBram(estimate(bound.hwLayers, folding, device, 100))} with biases as wide as the accumulators (parameters not quantised), ${requantBram(estimate(metrics.hwLayers, folding, device, 100))} with the quantised biases`);
 const after = estimate(metrics.hwLayers, folding, device, 100);
 // The same with the LUT fit applied too (whatever the table decides): the whole-design check of that decision.
 const applied = CALIBRATION.applyLut;

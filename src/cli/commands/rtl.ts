@@ -7,7 +7,7 @@ import { getDevice } from '../../core/hw/devices.ts';
 import { autoFold, type FoldObjective } from '../../core/hw/fold.ts';
 import { validateFolding } from '../../core/hw/folding.ts';
 import type { Estimate } from '../../core/hw/pipeline.ts';
-import { emitAccelerator } from '../../core/rtl/design.ts';
+import { emitAccelerator, requantBiasWidths } from '../../core/rtl/design.ts';
 import type { Command, ParsedValues } from '../command.ts';
 import { checkOutputDirectory, intOption, readDataset, readJsonFile, readModelArg } from '../io.ts';
 import { loadOrt, type EngineName } from '../ort.ts';
@@ -51,16 +51,17 @@ export async function prepareAccelerator(path: string, configPath: string, value
   const clockMHz = values.clock !== undefined ? checkNumber(Number(values.clock), '--clock', LIMITS.range.clockMHz) : (cfg.clockMHz ?? 100);
   const budget = values.budget !== undefined ? checkNumber(Number(values.budget), '--budget', LIMITS.range.budget) : (cfg.budget ?? 0.8);
 
+  // The integer network first: the estimate counts the parameter memories it holds (requantiser bias widths).
+  const ort = await loadOrt(engine);
+  const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(values.data as string | undefined, 'calibration'), ort);
+
   // Folding: the config's, or the estimator's auto-fold at max FPS when it has none (or when asked).
   const design: Design = { compression: cfg.compression!, hardware: { device: device.id, clockMHz, budget, layers: cfg.folding } };
-  const metrics = evaluateDesign(designContext(loaded), design, [device]);
+  const metrics = evaluateDesign(designContext(loaded), design, [device], requantBiasWidths(integer.net));
   validateFolding(metrics.hwLayers, cfg.folding);
   const folded = objective !== null || Object.keys(cfg.folding).length === 0;
   const fold = folded ? autoFold(metrics.hwLayers, device, clockMHz, { budget, objective: objective ?? 'max-fps' }) : null;
   const est: Estimate = fold ? fold.estimate : metrics.estimate;
-
-  const ort = await loadOrt(engine);
-  const integer = await buildIntegerDesign(loaded, cfg.compression!, await readDataset(values.data as string | undefined, 'calibration'), ort);
   return { loaded, cfg, device, clockMHz, est, folded, foldMessage: fold?.message, integer, ort };
 }
 

@@ -124,14 +124,21 @@ export interface DesignMetrics {
 /** Largest allowed value not above `wanted` (allowed always contains 1). */
 const snapDown = (allowed: number[], wanted: number) => allowed.filter((v) => v <= wanted).at(-1) ?? 1;
 
-export function evaluateDesign(ctx: DesignContext, design: Design, customDevices: readonly Device[] = []): DesignMetrics {
+/**
+ * `requantBiasBits`: per layer name, the requantiser's bias width of the quantised design
+ * (src/core/rtl/design.ts requantBiasWidths), when its integer parameters are known; without it
+ * the estimate takes the biases as wide as the accumulators.
+ */
+export function evaluateDesign(ctx: DesignContext, design: Design, customDevices: readonly Device[] = [], requantBiasBits: Record<string, number> = {}): DesignMetrics {
   const resolved = planConfig(ctx.analysis, design.compression);
   const layers = prunedLayerView(ctx.analysis, resolved.plan.keep);
   const bits: Record<string, LayerBits> = {};
   for (const [name, spec] of Object.entries(resolved.quant)) {
     bits[name] = { weightBits: spec.weightBits, actBits: spec.activationBits ?? 16 };
   }
-  const hwLayers = hwLayersFromLayerView(layers, bits);
+  const withBias: Record<string, Partial<LayerBits>> = { ...bits };
+  for (const [name, width] of Object.entries(requantBiasBits)) withBias[name] = { ...withBias[name], requantBiasBits: width };
+  const hwLayers = hwLayersFromLayerView(layers, withBias);
   const warnings: string[] = [];
   const folding = hwLayers.map((layer) => {
     const cfg: HwLayerConfig = { pe: 1, simd: 1, mulStyle: 'auto', memStyle: 'auto', ...design.hardware.layers[layer.name] };

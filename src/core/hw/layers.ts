@@ -96,7 +96,7 @@ function mapLayer(layer: LayerInfo, bits: LayerBits, withThreshold: boolean, out
   const [cin, h, w] = input;
   const [cout, ho, wo] = output;
   const threshold = (channels: number, numVectors: number, thresholdBits: number): EngineSpec[] =>
-    withThreshold ? [{ kind: 'thresholding', channels, numVectors, thresholdBits, outBits }] : [];
+    withThreshold ? [{ kind: 'thresholding', channels, numVectors, thresholdBits, outBits, ...(bits.requantBiasBits !== undefined ? { biasBits: bits.requantBiasBits } : {}) }] : [];
 
   switch (layer.kind) {
     case 'conv': {

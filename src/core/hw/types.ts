@@ -21,6 +21,11 @@ export interface LayerBits {
   weightBits: number;
   actBits: number;
   actSigned?: boolean;
+  /**
+   * Width of the multiply-shift requantiser's stored bias (rtl/requant.ts requantBiasBits) when the
+   * layer's integer parameters are known; absent, the estimate bounds it by the accumulator width.
+   */
+  requantBiasBits?: number;
 }
 
 export const DEFAULT_BITS: LayerBits = { weightBits: 8, actBits: 8 };
@@ -111,7 +116,15 @@ export type EngineSpec =
     }
   | { kind: 'fmpadding'; channels: number; imgDim: [number, number]; pads: [number, number, number, number] }
   | { kind: 'downsampler'; channels: number; imgDim: number; stride: number }
-  | { kind: 'thresholding'; channels: number; numVectors: number; thresholdBits: number; outBits: number }
+  | {
+      kind: 'thresholding';
+      channels: number;
+      numVectors: number;
+      thresholdBits: number;
+      outBits: number;
+      /** The multiply-shift requantiser's bias width, when the integer parameters are known (LayerBits.requantBiasBits). */
+      biasBits?: number;
+    }
   | { kind: 'pool'; fn: 'max' | 'avg'; channels: number; kernel: [number, number]; outDim: [number, number] }
   | { kind: 'streaming-maxpool'; channels: number; imgDim: [number, number]; poolDim: [number, number] }
   | { kind: 'global-acc-pool'; channels: number; inDim: [number, number] }

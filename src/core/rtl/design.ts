@@ -15,9 +15,21 @@ import { emitFork } from './add-streams.ts';
 import { hexOf, verilogName, type EmittedModule } from './verilog.ts';
 import { badInput } from '../errors.ts';
 import type { VendorMultiplier } from './vendor-mul.ts';
+import { requantBiasBits } from './requant.ts';
 
 /** Width of an output logit on the top module's output stream. */
 export const LOGIT_BITS = 32;
+
+/**
+ * Per layer, the bias width of its multiply-shift requantiser as emitted (requantBiasBits), for the
+ * estimate of the quantised design (evaluateDesign's `requantBiasBits`). The global pool's
+ * requantisation is inside the pool engine, not a thresholding engine: left out.
+ */
+export function requantBiasWidths(net: IntegerNetwork): Record<string, number> {
+  const widths: Record<string, number> = {};
+  for (const op of net.ops) if (op.requant && op.kind !== 'global-avg-pool') widths[op.name] = requantBiasBits(op.requant.bias);
+  return widths;
+}
 
 /** One engine of the stream with what its words carry. */
 export interface StageInfo {

@@ -9,6 +9,19 @@ import { clog2, packWord, ramStyleAttribute, registeredChannelFoldOutput, signed
 import { MULTIPLIER_BITS } from './integer.ts';
 import { extend18, multiplierInstance, PRIMITIVE_BITS, type VendorMultiplier } from './vendor-mul.ts';
 
+/**
+ * Width of the stored bias: the widest bias of the layer, at least 2 bits. The emitter and the
+ * estimate (engines/thresholding.ts requantCost, through LayerBits.requantBiasBits) both use it.
+ */
+export function requantBiasBits(bias: ArrayLike<number>): number {
+  return Math.max(2, signedBits(bias));
+}
+
+/** Bits of one lane of the parameter ROM: the bias, then the unsigned multiplier (MULTIPLIER_BITS). */
+export function requantParamBits(biasBits: number): number {
+  return biasBits + MULTIPLIER_BITS;
+}
+
 export interface RequantParams {
   /** Where the estimate put the per-channel parameters; written as `ram_style`. Omit to let the tool choose. */
   paramMemory?: MemoryPlacement;
@@ -28,7 +41,7 @@ export interface RequantParams {
  */
 function vendorProducts(v: VendorMultiplier, SW: number, MB: number): string {
   if (SW > 2 * PRIMITIVE_BITS - 1) throw new RangeError(`requantiser: a ${SW}-bit sum does not fit two 18-bit multipliers`);
-  const m = extend18('pmem[cf][g*(BB+MB) + BB +: MB-1]', '', MB - 1, false);
+  const m = extend18('pmem[cf][g*LW + BB +: MW]', '', MULTIPLIER_BITS, false);
   const body =
     SW <= PRIMITIVE_BITS
       ? `      wire [35:0] p0;
@@ -43,7 +56,7 @@ function vendorProducts(v: VendorMultiplier, SW: number, MB: number): string {
   genvar g;
   generate
     for (g = 0; g < PE; g = g + 1) begin : prod_dsp
-      wire signed [SW-1:0] sg = $signed(in_data[g*IB +: IB]) + $signed(pmem[cf][g*(BB+MB) +: BB]);
+      wire signed [SW-1:0] sg = $signed(in_data[g*IB +: IB]) + $signed(pmem[cf][g*LW +: BB]);
 ${body}
     end
   endgenerate
@@ -73,9 +86,11 @@ export function emitRequant(p: RequantParams): EmittedModule {
   const { name, channels: C, pe, inBits: IB, requant: r } = p;
   if (C % pe !== 0) throw new RangeError(`${name}: PE ${pe} does not divide ${C} channels`);
   const CF = C / pe;
-  const BB = Math.max(2, signedBits(r.bias));
+  const BB = requantBiasBits(r.bias);
   const SW = Math.max(IB, BB) + 1;
+  // The multiplier is stored in MULTIPLIER_BITS and multiplies as a signed MB-bit operand ({0, m}).
   const MB = MULTIPLIER_BITS + 1;
+  const LW = requantParamBits(BB);
   const PW = SW + MB;
   const OB = r.out.bits;
   const pfile = `${name}_params.hex`;
@@ -83,14 +98,14 @@ export function emitRequant(p: RequantParams): EmittedModule {
   for (let cf = 0; cf < CF; cf++) {
     const el: number[] = [];
     for (let i = 0; i < pe; i++) el.push(r.bias[cf * pe + i], r.multiplier[cf * pe + i]);
-    // element 2i = bias (BB bits), 2i+1 = multiplier: pack as pairs of (BB + MB) bits.
+    // element 2i = bias (BB bits), 2i+1 = multiplier: pack as lanes of LW = BB + MULTIPLIER_BITS bits.
     let v = 0n;
     for (let i = pe - 1; i >= 0; i--) {
       const b = BigInt(el[2 * i]) & ((1n << BigInt(BB)) - 1n);
       const m = BigInt(el[2 * i + 1]);
-      v = (v << BigInt(BB + MB)) | (m << BigInt(BB)) | b;
+      v = (v << BigInt(LW)) | (m << BigInt(BB)) | b;
     }
-    words.push(v.toString(16).padStart(Math.ceil((pe * (BB + MB)) / 4), '0'));
+    words.push(v.toString(16).padStart(Math.ceil((pe * LW) / 4), '0'));
   }
   void packWord;
   const inW = pe * IB;
@@ -99,8 +114,8 @@ export function emitRequant(p: RequantParams): EmittedModule {
 module ${name} (
 ${streamPorts(inW, outW)}
 );
-  localparam PE = ${pe}, IB = ${IB}, BB = ${BB}, MB = ${MB}, SW = ${SW}, PW = ${PW}, OB = ${OB}, CF = ${CF};
-  ${p.paramMemory ? ramStyleAttribute(p.paramMemory, true) : ''}reg [PE*(BB+MB)-1:0] pmem [0:CF-1];
+  localparam PE = ${pe}, IB = ${IB}, BB = ${BB}, MW = ${MULTIPLIER_BITS}, LW = ${LW}, MB = ${MB}, SW = ${SW}, PW = ${PW}, OB = ${OB}, CF = ${CF};
+  ${p.paramMemory ? ramStyleAttribute(p.paramMemory, true) : ''}reg [PE*LW-1:0] pmem [0:CF-1];
   initial $readmemh("${pfile}", pmem);
   reg [${clog2(CF)}:0] cf;
   wire advance = !out_valid || out_ready;
@@ -115,8 +130,8 @@ ${p.vendorMultiplier ? vendorProducts(p.vendorMultiplier, SW, MB) : ''}  always 
 ${
   p.vendorMultiplier
     ? `      prod = $signed(prodw[i*PW +: PW]);`
-    : `      s = $signed(in_data[i*IB +: IB]) + $signed(pmem[cf][i*(BB+MB) +: BB]);
-      prod = s * $signed({1'b0, pmem[cf][i*(BB+MB) + BB +: MB-1]});`
+    : `      s = $signed(in_data[i*IB +: IB]) + $signed(pmem[cf][i*LW +: BB]);
+      prod = s * $signed({1'b0, pmem[cf][i*LW + BB +: MW]});`
 }
 ${roundClipVerilog('prod', PW, r, 'q')}
       res[i*OB +: OB] = q[OB-1:0];

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { addStreamsCost } from './add-streams.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
-import { requantCost, thresholdingCost } from './thresholding.ts';
+import { requantBiasBoundNote, requantCost, thresholdingCost } from './thresholding.ts';
 import { vvauCost } from './vvau.ts';
 import { loneLaneInLuts, mvauCost } from './mvau.ts';
 import { slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, slidingWindowStyle, type SlidingWindowShape } from './sliding-window.ts';
@@ -103,14 +103,16 @@ describe('multiply-shift requantizer', () => {
     // LUT 50 + 2*(20 + 16 + 8) + 72 = 210; FF 32 + 2*2*36 = 176; params 8 * 36 = 288 b
     expect(requantCost(shape, 8, 2, Z7)).toEqual({
       cycles: 40, requantStyle: 'multiply', dsp: 2, bram18: 0, lut: 210, ff: 176, weightMemBits: 288, fillWords: 1, inWords: 40, outWords: 40, outWidth: 16,
-      notes: ['multiply-shift requant to 8 b (ours): 2 DSP, params 72 LUTRAM'],
+      notes: ['multiply-shift requant to 8 b (ours): 2 DSP, params 72 LUTRAM', requantBiasBoundNote(20)],
     });
   });
   it('multipliers in LUTs, parameters in BRAM, an 18x18 DSP, a device without DSPs', () => {
     // FINN-R multiplier 20 x 16: (2*ceil(36/6) - 1) * 36 = 396 LUTs per PE -> 210 + 792
     expect(requantCost(shape, 8, 2, Z7, 'auto', 'lut')).toMatchObject({ dsp: 0, lut: 1002 });
     // BRAM: 4 x 72 b -> ceil(4/512) * ceil(72/36) = 2 RAMB18, no LUTRAM: 138 LUTs
-    expect(requantCost(shape, 8, 2, Z7, 'bram')).toMatchObject({ bram18: 2, lut: 138, notes: ['multiply-shift requant to 8 b (ours): 2 DSP, params 2 RAMB18'] });
+    expect(requantCost(shape, 8, 2, Z7, 'bram')).toMatchObject({ bram18: 2, lut: 138, notes: ['multiply-shift requant to 8 b (ours): 2 DSP, params 2 RAMB18', requantBiasBoundNote(20)] });
+    // The quantised layer's 12-bit biases: 4 x 2*(12 + 16) = 56 b, still 2 RAMB18 at 36 b per row, the note names the width.
+    expect(requantCost({ ...shape, biasBits: 12 }, 8, 2, Z7, 'bram')).toMatchObject({ bram18: 2, weightMemBits: 224, notes: ['multiply-shift requant to 8 b (ours): 2 DSP, params 2 RAMB18', 'parameter ROM 4 x 56 b (12-b biases of the quantised layer)'] });
     // 18 x 18: ceil(20/18) * ceil(16/18) = 2 per product -> 4
     expect(requantCost(shape, 8, 2, GENERIC).dsp).toBe(4);
     expect(requantCost(shape, 8, 2, { ...Z7, dsp: 0 })).toMatchObject({ dsp: 0, lut: 1002 });

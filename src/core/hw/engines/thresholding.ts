@@ -17,7 +17,7 @@ import { lutram64, minWastePrimitive, ramb18, romBlockRule } from '../memory.ts'
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 import type { Requant } from '../../rtl/integer.ts';
-import { emitRequant } from '../../rtl/requant.ts';
+import { emitRequant, requantParamBits } from '../../rtl/requant.ts';
 import { emitThresholds } from '../../rtl/thresholds.ts';
 import type { VendorMultiplier } from '../../rtl/vendor-mul.ts';
 import { calibrate, type Features } from '../calibration.ts';
@@ -29,6 +29,8 @@ export interface ThresholdingShape {
   numVectors: number;
   /** Width of a threshold = width of the incoming accumulator. */
   thresholdBits: number;
+  /** Multiply-shift requantiser: width of the stored bias when the integer parameters are known. */
+  biasBits?: number;
 }
 
 /** thresholding.py get_exp_cycles = numVectors * C / PE (the multiply-shift requantiser streams the same). */
@@ -95,11 +97,13 @@ export function requantCost(
   memStyle: BufferMemStyle = 'auto',
   mulStyle: 'auto' | 'lut' | 'dsp' = 'auto',
 ): EngineCost {
-  const { channels: C, numVectors, thresholdBits: T } = shape;
+  const { channels: C, numVectors, thresholdBits: T, biasBits } = shape;
   if (!Number.isInteger(pe) || pe < 1 || C % pe !== 0) throw new RangeError(`requant: PE=${pe} does not divide ${C}`);
   const cf = C / pe;
   const scaleBits = 16;
-  const paramWidth = pe * (scaleBits + T);
+  // The ROM as the generator builds it (rtl/requant.ts); before quantisation the bias is taken as wide as the accumulator.
+  const laneBits = requantParamBits(biasBits ?? T);
+  const paramWidth = pe * laneBits;
   const mem = resolveWeightMem(memStyle, cf);
   const bram18 = mem === 'bram' ? romBlockRule(device.memoryLibrary, ramb18)(paramWidth, cf) : 0;
   const memLuts = mem === 'lutram' ? lutram64(paramWidth, cf) : 0;
@@ -114,13 +118,21 @@ export function requantCost(
     bram18,
     lut: 50 + pe * (T + scaleBits + outBits) + memLuts + multLuts,
     ff: 32 + 2 * pe * (T + scaleBits),
-    weightMemBits: C * (scaleBits + T),
+    weightMemBits: C * laneBits,
     fillWords: 1,
     inWords: numVectors * cf,
     outWords: numVectors * cf,
     outWidth: pe * outBits,
-    notes: [`multiply-shift requant to ${outBits} b (ours): ${dsp} DSP, params ${mem === 'bram' ? `${bram18} RAMB18` : `${memLuts} LUTRAM`}`],
+    notes: [
+      `multiply-shift requant to ${outBits} b (ours): ${dsp} DSP, params ${mem === 'bram' ? `${bram18} RAMB18` : `${memLuts} LUTRAM`}`,
+      biasBits === undefined ? requantBiasBoundNote(T) : `parameter ROM ${cf} x ${paramWidth} b (${biasBits}-b biases of the quantised layer)`,
+    ],
   }, device.calibration, 'requant', f.lut, f.ff);
+}
+
+/** Why a requantiser's parameter ROM may be narrower than estimated: its biases are not known yet. */
+export function requantBiasBoundNote(accumulatorBits: number): string {
+  return `bias width taken as the accumulator's (${accumulatorBits} b): parameters not yet quantised, the built ROM's biases are usually narrower`;
 }
 
 /**
