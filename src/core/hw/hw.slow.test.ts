@@ -78,12 +78,14 @@ describe('power calibration checks (docs/hardware-model.md)', () => {
     const { mobileNetV1Layers } = await import('./fixtures.ts');
     const hw = hwLayersFromLayerView(mobileNetV1Layers());
     const zu7ev = getDevice('XCZU7EV');
-    const withUram = autoFold(hw, zu7ev, 100);
+    // A 90 % budget: since session 11 the line buffers are counted as generated (k_h rows of the
+    // unpadded width, about 1.5 x FINN's (k_h - 1) rows), and at 80 % neither variant fits.
+    const withUram = autoFold(hw, zu7ev, 100, { budget: 0.9 });
     expect(withUram.met).toBe(true);
     expect(withUram.estimate.resources.uram.used).toBeGreaterThan(0);
-    expect(withUram.estimate.resources.uram.utilization!).toBeLessThanOrEqual(0.8);
-    expect(withUram.estimate.resources.bram.utilization!).toBeLessThanOrEqual(0.8);
-    const bramOnly = autoFold(hw, zu7ev, 100, { uram: false });
+    expect(withUram.estimate.resources.uram.utilization!).toBeLessThanOrEqual(0.9);
+    expect(withUram.estimate.resources.bram.utilization!).toBeLessThanOrEqual(0.9);
+    const bramOnly = autoFold(hw, zu7ev, 100, { uram: false, budget: 0.9 });
     expect(bramOnly.met).toBe(false);
     expect(bramOnly.estimate.resources.uram.used).toBe(0);
   });

@@ -10,7 +10,7 @@ export { estimatePower, powerFamily, POWER_FAMILIES, type PowerEstimate, type Po
 export { autoFold, paretoFront, type AutoFoldOptions, type AutoFoldResult, type FoldObjective, type ParetoPoint } from './fold.ts';
 export { mvauCost } from './engines/mvau.ts';
 export { vvauCost } from './engines/vvau.ts';
-export { slidingWindowCost, slidingWindowCycles, slidingWindowBufferDepth, fmPaddingCost, downSamplerCost } from './engines/sliding-window.ts';
+export { slidingWindowCost, slidingWindowCycles, finnSlidingWindowCycles, generatedWindowCycles, slidingWindowBufferDepth, fmPaddingCost, downSamplerCost } from './engines/sliding-window.ts';
 export { thresholdingCost, requantCost } from './engines/thresholding.ts';
 export { poolCost, globalAccPoolCost, streamingMaxPoolCost } from './engines/pool.ts';
 export { addStreamsCost, bypassWords, type BranchWindow } from './engines/add-streams.ts';

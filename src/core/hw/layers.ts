@@ -81,6 +81,7 @@ function windowFront(layer: LayerInfo, c: number, h: number, w: number, ofm: [nu
     stride: layer.stride,
     dilation: layer.dilation,
     depthwise,
+    ...(pt + pl + pb + pr > 0 ? { pads: [pt, pl, pb, pr] as [number, number, number, number] } : {}),
   });
   return engines;
 }

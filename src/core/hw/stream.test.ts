@@ -205,16 +205,19 @@ describe('a layer row holds its FIFOs and converters; totals in the device LUT u
 });
 
 describe('window folding (FINN SetFolding)', () => {
-  // Conv window: 2 channels, 4x4 in, 3x3 kernel, 2x2 out, stride 1. Default style, SIMD s (cf = 2/s):
-  // buffer (2 x 4 + 2 + 1) x cf = 11 cf; write block 2 x 9 x cf = 18 cf > read block 4 cf; 11 cf + 2 x 18 cf = 47 cf.
-  // Parallel style: 4 x 4 x cf + 2.
+  // Conv window: 2 channels, 4x4 in, 3x3 kernel, 2x2 out, stride 1. Default style, SIMD s (cf = 2/s),
+  // as generated (generatedWindowCycles): 2 x 2 windows x 9 x cf = 36 cf read, and the next row's
+  // first window waits for the writer: after output row 0 from (3, 1) to (3, 2), 2 pixels; after
+  // row 1 from (4, 1) to the next frame's (2, 2) = (6, 2), 10 pixels: 48 cf (FINN's count: 47 cf).
+  // Parallel style (FINN's): 4 x 4 x cf + 2.
   const spec = { kind: 'sliding-window' as const, channels: 2, ifmDim: [4, 4] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
   const mvau = { kind: 'mvau' as const, fold: { pe: 1, simd: 18 } };
   it('the smallest SIMD meeting the target; parallel only when full SIMD misses it and parallel is faster', () => {
-    expect(slidingWindowAuxFold(spec, { target: 100, main: mvau })).toEqual({ pe: 1, simd: 1, parallelWindow: false }); // 94 <= 100
-    expect(slidingWindowAuxFold(spec, { target: 50, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false }); // 94 > 50 >= 47
-    expect(slidingWindowAuxFold(spec, { target: 47, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false });
-    expect(slidingWindowAuxFold(spec, { target: 20, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: true }); // 47 > 20; parallel 18 < 47
+    expect(slidingWindowAuxFold(spec, { target: 100, main: mvau })).toEqual({ pe: 1, simd: 1, parallelWindow: false }); // 96 <= 100
+    expect(slidingWindowAuxFold(spec, { target: 50, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false }); // 96 > 50 >= 48
+    expect(slidingWindowAuxFold(spec, { target: 48, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false });
+    expect(slidingWindowAuxFold(spec, { target: 47, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: true }); // 48 > 47; parallel 18 < 48
+    expect(slidingWindowAuxFold(spec, { target: 20, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: true });
     // a 1x1 window is parallel style either way (18 = 18): not marked parallel
     const pointwise = { ...spec, kernel: [1, 1] as [number, number], ofmDim: [4, 4] as [number, number] };
     expect(slidingWindowAuxFold(pointwise, { target: 1, main: mvau })).toEqual({ pe: 1, simd: 2, parallelWindow: false });

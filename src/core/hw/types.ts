@@ -113,6 +113,8 @@ export type EngineSpec =
       stride: [number, number];
       dilation: [number, number];
       depthwise: boolean;
+      /** [top, left, bottom, right] padding inside ifmDim (the generated window pads inside and stores only the unpadded pixels); absent: none. */
+      pads?: [number, number, number, number];
     }
   | { kind: 'fmpadding'; channels: number; imgDim: [number, number]; pads: [number, number, number, number] }
   | { kind: 'downsampler'; channels: number; imgDim: number; stride: number }

@@ -10,7 +10,7 @@ import { globalAccPoolFeatures } from './pool.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
-import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowBufferDepth, slidingWindowCost, slidingWindowCycles, slidingWindowEngine } from './sliding-window.ts';
+import { downSamplerCost, downSamplerEngine, fmPaddingCost, fmPaddingEngine, slidingWindowBufferDepth, slidingWindowCost, finnSlidingWindowCycles, slidingWindowEngine } from './sliding-window.ts';
 import { vvauCost } from './vvau.ts';
 import { thresholdingCost, thresholdingEngine, usesMultiplyRequant } from './thresholding.ts';
 
@@ -261,7 +261,7 @@ describe('global pool features and window geometry corners', () => {
     const strided = { channels: 2, ifmDim: [12, 12] as [number, number], ofmDim: [2, 2] as [number, number], kernel: [2, 2] as [number, number], stride: [6, 6] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
     expect(slidingWindowBufferDepth(strided, { simd: 1 })).toBe(142);
     // cycles: the read block 6 x 12 x 2 = 144 beats the write block 2 x 2 x 2 x 2 = 16; 28 + 2 rows x 144 = 316
-    expect(slidingWindowCycles(strided, { simd: 1 })).toBe(316);
+    expect(finnSlidingWindowCycles(strided, { simd: 1 })).toBe(316);
     // SIMD must be a positive integer dividing the channels
     expect(() => slidingWindowCost(strided, 8, { simd: 0.5 }, Z7)).toThrow('sliding window: SIMD=0.5 does not divide 2');
     expect(() => slidingWindowCost(strided, 8, { simd: -2 }, Z7)).toThrow('sliding window: SIMD=-2 does not divide 2');
@@ -269,13 +269,13 @@ describe('global pool features and window geometry corners', () => {
     const dilated = { ...strided, ifmDim: [10, 10] as [number, number], ofmDim: [6, 6] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [2, 2] as [number, number] };
     expect(slidingWindowBufferDepth(dilated, { simd: 1, parallelWindow: true })).toBe(90);
     // parallel cycles: 10 x 10 x cf 2 + 2
-    expect(slidingWindowCycles(dilated, { simd: 1, parallelWindow: true })).toBe(202);
+    expect(finnSlidingWindowCycles(dilated, { simd: 1, parallelWindow: true })).toBe(202);
   });
   it('1-D depthwise window with stride 3 (get_exp_cycles)', () => {
     // [1, 20] in, kernel 3, stride 3, 6 out, 4 channels at SIMD 2 (cf 2):
     // 6 x 3 x 2 + 2 x (3-1) x (3-1) - (3-1) + 2 = 36 + 8 - 2 + 2 = 44
     const row = { channels: 4, ifmDim: [1, 20] as [number, number], ofmDim: [1, 6] as [number, number], kernel: [1, 3] as [number, number], stride: [1, 3] as [number, number], dilation: [1, 1] as [number, number], depthwise: true };
-    expect(slidingWindowCycles(row, { simd: 2 })).toBe(44);
+    expect(finnSlidingWindowCycles(row, { simd: 2 })).toBe(44);
   });
 });
 

@@ -1,7 +1,12 @@
 /**
- * Sliding-window generator (FINN's ConvolutionInputGenerator_rtl, the default), plus the two
- * small stream reshapers FINN puts in front of or instead of it: FMPadding (FINN pads in a
- * separate engine) and DownSampler (1x1 conv with stride > 1).
+ * Sliding-window generator, plus the two small stream reshapers FINN puts in front of or instead
+ * of it: FMPadding (FINN pads in a separate engine) and DownSampler (1x1 conv with stride > 1).
+ *
+ * The default-style window is counted as edgefold generates it (src/core/rtl/sliding-window.ts:
+ * padding inside, a line buffer of k_h rows, the writer overwriting a row pixel by pixel behind
+ * the reader): its cycles (generatedWindowCycles, measured in Icarus Verilog) and its buffer
+ * (lineBufferShape, the emitter's own function). The parallel style and dilated windows are not
+ * generated and keep FINN's counts.
  *
  * Sources, Xilinx/finn @ 39f0c9a6b:
  * - src/finn/custom_op/fpgadataflow/rtl/convolutioninputgenerator_rtl.py: get_buffer_depth,
@@ -14,10 +19,10 @@
  * 'auto' counted as BRAM). Our 'auto' picks whichever of LUTRAM and BRAM is the smaller share of
  * the device, and we always report the line buffer's cost and FF.
  */
-import { swgRamb18 } from '../memory.ts';
+import { ramb18, swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
-import { emitSlidingWindow } from '../../rtl/sliding-window.ts';
+import { emitSlidingWindow, lineBufferShape } from '../../rtl/sliding-window.ts';
 import { calibrate, calibratedAway, type Features } from '../calibration.ts';
 import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
 
@@ -29,6 +34,8 @@ export interface SlidingWindowShape {
   stride: [number, number];
   dilation: [number, number];
   depthwise: boolean;
+  /** [top, left, bottom, right] padding included in ifmDim (the generated window pads inside); absent: none. */
+  pads?: [number, number, number, number];
 }
 
 export interface SlidingWindowFold {
@@ -56,8 +63,8 @@ export function slidingWindowBufferDepth(shape: SlidingWindowShape, fold: Slidin
   return ((kh - 1) * dh * w + (kw - 1) * dw) * cf + 1 + 1;
 }
 
-/** FINN get_exp_cycles of the RTL sliding window. */
-export function slidingWindowCycles(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
+/** FINN get_exp_cycles of the RTL sliding window (the count for windows edgefold does not generate). */
+export function finnSlidingWindowCycles(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
   const cf = shape.channels / fold.simd;
   const [ifmH, ifmW] = shape.ifmDim;
   if (slidingWindowStyle(shape, fold) === 'parallel') return ifmH * ifmW * cf + 2;
@@ -84,6 +91,68 @@ export function slidingWindowCycles(shape: SlidingWindowShape, fold: SlidingWind
   return Math.trunc(cycles);
 }
 
+/** The generated window builds this one: default style, no dilation. */
+function isGenerated(shape: SlidingWindowShape, fold: SlidingWindowFold): boolean {
+  return slidingWindowStyle(shape, fold) === 'default' && shape.dilation[0] === 1 && shape.dilation[1] === 1;
+}
+
+/** The unpadded input [H, W] and the padding of a window spec (ifmDim includes the padding). */
+function unpadded(shape: SlidingWindowShape): { inDim: [number, number]; pads: [number, number, number, number] } {
+  const pads = shape.pads ?? [0, 0, 0, 0];
+  return { inDim: [shape.ifmDim[0] - pads[0] - pads[2], shape.ifmDim[1] - pads[1] - pads[3]], pads };
+}
+
+/**
+ * Pixel index (row * W + column, rows counted from the first frame's) of the last input pixel the
+ * first window of output row `oy` needs, in the frame starting at row `frameRow`.
+ */
+function lastNeededPixel(shape: SlidingWindowShape, oy: number, frameRow: number): number {
+  const { inDim: [h, w], pads: [pt, pl] } = unpadded(shape);
+  const [kh, kw] = shape.kernel;
+  return (frameRow + Math.min(oy * shape.stride[0] - pt + kh - 1, h - 1)) * w + Math.min(kw - 1 - pl, w - 1);
+}
+
+/**
+ * Steady-state cycles per frame of the generated window (src/core/rtl/sliding-window.ts) at full
+ * rate, derived from its RTL and measured in Icarus Verilog (src/core/rtl/sliding-window.test.ts):
+ * the reader emits OH*OW*kh*kw*CF words; at the end of each output row it has let the writer
+ * overwrite only the row slots above its window and, in the rows only that output row uses, the
+ * columns left of its last window, so the next row's first window waits for the writer to go from
+ * that point to the window's last pixel, CF cycles a pixel (no wait when s_h = 1 and the row is
+ * wider than the kernel). The writer takes H*W*CF cycles a frame, which bounds it when the
+ * windows overlap little (stride near the kernel). The first frame's line-buffer fill is latency
+ * (the cost's fillWords), not interval.
+ */
+export function generatedWindowCycles(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
+  const cf = shape.channels / fold.simd;
+  const { inDim: [h, w], pads: [pt, pl] } = unpadded(shape);
+  const [oh, ow] = shape.ofmDim;
+  const [kh, kw] = shape.kernel;
+  const [sh, sw] = shape.stride;
+  const lastLeft = (ow - 1) * sw - pl;
+  let waitPixels = 0;
+  for (let oy = 0; oy < oh; oy++) {
+    const top = oy * sh - pt;
+    const lowest = Math.max(top, 0);
+    // Where the writer stops at the end of the row: at row lowest + kh, past the columns left of the
+    // last window when that row only replaces one this output row alone uses.
+    const stop = (lowest + kh) * w + (lowest < top + sh ? Math.min(w, Math.max(0, lastLeft)) : 0);
+    const next = oy + 1 < oh ? lastNeededPixel(shape, oy + 1, 0) : lastNeededPixel(shape, 0, h);
+    waitPixels += Math.max(0, next - stop + 1);
+  }
+  return Math.max(cf * (oh * ow * kh * kw + waitPixels), h * w * cf);
+}
+
+/** Cycles per frame the estimator charges a window: the generated one's where it is generated, FINN's otherwise. */
+export function slidingWindowCycles(shape: SlidingWindowShape, fold: SlidingWindowFold): number {
+  return isGenerated(shape, fold) ? generatedWindowCycles(shape, fold) : finnSlidingWindowCycles(shape, fold);
+}
+
+/** The line buffer the generator builds for this window: the emitter's lineBufferShape at the unpadded width. */
+export function slidingWindowBuffer(shape: SlidingWindowShape, fold: SlidingWindowFold, actBits: number): { rows: number; depth: number; width: number } {
+  return lineBufferShape({ width: unpadded(shape).inDim[1], kernelH: shape.kernel[0], channelFold: shape.channels / fold.simd, wordBits: fold.simd * actBits });
+}
+
 export function slidingWindowCost(
   shape: SlidingWindowShape,
   actBits: number,
@@ -101,18 +170,24 @@ export function slidingWindowCost(
   const depth = slidingWindowBufferDepth(shape, fold);
   const notes: string[] = [`${style} style, buffer ${depth} x ${width} b`];
 
-  // BRAM option (bram_estimation for ram_style block/auto).
-  let bramDepth = depth;
-  let bramCount = 1;
-  if (style === 'parallel') {
-    if (ifmDim[0] === 1 || ifmDim[1] === 1) bramCount = 0;
+  // Default style, no dilation: the buffer the generator builds (lineBufferShape: k_h rows of the
+  // unpadded width) in RAMB18 aspect ratios (16K x 1 ... 2K x 9, 1K x 18, 512 x 36), which is how
+  // Yosys 0.23 mapped the line buffers on all three families (docs/hardware-model.md "BRAM against
+  // synthesis"), or in LUTRAM by FINN's lut_estimation (buffer_width * ceil(depth / 38)). Parallel
+  // style and dilated windows (not generated): FINN's bram_estimation and lut_estimation.
+  let bramOption: number;
+  let lutOption = width * Math.ceil(depth / 38);
+  if (isGenerated(shape, fold)) {
+    const built = slidingWindowBuffer(shape, fold, actBits);
+    bramOption = ramb18(built.width, built.depth);
+    lutOption = built.width * Math.ceil(built.depth / 38);
+    notes.push(`generated buffer ${built.depth} x ${built.width} b (${built.rows} rows)`);
+  } else {
+    const bramCount = style === 'default' ? 1 : ifmDim[0] === 1 || ifmDim[1] === 1 ? 0 : kh - 1;
     const kernelWidth = (kw - 1) * dilation[1] + 1;
-    bramDepth = ifmDim[1] - kernelWidth + ifmDim[1] * (dilation[0] - 1);
-    bramCount = bramCount === 0 ? 0 : kh - 1;
+    const bramDepth = style === 'default' ? depth : ifmDim[1] - kernelWidth + ifmDim[1] * (dilation[0] - 1);
+    bramOption = bramDepth > 0 ? swgRamb18(width, bramDepth, bramCount) : 0;
   }
-  const bramOption = bramDepth > 0 ? swgRamb18(width, bramDepth, bramCount) : 0;
-  // LUTRAM option (lut_estimation for ram_style distributed): buffer_width * ceil(depth / 38).
-  const lutOption = width * Math.ceil(depth / 38);
   const mem = memStyle === 'auto' ? cheaperMemory(lutOption, bramOption, device) : memStyle;
   const bram18 = mem === 'bram' ? bramOption : 0;
   const lut = 300 + (mem === 'lutram' ? lutOption : 0);
@@ -122,6 +197,8 @@ export function slidingWindowCost(
 
   const f = slidingWindowFeatures(shape, actBits, fold, mem);
   const ofmPixels = ofmDim[0] * ofmDim[1];
+  // FINN's buffer minimum; in the padded stream's words it is also where the generated window's
+  // first window is complete (its last pixel, padded row k_h - 1, column k_w - 1).
   const bufferMin =
     style === 'default'
       ? ((kh - 1) * dilation[0] * ifmDim[1] + (kw - 1) * dilation[1] + 1) * cf
@@ -149,18 +226,16 @@ export function slidingWindowCost(
 
 /**
  * What the synthesis calibration multiplies for a sliding window as the generator builds it
- * (src/core/rtl/sliding-window.ts: padding inside, a line buffer of the next power of two >= k + s
- * rows): the word width (output register and its zero-padding mux), the line-buffer bits when the
- * buffer is in LUTs, the buffer's address bits (the address arithmetic), the map counters;
- * registers: the output word, the counters. The fit covers the padding logic, so a calibrated
- * family charges FMPadding nothing apart (fmPaddingCost).
+ * (src/core/rtl/sliding-window.ts: padding inside, the line buffer of lineBufferShape): the word
+ * width (output register and its zero-padding mux), the line-buffer bits when the buffer is in
+ * LUTs, the buffer's address bits (the address arithmetic), the map counters; registers: the
+ * output word, the counters. The fit covers the padding logic, so a calibrated family charges
+ * FMPadding nothing apart (fmPaddingCost). The fit in calibration.json was made on the session-10
+ * window (a power-of-two number of rows of the padded width); its coefficients are per bit.
  */
 export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number, fold: SlidingWindowFold, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
-  const [kh] = shape.kernel;
-  const [sh] = shape.stride;
   const width = (slidingWindowStyle(shape, fold) === 'parallel' ? shape.kernel[0] * shape.kernel[1] : 1) * fold.simd * actBits;
-  const rows = 2 ** Math.ceil(Math.log2(Math.max(2, kh + sh)));
-  const depth = rows * shape.ifmDim[1] * (shape.channels / fold.simd);
+  const { depth } = slidingWindowBuffer(shape, fold, actBits);
   const addr = Math.ceil(Math.log2(depth + 1));
   const counters = Math.ceil(Math.log2(shape.ifmDim[0] + 1)) + Math.ceil(Math.log2(shape.ifmDim[1] + 1)) + Math.ceil(Math.log2(shape.channels / fold.simd + 1));
   return {
