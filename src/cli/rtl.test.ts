@@ -161,6 +161,29 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     expect(sim.logits.length).toBe(images);
   });
 
+  it('builds the products in LUTs where the estimate puts them (mulStyle lut, W8A8), bit-exact', async () => {
+    const loaded = loadModel(tinyModel(8), 'tiny.onnx');
+    const config: CompressionConfig = { version: 1, quant: { weightBits: 8, activationBits: 8 } };
+    const ort = await loadOrt('native');
+    const design = await buildIntegerDesign(loaded, config, randomImages(64), ort);
+    const images = 3;
+    const reference = await referenceRun(design, randomImages(images), images, ort);
+    const hw = hwLayersFromLayerView(loaded.layers, Object.fromEntries(loaded.layers.map((l) => [l.name, { weightBits: 8, actBits: 8 }])));
+    const lut = { mulStyle: 'lut' as const, memStyle: 'auto' as const };
+    const est = estimate(hw, { stem: { pe: 2, simd: 1, ...lut }, dw: { pe: 2, simd: 1, ...lut }, pw: { pe: 4, simd: 2, ...lut }, fc: { pe: 3, simd: 4, ...lut } }, getDevice('XC7Z020'), 100);
+    const macs = est.layers.filter((l) => ['stem', 'dw', 'pw', 'fc'].includes(l.name));
+    expect(macs.map((l) => l.dsp)).toEqual([0, 0, 0, 0]);
+    const accelerator = emitAccelerator(design.net, est, { images });
+    const engines = accelerator.stages.filter((st) => st.kind === 'mvau' || st.kind === 'vvau');
+    expect(engines.map((st) => st.layer)).toEqual(['stem', 'dw', 'pw', 'fc']);
+    for (const st of engines) expect(st.module.verilog, st.layer).toContain('lut_mul(s1_w');
+    const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-lut-'));
+    await writeDesign(accelerator, dir, reference.inputs);
+    const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
+    expect(sim.logits.length).toBe(images);
+    sim.logits.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(reference.logits[i])));
+  });
+
   it('builds a residual Add (fork, bypass FIFO, AddStreams) bit-exact with the reference', async () => {
     const loaded = loadModel(residualModel(8), 'residual.onnx');
     const config: CompressionConfig = { version: 1, quant: { weightBits: 8, activationBits: 8 } };
