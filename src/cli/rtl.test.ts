@@ -45,6 +45,17 @@ function randomImages(count: number): Dataset {
   };
 }
 
+/** The tiny model at W = A = `bits`: its integer design, the reference on `images` random images, and its hardware layers. */
+async function tinyIntegerDesign(bits: number, images: number) {
+  const loaded = loadModel(tinyModel(8), 'tiny.onnx');
+  const config: CompressionConfig = { version: 1, quant: { weightBits: bits, activationBits: bits } };
+  const ort = await loadOrt('native');
+  const design = await buildIntegerDesign(loaded, config, randomImages(64), ort);
+  const reference = await referenceRun(design, randomImages(images), images, ort);
+  const hw = hwLayersFromLayerView(loaded.layers, Object.fromEntries(loaded.layers.map((l) => [l.name, { weightBits: bits, actBits: bits }])));
+  return { design, reference, hw };
+}
+
 /**
  * The width converters the estimate charges are the ones the generator builds, by elements per
  * word (element widths may differ by a bit or two: the generator sizes accumulators from the
@@ -144,13 +155,8 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
   });
 
   it('emits FINN-style thresholds where the estimate charges them (W4A4), bit-exact', async () => {
-    const loaded = loadModel(tinyModel(8), 'tiny.onnx');
-    const config: CompressionConfig = { version: 1, quant: { weightBits: 4, activationBits: 4 } };
-    const ort = await loadOrt('native');
-    const design = await buildIntegerDesign(loaded, config, randomImages(64), ort);
     const images = 3;
-    const reference = await referenceRun(design, randomImages(images), images, ort);
-    const hw = hwLayersFromLayerView(loaded.layers, Object.fromEntries(loaded.layers.map((l) => [l.name, { weightBits: 4, actBits: 4 }])));
+    const { design, reference, hw } = await tinyIntegerDesign(4, images);
     const est = estimate(hw, { stem: { pe: 2, simd: 1 }, dw: { pe: 2, simd: 1 }, pw: { pe: 4, simd: 2 }, fc: { pe: 3, simd: 4 } }, getDevice('XC7Z020'), 100);
     const accelerator = emitAccelerator(design.net, est, { images });
     expect(accelerator.stages.filter((s) => s.kind === 'thresholds').map((s) => s.layer)).toEqual(['stem', 'dw', 'pw']);
@@ -159,6 +165,24 @@ describe.skipIf(!hasIcarus)('generated accelerator in Icarus Verilog (iverilog m
     const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
     sim.logits.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(reference.logits[i])));
     expect(sim.logits.length).toBe(images);
+  });
+
+  it('builds the products in LUTs where the estimate puts them (mulStyle lut, W8A8), bit-exact', async () => {
+    const images = 3;
+    const { design, reference, hw } = await tinyIntegerDesign(8, images);
+    const lut = { mulStyle: 'lut' as const, memStyle: 'auto' as const };
+    const est = estimate(hw, { stem: { pe: 2, simd: 1, ...lut }, dw: { pe: 2, simd: 1, ...lut }, pw: { pe: 4, simd: 2, ...lut }, fc: { pe: 3, simd: 4, ...lut } }, getDevice('XC7Z020'), 100);
+    const macs = est.layers.filter((l) => ['stem', 'dw', 'pw', 'fc'].includes(l.name));
+    expect(macs.map((l) => l.dsp)).toEqual([0, 0, 0, 0]);
+    const accelerator = emitAccelerator(design.net, est, { images });
+    const engines = accelerator.stages.filter((st) => st.kind === 'mvau' || st.kind === 'vvau');
+    expect(engines.map((st) => st.layer)).toEqual(['stem', 'dw', 'pw', 'fc']);
+    for (const st of engines) expect(st.module.verilog, st.layer).toContain('lut_mul(s1_w');
+    const dir = mkdtempSync(join(tmpdir(), 'edgefold-rtl-lut-'));
+    await writeDesign(accelerator, dir, reference.inputs);
+    const sim = await simulate(accelerator, dir, images, 'iverilog', 120_000);
+    expect(sim.logits.length).toBe(images);
+    sim.logits.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(reference.logits[i])));
   });
 
   it('builds a residual Add (fork, bypass FIFO, AddStreams) bit-exact with the reference', async () => {

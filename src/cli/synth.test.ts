@@ -83,6 +83,27 @@ describe.skipIf(!YOSYS)('memory placement through Yosys synth_gowin', () => {
     }
   });
 });
+describe.skipIf(!YOSYS)('products in LUTs through Yosys synth_xilinx', () => {
+  it('a W8A8 MVAU the estimate builds in LUTs synthesizes no DSP48E1; written with `*` it takes one per product', async () => {
+    const device = toEngineDevice(getDevice('XC7Z020'));
+    const spec = { kind: 'mvau' as const, mw: 8, mh: 4, numVectors: 1 };
+    const bits = { weightBits: 8, actBits: 8, actSigned: false };
+    const fold = { pe: 2, simd: 2 };
+    const weights = Array.from({ length: 32 }, (_, i) => ((i * 37) % 255) - 127);
+    expect(mvauCost(spec, bits, fold, device, { mulStyle: 'lut' }).dsp).toBe(0);
+    for (const lutProducts of [true, false]) {
+      const m = rtlEmitterOf('mvau').emit(spec, fold, { requant: 'auto', memStyle: 'auto' }, { name: 'dut', data: { ...bits, accBits: 20, weights, lutProducts } });
+      const dir = mkdtempSync(join(tmpdir(), 'edgefold-synth-lutmul-'));
+      try {
+        const run = await synthesize({ 'dut.v': m.verilog, ...m.files }, 'dut', 'xilinx', dir, { timeoutMs: 120_000 });
+        expect(run.counts.dsp, `lutProducts ${lutProducts}`).toBe(lutProducts ? 0 : fold.pe * fold.simd);
+        if (lutProducts) expect(run.counts.lut).toBeGreaterThan(fold.pe * fold.simd * 64);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
 describe.skipIf(YOSYS)('synthesis (skipped)', () => {
   it.skip('yosys is not installed: apt-get install yosys (node tools/ensure-system-tools.mjs says how)', () => {});
 });

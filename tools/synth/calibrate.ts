@@ -37,8 +37,10 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   const c = row.config;
   const device = { ...toEngineDevice(getDevice(FAMILIES[row.family].device)), calibration: undefined };
   const bits = { weightBits: c.bits, actBits: c.bits, actSigned: false };
-  if (c.kind === 'mvau') return mvauFeatures({ mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, bits, c, device);
-  if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device);
+  // LUT-style rows (mulStyle 'lut') as grid.ts estimated and built them.
+  const mul = { mulStyle: c.mulStyle ?? ('auto' as const) };
+  if (c.kind === 'mvau') return mvauFeatures({ mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, bits, c, device, mul);
+  if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device, mul);
   if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
   if (c.kind === 'swg') {
     // The same window tools/synth/grid.ts builds ("same" padding), and the estimator's line-buffer memory choice.

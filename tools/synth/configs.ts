@@ -31,6 +31,8 @@ export interface GridConfig {
   /** Width converter: elements per input / output word (bits per element is `bits`). */
   inElements?: number;
   outElements?: number;
+  /** MVAU / VVAU: every product in LUTs (the estimate's mulStyle 'lut'), whatever the width; id ends `-lut`. */
+  mulStyle?: 'lut';
 }
 
 /** Every tuple of the lists, in order. */
@@ -51,11 +53,22 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
     const all = product<[number, number, number, number, number, number]>([2, 4, 8], [8, 16, 32], [1, 3], [8, 16], [1, 2, 4], [1, 4, 8])
       .filter(([, c, k, , , simd]) => (c * k * k) % simd === 0)
       .filter(([b, c, k, oc, pe, simd]) => pe * simd <= 16 && (c * k * k * oc) / (pe * simd) <= 1024 && b * pe * simd <= 96);
-    return spread(all, 48).map(([bits, channels, kernel, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe${pe}-simd${simd}`, kind, pe, simd, bits, channels, outChannels, kernel }));
+    const rows = spread(all, 48).map(([bits, channels, kernel, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe${pe}-simd${simd}`, kind, pe, simd, bits, channels, outChannels, kernel }));
+    // After the 48: products in LUTs at 4-8 bits (mulStyle 'lut'), which `auto` puts on DSPs, so that
+    // the LUT multiplier is measured beyond 2 bits (run with --per-kind 64; docs/hardware-model.md "LUT multipliers on Xilinx").
+    const lut = product<[number, number, number, number, number, number]>([4, 6, 8], [8, 16], [1, 3], [8], [1, 2, 4], [1, 4])
+      .filter(([, c, k, , , simd]) => (c * k * k) % simd === 0)
+      .filter(([, c, k, oc, pe, simd]) => (c * k * k * oc) / (pe * simd) <= 1024);
+    const lutRows = spread(lut, 14).map(([bits, channels, kernel, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe${pe}-simd${simd}-lut`, kind, pe, simd, bits, channels, outChannels, kernel, mulStyle: 'lut' as const }));
+    return [...rows, ...lutRows];
   }
   if (kind === 'vvau') {
     const all = product<[number, number, number, number]>([2, 4, 8], [8, 16, 32, 64], [3, 5], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
-    return spread(all, 48).map(([bits, channels, kernel, pe]) => ({ id: `vvau-b${bits}-c${channels}-k${kernel}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel }));
+    const rows = spread(all, 48).map(([bits, channels, kernel, pe]) => ({ id: `vvau-b${bits}-c${channels}-k${kernel}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel }));
+    // After the 48: products in LUTs at 4-8 bits, as the MVAU's.
+    const lut = product<[number, number, number, number]>([4, 6, 8], [8, 16, 32], [3], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
+    const lutRows = spread(lut, 14).map(([bits, channels, kernel, pe]) => ({ id: `vvau-b${bits}-c${channels}-k${kernel}-pe${pe}-lut`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel, mulStyle: 'lut' as const }));
+    return [...rows, ...lutRows];
   }
   if (kind === 'swg') {
     // The shapes of the default model's windows and around them: 28 / 14 / 7 maps, kernel 3 (and 5), stride 1 or 2.

@@ -6,7 +6,7 @@
  * interrupted run keeps what it did (and a rerun skips configurations already in the file).
  *
  * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool,maxpool]
- *        [--per-kind 40] [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
+ *        [--per-kind 40] (64 reaches the MVAU / VVAU rows with products in LUTs) [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
  *        [--only <id text>] [--keep <dir>]  (a subset of rows; keep their Yosys directories to read the Verilog and log)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from '../../src/cor
 import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool } from '../../src/core/rtl/pool.ts';
 import { fixedPointMultipliers } from '../../src/core/rtl/integer.ts';
 import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
+import type { VendorMultiplier } from '../../src/core/rtl/vendor-mul.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
 import { gridConfigs, gridRequantBias, gridSeed, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
@@ -82,13 +83,21 @@ const file: GridFile = existsSync(outPath)
   : { note: 'Estimated vs synthesized (Yosys, pre-place-and-route) resources of single engines; written by tools/synth/grid.ts.', yosys: version, rows: [] };
 const done = new Set(file.rows.map((r) => r.id));
 
+/** An MVAU's / VVAU's products as the generator writes them (design.ts): on the family's DSP primitive, or `*`, or in LUTs (shift-and-add where `*` would become a DSP48E1). */
+function macProducts(cost: EngineCost, family: SynthFamily): { vendorMultiplier?: VendorMultiplier; lutProducts?: boolean } {
+  const vendor = FAMILIES[family].vendorMultiplier;
+  if (cost.dsp > 0) return vendor ? { vendorMultiplier: vendor } : {};
+  return vendor ? {} : { lutProducts: true };
+}
+
 function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cost: EngineCost } {
   const device = getDevice(FAMILIES[family].device);
   const ctx: EngineContext = {
     bits: { weightBits: c.bits, actBits: c.bits, actSigned: false },
     // The prior (uncalibrated) estimate: the grid is what the calibration is fitted on.
     device: { ...toEngineDevice(device), calibration: undefined },
-    mulStyle: 'auto',
+    // LUT-style rows (id ending -lut) put every product in LUTs whatever the width.
+    mulStyle: c.mulStyle ?? 'auto',
     memStyle: 'auto',
     requant: 'multiply',
   };
@@ -99,18 +108,16 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     const mh = c.outChannels;
     const spec = { kind: 'mvau' as const, mw, mh, numVectors: 16 };
     const cost = ENGINES.mvau.estimate(spec, c, ctx);
-    const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(mw, c.bits, c.bits, false);
     // Through the engine's emitter, as the generator: the weight memory is placed where the estimate put it, products packed as it counted them.
-    const module = ENGINES.mvau.rtl!.emit(spec, c, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : cost.dspLanes ? { dspLanes: cost.dspLanes } : {}) } });
+    const module = ENGINES.mvau.rtl!.emit(spec, c, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(cost.dspLanes && !FAMILIES[family].vendorMultiplier ? { dspLanes: cost.dspLanes } : macProducts(cost, family)) } });
     return { module, cost };
   }
   if (c.kind === 'vvau') {
     const spec = { kind: 'vvau' as const, channels: c.channels, kernel: [c.kernel, c.kernel] as [number, number], outDim: [4, 4] as [number, number] };
     const cost = ENGINES.vvau.estimate(spec, c, ctx);
-    const vendor = cost.dsp > 0 ? FAMILIES[family].vendorMultiplier : undefined;
     const acc = accumulatorBits(c.kernel * c.kernel, c.bits, c.bits, false);
-    const module = ENGINES.vvau.rtl!.emit(spec, { pe: c.pe, simd: 1 }, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...(vendor ? { vendorMultiplier: vendor } : {}) } });
+    const module = ENGINES.vvau.rtl!.emit(spec, { pe: c.pe, simd: 1 }, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(c.channels * c.kernel * c.kernel, c.bits, seed), ...macProducts(cost, family) } });
     return { module, cost };
   }
   if (c.kind === 'swg') return buildWindow(c, ctx);

@@ -251,6 +251,10 @@ describe.skipIf(defaultModelMissing)('joint search (default model)', () => {
     expect(result.points.filter((p) => p.met).length).toBeGreaterThanOrEqual(2);
     // Somewhere pruning was chosen and reconstruction measured above the same design unrecovered.
     expect(result.points.some((p) => p.measured.rawTop1 !== undefined && p.measured.top1 > p.measured.rawTop1)).toBe(true);
-    expect(result.points.at(-1)!.maxUtilization).toBeLessThan(result.points[0].maxUtilization);
+    // The loosest target bought speed with compression. (Not "used less of the device": max FPS
+    // folds each design until a step would break the budget; with the Xilinx MVAU / VVAU LUT fit
+    // (session 11, LUT multipliers priced as synthesized) the 1 pp design stops at 3,543 FPS with
+    // 61 % of its most used resource, the 8 pp one at 5,315 FPS with 69 %; docs/decisions.md.)
+    expect(result.points.at(-1)!.fps).toBeGreaterThan(result.points[0].fps);
   }, 300_000);
 });

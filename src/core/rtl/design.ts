@@ -136,13 +136,19 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
     used.add(n);
     return n;
   };
-  const vendorOn = (row: LayerRow, kind: string) => (options.vendorMultiplier && engineRow(row, kind).dsp > 0 ? { vendorMultiplier: options.vendorMultiplier } : {});
-  // The MVAU's products as the estimate counted them: packed PE lanes per DSP (Xilinx DSP48,
-  // written with `*`), or one vendor primitive per product, or one `*` per product.
+  // Products as the estimate counted them: on DSPs, one vendor primitive per product (Gowin,
+  // Anlogic) or one `*` per product (Xilinx infers a DSP48E1); in LUTs (no DSP), `*` where the
+  // family infers no DSP from it (vendorMultiplier given), else shift-and-add (mvau.ts lutProductFunction),
+  // which Yosys' synth_xilinx does not take to a DSP48E1 (the generic design simulates this form).
+  const macMultipliers = (row: LayerRow, kind: string) => {
+    if (engineRow(row, kind).dsp > 0) return options.vendorMultiplier ? { vendorMultiplier: options.vendorMultiplier } : {};
+    return options.vendorMultiplier ? {} : { lutProducts: true };
+  };
+  // The MVAU's: also packed PE lanes per DSP (Xilinx DSP48, written with `*`).
   const mvauMultipliers = (row: LayerRow) => {
     const lanes = engineRow(row, 'mvau').dspLanes ?? 1;
     if (lanes > 1 && !options.vendorMultiplier) return { dspLanes: lanes };
-    return vendorOn(row, 'mvau');
+    return macMultipliers(row, 'mvau');
   };
   let last: { elements: number; bits: number } = { elements: 1, bits: net.input.bits };
   const push = (kind: StageInfo['kind'], layer: string, module: EmittedModule, inEl: number, inBits: number, outEl: number, outBits: number, depth: number) => {
@@ -258,7 +264,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
       const spec = { kind: 'vvau' as const, channels: op.inChannels, kernel: conv.kernel, outDim: op.outDim };
       const m = rtlEmitterOf('vvau').emit(spec, { pe, simd }, { requant: 'auto', memStyle: row.config.memStyle }, {
         name: unique(`${base}_vvau`),
-        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...vendorOn(row, 'vvau') },
+        data: { weightBits: conv.weightBits, actBits: A, actSigned: op.input.signed, accBits, weights: conv.weights, ...macMultipliers(row, 'vvau') },
       });
       push('vvau', op.name, m, pe, A, pe, accBits, fifoDepth(row, 'vvau'));
     } else {

@@ -1,7 +1,8 @@
 /**
  * Packed DSP products (several PE lanes sharing an activation on one multiply, mvau.ts
- * packedDotProducts) are bit-exact: one MVAU is simulated with Icarus on extreme and random
- * operands, packed and unpacked, and its accumulators compared with plain integer dot products.
+ * packedDotProducts) and products in LUTs (shift-and-add, mvau.ts lutProductFunction) are
+ * bit-exact: one MVAU is simulated with Icarus on extreme and random operands, packed, unpacked
+ * and in LUTs, and its accumulators compared with plain integer dot products.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ interface Case {
   pe: number;
   simd: number;
   lanes: number;
+  /** Products in LUTs (shift-and-add) instead of `*`. */
+  lut?: boolean;
 }
 
 /**
@@ -45,9 +48,14 @@ function operands(c: Case, mw: number, mh: number, vectors: number, seed: number
 
 function simulateMvau(c: Case, mw: number, mh: number, vectors: number, weights: number[], acts: number[]): bigint[] {
   const acc = 32;
-  const m = emitMvau({ name: 'dut', mw, mh, pe: c.pe, simd: c.simd, weightBits: c.wb, actBits: c.ab, actSigned: c.actSigned, accBits: acc, weights, dspLanes: c.lanes });
+  const m = emitMvau({ name: 'dut', mw, mh, pe: c.pe, simd: c.simd, weightBits: c.wb, actBits: c.ab, actSigned: c.actSigned, accBits: acc, weights, dspLanes: c.lanes, lutProducts: c.lut });
   if (c.lanes > 1) expect(m.verilog).toContain('wpack');
   else expect(m.verilog).not.toContain('wpack');
+  // In LUTs: no multiply left in the module (Yosys synth_xilinx would map it to a DSP48E1).
+  if (c.lut) {
+    expect(m.verilog).toContain('lut_mul(s1_w');
+    expect(m.verilog).not.toMatch(/\) \* \$signed|wpack \*/);
+  } else expect(m.verilog).toMatch(/\) \* \$signed|wpack \*/);
   const dir = mkdtempSync(join(tmpdir(), 'edgefold-pack-'));
   try {
     const words: string[] = [];
@@ -103,7 +111,7 @@ function reference(mw: number, mh: number, vectors: number, weights: number[], a
   return out;
 }
 
-describe.skipIf(!hasIcarus)('MVAU packed DSP products (Icarus)', () => {
+describe.skipIf(!hasIcarus)('MVAU packed DSP products and products in LUTs (Icarus)', () => {
   const cases: Case[] = [
     { wb: 8, ab: 8, actSigned: false, pe: 4, simd: 2, lanes: 2 },
     { wb: 8, ab: 8, actSigned: true, pe: 2, simd: 3, lanes: 2 },
@@ -112,9 +120,14 @@ describe.skipIf(!hasIcarus)('MVAU packed DSP products (Icarus)', () => {
     { wb: 5, ab: 5, actSigned: false, pe: 6, simd: 2, lanes: 2 },
     { wb: 3, ab: 3, actSigned: true, pe: 5, simd: 2, lanes: 4 },
     { wb: 8, ab: 8, actSigned: false, pe: 4, simd: 2, lanes: 1 },
+    { wb: 8, ab: 8, actSigned: false, pe: 4, simd: 2, lanes: 1, lut: true },
+    { wb: 8, ab: 8, actSigned: true, pe: 2, simd: 3, lanes: 1, lut: true },
+    { wb: 2, ab: 2, actSigned: true, pe: 3, simd: 2, lanes: 1, lut: true },
+    { wb: 6, ab: 3, actSigned: true, pe: 1, simd: 6, lanes: 1, lut: true },
+    { wb: 3, ab: 7, actSigned: false, pe: 2, simd: 1, lanes: 1, lut: true },
   ];
   for (const c of cases) {
-    it(`W${c.wb}A${c.ab}${c.actSigned ? 's' : 'u'} PE ${c.pe} SIMD ${c.simd}, ${c.lanes} lane(s) per multiply: equals the integer dot products`, () => {
+    it(`W${c.wb}A${c.ab}${c.actSigned ? 's' : 'u'} PE ${c.pe} SIMD ${c.simd}, ${c.lut ? 'products in LUTs' : `${c.lanes} lane(s) per multiply`}: equals the integer dot products`, () => {
       const mw = 6;
       const mh = c.pe * 2;
       const vectors = 5;

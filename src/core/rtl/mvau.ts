@@ -25,6 +25,12 @@ export interface MacEngineParams {
   vendorMultiplier?: VendorMultiplier;
   /** Where the estimate put the weights; written as `ram_style` so synthesis follows it. Omit to let the tool choose. */
   weightMemory?: MemoryPlacement;
+  /**
+   * The estimate builds the products in LUTs (mulStyle 'lut', no DSP): written as shift-and-add
+   * (`lutProductFunction`) instead of `*`, which Yosys 0.23 `synth_xilinx` maps to a DSP48E1
+   * whatever the estimate chose. Not with `vendorMultiplier` (those families infer no DSP from `*`).
+   */
+  lutProducts?: boolean;
 }
 
 /**
@@ -83,6 +89,29 @@ export function accumulateStage(term: string, outExtra = ''): string {
 `;
 }
 
+/**
+ * `lut_mul(w, x)`: the W x A product as the sum of the weight shifted by each set activation bit
+ * (the top bit's term subtracted when the activation is signed). No `*` is left for Yosys 0.23
+ * `synth_xilinx` to map to a DSP48E1 (its mul2dsp takes every `$mul` with a result of 9+ bits, and
+ * no attribute opts a product out: docs/hardware-model.md "LUT multipliers on Xilinx"), so the
+ * product is built from adders in LUTs and carry chains, where the estimate put it. Needs localparams WB, AB.
+ */
+export function lutProductFunction(actSigned: boolean): string {
+  return `  function signed [WB+AB-1:0] lut_mul(input signed [WB-1:0] w, input [AB-1:0] x);
+    integer b;
+    begin
+      lut_mul = 0;
+      for (b = 0; b < AB; b = b + 1)
+        if (x[b]) lut_mul = ${actSigned ? '(b == AB - 1) ? lut_mul - (w <<< b) : ' : ''}lut_mul + (w <<< b);
+    end
+  endfunction
+`;
+}
+
+/** One product of a WB-bit weight slice and an AB-bit activation slice: `*`, or `lut_mul` for products in LUTs. */
+export const productTerm = (w: string, x: string, actSigned: boolean, lutProducts: boolean | undefined): string =>
+  lutProducts ? `lut_mul(${w}, ${x})` : `$signed(${w}) * ${activationOperand(x, actSigned)}`;
+
 export const activationOperand = (expr: string, signed: boolean): string => (signed ? `$signed(${expr})` : `$signed({1'b0, ${expr}})`);
 
 /**
@@ -124,6 +153,11 @@ export function packedDotProducts(lanes: number, WB: number, AB: number, actSign
 `;
 }
 
+/** Products go one way: packed on DSPs, on vendor primitives, or in LUTs. */
+export function assertProductForm(p: Pick<MacEngineParams, 'name' | 'vendorMultiplier' | 'lutProducts'>, lanes = 1): void {
+  if (p.lutProducts && (p.vendorMultiplier || lanes > 1)) throw new RangeError(`${p.name}: products in LUTs are not also on ${p.vendorMultiplier ? `${p.vendorMultiplier} primitives` : 'packed DSPs'}`);
+}
+
 export function emitMvau(p: MvauParams): EmittedModule {
   const { name, mw, mh, pe, simd, weightBits: WB, actBits: AB, accBits: ACC } = p;
   if (mw % simd !== 0 || mh % pe !== 0) throw new RangeError(`${name}: PE ${pe} / SIMD ${simd} do not divide ${mh} x ${mw}`);
@@ -140,6 +174,7 @@ export function emitMvau(p: MvauParams): EmittedModule {
   const lanes = Math.min(p.dspLanes ?? 1, pe);
   if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`${name}: dspLanes must be a positive integer, got ${p.dspLanes}`);
   if (lanes > 1 && p.vendorMultiplier) throw new RangeError(`${name}: packed products are written with \`*\` (Xilinx DSP48 inference), not on ${p.vendorMultiplier} primitives`);
+  assertProductForm(p, lanes);
   const inW = simd * AB;
   const outW = pe * ACC;
   const verilog = `// MVAU ${name}: MW=${mw} MH=${mh} PE=${pe} SIMD=${simd}, W${WB} A${AB}${p.actSigned ? 's' : 'u'}, acc ${ACC} b; ${NF * SF} cycles per vector
@@ -208,12 +243,12 @@ ${p.bias ? `  ${p.weightMemory ? ramStyleAttribute('lutram', true) : ''}reg [PE*
   // Dot products of the SIMD lanes, one per PE.
 ${lanes > 1 ? packedDotProducts(lanes, WB, AB, p.actSigned) : `${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE*SIMD', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[(g % SIMD)*AB +: AB]', 's1_x[(g % SIMD)*AB + AB-1]', AB, p.actSigned)) : ''}  reg [PE*ACC-1:0] dotv;
   reg signed [ACC-1:0] t;
-  integer i, j;
+${p.lutProducts ? lutProductFunction(p.actSigned) : ''}  integer i, j;
   always @* begin
     for (i = 0; i < PE; i = i + 1) begin
       t = 0;
       for (j = 0; j < SIMD; j = j + 1)
-        t = t + ${p.vendorMultiplier ? '$signed(prods[(i*SIMD + j)*36 +: 36])' : `$signed(s1_w[(i*SIMD + j)*WB +: WB]) * ${activationOperand('s1_x[j*AB +: AB]', p.actSigned)}`};
+        t = t + ${p.vendorMultiplier ? '$signed(prods[(i*SIMD + j)*36 +: 36])' : productTerm('s1_w[(i*SIMD + j)*WB +: WB]', 's1_x[j*AB +: AB]', p.actSigned, p.lutProducts)};
       dotv[i*ACC +: ACC] = t;
     end
   end

@@ -4,7 +4,7 @@
  * takes C*k*k/PE x pixels cycles, the estimator's engines/vvau.ts count. Same two-stage pipe as
  * the MVAU, with one product per lane (no shared operand).
  */
-import { accumulateStage, activationOperand, weightMemoryAttribute, type MacEngineParams } from './mvau.ts';
+import { accumulateStage, assertProductForm, lutProductFunction, productTerm, weightMemoryAttribute, type MacEngineParams } from './mvau.ts';
 import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
 import { extend18, productArray } from './vendor-mul.ts';
 
@@ -18,6 +18,7 @@ export function emitVvau(p: VvauParams): EmittedModule {
   const { name, channels: C, pe, weightBits: WB, actBits: AB, accBits: ACC } = p;
   const K2 = p.kernel[0] * p.kernel[1];
   if (p.simd !== 1) throw new RangeError(`${name}: the generator builds depthwise units with SIMD 1 (the window's parallel mode is not generated); got SIMD ${p.simd}`);
+  assertProductForm(p);
   if (C % pe !== 0) throw new RangeError(`${name}: PE ${pe} does not divide ${C} channels`);
   const CF = C / pe;
   const wfile = `${name}_weights.hex`;
@@ -58,7 +59,7 @@ ${streamPorts(inW, outW)}
     end
   end
 
-${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[g*AB +: AB]', 's1_x[g*AB + AB-1]', AB, p.actSigned)) : ''}${accumulateStage(p.vendorMultiplier ? '$signed(prods[lane*36 +: 36])' : `$signed(s1_w[lane*WB +: WB]) * ${activationOperand('s1_x[lane*AB +: AB]', p.actSigned)}`)}endmodule
+${p.lutProducts ? lutProductFunction(p.actSigned) : ''}${p.vendorMultiplier ? productArray(p.vendorMultiplier, 'prods', 'PE', extend18('s1_w[g*WB +: WB]', 's1_w[g*WB + WB-1]', WB, true), extend18('s1_x[g*AB +: AB]', 's1_x[g*AB + AB-1]', AB, p.actSigned)) : ''}${accumulateStage(p.vendorMultiplier ? '$signed(prods[lane*36 +: 36])' : productTerm('s1_w[lane*WB +: WB]', 's1_x[lane*AB +: AB]', p.actSigned, p.lutProducts))}endmodule
 `;
   return { name, verilog, files: { [wfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }

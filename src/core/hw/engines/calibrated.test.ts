@@ -6,7 +6,7 @@
  * same numbers as src/core/hw/calibration.json, Yosys 0.23, refit 2026-12-04 on the merged session-8 grid). Anlogic applies the LUT
  * fit (in device LUTs, divided by 1.6 LUT per LUT6), Gowin too since session 10 (the per-kind tests
  * below that say "gowin: FF" check the FF only), Xilinx since session 11 for windows, FIFOs,
- * converters and requantisers (in LUT6). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
+ * converters and requantisers (in LUT6), and MVAU / VVAU since the LUT-multiplier rows (helper s11-xlut). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
  * re-synthesized).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
@@ -49,6 +49,15 @@ describe('MVAU calibrated cost', () => {
 
   it('features of a LUT-multiplier MVAU with LUTRAM weights', () => {
     expect(mvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' })).toEqual({ lut: lutFeatures, ff: ffFeatures });
+  });
+
+  it('xilinx (MVAU LUT fit applied since session 11, LUT products measured at 2-8 bits): LUT6 and FF from the fit', () => {
+    const cost = mvauCost(shape, w4a2, fold, { ...Z7, calibration: 'xilinx' }, { mulStyle: 'lut' });
+    // LUT6: 46.1584 + 0.8278 x 60 + 3.0392 x 64 + 0.5034 x 20 + 0.0395 x 32 = 301.6672 (no lanes, romBits or dspAcc coefficient; LUT6: nothing to divide)
+    expect(cost.lut).toBeCloseTo(301.6672, 9);
+    expect(cost.dsp).toBe(0);
+    // FF: 28.8893 + 0.6535 x 32 + 0.8633 x 8 + 1.07 x 20 = 78.1077 -> 78
+    expect(cost.ff).toBe(78);
   });
 
   it('anlogic: LUT and FF from the fit', () => {
