@@ -210,6 +210,7 @@ export function slidingWindowCost(
       bram18,
       lut,
       ff,
+      bufferMemory: mem,
       weightMemBits: 0,
       fillWords: bufferMin,
       inWords: ifmDim[0] * ifmDim[1] * cf,
@@ -346,6 +347,8 @@ export interface SlidingWindowRtlData {
   pads: [number, number, number, number];
   /** Value of a padded position (default 0; a max pool's window pads with the grid's minimum). */
   padElement?: number;
+  /** Where the estimate put the line buffer (its cost's `bufferMemory`); absent: the synthesis tool chooses. */
+  bufferMemory?: 'bram' | 'lutram';
 }
 
 export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWindowRtlData> = {
@@ -359,7 +362,7 @@ export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWind
       if (fold.parallelWindow) throw new RangeError(`${name}: the window's parallel mode is not generated yet`);
       const [pt, pl, pb, pr] = data.pads;
       const inDim: [number, number] = [spec.ifmDim[0] - pt - pb, spec.ifmDim[1] - pl - pr];
-      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise, ...(data.padElement ? { padElement: data.padElement } : {}) });
+      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise, ...(data.padElement ? { padElement: data.padElement } : {}), ...(data.bufferMemory ? { bufferMemory: data.bufferMemory } : {}) });
     },
   },
 };
