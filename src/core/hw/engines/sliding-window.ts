@@ -17,7 +17,9 @@
  * - src/finn/custom_op/fpgadataflow/downsampler.py get_exp_cycles
  * Departure: FINN's estimate uses whatever ram_style is set (default distributed = LUTs, with
  * 'auto' counted as BRAM). Our 'auto' picks whichever of LUTRAM and BRAM is the smaller share of
- * the device, and we always report the line buffer's cost and FF.
+ * the device, and we always report the line buffer's cost and FF. The choice is the cost's
+ * `bufferMemory`, which the generator states on the buffer (`ram_style`), as FINN's ram_style is
+ * obeyed by Vivado (docs/decisions.md "The line buffer's placement is stated").
  */
 import { ramb18, swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
@@ -231,8 +233,8 @@ export function slidingWindowCost(
  * width (output register and its zero-padding mux), the line-buffer bits when the buffer is in
  * LUTs, the buffer's address bits (the address arithmetic), the map counters; registers: the
  * output word, the counters. The fit covers the padding logic, so a calibrated family charges
- * FMPadding nothing apart (fmPaddingCost). The fit in calibration.json was made on the session-10
- * window (a power-of-two number of rows of the padded width); its coefficients are per bit.
+ * FMPadding nothing apart (fmPaddingCost). The fit in calibration.json was made on the lean
+ * window with its placement stated (session 11), so `lutBits` prices the buffers kept in LUTs.
  */
 export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number, fold: SlidingWindowFold, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
   const width = (slidingWindowStyle(shape, fold) === 'parallel' ? shape.kernel[0] * shape.kernel[1] : 1) * fold.simd * actBits;
