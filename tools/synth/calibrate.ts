@@ -43,12 +43,12 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device, mul);
   if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
   if (c.kind === 'swg') {
-    // The same window tools/synth/grid.ts builds ("same" padding), and the estimator's line-buffer memory choice.
+    // The same window tools/synth/grid.ts builds ("same" padding), and the estimator's line-buffer placement (which the grid's Verilog states).
     const p = Math.floor(c.kernel / 2);
     const d = c.imgDim! + 2 * p;
     const o = Math.floor((d - c.kernel) / c.stride!) + 1;
     const shape = { channels: c.channels, ifmDim: [d, d] as [number, number], ofmDim: [o, o] as [number, number], kernel: [c.kernel, c.kernel] as [number, number], stride: [c.stride!, c.stride!] as [number, number], dilation: [1, 1] as [number, number], depthwise: c.depthwise! };
-    const mem = slidingWindowCost(shape, c.bits, { simd: c.simd }, device).bram18 > 0 ? 'bram' : 'lutram';
+    const mem = slidingWindowCost(shape, c.bits, { simd: c.simd }, device).bufferMemory!;
     return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem);
   }
   if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram');

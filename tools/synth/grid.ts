@@ -165,7 +165,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
 /**
  * A sliding window with "same" padding (k / 2 on every side), as the generator builds it (padding
  * inside); its prior estimate is the estimator's window plus its FMPadding, the two engines FINN
- * builds for it.
+ * builds for it. The line buffer carries the estimate's placement (`ram_style`), as in a design.
  */
 function buildWindow(c: GridConfig, ctx: EngineContext): { module: EmittedModule; cost: EngineCost } {
   const d = c.imgDim!;
@@ -176,7 +176,7 @@ function buildWindow(c: GridConfig, ctx: EngineContext): { module: EmittedModule
   const window = slidingWindowCost(shape, c.bits, { simd: c.simd }, ctx.device);
   const pad = fmPaddingCost({ channels: c.channels, imgDim: [d, d], pads: [p, p, p, p] }, c.bits, c.simd, ctx.device);
   const cost: EngineCost = { ...window, lut: window.lut + pad.lut, ff: window.ff + pad.ff };
-  const module = emitSlidingWindow({ name: 'dut', channels: c.channels, simd: c.simd, actBits: c.bits, inDim: [d, d], outDim: [o, o], kernel: [c.kernel, c.kernel], stride: [s, s], pads: [p, p, p, p], depthwise: c.depthwise! });
+  const module = emitSlidingWindow({ name: 'dut', channels: c.channels, simd: c.simd, actBits: c.bits, inDim: [d, d], outDim: [o, o], kernel: [c.kernel, c.kernel], stride: [s, s], pads: [p, p, p, p], depthwise: c.depthwise!, bufferMemory: window.bufferMemory });
   return { module, cost };
 }
 

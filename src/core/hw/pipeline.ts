@@ -374,6 +374,7 @@ function totalsPass(
       if (c.uram) row.uram = c.uram;
       if (c.requantStyle) row.requantStyle = c.requantStyle;
       if (c.dspLanes) row.dspLanes = c.dspLanes;
+      if (c.bufferMemory) row.bufferMemory = c.bufferMemory;
       return row;
     });
     const fifos = stream.fifos[li];

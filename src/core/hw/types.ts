@@ -63,6 +63,8 @@ export interface EngineCost {
   /** Thresholding engines only: the requantiser the estimate charged (and the generator emits). */
   requantStyle?: RequantChoice;
   dsp: number;
+  /** Sliding window: where the estimate put the line buffer, which the generator states (`ram_style`). */
+  bufferMemory?: 'bram' | 'lutram';
   /** MVAU on DSPs: products per DSP (PE lanes sharing the activation), which the generator packs the same way. */
   dspLanes?: number;
   /** RAMB18-equivalent blocks (18 Kbit, FINN's unit). */

@@ -74,6 +74,9 @@ function fifoDepth(row: LayerRow, kind: string): number {
 /** The folding the estimate gave an engine of a layer. */
 const foldOf = (e: { pe: number; simd: number; parallelWindow?: boolean }): EngineFold => ({ pe: e.pe, simd: e.simd, ...(e.parallelWindow ? { parallelWindow: true } : {}) });
 
+/** The line-buffer placement the estimate charged a window, for its emitter to state. */
+const bufferMemoryOf = (e: { bufferMemory?: 'bram' | 'lutram' }) => (e.bufferMemory ? { bufferMemory: e.bufferMemory } : {});
+
 /** Context of the emitters that take no requantiser style. */
 const RTL_CONTEXT: RtlContext = { requant: 'auto' };
 
@@ -228,7 +231,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
         if (swg.parallelWindow) throw badInput(`layer "${op.name}": the estimate uses the window's parallel mode, which the generator does not build yet.`, op.name);
         const [pt, pl, pb, pr] = op.pads;
         const swgSpec = { kind: 'sliding-window' as const, channels: C, ifmDim: [op.inDim[0] + pt + pb, op.inDim[1] + pl + pr] as [number, number], ofmDim: op.outDim, kernel: op.kernel, stride: op.stride, dilation: [1, 1] as [number, number], depthwise: true };
-        const w = rtlEmitterOf('sliding-window').emit(swgSpec, foldOf(swg), RTL_CONTEXT, { name: unique(`${base}_swg`), data: { actBits: A, pads: op.pads, padElement: op.input.qmin } });
+        const w = rtlEmitterOf('sliding-window').emit(swgSpec, foldOf(swg), RTL_CONTEXT, { name: unique(`${base}_swg`), data: { actBits: A, pads: op.pads, padElement: op.input.qmin, ...bufferMemoryOf(swg) } });
         push('sliding-window', op.name, w, swg.simd, A, swg.simd, A, fifoDepth(row, 'sliding-window'));
         const pe = engineRow(row, 'pool').pe;
         const spec = { kind: 'pool' as const, fn: 'max' as const, channels: C, kernel: op.kernel, outDim: op.outDim };
@@ -254,7 +257,7 @@ export function emitAccelerator(net: IntegerNetwork, est: Estimate, options: Des
         dilation: [1, 1] as [number, number],
         depthwise: conv.kind === 'depthwise',
       };
-      const m = rtlEmitterOf('sliding-window').emit(spec, foldOf(swg), RTL_CONTEXT, { name: unique(`${base}_swg`), data: { actBits: A, pads: conv.pads } });
+      const m = rtlEmitterOf('sliding-window').emit(spec, foldOf(swg), RTL_CONTEXT, { name: unique(`${base}_swg`), data: { actBits: A, pads: conv.pads, ...bufferMemoryOf(swg) } });
       push('sliding-window', op.name, m, swg.simd, A, swg.simd, A, fifoDepth(row, 'sliding-window'));
     } else if (conv.stride.some((s) => s !== 1)) {
       throw badInput(`layer "${op.name}": strided 1x1 convolution (DownSampler) is not generated.`, op.name);

@@ -10,7 +10,7 @@
  * the reader's top row, and columns left of its window in the rows only the current output row
  * uses (top .. top + s_h - 1).
  */
-import { clog2, constMul, hexOf, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, constMul, hexOf, ramStyleAttribute, streamPorts, type EmittedModule } from './verilog.ts';
 
 export interface SlidingWindowParams {
   name: string;
@@ -28,6 +28,8 @@ export interface SlidingWindowParams {
   depthwise: boolean;
   /** Value of a padded position (default 0, the zero point; a max pool pads with the grid's minimum). */
   padElement?: number;
+  /** Where the estimate put the line buffer; written as `ram_style` so synthesis follows it. Omit to let the tool choose. */
+  bufferMemory?: 'bram' | 'lutram';
 }
 
 /**
@@ -77,7 +79,7 @@ module ${name} (
 ${streamPorts(width, width)}
 );
   localparam CF = ${CF}, H = ${H}, W = ${W}, OH = ${OH}, OW = ${OW}, K = ${K};
-  reg [${width - 1}:0] buffer [0:${depth - 1}];
+  ${p.bufferMemory ? ramStyleAttribute(p.bufferMemory, false) : ''}reg [${width - 1}:0] buffer [0:${depth - 1}];
   // Writer: column, channel fold and row slot; absolute row / pixel counts over all frames.
   reg [${clog2(W)}:0] wx;
   reg [${clog2(CF)}:0] wcf;

@@ -287,7 +287,7 @@ describe('sliding window cost corners (convolutioninputgenerator_rtl.py bram_est
     // FF 64 + 144 out + 144 + 4 x ceil(log2 21) = 372; fill ((3-1) x 8 + 2) x 1 + 1 = 19; cycles 6 x 8 x 1 + 2 = 50
     const shape = { channels: 2, ifmDim: [6, 8] as [number, number], ofmDim: [4, 6] as [number, number], kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number], depthwise: false };
     expect(slidingWindowCost(shape, 8, { simd: 2, parallelWindow: true }, Z7)).toEqual({
-      cycles: 50, dsp: 0, bram18: 0, lut: 316, ff: 372, weightMemBits: 0, fillWords: 19, inWords: 48, outWords: 24, outWidth: 144,
+      cycles: 50, dsp: 0, bram18: 0, bufferMemory: 'lutram', lut: 316, ff: 372, weightMemBits: 0, fillWords: 19, inWords: 48, outWords: 24, outWidth: 144,
       notes: ['parallel style, buffer 20 x 16 b', 'line buffer in 16 LUTRAM'],
     });
     expect(slidingWindowCost(shape, 8, { simd: 2, parallelWindow: true }, Z7, 'bram')).toMatchObject({ bram18: 2, lut: 300, notes: ['parallel style, buffer 20 x 16 b', 'line buffer in 2 RAMB18'] });

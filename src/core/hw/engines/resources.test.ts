@@ -236,7 +236,7 @@ describe('sliding window corners (rtl/convolutioninputgenerator_rtl.py)', () => 
     // buffer 204 x 16 b: LUTRAM 16 * ceil(204/38) = 96 (0.18 % of LUTs) vs 1 RAMB18 (0.36 %) -> LUTRAM
     // FF 64 + 16 + 16 + 4*ceil(log2 205) = 128; in 10*12*4 = 480 words; out 6*10 windows * 9 * 4 = 2160
     expect(slidingWindowCost(base, 8, { simd: 2 }, Z7)).toEqual({
-      cycles: 2364, dsp: 0, bram18: 0, lut: 396, ff: 128, weightMemBits: 0, fillWords: 204, inWords: 480, outWords: 2160, outWidth: 16,
+      cycles: 2364, dsp: 0, bram18: 0, bufferMemory: 'lutram', lut: 396, ff: 128, weightMemBits: 0, fillWords: 204, inWords: 480, outWords: 2160, outWidth: 16,
       notes: ['default style, buffer 204 x 16 b', 'line buffer in 96 LUTRAM'],
     });
   });
@@ -268,7 +268,7 @@ describe('sliding window corners (rtl/convolutioninputgenerator_rtl.py)', () => 
     // 2 * ceil(256/36) = 16 RAMB18 (5.7 %) vs LUTRAM 256 * ceil(40/38) = 512 (0.96 %) -> LUTRAM
     // window out 256 * 9 = 2304 b; FF 64 + 2304 + 2304 + 4*ceil(log2 41) = 4696; fill (2*18 + 2) + 1 = 39
     expect(slidingWindowCost(dw, 8, { simd: 32, parallelWindow: true }, Z7)).toEqual({
-      cycles: 326, dsp: 0, bram18: 0, lut: 812, ff: 4696, weightMemBits: 0, fillWords: 39, inWords: 324, outWords: 256, outWidth: 2304,
+      cycles: 326, dsp: 0, bram18: 0, bufferMemory: 'lutram', lut: 812, ff: 4696, weightMemBits: 0, fillWords: 39, inWords: 324, outWords: 256, outWidth: 2304,
       notes: ['parallel style, buffer 40 x 256 b', 'line buffer in 512 LUTRAM'],
     });
     expect(slidingWindowCost(dw, 8, { simd: 32, parallelWindow: true }, Z7, 'bram')).toMatchObject({ bram18: 16, lut: 300, notes: ['parallel style, buffer 40 x 256 b', 'line buffer in 16 RAMB18'] });

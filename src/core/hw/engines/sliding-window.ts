@@ -17,7 +17,9 @@
  * - src/finn/custom_op/fpgadataflow/downsampler.py get_exp_cycles
  * Departure: FINN's estimate uses whatever ram_style is set (default distributed = LUTs, with
  * 'auto' counted as BRAM). Our 'auto' picks whichever of LUTRAM and BRAM is the smaller share of
- * the device, and we always report the line buffer's cost and FF.
+ * the device, and we always report the line buffer's cost and FF. The choice is the cost's
+ * `bufferMemory`, which the generator states on the buffer (`ram_style`), as FINN's ram_style is
+ * obeyed by Vivado (docs/decisions.md "The line buffer's placement is stated").
  */
 import { ramb18, swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
@@ -210,6 +212,7 @@ export function slidingWindowCost(
       bram18,
       lut,
       ff,
+      bufferMemory: mem,
       weightMemBits: 0,
       fillWords: bufferMin,
       inWords: ifmDim[0] * ifmDim[1] * cf,
@@ -230,8 +233,8 @@ export function slidingWindowCost(
  * width (output register and its zero-padding mux), the line-buffer bits when the buffer is in
  * LUTs, the buffer's address bits (the address arithmetic), the map counters; registers: the
  * output word, the counters. The fit covers the padding logic, so a calibrated family charges
- * FMPadding nothing apart (fmPaddingCost). The fit in calibration.json was made on the session-10
- * window (a power-of-two number of rows of the padded width); its coefficients are per bit.
+ * FMPadding nothing apart (fmPaddingCost). The fit in calibration.json was made on the lean
+ * window with its placement stated (session 11), so `lutBits` prices the buffers kept in LUTs.
  */
 export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number, fold: SlidingWindowFold, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
   const width = (slidingWindowStyle(shape, fold) === 'parallel' ? shape.kernel[0] * shape.kernel[1] : 1) * fold.simd * actBits;
@@ -346,6 +349,8 @@ export interface SlidingWindowRtlData {
   pads: [number, number, number, number];
   /** Value of a padded position (default 0; a max pool's window pads with the grid's minimum). */
   padElement?: number;
+  /** Where the estimate put the line buffer (its cost's `bufferMemory`); absent: the synthesis tool chooses. */
+  bufferMemory?: 'bram' | 'lutram';
 }
 
 export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWindowRtlData> = {
@@ -359,7 +364,7 @@ export const slidingWindowEngine: HwEngine<SpecOf<'sliding-window'>, SlidingWind
       if (fold.parallelWindow) throw new RangeError(`${name}: the window's parallel mode is not generated yet`);
       const [pt, pl, pb, pr] = data.pads;
       const inDim: [number, number] = [spec.ifmDim[0] - pt - pb, spec.ifmDim[1] - pl - pr];
-      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise, ...(data.padElement ? { padElement: data.padElement } : {}) });
+      return emitSlidingWindow({ name, channels: spec.channels, simd: fold.simd, actBits: data.actBits, inDim, outDim: spec.ofmDim, kernel: spec.kernel, stride: spec.stride, pads: data.pads, depthwise: spec.depthwise, ...(data.padElement ? { padElement: data.padElement } : {}), ...(data.bufferMemory ? { bufferMemory: data.bufferMemory } : {}) });
     },
   },
 };
