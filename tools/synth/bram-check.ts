@@ -1,6 +1,6 @@
 /**
  * Block RAM of the synthesis grid's memories (tools/synth/grid-results.json: MVAU, VVAU,
- * requantiser, FIFO rows) re-estimated with the current estimator, against the synthesized count:
+ * requantiser, sliding-window and FIFO rows) re-estimated with the current estimator, against the synthesized count:
  * exact and within one block per family and kind, held-out rows, next to the estimate stored when
  * the row was synthesized. Lists the held-out rows that miss.
  *
@@ -15,7 +15,8 @@ import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
 import { FAMILIES } from '../../src/core/synth/families.ts';
 import type { GridRow } from './grid.ts';
-import { gridRequantBias } from './configs.ts';
+import { gridRequantBias, gridWindowShape } from './configs.ts';
+import { slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
 const { values } = parseArgs({ options: { grid: { type: 'string', default: 'tools/synth/grid-results.json' }, all: { type: 'boolean', default: false } } });
@@ -38,6 +39,7 @@ function bram18(r: GridRow): number | null {
     return ENGINES.thresholding.estimate(spec, c, ctx).bram18;
   }
   if (c.kind === 'fifo') return fifoCost(c.depth!, c.width!, ctx.device).bram18;
+  if (c.kind === 'swg') return slidingWindowCost(gridWindowShape(c), c.bits, { simd: c.simd }, ctx.device).bram18;
   return null;
 }
 

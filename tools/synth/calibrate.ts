@@ -25,7 +25,7 @@ import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
 import { globalAccPoolFeatures, maxPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
-import { maxPoolGridEngine, type GridConfig } from './configs.ts';
+import { gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
 const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' } } });
@@ -43,11 +43,8 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device, mul);
   if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
   if (c.kind === 'swg') {
-    // The same window tools/synth/grid.ts builds ("same" padding), and the estimator's line-buffer placement (which the grid's Verilog states).
-    const p = Math.floor(c.kernel / 2);
-    const d = c.imgDim! + 2 * p;
-    const o = Math.floor((d - c.kernel) / c.stride!) + 1;
-    const shape = { channels: c.channels, ifmDim: [d, d] as [number, number], ofmDim: [o, o] as [number, number], kernel: [c.kernel, c.kernel] as [number, number], stride: [c.stride!, c.stride!] as [number, number], dilation: [1, 1] as [number, number], depthwise: c.depthwise! };
+    // The same window tools/synth/grid.ts builds, and the estimator's line-buffer placement (which the grid's Verilog states).
+    const shape = gridWindowShape(c);
     const mem = slidingWindowCost(shape, c.bits, { simd: c.simd }, device).bufferMemory!;
     return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem);
   }
@@ -186,5 +183,5 @@ for (const [key, r] of Object.entries(report)) {
   console.log(`${key} (fit ${x.rows!.fit}, held out ${x.rows!.heldOut})`);
   console.log(`  LUT before ${fmt(h.lut.before)}\n  LUT after  ${fmt(h.lut.after)}`);
   console.log(`  FF  before ${fmt(h.ff.before)}\n  FF  after  ${fmt(h.ff.after)}`);
-  console.log(`  DSP ${JSON.stringify(h.dsp)}  BRAM18 ${JSON.stringify(h.bram18)}`);
+  console.log(`  as estimated when synthesized (current block RAM: tools/synth/bram-check.ts): DSP ${JSON.stringify(h.dsp)}  BRAM18 ${JSON.stringify(h.bram18)}`);
 }

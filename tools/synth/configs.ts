@@ -3,6 +3,8 @@
  * deterministic fit / held-out split (every other configuration of a kind is held out).
  * Sizes are kept small enough that one Yosys run takes seconds to a minute on this machine.
  */
+import type { SlidingWindowShape } from '../../src/core/hw/engines/sliding-window.ts';
+
 export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool' | 'maxpool';
 
 export interface GridConfig {
@@ -145,4 +147,17 @@ export const gridSeed = (c: Pick<GridConfig, 'pe' | 'simd' | 'channels' | 'bits'
 /** A requantiser row's biases as grid.ts emits them (at most 20 bits): bram-check.ts estimates with their width. */
 export function gridRequantBias(c: GridConfig): number[] {
   return weights(c.channels, Math.min(c.accBits!, 20), gridSeed(c) + 1);
+}
+
+/**
+ * The window of a grid 'swg' row, as the estimator sees a padded layer: "same" padding (k / 2 on
+ * every side) inside the padded map, with `pads` so the line buffer is counted at the unpadded
+ * width the generator stores. Shared by grid.ts (build) and calibrate.ts (features).
+ */
+export function gridWindowShape(c: GridConfig): SlidingWindowShape {
+  const d = c.imgDim!;
+  const s = c.stride!;
+  const p = Math.floor(c.kernel / 2);
+  const o = Math.floor((d + 2 * p - c.kernel) / s) + 1;
+  return { channels: c.channels, ifmDim: [d + 2 * p, d + 2 * p], ofmDim: [o, o], kernel: [c.kernel, c.kernel], stride: [s, s], dilation: [1, 1], depthwise: c.depthwise!, pads: [p, p, p, p] };
 }

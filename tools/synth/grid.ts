@@ -32,7 +32,7 @@ import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import type { VendorMultiplier } from '../../src/core/rtl/vendor-mul.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
-import { gridConfigs, gridRequantBias, gridSeed, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
+import { gridConfigs, gridRequantBias, gridSeed, gridWindowShape, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
 const { values } = parseArgs({
@@ -168,11 +168,11 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
  * builds for it. The line buffer carries the estimate's placement (`ram_style`), as in a design.
  */
 function buildWindow(c: GridConfig, ctx: EngineContext): { module: EmittedModule; cost: EngineCost } {
+  const shape = gridWindowShape(c);
   const d = c.imgDim!;
-  const s = c.stride!;
-  const p = Math.floor(c.kernel / 2);
-  const o = Math.floor((d + 2 * p - c.kernel) / s) + 1;
-  const shape = { channels: c.channels, ifmDim: [d + 2 * p, d + 2 * p] as [number, number], ofmDim: [o, o] as [number, number], kernel: [c.kernel, c.kernel] as [number, number], stride: [s, s] as [number, number], dilation: [1, 1] as [number, number], depthwise: c.depthwise! };
+  const [s] = shape.stride;
+  const [p] = shape.pads!;
+  const [o] = shape.ofmDim;
   const window = slidingWindowCost(shape, c.bits, { simd: c.simd }, ctx.device);
   const pad = fmPaddingCost({ channels: c.channels, imgDim: [d, d], pads: [p, p, p, p] }, c.bits, c.simd, ctx.device);
   const cost: EngineCost = { ...window, lut: window.lut + pad.lut, ff: window.ff + pad.ff };
