@@ -131,7 +131,7 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
     // constant is not a power of two, which would make the multiply a shift) as a full-width fixed-point multiplier.
     const d = c.imgDim!;
     const { multiplier: [multiplier], shift } = fixedPointMultipliers([0.8 / (d * d)]);
-    const cost = globalAccPoolCost({ channels: c.channels, inDim: [d, d] }, c.bits, c.pe);
+    const cost = globalAccPoolCost({ channels: c.channels, inDim: [d, d] }, c.bits, c.pe, ctx.device);
     const out = { bits: c.bits, signed: false, scale: 1, scaleType: 'float' as const, rounding: 'half-even' as const, qmin: 0, qmax: 2 ** c.bits - 1 };
     const module = emitGlobalPool({ name, channels: c.channels, inDim: [d, d], pe: c.pe, actBits: c.bits, actSigned: false, requant: { bias: new Array(c.channels).fill(0), multiplier: new Array(c.channels).fill(multiplier), shift, rounding: 'half-even', out } });
     return { module, cost };
