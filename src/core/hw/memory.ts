@@ -119,12 +119,12 @@ export function uramBlocks(width: number, depth: number): number {
 }
 
 /**
- * Block count of a read-only memory (weights, requantiser parameters) placed in block RAM: the
- * block mix Yosys 0.23 chooses when the device names its memory library (yosys-memory.ts), else
- * the FINN rule the engine uses.
+ * Block count of a memory placed in block RAM: the block mix Yosys 0.23 chooses when the device
+ * names its memory library (yosys-memory.ts), else the FINN rule the engine uses. `rom`: read-only
+ * (weights, requantiser parameters); else one write and one read port (a line buffer).
  */
-export function romBlockRule(library: MemoryLibrary | undefined, finnRule: (width: number, depth: number) => number): (width: number, depth: number) => number {
-  return library ? (width, depth) => yosysMemory(library, depth, width, true, 'block').bram18 : finnRule;
+export function blockRamRule(library: MemoryLibrary | undefined, rom: boolean, finnRule: (width: number, depth: number) => number): (width: number, depth: number) => number {
+  return library ? (width, depth) => yosysMemory(library, depth, width, rom, 'block').bram18 : finnRule;
 }
 
 /**

@@ -10,7 +10,7 @@
  *   dsp_estimation and the kernels finn-rtllib/mvu/mvu_8sx8u_dsp48.sv, mvu_4sx4u.sv,
  *   mvu_vvu_8sx9_dsp58.sv (see engines/common.ts dspPacking)
  */
-import { ramb18, romBlockRule, weightMemory } from '../memory.ts';
+import { ramb18, blockRamRule, weightMemory } from '../memory.ts';
 import type { EngineCost, EngineDevice, LayerBits, MemStyle, MulStyle } from '../types.ts';
 import {
   accumulatorBits,
@@ -69,7 +69,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   const wmem = (mw * mh) / (pe * simd);
   const memWidth = pe * simd * W;
   const mem = mvauWeightMemory(shape, fold, opts.memStyle);
-  const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, romBlockRule(device.memoryLibrary, ramb18));
+  const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, blockRamRule(device.memoryLibrary, true, ramb18));
   notes.push(note);
 
   // Multipliers.

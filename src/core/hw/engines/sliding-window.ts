@@ -21,8 +21,7 @@
  * `bufferMemory`, which the generator states on the buffer (`ram_style`), as FINN's ram_style is
  * obeyed by Vivado (docs/decisions.md "The line buffer's placement is stated").
  */
-import { ramb18, swgRamb18 } from '../memory.ts';
-import { yosysMemory } from '../yosys-memory.ts';
+import { blockRamRule, ramb18, swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitSlidingWindow, lineBufferShape } from '../../rtl/sliding-window.ts';
@@ -183,7 +182,7 @@ export function slidingWindowCost(
   if (isGenerated(shape, fold)) {
     const built = slidingWindowBuffer(shape, fold, actBits);
     // On a device with a Yosys memory library, the blocks Yosys builds for a stated block placement (Anlogic mixes 9- and 32-Kbit blocks).
-    bramOption = device.memoryLibrary ? yosysMemory(device.memoryLibrary, built.depth, built.width, false, 'block').bram18 : ramb18(built.width, built.depth);
+    bramOption = blockRamRule(device.memoryLibrary, false, ramb18)(built.width, built.depth);
     lutOption = built.width * Math.ceil(built.depth / 38);
     notes.push(`generated buffer ${built.depth} x ${built.width} b (${built.rows} rows)`);
   } else {

@@ -13,7 +13,7 @@
  * 'lutram' and 'bram' styles reproduce FINN's choice restricted to that primitive);
  * comparator logic (PE * B * threshold bits LUTs) and FF are ours.
  */
-import { lutram64, minWastePrimitive, ramb18, romBlockRule } from '../memory.ts';
+import { lutram64, minWastePrimitive, ramb18, blockRamRule } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 import type { Requant } from '../../rtl/integer.ts';
@@ -105,7 +105,7 @@ export function requantCost(
   const laneBits = requantParamBits(biasBits ?? T);
   const paramWidth = pe * laneBits;
   const mem = resolveWeightMem(memStyle, cf);
-  const bram18 = mem === 'bram' ? romBlockRule(device.memoryLibrary, ramb18)(paramWidth, cf) : 0;
+  const bram18 = mem === 'bram' ? blockRamRule(device.memoryLibrary, true, ramb18)(paramWidth, cf) : 0;
   const memLuts = mem === 'lutram' ? lutram64(paramWidth, cf) : 0;
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
   const dsp = mul === 'dsp' ? pe * dspPerProduct(T, scaleBits, device.dspMultiplier) : 0;
@@ -151,12 +151,12 @@ export function requantFeatures(
 ): { lut: Features; ff: Features } {
   const mem = resolveWeightMem(memStyle, C / pe);
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
-  const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * (T + 16), C / pe) : 0;
+  const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * requantParamBits(T), C / pe) : 0;
   // A sum wider than one multiplier input is split over two primitives (rtl/requant.ts vendorProducts): an adder joins the partial products.
   const split = mul === 'dsp' && dspPerProduct(T, 16, device.dspMultiplier) > 1;
   return {
     // paramCols: each registered parameter bit is one column of the table, a function of the channel fold (one LUT6 up to 64 folds).
-    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * (T + 16) : 0, paramCols: paramReg, splitAdd: split ? pe * (T + 16) : 0 },
+    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * requantParamBits(T) : 0, paramCols: paramReg, splitAdd: split ? pe * (T + 16) : 0 },
     ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)), paramReg },
   };
 }

@@ -10,7 +10,7 @@
  *   SIMD; the hardware has PE*SIMD multipliers with no shared operand, so we count PE*SIMD
  *   products (DSP58: PE*ceil(SIMD/3), rtl/vectorvectoractivation_rtl.py).
  */
-import { ramb18NoParity, romBlockRule, weightMemory } from '../memory.ts';
+import { ramb18NoParity, blockRamRule, weightMemory } from '../memory.ts';
 import type { EngineCost, EngineDevice, LayerBits, MemStyle } from '../types.ts';
 import {
   accumulatorBits,
@@ -59,7 +59,7 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
   const wmem = (k2 * C) / pe / simd;
   const memWidth = simd * pe * W;
   const mem = vvauWeightMemory(shape, fold, opts.memStyle);
-  const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, romBlockRule(device.memoryLibrary, ramb18NoParity));
+  const { bram18, lutramLuts, uram, note } = weightMemory(memWidth, wmem, mem, blockRamRule(device.memoryLibrary, true, ramb18NoParity));
   notes.push(note);
 
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
