@@ -9,13 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getDevice, toEngineDevice } from '../../src/core/hw/devices.ts';
 import { ENGINES } from '../../src/core/hw/engines/index.ts';
 import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
-import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
-import { FAMILIES } from '../../src/core/synth/families.ts';
 import type { GridRow } from './grid.ts';
-import { gridRequantBias, gridWindowShape } from './configs.ts';
+import { gridEngineContext, gridRequantBias, gridWindowShape } from './configs.ts';
 import { slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
@@ -25,13 +22,7 @@ const rows = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../..', valu
 /** The estimate grid.ts makes for a row (its `build`), block RAM only. */
 function bram18(r: GridRow): number | null {
   const c = r.config;
-  const ctx: EngineContext = {
-    bits: { weightBits: c.bits, actBits: c.bits, actSigned: false },
-    device: { ...toEngineDevice(getDevice(FAMILIES[r.family].device)), calibration: undefined },
-    mulStyle: 'auto',
-    memStyle: 'auto',
-    requant: 'multiply',
-  };
+  const ctx = gridEngineContext(c, r.family);
   if (c.kind === 'mvau') return ENGINES.mvau.estimate({ kind: 'mvau', mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, c, ctx).bram18;
   if (c.kind === 'vvau') return ENGINES.vvau.estimate({ kind: 'vvau', channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, c, ctx).bram18;
   if (c.kind === 'requant') {

@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CalibratedKind, CalibrationTable, Features, KindCoefficients } from '../../src/core/hw/calibration.ts';
-import { getDevice, lutFactor, toEngineDevice } from '../../src/core/hw/devices.ts';
+import { getDevice, lutFactor } from '../../src/core/hw/devices.ts';
 import { mvauFeatures } from '../../src/core/hw/engines/mvau.ts';
 import { requantFeatures } from '../../src/core/hw/engines/thresholding.ts';
 import { vvauFeatures } from '../../src/core/hw/engines/vvau.ts';
@@ -25,7 +25,7 @@ import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
 import { globalAccPoolFeatures, maxPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
-import { gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
+import { gridEngineContext, gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
 const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' } } });
@@ -35,7 +35,7 @@ const minRows = Number(values['min-rows']);
 
 function features(row: { family: SynthFamily; config: GridConfig }): { lut: Features; ff: Features } {
   const c = row.config;
-  const device = { ...toEngineDevice(getDevice(FAMILIES[row.family].device)), calibration: undefined };
+  const { device } = gridEngineContext(c, row.family);
   const bits = { weightBits: c.bits, actBits: c.bits, actSigned: false };
   // LUT-style rows (mulStyle 'lut') as grid.ts estimated and built them.
   const mul = { mulStyle: c.mulStyle ?? ('auto' as const) };

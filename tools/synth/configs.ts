@@ -4,6 +4,9 @@
  * Sizes are kept small enough that one Yosys run takes seconds to a minute on this machine.
  */
 import type { SlidingWindowShape } from '../../src/core/hw/engines/sliding-window.ts';
+import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
+import { getDevice, toEngineDevice } from '../../src/core/hw/devices.ts';
+import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 
 export type GridKind = 'mvau' | 'vvau' | 'requant' | 'swg' | 'fifo' | 'dwc' | 'gpool' | 'maxpool';
 
@@ -160,4 +163,16 @@ export function gridWindowShape(c: GridConfig): SlidingWindowShape {
   const p = Math.floor(c.kernel / 2);
   const o = Math.floor((d + 2 * p - c.kernel) / s) + 1;
   return { channels: c.channels, ifmDim: [d + 2 * p, d + 2 * p], ofmDim: [o, o], kernel: [c.kernel, c.kernel], stride: [s, s], dilation: [1, 1], depthwise: c.depthwise!, pads: [p, p, p, p] };
+}
+
+/** The estimator context of a grid row: the family's device uncalibrated (the grid is what the calibration is fitted on). */
+export function gridEngineContext(c: GridConfig, family: SynthFamily): EngineContext {
+  return {
+    bits: { weightBits: c.bits, actBits: c.bits, actSigned: false },
+    device: { ...toEngineDevice(getDevice(FAMILIES[family].device)), calibration: undefined },
+    // LUT-style rows (id ending -lut) put every product in LUTs whatever the width.
+    mulStyle: c.mulStyle ?? 'auto',
+    memStyle: 'auto',
+    requant: 'multiply',
+  };
 }

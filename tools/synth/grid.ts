@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getDevice, lutFactor, toEngineDevice } from '../../src/core/hw/devices.ts';
+import { getDevice, lutFactor } from '../../src/core/hw/devices.ts';
 import { ENGINES } from '../../src/core/hw/engines/index.ts';
 import { accumulatorBits } from '../../src/core/hw/engines/common.ts';
 import type { EngineContext } from '../../src/core/hw/engines/contract.ts';
@@ -32,7 +32,7 @@ import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import type { VendorMultiplier } from '../../src/core/rtl/vendor-mul.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
-import { gridConfigs, gridRequantBias, gridSeed, gridWindowShape, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
+import { gridConfigs, gridRequantBias, gridEngineContext, gridSeed, gridWindowShape, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
 const { values } = parseArgs({
@@ -91,16 +91,7 @@ function macProducts(cost: EngineCost, family: SynthFamily): { vendorMultiplier?
 }
 
 function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cost: EngineCost } {
-  const device = getDevice(FAMILIES[family].device);
-  const ctx: EngineContext = {
-    bits: { weightBits: c.bits, actBits: c.bits, actSigned: false },
-    // The prior (uncalibrated) estimate: the grid is what the calibration is fitted on.
-    device: { ...toEngineDevice(device), calibration: undefined },
-    // LUT-style rows (id ending -lut) put every product in LUTs whatever the width.
-    mulStyle: c.mulStyle ?? 'auto',
-    memStyle: 'auto',
-    requant: 'multiply',
-  };
+  const ctx = gridEngineContext(c, family);
   const seed = gridSeed(c);
   const name = 'dut';
   if (c.kind === 'mvau') {
