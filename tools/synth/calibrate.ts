@@ -11,6 +11,8 @@
  *        [--families gowin,anlogic]  (the families whose coefficients go into the table; others are reported only)
  *        [--table src/core/hw/calibration.json] [--report tools/synth/calibration-report.json]
  *        [--rows gowin/fifo]  (prints that kind's fitting-half rows one by one: synthesized, fitted, error; held-out rows only in summary)
+ *        [--cv 5] [--only gowin/fifo,xilinx/mvau]  (k-fold cross-validation on the fitting half only, printed per kind: how to choose
+ *        features without looking at the held-out half; --only limits what is printed, the table is always written whole)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,7 +30,7 @@ import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
 import { gridEngineContext, gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' } } });
+const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' }, cv: { type: 'string' }, only: { type: 'string' } } });
 const root = resolve(import.meta.dirname, '../..');
 const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
 const minRows = Number(values['min-rows']);
@@ -82,6 +84,39 @@ function nnlsRelative(X: number[][], y: number[]): number[] {
   return b;
 }
 
+function fitCoefficients(fit: GridRow[]): KindCoefficients {
+  const coef: KindCoefficients = { lut: {}, ff: {} };
+  for (const what of ['lut', 'ff'] as const) {
+    const names = Object.keys(features(fit[0])[what]);
+    const X = fit.map((r) => names.map((n) => features(r)[what][n] ?? 0));
+    const b = nnlsRelative(X, fit.map((r) => r.synthesized[what]));
+    names.forEach((n, j) => {
+      if (b[j] !== 0) coef[what][n] = Math.round(b[j] * 1e4) / 1e4;
+    });
+  }
+  return coef;
+}
+const predictWith = (coef: KindCoefficients, r: GridRow, what: 'lut' | 'ff') => Object.entries(coef[what]).reduce((s, [n, c]) => s + c * (features(r)[what][n] ?? 0), 0);
+
+/**
+ * k-fold cross-validation on the fitting half (folds by row order after sorting by id, so the
+ * same every run): each fold is predicted by a fit on the other folds. It tells whether a feature
+ * generalises without reading the held-out half, which stays the final, once-looked-at check.
+ */
+function crossValidate(fit: GridRow[], k: number): { lut: ReturnType<typeof summary>; ff: ReturnType<typeof summary> } {
+  const rows = fit.slice().sort((a, b) => a.id.localeCompare(b.id));
+  const errs = { lut: [] as number[], ff: [] as number[] };
+  for (let f = 0; f < k; f++) {
+    const test = rows.filter((_, i) => i % k === f);
+    const train = rows.filter((_, i) => i % k !== f);
+    if (test.length === 0 || train.length === 0) continue;
+    const coef = fitCoefficients(train);
+    for (const what of ['lut', 'ff'] as const) for (const r of test) errs[what].push(relErr(predictWith(coef, r, what), r.synthesized[what]));
+  }
+  return { lut: summary(errs.lut), ff: summary(errs.ff) };
+}
+const crossValidation = new Map<string, { lut: ReturnType<typeof summary>; ff: ReturnType<typeof summary> }>();
+
 const relErr = (est: number, real: number) => (real === 0 ? (est === 0 ? 0 : Infinity) : Math.abs(est - real) / real);
 function summary(errs: number[]) {
   const s = errs.slice().sort((a, b) => a - b);
@@ -126,17 +161,9 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
       report[key] = { skipped: `${fit.length} fitting and ${held.length} held-out rows (need ${minRows} and 1)` };
       continue;
     }
-    const coef: KindCoefficients = { lut: {}, ff: {} };
-    for (const what of ['lut', 'ff'] as const) {
-      const names = Object.keys(features(fit[0])[what]);
-      const X = fit.map((r) => names.map((n) => features(r)[what][n]));
-      const b = nnlsRelative(X, fit.map((r) => r.synthesized[what]));
-      names.forEach((n, j) => {
-        if (b[j] !== 0) coef[what][n] = Math.round(b[j] * 1e4) / 1e4;
-      });
-    }
+    const coef = fitCoefficients(fit);
     kinds[kind] = coef;
-    const predict = (r: GridRow, what: 'lut' | 'ff') => Object.entries(coef[what]).reduce((s, [n, c]) => s + c * (features(r)[what][n] ?? 0), 0);
+    const predict = (r: GridRow, what: 'lut' | 'ff') => predictWith(coef, r, what);
     const errors = (set: GridRow[], what: 'lut' | 'ff', after: boolean) => set.map((r) => relErr(after ? predict(r, what) : r.estimated[what], r.synthesized[what]));
     const blocks = (set: GridRow[], what: 'dsp' | 'bram18') => {
       const d = set.map((r) => Math.abs(r.estimated[what] - r.synthesized[what]));
@@ -147,6 +174,7 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
         const [l, f] = [predict(r, 'lut'), predict(r, 'ff')];
         console.log(`fit row ${r.id}: LUT ${r.synthesized.lut} fitted ${l.toFixed(0)} (${((100 * (l - r.synthesized.lut)) / r.synthesized.lut).toFixed(1)} %), FF ${r.synthesized.ff} fitted ${f.toFixed(0)} (${((100 * (f - r.synthesized.ff)) / r.synthesized.ff).toFixed(1)} %)`);
       }
+    if (values.cv) crossValidation.set(key, crossValidate(fit, Number(values.cv)));
     report[key] = {
       rows: { fit: fit.length, heldOut: held.length },
       heldOut: {
@@ -171,6 +199,7 @@ writeFileSync(resolve(root, values.table!), JSON.stringify(table, null, 1) + '\n
 writeFileSync(resolve(root, values.report!), JSON.stringify({ grid: values.grid, yosys: grid.yosys, date: table.date, report }, null, 1) + '\n');
 for (const [key, r] of Object.entries(report)) {
   const x = r as { skipped?: string; rows?: { fit: number; heldOut: number }; heldOut?: Record<string, Record<string, unknown>> };
+  if (values.only && !values.only.split(',').includes(key)) continue;
   if (x.skipped) {
     console.log(`${key}: skipped, ${x.skipped}`);
     continue;
@@ -183,5 +212,7 @@ for (const [key, r] of Object.entries(report)) {
   console.log(`${key} (fit ${x.rows!.fit}, held out ${x.rows!.heldOut})`);
   console.log(`  LUT before ${fmt(h.lut.before)}\n  LUT after  ${fmt(h.lut.after)}`);
   console.log(`  FF  before ${fmt(h.ff.before)}\n  FF  after  ${fmt(h.ff.after)}`);
+  const cv = crossValidation.get(key);
+  if (cv) console.log(`  ${values.cv}-fold CV on the fitting half: LUT ${fmt(cv.lut)}\n  ${' '.repeat(String(values.cv).length)}                             FF  ${fmt(cv.ff)}`);
   console.log(`  as estimated when synthesized (current block RAM: tools/synth/bram-check.ts): DSP ${JSON.stringify(h.dsp)}  BRAM18 ${JSON.stringify(h.bram18)}`);
 }
