@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { bypassWords } from './add-streams.ts';
-import { globalAccPoolFeatures, lutramLuts, maxPoolFeatures } from './pool.ts';
+import { globalAccPoolFeatures, lutramCellLuts, lutramLuts, lutramMuxLuts, maxPoolFeatures } from './pool.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
@@ -247,14 +247,14 @@ describe('global pool features and window geometry corners', () => {
     // 12 channels, 3 x 5 pixels, 4 b, PE 3: cf 4; sum bits 4 + clog2(15) + 1 = 9; product 9 + 16 + 1 = 26
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 3)).toEqual({
       // accMem: 27 bits x 4 words in LUTRAM, on a LUT6 part one RAM32M per 6 bits: 4 x ceil(27 / 6) = 20 LUTs
-      lut: { one: 1, sum: 3 * 9, sumSq: 3 * 9 * 9, accMem: 20, prod: 3 * 26, out: 3 * 4 },
+      lut: { one: 1, sum: 3 * 9, sumSq: 3 * 9 * 9, accMem: 20, accMux: 0, prod: 3 * 26, out: 3 * 4 },
       ff: { one: 1, sumReg: 0, out: 12, counters: 2 + 4 }, // clog2(4) + clog2(15)
     });
     // On a LUT4 part (16 x 4-bit banks): 4 x ceil(27 / 4) = 28 LUTs
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 3, 4, 4).lut.accMem).toBe(28);
     // PE 12: one channel fold, the sums are registers; 8-bit outputs; clog2(1) is 1 (the generator's counter)
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 12, 8)).toEqual({
-      lut: { one: 1, sum: 108, sumSq: 12 * 9 * 9, accMem: 0, prod: 312, out: 96 },
+      lut: { one: 1, sum: 108, sumSq: 12 * 9 * 9, accMem: 0, accMux: 0, prod: 312, out: 96 },
       ff: { one: 1, sumReg: 108, out: 96, counters: 1 + 4 },
     });
   });
@@ -267,6 +267,9 @@ describe('global pool features and window geometry corners', () => {
     expect(lutramLuts(52, 64, 6)).toBe(4 * 18);
     expect(lutramLuts(13, 256, 6)).toBe(4 * 4 * 5 + 13);
     expect(lutramLuts(0, 16, 4)).toBe(0);
+    // the two parts: 17 x 256 on a LUT4 part
+    expect([lutramCellLuts(17, 256, 4), lutramMuxLuts(17, 256, 4)]).toEqual([320, 255]);
+    expect(lutramMuxLuts(13, 64, 6)).toBe(0);
   });
   it('max pool calibration features: each engine its own LUT features', () => {
     // StreamingMaxPool, 8 channels of 4 b (32-bit word), 8x8 map, 2x2 pool: 4 partial maxima, one 16-word bank on a LUT4 part (8 cells)
