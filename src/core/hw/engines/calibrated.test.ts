@@ -158,9 +158,10 @@ describe('VVAU calibrated cost', () => {
       lut: { one: 1, lanes: 2 * 3 * 12, lutMul: 0, acc: 0, dspAcc: 2 * 16, romBits: 9 * 4 * 8 },
       ff: { one: 1, weightReg: 2 * 3 * 8, actReg: 2 * 3 * 4, acc: 0, dspAcc: 32 },
     });
+    // Weights in block RAM: the registered weight word is the block RAM's read register (weightReg 0).
     expect(vvauFeatures(shape, b84, fold, ZU, { memStyle: 'bram' })).toEqual({
       lut: { one: 1, lanes: 72, lutMul: 0, acc: 32, dspAcc: 0, romBits: 0 },
-      ff: { one: 1, weightReg: 48, actReg: 24, acc: 32, dspAcc: 0 },
+      ff: { one: 1, weightReg: 0, actReg: 24, acc: 32, dspAcc: 0 },
     });
     // LUT products on a DSP48E1 device: not absorbed
     expect(vvauFeatures(shape, b84, fold, Z7, { mulStyle: 'lut' }).lut).toMatchObject({ lutMul: 2 * 3 * 32, acc: 32, dspAcc: 0 });
