@@ -174,8 +174,10 @@ export function requantFeatures(
  * with MUXF7 / MUXF8) the cells show three regimes: at 3 address bits (5-8 folds) the whole
  * 8-input function of each column is one LUT8 (about two LUTs, two MUXF7 and one MUXF8 each);
  * from 4 bits on the next address is shared and each column is one LUT of the address (LUT4-LUT6),
- * two LUT6 and a MUXF7 for a LUT7 beyond 64 folds; at 1-2 bits the (at most 14) columns come from a few
- * shared LUTs and the flip-flops' set / reset pins. Other fabrics: one feature for every column.
+ * at least two LUT6 and a MUXF7 for a LUT7 beyond 64 folds; at 1-2 bits the (at most 14) columns come
+ * from a few shared LUTs and the flip-flops' set / reset pins. Other fabrics: one feature for every column.
+ * Not covered by the grid: at 6 and 7 bits abc often folds the next-address logic back into the
+ * columns (off-grid syntheses: 1.3-3.9 LUTs per column at 64 folds, 3.3 at 96, 8 at 128).
  */
 function paramColumns(columns: number, cf: number, device: EngineDevice): Features {
   const addressBits = clog2(cf);
