@@ -27,7 +27,8 @@ import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
 import { globalAccPoolFeatures, maxPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
-import { gridEngineContext, gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
+import { gridEngineContext, gridRequantBias, gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
+import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 import type { GridRow } from './grid.ts';
 
 const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' }, cv: { type: 'string' }, only: { type: 'string' } } });
@@ -43,7 +44,8 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   const mul = { mulStyle: c.mulStyle ?? ('auto' as const) };
   if (c.kind === 'mvau') return mvauFeatures({ mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, bits, c, device, mul);
   if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device, mul);
-  if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits! }, c.bits, c.pe, device);
+  // The bias width of the built ROM, as grid.ts estimated it.
+  if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits!, biasBits: requantBiasBits(gridRequantBias(c)) }, c.bits, c.pe, device);
   if (c.kind === 'swg') {
     // The same window tools/synth/grid.ts builds, and the estimator's line-buffer placement (which the grid's Verilog states).
     const shape = gridWindowShape(c);

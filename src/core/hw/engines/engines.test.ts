@@ -197,14 +197,37 @@ describe('thresholding (thresholding.py, rtl/thresholding_rtl.py)', () => {
     expect(minWastePrimitive(24, 1024, { uram: false, bram18: true, lutram: false }).bram18).toBe(2);
   });
   it('multiply-shift requantiser: the registered parameter word counts as flip-flops only when the parameters are in LUTs', () => {
-    // 4 channel folds: a column is one of 2^4 - 2 = 14 non-constant functions, so at most 14 flip-flops however wide the word.
-    expect(romDataRegisterBits(64, 4)).toBe(14);
-    expect(romDataRegisterBits(10, 4)).toBe(10);
-    expect(romDataRegisterBits(36, 8)).toBe(36);
-    // C 32, PE 2 (16 folds, LUT ROM): 2 x (20 + 16) bits; C 512, PE 2 (256 folds, BRAM): none.
+    // Expected distinct non-constant columns of random parameters: (2^depth - 2)(1 - (1 - 2^-depth)^bits).
+    // 4 channel folds: 14 (1 - (15/16)^64) = 13.7749, at most 14 however wide the word; 10 columns: 14 (1 - (15/16)^10) = 6.6576.
+    expect(romDataRegisterBits(64, 4)).toBeCloseTo(13.7749, 4);
+    expect(romDataRegisterBits(10, 4)).toBeCloseTo(6.6576, 4);
+    // 8 folds: 254 (1 - (255/256)^36) = 33.3817 (about 2.6 of 36 columns repeat or are constant)
+    expect(romDataRegisterBits(36, 8)).toBeCloseTo(33.3817, 4);
+    // one fold: every column constant; beyond 40 folds every column counts
+    expect(romDataRegisterBits(36, 1)).toBe(0);
+    expect(romDataRegisterBits(36, 64)).toBe(36);
+    // C 32, PE 2 (16 folds, LUT ROM): 2 x (20 + 16) = 72 columns, 65534 (1 - (65535/65536)^72) = 71.9588; C 512, PE 2 (256 folds, BRAM): none.
     const acc20 = { numVectors: 16, thresholdBits: 20 };
-    expect(requantFeatures({ ...acc20, channels: 32 }, 8, 2, Z7).ff.paramReg).toBe(72);
+    expect(requantFeatures({ ...acc20, channels: 32 }, 8, 2, Z7).ff.paramReg).toBeCloseTo(71.9588, 4);
     expect(requantFeatures({ ...acc20, channels: 512 }, 8, 2, Z7).ff.paramReg).toBe(0);
+    // the built ROM's lane: a known 20-bit bias of 24-bit accumulators is 20 + 16 = 36 bits, not 24 + 16
+    expect(requantFeatures({ numVectors: 16, thresholdBits: 24, biasBits: 20, channels: 64 }, 8, 1, Z7).ff.paramReg).toBe(36);
+    expect(requantFeatures({ numVectors: 16, thresholdBits: 24, channels: 64 }, 8, 1, Z7).ff.paramReg).toBe(40);
+  });
+  it('multiply-shift requantiser on 6-input LUTs: parameter columns by address width', () => {
+    const acc16 = { numVectors: 16, thresholdBits: 16, biasBits: 16 };
+    // 8 folds (3 address bits): each column one LUT8 with the next-address and handshake logic; 32 columns -> 254 (1 - (255/256)^32) = 29.9006
+    expect(requantFeatures({ ...acc16, channels: 8 }, 4, 1, Z7).lut).toMatchObject({ paramCols: 0, paramColsShallow: 0 });
+    expect(requantFeatures({ ...acc16, channels: 8 }, 4, 1, Z7).lut.paramColsLut8).toBeCloseTo(29.9006, 4);
+    // 4 folds (2 bits): the shallow columns, 14 (1 - (15/16)^64) = 13.7749
+    expect(requantFeatures({ ...acc16, channels: 8 }, 4, 2, Z7).lut).toMatchObject({ paramCols: 0, paramColsLut8: 0 });
+    expect(requantFeatures({ ...acc16, channels: 8 }, 4, 2, Z7).lut.paramColsShallow).toBeCloseTo(13.7749, 4);
+    // 64 folds (6 bits): one LUT6 per column; 128 folds (7 bits): a LUT7, two LUT6 per column
+    expect(requantFeatures({ ...acc16, channels: 64 }, 4, 1, Z7).lut).toMatchObject({ paramCols: 32, paramColsLut8: 0, paramColsShallow: 0 });
+    expect(requantFeatures({ ...acc16, channels: 128 }, 4, 1, Z7).lut.paramCols).toBe(64);
+    // 4-input LUT fabrics: every column in paramCols, whatever the depth
+    expect(requantFeatures({ ...acc16, channels: 8 }, 4, 1, { ...Z7, lutInputs: 4 }).lut).toMatchObject({ paramColsLut8: 0, paramColsShallow: 0 });
+    expect(requantFeatures({ ...acc16, channels: 8 }, 4, 1, { ...Z7, lutInputs: 4 }).lut.paramCols).toBeCloseTo(29.9006, 4);
   });
 });
 

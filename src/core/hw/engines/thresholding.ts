@@ -18,6 +18,7 @@ import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 import type { Requant } from '../../rtl/integer.ts';
 import { emitRequant, requantParamBits } from '../../rtl/requant.ts';
+import { clog2 } from '../../rtl/verilog.ts';
 import { emitThresholds } from '../../rtl/thresholds.ts';
 import type { VendorMultiplier } from '../../rtl/vendor-mul.ts';
 import { calibrate, type Features } from '../calibration.ts';
@@ -138,26 +139,53 @@ export function requantBiasBoundNote(accumulatorBits: number): string {
 /**
  * What the synthesis calibration multiplies for the multiply-shift requantiser: product bits
  * (rounding and clipping work on them), output bits, LUT-multiplier bits, parameter bits held in
- * LUTs and the columns of the registered parameter word (romDataRegisterBits); registers: the output word, the channel counter and, for parameters in LUTs, the registered
- * parameter word (romDataRegisterBits).
+ * LUTs and the columns of the registered parameter word (romDataRegisterBits); registers: the
+ * valid bit, the output word, the channel counter and, for parameters in LUTs, the registered
+ * parameter word. The parameter lane is as wide as the ROM the generator builds (the layer's bias
+ * width when known, else the accumulator's, as requantCost).
  */
 export function requantFeatures(
-  { channels: C, thresholdBits: T }: ThresholdingShape,
+  { channels: C, thresholdBits: T, biasBits }: ThresholdingShape,
   outBits: number,
   pe: number,
   device: EngineDevice,
   memStyle: BufferMemStyle = 'auto',
   mulStyle: 'auto' | 'lut' | 'dsp' = 'auto',
 ): { lut: Features; ff: Features } {
-  const mem = resolveWeightMem(memStyle, C / pe);
+  const cf = C / pe;
+  const mem = resolveWeightMem(memStyle, cf);
   const mul = mulStyle === 'lut' || device.dsp === 0 ? 'lut' : 'dsp';
-  const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * requantParamBits(T), C / pe) : 0;
+  const laneBits = requantParamBits(biasBits ?? T);
+  const paramReg = mem === 'lutram' ? romDataRegisterBits(pe * laneBits, cf) : 0;
   // A sum wider than one multiplier input is split over two primitives (rtl/requant.ts vendorProducts): an adder joins the partial products.
   const split = mul === 'dsp' && dspPerProduct(T, 16, device.dspMultiplier) > 1;
   return {
     // paramCols: each registered parameter bit is one column of the table, a function of the channel fold (one LUT6 up to 64 folds).
-    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * requantParamBits(T) : 0, paramCols: paramReg, splitAdd: split ? pe * (T + 16) : 0 },
-    ff: { one: 1, out: pe * outBits, counter: Math.ceil(Math.log2(C / pe + 1)), paramReg },
+    lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? C * laneBits : 0, ...paramColumns(paramReg, cf, device), splitAdd: split ? pe * (T + 16) : 0 },
+    // one: out_valid; counter: `reg [clog2(CF):0] cf` as rtl/requant.ts declares it (Yosys keeps the bit the count never sets).
+    ff: { one: 1, out: pe * outBits, counter: clog2(cf) + 1, paramReg },
+  };
+}
+
+/**
+ * LUTs of the registered parameter columns. Each column's next value is a function of the
+ * channel-fold counter (clog2(CF) + 1 bits) and the handshake and reset (rst, in_valid, out_valid,
+ * out_ready). On a 6-input LUT fabric (synth_xilinx: abc maps 7- and 8-input functions onto LUT6s
+ * with MUXF7 / MUXF8) the cells show three regimes: at 3 address bits (5-8 folds) the whole
+ * 8-input function of each column is one LUT8 (about two LUTs, two MUXF7 and one MUXF8 each);
+ * from 4 bits on the next address is shared and each column is one LUT of the address (LUT4-LUT6),
+ * at least two LUT6 and a MUXF7 for a LUT7 beyond 64 folds; at 1-2 bits the (at most 14) columns come
+ * from a few shared LUTs and the flip-flops' set / reset pins. Other fabrics: one feature for every column.
+ * Not covered by the grid: at 6 and 7 bits abc often folds the next-address logic back into the
+ * columns (off-grid syntheses: 1.3-3.9 LUTs per column at 64 folds, 3.3 at 96, 8 at 128).
+ */
+function paramColumns(columns: number, cf: number, device: EngineDevice): Features {
+  const addressBits = clog2(cf);
+  const regime = device.lutInputs !== 6 ? 'one' : addressBits <= 2 ? 'shallow' : addressBits === 3 ? 'lut8' : 'one';
+  return {
+    paramCols: regime === 'one' ? columns * (device.lutInputs === 6 ? 2 ** Math.max(0, addressBits - 6) : 1) : 0,
+    paramColsLut8: regime === 'lut8' ? columns : 0,
+    paramColsShallow: regime === 'shallow' ? columns : 0,
   };
 }
 
@@ -165,11 +193,17 @@ export function requantFeatures(
  * Flip-flops Yosys (0.23, memory_dff + memory_map) builds for a constant table in logic read at a
  * registered address: the address register is merged into the read port and the table's word is
  * registered instead, one flip-flop per distinct bit column (equal columns share one, constant ones
- * none). A column of `depth` entries is one of 2^depth - 2 non-constant functions, so a shallow
- * table keeps at most that many (4 channel folds: 14 flip-flops however wide the word).
+ * none). A column of `depth` entries is one of 2^depth functions, 2 of them constant; for
+ * parameters that look random (the estimate does not know them) the expected count of distinct
+ * non-constant columns among `wordBits` is (2^depth - 2) (1 - (1 - 2^-depth)^wordBits): at most 14
+ * at 4 channel folds however wide the word, nearly every column from 16 folds on.
  */
 export function romDataRegisterBits(wordBits: number, depth: number): number {
-  return depth >= 16 ? wordBits : Math.min(wordBits, 2 ** depth - 2);
+  if (depth < 2 || wordBits <= 0) return 0;
+  // Beyond 40 folds a repeated column is rarer than 1 in 2^30: every column counts.
+  if (depth > 40) return wordBits;
+  const functions = 2 ** depth;
+  return (functions - 2) * -Math.expm1(wordBits * Math.log1p(-1 / functions));
 }
 
 /** 'auto': FINN's thresholds up to 4 output bits, the multiply-shift requantiser above. */
