@@ -48,7 +48,7 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
     // The same window tools/synth/grid.ts builds, and the estimator's line-buffer placement (which the grid's Verilog states).
     const shape = gridWindowShape(c);
     const mem = slidingWindowCost(shape, c.bits, { simd: c.simd }, device).bufferMemory!;
-    return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem);
+    return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem, device.memoryLibrary);
   }
   if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram');
   if (c.kind === 'gpool') return globalAccPoolFeatures({ channels: c.channels, inDim: [c.imgDim!, c.imgDim!] }, c.bits, c.pe);

@@ -309,7 +309,11 @@ describe('sliding window calibrated cost', () => {
   it('features: the generated buffer of k_h rows (lineBufferShape)', () => {
     // rows 3; depth 3 x 7 x (4/2) = 42 words; addr ceil(log2 43) = 6;
     // counters ceil(log2 7) + ceil(log2 8) + ceil(log2 3) = 3 + 3 + 2 = 8
-    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram')).toEqual({ lut: { one: 1, width: 16, lutBits: 42 * 16, addr: 6, counters: 8 }, ff: { one: 1, width: 16, counters: 8 } });
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram')).toEqual({ lut: { one: 1, width: 16, lutBits: 42 * 16, addr: 6, counters: 8, lutBanks: 0 }, ff: { one: 1, width: 16, counters: 8 } });
+    // on Gowin's library: 42 words in ceil(42 / 16) = 3 RAM16SDP4 banks; none in block RAM or on the other libraries
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram', 'gowin').lut.lutBanks).toBe(3);
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'bram', 'gowin').lut.lutBanks).toBe(0);
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram', 'anlogic').lut.lutBanks).toBe(0);
     // in BRAM: no LUT bits; parallel: a word of 3 x 3 x 16 bits
     expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'bram').lut.lutBits).toBe(0);
     expect(slidingWindowFeatures(shape, 8, { simd: 2, parallelWindow: true }, 'lutram').lut).toMatchObject({ width: 144, lutBits: 42 * 144 });
