@@ -183,6 +183,10 @@ describe('FIFO calibrated cost', () => {
     expect(fifoFeatures(64, 32, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 32 * 3, bram: 0, largeWidth: 0 });
     // 32 x 64, two banks: one mux per bit
     expect(fifoFeatures(32, 64, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 64, addr: 5, bram: 0 });
+    // Xilinx LUT RAM banks hold 64 words (RAM64M): none at 64 deep, one 2:1 mux per bit at 128 deep
+    expect(fifoFeatures(64, 8, 'lutram', 'xilinx').lut.lutMux).toBe(0);
+    expect(fifoFeatures(128, 16, 'lutram', 'xilinx').lut.lutMux).toBe(16);
+    expect(fifoFeatures(128, 16, 'lutram', 'gowin').lut.lutMux).toBe(16 * 7);
   });
 
   it('where Yosys 0.23 puts a generated FIFO decides its features (the grid: Gowin / Anlogic from 2,048 bits deeper than 32 words, Xilinx from 128 words)', () => {
