@@ -171,13 +171,13 @@ describe('FIFO calibrated cost', () => {
   it('features: LUT buffers with their 16-word-bank read multiplexer, block RAM where Yosys puts it', () => {
     // 64 x 8 = 512 bits in LUTRAM: addr ceil(log2 64) = 6; read mux 8 x (64 / 16 - 1) = 24.
     expect(fifoFeatures(64, 8, 'lutram')).toEqual({
-      lut: { one: 1, addr: 6, lutBits: 512, lutMux: 24, bram: 0, largeWidth: 0 },
-      ff: { one: 1, addr: 6, largeWidth: 0 },
+      lut: { one: 1, addr: 6, lutBits: 512, lutMux: 24, bram: 0, largeWidth: 0, wrap: 0 },
+      ff: { one: 1, addr: 6, largeWidth: 0, wrap: 0 },
     });
     // 64 x 32 in block RAM: a word of output registers and the bypass beside it, no LUT bits
     expect(fifoFeatures(64, 32, 'bram')).toEqual({
-      lut: { one: 1, addr: 6, lutBits: 0, lutMux: 0, bram: 1, largeWidth: 32 },
-      ff: { one: 1, addr: 6, largeWidth: 32 },
+      lut: { one: 1, addr: 6, lutBits: 0, lutMux: 0, bram: 1, largeWidth: 32, wrap: 0 },
+      ff: { one: 1, addr: 6, largeWidth: 32, wrap: 0 },
     });
     // the same buffer in LUTRAM: 2,048 bits, one 2:1 mux per bit for each of 3 further banks
     expect(fifoFeatures(64, 32, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 32 * 3, bram: 0, largeWidth: 0 });
@@ -187,6 +187,8 @@ describe('FIFO calibrated cost', () => {
     expect(fifoFeatures(64, 8, 'lutram', 'xilinx').lut.lutMux).toBe(0);
     expect(fifoFeatures(128, 16, 'lutram', 'xilinx').lut.lutMux).toBe(16);
     expect(fifoFeatures(128, 16, 'lutram', 'gowin').lut.lutMux).toBe(16 * 7);
+    // 200 deep (not a power of two): 8 pointer bits, wrapping at two registered last-slot flags
+    expect(fifoFeatures(200, 16, 'bram')).toMatchObject({ lut: { addr: 8, wrap: 8 }, ff: { addr: 8, wrap: 2 } });
   });
 
   it('where Yosys 0.23 puts a generated FIFO decides its features (the grid: Gowin / Anlogic from 2,048 bits deeper than 32 words, Xilinx from 128 words)', () => {

@@ -110,14 +110,18 @@ const lutramBankWords = (library?: MemoryLibrary): number => (library === 'xilin
  * 2:1 mux per word bit for each further LUTRAM bank of the `library`'s primitive), or, for a buffer Yosys puts in block
  * RAM (the caller's `mem`: on a device with a Yosys memory library, `yosysMemory`'s choice), `bram` = 1 (the read-port bypass and address logic Yosys adds around a
  * block RAM with a combinational read) and `largeWidth` = word bits (the bypass multiplexer).
- * Registers: pointers and count (`addr`), and with block RAM the word of output registers.
+ * A depth that is not a power of two adds `wrap` = `addr` (each pointer's registered last-slot
+ * flag: its compare with DEPTH - 2 and the zeroing of the increment, which also feeds a block
+ * RAM's read address). Registers: pointers and count (`addr`), `wrap` = the two last-slot flags,
+ * and with block RAM the word of output registers.
  */
 export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram', library?: MemoryLibrary): { lut: Features; ff: Features } {
   const addr = Math.ceil(Math.log2(depth));
   const large = mem === 'bram';
+  const wraps = 2 ** addr === depth;
   return {
-    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / lutramBankWords(library)) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0 },
-    ff: { one: 1, addr, largeWidth: large ? width : 0 },
+    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / lutramBankWords(library)) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0, wrap: wraps ? 0 : addr },
+    ff: { one: 1, addr, largeWidth: large ? width : 0, wrap: wraps ? 0 : 2 },
   };
 }
 
