@@ -97,7 +97,10 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
   if (kind === 'fifo') {
     // Depths the estimator gives (32 between engines, deeper on residual bypasses), widths of activation and accumulator words.
     const all = product<[number, number]>([32, 64, 128, 256, 512, 1024], [8, 16, 20, 32, 48, 64, 96, 128]);
-    return spread(all, 48).map(([depth, width]) => ({ id: `fifo-d${depth}-w${width}`, kind, pe: 1, simd: 1, bits: width, channels: 1, outChannels: 1, kernel: 1, depth, width }));
+    // After the 48: depths that are not powers of two (residual bypass FIFOs), whose pointers wrap at
+    // registered last-slot flags instead of by overflow (run with --per-kind 64, which also reaches the 1024-deep rows).
+    const odd = product<[number, number]>([48, 96, 200, 384], [8, 20, 48, 96]);
+    return [...spread(all, 48), ...odd].map(([depth, width]) => ({ id: `fifo-d${depth}-w${width}`, kind, pe: 1, simd: 1, bits: width, channels: 1, outChannels: 1, kernel: 1, depth, width }));
   }
   if (kind === 'dwc') {
     const all = product<[number, number, number]>([4, 8, 16, 24], [1, 2, 3, 4, 8, 16], [1, 2, 3, 4, 8, 16]).filter(([, i, o]) => i !== o && i * o <= 64);

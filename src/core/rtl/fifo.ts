@@ -2,11 +2,24 @@
  * Stream FIFO emitter (FINN's StreamingFIFO): depth and width from the estimator (engines/fifo.ts,
  * pipeline.ts). Circular buffer with a registered count; reads are combinational, so a word
  * written in one cycle can leave in the next and the FIFO passes one word per cycle.
+ *
+ * The handshake flags (count != 0, count != DEPTH) and, when the depth is not a power of two, the
+ * pointers' wrap (pointer == DEPTH - 1) are kept in registers of their own, computed a cycle
+ * ahead, with the same cycle behaviour as deriving them from the count and pointers. A buffer
+ * Yosys puts in block RAM reads at the next read pointer (memory_dff merges the pointer into the
+ * port), so the pop condition and the wrap feed the block's address and the write-to-read bypass
+ * compare Yosys adds; from registered flags that logic is a few LUTs deep instead of a cone over
+ * the whole count, which Gowin's wide-LUT mapping (abc -lut 4:8) had blown up into LUT8 trees of
+ * 16 LUT4s (docs/hardware-model.md "The FIFO as generated").
  */
 import { clog2, wireStreamPorts, type EmittedModule } from './verilog.ts';
 
 export function emitFifo(name: string, depth: number, width: number): EmittedModule {
   const A = clog2(depth);
+  // Pointers of a power-of-two depth wrap by overflowing; otherwise at a registered last-slot flag.
+  const wraps = 2 ** A === depth;
+  const step = (p: string) => (wraps ? `${p} <= ${p} + 1'b1;` : `begin ${p} <= ${p}_last ? 0 : ${p} + 1'b1; ${p}_last <= ${depth === 1 ? "1'b1" : `${p} == DEPTH - 2`}; end`);
+  const lastReset = wraps ? '' : ` wp_last <= ${depth === 1 ? 1 : 0}; rp_last <= ${depth === 1 ? 1 : 0};`;
   const verilog = `// FIFO ${name}: ${depth} x ${width} b
 module ${name} (
 ${wireStreamPorts(width, width)}
@@ -15,21 +28,25 @@ ${wireStreamPorts(width, width)}
   reg [${width - 1}:0] mem [0:DEPTH-1];
   reg [${A - 1}:0] wp, rp;
   reg [${A}:0] count;
-  assign in_ready = count < DEPTH;
-  assign out_valid = count != 0;
+  reg not_empty, not_full${wraps ? '' : ', wp_last, rp_last'};
+  assign in_ready = not_full;
+  assign out_valid = not_empty;
   assign out_data = mem[rp];
-  wire push = in_valid && in_ready;
-  wire pop = out_valid && out_ready;
+  wire push = in_valid && not_full;
+  wire pop = not_empty && out_ready;
+  wire [${A}:0] count_next = count + push - pop;
   always @(posedge clk) begin
     if (rst) begin
-      wp <= 0; rp <= 0; count <= 0;
+      wp <= 0; rp <= 0; count <= 0; not_empty <= 0; not_full <= 1;${lastReset}
     end else begin
       if (push) begin
         mem[wp] <= in_data;
-        wp <= (wp == DEPTH - 1) ? 0 : wp + 1;
+        ${step('wp')}
       end
-      if (pop) rp <= (rp == DEPTH - 1) ? 0 : rp + 1;
-      count <= count + push - pop;
+      if (pop) ${step('rp')}
+      count <= count_next;
+      not_empty <= count_next != 0;
+      not_full <= count_next != DEPTH;
     end
   end
 endmodule

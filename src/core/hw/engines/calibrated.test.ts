@@ -7,7 +7,7 @@
  * fit (in device LUTs, divided by 1.6 LUT per LUT6), Gowin too since session 10 (the per-kind tests
  * below that say "gowin: FF" check the FF only), Xilinx since session 11 for windows, FIFOs,
  * converters and requantisers (in LUT6), and MVAU / VVAU since the LUT-multiplier rows (helper s11-xlut). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
- * re-synthesized).
+ * re-synthesized); FIFO and Gowin window coefficients as refit in session 12 (helper "fifo": FIFO rows re-synthesized).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
  */
@@ -172,18 +172,24 @@ describe('FIFO calibrated cost', () => {
   it('features: LUT buffers with their 16-word-bank read multiplexer, block RAM where Yosys puts it', () => {
     // 64 x 8 = 512 bits in LUTRAM: addr ceil(log2 64) = 6; read mux 8 x (64 / 16 - 1) = 24.
     expect(fifoFeatures(64, 8, 'lutram')).toEqual({
-      lut: { one: 1, addr: 6, lutBits: 512, lutMux: 24, bram: 0, largeWidth: 0 },
-      ff: { one: 1, addr: 6, largeWidth: 0 },
+      lut: { one: 1, addr: 6, lutBits: 512, lutMux: 24, bram: 0, largeWidth: 0, wrap: 0 },
+      ff: { one: 1, addr: 6, largeWidth: 0, wrap: 0 },
     });
     // 64 x 32 in block RAM: a word of output registers and the bypass beside it, no LUT bits
     expect(fifoFeatures(64, 32, 'bram')).toEqual({
-      lut: { one: 1, addr: 6, lutBits: 0, lutMux: 0, bram: 1, largeWidth: 32 },
-      ff: { one: 1, addr: 6, largeWidth: 32 },
+      lut: { one: 1, addr: 6, lutBits: 0, lutMux: 0, bram: 1, largeWidth: 32, wrap: 0 },
+      ff: { one: 1, addr: 6, largeWidth: 32, wrap: 0 },
     });
     // the same buffer in LUTRAM: 2,048 bits, one 2:1 mux per bit for each of 3 further banks
     expect(fifoFeatures(64, 32, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 32 * 3, bram: 0, largeWidth: 0 });
     // 32 x 64, two banks: one mux per bit
     expect(fifoFeatures(32, 64, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 64, addr: 5, bram: 0 });
+    // Xilinx LUT RAM banks hold 64 words (RAM64M): none at 64 deep, one 2:1 mux per bit at 128 deep
+    expect(fifoFeatures(64, 8, 'lutram', 'xilinx').lut.lutMux).toBe(0);
+    expect(fifoFeatures(128, 16, 'lutram', 'xilinx').lut.lutMux).toBe(16);
+    expect(fifoFeatures(128, 16, 'lutram', 'gowin').lut.lutMux).toBe(16 * 7);
+    // 200 deep (not a power of two): 8 pointer bits, wrapping at two registered last-slot flags
+    expect(fifoFeatures(200, 16, 'bram')).toMatchObject({ lut: { addr: 8, wrap: 8 }, ff: { addr: 8, wrap: 2 } });
   });
 
   it('where Yosys 0.23 puts a generated FIFO decides its features (the grid: Gowin / Anlogic from 2,048 bits deeper than 32 words, Xilinx from 128 words)', () => {
@@ -198,44 +204,47 @@ describe('FIFO calibrated cost', () => {
 
   it('anlogic Q_srl FIFO: LUT and FF from the fit', () => {
     const cost = fifoCost(64, 8, ANLOGIC);
-    // LUT: 60.2926 + 3.8668 x 6 + 0.0871 x 512 + 0.2687 x 24 = 134.5374 (no bram coefficient)
-    expect(cost.lut).toBeCloseTo(134.5374 / LUT_PER_LUT6, 9);
-    // FF: 10.5621 + 2.1442 x 6 = 23.4273 -> 23
-    expect(cost.ff).toBe(23);
+    // LUT: 8.2118 x 6 + 0.0828 x 512 + 0.3656 x 24 = 100.4388 (no constant; 64 is a power of two: no wrap)
+    expect(cost.lut).toBeCloseTo(100.4388 / LUT_PER_LUT6, 9);
+    // FF: 12.8071 + 2.1076 x 6 = 25.4527 -> 25
+    expect(cost.ff).toBe(25);
     expect(cost.notes[0]).toBe('Q_srl FIFO 64 x 8 b');
   });
 
   it('gowin: LUT and FF from the fit, LUTRAM and block RAM', () => {
     // placement by the Gowin memory library, as on GW2A-18
     const GOWIN_LIB: EngineDevice = { ...GOWIN, memoryLibrary: 'gowin' };
-    // 32 x 8 in LUTRAM: 15.9828 x 5 + 0.0334 x 256 + 1.7166 x 8 = 102.1972 (no constant)
-    expect(fifoCost(32, 8, GOWIN_LIB).lut).toBeCloseTo(102.1972 / LUT_PER_LUT6, 9);
-    // 64 x 32 in block RAM: 15.9828 x 6 + 56.0838 + 1.0177 x 32 = 184.547
-    expect(fifoCost(64, 32, GOWIN_LIB).lut).toBeCloseTo(184.547 / LUT_PER_LUT6, 9);
-    // FF: 10.5621 + 2.1442 x 6 + 0.9602 x 32 = 54.1537 -> 54
-    expect(fifoCost(64, 32, GOWIN_LIB).ff).toBe(54);
+    // 32 x 8 in LUTRAM: 3.5261 + 8.0174 x 5 + 0.021 x 256 + 2.2287 x 8 = 66.8187
+    expect(fifoCost(32, 8, GOWIN_LIB).lut).toBeCloseTo(66.8187 / LUT_PER_LUT6, 9);
+    // 64 x 32 in block RAM: 3.5261 + 8.0174 x 6 + 8.1025 + 1.0472 x 32 = 93.2434
+    expect(fifoCost(64, 32, GOWIN_LIB).lut).toBeCloseTo(93.2434 / LUT_PER_LUT6, 9);
+    // FF: 13.0758 + 2.0589 x 6 + 0.9684 x 32 = 56.418 -> 56
+    expect(fifoCost(64, 32, GOWIN_LIB).ff).toBe(56);
   });
 
   it('xilinx (LUT fit applied since session 11): LUT6 straight from the fit, placement by the 7-series memory library', () => {
     const XILINX: EngineDevice = { ...Z7, calibration: 'xilinx', memoryLibrary: 'xilinx' };
-    // 32 x 8 in LUTRAM: 5.8987 x 5 + 0.0162 x 256 + 0.121 x 8 = 34.6087 LUT6 (the fit is in LUT6: nothing to divide); FF 9.3501 + 2.4515 x 5 = 21.6076 -> 22
-    expect(fifoCost(32, 8, XILINX)).toMatchObject({ lut: 34.6087, ff: 22 });
-    // 256 x 32 = 8,192 bits: block RAM on Xilinx: 5.8987 x 8 + 12.4973 + 0.9677 x 32 = 90.6533; FF 9.3501 + 2.4515 x 8 + 0.9466 x 32 = 59.2533 -> 59
+    // 32 x 8 in LUTRAM (one 64-word RAM64M bank: no read mux): 4.191 + 2.7781 x 5 + 0.0213 x 256 = 23.5343 LUT6 (the fit is in LUT6: nothing to divide);
+    // FF 11.2747 + 2.4619 x 5 = 23.5842 -> 24
+    const small = fifoCost(32, 8, XILINX);
+    expect(small.lut).toBeCloseTo(23.5343, 9);
+    expect(small.ff).toBe(24);
+    // 256 x 32 = 8,192 bits: block RAM on Xilinx: 4.191 + 2.7781 x 8 + 7.0518 + 0.9769 x 32 = 64.7284; FF 11.2747 + 2.4619 x 8 + 0.9483 x 32 = 61.3155 -> 61
     const big = fifoCost(256, 32, XILINX);
-    expect(big.lut).toBeCloseTo(90.6533, 9);
-    expect(big.ff).toBe(59);
+    expect(big.lut).toBeCloseTo(64.7284, 9);
+    expect(big.ff).toBe(61);
   });
 
   it('anlogic Vivado FIFO (deeper than 256): the features take the memory the estimate chose', () => {
-    // 257 x 4 = 1,028 bits: LUTRAM; addr ceil(log2 257) = 9; read mux 4 x (ceil(257 / 16) - 1) = 4 x 16 = 64. Depth rounded to 512:
+    // 257 x 4 = 1,028 bits: LUTRAM; addr ceil(log2 257) = 9; read mux 4 x (ceil(257 / 16) - 1) = 4 x 16 = 64; 257 is not a power of two: wrap 9. Depth rounded to 512:
     // LUTRAM 16 x 2 = 32 LUTs (32 / 12250 = 0.0026) vs 1 RAMB18 (1 / 60 = 0.017): LUTRAM.
-    // LUT: 60.2926 + 3.8668 x 9 + 0.0871 x 1028 + 0.2687 x 64 = 201.8294
-    expect(fifoCost(257, 4, ANLOGIC).lut).toBeCloseTo(201.8294 / LUT_PER_LUT6, 9);
-    // in BRAM: 60.2926 + 3.8668 x 9 + 0.9822 x 4 = 99.0226
+    // LUT: 8.2118 x 9 + 0.0828 x 1028 + 0.3656 x 64 + 3.9968 x 9 = 218.3942
+    expect(fifoCost(257, 4, ANLOGIC).lut).toBeCloseTo(218.3942 / LUT_PER_LUT6, 9);
+    // in BRAM: 8.2118 x 9 + 11.295 + 0.9868 x 4 + 3.9968 x 9 = 125.1196
     const bram = fifoCost(257, 4, ANLOGIC, 'bram');
-    expect(bram.lut).toBeCloseTo(99.0226 / LUT_PER_LUT6, 9);
-    // FF: 10.5621 + 2.1442 x 9 + 0.9602 x 4 = 33.7007 -> 34
-    expect(bram).toMatchObject({ ff: 34, bram18: 1 });
+    expect(bram.lut).toBeCloseTo(125.1196 / LUT_PER_LUT6, 9);
+    // FF: 12.8071 + 2.1076 x 9 + 0.965 x 4 + 1.278 x 2 (the wrap flags) = 38.1915 -> 38
+    expect(bram).toMatchObject({ ff: 38, bram18: 1 });
   });
 });
 
@@ -313,7 +322,11 @@ describe('sliding window calibrated cost', () => {
   it('features: the generated buffer of k_h rows (lineBufferShape)', () => {
     // rows 3; depth 3 x 7 x (4/2) = 42 words; addr ceil(log2 43) = 6;
     // counters ceil(log2 7) + ceil(log2 8) + ceil(log2 3) = 3 + 3 + 2 = 8
-    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram')).toEqual({ lut: { one: 1, width: 16, lutBits: 42 * 16, addr: 6, counters: 8 }, ff: { one: 1, width: 16, counters: 8 } });
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram')).toEqual({ lut: { one: 1, width: 16, lutBits: 42 * 16, addr: 6, counters: 8, lutBanks: 0 }, ff: { one: 1, width: 16, counters: 8 } });
+    // on Gowin's library: 42 words in ceil(42 / 16) = 3 RAM16SDP4 banks; none in block RAM or on the other libraries
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram', 'gowin').lut.lutBanks).toBe(3);
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'bram', 'gowin').lut.lutBanks).toBe(0);
+    expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'lutram', 'anlogic').lut.lutBanks).toBe(0);
     // in BRAM: no LUT bits; parallel: a word of 3 x 3 x 16 bits
     expect(slidingWindowFeatures(shape, 8, { simd: 2 }, 'bram').lut.lutBits).toBe(0);
     expect(slidingWindowFeatures(shape, 8, { simd: 2, parallelWindow: true }, 'lutram').lut).toMatchObject({ width: 144, lutBits: 42 * 144 });
@@ -336,9 +349,13 @@ describe('sliding window calibrated cost', () => {
     expect(a.lut).toBeCloseTo(1395.2204 / LUT_PER_LUT6, 9);
     // FF: 69.116 + 1.8754 x 16 + 7.0818 x 8 = 155.7768 -> 156
     expect(a.ff).toBe(156);
-    // gowin LUT: 1040.2056 + 0.163 x 672 + 16.495 x 6 = 1248.7116; FF: 130.0642 + 1.3927 x 16 + 2.0326 x 8 = 168.6082 -> 169
+    // gowin LUT: 1160.4977 + 0.1401 x 672 = 1254.6449 (no library on this device: no banks); FF: 130.0642 + 1.3927 x 16 + 2.0326 x 8 = 168.6082 -> 169
     const g = slidingWindowCost(shape, 8, { simd: 2 }, GOWIN);
-    expect(g.lut).toBeCloseTo(1248.7116 / LUT_PER_LUT6, 9);
+    expect(g.lut).toBeCloseTo(1254.6449 / LUT_PER_LUT6, 9);
     expect(g.ff).toBe(169);
+    // with Gowin's memory library (GW2A-18): the 42 words take 3 RAM16SDP4 banks, + 4.7844 x 3 = 1268.9981
+    const gl = slidingWindowCost(shape, 8, { simd: 2 }, { ...GOWIN, memoryLibrary: 'gowin' });
+    expect(gl.bufferMemory).toBe('lutram');
+    expect(gl.lut).toBeCloseTo(1268.9981 / LUT_PER_LUT6, 9);
   });
 });

@@ -83,7 +83,7 @@ function generatedFifoCost(depth: number, width: number, device: EngineDevice, l
   const inBlocks = m.kind === 'block';
   const address = 2 * Math.ceil(Math.log2(depth));
   const lutOption = Math.ceil(depth / 32) * Math.ceil(width / 2);
-  const f = fifoFeatures(depth, width, inBlocks ? 'bram' : 'lutram');
+  const f = fifoFeatures(depth, width, inBlocks ? 'bram' : 'lutram', library);
   const where = inBlocks ? `${m.count} ${m.cell} (${m.bram18} RAMB18 eq.)` : m.kind === 'distributed' ? `${m.count} ${m.cell} LUT RAM` : 'registers';
   return calibrate(
     { ...base, bram18: m.bram18, lut: address + (inBlocks ? 0 : lutOption), ff: width + address, notes: [`FIFO ${depth} x ${width} b as generated, Yosys ${library} library: ${where}`] },
@@ -94,25 +94,34 @@ function generatedFifoCost(depth: number, width: number, device: EngineDevice, l
   );
 }
 
-/** Words per LUTRAM primitive the read multiplexer joins (Gowin RAM16SDP, Anlogic EG_LOGIC_DRAM16X4: 16 words). */
-const LUTRAM_BANK_WORDS = 16;
+/**
+ * Words per LUTRAM primitive the read multiplexer joins: Gowin RAM16SDP4 and Anlogic
+ * EG_LOGIC_DRAM16X4 hold 16; Xilinx's RAM64M holds 64 (a 64-word FIFO has no read mux there, a
+ * 128-word one a 2:1 mux per bit: the LUT3s beside 12 RAM64M at 128 x 16).
+ */
+const lutramBankWords = (library?: MemoryLibrary): number => (library === 'xilinx' ? 64 : 16);
 
 /**
  * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (`rtl/fifo.ts`: a
- * circular buffer with a combinational read, write / read pointers and a count). LUT: `one`
- * (handshake), `addr` (pointer and count bits: incrementers, wrap compares, full / empty), and
+ * circular buffer with a combinational read, write / read pointers, a count and registered
+ * handshake flags). LUT: `one` (handshake), `addr` (pointer and count bits: incrementers, the
+ * flags' compares of the next count), and
  * either, for a buffer in LUTs, `lutBits` (stored bits) and `lutMux` (the read multiplexer: one
- * 2:1 mux per word bit for each further 16-word LUTRAM bank), or, for a buffer Yosys puts in block
+ * 2:1 mux per word bit for each further LUTRAM bank of the `library`'s primitive), or, for a buffer Yosys puts in block
  * RAM (the caller's `mem`: on a device with a Yosys memory library, `yosysMemory`'s choice), `bram` = 1 (the read-port bypass and address logic Yosys adds around a
  * block RAM with a combinational read) and `largeWidth` = word bits (the bypass multiplexer).
- * Registers: pointers and count (`addr`), and with block RAM the word of output registers.
+ * A depth that is not a power of two adds `wrap` = `addr` (each pointer's registered last-slot
+ * flag: its compare with DEPTH - 2 and the zeroing of the increment, which also feeds a block
+ * RAM's read address). Registers: pointers and count (`addr`), `wrap` = the two last-slot flags,
+ * and with block RAM the word of output registers.
  */
-export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
+export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram', library?: MemoryLibrary): { lut: Features; ff: Features } {
   const addr = Math.ceil(Math.log2(depth));
   const large = mem === 'bram';
+  const wraps = 2 ** addr === depth;
   return {
-    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / LUTRAM_BANK_WORDS) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0 },
-    ff: { one: 1, addr, largeWidth: large ? width : 0 },
+    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / lutramBankWords(library)) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0, wrap: wraps ? 0 : addr },
+    ff: { one: 1, addr, largeWidth: large ? width : 0, wrap: wraps ? 0 : 2 },
   };
 }
 

@@ -26,7 +26,11 @@ import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../ty
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitSlidingWindow, lineBufferShape } from '../../rtl/sliding-window.ts';
 import { calibrate, calibratedAway, type Features } from '../calibration.ts';
+import type { MemoryLibrary } from '../yosys-memory.ts';
 import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
+
+/** Words of Gowin's LUT RAM primitive (RAM16SDP4). */
+const GOWIN_LUTRAM_WORDS = 16;
 
 export interface SlidingWindowShape {
   channels: number;
@@ -198,7 +202,7 @@ export function slidingWindowCost(
   const outWidth = style === 'parallel' ? width * kh * kw : width;
   const ff = 64 + outWidth + (style === 'parallel' ? width * kh * kw : width) + 4 * Math.ceil(Math.log2(depth + 1));
 
-  const f = slidingWindowFeatures(shape, actBits, fold, mem);
+  const f = slidingWindowFeatures(shape, actBits, fold, mem, device.memoryLibrary);
   const ofmPixels = ofmDim[0] * ofmDim[1];
   // FINN's buffer minimum; in the padded stream's words it is also where the generated window's
   // first window is complete (its last pixel, padded row k_h - 1, column k_w - 1).
@@ -236,14 +240,19 @@ export function slidingWindowCost(
  * output word, the counters. The fit covers the padding logic, so a calibrated family charges
  * FMPadding nothing apart (fmPaddingCost). The fit in calibration.json was made on the lean
  * window with its placement stated (session 11), so `lutBits` prices the buffers kept in LUTs.
+ * On Gowin (`library` 'gowin') a buffer in LUTs also counts `lutBanks`, its 16-word RAM16SDP4
+ * banks: each adds its write-enable decode and the LUT4 leaves (mostly LUT1) of the wide-mux
+ * trees abc -lut 4:8 builds for the bank select, a cost per bank whatever the word width (fitting
+ * rows: about 15 LUT1 per bank at 16 and 32 bits). Anlogic's 16-word DRAM and Xilinx's 32 / 64-word
+ * LUT RAM showed no such term in cross-validation (lutBits covers their select).
  */
-export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number, fold: SlidingWindowFold, mem: 'bram' | 'lutram'): { lut: Features; ff: Features } {
+export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number, fold: SlidingWindowFold, mem: 'bram' | 'lutram', library?: MemoryLibrary): { lut: Features; ff: Features } {
   const width = (slidingWindowStyle(shape, fold) === 'parallel' ? shape.kernel[0] * shape.kernel[1] : 1) * fold.simd * actBits;
   const { depth } = slidingWindowBuffer(shape, fold, actBits);
   const addr = Math.ceil(Math.log2(depth + 1));
   const counters = Math.ceil(Math.log2(shape.ifmDim[0] + 1)) + Math.ceil(Math.log2(shape.ifmDim[1] + 1)) + Math.ceil(Math.log2(shape.channels / fold.simd + 1));
   return {
-    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters },
+    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters, lutBanks: mem === 'lutram' && library === 'gowin' ? Math.ceil(depth / GOWIN_LUTRAM_WORDS) : 0 },
     ff: { one: 1, width, counters },
   };
 }
