@@ -90,7 +90,9 @@ export function widthConverterCost(shape: WidthConverterShape, device: EngineDev
  *   upper neighbour; Yosys folds the load decode into each bit (a 5-input function: 2 LUT4 on
  *   Gowin / Anlogic, 1 LUT6 on Xilinx).
  * - `lcmSlices`: the same bits on the lcm form, whose load also reads the ring's last bit: a 6-input
- *   function per bit (4 LUT4 on Gowin / Anlogic, still 1 LUT6 on Xilinx).
+ *   function per bit (4 LUT4 on Gowin / Anlogic, still 1 LUT6 on Xilinx, where the lcm form adds
+ *   about one LUT in all; the grid's fitting lcm rows all have 3 slices, so the fit spreads it as
+ *   1/3 per slice).
  * FF: data bits (collected and held elements) and control bits (ring, thermometer, the up form's flag).
  */
 export function widthConverterFeatures({ inElements: IN, outElements: OUT, elementBits: EB }: WidthConverterShape): { lut: Features; ff: Features } {
