@@ -47,19 +47,19 @@ describe('width converters and FIFOs between engines', () => {
     expect(e.layers[0].engines[1]).toMatchObject({ pe: 1, cycles: 4, inWords: 4, outWords: 4, outWidth: 8 });
     expect(e.layers[0].widthConverters).toEqual([
       // network input, one element per word -> the MVAU's SIMD 4: 2 words x 4 = 8 input words.
-      // 8 -> 32 bits (lcm 32): |ceil(log2(8/32))| + 32 = 34; FF (up) 4 x 8 + words clog2(4) = 2 + flag 1 = 35
-      { from: 'input', to: 'fc1/mvau', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 35, bypass: false },
+      // 8 -> 32 bits (lcm 32): |ceil(log2(8/32))| + 32 = 34; FF (up) 4 x 8 + a ring of 4 + flag 1 = 37
+      { from: 'input', to: 'fc1/mvau', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 37, bypass: false },
       // MVAU words of 2 x 20-bit accumulators -> the requantiser's PE 1: 40 -> 20 bits (lcm 40):
-      // |ceil(log2(40/20))| + 20 = 21; FF (down) 2 x 20 + slices left clog2(3) = 2 + flag 1 = 43
-      { from: 'fc1/mvau', to: 'fc1/thresholding', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 43, bypass: false },
+      // |ceil(log2(40/20))| + 20 = 21; FF (down) 2 x 20 + 2 slices-left bits = 42
+      { from: 'fc1/mvau', to: 'fc1/thresholding', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 42, bypass: false },
     ]);
     // FIFO of the consumer's width (20 b), depth 32: LUT 2 x 5 + 1 x 10 = 20, FF 20 + 10 = 30
     expect(e.layers[0].fifos).toEqual([{ from: 'fc1/mvau', to: 'fc1/thresholding', depth: 32, width: 20, lut: 20, ff: 30, bram18: 0, bypass: false }]);
     expect(e.layers[1].widthConverters).toEqual([
-      // requantiser words of 1 element -> fc2's SIMD 2: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17; FF (up) 2 x 8 + clog2(2) = 1 + flag 1 = 18
-      { from: 'fc1/thresholding', to: 'fc2/mvau', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: false },
-      // output, one logit per word: 2 x 19 b -> 19 b: |ceil(log2(38/19))| + 19 = 20; FF (down) 2 x 19 + clog2(3) = 2 + flag 1 = 41
-      { from: 'fc2/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 19, lut: 20, ff: 41, bypass: false },
+      // requantiser words of 1 element -> fc2's SIMD 2: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17; FF (up) 2 x 8 + a ring of 2 + flag 1 = 19
+      { from: 'fc1/thresholding', to: 'fc2/mvau', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
+      // output, one logit per word: 2 x 19 b -> 19 b: |ceil(log2(38/19))| + 19 = 20; FF (down) 2 x 19 + 2 slices-left bits = 40
+      { from: 'fc2/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 19, lut: 20, ff: 40, bypass: false },
     ]);
     // 16-bit FIFO: LUT 10 + 1 x 8 = 18, FF 16 + 10 = 26
     expect(e.layers[1].fifos).toEqual([{ from: 'fc1/thresholding', to: 'fc2/mvau', depth: 32, width: 16, lut: 18, ff: 26, bram18: 0, bypass: false }]);
@@ -99,8 +99,8 @@ describe('width converters and FIFOs between engines', () => {
     const e = estimate(hw, { expand: { pe: 1, simd: 1 }, project: { pe: 1, simd: 1 }, add: { pe: 2 } }, SIX, 100);
     const row = e.layers[2];
     // 8 channels x 64 pixels / PE 2 = 256 Add input words; the skip stream (1 element per word) -> 2:
-    // 512 input words, 8 -> 16 bits: LUT 17, FF (up) 2 x 8 + 1 counter bit + flag 1 = 18
-    expect(row.widthConverters).toContainEqual({ from: 'input', to: 'add (bypass)', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: true });
+    // 512 input words, 8 -> 16 bits: LUT 17, FF (up) 2 x 8 + a ring of 2 + flag 1 = 19
+    expect(row.widthConverters).toContainEqual({ from: 'input', to: 'add (bypass)', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: true });
     // bypass depth: no window on the branch: 0 + 32 slack words -> 32; 2 x 8 = 16 bits: LUT 18, FF 26
     expect(row.fifos.filter((f) => f.bypass)).toEqual([{ from: 'input', to: 'add (bypass)', depth: 32, width: 16, lut: 18, ff: 26, bram18: 0, bypass: true }]);
     expect(e.warnings).toContain('add: skip input not found in the layer view; bypass FIFO sized from the network input.');
@@ -132,9 +132,9 @@ describe('width converters and FIFOs between engines', () => {
     expect(paired.layers[0].engines[1]).toMatchObject({ kind: 'thresholding', pe: 2 });
     expect(paired.layers[3].widthConverters.filter((c) => c.bypass)).toEqual([]);
     // Add at PE 4 after a stem folded at PE 1 (requantiser at PE 1, 1 element per word): converter 1 -> 4 from
-    // the stem; 8 -> 32 bits: |ceil(log2(8/32))| + 32 = 34 LUT; FF (up) 4 x 8 + clog2(4) = 2 + flag 1 = 35
+    // the stem; 8 -> 32 bits: |ceil(log2(8/32))| + 32 = 34 LUT; FF (up) 4 x 8 + a ring of 4 + flag 1 = 37
     const slow = estimate(hwLayersFromLayerView(view), { stem: { pe: 1, simd: 1 }, expand: { pe: 1, simd: 1 }, project: { pe: 1, simd: 1 }, add: { pe: 4 } }, SIX, 100);
-    expect(slow.layers[3].widthConverters.filter((c) => c.bypass)).toEqual([{ from: 'stem', to: 'add (bypass)', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 35, bypass: true }]);
+    expect(slow.layers[3].widthConverters.filter((c) => c.bypass)).toEqual([{ from: 'stem', to: 'add (bypass)', inElements: 1, outElements: 4, elementBits: 8, lut: 34, ff: 37, bypass: true }]);
   });
 });
 
@@ -145,7 +145,7 @@ describe('stream elements of the engines without PE lanes', () => {
     const e = estimate(hwLayersFromLayerView([mp, pw]), { pw: { pe: 1, simd: 2 } }, SIX, 100);
     // pool: 4 x 4 output words of 8 x 8 = 64 bits (8 elements); MVAU at SIMD 2 reads 16 x 8/2 = 64 words:
     // 16 x 8 / 64 = 2 elements per word. 64 -> 16 bits (lcm 64): |ceil(log2(64/16))| + 16 = 18 LUT;
-    // FF (down) 8 x 8 held + slices-left counter clog2(8/2 + 1) = 3 + flag 1 = 68
+    // FF (down) 8 x 8 held + 8 / 2 = 4 slices-left bits = 68
     expect(e.layers[0].engines[0]).toMatchObject({ kind: 'streaming-maxpool', outWords: 16, outWidth: 64 });
     expect(e.layers[0].widthConverters).toEqual([]);
     expect(e.layers[1].widthConverters).toEqual([{ from: 'mp/streaming-maxpool', to: 'pw/mvau', inElements: 8, outElements: 2, elementBits: 8, lut: 18, ff: 68, bypass: false }]);
@@ -161,10 +161,10 @@ describe('stream elements of the engines without PE lanes', () => {
       ['mvau', 4, 32, 128, 20],
     ]);
     expect(e.layers[0].widthConverters).toEqual([
-      // input 1 -> 2 elements: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17 LUT; FF (up) 2 x 8 + clog2(2) = 1 + flag 1 = 18
-      { from: 'input', to: 'ds/downsampler', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: false },
-      // 64 words x 2 = 32 words x 4: 16 -> 32 bits: 1 + 32 = 33 LUT; FF (up) 4 x 8 + clog2(2) = 1 + flag 1 = 34
-      { from: 'ds/downsampler', to: 'ds/mvau', inElements: 2, outElements: 4, elementBits: 8, lut: 33, ff: 34, bypass: false },
+      // input 1 -> 2 elements: 8 -> 16 bits: |ceil(log2(8/16))| + 16 = 17 LUT; FF (up) 2 x 8 + a ring of 2 + flag 1 = 19
+      { from: 'input', to: 'ds/downsampler', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
+      // 64 words x 2 = 32 words x 4: 16 -> 32 bits: 1 + 32 = 33 LUT; FF (up) 4 x 8 + a ring of 2 + flag 1 = 35
+      { from: 'ds/downsampler', to: 'ds/mvau', inElements: 2, outElements: 4, elementBits: 8, lut: 33, ff: 35, bypass: false },
     ]);
   });
 
@@ -173,8 +173,8 @@ describe('stream elements of the engines without PE lanes', () => {
     const odd = layer({ name: 'odd', kind: 'unsupported', op: 'Erf', inputShape: [null, 4], outputShape: [null, 4] });
     const e = estimate(hwLayersFromLayerView([fc, odd]), { fc: { pe: 2, simd: 1 } }, SIX, 100);
     // FC at PE 2: words of 2 accumulators of log2(8) + 8 + 8 - 1 = 18 -> 20 bits; one logit per word at the output:
-    // 40 -> 20 bits: |ceil(log2(40/20))| + 20 = 21 LUT; FF (down) 2 x 20 + clog2(3) = 2 + flag 1 = 43
-    expect(e.layers[0].widthConverters).toEqual([{ from: 'fc/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 43, bypass: false }]);
+    // 40 -> 20 bits: |ceil(log2(40/20))| + 20 = 21 LUT; FF (down) 2 x 20 + 2 slices-left bits = 42
+    expect(e.layers[0].widthConverters).toEqual([{ from: 'fc/mvau', to: 'output', inElements: 2, outElements: 1, elementBits: 20, lut: 21, ff: 42, bypass: false }]);
     expect(e.layers[1].widthConverters).toEqual([]);
   });
 });
@@ -414,9 +414,9 @@ describe('a padded conv at the network input', () => {
     const e = estimate(hwLayersFromLayerView([conv]), { c: { pe: 4, simd: 18 } }, SIX, 100);
     expect(e.layers[0].engines.map((x) => [x.kind, x.pe, x.simd])).toEqual([['fmpadding', 1, 2], ['sliding-window', 1, 2], ['mvau', 4, 18]]);
     expect(e.layers[0].widthConverters).toEqual([
-      // input, one element per word -> the padding's 2: 16 x 1 words x 2 = 32 input words; 8 -> 16 bits: 1 + 16 = 17; FF (up) 2 x 8 + 1 + 1 = 18
-      { from: 'input', to: 'c/fmpadding', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 18, bypass: false },
-      // output: 4 accumulators of 21 b (alpha = log2 18 + 15 = 19.17 -> 21) -> 1: 84 -> 21 bits: |ceil(log2 4)| + 21 = 23; FF (down) 4 x 21 + clog2(5) = 3 + flag 1 = 88
+      // input, one element per word -> the padding's 2: 16 x 1 words x 2 = 32 input words; 8 -> 16 bits: 1 + 16 = 17; FF (up) 2 x 8 + 2 + 1 = 19
+      { from: 'input', to: 'c/fmpadding', inElements: 1, outElements: 2, elementBits: 8, lut: 17, ff: 19, bypass: false },
+      // output: 4 accumulators of 21 b (alpha = log2 18 + 15 = 19.17 -> 21) -> 1: 84 -> 21 bits: |ceil(log2 4)| + 21 = 23; FF (down) 4 x 21 + 4 slices-left bits = 88
       { from: 'c/mvau', to: 'output', inElements: 4, outElements: 1, elementBits: 21, lut: 23, ff: 88, bypass: false },
     ]);
     // padding -> window: 2 elements of 8 b (no converter); window -> MVAU: 18 elements = 144 b (no converter)

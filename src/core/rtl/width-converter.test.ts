@@ -94,13 +94,20 @@ describe('width converter forms', () => {
     expect(widthConverterLayout(inEl, outEl).form).toBe(form);
   });
 
-  it('counts its registers: 4 -> 6 of 8 b collects 8, holds 12 elements, 2 + 2 counter bits and a flag', () => {
-    // lcm 12: collect 12 - 4 = 8 elements, held 12; words 0..2 in clog2(3) = 2 bits, slices left 0..2 in clog2(3) = 2 bits, the one-slice-left flag.
-    expect(widthConverterRegisterBits(4, 6, 8)).toBe((8 + 12) * 8 + 2 + 2 + 1);
-    // up 2 -> 8: 8 elements, words 0..3 in 2 bits, the full flag.
-    expect(widthConverterRegisterBits(2, 8, 4)).toBe(8 * 4 + 2 + 1);
-    // down 8 -> 2: 8 elements held, slices left 0..4 in 3 bits, the one-slice-left flag.
-    expect(widthConverterRegisterBits(8, 2, 4)).toBe(8 * 4 + 3 + 1);
+  it('counts its registers: 4 -> 6 of 8 b collects 8, holds 12 elements, a ring of 3 and a thermometer of 2', () => {
+    // lcm 12: collect 12 - 4 = 8 elements, held 12; the input word's place in 12 / 4 = 3 ring bits, slices left in 12 / 6 = 2 bits.
+    expect(widthConverterRegisterBits(4, 6, 8)).toBe((8 + 12) * 8 + 3 + 2);
+    // up 2 -> 8: 8 elements, a ring of 8 / 2 = 4, the full flag.
+    expect(widthConverterRegisterBits(2, 8, 4)).toBe(8 * 4 + 4 + 1);
+    // down 8 -> 2: 8 elements held, slices left in 8 / 2 = 4 bits.
+    expect(widthConverterRegisterBits(8, 2, 4)).toBe(8 * 4 + 4);
+  });
+  it('keeps its counters as shift registers: no comparison reads a whole counter', () => {
+    const lcm = emitWidthConverter('c', 4, 6, 8).verilog;
+    expect(lcm).toContain('wire last = place[R-1];');
+    expect(lcm).toContain('place <= {place[R-2:0], place[R-1]};');
+    expect(lcm).toContain('else if (pop) left <= {1\'b0, left[SLICES-1:1]};');
+    expect(lcm).not.toMatch(/==/);
   });
 });
 

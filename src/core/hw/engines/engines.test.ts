@@ -7,7 +7,7 @@ import type { EngineDevice } from '../types.ts';
 import { accumulatorBits, lutMultiplier } from './common.ts';
 import { addStreamsCost } from './add-streams.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
-import { finnDwcLuts, widthConverterCost } from './width-converter.ts';
+import { finnDwcLuts, widthConverterCost, widthConverterFeatures } from './width-converter.ts';
 import { mvauCost } from './mvau.ts';
 import { globalAccPoolCost, poolCost, streamingMaxPoolCost } from './pool.ts';
 import { fmPaddingCost, slidingWindowBufferDepth, slidingWindowCost, finnSlidingWindowCycles, type SlidingWindowShape } from './sliding-window.ts';
@@ -293,47 +293,67 @@ describe('width converter (FINN StreamingDataWidthConverter)', () => {
   it('streams the busier side one word per cycle and registers what the generated up-converter does', () => {
     const c = widthConverterCost({ inElements: 1, outElements: 3, elementBits: 8, inWords: 96 }, Z7);
     expect(c).toMatchObject({ cycles: 96, inWords: 96, outWords: 32, outWidth: 24, lut: 25, dsp: 0, bram18: 0, fillWords: 3 });
-    // Up (3 a multiple of 1): a shift register of 3 elements x 8 b + words 0..2 in clog2(3) = 2 bits + the full flag.
-    expect(c.ff).toBe(24 + 2 + 1);
+    // Up (3 a multiple of 1): a shift register of 3 elements x 8 b + a one-hot ring of 3 + the full flag.
+    expect(c.ff).toBe(24 + 3 + 1);
   });
   it('down-sizing: more output words than input words; a non-integer word count rounds up', () => {
     // 4 -> 3 elements of 8 b, 48 input words: 48 x 4 / 3 = 64 output words set the cycles.
     const down = widthConverterCost({ inElements: 4, outElements: 3, elementBits: 8, inWords: 48 }, Z7);
     // LUT 32 -> 24 bits: lcm 96: |ceil(log2(32/96))| = |ceil(-1.58)| = 1, + 96; |ceil(log2(96/24))| = 2, + 24.
-    // FF, the lcm form through 12 elements: collect 12 - 4 = 8 elements (64 b), hold 12 (96 b), words 0..2 in
-    // clog2(3) = 2 bits, slices left 0..4 in clog2(5) = 3 bits, the one-slice-left flag. Fill: 12 / 4 = 3 input words.
-    expect(down).toMatchObject({ cycles: 64, inWords: 48, outWords: 64, outWidth: 24, lut: 1 + 96 + 2 + 24, ff: 64 + 96 + 2 + 3 + 1, fillWords: 3 });
+    // FF, the lcm form through 12 elements: collect 12 - 4 = 8 elements (64 b), hold 12 (96 b), a ring of
+    // 12 / 4 = 3, a thermometer of 12 / 3 = 4 slices left. Fill: 12 / 4 = 3 input words.
+    expect(down).toMatchObject({ cycles: 64, inWords: 48, outWords: 64, outWidth: 24, lut: 1 + 96 + 2 + 24, ff: 64 + 96 + 3 + 4, fillWords: 3 });
     expect(down.notes.join(' ')).toContain('width converter 4 -> 3 elements of 8 b');
     // 2 -> 3 elements, 5 input words: 10/3 = 3.33 output words -> 4; the busier side is the input (5 cycles); fill lcm 6 / 2 = 3.
     const odd = widthConverterCost({ inElements: 2, outElements: 3, elementBits: 4, inWords: 5 }, Z7);
     expect(odd).toMatchObject({ cycles: 5, inWords: 5, outWords: 4, outWidth: 12, fillWords: 3 });
     // LUT 8 -> 12 bits: lcm 24: |ceil(log2(8/24))| = 1 + 24; |ceil(log2(24/12))| = 1 + 12.
-    // FF through 6 elements: collect 4 x 4 b + hold 6 x 4 b + words clog2(3) = 2 + slices left clog2(3) = 2 + flag 1.
+    // FF through 6 elements: collect 4 x 4 b + hold 6 x 4 b + a ring of 6 / 2 = 3 + 6 / 3 = 2 slices-left bits.
     expect(odd.lut).toBe(1 + 24 + 1 + 12);
-    expect(odd.ff).toBe(16 + 24 + 2 + 2 + 1);
+    expect(odd.ff).toBe(16 + 24 + 3 + 2);
     // same widths: no converter logic (FINN gives 0 LUTs when both widths equal the lcm)
     expect(finnDwcLuts(24, 24)).toBe(0);
     // 24 -> 8 (the lcm is the input): only the down step, |ceil(log2(24/8))| = 2 + 8
     expect(finnDwcLuts(24, 8)).toBe(2 + 8);
-    // down 8 -> 2 elements of 4 b: hold 8 x 4 b, slices left 0..4 in clog2(5) = 3 bits, the flag; fill 1 word.
-    expect(widthConverterCost({ inElements: 8, outElements: 2, elementBits: 4, inWords: 4 }, Z7)).toMatchObject({ cycles: 16, ff: 32 + 3 + 1, fillWords: 1 });
+    // down 8 -> 2 elements of 4 b: hold 8 x 4 b, 8 / 2 = 4 slices-left bits; fill 1 word.
+    expect(widthConverterCost({ inElements: 8, outElements: 2, elementBits: 4, inWords: 4 }, Z7)).toMatchObject({ cycles: 16, ff: 32 + 4, fillWords: 1 });
+  });
+  it('features count the generated control: a ring with no logic (up), a thermometer of slices (down, lcm)', () => {
+    // up 2 -> 8 of 4 b: only the full flag and handshake; registers 8 x 4 b, a ring of 4, the flag.
+    expect(widthConverterFeatures({ inElements: 2, outElements: 8, elementBits: 4, inWords: 4 })).toEqual({
+      lut: { upControl: 1, heldControl: 0, loadMux: 0, slices: 0, lcmSlices: 0 },
+      ff: { one: 1, dataBits: 32, control: 4 + 1 },
+    });
+    // down 8 -> 2 of 4 b: held bits below the top slice (8 - 2) x 4 = 24, 4 slices; registers 8 x 4 b + 4.
+    expect(widthConverterFeatures({ inElements: 8, outElements: 2, elementBits: 4, inWords: 4 })).toEqual({
+      lut: { upControl: 0, heldControl: 1, loadMux: 24, slices: 4, lcmSlices: 0 },
+      ff: { one: 1, dataBits: 32, control: 4 },
+    });
+    // lcm 2 -> 3 of 4 b through 6: loadMux (6 - 3) x 4 = 12, 2 slices (their load also reads the ring);
+    // registers collect 4 + hold 6 elements, a ring of 3 + 2 slices.
+    expect(widthConverterFeatures({ inElements: 2, outElements: 3, elementBits: 4, inWords: 3 })).toEqual({
+      lut: { upControl: 0, heldControl: 1, loadMux: 12, slices: 2, lcmSlices: 2 },
+      ff: { one: 1, dataBits: 40, control: 3 + 2 },
+    });
   });
   it('calibrated families: LUT and FF from the synthesis fit of calibration.json (coefficients copied here)', () => {
     // 4 -> 3 elements of 8 b, lcm form through 12: loadMux (12 - 3) x 8 = 72 held bits below the top slice,
-    // counters 2 + 3 = 5 bits, lcm 1; registers: data (8 + 12) x 8 = 160, control 5 + the flag = 6.
+    // 12 / 3 = 4 slices (lcm: lcmSlices 4 too); registers: data (8 + 12) x 8 = 160, control: a ring of 3 + 4 = 7.
     const shape = { inElements: 4, outElements: 3, elementBits: 8, inWords: 48 };
-    // anlogic applies LUT too: (0.8571 + 1.0858 x 72 + 3.1225 x 5) / 1.6 LUT6 per LUT = 94.6472 / 1.6 (no lcm term on Anlogic)
+    // anlogic applies LUT too: (1 x 72 + 2 x 4 + 2 x 4) LUT4 = 88, / 1.6 LUT6 per LUT
     const anlogic = widthConverterCost(shape, { ...Z7, calibration: 'anlogic' });
-    expect(anlogic.lut).toBeCloseTo(94.6472 / 1.6, 9);
-    // FF: round(0 + 1 x 160 + 1 x 6) = 166, the registers exactly
-    expect(anlogic.ff).toBe(166);
+    expect(anlogic.lut).toBeCloseTo(88 / 1.6, 9);
+    // FF: 1 x 160 + 1 x 7 = 167, the registers exactly
+    expect(anlogic.ff).toBe(167);
     expect(anlogic.cycles).toBe(64);
-    // gowin applies LUT too (since session 10), with its own coefficients and an lcm term
+    // gowin applies LUT too, with the same coefficients (both LUT4 parts fold the load into each slice bit)
     const gowin = widthConverterCost({ ...shape, elementBits: 4 }, { ...Z7, calibration: 'gowin' });
-    // 4 b elements: data (8 + 12) x 4 = 80, control 6: 86
-    expect(gowin.ff).toBe(80 + 6);
-    // loadMux (12 - 3) x 4 = 36, counters 5, lcm 1: 1.1106 x 36 + 4.0599 x 5 + 2.5574 x 1 = 62.8385 LUT4, in LUT6 / 1.6
-    expect(gowin.lut).toBeCloseTo(62.8385 / 1.6, 9);
+    // 4 b elements: data (8 + 12) x 4 = 80, control 7: 87
+    expect(gowin.ff).toBe(80 + 7);
+    // loadMux (12 - 3) x 4 = 36, slices 4, lcmSlices 4: 36 + 2 x 4 + 2 x 4 = 52 LUT4, in LUT6 / 1.6
+    expect(gowin.lut).toBeCloseTo(52 / 1.6, 9);
+    // xilinx (LUT6): heldControl 2 + loadMux 72 + slices 1 x 4 + lcmSlices 0.3333 x 4 = 79.3332
+    expect(widthConverterCost(shape, { ...Z7, calibration: 'xilinx' }).lut).toBeCloseTo(79.3332, 9);
     // the FINN prior it replaces: 16 -> 12 bits, lcm 48: |ceil(log2(16/48))| = 1, + 48; log2(48/12) = 2, + 12
     expect(widthConverterCost({ ...shape, elementBits: 4 }, Z7).lut).toBe(1 + 48 + 2 + 12);
   });

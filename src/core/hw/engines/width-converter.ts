@@ -13,9 +13,8 @@
  *   which is no tighter than the neighbours' own cycles; ours never exceeds a neighbour's
  *   cycles, so a converter never sets the frame interval.
  * - FF prior: ours, exactly the generated converter's registers (widthConverterRegisterBits): up
- *   OUT elements + clog2(OUT/IN) counter bits + 1 flag; down IN elements + clog2(IN/OUT + 1)
- *   slices-left bits; lcm (L = lcm(IN, OUT)) (2L - IN) elements + clog2(L/IN) + clog2(L/OUT + 1)
- *   counter bits.
+ *   OUT elements + OUT/IN ring bits + 1 flag; down IN elements + IN/OUT slices-left bits; lcm
+ *   (L = lcm(IN, OUT)) (2L - IN) elements + L/IN ring bits + L/OUT slices-left bits.
  * On a calibrated family LUT / FF come from synthesis (calibration.ts, kind `dwc`).
  */
 import { calibrate, type Features } from '../calibration.ts';
@@ -80,20 +79,34 @@ export function widthConverterCost(shape: WidthConverterShape, device: EngineDev
 
 /**
  * What the synthesis calibration multiplies for a width converter as generated
- * (src/core/rtl/width-converter.ts: shift registers, no variable-offset write): `loadMux` = the
- * held register's bits below its top output slice, each a 2:1 choice between loading the input
- * and shifting by OUT elements (down and lcm forms; the collecting register and the top slice
- * only have an enable); `counters` = the word and slice counter bits; `lcm` = 1 on the lcm form
- * (two stages' control). Registers: data bits (collected and held elements) and control bits
- * (counters, the up form's flag).
+ * (src/core/rtl/width-converter.ts: shift registers, counters as a one-hot ring and a thermometer,
+ * session 12). LUT:
+ * - `upControl` (1 on the up form): the full flag and the handshake (3 LUTs on every family; the
+ *   ring rotates through enabled flip-flops with no logic, whatever the ratio).
+ * - `heldControl` (1 on the down and lcm forms): load / pop / can-load decode.
+ * - `loadMux`: the held register's bits below its top output slice, each a 2:1 choice between
+ *   loading the input and shifting by OUT elements (one LUT3 each in every family's cells).
+ * - `slices`: thermometer bits of the slices left (down, lcm), each set by a load or taking its
+ *   upper neighbour; Yosys folds the load decode into each bit (a 5-input function: 2 LUT4 on
+ *   Gowin / Anlogic, 1 LUT6 on Xilinx).
+ * - `lcmSlices`: the same bits on the lcm form, whose load also reads the ring's last bit: a 6-input
+ *   function per bit (4 LUT4 on Gowin / Anlogic, still 1 LUT6 on Xilinx, where the lcm form adds
+ *   about one LUT in all; the grid's fitting lcm rows all have 3 slices, so the fit spreads it as
+ *   1/3 per slice).
+ * FF: data bits (collected and held elements) and control bits (ring, thermometer, the up form's flag).
  */
 export function widthConverterFeatures({ inElements: IN, outElements: OUT, elementBits: EB }: WidthConverterShape): { lut: Features; ff: Features } {
   const l = widthConverterLayout(IN, OUT);
-  const loadMux = l.form === 'up' ? 0 : (l.holdElements - OUT) * EB;
-  const counters = l.inCountBits + l.leftBits;
+  const held = l.form !== 'up';
   return {
-    lut: { one: 1, loadMux, counters, lcm: l.form === 'lcm' ? 1 : 0 },
-    ff: { one: 1, dataBits: (l.collectElements + l.holdElements) * EB, control: counters + l.flagBits },
+    lut: {
+      upControl: held ? 0 : 1,
+      heldControl: held ? 1 : 0,
+      loadMux: held ? (l.holdElements - OUT) * EB : 0,
+      slices: l.leftBits,
+      lcmSlices: l.form === 'lcm' ? l.leftBits : 0,
+    },
+    ff: { one: 1, dataBits: (l.collectElements + l.holdElements) * EB, control: l.ringBits + l.leftBits + l.flagBits },
   };
 }
 
