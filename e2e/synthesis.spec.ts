@@ -27,6 +27,8 @@ test('synthesizes the current design in a worker and shows the numbers as synthe
   const estimatedDsp = Number((await card.getByTestId('synth-estimated-dsp').innerText()).split(' ')[0]);
   await expect(card.getByTestId('synthesize')).toHaveText('Synthesize (Yosys 0.55, pre-P&R)');
 
+  // Until the design is calibrated the requantiser ROMs are bounded by the accumulators; synthesis calibrates it.
+  await expect(card.getByTestId('synth-requant-widths')).toContainText('as wide as the accumulators');
   const started = Date.now();
   await card.getByTestId('synthesize').click();
   await expect(card.getByTestId('synth-progress')).toBeVisible();
@@ -34,6 +36,7 @@ test('synthesizes the current design in a worker and shows the numbers as synthe
   const seconds = (Date.now() - started) / 1000;
   console.log(`micro design synthesized in the browser in ${seconds.toFixed(1)} s: ${await card.getByTestId('synth-done').innerText()}`);
   await expect(card.locator('.provenance.synthesized')).toHaveText('synthesized (Yosys 0.55, pre-P&R)');
+  await expect(card.getByTestId('synth-requant-widths')).toContainText("this design's quantised bias widths");
   const synthesized = Object.fromEntries(
     await Promise.all(['lut', 'ff', 'dsp', 'bram18'].map(async (r) => [r, Number((await card.getByTestId(`synth-synthesized-${r}`).innerText()).split(' ')[0].replace(/,/g, ''))] as const)),
   );

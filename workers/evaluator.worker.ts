@@ -14,7 +14,7 @@ import type { Estimate } from '../src/core/hw/pipeline.ts';
 import { batchTensor } from '../src/core/eval/dataset.ts';
 import { acceleratorExtraTaps, acceleratorZip, integerDesignFromCalibration, requireQuantizedDesign } from '../src/core/rtl/build.ts';
 import { quantizeImage } from '../src/core/rtl/integer.ts';
-import { emitAccelerator } from '../src/core/rtl/design.ts';
+import { emitAccelerator, requantBiasWidths } from '../src/core/rtl/design.ts';
 import type { VendorMultiplier } from '../src/core/rtl/vendor-mul.ts';
 import { ortThreads, ortWeb } from './ort-web.ts';
 
@@ -187,6 +187,10 @@ const api = {
   /** The accelerator's Verilog and memory files for synthesis (issue 17). */
   acceleratorFiles(request: AcceleratorFilesRequest): Promise<AcceleratorFiles> {
     return jobs.run(request.jobId, (signal) => acceleratorFiles(request, signal));
+  },
+  /** Per layer, the requantiser bias width of the quantised design, for its estimate (the widths the generator emits). */
+  requantWidths(request: Omit<EvaluateConfigRequest, 'data' | 'limit' | 'batchSize'>): Promise<Record<string, number>> {
+    return jobs.run(request.jobId, async (signal) => requantBiasWidths(await integerNetworkOf(request, signal)));
   },
   cancel(jobId: string): void {
     jobs.cancel(jobId);

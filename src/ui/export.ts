@@ -5,6 +5,7 @@ import { parseSweepResult, sweepForModel, sweepToCsv, sweepToJson } from '../cor
 import { downloadBlob, downloadText } from './download.ts';
 import { CALIBRATION_DATA, DEFAULT_DATA, appSession, calibrationData, currentAccuracy, currentRecoverySteps, deploymentDataset, evaluationData, useApp } from './store/index.ts';
 import { activeSweep, deriveDesign } from './store/derived.ts';
+import { ensureQuantisedWidths } from './store/quantised-widths.ts';
 
 const baseName = (fileName: string) => fileName.replace(/\.onnx$/i, '');
 
@@ -77,6 +78,7 @@ const ACCELERATOR_TEST_IMAGES = 8;
 /** The generated accelerator of the current design at its folding (docs/rtl.md), built in the evaluator worker. */
 export const exportAccelerator = () =>
   guarded(async () => {
+    await ensureQuantisedWidths(useApp.getState());
     const { state, model, metrics } = current();
     const { zip } = await acceleratorInWorker({
       modelBytes: model.bytes,

@@ -100,3 +100,10 @@ export function acceleratorFilesInWorker(options: Omit<AcceleratorFilesRequest, 
     ),
   );
 }
+
+/** Per layer, the requantiser bias widths of the quantised design (calibrated in the worker), for the estimate. */
+export function requantWidthsInWorker(options: Pick<EvaluateConfigOptions, 'modelBytes' | 'inputShape' | 'config' | 'calibration'> & { signal?: AbortSignal }): Promise<Record<string, number>> {
+  return evaluator.job('requant-widths', options.signal, (worker, jobId) =>
+    worker.requantWidths(withTransfers({ jobId, modelBytes: options.modelBytes, inputShape: options.inputShape, config: options.config, calibration: options.calibration })),
+  );
+}

@@ -109,7 +109,9 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
     const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64, 128], [2, 4, 7, 14], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
     // After the first 48: 256 channels (the default model's pool), for a fit that need not extrapolate there.
     const wide = product<[number, number, number, number]>([4, 8], [256], [7, 14], [1, 4]);
-    return [...spread(all, 48), ...wide].map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
+    // After those: 256 and 512 channels over 4x4 at PE 1-2 (128-512 sums per lane in LUTRAM, several 16- or 64-word banks and their read multiplexer).
+    const deep = product<[number, number, number, number]>([4, 8], [256, 512], [4], [1, 2]);
+    return [...spread(all, 48), ...wide, ...deep].map(([bits, channels, imgDim, pe]) => ({ id: `gpool-b${bits}-c${channels}-d${imgDim}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, imgDim }));
   }
   if (kind === 'maxpool') {
     // Both max pool engines: StreamingMaxPool (2x2, all channels per word) over 4-28 maps, and the windowed Pool (3x3) at PE 1-8.

@@ -136,6 +136,11 @@ function positiveInt(value: unknown, field: string, what: string): number | unde
  * deployment config too: its `compression` member is used when present. Every error names the
  * offending field, e.g. `layers.conv1.prune.ratio`.
  */
+/** Whether the config quantizes weights and activations to integers: what the accelerator (its integer network) needs. */
+export function isIntegerDesign(config: CompressionConfig): config is CompressionConfig & { quant: NonNullable<CompressionConfig['quant']> } {
+  return !!config.quant && config.quant.activationBits !== null && config.quant.activationBits !== undefined;
+}
+
 export function parseCompressionConfig(input: unknown): CompressionConfig {
   let value = input;
   let prefix = '';

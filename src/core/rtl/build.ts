@@ -4,7 +4,7 @@
  * a caller-supplied BatchSource, as in src/core/quant.
  */
 import { zipSync, strToU8 } from 'fflate';
-import { applyConfig, calibrationPlan, resolveConfig, type ApplyResult, type CompressionConfig } from '../config/compression.ts';
+import { applyConfig, calibrationPlan, isIntegerDesign, resolveConfig, type ApplyResult, type CompressionConfig } from '../config/compression.ts';
 import { badInput } from '../errors.ts';
 import type { Estimate } from '../hw/pipeline.ts';
 import { encodeModel, type ModelProto } from '../onnx/model.ts';
@@ -20,7 +20,7 @@ export interface IntegerDesign {
 
 /** Throws a bad-input error unless the config quantizes weights and activations (what the accelerator needs). */
 export function requireQuantizedDesign(config: CompressionConfig): asserts config is CompressionConfig & { quant: NonNullable<CompressionConfig['quant']> } {
-  if (!config.quant || config.quant.activationBits === null || config.quant.activationBits === undefined) {
+  if (!isIntegerDesign(config)) {
     throw badInput('the accelerator needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'quant');
   }
 }

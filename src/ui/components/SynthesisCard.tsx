@@ -7,6 +7,7 @@ import { useApp } from '../store/index.ts';
 import { useDesignMetrics } from '../store/derived.ts';
 import { SYNTH_TIME_LIMIT_MS, synthesisKey, synthesisPlan, useSynthesis } from '../store/synthesis-slice.ts';
 import { Provenance } from './Provenance.tsx';
+import { quantisedWidthsFor, useQuantisedWidths } from '../store/quantised-widths.ts';
 
 const FAMILY_NAMES = { xilinx: 'Xilinx 7-series (synth_xilinx)', gowin: 'Gowin GW2A (synth_gowin)', anlogic: 'Anlogic EG4 (synth_anlogic)' } as const;
 
@@ -33,6 +34,7 @@ export function SynthesisCard() {
   const dataset = useApp((s) => s.dataset);
   const customDevices = useApp((s) => s.customDevices);
   const synth = useSynthesis();
+  const knownWidths = useQuantisedWidths();
   const busy = synth.status === 'generating' || synth.status === 'running';
   const elapsed = useElapsed(synth.startedAt, busy);
   if (!metrics || !model) return null;
@@ -51,6 +53,8 @@ export function SynthesisCard() {
     { id: 'dsp', label: 'DSP', estimated: e.totals.dsp, synthesized: current?.counts.dsp, available: e.resources.dsp.available },
     { id: 'bram18', label: 'BRAM (18 Kb)', estimated: e.totals.bram18, synthesized: current?.counts.bram18, available: e.resources.bram.available },
   ];
+  const requantisers = e.layers.some((l) => l.engines.some((x) => x.kind === 'thresholding' && x.requantStyle !== 'thresholds'));
+  const widthsKnown = quantisedWidthsFor({ model, dataset, design }, knownWidths) !== undefined;
   const pct = (n: number, of: number | null) => (of ? ` (${((100 * n) / of).toFixed(0)} %)` : '');
   const synthLabel = current ? `synthesized (${current.yosysVersion.split(' (')[0]}, pre-P&R)` : `synthesized (${release}, pre-P&R)`;
   return (
@@ -81,6 +85,13 @@ export function SynthesisCard() {
           ))}
         </tbody>
       </table>
+      {requantisers && (
+        <p className="chart-note" data-testid="synth-requant-widths">
+          {widthsKnown
+            ? "Requantiser parameter memories are counted at this design's quantised bias widths (from its calibration)."
+            : 'Requantiser parameter memories are counted with biases as wide as the accumulators (an upper bound) until the design is calibrated: synthesis or the accelerator export does it.'}
+        </p>
+      )}
       {current && (
         <p className="chart-note" data-testid="synth-done">
           {current.yosysVersion}, {FAMILY_NAMES[current.family]}, {current.seconds.toFixed(0)} s in this browser. Counted by the rules in docs/hardware-model.md; before place and route, not the vendor

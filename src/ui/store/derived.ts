@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { evaluationDataKey, useApp } from './index.ts';
 import { evaluateDesign, type DesignMetrics } from '../../core/design/design.ts';
 import type { AppState } from './types.ts';
+import { quantisedWidthsFor, useQuantisedWidths } from './quantised-widths.ts';
 import { predictAccuracy, type Prediction } from '../../core/sensitivity/predictor.ts';
 
 export interface DerivedDesign {
@@ -10,24 +11,29 @@ export interface DerivedDesign {
   error: string | null;
 }
 
-type DesignInputs = Pick<AppState, 'model' | 'design' | 'customDevices'>;
+type DesignInputs = Pick<AppState, 'model' | 'design' | 'customDevices' | 'dataset'>;
+type Widths = Record<string, number> | undefined;
 /** The last two evaluations: the views' (deferred) design and the store's current one can differ for a frame. */
-let recent: { model: AppState['model']; design: AppState['design']; custom: AppState['customDevices']; value: DerivedDesign }[] = [];
+let recent: { model: AppState['model']; design: AppState['design']; custom: AppState['customDevices']; widths: Widths; value: DerivedDesign }[] = [];
 
-/** The current design's metrics, computed once per (model, design, devices) however many views read them. */
-export function deriveDesign(state: DesignInputs): DerivedDesign {
-  const hit = recent.find((r) => r.model === state.model && r.design === state.design && r.custom === state.customDevices);
+/**
+ * The current design's metrics, computed once per (model, design, devices, requantiser widths)
+ * however many views read them. The widths are the quantised design's once synthesis or the
+ * accelerator export has fetched them (quantised-widths.ts), else the estimate's accumulator bound.
+ */
+export function deriveDesign(state: DesignInputs, widths: Widths = quantisedWidthsFor(state)): DerivedDesign {
+  const hit = recent.find((r) => r.model === state.model && r.design === state.design && r.custom === state.customDevices && r.widths === widths);
   if (hit) return hit.value;
   let value: DerivedDesign;
   if (!state.model) value = { metrics: null, error: null };
   else {
     try {
-      value = { metrics: evaluateDesign(state.model.context, state.design, state.customDevices), error: null };
+      value = { metrics: evaluateDesign(state.model.context, state.design, state.customDevices, widths), error: null };
     } catch (error) {
       value = { metrics: null, error: error instanceof Error ? error.message : String(error) };
     }
   }
-  recent = [{ model: state.model, design: state.design, custom: state.customDevices, value }, ...recent.slice(0, 1)];
+  recent = [{ model: state.model, design: state.design, custom: state.customDevices, widths, value }, ...recent.slice(0, 1)];
   return value;
 }
 
@@ -37,7 +43,7 @@ export function deriveDesign(state: DesignInputs): DerivedDesign {
  * their own that the next input can interrupt, usually before the next frame is painted.
  */
 function useDeferredDesignInputs(): DesignInputs {
-  const current = useApp(useShallow((s): DesignInputs => ({ model: s.model, design: s.design, customDevices: s.customDevices })));
+  const current = useApp(useShallow((s): DesignInputs => ({ model: s.model, design: s.design, customDevices: s.customDevices, dataset: s.dataset })));
   const deferred = useDeferredValue(current);
   // Only design moves are deferred: views read the open model's layers directly, so metrics of the
   // previous model must never reach them (a 42-layer model opened after a 15-layer one crashed the table).
@@ -45,7 +51,10 @@ function useDeferredDesignInputs(): DesignInputs {
 }
 
 export function useDesignMetrics(): DerivedDesign {
-  return deriveDesign(useDeferredDesignInputs());
+  const inputs = useDeferredDesignInputs();
+  // Subscribed, so the views follow when synthesis or the export brings the quantised widths.
+  const known = useQuantisedWidths();
+  return deriveDesign(inputs, quantisedWidthsFor(inputs, known));
 }
 
 let lastPrediction: { sweep: unknown; design: unknown; value: Prediction | null } | null = null;

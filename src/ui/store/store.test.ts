@@ -4,6 +4,7 @@ import { activationControl } from '../../app/data-fit.ts';
 import { defaultDesign } from '../../core/design/design.ts';
 import { designKey, useApp } from './index.ts';
 import { deriveDesign } from './derived.ts';
+import { quantisedWidthsKey, useQuantisedWidths } from './quantised-widths.ts';
 
 const LAST_PW = '/blocks/blocks.5/pw/conv/Conv';
 const FIRST_PW = '/blocks/blocks.0/pw/conv/Conv';
@@ -102,6 +103,21 @@ describe.skipIf(defaultModelMissing)('the app store', () => {
     st = useApp.getState();
     expect(st.points.map((p) => p.name)).toEqual(['half of the last layer']);
     expect(st.compare).toBeNull();
+  });
+
+  it('the requantisers count the quantised bias widths once known for exactly this design (model, compression, data)', () => {
+    useQuantisedWidths.setState({ key: null, widths: null });
+    const requantNotes = () => metrics().estimate.layers.flatMap((l) => l.engines.filter((e) => e.kind === 'thresholding').map((e) => e.notes.join(' ')));
+    const bounded = requantNotes();
+    expect(bounded.length).toBeGreaterThan(0);
+    expect(bounded.every((n) => n.includes('taken as the accumulator'))).toBe(true);
+    const names = metrics().estimate.layers.filter((l) => l.engines.some((e) => e.kind === 'thresholding')).map((l) => l.name);
+    useQuantisedWidths.setState({ key: quantisedWidthsKey(useApp.getState()), widths: Object.fromEntries(names.map((n) => [n, 10])) });
+    expect(requantNotes().every((n) => n.includes('10-b biases of the quantised layer'))).toBe(true);
+    // Another compression: those widths are not its own, the bound is back.
+    useApp.getState().setBits([LAST_PW], { weightBits: 4 });
+    expect(requantNotes().every((n) => n.includes('taken as the accumulator'))).toBe(true);
+    useQuantisedWidths.setState({ key: null, widths: null });
   });
 
   it('a saved point records the measured accuracy only when it was measured for exactly that design', () => {

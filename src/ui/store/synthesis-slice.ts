@@ -15,6 +15,7 @@ import wallTimes from '../../core/synth/wall-times.json';
 import { acceleratorFilesInWorker } from '../../workers-client/evaluator.ts';
 import { synthesizeInWorker } from '../../workers-client/synth.ts';
 import { deriveDesign } from './derived.ts';
+import { ensureQuantisedWidths } from './quantised-widths.ts';
 import { calibrationData, labelMapping, useApp } from './index.ts';
 import { measurementDataKey } from './measurement.ts';
 import type { AppState } from './types.ts';
@@ -103,22 +104,27 @@ export const useSynthesis = create<SynthesisState>()((set, get) => ({
   async start() {
     if (get().status === 'generating' || get().status === 'running') return;
     const app = useApp.getState();
-    const { metrics, error } = deriveDesign(app);
-    if (!app.model || !metrics) {
-      set({ status: 'error', error: error ?? 'No model is open.' });
+    const first = deriveDesign(app);
+    if (!app.model || !first.metrics) {
+      set({ status: 'error', error: first.error ?? 'No model is open.' });
       return;
     }
-    const plan = synthesisPlan(app, metrics);
+    const plan = synthesisPlan(app, first.metrics);
     if (!plan.family) {
       set({ status: 'error', error: plan.reason ?? 'No synthesis flow for this device.' });
       return;
     }
     const family = plan.family;
-    const key = synthesisKey(app, metrics);
     controller = new AbortController();
     const signal = controller.signal;
-    set({ status: 'generating', runningKey: key, phase: 'generating the Verilog', passes: 0, startedAt: Date.now(), error: null });
+    set({ status: 'generating', runningKey: synthesisKey(app, first.metrics), phase: 'generating the Verilog', passes: 0, startedAt: Date.now(), error: null });
     try {
+      // The estimate the Verilog follows (memory placement) counts the requantisers as generated.
+      await ensureQuantisedWidths(app, signal);
+      const { metrics, error } = deriveDesign(app);
+      if (!metrics) throw new Error(error ?? 'The design has no estimate.');
+      const key = synthesisKey(app, metrics);
+      set({ runningKey: key });
       const design = await acceleratorFilesInWorker({
         modelBytes: app.model.bytes,
         inputShape: app.model.loaded.summary.inputs[0]?.shape ?? [],

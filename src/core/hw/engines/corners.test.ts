@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { bypassWords } from './add-streams.ts';
-import { globalAccPoolFeatures } from './pool.ts';
+import { globalAccPoolFeatures, lutramCellLuts, lutramLuts, lutramMuxLuts, maxPoolFeatures } from './pool.ts';
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
@@ -246,13 +246,42 @@ describe('global pool features and window geometry corners', () => {
   it('global pool calibration features, checked by definition', () => {
     // 12 channels, 3 x 5 pixels, 4 b, PE 3: cf 4; sum bits 4 + clog2(15) + 1 = 9; product 9 + 16 + 1 = 26
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 3)).toEqual({
-      lut: { one: 1, sum: 3 * 9, sumSq: 3 * 9 * 9, accMem: 3 * 9 * 4, prod: 3 * 26, out: 3 * 4 },
+      // accMem: 27 bits x 4 words in LUTRAM, on a LUT6 part one RAM32M per 6 bits: 4 x ceil(27 / 6) = 20 LUTs
+      lut: { one: 1, sum: 3 * 9, sumSq: 3 * 9 * 9, accMem: 20, accMux: 0, prod: 3 * 26, out: 3 * 4 },
       ff: { one: 1, sumReg: 0, out: 12, counters: 2 + 4 }, // clog2(4) + clog2(15)
     });
+    // On a LUT4 part (16 x 4-bit banks): 4 x ceil(27 / 4) = 28 LUTs
+    expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 3, 4, 4).lut.accMem).toBe(28);
     // PE 12: one channel fold, the sums are registers; 8-bit outputs; clog2(1) is 1 (the generator's counter)
     expect(globalAccPoolFeatures({ channels: 12, inDim: [3, 5] }, 4, 12, 8)).toEqual({
-      lut: { one: 1, sum: 108, sumSq: 12 * 9 * 9, accMem: 0, prod: 312, out: 96 },
+      lut: { one: 1, sum: 108, sumSq: 12 * 9 * 9, accMem: 0, accMux: 0, prod: 312, out: 96 },
       ff: { one: 1, sumReg: 108, out: 96, counters: 1 + 4 },
+    });
+  });
+  it('LUTRAM LUTs: cells per bank and the read multiplexer across banks', () => {
+    // LUT4 parts: 16 words x 4 bits in 4 LUTs. 52 bits x 4 words: 13 cells; 17 bits x 256 words: 5 cells x 16 banks + a 2:1 mux per bit per further bank
+    expect(lutramLuts(52, 4, 4)).toBe(52);
+    expect(lutramLuts(17, 256, 4)).toBe(4 * 5 * 16 + 17 * 15);
+    // 7-series: RAM32M (32 x 6) up to 32 words, RAM64M (64 x 3) up to 64, then 64-word banks and a 4:1 mux per LUT6
+    expect(lutramLuts(36, 2, 6)).toBe(4 * 6);
+    expect(lutramLuts(52, 64, 6)).toBe(4 * 18);
+    expect(lutramLuts(13, 256, 6)).toBe(4 * 4 * 5 + 13);
+    expect(lutramLuts(0, 16, 4)).toBe(0);
+    // the two parts: 17 x 256 on a LUT4 part
+    expect([lutramCellLuts(17, 256, 4), lutramMuxLuts(17, 256, 4)]).toEqual([320, 255]);
+    expect(lutramMuxLuts(13, 64, 6)).toBe(0);
+  });
+  it('max pool calibration features: each engine its own LUT features', () => {
+    // StreamingMaxPool, 8 channels of 4 b (32-bit word), 8x8 map, 2x2 pool: 4 partial maxima, one 16-word bank on a LUT4 part (8 cells)
+    // counters as the feature counts the map counters: 2 clog2(8) + 2 clog2(8) + clog2(4) = 14
+    expect(maxPoolFeatures({ kind: 'streaming-maxpool', shape: { channels: 8, imgDim: [8, 8], poolDim: [2, 2] } }, 4, 4)).toEqual({
+      lut: { one: 1, cmp: 32, cmpSq: 128, rowMem: 32, counters: 14, winOne: 0, winCmp: 0, winSq: 0, winCube: 0 },
+      ff: { one: 1, regs: 32, counters: 14 },
+    });
+    // Windowed Pool, PE 2 of 8 b, 3x3: a k counter of clog2(9) = 4 bits; the running maximum and the output word (2 x 16 bits)
+    expect(maxPoolFeatures({ kind: 'pool', shape: { fn: 'max', channels: 8, kernel: [3, 3], outDim: [4, 4] }, pe: 2 }, 8)).toEqual({
+      lut: { one: 0, cmp: 0, cmpSq: 0, rowMem: 0, counters: 4, winOne: 1, winCmp: 16, winSq: 128, winCube: 1024 },
+      ff: { one: 1, regs: 32, counters: 4 },
     });
   });
   it('buffer depth when the stride exceeds the kernel area, and a dilated parallel window (get_buffer_depth)', () => {

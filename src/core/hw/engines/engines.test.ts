@@ -316,18 +316,20 @@ describe('width converter (FINN StreamingDataWidthConverter)', () => {
   });
   it('max pools on a calibrated family: the maxpool fit (LUT and FF on Gowin)', () => {
     const shape = { channels: 16, imgDim: [8, 8] as [number, number], poolDim: [2, 2] as [number, number] };
-    // Features: cmp 16 x 8 = 128, cmpSq 16 x 64 = 1024, rowMem 128 x 4 = 512, counters 2 x 3 + 2 x 3 + 2 = 14.
-    const gowin = streamingMaxPoolCost(shape, 8, { ...Z7, calibration: 'gowin' });
-    // LUT4: 0.3856 + 1.7592 x 1024 + 3.1478 x 14 = 1845.8756, in LUT6 / 1.6
-    expect(gowin.lut).toBeCloseTo(1845.8756 / 1.6, 9);
+    // Features on a LUT4 part: cmp 16 x 8 = 128, cmpSq 16 x 64 = 1024, rowMem = one 16-word bank of 128 bits, 4 x 128 / 4 = 128 LUTs,
+    // counters 2 x 3 + 2 x 3 + 2 = 14; the windowed Pool's features 0.
+    const gowin = streamingMaxPoolCost(shape, 8, { ...Z7, lutInputs: 4, calibration: 'gowin' });
+    // LUT4: 1.7457 x 1024 + 3.3411 x 14 = 1834.3722 (Gowin's fit has no one, cmp or rowMem term), in LUT6 / 1.6
+    expect(gowin.lut).toBeCloseTo(1834.3722 / 1.6, 9);
     // FF: round(0.1684 + 1.0301 x 128 + 1.3843 x 14) = round(151.4014)
     expect(gowin.ff).toBe(151);
     expect(gowin.cycles).toBe(80);
     // Uncalibrated device: the prior (50 + 128 + LUTRAM of 128 bits x 4 words, 32 + 2 x 128).
     expect(streamingMaxPoolCost(shape, 8, Z7)).toMatchObject({ ff: 32 + 256, cycles: 80 });
-    // The windowed Pool (PE 4, 8 b): cmp 32, cmpSq 256, counters clog2(9) = 4; anlogic: 4.2145 x 32 + 4.1139 x 4 = 151.3196 LUT4.
-    const pool = poolCost({ fn: 'max', channels: 16, kernel: [3, 3], outDim: [4, 4] }, 8, 4, { ...Z7, calibration: 'anlogic' });
-    expect(pool.lut).toBeCloseTo(151.3196 / 1.6, 9);
+    // The windowed Pool (PE 4, 8 b): winOne 1, winCmp 32, winSq 256, winCube 2048, counters clog2(9) = 4;
+    // anlogic: 9.0541 + 3.4197 x 32 + 3.0592 x 4 = 130.7213 LUT4 (no winSq / winCube term on Anlogic).
+    const pool = poolCost({ fn: 'max', channels: 16, kernel: [3, 3], outDim: [4, 4] }, 8, 4, { ...Z7, lutInputs: 4, calibration: 'anlogic' });
+    expect(pool.lut).toBeCloseTo(130.7213 / 1.6, 9);
     // FF: regs 2 x 32 = 64: round(0.1684 + 1.0301 x 64 + 1.3843 x 4) = round(71.6336)
     expect(pool.ff).toBe(72);
     // Average pools are not generated, so not calibrated: the prior on every family.

@@ -36,23 +36,61 @@ export function poolCycles({ channels, kernel, outDim }: PoolShape, pe: number):
 
 /**
  * What the synthesis calibration multiplies for a max pool (the generated ones, src/core/rtl/pool.ts),
- * under one kind `maxpool`: `cmp` = lanes x bits (a comparator and a select per lane: C lanes for
- * StreamingMaxPool, PE for the windowed Pool), `cmpSq` = lanes x bits^2 (Yosys 0.23 builds the
- * Gowin compare-and-select of a lane from LUT muxes whose count grows with the square of the
- * width: 27 LUTs a 4-bit lane, 116 an 8-bit one), `rowMem` = StreamingMaxPool's row of partial maxima
- * in LUTRAM (C x bits x OW), `counters`; registers: `regs` = the data registers (StreamingMaxPool:
- * the output word; Pool: the running maximum and the output word) and the counters.
+ * under one kind `maxpool` whose two engines get LUT features of their own (Yosys maps their lanes
+ * differently: the windowed Pool's select feeds two registers and a k == 0 term, StreamingMaxPool's
+ * a LUTRAM write port). StreamingMaxPool: `cmp` = C lanes x bits (a comparator and a select per
+ * lane), `cmpSq` = lanes x bits^2 (Yosys 0.23 builds the Gowin compare-and-select from LUT muxes
+ * whose count grows with the square of the width), `rowMem` = the LUTs of the row of partial
+ * maxima in LUTRAM (`lutramLuts`: cells and read multiplexer, not bits: a row of up to 16 words
+ * takes one 16-word bank), `counters`. Windowed Pool: `winOne`, `winCmp` = PE x bits, `winSq` =
+ * PE x bits^2, `winCube` = PE x bits^3 (Gowin: every select bit of an 8-bit lane becomes a
+ * MUX2_LUT8 tree, none at 4 bits: 22 LUTs a 4-bit lane, about 150 an 8-bit one, faster than the
+ * square), and its window counter in `counters`. Registers: `regs` = the data registers
+ * (StreamingMaxPool: the output word; Pool: the running maximum and the output word) and the counters.
  */
-export function maxPoolFeatures(engine: { kind: 'streaming-maxpool'; shape: StreamingMaxPoolShape } | { kind: 'pool'; shape: PoolShape; pe: number }, actBits: number): { lut: Features; ff: Features } {
+export function maxPoolFeatures(engine: { kind: 'streaming-maxpool'; shape: StreamingMaxPoolShape } | { kind: 'pool'; shape: PoolShape; pe: number }, actBits: number, lutInputs: 4 | 5 | 6 = 6): { lut: Features; ff: Features } {
+  const A = actBits;
   if (engine.kind === 'streaming-maxpool') {
     const { channels: C, imgDim, poolDim } = engine.shape;
     const ow = Math.floor(imgDim[1] / poolDim[1]);
     const counters = 2 * clog2(imgDim[1]) + 2 * clog2(imgDim[0]) + clog2(ow);
-    return { lut: { one: 1, cmp: C * actBits, cmpSq: C * actBits * actBits, rowMem: C * actBits * ow, counters }, ff: { one: 1, regs: C * actBits, counters } };
+    return {
+      lut: { one: 1, cmp: C * A, cmpSq: C * A * A, rowMem: lutramLuts(C * A, ow, lutInputs), counters, winOne: 0, winCmp: 0, winSq: 0, winCube: 0 },
+      ff: { one: 1, regs: C * A, counters },
+    };
   }
   const counters = clog2(engine.shape.kernel[0] * engine.shape.kernel[1]);
-  return { lut: { one: 1, cmp: engine.pe * actBits, cmpSq: engine.pe * actBits * actBits, rowMem: 0, counters }, ff: { one: 1, regs: 2 * engine.pe * actBits, counters } };
+  const pe = engine.pe;
+  return {
+    lut: { one: 0, cmp: 0, cmpSq: 0, rowMem: 0, counters, winOne: 1, winCmp: pe * A, winSq: pe * A * A, winCube: pe * A ** 3 },
+    ff: { one: 1, regs: 2 * pe * A, counters },
+  };
 }
+
+/**
+ * LUTs a distributed RAM of width x depth (one write, one read port, as Yosys 0.23 maps the
+ * generated memories) occupies, in the device's own LUTs: on LUT4 parts (Gowin RAM16SDP4, Anlogic
+ * DRAM16X4: 16 words x 4 bits in 4 LUTs) 4 x ceil(width / 4) per 16-word bank; on 7-series
+ * (RAM32M: 32 x 6 bits, RAM64M: 64 x 3 bits, 4 LUTs each) per 64-word bank.
+ */
+export function lutramCellLuts(width: number, depth: number, lutInputs: 4 | 5 | 6): number {
+  if (width <= 0 || depth <= 0) return 0;
+  if (lutInputs === 6) return 4 * (depth <= 32 ? Math.ceil(width / 6) : Math.ceil(depth / 64) * Math.ceil(width / 3));
+  return 4 * Math.ceil(width / 4) * Math.ceil(depth / 16);
+}
+
+/** The read multiplexer across those banks: LUT4 parts a 2:1 mux per bit per further bank, LUT6 a 4:1 mux per LUT. */
+export function lutramMuxLuts(width: number, depth: number, lutInputs: 4 | 5 | 6): number {
+  if (width <= 0 || depth <= 0) return 0;
+  if (lutInputs === 6) {
+    const banks = Math.ceil(depth / 64);
+    return banks > 1 ? width * Math.ceil(banks / 4) : 0;
+  }
+  return width * (Math.ceil(depth / 16) - 1);
+}
+
+/** Both: the LUTs of a distributed RAM with its read multiplexer. */
+export const lutramLuts = (width: number, depth: number, lutInputs: 4 | 5 | 6): number => lutramCellLuts(width, depth, lutInputs) + lutramMuxLuts(width, depth, lutInputs);
 
 export function poolCost(shape: PoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
   const { fn, channels: C, kernel, outDim } = shape;
@@ -74,7 +112,7 @@ export function poolCost(shape: PoolShape, actBits: number, pe: number, device?:
     notes: [`${fn} pool, ${accBits}-bit datapath (resources ours; FINN estimates none)`],
   };
   if (!device || fn !== 'max') return cost;
-  const f = maxPoolFeatures({ kind: 'pool', shape, pe }, actBits);
+  const f = maxPoolFeatures({ kind: 'pool', shape, pe }, actBits, device.lutInputs);
   return calibrate(cost, device.calibration, 'maxpool', f.lut, f.ff);
 }
 
@@ -110,7 +148,7 @@ export function streamingMaxPoolCost(shape: StreamingMaxPoolShape, actBits: numb
     notes: ['StreamingMaxPool: FINN formula (flagged inaccurate by FINN); resources ours'],
   };
   if (!device) return cost;
-  const f = maxPoolFeatures({ kind: 'streaming-maxpool', shape }, actBits);
+  const f = maxPoolFeatures({ kind: 'streaming-maxpool', shape }, actBits, device.lutInputs);
   return calibrate(cost, device.calibration, 'maxpool', f.lut, f.ff);
 }
 
@@ -127,20 +165,22 @@ export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe:
 
 /**
  * What the synthesis calibration multiplies for a global pool (the generated one, src/core/rtl/pool.ts):
- * `sum` = PE x sum bits (adders, operand muxes), `accMem` = the per-channel sums held in LUTRAM
- * when there is more than one channel fold (one fold: registers), `prod` = PE x product bits of
+ * `sum` = PE x sum bits (adders, operand muxes), `accMem` = the LUTs of the per-channel sums in
+ * LUTRAM when there is more than one channel fold (`lutramCellLuts`; one fold: registers), `accMux`
+ * = its read multiplexer across banks (`lutramMuxLuts`; Yosys merges it into the adder and product
+ * logic that reads it, so it may cost more than its own count), `prod` = PE x product bits of
  * the constant multiply and rounding, `sumSq` = PE x sum bits^2 (the constant multiply's adders
  * grow with the sum's width times the constant's digits: superlinear in what Yosys 0.23 builds),
  * `out` = PE x output bits; registers: the sums when they are
  * registers, the output word, the counters.
  */
-export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, actBits: number, pe: number, outBits = actBits): { lut: Features; ff: Features } {
+export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, actBits: number, pe: number, outBits = actBits, lutInputs: 4 | 5 | 6 = 6): { lut: Features; ff: Features } {
   const cf = channels / pe;
   const pixels = inDim[0] * inDim[1];
   const sumBits = globalPoolSumBits(actBits, pixels);
   const prodBits = sumBits + MULTIPLIER_BITS + 1;
   return {
-    lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? pe * sumBits * cf : 0, prod: pe * prodBits, out: pe * outBits },
+    lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? lutramCellLuts(pe * sumBits, cf, lutInputs) : 0, accMux: cf > 1 ? lutramMuxLuts(pe * sumBits, cf, lutInputs) : 0, prod: pe * prodBits, out: pe * outBits },
     ff: { one: 1, sumReg: cf > 1 ? 0 : pe * sumBits, out: pe * outBits, counters: clog2(cf) + clog2(pixels) },
   };
 }
@@ -178,7 +218,7 @@ export function globalAccPoolCost(shape: GlobalAccPoolShape, actBits: number, pe
     notes: [`global sum, ${accBits}-bit accumulators (resources ours)`],
   };
   if (!device) return cost;
-  const f = globalAccPoolFeatures(shape, actBits, pe);
+  const f = globalAccPoolFeatures(shape, actBits, pe, actBits, device.lutInputs);
   return calibrate(cost, device.calibration, 'gpool', f.lut, f.ff);
 }
 

@@ -97,7 +97,12 @@ export function vvauCost(shape: VvauShape, bits: LayerBits, fold: Folding, devic
   }, device.calibration, 'vvau', f.lut, f.ff);
 }
 
-/** What the synthesis calibration multiplies for a VVAU (as mvauFeatures, one product per lane). */
+/**
+ * What the synthesis calibration multiplies for a VVAU (as mvauFeatures, one product per lane).
+ * FF `weightReg` counts the registered weight word only for a ROM in LUTs: Yosys moves the
+ * register into a block RAM's synchronous read port (Xilinx grid rows in block RAM: 19-20 FF at
+ * PE 1 and 4, against 32-50 with the ROM in LUTs at PE 4).
+ */
 export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits, { pe, simd }: Folding, device: EngineDevice, opts: MvauOptions = {}): { lut: Features; ff: Features } {
   const W = bits.weightBits;
   const A = bits.actBits;
@@ -109,7 +114,7 @@ export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits
   const absorbed = mul === 'dsp' && device.dspType === 'DSP48E1';
   return {
     lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, romBits: mem === 'lutram' ? k2 * C * W : 0 },
-    ff: { one: 1, weightReg: pe * simd * W, actReg: pe * simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0 },
+    ff: { one: 1, weightReg: mem === 'lutram' ? pe * simd * W : 0, actReg: pe * simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0 },
   };
 }
 
