@@ -60,7 +60,8 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
       .filter(([b, c, k, oc, pe, simd]) => pe * simd <= 16 && (c * k * k * oc) / (pe * simd) <= 1024 && b * pe * simd <= 96);
     const rows = spread(all, 48).map(([bits, channels, kernel, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe${pe}-simd${simd}`, kind, pe, simd, bits, channels, outChannels, kernel }));
     // After the 48: products in LUTs at 4-8 bits (mulStyle 'lut'), which `auto` puts on DSPs, so that
-    // the LUT multiplier is measured beyond 2 bits (run with --per-kind 64; docs/hardware-model.md "LUT multipliers on Xilinx").
+    // the LUT multiplier is measured beyond 2 bits (run with --per-kind 64; docs/hardware-model.md "LUT multipliers on Xilinx";
+    // on Gowin / Anlogic, since session 12, where these products are `*` in LUTs: "Session 12: MVAU features").
     const lut = product<[number, number, number, number, number, number]>([4, 6, 8], [8, 16], [1, 3], [8], [1, 2, 4], [1, 4])
       .filter(([, c, k, , , simd]) => (c * k * k) % simd === 0)
       .filter(([, c, k, oc, pe, simd]) => (c * k * k * oc) / (pe * simd) <= 1024);

@@ -7,7 +7,8 @@
  * fit (in device LUTs, divided by 1.6 LUT per LUT6), Gowin too since session 10 (the per-kind tests
  * below that say "gowin: FF" check the FF only), Xilinx since session 11 for windows, FIFOs,
  * converters and requantisers (in LUT6), and MVAU / VVAU since the LUT-multiplier rows (helper s11-xlut). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
- * re-synthesized); FIFO and Gowin window coefficients as refit in session 12 (helper "fifo": FIFO rows re-synthesized).
+ * re-synthesized); refit in session 12: FIFO and Gowin window (FIFO rows re-synthesized), VVAU,
+ * requantiser, pools, converter, and the MVAU (its features redone, Gowin / Anlogic LUT-product rows added).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
  */
@@ -15,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { fifoCost, fifoFeatures } from './fifo.ts';
 import { yosysMemory } from '../yosys-memory.ts';
-import { mvauCost, mvauFeatures } from './mvau.ts';
+import { distributedRamLuts, mvauCost, mvauFeatures } from './mvau.ts';
 import { requantCost, requantFeatures } from './thresholding.ts';
 import { vvauCost, vvauFeatures } from './vvau.ts';
 import { slidingWindowCost, slidingWindowFeatures } from './sliding-window.ts';
@@ -38,34 +39,37 @@ describe('MVAU calibrated cost', () => {
     one: 1,
     lanes: 2 * 4 * (4 + 2), // PE x SIMD x (W + A) = 48
     dotAdd: 2 * (4 - 1) * 10, // PE x (SIMD - 1) x acc = 60
+    dspDotAdd: 0,
     lutMul: 2 * 4 * 4 * 2, // PE x SIMD x W x A = 64
     acc: 2 * 10, // PE x acc = 20
     dspAcc: 0,
     unpack: 0,
-    romBits: 8 * 4 * 4, // weights in LUTRAM: mw x mh x W = 128
-    inBuf: 2 * 8 * 2, // 2 x mw x A = 32
+    romLuts: 32 * 1, // ROM in logic: 32-bit words x ceil(4 words / 16) (LUT4)
+    ibufRam: 4 * 2, // input buffer 2 x SF = 4 words x SIMD x A = 8 bits: 2 RAMs of 16 x 4, 4 LUT4 each
+    ibufMux: 0, // one RAM deep
+    counters: 2 * (1 + 1) + (1 + 1) + (2 + 1), // wsf, sf: SF 2; nf: NF 2; waddr: 4 words -> 9
   };
-  const ffFeatures = { one: 1, weightReg: 2 * 4 * 4, actReg: 4 * 2, acc: 20, dspAcc: 0 };
-
+  const ffFeatures = { one: 1, counters: 9, weightReg: 2 * 4 * 4, actReg: 4 * 2, acc: 20, dspAcc: 0 };
   it('features of a LUT-multiplier MVAU with LUTRAM weights', () => {
     expect(mvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' })).toEqual({ lut: lutFeatures, ff: ffFeatures });
   });
 
   it('xilinx (MVAU LUT fit applied since session 11, LUT products measured at 2-8 bits): LUT6 and FF from the fit', () => {
     const cost = mvauCost(shape, w4a2, fold, { ...Z7, calibration: 'xilinx' }, { mulStyle: 'lut' });
-    // LUT6: 46.1584 + 0.8278 x 60 + 3.0392 x 64 + 0.5034 x 20 + 0.0395 x 32 = 301.6672 (no lanes, romBits or dspAcc coefficient; LUT6: nothing to divide)
-    expect(cost.lut).toBeCloseTo(301.6672, 9);
+    // LUT6 (same features on LUT6 here: 4 words in one LUT6 per bit, 4 x 8-bit buffer in 2 RAM32M):
+    // 1.0539 x 60 + 2.8253 x 64 + 0.5607 x 20 + 0.9997 x 32 + 0.6304 x 8 + 1.9903 x 9 = 310.2135 (no one, lanes or ibufMux coefficient; LUT6: nothing to divide)
+    expect(cost.lut).toBeCloseTo(310.2135, 9);
     expect(cost.dsp).toBe(0);
-    // FF: 28.8893 + 0.6535 x 32 + 0.8633 x 8 + 1.07 x 20 = 78.1077 -> 78
-    expect(cost.ff).toBe(78);
+    // FF: 7.7583 + 1.0113 x 9 + 0.9885 x 32 + 0.9963 x 8 + 1.0007 x 20 = 76.4764 -> 76
+    expect(cost.ff).toBe(76);
   });
 
   it('anlogic: LUT and FF from the fit', () => {
     const cost = mvauCost(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' });
-    // LUT: 78.3036 + 2.605 x 60 + 1.0395 x 64 + 2.9723 x 20 + 0.0371 x 128 + 0.1486 x 32 = 370.0816 device LUTs (no lanes coefficient)
-    expect(cost.lut).toBeCloseTo(370.0816 / LUT_PER_LUT6, 9);
-    // FF: 29.8058 + 0.3422 x 32 + 1.0773 x 8 + 1.094 x 20 = 71.2546 -> 71
-    expect(cost.ff).toBe(71);
+    // LUT: 0.8463 x 48 + 1.0954 x 60 + 3.7004 x 64 + 1.1467 x 20 + 1.6946 x 32 + 2.4607 x 8 + 2.7717 x 9 = 464.9641 device LUTs (no one coefficient)
+    expect(cost.lut).toBeCloseTo(464.9641 / LUT_PER_LUT6, 9);
+    // FF: 7.7319 + 1.0135 x 9 + 0.9894 x 32 + 0.9959 x 8 + 0.9995 x 20 = 76.4714 -> 76
+    expect(cost.ff).toBe(76);
     expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for anlogic \(Yosys 0\.23, 2026-12-04; src\/core\/hw\/calibration\.json\)$/);
     // what the fit does not touch: cycles (4/2) x (8/4) x 9 = 36, no DSP
     expect(cost).toMatchObject({ cycles: 36, dsp: 0 });
@@ -73,29 +77,49 @@ describe('MVAU calibrated cost', () => {
 
   it('gowin: LUT and FF from the fit (the LUT fit applied since the session-10 whole designs)', () => {
     const cost = mvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' });
-    // LUT: 91.2922 + 3.6213 x 60 + 1.1902 x 64 + 3.3947 x 20 + 0.0265 x 128 + 0.2198 x 32 = 463.0626 device LUTs (no lanes coefficient)
-    expect(cost.lut).toBeCloseTo(463.0626 / LUT_PER_LUT6, 9);
-    // FF: 29.8058 + 0.3422 x 32 + 1.0773 x 8 + 1.094 x 20 = 71.2546 -> 71
-    expect(cost.ff).toBe(71);
+    // LUT: 2.9269 x 48 + 1.087 x 60 + 5.4861 x 64 + 1.7368 x 32 + 1.4323 x 8 + 3.7799 x 9 = 657.8767 device LUTs (no one or acc coefficient)
+    expect(cost.lut).toBeCloseTo(657.8767 / LUT_PER_LUT6, 9);
+    // FF: 7.7319 + 1.0135 x 9 + 0.9894 x 32 + 0.9959 x 8 + 0.9995 x 20 = 76.4714 -> 76
+    expect(cost.ff).toBe(76);
     expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for gowin \(Yosys 0\.23, 2026-12-04; src\/core\/hw\/calibration\.json\)$/);
   });
 
-  it('BRAM weights hold no LUT bits', () => {
-    expect(mvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut', memStyle: 'bram' }).lut.romBits).toBe(0);
+  it('BRAM weights hold no LUT bits and register their word inside the block', () => {
+    const bram = mvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut', memStyle: 'bram' });
+    expect(bram.lut.romLuts).toBe(0);
+    expect(bram.ff.weightReg).toBe(0);
     // 'auto' beyond 128 words: mw 256, mh 2, PE 1, SIMD 2 -> 256 words -> BRAM
-    expect(mvauFeatures({ mw: 256, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut.romBits).toBe(0);
-    // exactly 128 words stays in LUTRAM: mw 128, mh 2, PE 1, SIMD 2 -> 128 x 2 x 4 = 1024 bits
-    expect(mvauFeatures({ mw: 128, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut.romBits).toBe(1024);
+    expect(mvauFeatures({ mw: 256, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut.romLuts).toBe(0);
+    // exactly 128 words stays in logic: mw 128, mh 2, PE 1, SIMD 2 -> 8-bit words x ceil(128 / 16) LUT4 = 64
+    expect(mvauFeatures({ mw: 128, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut.romLuts).toBe(64);
+    // on LUT6 (Xilinx) the same table is 8 x ceil(128 / 64) = 16
+    expect(mvauFeatures({ mw: 128, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, Z7, { mulStyle: 'lut' }).lut.romLuts).toBe(16);
   });
 
-  it('a lone product per DSP48E1 moves the accumulator into the DSP (PE 1)', () => {
+  it('the input buffer in distributed RAM as Yosys maps it, and its read multiplexer', () => {
+    // Xilinx: 2 words x 64 bits -> RAM32M (32 x 6): 11 x 4 LUT6; 36 x 8 -> RAM64M (64 x 3): 3 x 4; 144 x 4 -> 2 x 3 x 4
+    expect(distributedRamLuts(2, 64, 6)).toBe(44);
+    expect(distributedRamLuts(36, 8, 6)).toBe(12);
+    expect(distributedRamLuts(144, 4, 6)).toBe(24);
+    // Gowin / Anlogic: 72 x 32 -> 16 x 4 RAMs: 8 x 5 = 40, 4 LUT4 each
+    expect(distributedRamLuts(72, 32, 4)).toBe(160);
+    // mw 144, SIMD 2, A 2 on LUT4: 144 words of 4 bits -> 9 RAMs deep: 8 more 2:1 steps per bit
+    expect(mvauFeatures({ mw: 144, mh: 2, numVectors: 1 }, w4a2, { pe: 1, simd: 2 }, ANLOGIC, { mulStyle: 'lut' }).lut).toMatchObject({ ibufRam: 36, ibufMux: 4 * 8 });
+  });
+
+  it('lone products per DSP48E1 sum in the DSPs; with SIMD 1 the accumulator goes in too', () => {
     // W8 A8, PE 1 on DSP48E1: 2 lanes possible, 1 used -> absorbed. mw 4, mh 2, SIMD 2.
-    // acc: alpha = log2(4) + 8 + 8 - 1 = 17 -> ceil(18.00001) = 19. WMEM 4 x 2 / 2 = 4 words -> LUTRAM.
+    // acc: alpha = log2(4) + 8 + 8 - 1 = 17 -> ceil(18.00001) = 19. WMEM 4 x 2 / 2 = 4 words -> in logic.
     const f = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 2 }, { ...Z7, calibration: 'anlogic' });
     expect(f).toEqual({
-      lut: { one: 1, lanes: 1 * 2 * 16, dotAdd: 1 * 1 * 19, lutMul: 0, acc: 0, dspAcc: 19, unpack: 0, romBits: 4 * 2 * 8, inBuf: 2 * 4 * 8 },
-      ff: { one: 1, weightReg: 2 * 8, actReg: 2 * 8, acc: 0, dspAcc: 19 },
+      // romLuts: 16-bit words, 4 words (one LUT6 each); ibufRam: 4 words x 16 bits -> 3 RAM32M; counters: 2 x 2 + 2 + 3
+      lut: { one: 1, lanes: 1 * 2 * 16, dotAdd: 0, dspDotAdd: 1 * 1 * 19, lutMul: 0, acc: 19, dspAcc: 0, unpack: 0, romLuts: 16, ibufRam: 12, ibufMux: 0, counters: 9 },
+      ff: { one: 1, counters: 9, weightReg: 2 * 8, actReg: 2 * 8, acc: 19, dspAcc: 0 },
     });
+    // SIMD 1: one product and the accumulator in the DSP (P register): no accumulator LUTs or flip-flops
+    const one = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 1 }, Z7);
+    expect(one.lut).toMatchObject({ dotAdd: 0, dspDotAdd: 0, acc: 0, dspAcc: 19 });
+    expect(one.ff).toMatchObject({ acc: 0, dspAcc: 19 });
   });
 
   it('packed DSP48E1 lanes are unpacked in LUTs; a lone last lane of W4A4 is a LUT product', () => {
@@ -104,8 +128,9 @@ describe('MVAU calibrated cost', () => {
     const b4 = { weightBits: 4, actBits: 4 };
     const lone = mvauFeatures({ mw: 4, mh: 4, numVectors: 1 }, b4, { pe: 4, simd: 2 }, Z7);
     expect(lone).toEqual({
-      lut: { one: 1, lanes: 4 * 2 * 8, dotAdd: 4 * 1 * 11, lutMul: 2 * 4 * 4, acc: 4 * 11, dspAcc: 0, unpack: 4 * 2 * 8, romBits: 4 * 4 * 4, inBuf: 2 * 4 * 4 },
-      ff: { one: 1, weightReg: 4 * 2 * 4, actReg: 2 * 4, acc: 44, dspAcc: 0 },
+      // 2 words of 32 bits (one LUT6 per bit); input buffer 4 words x 8 bits: 2 RAM32M; counters 2 x 2 + 2 + 2
+      lut: { one: 1, lanes: 4 * 2 * 8, dotAdd: 4 * 1 * 11, dspDotAdd: 0, lutMul: 2 * 4 * 4, acc: 4 * 11, dspAcc: 0, unpack: 4 * 2 * 8, romLuts: 32, ibufRam: 8, ibufMux: 0, counters: 8 },
+      ff: { one: 1, counters: 8, weightReg: 4 * 2 * 4, actReg: 2 * 4, acc: 44, dspAcc: 0 },
     });
     // PE 3: one full group, no lone lane: no LUT product
     expect(mvauFeatures({ mw: 4, mh: 3, numVectors: 1 }, b4, { pe: 3, simd: 2 }, Z7).lut).toMatchObject({ lutMul: 0, unpack: 3 * 2 * 8, acc: 33 });

@@ -23,6 +23,7 @@ import {
   type Folding,
 } from './common.ts';
 import { emitMvau, type MvauParams } from '../../rtl/mvau.ts';
+import { clog2 } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 import { calibrate, type Features } from '../calibration.ts';
 
@@ -132,10 +133,15 @@ export function loneLaneInLuts(pe: number, lanes: number, W: number, A: number):
 }
 
 /**
- * What the synthesis calibration (calibration.ts) multiplies for an MVAU: operand bits of the
- * PE x SIMD lanes (adder tree, operand muxes), LUT-multiplier bits, accumulator bits, weight
- * bits held in LUTs (ROM / LUTRAM; BRAM-held weights cost none), input double-buffer bits;
- * registers: the weight and activation pipeline registers and the accumulators.
+ * What the synthesis calibration (calibration.ts) multiplies for an MVAU, as rtl/mvau.ts builds it
+ * and Yosys 0.23 maps it. LUT: `dotAdd`, the carry-save rows of each lane's sum (Yosys' alumacc
+ * merges the SIMD products and the accumulator into one $macc, maccmap reduces SIMD + 1 operands
+ * with SIMD - 1 rows of full adders) and `acc` (the final adder); LUT-multiplier bits; `romLuts`,
+ * the weight ROM in logic (one LUT per word bit and 2^k words: LUT6 on Xilinx, LUT4 on Gowin /
+ * Anlogic); `ibufRam` / `ibufMux`, the input double buffer in distributed RAM and its read
+ * multiplexer; `counters`, the fold counters and weight address. Registers: the pipeline's
+ * weight word (only for a ROM in logic: a block RAM registers it inside), activation word,
+ * accumulators, counters and `one` (valid / bank flags).
  */
 export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd }: Folding, device: EngineDevice, opts: MvauOptions = {}): { lut: Features; ff: Features } {
   const W = bits.weightBits;
@@ -143,25 +149,51 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
   const mem = mvauWeightMemory({ mw, mh }, { pe, simd }, opts.memStyle);
   const acc = accumulatorBits(mw, W, A, bits.actSigned);
-  // DSP48E1 products: packed lanes are taken apart in LUTs (`unpack`); a lone product per DSP lets
-  // Yosys (xilinx_dsp) pull its accumulator into the DSP's post-adder and P register (`dspAcc`).
+  // DSP48E1 products: packed lanes are taken apart in LUTs (`unpack`); lone products per DSP are
+  // summed in the DSPs' post-adders (`dspDotAdd`), and with SIMD 1 Yosys (xilinx_dsp) also pulls
+  // the accumulator into the DSP's P register (`dspAcc`: no LUTs, no flip-flops; grid rows
+  // W4 PE 1 SIMD 1: 43 FF = flags, counters, activation; W8 PE 1 SIMD 4: the 23 accumulator FFs stay).
   const lanes = mul === 'dsp' && device.dspType === 'DSP48E1' ? Math.min(dspPacking(W, A, device).lanes, pe) : 0;
   // (pe 1: lanes 1, the plain product, as mvauCost.)
   const absorbed = lanes === 1;
+  const accInDsp = absorbed && simd === 1;
+  const words = (mw * mh) / (pe * simd);
+  const wordBits = pe * simd * W;
+  const romInLogic = mem === 'lutram';
+  const sf = mw / simd;
+  // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts.
+  const counters = 2 * (clog2(sf) + 1) + (clog2(mh / pe) + 1) + (clog2(words) + 1);
+  const ramWords = device.lutInputs >= 6 ? 64 : 16;
   return {
     lut: {
       one: 1,
       lanes: pe * simd * (W + A),
-      dotAdd: pe * (simd - 1) * acc,
+      dotAdd: absorbed ? 0 : pe * (simd - 1) * acc,
+      dspDotAdd: absorbed ? pe * (simd - 1) * acc : 0,
       lutMul: mul === 'lut' ? pe * simd * W * A : lanes > 1 && loneLaneInLuts(pe, lanes, W, A) ? simd * W * A : 0,
-      acc: absorbed ? 0 : pe * acc,
-      dspAcc: absorbed ? pe * acc : 0,
+      acc: accInDsp ? 0 : pe * acc,
+      dspAcc: accInDsp ? pe * acc : 0,
       unpack: lanes > 1 ? pe * simd * (W + A) : 0,
-      romBits: mem === 'lutram' ? mw * mh * W : 0,
-      inBuf: 2 * mw * A,
+      // A constant table Yosys builds in logic, not in LUTRAM: every word bit a function of the address.
+      romLuts: romInLogic ? wordBits * Math.ceil(words / 2 ** device.lutInputs) : 0,
+      ibufRam: distributedRamLuts(2 * sf, simd * A, device.lutInputs),
+      // One 2:1 step per word bit for each further RAM of words (Xilinx MUXF7/F8 take some; the fit says how many).
+      ibufMux: simd * A * (Math.ceil((2 * sf) / ramWords) - 1),
+      counters,
     },
-    ff: { one: 1, weightReg: pe * simd * W, actReg: simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0 },
+    ff: { one: 1, counters, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0 },
   };
+}
+
+/**
+ * LUTs (the family's unit) of a simple dual-port distributed RAM as Yosys 0.23 maps it: Xilinx
+ * RAM32M (32 words x 6 bits) or RAM64M (64 x 3), 4 LUT6 each; Gowin RAM16SDP4 and Anlogic
+ * EG_LOGIC_DRAM16X4 (16 x 4), 4 LUT4 each (grid: a 2-word x 64-bit buffer is 11 RAM32M, a
+ * 72 x 32 one 40 RAM16SDP4).
+ */
+export function distributedRamLuts(words: number, width: number, lutInputs: number): number {
+  if (lutInputs >= 6) return words <= 32 ? 4 * Math.ceil(width / 6) : 4 * Math.ceil(width / 3) * Math.ceil(words / 64);
+  return 4 * Math.ceil(width / 4) * Math.ceil(words / 16);
 }
 
 /** What an MVAU instance holds beyond its shape and folding: integer weights and widths. */
