@@ -52,7 +52,7 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
     const mem = slidingWindowCost(shape, c.bits, { simd: c.simd }, device).bufferMemory!;
     return slidingWindowFeatures(shape, c.bits, { simd: c.simd }, mem, device.memoryLibrary);
   }
-  if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram', device.memoryLibrary);
+  if (c.kind === 'fifo') return fifoFeatures(c.depth!, c.width!, fifoCost(c.depth!, c.width!, device).bram18 > 0 ? 'bram' : 'lutram', device.lutInputs);
   if (c.kind === 'gpool') return globalAccPoolFeatures({ channels: c.channels, inDim: [c.imgDim!, c.imgDim!] }, c.bits, c.pe, c.bits, device.lutInputs);
   if (c.kind === 'maxpool') return maxPoolFeatures(maxPoolGridEngine(c), c.bits, device.lutInputs);
   return widthConverterFeatures({ inElements: c.inElements!, outElements: c.outElements!, elementBits: c.bits, inWords: 64 });

@@ -67,6 +67,33 @@ export function lutram64(width: number, depth: number): number {
   return width * ceil(depth / 64);
 }
 
+/**
+ * Words of one distributed-RAM bank as Yosys 0.23 maps a deep memory: RAM64M on 6-input-LUT parts
+ * (7-series), RAM16SDP4 (Gowin) and EG_LOGIC_DRAM16X4 (Anlogic) on 4-input ones.
+ */
+export const distributedRamBankWords = (lutInputs: number): number => (lutInputs >= 6 ? 64 : 16);
+
+/**
+ * LUTs (the family's unit) of the cells of a simple dual-port distributed RAM as Yosys 0.23 maps
+ * it: 7-series RAM32M (32 words x 6 bits) up to 32 words, else RAM64M (64 x 3) per 64-word bank,
+ * 4 LUT6 each; Gowin RAM16SDP4 and Anlogic EG_LOGIC_DRAM16X4 (16 x 4), 4 LUT4 each (grid: a
+ * 2-word x 64-bit buffer is 11 RAM32M, a 72 x 32 one 40 RAM16SDP4).
+ */
+export function distributedRamLuts(words: number, width: number, lutInputs: number): number {
+  if (width <= 0 || words <= 0) return 0;
+  const banks = ceil(words / distributedRamBankWords(lutInputs));
+  if (lutInputs >= 6) return words <= 32 ? 4 * ceil(width / 6) : 4 * ceil(width / 3) * banks;
+  return 4 * ceil(width / 4) * banks;
+}
+
+/** The read multiplexer across those banks: on LUT4 parts a 2:1 mux per bit per further bank, on LUT6 a 4:1 mux per LUT. */
+export function distributedRamMuxLuts(words: number, width: number, lutInputs: number): number {
+  if (width <= 0 || words <= 0) return 0;
+  const banks = ceil(words / distributedRamBankWords(lutInputs));
+  if (lutInputs >= 6) return banks > 1 ? width * ceil(banks / 4) : 0;
+  return width * (banks - 1);
+}
+
 /** Result of FINN's minimum-waste primitive choice (util/basic.py memutil). */
 export interface PrimitiveChoice {
   bram18: number;

@@ -16,7 +16,8 @@ import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { fifoCost, fifoFeatures } from './fifo.ts';
 import { yosysMemory } from '../yosys-memory.ts';
-import { distributedRamLuts, mvauCost, mvauFeatures } from './mvau.ts';
+import { mvauCost, mvauFeatures } from './mvau.ts';
+import { distributedRamLuts } from '../memory.ts';
 import { requantCost, requantFeatures } from './thresholding.ts';
 import { vvauCost, vvauFeatures } from './vvau.ts';
 import { slidingWindowCost, slidingWindowFeatures } from './sliding-window.ts';
@@ -210,9 +211,9 @@ describe('FIFO calibrated cost', () => {
     // 32 x 64, two banks: one mux per bit
     expect(fifoFeatures(32, 64, 'lutram').lut).toMatchObject({ lutBits: 2048, lutMux: 64, addr: 5, bram: 0 });
     // Xilinx LUT RAM banks hold 64 words (RAM64M): none at 64 deep, one 2:1 mux per bit at 128 deep
-    expect(fifoFeatures(64, 8, 'lutram', 'xilinx').lut.lutMux).toBe(0);
-    expect(fifoFeatures(128, 16, 'lutram', 'xilinx').lut.lutMux).toBe(16);
-    expect(fifoFeatures(128, 16, 'lutram', 'gowin').lut.lutMux).toBe(16 * 7);
+    expect(fifoFeatures(64, 8, 'lutram', 6).lut.lutMux).toBe(0);
+    expect(fifoFeatures(128, 16, 'lutram', 6).lut.lutMux).toBe(16);
+    expect(fifoFeatures(128, 16, 'lutram', 4).lut.lutMux).toBe(16 * 7);
     // 200 deep (not a power of two): 8 pointer bits, wrapping at two registered last-slot flags
     expect(fifoFeatures(200, 16, 'bram')).toMatchObject({ lut: { addr: 8, wrap: 8 }, ff: { addr: 8, wrap: 2 } });
   });

@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineDevice } from '../types.ts';
 import { bypassWords } from './add-streams.ts';
-import { globalAccPoolFeatures, lutramCellLuts, lutramLuts, lutramMuxLuts, maxPoolFeatures } from './pool.ts';
+import { globalAccPoolFeatures, maxPoolFeatures } from './pool.ts';
+import { distributedRamLuts, distributedRamMuxLuts } from '../memory.ts';
+
+const lutramLuts = (width: number, depth: number, lutInputs: number) => distributedRamLuts(depth, width, lutInputs) + distributedRamMuxLuts(depth, width, lutInputs);
 import { bufferMemStyle, dspPacking, packedLanes, resolveMulStyle } from './common.ts';
 import { fifoCost, optimizeFifoDepth } from './fifo.ts';
 import { mvauCost } from './mvau.ts';
@@ -268,8 +271,8 @@ describe('global pool features and window geometry corners', () => {
     expect(lutramLuts(13, 256, 6)).toBe(4 * 4 * 5 + 13);
     expect(lutramLuts(0, 16, 4)).toBe(0);
     // the two parts: 17 x 256 on a LUT4 part
-    expect([lutramCellLuts(17, 256, 4), lutramMuxLuts(17, 256, 4)]).toEqual([320, 255]);
-    expect(lutramMuxLuts(13, 64, 6)).toBe(0);
+    expect([distributedRamLuts(256, 17, 4), distributedRamMuxLuts(256, 17, 4)]).toEqual([320, 255]);
+    expect(distributedRamMuxLuts(64, 13, 6)).toBe(0);
   });
   it('max pool calibration features: each engine its own LUT features', () => {
     // StreamingMaxPool, 8 channels of 4 b (32-bit word), 8x8 map, 2x2 pool: 4 partial maxima, one 16-word bank on a LUT4 part (8 cells)

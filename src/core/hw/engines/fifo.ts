@@ -13,7 +13,7 @@
  * FINN sizes FIFOs by RTL simulation after its resource report, so its totals leave FIFOs out;
  * edgefold adds them (depths from the heuristic in pipeline.ts).
  */
-import { ramb18 } from '../memory.ts';
+import { distributedRamBankWords, ramb18 } from '../memory.ts';
 import { yosysMemory, type MemoryLibrary } from '../yosys-memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
@@ -83,7 +83,7 @@ function generatedFifoCost(depth: number, width: number, device: EngineDevice, l
   const inBlocks = m.kind === 'block';
   const address = 2 * Math.ceil(Math.log2(depth));
   const lutOption = Math.ceil(depth / 32) * Math.ceil(width / 2);
-  const f = fifoFeatures(depth, width, inBlocks ? 'bram' : 'lutram', library);
+  const f = fifoFeatures(depth, width, inBlocks ? 'bram' : 'lutram', device.lutInputs);
   const where = inBlocks ? `${m.count} ${m.cell} (${m.bram18} RAMB18 eq.)` : m.kind === 'distributed' ? `${m.count} ${m.cell} LUT RAM` : 'registers';
   return calibrate(
     { ...base, bram18: m.bram18, lut: address + (inBlocks ? 0 : lutOption), ff: width + address, notes: [`FIFO ${depth} x ${width} b as generated, Yosys ${library} library: ${where}`] },
@@ -95,19 +95,12 @@ function generatedFifoCost(depth: number, width: number, device: EngineDevice, l
 }
 
 /**
- * Words per LUTRAM primitive the read multiplexer joins: Gowin RAM16SDP4 and Anlogic
- * EG_LOGIC_DRAM16X4 hold 16; Xilinx's RAM64M holds 64 (a 64-word FIFO has no read mux there, a
- * 128-word one a 2:1 mux per bit: the LUT3s beside 12 RAM64M at 128 x 16).
- */
-const lutramBankWords = (library?: MemoryLibrary): number => (library === 'xilinx' ? 64 : 16);
-
-/**
  * What the synthesis calibration multiplies for a FIFO (depth > 2) as generated (`rtl/fifo.ts`: a
  * circular buffer with a combinational read, write / read pointers, a count and registered
  * handshake flags). LUT: `one` (handshake), `addr` (pointer and count bits: incrementers, the
  * flags' compares of the next count), and
  * either, for a buffer in LUTs, `lutBits` (stored bits) and `lutMux` (the read multiplexer: one
- * 2:1 mux per word bit for each further LUTRAM bank of the `library`'s primitive), or, for a buffer Yosys puts in block
+ * 2:1 mux per word bit for each further distributed-RAM bank, memory.ts `distributedRamBankWords`: a 64-word FIFO has none on 7-series, a 128-word one a 2:1 mux per bit, the LUT3s beside 12 RAM64M at 128 x 16), or, for a buffer Yosys puts in block
  * RAM (the caller's `mem`: on a device with a Yosys memory library, `yosysMemory`'s choice), `bram` = 1 (the read-port bypass and address logic Yosys adds around a
  * block RAM with a combinational read) and `largeWidth` = word bits (the bypass multiplexer).
  * A depth that is not a power of two adds `wrap` = `addr` (each pointer's registered last-slot
@@ -115,12 +108,12 @@ const lutramBankWords = (library?: MemoryLibrary): number => (library === 'xilin
  * RAM's read address). Registers: pointers and count (`addr`), `wrap` = the two last-slot flags,
  * and with block RAM the word of output registers.
  */
-export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram', library?: MemoryLibrary): { lut: Features; ff: Features } {
+export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram', lutInputs = 4): { lut: Features; ff: Features } {
   const addr = Math.ceil(Math.log2(depth));
   const large = mem === 'bram';
   const wraps = 2 ** addr === depth;
   return {
-    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / lutramBankWords(library)) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0, wrap: wraps ? 0 : addr },
+    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / distributedRamBankWords(lutInputs)) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0, wrap: wraps ? 0 : addr },
     ff: { one: 1, addr, largeWidth: large ? width : 0, wrap: wraps ? 0 : 2 },
   };
 }

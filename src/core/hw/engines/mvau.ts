@@ -10,7 +10,7 @@
  *   dsp_estimation and the kernels finn-rtllib/mvu/mvu_8sx8u_dsp48.sv, mvu_4sx4u.sv,
  *   mvu_vvu_8sx9_dsp58.sv (see engines/common.ts dspPacking)
  */
-import { ramb18, blockRamRule, weightMemory } from '../memory.ts';
+import { ramb18, blockRamRule, distributedRamBankWords, distributedRamLuts, weightMemory } from '../memory.ts';
 import type { EngineCost, EngineDevice, LayerBits, MemStyle, MulStyle } from '../types.ts';
 import {
   accumulatorBits,
@@ -163,7 +163,7 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const sf = mw / simd;
   // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts.
   const counters = 2 * (clog2(sf) + 1) + (clog2(mh / pe) + 1) + (clog2(words) + 1);
-  const ramWords = device.lutInputs >= 6 ? 64 : 16;
+  const ramWords = distributedRamBankWords(device.lutInputs);
   return {
     lut: {
       one: 1,
@@ -183,17 +183,6 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
     },
     ff: { one: 1, counters, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0 },
   };
-}
-
-/**
- * LUTs (the family's unit) of a simple dual-port distributed RAM as Yosys 0.23 maps it: Xilinx
- * RAM32M (32 words x 6 bits) or RAM64M (64 x 3), 4 LUT6 each; Gowin RAM16SDP4 and Anlogic
- * EG_LOGIC_DRAM16X4 (16 x 4), 4 LUT4 each (grid: a 2-word x 64-bit buffer is 11 RAM32M, a
- * 72 x 32 one 40 RAM16SDP4).
- */
-export function distributedRamLuts(words: number, width: number, lutInputs: number): number {
-  if (lutInputs >= 6) return words <= 32 ? 4 * Math.ceil(width / 6) : 4 * Math.ceil(width / 3) * Math.ceil(words / 64);
-  return 4 * Math.ceil(width / 4) * Math.ceil(words / 16);
 }
 
 /** What an MVAU instance holds beyond its shape and folding: integer weights and widths. */

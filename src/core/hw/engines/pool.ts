@@ -13,7 +13,7 @@
  * FINN has no resource estimate for these engines; the LUT/FF numbers here are ours (comparators,
  * adders, accumulator memory) and are documented as such.
  */
-import { lutram64 } from '../memory.ts';
+import { distributedRamLuts, distributedRamMuxLuts, lutram64 } from '../memory.ts';
 import type { EngineCost, EngineDevice } from '../types.ts';
 import { emitGlobalPool, emitStreamingMaxPool, emitWindowMaxPool, globalPoolSumBits, type GlobalPoolParams, type MaxPoolParams } from '../../rtl/pool.ts';
 import { MULTIPLIER_BITS } from '../../rtl/integer.ts';
@@ -67,30 +67,8 @@ export function maxPoolFeatures(engine: { kind: 'streaming-maxpool'; shape: Stre
   };
 }
 
-/**
- * LUTs a distributed RAM of width x depth (one write, one read port, as Yosys 0.23 maps the
- * generated memories) occupies, in the device's own LUTs: on LUT4 parts (Gowin RAM16SDP4, Anlogic
- * DRAM16X4: 16 words x 4 bits in 4 LUTs) 4 x ceil(width / 4) per 16-word bank; on 7-series
- * (RAM32M: 32 x 6 bits, RAM64M: 64 x 3 bits, 4 LUTs each) per 64-word bank.
- */
-export function lutramCellLuts(width: number, depth: number, lutInputs: 4 | 5 | 6): number {
-  if (width <= 0 || depth <= 0) return 0;
-  if (lutInputs === 6) return 4 * (depth <= 32 ? Math.ceil(width / 6) : Math.ceil(depth / 64) * Math.ceil(width / 3));
-  return 4 * Math.ceil(width / 4) * Math.ceil(depth / 16);
-}
-
-/** The read multiplexer across those banks: LUT4 parts a 2:1 mux per bit per further bank, LUT6 a 4:1 mux per LUT. */
-export function lutramMuxLuts(width: number, depth: number, lutInputs: 4 | 5 | 6): number {
-  if (width <= 0 || depth <= 0) return 0;
-  if (lutInputs === 6) {
-    const banks = Math.ceil(depth / 64);
-    return banks > 1 ? width * Math.ceil(banks / 4) : 0;
-  }
-  return width * (Math.ceil(depth / 16) - 1);
-}
-
-/** Both: the LUTs of a distributed RAM with its read multiplexer. */
-export const lutramLuts = (width: number, depth: number, lutInputs: 4 | 5 | 6): number => lutramCellLuts(width, depth, lutInputs) + lutramMuxLuts(width, depth, lutInputs);
+/** The LUTs of a distributed RAM (memory.ts) with its read multiplexer. */
+const lutramLuts = (width: number, depth: number, lutInputs: number): number => distributedRamLuts(depth, width, lutInputs) + distributedRamMuxLuts(depth, width, lutInputs);
 
 export function poolCost(shape: PoolShape, actBits: number, pe: number, device?: EngineDevice): EngineCost {
   const { fn, channels: C, kernel, outDim } = shape;
@@ -166,8 +144,8 @@ export function globalAccPoolCycles({ channels, inDim }: GlobalAccPoolShape, pe:
 /**
  * What the synthesis calibration multiplies for a global pool (the generated one, src/core/rtl/pool.ts):
  * `sum` = PE x sum bits (adders, operand muxes), `accMem` = the LUTs of the per-channel sums in
- * LUTRAM when there is more than one channel fold (`lutramCellLuts`; one fold: registers), `accMux`
- * = its read multiplexer across banks (`lutramMuxLuts`; Yosys merges it into the adder and product
+ * LUTRAM when there is more than one channel fold (memory.ts `distributedRamLuts`; one fold: registers), `accMux`
+ * = its read multiplexer across banks (`distributedRamMuxLuts`; Yosys merges it into the adder and product
  * logic that reads it, so it may cost more than its own count), `prod` = PE x product bits of
  * the constant multiply and rounding, `sumSq` = PE x sum bits^2 (the constant multiply's adders
  * grow with the sum's width times the constant's digits: superlinear in what Yosys 0.23 builds),
@@ -180,7 +158,7 @@ export function globalAccPoolFeatures({ channels, inDim }: GlobalAccPoolShape, a
   const sumBits = globalPoolSumBits(actBits, pixels);
   const prodBits = sumBits + MULTIPLIER_BITS + 1;
   return {
-    lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? lutramCellLuts(pe * sumBits, cf, lutInputs) : 0, accMux: cf > 1 ? lutramMuxLuts(pe * sumBits, cf, lutInputs) : 0, prod: pe * prodBits, out: pe * outBits },
+    lut: { one: 1, sum: pe * sumBits, sumSq: pe * sumBits * sumBits, accMem: cf > 1 ? distributedRamLuts(cf, pe * sumBits, lutInputs) : 0, accMux: cf > 1 ? distributedRamMuxLuts(cf, pe * sumBits, lutInputs) : 0, prod: pe * prodBits, out: pe * outBits },
     ff: { one: 1, sumReg: cf > 1 ? 0 : pe * sumBits, out: pe * outBits, counters: clog2(cf) + clog2(pixels) },
   };
 }

@@ -21,16 +21,13 @@
  * `bufferMemory`, which the generator states on the buffer (`ram_style`), as FINN's ram_style is
  * obeyed by Vivado (docs/decisions.md "The line buffer's placement is stated").
  */
-import { blockRamRule, ramb18, swgRamb18 } from '../memory.ts';
+import { blockRamRule, distributedRamBankWords, ramb18, swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitSlidingWindow, lineBufferShape } from '../../rtl/sliding-window.ts';
 import { calibrate, calibratedAway, type Features } from '../calibration.ts';
 import type { MemoryLibrary } from '../yosys-memory.ts';
 import { smallestFolding, type AuxFoldContext, type EngineFold, type HwEngine, type SpecOf } from './contract.ts';
-
-/** Words of Gowin's LUT RAM primitive (RAM16SDP4). */
-const GOWIN_LUTRAM_WORDS = 16;
 
 export interface SlidingWindowShape {
   channels: number;
@@ -252,7 +249,7 @@ export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number
   const addr = Math.ceil(Math.log2(depth + 1));
   const counters = Math.ceil(Math.log2(shape.ifmDim[0] + 1)) + Math.ceil(Math.log2(shape.ifmDim[1] + 1)) + Math.ceil(Math.log2(shape.channels / fold.simd + 1));
   return {
-    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters, lutBanks: mem === 'lutram' && library === 'gowin' ? Math.ceil(depth / GOWIN_LUTRAM_WORDS) : 0 },
+    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters, lutBanks: mem === 'lutram' && library === 'gowin' ? Math.ceil(depth / distributedRamBankWords(4)) : 0 },
     ff: { one: 1, width, counters },
   };
 }
