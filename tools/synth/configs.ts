@@ -124,7 +124,9 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
     return spread(streaming.flatMap((s, i) => [s, windowed[i]]), 48);
   }
   const all = product<[number, number, number, number]>([4, 8], [8, 16, 32, 64], [16, 20, 24], [1, 2, 4]).filter(([, c, , pe]) => c % pe === 0);
-  return spread(all, 48).map(([bits, channels, accBits, pe]) => ({ id: `requant-b${bits}-c${channels}-acc${accBits}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, accBits }));
+  // After the first 48 (grid.ts --per-kind 64): the deep channel folds of whole designs (96-256 channels at PE 1-2: parameters in deep LUT ROMs or in BRAM), 8-bit outputs as the multiply-shift default.
+  const deep = product<[number, number, number, number]>([8], [96, 128, 192, 256], [20, 24], [1, 2]);
+  return [...spread(all, 48), ...deep].map(([bits, channels, accBits, pe]) => ({ id: `requant-b${bits}-c${channels}-acc${accBits}-pe${pe}`, kind, pe, simd: 1, bits, channels, outChannels: channels, kernel: 1, accBits }));
 }
 
 /** The engine a `maxpool` configuration synthesizes: StreamingMaxPool 2x2 over its map, or the Pool after a 3x3 window (4x4 outputs; its size does not depend on them). */
