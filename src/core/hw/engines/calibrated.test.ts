@@ -295,6 +295,9 @@ describe('multiply-shift requantiser calibrated cost', () => {
     expect(requantFeatures(shape, 8, 2, EG4, 'bram').lut.paramBits).toBe(0);
     expect(requantFeatures({ ...shape, channels: 256 }, 8, 1, EG4).lut.paramBits).toBe(0);
     expect(requantFeatures({ ...shape, channels: 128 }, 8, 1, EG4).lut.paramBits).toBe(128 * 28);
+    // 4-input LUTs: a 96-word column is a 128-word mux tree; LUT6 fabrics count the words
+    expect(requantFeatures({ ...shape, channels: 96 }, 8, 1, EG4).lut.paramBits).toBe(128 * 28);
+    expect(requantFeatures({ ...shape, channels: 96 }, 8, 1, Z7).lut.paramBits).toBe(96 * 28);
     // splitAdd: a 20-bit sum takes two 18 x 18 multipliers per lane (rtl/requant.ts), an adder of the 36 product bits joins them
     expect(requantFeatures({ ...shape, thresholdBits: 20 }, 8, 2, EG4).lut.splitAdd).toBe(2 * (20 + 16));
     expect(requantFeatures({ ...shape, thresholdBits: 18 }, 8, 2, EG4).lut.splitAdd).toBe(0);
@@ -308,17 +311,17 @@ describe('multiply-shift requantiser calibrated cost', () => {
 
   it('anlogic: LUT and FF from the fit', () => {
     const cost = requantCost(shape, 8, 2, ANLOGIC);
-    // LUT: 22.5215 + 4.3366 x 56 + 0.0646 x 224 + 0.246 x 13.6228 = 283.1927 (no out / lutMul coefficients; splitAdd 0 at 12 bits)
-    expect(cost.lut).toBeCloseTo(283.1927 / LUT_PER_LUT6, 3);
-    // a 20-bit sum (72-bit word: 14 (1 - (15/16)^72) = 13.8657 columns): 22.5215 + 4.3366 x 72 + 0.0646 x 288 + 0.246 x 13.8657 + 0.6937 x 72 = 406.7189
-    expect(requantCost({ ...shape, thresholdBits: 20 }, 8, 2, ANLOGIC).lut).toBeCloseTo(406.7189 / LUT_PER_LUT6, 3);
-    // FF: 1.567 + 1.0168 x 16 + 0.8719 x 3 + 0.971 x 13.6228 = 33.6792 -> 34
+    // LUT: 33.1124 + 4.2432 x 56 + 0.0719 x 224 = 286.8372 (no out / lutMul / paramCols coefficients; splitAdd 0 at 12 bits)
+    expect(cost.lut).toBeCloseTo(286.8372 / LUT_PER_LUT6, 3);
+    // a 20-bit sum (72-bit word): 33.1124 + 4.2432 x 72 + 0.0719 x 288 + 0.7167 x 72 = 410.9324
+    expect(requantCost({ ...shape, thresholdBits: 20 }, 8, 2, ANLOGIC).lut).toBeCloseTo(410.9324 / LUT_PER_LUT6, 3);
+    // FF: 1.2689 + 1.0266 x 16 + 0.9465 x 3 + 0.968 x 13.6228 = 33.7209 -> 34
     expect(cost.ff).toBe(34);
     expect(cost.cycles).toBe(3 * 4);
   });
 
   it('gowin: FF from the fit', () => {
-    // 1.567 + 1.0168 x 16 + 0.8719 x 3 + 0.971 x 13.6228 = 33.6792 -> 34; 4 output bits: 1.567 + 1.0168 x 8 + 2.6157 + 13.2277 = 25.5448 -> 26
+    // 1.2689 + 1.0266 x 16 + 0.9465 x 3 + 0.968 x 13.6228 = 33.7209 -> 34; 4 output bits: 1.2689 + 1.0266 x 8 + 2.8395 + 13.1869 = 25.5081 -> 26
     expect(requantCost(shape, 8, 2, GOWIN).ff).toBe(34);
     expect(requantCost(shape, 4, 2, GOWIN).ff).toBe(26);
   });
