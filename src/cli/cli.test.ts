@@ -101,6 +101,29 @@ describe('edgefold CLI', () => {
     expect(bad.err).toMatch(/PE=7 must divide 10.*Allowed PE: 1, 2, 5, 10/);
   });
 
+  it.skipIf(defaultModelMissing || dataMissing)('estimate --calibrate counts the requantisers at the quantised bias widths, as rtl and synth build them', async () => {
+    const cfgPath = join(tmp, 'w8a8.json');
+    writeFileSync(cfgPath, JSON.stringify({ version: 1, quant: { weightBits: 8, activationBits: 8 } }));
+    const args = ['estimate', DEFAULT_MODEL, '--device', 'GW2A-18', '--config', cfgPath, '--auto-fold', 'max-fps', '--json'];
+    const plain = await run(args);
+    const bound = JSON.parse(plain.out).estimate;
+    const calibrated = await run([...args, '--calibrate']);
+    // Exit 1 both ways: even fully folded, the default model is over GW2A-18's budget.
+    expect([plain.code, calibrated.code]).toEqual([1, 1]);
+    const e = JSON.parse(calibrated.out).estimate;
+    const requantNotes = (est: typeof e) => est.layers.flatMap((l: { engines: { kind: string; notes: string[] }[] }) => l.engines.filter((x) => x.kind === 'thresholding').map((x) => x.notes.join(' ')));
+    expect(requantNotes(bound).every((n: string) => n.includes('taken as the accumulator'))).toBe(true);
+    expect(requantNotes(e).every((n: string) => n.includes('biases of the quantised layer'))).toBe(true);
+    // Narrower biases never need more parameter memory (78 against 81 BRAM18 here; synthesized: 78).
+    expect(e.totals.bram18).toBeLessThan(bound.totals.bram18);
+    const unquantized = await run(['estimate', DEFAULT_MODEL, '--device', 'GW2A-18', '--calibrate']);
+    expect(unquantized.code).toBe(2);
+    expect(unquantized.err).toMatch(/--calibrate needs a quantized design/);
+    const dataAlone = await run(['estimate', DEFAULT_MODEL, '--device', 'GW2A-18', '--data', 'x.json']);
+    expect(dataAlone.code).toBe(2);
+    expect(dataAlone.err).toMatch(/--data is read only with --calibrate/);
+  });
+
   it('process exit code is 2 for bad input when run as a binary', () => {
     const r = spawnSync(process.execPath, [resolve(import.meta.dirname, '../../bin/edgefold.mjs'), 'inspect', '/definitely/not/here.onnx'], { encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -1,6 +1,6 @@
 import { badInput } from '../../core/errors.ts';
 import { checkNumber, LIMITS, quote, type NumberRange } from '../../core/limits.ts';
-import { parseCompressionConfig, type CompressionConfig } from '../../core/config/compression.ts';
+import { isIntegerDesign, parseCompressionConfig, type CompressionConfig } from '../../core/config/compression.ts';
 import { designContext, evaluateDesign, type Design } from '../../core/design/design.ts';
 import { validateFolding } from '../../core/hw/folding.ts';
 import { parseHwFolding, type HwFolding } from '../../core/hw/config.ts';
@@ -8,7 +8,10 @@ import { getDevice, validateDevice, type Device } from '../../core/hw/devices.ts
 import { autoFold, type AutoFoldResult } from '../../core/hw/fold.ts';
 import type { Estimate, Resource } from '../../core/hw/pipeline.ts';
 import type { Command, ParsedValues } from '../command.ts';
-import { formatCount, readCheckedJsonFile, readJsonFile, readModelArg, table } from '../io.ts';
+import { formatCount, readCheckedJsonFile, readDataset, readJsonFile, readModelArg, table } from '../io.ts';
+import { loadOrt } from '../ort.ts';
+import { buildIntegerDesign } from '../rtl-flow.ts';
+import { requantBiasWidths } from '../../core/rtl/design.ts';
 
 const shorten = (name: string, max = 36) => (name.length > max ? '…' + name.slice(name.length - max + 1) : name);
 const pct = (u: number | null) => (u === null ? 'unknown' : `${(u * 100).toFixed(1)}%`);
@@ -97,7 +100,7 @@ function textReport(e: Estimate, fold: AutoFoldResult | null): string {
 export const estimateCommand: Command = {
   name: 'estimate',
   summary: 'Estimate FPS, latency, resources and power of the streaming FPGA pipeline; optionally fold it automatically.',
-  usage: 'edgefold estimate <model.onnx> [--config cfg.json] --device <id> [--clock MHz] [--auto-fold max-fps|--target-fps N] [--budget 0.8] [--device-file dev.json] [--json]',
+  usage: 'edgefold estimate <model.onnx> [--config cfg.json] --device <id> [--clock MHz] [--auto-fold max-fps|--target-fps N] [--budget 0.8] [--device-file dev.json] [--calibrate [--data manifest.json]] [--json]',
   options: {
     config: { type: 'string' },
     device: { type: 'string' },
@@ -106,6 +109,8 @@ export const estimateCommand: Command = {
     'auto-fold': { type: 'string' },
     'target-fps': { type: 'string' },
     budget: { type: 'string' },
+    calibrate: { type: 'boolean' },
+    data: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run([path], values: ParsedValues, io) {
@@ -126,7 +131,15 @@ export const estimateCommand: Command = {
       compression: cfg.compression ?? { version: 1 },
       hardware: { device: device.id, clockMHz, budget, layers: cfg.folding },
     };
-    const metrics = evaluateDesign(designContext(loaded), design, [device]);
+    // --calibrate: the integer network on calibration data, so the requantisers count the bias widths
+    // the generator emits (as `edgefold rtl` / `synth` do) instead of the accumulator bound.
+    let widths: Record<string, number> = {};
+    if (values.calibrate) {
+      if (!isIntegerDesign(design.compression)) throw badInput('--calibrate needs a quantized design: the config must set quant.weightBits and quant.activationBits.', 'calibrate');
+      const integer = await buildIntegerDesign(loaded, design.compression, await readDataset(values.data as string | undefined, 'calibration'), await loadOrt('wasm'));
+      widths = requantBiasWidths(integer.net);
+    } else if (values.data !== undefined) throw badInput('--data is read only with --calibrate.', 'data');
+    const metrics = evaluateDesign(designContext(loaded), design, [device], widths);
     validateFolding(metrics.hwLayers, cfg.folding);
     const hw = metrics.hwLayers;
     let fold: AutoFoldResult | null = null;
