@@ -73,6 +73,9 @@ export function lutram64(width: number, depth: number): number {
  */
 export const distributedRamBankWords = (lutInputs: number): number => (lutInputs >= 6 ? 64 : 16);
 
+/** Banks of those words a memory of `words` takes. */
+export const distributedRamBanks = (words: number, lutInputs: number): number => ceil(words / distributedRamBankWords(lutInputs));
+
 /**
  * LUTs (the family's unit) of the cells of a simple dual-port distributed RAM as Yosys 0.23 maps
  * it: 7-series RAM32M (32 words x 6 bits) up to 32 words, else RAM64M (64 x 3) per 64-word bank,
@@ -81,7 +84,7 @@ export const distributedRamBankWords = (lutInputs: number): number => (lutInputs
  */
 export function distributedRamLuts(words: number, width: number, lutInputs: number): number {
   if (width <= 0 || words <= 0) return 0;
-  const banks = ceil(words / distributedRamBankWords(lutInputs));
+  const banks = distributedRamBanks(words, lutInputs);
   if (lutInputs >= 6) return words <= 32 ? 4 * ceil(width / 6) : 4 * ceil(width / 3) * banks;
   return 4 * ceil(width / 4) * banks;
 }
@@ -89,7 +92,7 @@ export function distributedRamLuts(words: number, width: number, lutInputs: numb
 /** The read multiplexer across those banks: on LUT4 parts a 2:1 mux per bit per further bank, on LUT6 a 4:1 mux per LUT. */
 export function distributedRamMuxLuts(words: number, width: number, lutInputs: number): number {
   if (width <= 0 || words <= 0) return 0;
-  const banks = ceil(words / distributedRamBankWords(lutInputs));
+  const banks = distributedRamBanks(words, lutInputs);
   if (lutInputs >= 6) return banks > 1 ? width * ceil(banks / 4) : 0;
   return width * (banks - 1);
 }

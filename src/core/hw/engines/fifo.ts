@@ -13,7 +13,7 @@
  * FINN sizes FIFOs by RTL simulation after its resource report, so its totals leave FIFOs out;
  * edgefold adds them (depths from the heuristic in pipeline.ts).
  */
-import { distributedRamBankWords, ramb18 } from '../memory.ts';
+import { distributedRamBanks, ramb18 } from '../memory.ts';
 import { yosysMemory, type MemoryLibrary } from '../yosys-memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
@@ -100,7 +100,7 @@ function generatedFifoCost(depth: number, width: number, device: EngineDevice, l
  * handshake flags). LUT: `one` (handshake), `addr` (pointer and count bits: incrementers, the
  * flags' compares of the next count), and
  * either, for a buffer in LUTs, `lutBits` (stored bits) and `lutMux` (the read multiplexer: one
- * 2:1 mux per word bit for each further distributed-RAM bank, memory.ts `distributedRamBankWords`: a 64-word FIFO has none on 7-series, a 128-word one a 2:1 mux per bit, the LUT3s beside 12 RAM64M at 128 x 16), or, for a buffer Yosys puts in block
+ * 2:1 mux per word bit for each further distributed-RAM bank, memory.ts `distributedRamBanks`: a 64-word FIFO has none on 7-series, a 128-word one a 2:1 mux per bit, the LUT3s beside 12 RAM64M at 128 x 16), or, for a buffer Yosys puts in block
  * RAM (the caller's `mem`: on a device with a Yosys memory library, `yosysMemory`'s choice), `bram` = 1 (the read-port bypass and address logic Yosys adds around a
  * block RAM with a combinational read) and `largeWidth` = word bits (the bypass multiplexer).
  * A depth that is not a power of two adds `wrap` = `addr` (each pointer's registered last-slot
@@ -113,7 +113,7 @@ export function fifoFeatures(depth: number, width: number, mem: 'bram' | 'lutram
   const large = mem === 'bram';
   const wraps = 2 ** addr === depth;
   return {
-    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (Math.ceil(depth / distributedRamBankWords(lutInputs)) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0, wrap: wraps ? 0 : addr },
+    lut: { one: 1, addr, lutBits: large ? 0 : depth * width, lutMux: large ? 0 : width * (distributedRamBanks(depth, lutInputs) - 1), bram: large ? 1 : 0, largeWidth: large ? width : 0, wrap: wraps ? 0 : addr },
     ff: { one: 1, addr, largeWidth: large ? width : 0, wrap: wraps ? 0 : 2 },
   };
 }

@@ -10,7 +10,7 @@
  *   dsp_estimation and the kernels finn-rtllib/mvu/mvu_8sx8u_dsp48.sv, mvu_4sx4u.sv,
  *   mvu_vvu_8sx9_dsp58.sv (see engines/common.ts dspPacking)
  */
-import { ramb18, blockRamRule, distributedRamBankWords, distributedRamLuts, weightMemory } from '../memory.ts';
+import { ramb18, blockRamRule, distributedRamBanks, distributedRamLuts, weightMemory } from '../memory.ts';
 import type { EngineCost, EngineDevice, LayerBits, MemStyle, MulStyle } from '../types.ts';
 import {
   accumulatorBits,
@@ -163,7 +163,6 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const sf = mw / simd;
   // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts.
   const counters = 2 * (clog2(sf) + 1) + (clog2(mh / pe) + 1) + (clog2(words) + 1);
-  const ramWords = distributedRamBankWords(device.lutInputs);
   return {
     lut: {
       one: 1,
@@ -178,7 +177,7 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
       romLuts: romInLogic ? wordBits * Math.ceil(words / 2 ** device.lutInputs) : 0,
       ibufRam: distributedRamLuts(2 * sf, simd * A, device.lutInputs),
       // One 2:1 step per word bit for each further RAM of words (Xilinx MUXF7/F8 take some; the fit says how many).
-      ibufMux: simd * A * (Math.ceil((2 * sf) / ramWords) - 1),
+      ibufMux: simd * A * (distributedRamBanks(2 * sf, device.lutInputs) - 1),
       counters,
     },
     ff: { one: 1, counters, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0 },

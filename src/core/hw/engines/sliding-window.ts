@@ -21,7 +21,7 @@
  * `bufferMemory`, which the generator states on the buffer (`ram_style`), as FINN's ram_style is
  * obeyed by Vivado (docs/decisions.md "The line buffer's placement is stated").
  */
-import { blockRamRule, distributedRamBankWords, ramb18, swgRamb18 } from '../memory.ts';
+import { blockRamRule, distributedRamBanks, ramb18, swgRamb18 } from '../memory.ts';
 import type { BufferMemStyle, EngineCost, EngineDevice, EngineKind } from '../types.ts';
 import { bufferMemStyle, cheaperMemory } from './common.ts';
 import { emitSlidingWindow, lineBufferShape } from '../../rtl/sliding-window.ts';
@@ -249,7 +249,7 @@ export function slidingWindowFeatures(shape: SlidingWindowShape, actBits: number
   const addr = Math.ceil(Math.log2(depth + 1));
   const counters = Math.ceil(Math.log2(shape.ifmDim[0] + 1)) + Math.ceil(Math.log2(shape.ifmDim[1] + 1)) + Math.ceil(Math.log2(shape.channels / fold.simd + 1));
   return {
-    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters, lutBanks: mem === 'lutram' && library === 'gowin' ? Math.ceil(depth / distributedRamBankWords(4)) : 0 },
+    lut: { one: 1, width, lutBits: mem === 'lutram' ? depth * width : 0, addr, counters, lutBanks: mem === 'lutram' && library === 'gowin' ? distributedRamBanks(depth, 4) : 0 },
     ff: { one: 1, width, counters },
   };
 }
