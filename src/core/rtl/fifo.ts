@@ -12,14 +12,14 @@
  * the whole count, which Gowin's wide-LUT mapping (abc -lut 4:8) had blown up into LUT8 trees of
  * 16 LUT4s (docs/hardware-model.md "The FIFO as generated").
  */
-import { clog2, wireStreamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, wireStreamPorts, wrapCounterReset, wrapCounterStep, type EmittedModule } from './verilog.ts';
 
 export function emitFifo(name: string, depth: number, width: number): EmittedModule {
   const A = clog2(depth);
   // Pointers of a power-of-two depth wrap by overflowing; otherwise at a registered last-slot flag.
   const wraps = 2 ** A === depth;
-  const step = (p: string) => (wraps ? `${p} <= ${p} + 1'b1;` : `begin ${p} <= ${p}_last ? 0 : ${p} + 1'b1; ${p}_last <= ${depth === 1 ? "1'b1" : `${p} == DEPTH - 2`}; end`);
-  const lastReset = wraps ? '' : ` wp_last <= ${depth === 1 ? 1 : 0}; rp_last <= ${depth === 1 ? 1 : 0};`;
+  const step = (p: string) => (wraps ? `${p} <= ${p} + 1'b1;` : `begin ${wrapCounterStep(p, depth)} end`);
+  const pointerReset = wraps ? 'wp <= 0; rp <= 0;' : `${wrapCounterReset('wp', depth)} ${wrapCounterReset('rp', depth)}`;
   const verilog = `// FIFO ${name}: ${depth} x ${width} b
 module ${name} (
 ${wireStreamPorts(width, width)}
@@ -37,7 +37,7 @@ ${wireStreamPorts(width, width)}
   wire [${A}:0] count_next = count + push - pop;
   always @(posedge clk) begin
     if (rst) begin
-      wp <= 0; rp <= 0; count <= 0; not_empty <= 0; not_full <= 1;${lastReset}
+      ${pointerReset} count <= 0; not_empty <= 0; not_full <= 1;
     end else begin
       if (push) begin
         mem[wp] <= in_data;

@@ -6,7 +6,7 @@
  * (MH/PE) x (MW/SIMD) cycles, the estimator's engines/mvau.ts count. Two pipeline stages
  * (weight read, dot product + accumulate); the whole pipe stalls only when the output is refused.
  */
-import { clog2, packWord, ramStyleAttribute, streamPorts, type EmittedModule, type MemoryPlacement } from './verilog.ts';
+import { clog2, packWord, ramStyleAttribute, streamPorts, wrapCounterReset, wrapCounterStep, type EmittedModule, type MemoryPlacement } from './verilog.ts';
 import { extend18, productArray, type VendorMultiplier } from './vendor-mul.ts';
 
 /** What every multiply-accumulate engine (MVAU, VVAU) is emitted from. */
@@ -193,23 +193,25 @@ ${p.bias ? `  ${p.weightMemory ? ramStyleAttribute('lutram', true) : ''}reg [PE*
   reg wbank, rbank;
   reg [${clog2(SF)}:0] wsf, sf;
   reg [${clog2(NF)}:0] nf;
+  reg wsf_last, sf_last, nf_last;
   wire advance = !out_valid || out_ready;
   wire issue = advance && full[rbank];
   assign in_ready = !full[wbank];
   wire take = in_valid && in_ready;
-  wire release_bank = issue && (sf == SF - 1) && (nf == NF - 1);
+  wire release_bank = issue && sf_last && nf_last;
 
   always @(posedge clk) begin
     if (rst) begin
-      wsf <= 0; wbank <= 1'b0;
+      ${wrapCounterReset('wsf', SF)} wbank <= 1'b0;
     end else if (take) begin
       ibuf[(wbank ? SF : 0) + wsf] <= in_data;
-      if (wsf == SF - 1) begin wsf <= 0; wbank <= ~wbank; end else wsf <= wsf + 1;
+      ${wrapCounterStep('wsf', SF)}
+      if (wsf_last) wbank <= ~wbank;
     end
   end
   always @(posedge clk) begin
     if (rst) full <= 2'b00;
-    else full <= (full | ((take && wsf == SF - 1) ? (2'b01 << wbank) : 2'b00)) & ~(release_bank ? (2'b01 << rbank) : 2'b00);
+    else full <= (full | ((take && wsf_last) ? (2'b01 << wbank) : 2'b00)) & ~(release_bank ? (2'b01 << rbank) : 2'b00);
   end
 
   reg s1_valid, s1_first, s1_last;
@@ -218,23 +220,23 @@ ${p.bias ? `  ${p.weightMemory ? ramStyleAttribute('lutram', true) : ''}reg [PE*
   reg [${clog2(NF)}:0] s1_nf;
   // Weight address nf * SF + sf, counted (a multiply by SF would become a DSP on Xilinx).
   reg [${clog2(NF * SF)}:0] waddr;
+  reg waddr_last;
   always @(posedge clk) begin
     if (rst) begin
-      sf <= 0; nf <= 0; rbank <= 1'b0; s1_valid <= 1'b0; waddr <= 0;
+      ${wrapCounterReset('sf', SF)} ${wrapCounterReset('nf', NF)} rbank <= 1'b0; s1_valid <= 1'b0; ${wrapCounterReset('waddr', NF * SF)}
     end else if (advance) begin
       s1_valid <= issue;
       if (issue) begin
         s1_x <= ibuf[(rbank ? SF : 0) + sf];
         s1_w <= wmem[waddr];
-        waddr <= (waddr == NF * SF - 1) ? 0 : waddr + 1;
+        ${wrapCounterStep('waddr', NF * SF)}
         s1_first <= (sf == 0);
-        s1_last <= (sf == SF - 1);
+        s1_last <= sf_last;
         s1_nf <= nf;
-        if (sf == SF - 1) begin
-          sf <= 0;
-          if (nf == NF - 1) begin nf <= 0; rbank <= ~rbank; end else nf <= nf + 1;
-        end else begin
-          sf <= sf + 1;
+        ${wrapCounterStep('sf', SF)}
+        if (sf_last) begin
+          ${wrapCounterStep('nf', NF)}
+          if (nf_last) rbank <= ~rbank;
         end
       end
     end

@@ -73,6 +73,24 @@ export interface EmittedModule {
 }
 
 /**
+ * A counter over 0 .. count-1 that wraps, with its wrap flag `<reg>_last` (reg == count - 1) in a
+ * register of its own, set one step ahead. Derived from the count, the wrap is a compare over every
+ * bit that feeds each bit's next value; Gowin's depth-first mapping (abc -lut 4:8) built each such
+ * bit of a lone engine as one wide LUT (a 7-bit counter: 119 LUT4), docs/hardware-model.md
+ * "Counters with registered wrap flags". Same cycle behaviour. The module declares `<reg>` (at least
+ * clog2(count) bits) and `<reg>_last`.
+ */
+export function wrapCounterReset(reg: string, count: number): string {
+  return `${reg} <= 0; ${reg}_last <= ${count === 1 ? "1'b1" : "1'b0"};`;
+}
+
+/** One step of a `wrapCounterReset` counter (see there). */
+export function wrapCounterStep(reg: string, count: number): string {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`counter ${reg}: count must be a positive integer, got ${count}`);
+  return `${reg} <= ${reg}_last ? 0 : ${reg} + 1'b1; ${reg}_last <= ${count === 1 ? "1'b1" : `${reg} == ${count - 2}`};`;
+}
+
+/**
  * The output stage of the per-channel-fold engines (requantiser, thresholds): one register stage
  * with valid/ready, and the channel-fold counter `cf` stepping with each accepted word. Expects
  * `advance`, `res`, `cf` and `CF` declared by the module; closes the module.

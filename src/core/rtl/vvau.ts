@@ -5,7 +5,7 @@
  * the MVAU, with one product per lane (no shared operand).
  */
 import { accumulateStage, assertProductForm, lutProductFunction, productTerm, weightMemoryAttribute, type MacEngineParams } from './mvau.ts';
-import { clog2, packWord, streamPorts, type EmittedModule } from './verilog.ts';
+import { clog2, packWord, streamPorts, wrapCounterReset, wrapCounterStep, type EmittedModule } from './verilog.ts';
 import { extend18, productArray } from './vendor-mul.ts';
 
 /** Weights are [channel][ky][kx]. */
@@ -36,6 +36,7 @@ ${streamPorts(inW, outW)}
   reg [${clog2(K2)}:0] k;
   // Weight address cf * K2 + k, counted (a multiply by K2 would become a DSP on Xilinx).
   reg [${clog2(CF * K2)}:0] waddr;
+  reg k_last, waddr_last;
   wire advance = !out_valid || out_ready;
   wire issue = advance && in_valid;
   assign in_ready = advance;
@@ -45,16 +46,16 @@ ${streamPorts(inW, outW)}
   reg [PE*WB-1:0] s1_w;
   always @(posedge clk) begin
     if (rst) begin
-      k <= 0; waddr <= 0; s1_valid <= 1'b0;
+      ${wrapCounterReset('k', K2)} ${wrapCounterReset('waddr', CF * K2)} s1_valid <= 1'b0;
     end else if (advance) begin
       s1_valid <= issue;
       if (issue) begin
         s1_x <= in_data;
         s1_w <= wmem[waddr];
         s1_first <= (k == 0);
-        s1_last <= (k == K2 - 1);
-        k <= (k == K2 - 1) ? 0 : k + 1;
-        waddr <= (waddr == CF * K2 - 1) ? 0 : waddr + 1;
+        s1_last <= k_last;
+        ${wrapCounterStep('k', K2)}
+        ${wrapCounterStep('waddr', CF * K2)}
       end
     end
   end
