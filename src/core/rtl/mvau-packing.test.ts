@@ -135,4 +135,14 @@ describe.skipIf(!hasIcarus)('MVAU packed DSP products and products in LUTs (Icar
       expect(simulateMvau(c, mw, mh, vectors, weights, acts)).toEqual(reference(mw, mh, vectors, weights, acts));
     });
   }
+  // The fold counters' registered wrap flags at their edge: one input fold, one output fold, or both.
+  it.each([
+    [2, 4],
+    [6, 4],
+    [2, 8],
+  ])('W8A8u PE 4 SIMD 2, MW %i MH %i (a single fold): equals the integer dot products', (mw, mh) => {
+    const c: Case = { wb: 8, ab: 8, actSigned: false, pe: 4, simd: 2, lanes: 1 };
+    const { weights, acts } = operands(c, mw, mh, 4, mw * 7 + mh);
+    expect(simulateMvau(c, mw, mh, 4, weights, acts)).toEqual(reference(mw, mh, 4, weights, acts));
+  });
 });
