@@ -118,6 +118,7 @@ ${streamPorts(inW, outW)}
   ${p.paramMemory ? ramStyleAttribute(p.paramMemory, true) : ''}reg [PE*LW-1:0] pmem [0:CF-1];
   initial $readmemh("${pfile}", pmem);
   reg [${clog2(CF)}:0] cf;
+  reg cf_last;
   wire advance = !out_valid || out_ready;
   assign in_ready = advance;
   reg signed [SW-1:0] s;
@@ -137,6 +138,6 @@ ${roundClipVerilog('prod', PW, r, 'q')}
       res[i*OB +: OB] = q[OB-1:0];
     end
   end
-${registeredChannelFoldOutput()}`;
+${registeredChannelFoldOutput(CF)}`;
   return { name, verilog, files: { [pfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }

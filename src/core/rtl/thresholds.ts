@@ -67,6 +67,7 @@ ${streamPorts(inW, outW)}
   reg [PE*N*TB-1:0] tmem [0:CF-1];
   initial $readmemh("${tfile}", tmem);
   reg [${clog2(CF)}:0] cf;
+  reg cf_last;
   wire advance = !out_valid || out_ready;
   assign in_ready = advance;
   reg signed [OB+1:0] q;
@@ -80,6 +81,6 @@ ${streamPorts(inW, outW)}
       res[i*OB +: OB] = q[OB-1:0];
     end
   end
-${registeredChannelFoldOutput()}`;
+${registeredChannelFoldOutput(CF)}`;
   return { name, verilog, files: { [tfile]: words.join('\n') + '\n' }, inWidth: inW, outWidth: outW };
 }

@@ -92,18 +92,19 @@ export function wrapCounterStep(reg: string, count: number): string {
 
 /**
  * The output stage of the per-channel-fold engines (requantiser, thresholds): one register stage
- * with valid/ready, and the channel-fold counter `cf` stepping with each accepted word. Expects
- * `advance`, `res`, `cf` and `CF` declared by the module; closes the module.
+ * with valid/ready, and the channel-fold counter `cf` (a `wrapCounterStep` counter over the
+ * `channelFolds`) stepping with each accepted word. Expects `advance`, `res`, `cf` and `cf_last`
+ * declared by the module; closes the module.
  */
-export function registeredChannelFoldOutput(): string {
+export function registeredChannelFoldOutput(channelFolds: number): string {
   return `  always @(posedge clk) begin
     if (rst) begin
-      cf <= 0; out_valid <= 1'b0;
+      ${wrapCounterReset('cf', channelFolds)} out_valid <= 1'b0;
     end else if (advance) begin
       out_valid <= in_valid;
       if (in_valid) begin
         out_data <= res;
-        cf <= (cf == CF - 1) ? 0 : cf + 1;
+        ${wrapCounterStep('cf', channelFolds)}
       end
     end
   end
