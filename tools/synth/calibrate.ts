@@ -13,6 +13,7 @@
  *        [--rows gowin/fifo]  (prints that kind's fitting-half rows one by one: synthesized, fitted, error; held-out rows only in summary)
  *        [--cv 5] [--only gowin/fifo,xilinx/mvau]  (k-fold cross-validation on the fitting half only, printed per kind: how to choose
  *        features without looking at the held-out half; --only limits what is printed, the table is always written whole)
+ *        [--probe /tmp/probes-out.json]  (rows of off-grid configurations from grid.ts --configs: each one's error under the fit, printed one by one)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,14 +28,16 @@ import { fifoCost, fifoFeatures } from '../../src/core/hw/engines/fifo.ts';
 import { widthConverterFeatures } from '../../src/core/hw/engines/width-converter.ts';
 import { globalAccPoolFeatures, maxPoolFeatures } from '../../src/core/hw/engines/pool.ts';
 import { FAMILIES, type SynthFamily } from '../../src/core/synth/families.ts';
-import { gridEngineContext, gridRequantBias, gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
+import { gridEngineContext, gridMvauSpec, gridRequantBias, gridWindowShape, maxPoolGridEngine, type GridConfig } from './configs.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 import type { GridRow } from './grid.ts';
 
-const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' }, cv: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { families: { type: 'string' }, 'apply-lut': { type: 'string' }, grid: { type: 'string', default: 'tools/synth/grid-results.json' }, 'min-rows': { type: 'string', default: '10' }, table: { type: 'string', default: 'src/core/hw/calibration.json' }, report: { type: 'string', default: 'tools/synth/calibration-report.json' }, rows: { type: 'string' }, cv: { type: 'string' }, only: { type: 'string' }, probe: { type: 'string' } } });
 const root = resolve(import.meta.dirname, '../..');
 const grid = JSON.parse(readFileSync(resolve(root, values.grid!), 'utf8')) as { yosys: string; rows: GridRow[] };
 const minRows = Number(values['min-rows']);
+// Off-grid rows (grid.ts --configs): shown one by one under the fit, never fitted.
+const probeRows = values.probe ? (JSON.parse(readFileSync(resolve(values.probe), 'utf8')) as { rows: GridRow[] }).rows : [];
 
 function features(row: { family: SynthFamily; config: GridConfig }): { lut: Features; ff: Features } {
   const c = row.config;
@@ -42,7 +45,7 @@ function features(row: { family: SynthFamily; config: GridConfig }): { lut: Feat
   const bits = { weightBits: c.bits, actBits: c.bits, actSigned: false };
   // LUT-style rows (mulStyle 'lut') as grid.ts estimated and built them.
   const mul = { mulStyle: c.mulStyle ?? ('auto' as const) };
-  if (c.kind === 'mvau') return mvauFeatures({ mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, bits, c, device, mul);
+  if (c.kind === 'mvau') return mvauFeatures(gridMvauSpec(c), bits, c, device, mul);
   if (c.kind === 'vvau') return vvauFeatures({ channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, bits, c, device, mul);
   // The bias width of the built ROM, as grid.ts estimated it.
   if (c.kind === 'requant') return requantFeatures({ channels: c.channels, numVectors: 16, thresholdBits: c.accBits!, biasBits: requantBiasBits(gridRequantBias(c)) }, c.bits, c.pe, device);
@@ -177,6 +180,10 @@ for (const family of [...new Set(grid.rows.map((r) => r.family))]) {
         console.log(`fit row ${r.id}: LUT ${r.synthesized.lut} fitted ${l.toFixed(0)} (${((100 * (l - r.synthesized.lut)) / r.synthesized.lut).toFixed(1)} %), FF ${r.synthesized.ff} fitted ${f.toFixed(0)} (${((100 * (f - r.synthesized.ff)) / r.synthesized.ff).toFixed(1)} %)`);
       }
     if (values.cv) crossValidation.set(key, crossValidate(fit, Number(values.cv)));
+    for (const r of probeRows.filter((p) => p.family === family && p.kind === kind)) {
+      const [l, f] = [predict(r, 'lut'), predict(r, 'ff')];
+      console.log(`probe ${r.id}: LUT ${r.synthesized.lut} fitted ${l.toFixed(0)} (${((100 * (l - r.synthesized.lut)) / Math.max(1, r.synthesized.lut)).toFixed(1)} %), FF ${r.synthesized.ff} fitted ${f.toFixed(0)} (${((100 * (f - r.synthesized.ff)) / Math.max(1, r.synthesized.ff)).toFixed(1)} %)`);
+    }
     report[key] = {
       rows: { fit: fit.length, heldOut: held.length },
       heldOut: {

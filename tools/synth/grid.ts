@@ -8,6 +8,7 @@
  * Run: node --import tsx tools/synth/grid.ts [--families xilinx,gowin,anlogic] [--kinds mvau,vvau,requant,swg,fifo,dwc,gpool,maxpool]
  *        [--per-kind 40] (64 reaches the MVAU / VVAU rows with products in LUTs) [--bits 4,8] [--timeout 600] [--out tools/synth/grid-results.json]
  *        [--only <id text>] [--keep <dir>]  (a subset of rows; keep their Yosys directories to read the Verilog and log)
+ *        [--configs probes.json --out /tmp/probes-out.json]  (off-grid configurations, to check the fit where the grid has no rows: calibrate.ts --probe)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ import type { EmittedModule } from '../../src/core/rtl/verilog.ts';
 import type { VendorMultiplier } from '../../src/core/rtl/vendor-mul.ts';
 import { FAMILIES, parseFamily, type SynthCounts, type SynthFamily } from '../../src/core/synth/families.ts';
 import { synthesize, yosysVersion } from '../../src/cli/synth-run.ts';
-import { gridConfigs, gridRequantBias, gridEngineContext, gridSeed, gridWindowShape, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
+import { gridConfigs, gridMvauSpec, gridRequantBias, gridEngineContext, gridSeed, gridWindowShape, isHeldOut, maxPoolGridEngine, weights, type GridConfig, type GridKind } from './configs.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
 const { values } = parseArgs({
@@ -48,6 +49,11 @@ const { values } = parseArgs({
     keep: { type: 'string' },
     /** Only configurations whose id contains this text. */
     only: { type: 'string' },
+    /**
+     * Off-grid probes: a JSON array of configurations (GridConfig, kinds among --kinds) synthesized
+     * instead of the grid's; written to --out, never into the grid. calibrate.ts --probe checks the fit on them.
+     */
+    configs: { type: 'string' },
   },
 });
 const root = resolve(import.meta.dirname, '../..');
@@ -55,6 +61,7 @@ const outPath = resolve(root, values.out!);
 const families = values.families!.split(',').map(parseFamily);
 const kinds = values.kinds!.split(',') as GridKind[];
 const perKind = Number(values['per-kind']);
+const probes = values.configs ? (JSON.parse(readFileSync(resolve(values.configs), 'utf8')) as GridConfig[]) : null;
 const version = yosysVersion();
 if (!version) throw new Error('yosys is not installed');
 
@@ -95,13 +102,14 @@ function build(c: GridConfig, family: SynthFamily): { module: EmittedModule; cos
   const seed = gridSeed(c);
   const name = 'dut';
   if (c.kind === 'mvau') {
-    const mw = c.channels * c.kernel * c.kernel;
-    const mh = c.outChannels;
-    const spec = { kind: 'mvau' as const, mw, mh, numVectors: 16 };
+    const spec = gridMvauSpec(c);
+    const { mw, mh } = spec;
     const cost = ENGINES.mvau.estimate(spec, c, ctx);
     const acc = accumulatorBits(mw, c.bits, c.bits, false);
+    // A classifier's bias in accumulator units: as wide as a trained one can be (two bits under the accumulator's).
+    const bias = c.bias ? { bias: weights(mh, acc - 2, seed + 1) } : {};
     // Through the engine's emitter, as the generator: the weight memory is placed where the estimate put it, products packed as it counted them.
-    const module = ENGINES.mvau.rtl!.emit(spec, c, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...(cost.dspLanes && !FAMILIES[family].vendorMultiplier ? { dspLanes: cost.dspLanes } : macProducts(cost, family)) } });
+    const module = ENGINES.mvau.rtl!.emit(spec, c, ctx, { name, data: { weightBits: c.bits, actBits: c.bits, actSigned: false, accBits: acc, weights: weights(mw * mh, c.bits, seed), ...bias, ...(cost.dspLanes && !FAMILIES[family].vendorMultiplier ? { dspLanes: cost.dspLanes } : macProducts(cost, family)) } });
     return { module, cost };
   }
   if (c.kind === 'vvau') {
@@ -177,8 +185,7 @@ try {
     const factor = lutFactor(getDevice(FAMILIES[family].device));
     for (const kind of kinds) {
       const bitsFilter = values.bits ? new Set(values.bits.split(',').map(Number)) : null;
-      const configs = gridConfigs(kind)
-        .slice(0, perKind)
+      const configs = (probes ? probes.filter((c) => c.kind === kind) : gridConfigs(kind).slice(0, perKind))
         .filter((c) => (!bitsFilter || bitsFilter.has(c.bits)) && (!values.only || c.id.includes(values.only)));
       for (const [i, c] of configs.entries()) {
         const id = `${family}/${c.id}`;
