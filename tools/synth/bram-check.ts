@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { ENGINES } from '../../src/core/hw/engines/index.ts';
 import { fifoCost } from '../../src/core/hw/engines/fifo.ts';
 import type { GridRow } from './grid.ts';
-import { gridEngineContext, gridRequantBias, gridWindowShape } from './configs.ts';
+import { gridEngineContext, gridMvauSpec, gridRequantBias, gridWindowShape } from './configs.ts';
 import { slidingWindowCost } from '../../src/core/hw/engines/sliding-window.ts';
 import { requantBiasBits } from '../../src/core/rtl/requant.ts';
 
@@ -23,7 +23,7 @@ const rows = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../..', valu
 function bram18(r: GridRow): number | null {
   const c = r.config;
   const ctx = gridEngineContext(c, r.family);
-  if (c.kind === 'mvau') return ENGINES.mvau.estimate({ kind: 'mvau', mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16 }, c, ctx).bram18;
+  if (c.kind === 'mvau') return ENGINES.mvau.estimate(gridMvauSpec(c), c, ctx).bram18;
   if (c.kind === 'vvau') return ENGINES.vvau.estimate({ kind: 'vvau', channels: c.channels, kernel: [c.kernel, c.kernel], outDim: [4, 4] }, c, ctx).bram18;
   if (c.kind === 'requant') {
     const spec = { kind: 'thresholding' as const, channels: c.channels, numVectors: 16, thresholdBits: c.accBits!, outBits: c.bits, biasBits: requantBiasBits(gridRequantBias(c)) };

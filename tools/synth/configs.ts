@@ -38,6 +38,8 @@ export interface GridConfig {
   outElements?: number;
   /** MVAU / VVAU: every product in LUTs (the estimate's mulStyle 'lut'), whatever the width; id ends `-lut`. */
   mulStyle?: 'lut';
+  /** MVAU: adds a per-output bias, as the last layer (the classifier) does; id ends `-bias`. */
+  bias?: boolean;
 }
 
 /** Every tuple of the lists, in order. */
@@ -66,7 +68,23 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
       .filter(([, c, k, , , simd]) => (c * k * k) % simd === 0)
       .filter(([, c, k, oc, pe, simd]) => (c * k * k * oc) / (pe * simd) <= 1024);
     const lutRows = spread(lut, 14).map(([bits, channels, kernel, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe${pe}-simd${simd}-lut`, kind, pe, simd, bits, channels, outChannels, kernel, mulStyle: 'lut' as const }));
-    return [...rows, ...lutRows];
+    // After those (session 13, run with --per-kind 128): SIMD 2, 3 and 6, which the first 48 (SIMD 1, 4, 8)
+    // never reach and the designs' auto-fold chooses (the default model's pointwise layers at SIMD 2-3),
+    // at the bits products go on the vendor multipliers / DSP48E1 (4, 8).
+    const midSimd = product<[number, number, number, number, number, number]>([4, 8], [8, 16, 32], [1, 3], [8, 16], [1, 2, 4], [2, 3, 6])
+      .filter(([, c, k, , , simd]) => (c * k * k) % simd === 0)
+      .filter(([b, c, k, oc, pe, simd]) => pe * simd <= 16 && (c * k * k * oc) / (pe * simd) <= 1024 && b * pe * simd <= 96);
+    const midSimdRows = spread(midSimd, 16).map(([bits, channels, kernel, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe${pe}-simd${simd}`, kind, pe, simd, bits, channels, outChannels, kernel }));
+    // Then classifiers: a 1x1 / FC MVAU that adds its bias (the last layer; no requantiser after it), 10 or 16 outputs.
+    const withBias = product<[number, number, number, number, number]>([4, 8], [32, 64, 128, 256], [10, 16], [1, 2], [1, 2, 4])
+      .filter(([, c, oc, pe, simd]) => c % simd === 0 && oc % pe === 0);
+    const biasRows = spread(withBias, 12).map(([bits, channels, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k1-o${outChannels}-pe${pe}-simd${simd}-bias`, kind, pe, simd, bits, channels, outChannels, kernel: 1, bias: true }));
+    // Then weight ROMs deeper than one block's shape (2K-16K words, as a design's pointwise layers at PE 1),
+    // which memory_libmap splits in depth and reads through a multiplexer.
+    const deep = product<[number, number, number, number, number]>([4, 8], [64, 128, 256], [64, 128], [1, 2], [1, 2, 4])
+      .filter(([, c, oc, pe, simd]) => (c * oc) / (pe * simd) >= 2048 && (c * oc) / (pe * simd) <= 16384);
+    const deepRows = spread(deep, 16).map(([bits, channels, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k1-o${outChannels}-pe${pe}-simd${simd}-deep`, kind, pe, simd, bits, channels, outChannels, kernel: 1 }));
+    return [...rows, ...lutRows, ...midSimdRows, ...biasRows, ...deepRows];
   }
   if (kind === 'vvau') {
     const all = product<[number, number, number, number]>([2, 4, 8], [8, 16, 32, 64], [3, 5], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);
@@ -136,6 +154,11 @@ export function maxPoolGridEngine(c: GridConfig): { kind: 'streaming-maxpool'; s
 }
 
 /** Held-out half: a hash of the id, so the split does not follow the grid's order. */
+/** The MVAU spec of a grid row, as grid.ts estimates and builds it and calibrate.ts fits it. */
+export function gridMvauSpec(c: GridConfig): { kind: 'mvau'; mw: number; mh: number; numVectors: number; bias?: boolean } {
+  return { kind: 'mvau', mw: c.channels * c.kernel * c.kernel, mh: c.outChannels, numVectors: 16, ...(c.bias ? { bias: true } : {}) };
+}
+
 export function isHeldOut(c: Pick<GridConfig, 'id'>): boolean {
   let h = 2166136261;
   for (let i = 0; i < c.id.length; i++) h = Math.imul(h ^ c.id.charCodeAt(i), 16777619) >>> 0;

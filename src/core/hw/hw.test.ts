@@ -34,6 +34,17 @@ describe('hwLayersFromLayerView', () => {
     expect(kinds('fc')).toEqual(['mvau']);
   });
 
+  it('the last layer\'s MVAU adds the bias itself where the layer has one (no requantiser to take it)', () => {
+    const layers = referenceLikeLayers();
+    const mvauOf = (hw: ReturnType<typeof hwLayersFromLayerView>, name: string) => hw.find((l) => l.name === name)!.engines.find((e) => e.kind === 'mvau');
+    const withBias = hwLayersFromLayerView(layers.map((l) => ({ ...l, hasBias: true })));
+    expect(mvauOf(withBias, 'fc')).toMatchObject({ bias: true });
+    // a layer with a requantiser after it folds the bias into the requantiser
+    expect(mvauOf(withBias, 'pw1')).not.toHaveProperty('bias');
+    const noBias = hwLayersFromLayerView(layers.map((l) => ({ ...l, hasBias: false })));
+    expect(mvauOf(noBias, 'fc')).not.toHaveProperty('bias');
+  });
+
   it('sets matrix sizes from the shapes', () => {
     const { hw } = setup();
     const conv0 = hw[0].engines[2];

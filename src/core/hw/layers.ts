@@ -98,13 +98,15 @@ function mapLayer(layer: LayerInfo, bits: LayerBits, withThreshold: boolean, out
   const [cout, ho, wo] = output;
   const threshold = (channels: number, numVectors: number, thresholdBits: number): EngineSpec[] =>
     withThreshold ? [{ kind: 'thresholding', channels, numVectors, thresholdBits, outBits, ...(bits.requantBiasBits !== undefined ? { biasBits: bits.requantBiasBits } : {}) }] : [];
+  // With no requantiser after it (the last layer) the MVAU adds the bias itself, as the generator builds it (rtl/design.ts).
+  const lastBias = !withThreshold && layer.hasBias ? { bias: true } : {};
 
   switch (layer.kind) {
     case 'conv': {
       const mw = layer.kernel[0] * layer.kernel[1] * cin;
       const engines = windowFront(layer, cin, h, w, [ho, wo], false);
       const main = engines.length;
-      engines.push({ kind: 'mvau', mw, mh: cout, numVectors: ho * wo });
+      engines.push({ kind: 'mvau', mw, mh: cout, numVectors: ho * wo, ...lastBias });
       engines.push(...threshold(cout, ho * wo, accumulatorBits(mw, bits.weightBits, bits.actBits, bits.actSigned)));
       return mapped(layer, bits, engines, main, { pe: cout, peLabel: 'output channels', simd: mw, simdLabel: 'k*k*Cin' });
     }
@@ -117,7 +119,7 @@ function mapLayer(layer: LayerInfo, bits: LayerBits, withThreshold: boolean, out
         engines.push({ kind: 'downsampler', channels: cin, imgDim: h, stride: sh });
       }
       const main = engines.length;
-      engines.push({ kind: 'mvau', mw: cin, mh: cout, numVectors: ho * wo });
+      engines.push({ kind: 'mvau', mw: cin, mh: cout, numVectors: ho * wo, ...lastBias });
       engines.push(...threshold(cout, ho * wo, accumulatorBits(cin, bits.weightBits, bits.actBits, bits.actSigned)));
       return mapped(layer, bits, engines, main, { pe: cout, peLabel: 'output channels', simd: cin, simdLabel: 'input channels' });
     }
@@ -135,7 +137,7 @@ function mapLayer(layer: LayerInfo, bits: LayerBits, withThreshold: boolean, out
       const outFeatures = Number(layer.outputShape[layer.outputShape.length - 1]);
       if (!(inFeatures > 0) || !(outFeatures > 0)) return unmappable(layer, bits, 'feature counts are not known');
       const rows = Math.max(1, Math.round(layer.macs / (inFeatures * outFeatures)));
-      const engines: EngineSpec[] = [{ kind: 'mvau', mw: inFeatures, mh: outFeatures, numVectors: rows }];
+      const engines: EngineSpec[] = [{ kind: 'mvau', mw: inFeatures, mh: outFeatures, numVectors: rows, ...lastBias }];
       engines.push(...threshold(outFeatures, rows, accumulatorBits(inFeatures, bits.weightBits, bits.actBits, bits.actSigned)));
       return mapped(layer, bits, engines, 0, { pe: outFeatures, peLabel: 'output features', simd: inFeatures, simdLabel: 'input features' });
     }

@@ -103,7 +103,8 @@ export type EngineKind =
 
 /** Static shape description of one engine in a layer's chain (folding is applied later). */
 export type EngineSpec =
-  | { kind: 'mvau'; mw: number; mh: number; numVectors: number }
+  /** `bias`: the MVAU adds the layer's bias itself (the last layer, whose accumulators leave as logits with no requantiser). */
+  | { kind: 'mvau'; mw: number; mh: number; numVectors: number; bias?: boolean }
   | { kind: 'vvau'; channels: number; kernel: [number, number]; outDim: [number, number] }
   | {
       kind: 'sliding-window';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { yosysMemory } from './yosys-memory.ts';
 import { fifoCost } from './engines/fifo.ts';
-import { mvauCost } from './engines/mvau.ts';
+import { mvauCost, mvauFeatures } from './engines/mvau.ts';
 import { vvauCost } from './engines/vvau.ts';
 import { requantCost } from './engines/thresholding.ts';
 import { getDevice, toEngineDevice, validateDevice } from './devices.ts';
@@ -16,6 +16,21 @@ describe('Yosys 0.23 memory mapping (docs/hardware-model.md "Block RAM as Yosys 
     expect(yosysMemory('gowin', 49152, 8, true, 'block').bram18).toBe(22);
     // 3456 x 64 (paper-sized design): 7 slices * 64 = 448 b / 36 -> 13
     expect(yosysMemory('gowin', 3456, 64, true, 'block').bram18).toBe(13);
+  });
+  it('a ROM split in depth is read through a multiplexer over its slices (the MVAU feature romSliceMux)', () => {
+    expect(yosysMemory('gowin', 4608, 8, true, 'block').slices).toBe(9);
+    // Xilinx 4096 x 16: two RAMB36 as 4K x 9, one slice; 4608 x 16 (the default model's blocks.2 pw at SIMD 2):
+    // 9 slices of 512 words side by side in 512 x 72 rows (2 RAMB36)
+    expect(yosysMemory('xilinx', 4096, 16, true, 'block')).toMatchObject({ cell: 'RAMB36E1', count: 2, slices: 1 });
+    expect(yosysMemory('xilinx', 4608, 16, true, 'block')).toMatchObject({ cell: 'RAMB36E1', count: 2, slices: 9 });
+    expect(yosysMemory('xilinx', 4608, 16, true, 'logic').slices).toBe(1);
+    const z7 = { ...toEngineDevice(getDevice('XC7Z020')), calibration: undefined };
+    // MW 96, MH 96, PE 1, SIMD 2, W8: 4608 words of 16 bits -> 16 x (9 - 1) steps, slice select clog2(9) = 4 registers
+    const f = mvauFeatures({ mw: 96, mh: 96, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 2 }, z7);
+    expect(f.lut.romSliceMux).toBe(128);
+    expect(f.ff.romSliceSelect).toBe(4);
+    // 4096 words (MH 128, MW 64): one slice, nothing to select
+    expect(mvauFeatures({ mw: 64, mh: 128, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 2 }, z7)).toMatchObject({ lut: { romSliceMux: 0 }, ff: { romSliceSelect: 0 } });
   });
   it('Anlogic weight ROMs: 9-Kbit blocks (0.5 RAMB18) unless a 32-Kbit block is cheaper', () => {
     // 1728 x 8 (VVAU): 9 Kb 2K x 4 -> 2 blocks, cost 128 < one 32 Kb (192): 1.0 (synthesized: 2 EG_PHY_BRAM)

@@ -90,6 +90,8 @@ export interface MemoryMapping {
   bram18: number;
   /** memory_libmap's cost of the choice. */
   cost: number;
+  /** Depth slices of the chosen shape (1 for logic): a read of more than one is multiplexed, `width` bits per further slice. */
+  slices: number;
 }
 
 /** The cheapest way to put `depth` words of `width` bits in one primitive type, as memory_libmap prices it. */
@@ -104,7 +106,7 @@ function cheapestShape(p: Primitive, depth: number, width: number, writable: boo
     cost += 0.5 * (slices - 1) * width;
     if (writable && slices > 1) cost += 0.5 * slices;
     // RAMB18 equivalents to 0.01, as families.ts rounds the synthesized count (Anlogic 32 Kbit = 1.78).
-    if (!best || cost < best.cost) best = { kind: p.kind, cell: p.cell, count: rows, bram18: p.kind === 'block' ? Math.round(rows * p.bram18 * 100) / 100 : 0, cost };
+    if (!best || cost < best.cost) best = { kind: p.kind, cell: p.cell, count: rows, bram18: p.kind === 'block' ? Math.round(rows * p.bram18 * 100) / 100 : 0, cost, slices };
   }
   return best!;
 }
@@ -116,7 +118,7 @@ function cheapestShape(p: Primitive, depth: number, width: number, writable: boo
  */
 export function yosysMemory(library: MemoryLibrary, depth: number, width: number, rom: boolean, placement: 'block' | 'distributed' | 'logic' | 'auto' = 'auto'): MemoryMapping {
   const lib = LIBRARIES[library];
-  const logic: MemoryMapping = { kind: 'logic', cell: '', count: 0, bram18: 0, cost: depth * width * (rom ? lib.romLogicCostPerBit : 1) };
+  const logic: MemoryMapping = { kind: 'logic', cell: '', count: 0, bram18: 0, cost: depth * width * (rom ? lib.romLogicCostPerBit : 1), slices: 1 };
   if (depth <= 0 || width <= 0 || placement === 'logic') return { ...logic, cost: 0 };
   let best = placement === 'auto' ? logic : undefined;
   for (const p of rom ? lib.rom : lib.ram) {

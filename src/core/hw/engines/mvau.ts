@@ -11,6 +11,7 @@
  *   mvu_vvu_8sx9_dsp58.sv (see engines/common.ts dspPacking)
  */
 import { ramb18, blockRamRule, distributedRamBanks, distributedRamLuts, weightMemory } from '../memory.ts';
+import { yosysMemory } from '../yosys-memory.ts';
 import type { EngineCost, EngineDevice, LayerBits, MemStyle, MulStyle } from '../types.ts';
 import {
   accumulatorBits,
@@ -34,6 +35,8 @@ export interface MvauShape {
   mh: number;
   /** Input vectors per frame: Hout*Wout for a conv, 1 for FC. */
   numVectors: number;
+  /** Adds a per-output bias before the output (rtl/mvau.ts `bmem`): the last layer, whose logits have no requantiser. */
+  bias?: boolean;
 }
 
 export interface MvauOptions {
@@ -99,10 +102,12 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   const loneLaneLuts = dspLanes > 1 && device.dspType === 'DSP48E1' && loneLaneInLuts(pe, dspLanes, W, A) ? (simd * lutMultiplier(W, A)) / pe : 0;
   const multLuts = mul === 'lut' ? simd * lutMultiplier(W, A) : loneLaneLuts;
   const adderLuts = (W + A) * (2 * simd - 1);
-  const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits)) + lutramLuts;
+  const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits) + (shape.bias ? pe * accBits : 0)) + lutramLuts;
 
   // FF: FINN has no FF estimate. Structural count of the datapath registers (ours).
   const ff = 64 + simd * A + pe * simd * W + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0);
+  // A bias (FINN keeps it in the thresholds): its adder and the output word it makes (ours).
+  if (shape.bias) notes.push('adds the bias (last layer): one adder and output register per PE lane');
 
   const f = mvauFeatures(shape, bits, fold, device, opts);
   return calibrate({
@@ -112,7 +117,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
     bram18,
     ...(uram > 0 ? { uram } : {}),
     lut,
-    ff,
+    ff: ff + (shape.bias ? pe * accBits : 0),
     weightMemBits: mw * mh * W,
     fillWords: mw / simd,
     inWords: numVectors * (mw / simd),
@@ -139,11 +144,12 @@ export function loneLaneInLuts(pe: number, lanes: number, W: number, A: number):
  * with SIMD - 1 rows of full adders) and `acc` (the final adder); LUT-multiplier bits; `romLuts`,
  * the weight ROM in logic (one LUT per word bit and 2^k words: LUT6 on Xilinx, LUT4 on Gowin /
  * Anlogic); `ibufRam` / `ibufMux`, the input double buffer in distributed RAM and its read
- * multiplexer; `counters`, the fold counters and weight address. Registers: the pipeline's
- * weight word (only for a ROM in logic: a block RAM registers it inside), activation word,
- * accumulators, counters and `one` (valid / bank flags).
+ * multiplexer; `counters`, the fold counters and weight address (with their registered wrap
+ * flags); `bias`, a last layer's bias adder and table. Registers: the pipeline's weight word (only
+ * for a ROM in logic: a block RAM registers it inside), activation word, accumulators, counters,
+ * `bias` (the output word and fold index a bias needs) and `one` (valid / bank flags).
  */
-export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd }: Folding, device: EngineDevice, opts: MvauOptions = {}): { lut: Features; ff: Features } {
+export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe, simd }: Folding, device: EngineDevice, opts: MvauOptions = {}): { lut: Features; ff: Features } {
   const W = bits.weightBits;
   const A = bits.actBits;
   const mul = resolveMulStyle(opts.mulStyle ?? 'auto', W, A, device);
@@ -160,9 +166,15 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
   const words = (mw * mh) / (pe * simd);
   const wordBits = pe * simd * W;
   const romInLogic = mem === 'lutram';
+  // A ROM deeper than one block's shape is split in depth (memory_libmap): its read is multiplexed
+  // over the slices, one 2:1 step per word bit and further slice, at a registered slice select.
+  const slices = mem === 'bram' && device.memoryLibrary ? yosysMemory(device.memoryLibrary, words, wordBits, true, 'block').slices : 1;
   const sf = mw / simd;
-  // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts.
-  const counters = 2 * (clog2(sf) + 1) + (clog2(mh / pe) + 1) + (clog2(words) + 1);
+  // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts, each with its registered wrap flag (constant, so gone, at a count of 1).
+  const nf = mh / pe;
+  const counts = [sf, sf, nf, words];
+  const counters = counts.reduce((bits, n) => bits + clog2(n) + 1, 0);
+  const wrapFlags = counts.filter((n) => n > 1).length;
   return {
     lut: {
       one: 1,
@@ -179,8 +191,12 @@ export function mvauFeatures({ mw, mh }: MvauShape, bits: LayerBits, { pe, simd 
       // One 2:1 step per word bit for each further RAM of words (Xilinx MUXF7/F8 take some; the fit says how many).
       ibufMux: simd * A * (distributedRamBanks(2 * sf, device.lutInputs) - 1),
       counters,
+      romSliceMux: wordBits * (slices - 1),
+      // The bias (last layer): an adder per lane and its table of NF words in logic, read at the registered fold.
+      bias: bias ? pe * acc * (1 + Math.ceil(nf / 2 ** device.lutInputs)) : 0,
     },
-    ff: { one: 1, counters, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0 },
+    // With a bias the output word is no longer the accumulator's copy (its own register), and the fold index is registered.
+    ff: { one: 1, counters: counters + wrapFlags, romSliceSelect: slices > 1 ? clog2(slices) : 0, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0, bias: bias ? pe * acc + clog2(nf) + 1 : 0 },
   };
 }
 
