@@ -84,7 +84,14 @@ export function gridConfigs(kind: GridKind): GridConfig[] {
     const deep = product<[number, number, number, number, number]>([4, 8], [64, 128, 256], [64, 128], [1, 2], [1, 2, 4])
       .filter(([, c, oc, pe, simd]) => (c * oc) / (pe * simd) >= 2048 && (c * oc) / (pe * simd) <= 16384);
     const deepRows = spread(deep, 16).map(([bits, channels, outChannels, pe, simd]) => ({ id: `mvau-b${bits}-c${channels}-k1-o${outChannels}-pe${pe}-simd${simd}-deep`, kind, pe, simd, bits, channels, outChannels, kernel: 1 }));
-    return [...rows, ...lutRows, ...midSimdRows, ...biasRows, ...deepRows];
+    // Then PE 4 with products on DSPs / vendor multipliers (4 and 8 bits): the first 48 have few, and
+    // none fell in the fitting half (by the id hash), so no fitted row showed packed DSP48E1 lanes at PE 4.
+    const earlier = new Set([...rows, ...midSimdRows].map((r) => r.id));
+    const wide = product<[number, number, number, number, number]>([4, 8], [8, 16, 32], [1, 3], [8, 16], [1, 2, 4])
+      .filter(([b, c, k, oc, simd]) => (c * k * k) % simd === 0 && (c * k * k * oc) / (4 * simd) <= 1024 && b * 4 * simd <= 96)
+      .filter(([b, c, k, oc, simd]) => !earlier.has(`mvau-b${b}-c${c}-k${k}-o${oc}-pe4-simd${simd}`));
+    const pe4Rows = spread(wide, 20).map(([bits, channels, kernel, outChannels, simd]) => ({ id: `mvau-b${bits}-c${channels}-k${kernel}-o${outChannels}-pe4-simd${simd}`, kind, pe: 4, simd, bits, channels, outChannels, kernel }));
+    return [...rows, ...lutRows, ...midSimdRows, ...biasRows, ...deepRows, ...pe4Rows];
   }
   if (kind === 'vvau') {
     const all = product<[number, number, number, number]>([2, 4, 8], [8, 16, 32, 64], [3, 5], [1, 2, 4, 8]).filter(([, c, , pe]) => c % pe === 0);

@@ -8,7 +8,9 @@
  * below that say "gowin: FF" check the FF only), Xilinx since session 11 for windows, FIFOs,
  * converters and requantisers (in LUT6), and MVAU / VVAU since the LUT-multiplier rows (helper s11-xlut). Coefficients as refit in session 11 (Gowin MVAU / VVAU rows
  * re-synthesized); refit in session 12: FIFO and Gowin window (FIFO rows re-synthesized), VVAU,
- * requantiser, pools, converter, and the MVAU (its features redone, Gowin / Anlogic LUT-product rows added).
+ * requantiser, pools, converter, and the MVAU (its features redone, Gowin / Anlogic LUT-product rows added);
+ * refit in session 13: MVAU, VVAU and requantiser rows re-synthesized with registered wrap flags, MVAU
+ * rows added (SIMD 2 / 3 / 6, PE 4 on DSPs, classifiers with a bias, deep ROMs).
  *
  * accumulatorBits (FINN's bound): alpha = log2(fanIn) + W + A - 1; bits = ceil(alpha + log2(1 + 2^-alpha) + 1).
  */
@@ -40,6 +42,7 @@ describe('MVAU calibrated cost', () => {
     one: 1,
     lanes: 2 * 4 * (4 + 2), // PE x SIMD x (W + A) = 48
     dotAdd: 2 * (4 - 1) * 10, // PE x (SIMD - 1) x acc = 60
+    dotAddLevels: 60 * 3, // x ceil(log2(SIMD + 1)) = 3 levels
     dspDotAdd: 0,
     lutMul: 2 * 4 * 4 * 2, // PE x SIMD x W x A = 64
     acc: 2 * 10, // PE x acc = 20
@@ -61,32 +64,33 @@ describe('MVAU calibrated cost', () => {
   it('xilinx (MVAU LUT fit applied since session 11, LUT products measured at 2-8 bits): LUT6 and FF from the fit', () => {
     const cost = mvauCost(shape, w4a2, fold, { ...Z7, calibration: 'xilinx' }, { mulStyle: 'lut' });
     // LUT6 (same features on LUT6 here: 4 words in one LUT6 per bit, 4 x 8-bit buffer in 2 RAM32M):
-    // 18.1265 + 1.0198 x 60 + 2.7898 x 64 + 0.672 x 20 + 0.6822 x 32 + 1.1679 x 8 + 1.1464 x 9 = 312.7929 (one, dotAdd, lutMul, acc,
-    // romLuts, ibufRam, counters; no lanes or ibufMux coefficient; LUT6: nothing to divide)
-    expect(cost.lut).toBeCloseTo(312.7929, 9);
+    // 13.8977 + 0.3064 x 180 + 2.8239 x 64 + 0.6001 x 20 + 0.6704 x 32 + 1.1805 x 8 + 1.3706 x 9 = 305.0135 (one, dotAddLevels,
+    // lutMul, acc, romLuts, ibufRam, counters; no lanes, dotAdd or ibufMux coefficient; LUT6: nothing to divide)
+    expect(cost.lut).toBeCloseTo(305.0135, 9);
     expect(cost.dsp).toBe(0);
-    // FF: 11.7559 + 0.8664 x 13 + 0.8945 x 32 + 0.9696 x 8 + 1.019 x 20 = 79.7799 -> 80
+    // FF: 10.9077 + 0.8961 x 13 + 0.922 x 32 + 0.9633 x 8 + 1.0168 x 20 = 80.1034 -> 80
     expect(cost.ff).toBe(80);
   });
 
   it('anlogic: LUT and FF from the fit', () => {
     const cost = mvauCost(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' });
-    // LUT: 0.4088 x 48 + 1.5494 x 60 + 3.7976 x 64 + 1.2678 x 20 + 1.1953 x 32 + 2.4987 x 8 + 3.1424 x 9 = 467.5096 device LUTs (no one coefficient)
-    expect(cost.lut).toBeCloseTo(467.5096 / LUT_PER_LUT6, 9);
-    // FF: 7.5709 + 1.0264 x 13 + 0.9854 x 32 + 0.9869 x 8 + 0.9941 x 20 = 80.2241 -> 80
+    // LUT: 0.693 x 48 + 0.2315 x 60 + 0.4929 x 180 + 3.6503 x 64 + 1.5045 x 20 + 1.0524 x 32 + 1.4064 x 8 + 3.353 x 9 = 474.6902 device LUTs (no one coefficient)
+    expect(cost.lut).toBeCloseTo(474.6902 / LUT_PER_LUT6, 9);
+    // FF: 7.2399 + 1.0373 x 13 + 0.9905 x 32 + 0.9859 x 8 + 0.9945 x 20 = 80.198 -> 80
     expect(cost.ff).toBe(80);
-    expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for anlogic \(Yosys 0\.23, 2026-12-04; src\/core\/hw\/calibration\.json\)$/);
+    expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for anlogic \(Yosys 0\.23, 2026-12-05; src\/core\/hw\/calibration\.json\)$/);
     // what the fit does not touch: cycles (4/2) x (8/4) x 9 = 36, no DSP
     expect(cost).toMatchObject({ cycles: 36, dsp: 0 });
   });
 
   it('gowin: LUT and FF from the fit (the LUT fit applied since the session-10 whole designs)', () => {
     const cost = mvauCost(shape, w4a2, fold, GOWIN, { mulStyle: 'lut' });
-    // LUT: 0.163 x 48 + 2.2608 x 60 + 6.381 x 64 + 0.0367 x 20 + 1.5844 x 32 + 1.0903 x 8 + 3.1965 x 9 = 640.7817 device LUTs (no one coefficient)
-    expect(cost.lut).toBeCloseTo(640.7817 / LUT_PER_LUT6, 9);
-    // FF: 7.8096 + 1.016 x 13 + 0.9826 x 32 + 0.9873 x 8 + 0.9959 x 20 = 80.2772 -> 80
+    // LUT: 0.9103 x 180 + 5.8924 x 64 + 1.6492 x 20 + 1.275 x 32 + 2.9111 x 9 = 640.9515 device LUTs (dotAddLevels, lutMul, acc, romLuts,
+    // counters; no one, lanes, dotAdd or ibufRam coefficient)
+    expect(cost.lut).toBeCloseTo(640.9515 / LUT_PER_LUT6, 9);
+    // FF: 7.5219 + 1.0252 x 13 + 0.9874 x 32 + 0.9866 x 8 + 0.9962 x 20 = 80.2631 -> 80
     expect(cost.ff).toBe(80);
-    expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for gowin \(Yosys 0\.23, 2026-12-04; src\/core\/hw\/calibration\.json\)$/);
+    expect(cost.notes.at(-1)).toMatch(/^LUT and FF calibrated on Yosys synthesis for gowin \(Yosys 0\.23, 2026-12-05; src\/core\/hw\/calibration\.json\)$/);
   });
 
   it('a last layer\'s bias: an adder and a table of NF words per lane, the output word and fold index registered', () => {
@@ -126,7 +130,7 @@ describe('MVAU calibrated cost', () => {
     const f = mvauFeatures({ mw: 4, mh: 2, numVectors: 1 }, { weightBits: 8, actBits: 8 }, { pe: 1, simd: 2 }, { ...Z7, calibration: 'anlogic' });
     expect(f).toEqual({
       // romLuts: 16-bit words, 4 words (one LUT6 each); ibufRam: 4 words x 16 bits -> 3 RAM32M; counters: 2 x 2 + 2 + 3
-      lut: { one: 1, lanes: 1 * 2 * 16, dotAdd: 0, dspDotAdd: 1 * 1 * 19, lutMul: 0, acc: 19, dspAcc: 0, unpack: 0, romLuts: 16, ibufRam: 12, ibufMux: 0, counters: 9, romSliceMux: 0, bias: 0 },
+      lut: { one: 1, lanes: 1 * 2 * 16, dotAdd: 0, dotAddLevels: 0, dspDotAdd: 1 * 1 * 19, lutMul: 0, acc: 19, dspAcc: 0, unpack: 0, romLuts: 16, ibufRam: 12, ibufMux: 0, counters: 9, romSliceMux: 0, bias: 0 },
       // + 4 wrap flags (SF 2, SF 2, NF 2, 4 words)
       ff: { one: 1, counters: 9 + 4, romSliceSelect: 0, weightReg: 2 * 8, actReg: 2 * 8, acc: 19, dspAcc: 0, bias: 0 },
     });
@@ -143,7 +147,7 @@ describe('MVAU calibrated cost', () => {
     const lone = mvauFeatures({ mw: 4, mh: 4, numVectors: 1 }, b4, { pe: 4, simd: 2 }, Z7);
     expect(lone).toEqual({
       // 2 words of 32 bits (one LUT6 per bit); input buffer 4 words x 8 bits: 2 RAM32M; counters 2 x 2 + 2 + 2
-      lut: { one: 1, lanes: 4 * 2 * 8, dotAdd: 4 * 1 * 11, dspDotAdd: 0, lutMul: 2 * 4 * 4, acc: 4 * 11, dspAcc: 0, unpack: 4 * 2 * 8, romLuts: 32, ibufRam: 8, ibufMux: 0, counters: 8, romSliceMux: 0, bias: 0 },
+      lut: { one: 1, lanes: 4 * 2 * 8, dotAdd: 4 * 1 * 11, dotAddLevels: 4 * 1 * 11 * 2, dspDotAdd: 0, lutMul: 2 * 4 * 4, acc: 4 * 11, dspAcc: 0, unpack: 4 * 2 * 8, romLuts: 32, ibufRam: 8, ibufMux: 0, counters: 8, romSliceMux: 0, bias: 0 },
       // + 3 wrap flags (NF 1 has none: its flag is a constant)
       ff: { one: 1, counters: 8 + 3, romSliceSelect: 0, weightReg: 4 * 2 * 4, actReg: 2 * 4, acc: 44, dspAcc: 0, bias: 0 },
     });

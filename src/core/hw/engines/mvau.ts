@@ -141,7 +141,8 @@ export function loneLaneInLuts(pe: number, lanes: number, W: number, A: number):
  * What the synthesis calibration (calibration.ts) multiplies for an MVAU, as rtl/mvau.ts builds it
  * and Yosys 0.23 maps it. LUT: `dotAdd`, the carry-save rows of each lane's sum (Yosys' alumacc
  * merges the SIMD products and the accumulator into one $macc, maccmap reduces SIMD + 1 operands
- * with SIMD - 1 rows of full adders) and `acc` (the final adder); LUT-multiplier bits; `romLuts`,
+ * with SIMD - 1 rows of full adders), `dotAddLevels`, those rows times the tree's ceil(log2(SIMD + 1))
+ * levels, and `acc` (the final adder); LUT-multiplier bits; `romLuts`,
  * the weight ROM in logic (one LUT per word bit and 2^k words: LUT6 on Xilinx, LUT4 on Gowin /
  * Anlogic); `ibufRam` / `ibufMux`, the input double buffer in distributed RAM and its read
  * multiplexer; `counters`, the fold counters and weight address (with their registered wrap
@@ -180,6 +181,9 @@ export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe,
       one: 1,
       lanes: pe * simd * (W + A),
       dotAdd: absorbed ? 0 : pe * (simd - 1) * acc,
+      // The same rows weighted by the tree's levels: mapping for depth first (Gowin's abc -lut 4:8 above all),
+      // a deeper carry-save tree costs more per adder bit (session 13: CV and off-grid probes, docs/hardware-model.md).
+      dotAddLevels: absorbed ? 0 : pe * (simd - 1) * acc * Math.ceil(Math.log2(simd + 1)),
       dspDotAdd: absorbed ? pe * (simd - 1) * acc : 0,
       lutMul: mul === 'lut' ? pe * simd * W * A : lanes > 1 && loneLaneInLuts(pe, lanes, W, A) ? simd * W * A : 0,
       acc: accInDsp ? 0 : pe * acc,
