@@ -4,13 +4,10 @@
  * bit-exact: one MVAU is simulated with Icarus on extreme and random operands, packed, unpacked
  * and in LUTs, and its accumulators compared with plain integer dot products.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../prune/testing.ts';
 import { emitMvau } from './mvau.ts';
+import { simulateStreamModule, signedLane } from './testing.ts';
 import { packWord } from './verilog.ts';
 import { hasIcarus } from '../../../test/system-tools.ts';
 
@@ -56,47 +53,10 @@ function simulateMvau(c: Case, mw: number, mh: number, vectors: number, weights:
     expect(m.verilog).toContain('lut_mul(s1_w');
     expect(m.verilog).not.toMatch(/\) \* \$signed|wpack \*/);
   } else expect(m.verilog).toMatch(/\) \* \$signed|wpack \*/);
-  const dir = mkdtempSync(join(tmpdir(), 'edgefold-pack-'));
-  try {
-    const words: string[] = [];
-    for (let v = 0; v < vectors; v++) for (let s = 0; s < mw / c.simd; s++) words.push(packWord(acts.slice(v * mw + s * c.simd, v * mw + (s + 1) * c.simd), c.ab));
-    writeFileSync(join(dir, 'in.hex'), words.join('\n') + '\n');
-    for (const [f, text] of Object.entries(m.files)) writeFileSync(join(dir, f), text);
-    writeFileSync(join(dir, 'dut.v'), m.verilog);
-    const outWords = vectors * (mh / c.pe);
-    writeFileSync(
-      join(dir, 'tb.v'),
-      `module tb;
-  reg clk = 0, rst = 1;
-  always #5 clk = ~clk;
-  reg [${m.inWidth - 1}:0] mem [0:${words.length - 1}];
-  initial $readmemh("in.hex", mem);
-  integer i = 0, got = 0;
-  wire in_ready, out_valid;
-  wire [${m.outWidth - 1}:0] out_data;
-  dut u (.clk(clk), .rst(rst), .in_data(mem[i]), .in_valid(i < ${words.length}), .in_ready(in_ready), .out_data(out_data), .out_valid(out_valid), .out_ready(1'b1));
-  always @(posedge clk) if (!rst) begin
-    if (i < ${words.length} && in_ready) i <= i + 1;
-    if (out_valid) begin $display("%h", out_data); got = got + 1; if (got == ${outWords}) $finish; end
-  end
-  initial begin #25 rst = 0; #${20 * (words.length * (mh / c.pe) + 100)} $display("TIMEOUT"); $finish; end
-endmodule
-`,
-    );
-    execFileSync('iverilog', ['-g2005', '-o', 'sim', 'tb.v', 'dut.v'], { cwd: dir });
-    const out = execFileSync('vvp', ['-n', 'sim'], { cwd: dir, encoding: 'utf8' });
-    expect(out).not.toContain('TIMEOUT');
-    const lines = out.split('\n').filter((l) => /^[0-9a-f]+$/.test(l.trim()));
-    expect(lines).toHaveLength(outWords);
-    const result: bigint[] = [];
-    for (const line of lines) {
-      const word = BigInt(`0x${line.trim()}`);
-      for (let p = 0; p < c.pe; p++) result.push(BigInt.asIntN(acc, word >> BigInt(p * acc)));
-    }
-    return result;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const words: string[] = [];
+  for (let v = 0; v < vectors; v++) for (let s = 0; s < mw / c.simd; s++) words.push(packWord(acts.slice(v * mw + s * c.simd, v * mw + (s + 1) * c.simd), c.ab));
+  const out = simulateStreamModule(m, words, vectors * (mh / c.pe), { maxCycles: 2 * (words.length * (mh / c.pe) + 100) });
+  return out.flatMap((word) => Array.from({ length: c.pe }, (_, p) => signedLane(word, p, acc)));
 }
 
 /** Output order: vector, neuron fold, PE lane = vector-major rows of W x. */
