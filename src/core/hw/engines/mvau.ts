@@ -163,7 +163,8 @@ export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe,
   const lanes = mul === 'dsp' && device.dspType === 'DSP48E1' ? Math.min(dspPacking(W, A, device).lanes, pe) : 0;
   // (pe 1: lanes 1, the plain product, as mvauCost.)
   const absorbed = lanes === 1;
-  const accInDsp = absorbed && simd === 1;
+  // With a bias the sum also feeds the output word (sum + bias), so the accumulator stays out of the DSP's P register.
+  const accInDsp = absorbed && simd === 1 && !bias;
   const words = (mw * mh) / (pe * simd);
   const wordBits = pe * simd * W;
   const romInLogic = mem === 'lutram';
