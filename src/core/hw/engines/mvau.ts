@@ -187,6 +187,9 @@ export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe,
       dotAddLevels: absorbed ? 0 : pe * (simd - 1) * acc * Math.ceil(Math.log2(simd + 1)),
       dspDotAdd: absorbed ? pe * (simd - 1) * acc : 0,
       lutMul: mul === 'lut' ? pe * simd * W * A : lanes > 1 && loneLaneInLuts(pe, lanes, W, A) ? simd * W * A : 0,
+      // On 4-input LUT fabrics LUT products grow faster than their bits (session 12: W6 PE 4 SIMD 4 ~370 LUT4 a product
+      // on Gowin, W4 ~110; on LUT6 the CV finds no such growth): the same bits times the wider operand's width (session 13).
+      lutMulWide: device.lutInputs === 4 && mul === 'lut' ? pe * simd * W * A * Math.max(W, A) : 0,
       acc: accInDsp ? 0 : pe * acc,
       dspAcc: accInDsp ? pe * acc : 0,
       unpack: lanes > 1 ? pe * simd * (W + A) : 0,
