@@ -182,15 +182,16 @@ describe('VVAU calibrated cost', () => {
   it('features of a LUT-multiplier VVAU with LUTRAM weights', () => {
     expect(vvauFeatures(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' })).toEqual({
       // counters: k over 9 (4 + 1 bits), waddr over 4 / 2 x 9 = 18 words (5 + 1 bits), each with a wrap flag
-      lut: { one: 1, lanes: 2 * 3 * 6, lutMul: 2 * 3 * 4 * 2, acc: 2 * 10, dspAcc: 0, romBits: 9 * 4 * 4, counters: 11 },
+      // lutMulWide: the LUT-product bits x max(W, A) = 48 x 4 on a 4-input LUT fabric
+      lut: { one: 1, lanes: 2 * 3 * 6, lutMul: 2 * 3 * 4 * 2, lutMulWide: 48 * 4, acc: 2 * 10, dspAcc: 0, romBits: 9 * 4 * 4, counters: 11 },
       ff: { one: 1, weightReg: 2 * 3 * 4, actReg: 2 * 3 * 2, acc: 20, dspAcc: 0, counters: 11 + 2 },
     });
   });
 
   it('anlogic: LUT and FF from the fit', () => {
     const cost = vvauCost(shape, w4a2, fold, ANLOGIC, { mulStyle: 'lut' });
-    // LUT: 1.7391 + 1.2002 x 36 + 3.9414 x 48 + 1.1802 x 20 + 0.0896 x 144 + 2.8282 x 11 = 301.7501
-    expect(cost.lut).toBeCloseTo(301.7501 / LUT_PER_LUT6, 9);
+    // LUT: 9.18 + 2.2085 x 48 + 0.3007 x 192 + 2.0388 x 20 + 0.0912 x 144 + 2.4087 x 11 = 253.3269 (one, lutMul, lutMulWide, acc, romBits, counters)
+    expect(cost.lut).toBeCloseTo(253.3269 / LUT_PER_LUT6, 9);
     // FF, exact since the counters are counted (session 13): 4 + 24 + 12 + 20 + 13 = 73
     expect(cost.ff).toBe(73);
     // cycles: (4 x 9) / 2 / 3 x 25 = 150
@@ -206,12 +207,12 @@ describe('VVAU calibrated cost', () => {
     // W8 A4 on DSP48E1: alpha = log2(9) + 8 + 4 - 1 = 14.17 -> 16 bits.
     const b84 = { weightBits: 8, actBits: 4 };
     expect(vvauFeatures(shape, b84, fold, Z7)).toEqual({
-      lut: { one: 1, lanes: 2 * 3 * 12, lutMul: 0, acc: 0, dspAcc: 2 * 16, romBits: 9 * 4 * 8, counters: 11 },
+      lut: { one: 1, lanes: 2 * 3 * 12, lutMul: 0, lutMulWide: 0, acc: 0, dspAcc: 2 * 16, romBits: 9 * 4 * 8, counters: 11 },
       ff: { one: 1, weightReg: 2 * 3 * 8, actReg: 2 * 3 * 4, acc: 0, dspAcc: 32, counters: 13 },
     });
     // Weights in block RAM: the registered weight word is the block RAM's read register (weightReg 0).
     expect(vvauFeatures(shape, b84, fold, ZU, { memStyle: 'bram' })).toEqual({
-      lut: { one: 1, lanes: 72, lutMul: 0, acc: 32, dspAcc: 0, romBits: 0, counters: 11 },
+      lut: { one: 1, lanes: 72, lutMul: 0, lutMulWide: 0, acc: 32, dspAcc: 0, romBits: 0, counters: 11 },
       ff: { one: 1, weightReg: 0, actReg: 24, acc: 32, dspAcc: 0, counters: 13 },
     });
     // LUT products on a DSP48E1 device: not absorbed

@@ -118,7 +118,8 @@ export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits
   const counterBits = clog2(k2) + 1 + clog2(words) + 1;
   const wrapFlags = (k2 > 1 ? 1 : 0) + (words > 1 ? 1 : 0);
   return {
-    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, romBits: mem === 'lutram' ? k2 * C * W : 0, counters: counterBits },
+    // lutMulWide: on 4-input LUT fabrics LUT products grow faster than their bits, as the MVAU's (mvauFeatures).
+    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, lutMulWide: device.lutInputs === 4 && mul === 'lut' ? pe * simd * W * A * Math.max(W, A) : 0, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, romBits: mem === 'lutram' ? k2 * C * W : 0, counters: counterBits },
     ff: { one: 1, weightReg: mem === 'lutram' ? pe * simd * W : 0, actReg: pe * simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, counters: counterBits + wrapFlags },
   };
 }
