@@ -84,6 +84,15 @@ export function wrapCounterReset(reg: string, count: number): string {
   return `${reg} <= 0; ${reg}_last <= ${count === 1 ? "1'b1" : "1'b0"};`;
 }
 
+/**
+ * Flip-flops of a `wrapCounterStep` counter over `count` as the engines declare it
+ * (`reg [clog2(count):0]`, which Yosys keeps whole) plus its wrap flag, a constant that Yosys
+ * removes at a count of 1. The estimator's features count counters with it.
+ */
+export function wrapCounterFlipFlops(count: number): number {
+  return clog2(count) + 1 + (count > 1 ? 1 : 0);
+}
+
 /** One step of a `wrapCounterReset` counter (see there). */
 export function wrapCounterStep(reg: string, count: number): string {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`counter ${reg}: count must be a positive integer, got ${count}`);

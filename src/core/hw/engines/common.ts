@@ -58,6 +58,16 @@ export function packedLanes(weightBits: number, actBits: number, portBits: numbe
 }
 
 /**
+ * LUT-product bits weighted by the wider operand's width, on 4-input LUT fabrics: there the
+ * products Yosys 0.23 builds in LUTs grow faster than their bits (Gowin: W6 PE 4 SIMD 4 about
+ * 370 LUT4 a product, W4 about 110; session 12), while on LUT6 the cross-validation finds no such
+ * growth (docs/hardware-model.md, session 13). `productBits` = products x W x A. A calibration feature.
+ */
+export function lutProductWidthBits(productBits: number, weightBits: number, actBits: number, device: Pick<EngineDevice, 'lutInputs'>): number {
+  return device.lutInputs === 4 ? productBits * Math.max(weightBits, actBits) : 0;
+}
+
+/**
  * How many products with a shared activation one DSP block computes:
  * - DSP48E1 (7-series): what the generator builds and Yosys 0.23's synth_xilinx maps to one
  *   DSP48E1 each (packedLanes on the 25-bit port; activations up to 17 bits fit the 18-bit B

@@ -19,12 +19,13 @@ import {
   dspPacking,
   dspPerProduct,
   lutMultiplier,
+  lutProductWidthBits,
   resolveMulStyle,
   resolveWeightMem,
   type Folding,
 } from './common.ts';
 import { emitMvau, type MvauParams } from '../../rtl/mvau.ts';
-import { clog2 } from '../../rtl/verilog.ts';
+import { clog2, wrapCounterFlipFlops } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 import { calibrate, type Features } from '../calibration.ts';
 
@@ -102,12 +103,13 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
   const loneLaneLuts = dspLanes > 1 && device.dspType === 'DSP48E1' && loneLaneInLuts(pe, dspLanes, W, A) ? (simd * lutMultiplier(W, A)) / pe : 0;
   const multLuts = mul === 'lut' ? simd * lutMultiplier(W, A) : loneLaneLuts;
   const adderLuts = (W + A) * (2 * simd - 1);
-  const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits) + (shape.bias ? pe * accBits : 0)) + lutramLuts;
+  // A bias (FINN keeps it in the thresholds): an adder and an output register per PE lane (ours).
+  const biasBits = shape.bias ? pe * accBits : 0;
+  if (shape.bias) notes.push('adds the bias (last layer): one adder and output register per PE lane');
+  const lut = Math.floor(300 + 1.1 * pe * (multLuts + adderLuts + accBits) + biasBits) + lutramLuts;
 
   // FF: FINN has no FF estimate. Structural count of the datapath registers (ours).
-  const ff = 64 + simd * A + pe * simd * W + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0);
-  // A bias (FINN keeps it in the thresholds): its adder and the output word it makes (ours).
-  if (shape.bias) notes.push('adds the bias (last layer): one adder and output register per PE lane');
+  const ff = 64 + simd * A + pe * simd * W + 2 * pe * accBits + (mul === 'lut' ? pe * simd * (W + A) : 0) + biasBits;
 
   const f = mvauFeatures(shape, bits, fold, device, opts);
   return calibrate({
@@ -117,7 +119,7 @@ export function mvauCost(shape: MvauShape, bits: LayerBits, fold: Folding, devic
     bram18,
     ...(uram > 0 ? { uram } : {}),
     lut,
-    ff: ff + (shape.bias ? pe * accBits : 0),
+    ff,
     weightMemBits: mw * mh * W,
     fillWords: mw / simd,
     inWords: numVectors * (mw / simd),
@@ -172,11 +174,10 @@ export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe,
   // over the slices, one 2:1 step per word bit and further slice, at a registered slice select.
   const slices = mem === 'bram' && device.memoryLibrary ? yosysMemory(device.memoryLibrary, words, wordBits, true, 'block').slices : 1;
   const sf = mw / simd;
-  // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts, each with its registered wrap flag (constant, so gone, at a count of 1).
+  // wsf, sf ([clog2(SF):0]), nf, waddr as declared in rtl/mvau.ts; the registers add each one's wrap flag.
   const nf = mh / pe;
   const counts = [sf, sf, nf, words];
   const counters = counts.reduce((bits, n) => bits + clog2(n) + 1, 0);
-  const wrapFlags = counts.filter((n) => n > 1).length;
   return {
     lut: {
       one: 1,
@@ -187,9 +188,7 @@ export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe,
       dotAddLevels: absorbed ? 0 : pe * (simd - 1) * acc * Math.ceil(Math.log2(simd + 1)),
       dspDotAdd: absorbed ? pe * (simd - 1) * acc : 0,
       lutMul: mul === 'lut' ? pe * simd * W * A : lanes > 1 && loneLaneInLuts(pe, lanes, W, A) ? simd * W * A : 0,
-      // On 4-input LUT fabrics LUT products grow faster than their bits (session 12: W6 PE 4 SIMD 4 ~370 LUT4 a product
-      // on Gowin, W4 ~110; on LUT6 the CV finds no such growth): the same bits times the wider operand's width (session 13).
-      lutMulWide: device.lutInputs === 4 && mul === 'lut' ? pe * simd * W * A * Math.max(W, A) : 0,
+      lutMulWide: mul === 'lut' ? lutProductWidthBits(pe * simd * W * A, W, A, device) : 0,
       acc: accInDsp ? 0 : pe * acc,
       dspAcc: accInDsp ? pe * acc : 0,
       unpack: lanes > 1 ? pe * simd * (W + A) : 0,
@@ -204,7 +203,7 @@ export function mvauFeatures({ mw, mh, bias }: MvauShape, bits: LayerBits, { pe,
       bias: bias ? pe * acc * (1 + Math.ceil(nf / 2 ** device.lutInputs)) : 0,
     },
     // With a bias the output word is no longer the accumulator's copy (its own register), and the fold index is registered.
-    ff: { one: 1, counters: counters + wrapFlags, romSliceSelect: slices > 1 ? clog2(slices) : 0, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0, bias: bias ? pe * acc + clog2(nf) + 1 : 0 },
+    ff: { one: 1, counters: counts.reduce((regs, n) => regs + wrapCounterFlipFlops(n), 0), romSliceSelect: slices > 1 ? clog2(slices) : 0, weightReg: romInLogic ? wordBits : 0, actReg: simd * A, acc: accInDsp ? 0 : pe * acc, dspAcc: accInDsp ? pe * acc : 0, bias: bias ? pe * acc + clog2(nf) + 1 : 0 },
   };
 }
 

@@ -18,7 +18,7 @@ import type { BufferMemStyle, EngineCost, EngineDevice } from '../types.ts';
 import { bufferMemStyle, cheaperMemory, dspPerProduct, lutMultiplier, resolveWeightMem } from './common.ts';
 import type { Requant } from '../../rtl/integer.ts';
 import { emitRequant, requantParamBits } from '../../rtl/requant.ts';
-import { clog2 } from '../../rtl/verilog.ts';
+import { clog2, wrapCounterFlipFlops } from '../../rtl/verilog.ts';
 import { emitThresholds } from '../../rtl/thresholds.ts';
 import type { VendorMultiplier } from '../../rtl/vendor-mul.ts';
 import { calibrate, type Features } from '../calibration.ts';
@@ -163,8 +163,8 @@ export function requantFeatures(
     // paramCols: each registered parameter bit is one column of the table, a function of the channel fold (one LUT6 up to 64 folds).
     // paramBits on 4-input LUTs: a column's mux tree spans the whole power of two of the channel fold (96 folds cost as 128).
     lut: { one: 1, prod: pe * (T + 16), out: pe * outBits, lutMul: mul === 'lut' ? pe * T * 16 : 0, paramBits: mem === 'lutram' ? pe * laneBits * (device.lutInputs === 6 ? cf : 2 ** clog2(cf)) : 0, ...paramColumns(paramReg, cf, device), splitAdd: split ? pe * (T + 16) : 0 },
-    // one: out_valid; counter: `reg [clog2(CF):0] cf` as rtl/requant.ts declares it (Yosys keeps the bit the count never sets) and its registered wrap flag (constant at one fold).
-    ff: { one: 1, out: pe * outBits, counter: clog2(cf) + 1 + (cf > 1 ? 1 : 0), paramReg },
+    // one: out_valid; counter: `cf` as rtl/requant.ts declares it, with its wrap flag.
+    ff: { one: 1, out: pe * outBits, counter: wrapCounterFlipFlops(cf), paramReg },
   };
 }
 

@@ -17,12 +17,13 @@ import {
   assertFold,
   dspPerProduct,
   lutMultiplier,
+  lutProductWidthBits,
   resolveMulStyle,
   resolveWeightMem,
   type Folding,
 } from './common.ts';
 import { emitVvau, type VvauParams } from '../../rtl/vvau.ts';
-import { clog2 } from '../../rtl/verilog.ts';
+import { clog2, wrapCounterFlipFlops } from '../../rtl/verilog.ts';
 import type { HwEngine, SpecOf } from './contract.ts';
 import { calibrate, type Features } from '../calibration.ts';
 import type { MvauOptions } from './mvau.ts';
@@ -113,14 +114,12 @@ export function vvauFeatures({ channels: C, kernel }: VvauShape, bits: LayerBits
   const acc = accumulatorBits(k2, W, A, bits.actSigned);
   // One product per DSP48E1: Yosys (xilinx_dsp) pulls the accumulator into the DSP (`dspAcc`).
   const absorbed = mul === 'dsp' && device.dspType === 'DSP48E1';
-  // k and waddr as declared in rtl/vvau.ts, each with its registered wrap flag (constant, so gone, at a count of 1).
+  // k and waddr as declared in rtl/vvau.ts; the registers add each one's wrap flag.
   const words = (C / pe) * k2;
   const counterBits = clog2(k2) + 1 + clog2(words) + 1;
-  const wrapFlags = (k2 > 1 ? 1 : 0) + (words > 1 ? 1 : 0);
   return {
-    // lutMulWide: on 4-input LUT fabrics LUT products grow faster than their bits, as the MVAU's (mvauFeatures).
-    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, lutMulWide: device.lutInputs === 4 && mul === 'lut' ? pe * simd * W * A * Math.max(W, A) : 0, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, romBits: mem === 'lutram' ? k2 * C * W : 0, counters: counterBits },
-    ff: { one: 1, weightReg: mem === 'lutram' ? pe * simd * W : 0, actReg: pe * simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, counters: counterBits + wrapFlags },
+    lut: { one: 1, lanes: pe * simd * (W + A), lutMul: mul === 'lut' ? pe * simd * W * A : 0, lutMulWide: mul === 'lut' ? lutProductWidthBits(pe * simd * W * A, W, A, device) : 0, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, romBits: mem === 'lutram' ? k2 * C * W : 0, counters: counterBits },
+    ff: { one: 1, weightReg: mem === 'lutram' ? pe * simd * W : 0, actReg: pe * simd * A, acc: absorbed ? 0 : pe * acc, dspAcc: absorbed ? pe * acc : 0, counters: wrapCounterFlipFlops(k2) + wrapCounterFlipFlops(words) },
   };
 }
 
